@@ -1,0 +1,121 @@
+"""Settings from (lowest to highest) defaults, an optional TOML file, COORDINATOR_* environment
+variables, and command-line flags.
+
+The TOML file is `$COORDINATOR_CONFIG`, else `config.toml` in the user's config directory:
+
+    db_url = "sqlite:////srv/clinic/coordinator.sqlite"
+    clinic_name = "Riverside Family Clinic"
+    clinic_tz = "America/New_York"
+    day_first = false
+    idle_lock_minutes = 5
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+
+from coordinator_tui.errors import UserError
+
+APP_NAME = "coordinator"
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_file() -> Path:
+    explicit = os.environ.get("COORDINATOR_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{data_dir() / 'coordinator.sqlite'}"
+
+
+def demo_db_url() -> str:
+    return f"sqlite:///{data_dir() / 'demo.sqlite'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str = ""
+    clinic_name: str = "Coordinator Clinic"
+    clinic_tz: str = "America/New_York"
+    day_first: bool = False
+    idle_lock_minutes: int = 5
+    user: str = ""
+    mouse: bool = False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_tz)
+
+
+_ENV_PREFIX = "COORDINATOR_"
+
+
+def _coerce(name: str, raw, kind) -> object:
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError
+        if kind is int:
+            return int(raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise UserError(f"setting {name} = {raw!r} is not a valid {kind.__name__}") from None
+
+
+def load_settings(**overrides) -> Settings:
+    """Build the settings; `overrides` are command-line values (None means "not given")."""
+    kinds = {f.name: f.type for f in fields(Settings)}
+    kind_of = {"bool": bool, "int": int, "str": str}
+    values: dict[str, object] = {}
+
+    path = config_file()
+    if path.is_file():
+        try:
+            loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read settings file {path}: {exc}") from None
+        for key, raw in loaded.items():
+            if key not in kinds:
+                raise UserError(f"unknown setting {key!r} in {path}")
+            values[key] = _coerce(key, raw, kind_of[kinds[key]])
+
+    for name, kind in kinds.items():
+        raw = os.environ.get(_ENV_PREFIX + name.upper())
+        if raw is not None and raw != "":
+            values[name] = _coerce(_ENV_PREFIX + name.upper(), raw, kind_of[kind])
+
+    for name, raw in overrides.items():
+        if raw is not None:
+            values[name] = raw
+
+    settings = replace(Settings(), **values)
+    if not settings.db_url:
+        settings = replace(settings, db_url=default_db_url())
+    elif "://" not in settings.db_url:
+        # A bare path is friendlier to type than a URL.
+        settings = replace(settings, db_url=f"sqlite:///{Path(settings.db_url).expanduser()}")
+    try:
+        ZoneInfo(settings.clinic_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"unknown clinic time zone {settings.clinic_tz!r}") from None
+    if settings.idle_lock_minutes < 1:
+        raise UserError("idle_lock_minutes must be at least 1")
+    return settings

@@ -1,0 +1,18 @@
+"""Errors a person can act on. The CLI prints them as one line and exits 2; the TUI shows them
+on screen. Messages never contain patient data: they name records by id or MRN at most."""
+
+
+class UserError(Exception):
+    """Bad input or a refused action, explained in words a front-desk user understands."""
+
+
+class StorageError(UserError):
+    """The database cannot be used as asked (not a database, unwritable, newer schema...)."""
+
+
+class PermissionDenied(UserError):
+    """The acting user's role does not allow this action."""
+
+
+class ConflictError(UserError):
+    """Another desk changed the record first; nothing was saved."""

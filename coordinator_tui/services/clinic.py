@@ -1,0 +1,21 @@
+"""Clinic-wide facts kept in the settings table."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from coordinator_tui.services.context import AppContext
+from coordinator_tui.store.models import Setting
+
+CLINIC_NAME = "clinic_name"
+DEMO_DATE = "demo_date"
+DEMO_SEED = "demo_seed"
+
+
+def get_setting(ctx: AppContext, key: str) -> str | None:
+    with ctx.db.read() as session:
+        return session.scalar(select(Setting.value).where(Setting.key == key))
+
+
+def clinic_name(ctx: AppContext) -> str:
+    return get_setting(ctx, CLINIC_NAME) or ctx.settings.clinic_name

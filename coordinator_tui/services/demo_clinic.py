@@ -1,0 +1,441 @@
+"""A realistic synthetic clinic: providers and their weekly hours, patients with coverages, and a
+schedule around a given day with appointments in every state a real morning has.
+
+Deterministic: the same seed and day give the same clinic (for one Faker version). Names come
+from Faker's locale pools (non-ASCII names included); the per-patient loop only picks from
+precomputed pools, so a million patients take well under two minutes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from faker import Faker
+from sqlalchemy import func, select, text
+
+from coordinator_tui.domain.names import name_key, phonetic
+from coordinator_tui.domain.slots import slot_starts
+from coordinator_tui.domain.vocab import AppointmentStatus as S
+from coordinator_tui.errors import UserError
+from coordinator_tui.services.clinic import CLINIC_NAME, DEMO_DATE, DEMO_SEED
+from coordinator_tui.services.context import AppContext
+from coordinator_tui.store.bulk import insert_many, sql_date, sql_instant
+from coordinator_tui.store.models import Patient
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+DEMO_PASSWORD = "demo"  # documented in the README; the demo is not for real patients
+CLINIC = "Riverside Family Health"
+BATCH = 20_000
+# The demo's schedule is drawn as the clinic looks at 10:30 on the day, whatever the wall clock.
+AS_OF = time(10, 30)
+
+LOCALES = [("en_US", 64), ("es_MX", 12), ("vi_VN", 4), ("pt_BR", 4), ("de_DE", 3), ("fr_FR", 3),
+           ("pl_PL", 3), ("it_IT", 3), ("ga_IE", 2), ("en_IE", 2)]
+AREA_CODES = ["617", "508", "781", "978", "857", "413", "774", "339"]
+LANGUAGES = {"es_MX": "Spanish", "vi_VN": "Vietnamese", "pt_BR": "Portuguese", "pl_PL": "Polish",
+             "fr_FR": "French", "de_DE": "German", "it_IT": "Italian"}
+PAYERS = ["Blue Cross Blue Shield", "Aetna", "Cigna", "UnitedHealthcare", "Humana", "Medicare",
+          "MassHealth (Medicaid)", "Tufts Health Plan", "Harvard Pilgrim", "Ambetter"]
+COPAYS = [0, 0, 1000, 1500, 2000, 2500, 3000, 4000, 5000]
+ALERTS = ["Needs interpreter", "Hard of hearing: speak clearly", "Latex allergy",
+          "Wheelchair: ground-floor room", "Balance outstanding: see billing"]
+PROVIDERS = [
+    ("Dr. Amara Okafor", "OKAFOR", "Family medicine"),
+    ("Dr. Henrik Lindqvist", "LINDQVIST", "Internal medicine"),
+    ("Dr. Sofía Martínez", "MARTINEZ", "Pediatrics"),
+    ("Dr. Wei Chen", "CHEN", "Family medicine"),
+    ("Dr. Rachel Goldberg", "GOLDBERG", "Obstetrics & gynecology"),
+    ("Dr. Kwame Mensah", "MENSAH", "Internal medicine"),
+    ("Nurse Pract. Siobhán O'Neill", "ONEILL", "Family nurse practitioner"),
+    ("Dr. Priya Raman", "RAMAN", "Dermatology"),
+]
+TYPES = [("NEW", "New patient", 40), ("FU", "Follow-up", 20), ("ANN", "Annual physical", 40),
+         ("SICK", "Same-day sick", 20), ("PROC", "Procedure", 40), ("TEL", "Telehealth", 20),
+         ("WALK", "Walk-in", 20)]
+STAFF = [("demo", "Dana Demo", "front_desk"), ("super", "Sam Supervisor", "supervisor"),
+         ("admin", "Alex Admin", "admin")]
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    patients: int
+    appointments: int
+    today_appointments: int
+    callbacks: int
+
+
+@dataclass(frozen=True)
+class _Name:
+    text: str
+    key: str
+    sound: str
+
+
+class _Pools:
+    """Name, street and city pools per locale, with search keys computed once per entry."""
+
+    def __init__(self, seed: int):
+        self.locales = [loc for loc, _ in LOCALES]
+        self.weights = [w for _, w in LOCALES]
+        self.female: dict[str, list[_Name]] = {}
+        self.male: dict[str, list[_Name]] = {}
+        self.family: dict[str, list[_Name]] = {}
+        self.streets: dict[str, list[str]] = {}
+        self.cities: dict[str, list[str]] = {}
+        for index, locale in enumerate(self.locales):
+            fake = Faker(locale)
+            fake.seed_instance(seed * 101 + index)
+            self.female[locale] = self._names(fake.first_name_female, 300)
+            self.male[locale] = self._names(fake.first_name_male, 300)
+            self.family[locale] = self._names(fake.last_name, 600)
+            self.streets[locale] = sorted({fake.street_name() for _ in range(200)})
+            self.cities[locale] = sorted({fake.city() for _ in range(60)})
+
+    @staticmethod
+    def _names(make: Callable[[], str], count: int) -> list[_Name]:
+        seen = sorted({make() for _ in range(count)})
+        return [_Name(n, name_key(n), phonetic(n)) for n in seen if name_key(n)]
+
+
+PATIENT_COLUMNS = (
+    "mrn", "given_name", "middle_name", "family_name", "family_key", "given_key", "family_phonetic",
+    "given_phonetic", "birth_date", "sex", "phone_mobile", "phone_home", "phone_mobile_rev",
+    "phone_home_rev", "email", "address_line1", "city", "region", "postal_code", "country",
+    "preferred_language", "alerts", "created_at", "updated_at", "version_id",
+)
+COVERAGE_COLUMNS = (
+    "patient_id", "payer_id", "rank", "member_id", "group_number", "plan_name", "subscriber_name",
+    "subscriber_relationship", "copay_cents", "eligibility_status", "active", "version_id",
+)
+
+
+def _patient_rows(rng: random.Random, pools: _Pools, first_id: int, count: int, today: date,
+                  created: str) -> Iterator[tuple[tuple, tuple | None, tuple | None]]:
+    """Yields (patient row, primary coverage row or None, secondary coverage row or None)."""
+    choice, random_ = rng.choice, rng.random
+    for offset in range(count):
+        pid = first_id + offset
+        locale = rng.choices(pools.locales, pools.weights)[0]
+        female = random_() < 0.52
+        given = choice(pools.female[locale] if female else pools.male[locale])
+        family = choice(pools.family[locale])
+        family_text, family_key, family_sound = family.text, family.key, family.sound
+        if random_() < 0.03:  # double-barrelled surnames are ordinary
+            other = choice(pools.family[locale])
+            family_text = f"{family.text}-{other.text}"
+            family_key = family.key + other.key
+            family_sound = phonetic(family_text)
+        middle = choice(pools.female[locale] if female else pools.male[locale]).text if random_() < 0.3 else None
+        age_days = int(rng.triangular(0, 95 * 365.25, 38 * 365.25))
+        birth = today - timedelta(days=age_days + 1)
+        sex = ("F" if female else "M") if random_() > 0.004 else "X"
+        mobile_national = choice(AREA_CODES) + f"{rng.randrange(2, 10)}{rng.randrange(0, 100):02d}{rng.randrange(0, 10000):04d}"
+        mobile = "+1" + mobile_national
+        home_national = (choice(AREA_CODES) + f"{rng.randrange(2, 10)}{rng.randrange(0, 100):02d}{rng.randrange(0, 10000):04d}"
+                         if random_() < 0.35 else None)
+        email = (f"{given.key[:12]}.{family_key[:14]}{rng.randrange(1, 99)}@example.com"
+                 if random_() < 0.7 else None)
+        street = f"{rng.randrange(1, 400)} {choice(pools.streets['en_US'])}"
+        city = choice(pools.cities["en_US"])
+        language = LANGUAGES.get(locale, "English") if random_() < 0.6 else "English"
+        alerts = choice(ALERTS) if random_() < 0.04 else None
+        patient = (
+            f"M{pid:07d}", given.text, middle, family_text, family_key, given.key, family_sound,
+            given.sound, sql_date(birth), sex, mobile, "+1" + home_national if home_national else None,
+            mobile_national[::-1], home_national[::-1] if home_national else None, email, street,
+            city, "MA", f"0{rng.randrange(1000, 2800)}", "US", language, alerts, created, created, 1,
+        )
+        primary = secondary = None
+        if random_() < 0.88:
+            payer = rng.randrange(1, len(PAYERS) + 1)
+            primary = (pid, payer, "primary", f"{PAYERS[payer - 1][:3].upper()}{rng.randrange(10**8, 10**9)}",
+                       f"G{rng.randrange(1000, 99999)}", None, None, "self", choice(COPAYS),
+                       "unverified", 1, 1)
+            if random_() < 0.12:
+                payer2 = rng.randrange(1, len(PAYERS) + 1)
+                secondary = (pid, payer2, "secondary",
+                             f"{PAYERS[payer2 - 1][:3].upper()}{rng.randrange(10**8, 10**9)}",
+                             None, None, None, "self", 0, "unverified", 1, 1)
+        yield patient, primary, secondary
+
+
+def _setup_clinic(conn, rng: random.Random, now: datetime, start_day: date) -> None:
+    stamp = sql_instant(now)
+    insert_many(conn, "settings", ("key", "value"), [(CLINIC_NAME, CLINIC)])
+    insert_many(conn, "staff_users", ("username", "display_name", "role", "active", "failed_logins", "created_at"),
+                [(u, d, r, 1, 0, stamp) for u, d, r in STAFF])
+    insert_many(conn, "locations", ("name", "address", "phone"),
+                [("Main clinic", "12 River Street, Springfield MA", "+16175550100")])
+    insert_many(conn, "rooms", ("location_id", "name"), [(1, f"Exam {n}") for n in range(1, 11)])
+    insert_many(conn, "providers", ("display_name", "short_name", "specialty", "npi", "active",
+                                    "default_location_id", "overbook_daily_limit"),
+                [(d, s, sp, f"1{rng.randrange(10**8, 10**9)}", 1, 1, 2) for d, s, sp in PROVIDERS])
+    insert_many(conn, "appointment_types", ("code", "name", "default_minutes", "active"),
+                [(c, n, m, 1) for c, n, m in TYPES])
+    insert_many(conn, "payers", ("name",), [(p,) for p in PAYERS])
+    # Open every day (an urgent-and-family-care centre), 08:00-12:00 and 13:00-17:00, 20-minute slots.
+    rows = []
+    for provider_id in range(1, len(PROVIDERS) + 1):
+        for weekday in range(7):
+            for start, end in ((8 * 60, 12 * 60), (13 * 60, 17 * 60)):
+                rows.append((provider_id, 1, weekday, start, end, 20, sql_date(start_day)))
+    insert_many(conn, "availability_templates", ("provider_id", "location_id", "weekday", "start_minute",
+                                                 "end_minute", "slot_minutes", "valid_from"), rows)
+
+
+def _statuses_for(rng: random.Random, start: datetime, as_of: datetime) -> list[S]:
+    """The status path an appointment has walked by `as_of` (first element: scheduled)."""
+    minutes_ago = (as_of - start).total_seconds() / 60
+    r = rng.random()
+    if minutes_ago > 60:
+        path = ([S.SCHEDULED, S.CONFIRMED, S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT] if r < 0.86
+                else [S.SCHEDULED, S.NO_SHOW] if r < 0.95 else [S.SCHEDULED, S.CANCELLED])
+    elif minutes_ago > 20:
+        path = ([S.SCHEDULED, S.CONFIRMED, S.ARRIVED, S.ROOMED, S.WITH_PROVIDER] if r < 0.45
+                else [S.SCHEDULED, S.CONFIRMED, S.ARRIVED, S.ROOMED] if r < 0.75
+                else [S.SCHEDULED, S.ARRIVED] if r < 0.88 else [S.SCHEDULED, S.NO_SHOW])
+    elif minutes_ago > -30:
+        path = ([S.SCHEDULED, S.CONFIRMED, S.ARRIVED] if r < 0.6
+                else [S.SCHEDULED, S.ARRIVED, S.ROOMED] if r < 0.7
+                else [S.SCHEDULED, S.CONFIRMED])  # not here yet: late once the start passes
+    else:
+        path = ([S.SCHEDULED, S.CONFIRMED] if r < 0.5 else [S.SCHEDULED] if r < 0.95
+                else [S.SCHEDULED, S.CANCELLED])
+    return path
+
+
+def _build_schedule(conn, rng: random.Random, day: date, tz: ZoneInfo, patient_count: int,
+                    actor_id: int, now: datetime) -> tuple[int, int, list[tuple[int, int, S]]]:
+    """Appointments from 30 days before `day` to 14 days after. Returns (all, on day, outcomes)."""
+    as_of = datetime.combine(day, AS_OF, tzinfo=tz).astimezone(UTC)
+    appt_rows, event_rows, outcomes = [], [], []
+    appointment_id = 0
+    type_weights = [8, 40, 14, 20, 6, 8, 4]
+    on_day = 0
+    today_patients: set[int] = set()
+    for offset in range(-30, 15):
+        current = day + timedelta(days=offset)
+        starts = [s for block in ((time(8), time(12)), (time(13), time(17)))
+                  for s in slot_starts(current, tz, block[0], block[1], 20)]
+        if offset == 0:
+            fill = 0.8  # about 120 appointments across eight providers
+        elif offset < 0:
+            fill = 0.55
+        else:
+            fill = max(0.12, 0.6 - offset * 0.035)
+        for provider_id in range(1, len(PROVIDERS) + 1):
+            free_from = None
+            for start in starts:
+                if free_from and start < free_from:
+                    continue
+                if rng.random() >= fill:
+                    continue
+                type_index = rng.choices(range(len(TYPES)), type_weights)[0]
+                length = TYPES[type_index][2]
+                end = start + timedelta(minutes=length)
+                free_from = end
+                patient_id = rng.randrange(1, patient_count + 1)
+                if offset == 0:
+                    while patient_id in today_patients:  # one visit each today keeps lookup honest
+                        patient_id = rng.randrange(1, patient_count + 1)
+                    today_patients.add(patient_id)
+                appointment_id += 1
+                booked_at = start - timedelta(days=rng.randrange(1, 40), minutes=rng.randrange(600))
+                desired = (start.astimezone(tz).date() - timedelta(days=rng.randrange(0, 10))
+                           if rng.random() < 0.5 else None)
+                if offset < 0:
+                    path = _statuses_for(rng, start, start + timedelta(hours=6))
+                elif offset == 0:
+                    path = _statuses_for(rng, start, as_of)
+                else:
+                    path = [S.SCHEDULED] if rng.random() < 0.9 else [S.SCHEDULED, S.CANCELLED]
+                final = path[-1]
+                cancelled = final is S.CANCELLED
+                appt_rows.append((
+                    appointment_id, patient_id, provider_id, type_index + 1, 1, sql_instant(start),
+                    sql_instant(end), sql_date(desired), final.value, 1 if TYPES[type_index][0] == "WALK" else 0,
+                    0, "patient" if cancelled else None, "Patient request" if cancelled else None,
+                    sql_instant(booked_at), actor_id, len(path),
+                ))
+                at = booked_at
+                for previous, status in zip([None, *path], path, strict=False):
+                    if status is S.CONFIRMED:
+                        at = start - timedelta(hours=rng.randrange(18, 48))
+                    elif status is S.ARRIVED:
+                        at = start + timedelta(minutes=rng.randrange(-15, 12))
+                    elif status in (S.ROOMED, S.WITH_PROVIDER):
+                        at = at + timedelta(minutes=rng.randrange(4, 18))
+                    elif status is S.CHECKED_OUT:
+                        at = max(at, end) + timedelta(minutes=rng.randrange(2, 15))
+                    elif status is S.NO_SHOW:
+                        at = start + timedelta(minutes=rng.randrange(20, 45))
+                    elif status is S.CANCELLED:
+                        at = start - timedelta(hours=rng.randrange(2, 72))
+                    if offset == 0:
+                        at = min(at, as_of)
+                    event_rows.append((appointment_id, previous.value if previous else None,
+                                       status.value, sql_instant(at), actor_id, 0))
+                if offset == 0:
+                    on_day += 1
+                    outcomes.append((appointment_id, patient_id, final))
+    insert_many(conn, "appointments", (
+        "id", "patient_id", "provider_id", "appointment_type_id", "location_id", "starts_at",
+        "ends_at", "desired_date", "status", "is_walk_in", "is_overbook", "cancelled_by",
+        "cancel_reason", "created_at", "created_by_id", "version_id"), appt_rows)
+    insert_many(conn, "appointment_status_events", (
+        "appointment_id", "from_status", "to_status", "at", "by_id", "is_undo"), event_rows)
+    return appointment_id, on_day, outcomes
+
+
+def _today_paperwork(conn, rng: random.Random, outcomes, day: date, tz: ZoneInfo, actor_id: int,
+                     now: datetime, patient_count: int) -> int:
+    """Eligibility, forms, copays for today's patients, and the callbacks a real morning leaves."""
+    stamp = sql_instant(now)
+    callbacks = []
+    payments = []
+    forms = []
+    receipt = 0
+    due_today = datetime.combine(day, time(16), tzinfo=tz).astimezone(UTC)
+    for appointment_id, patient_id, status in outcomes:
+        r = rng.random()
+        eligibility = "verified" if r < 0.7 else "problem" if r < 0.78 else "unverified"
+        verified_at = sql_instant(now - timedelta(days=rng.randrange(0, 25))) if eligibility == "verified" else None
+        conn.exec_driver_sql(
+            "UPDATE coverages SET eligibility_status = ?, verified_at = ?, verified_by_id = ?,"
+            " eligibility_note = ? WHERE patient_id = ? AND rank = 'primary'",
+            (eligibility, verified_at, actor_id if verified_at else None,
+             "Member id not found at payer" if eligibility == "problem" else None, patient_id))
+        if rng.random() < 0.8:
+            signed = day - timedelta(days=rng.randrange(0, 500))
+            for form in ("privacy_notice", "consent_to_treat", "financial_policy"):
+                forms.append((patient_id, form, sql_date(signed), stamp, actor_id))
+        if status in (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT):
+            copay = conn.exec_driver_sql(
+                "SELECT copay_cents FROM coverages WHERE patient_id = ? AND rank = 'primary' AND active = 1",
+                (patient_id,)).scalar()
+            if copay:
+                receipt += 1
+                payments.append((patient_id, appointment_id, copay, rng.choice(["card", "card", "cash", "check"]),
+                                 None, f"R{day:%Y%m%d}-{receipt:04d}", stamp, actor_id))
+        if status is S.NO_SHOW:
+            callbacks.append((patient_id, appointment_id, "no_show", "normal", sql_instant(due_today),
+                              "Missed today's appointment"))
+        elif eligibility == "problem" and len([c for c in callbacks if c[2] == "insurance"]) < 3:
+            callbacks.append((patient_id, appointment_id, "insurance", "high", sql_instant(due_today),
+                              "Eligibility check failed at the payer"))
+    extra = [("recall", "low", 5, "Annual visit due"), ("patient_request", "normal", 0, "Asked about lab results"),
+             ("results", "high", 1, "Dr. Okafor asks to discuss results"), ("rebook", "normal", 2, "Cancelled, wants new time"),
+             ("referral", "normal", 3, "Prior auth decision from payer"), ("confirmation", "normal", 1, "Confirm tomorrow 9:00")]
+    seen = {(c[0], c[2]) for c in callbacks}
+    for reason, priority, days_ahead, note in extra:
+        patient_id = rng.randrange(1, patient_count + 1)
+        if (patient_id, reason) in seen:
+            continue
+        seen.add((patient_id, reason))
+        due = datetime.combine(day + timedelta(days=days_ahead - 1), time(12), tzinfo=tz).astimezone(UTC)
+        callbacks.append((patient_id, None, reason, priority, sql_instant(due), note))
+    insert_many(conn, "form_signatures", ("patient_id", "form", "signed_on", "recorded_at", "recorded_by_id"), forms)
+    insert_many(conn, "payments", ("patient_id", "appointment_id", "amount_cents", "method", "reference",
+                                   "receipt_number", "taken_at", "taken_by_id"), payments)
+    insert_many(conn, "callbacks", ("patient_id", "appointment_id", "reason", "priority", "status", "due_at",
+                                    "note", "created_at", "created_by_id", "version_id"),
+                [(p, a, r, pr, "open", d, n, stamp, actor_id, 1) for p, a, r, pr, d, n in callbacks])
+    return len(callbacks)
+
+
+def seed_clinic(ctx: AppContext, *, patients: int, seed: int, day: date,
+                progress: Progress | None = None) -> SeedReport:
+    """Fill an empty, migrated database with a clinic. Refuses a database that has patients."""
+    if patients < 1:
+        raise UserError("--patients must be at least 1")
+    if patients > 9_999_999:
+        raise UserError("--patients must be at most 9,999,999 (MRNs have seven digits)")
+    report = progress or (lambda stage, done, total: None)
+    with ctx.db.read() as session:
+        existing = session.scalar(select(func.count()).select_from(Patient))
+    if existing:
+        raise UserError(f"this database already holds {existing:,} patients; seed a new file instead")
+    rng = random.Random(seed)
+    now = ctx.now()
+    tz = ctx.settings.tz
+    report("names", 0, 1)
+    pools = _Pools(seed)
+    report("names", 1, 1)
+    created = sql_instant(now)
+    with ctx.db.engine.connect() as conn:
+        conn.execution_options(coordinator_write=True)
+        with conn.begin():
+            _setup_clinic(conn, rng, now, day - timedelta(days=400))
+        rows = _patient_rows(rng, pools, 1, patients, day, created)
+        done = 0
+        while done < patients:
+            chunk = min(BATCH, patients - done)
+            patient_batch, coverage_batch = [], []
+            for _ in range(chunk):
+                patient, primary, secondary = next(rows)
+                patient_batch.append(patient)
+                if primary:
+                    coverage_batch.append(primary)
+                if secondary:
+                    coverage_batch.append(secondary)
+            with conn.begin():
+                insert_many(conn, "patients", PATIENT_COLUMNS, patient_batch)
+                insert_many(conn, "coverages", COVERAGE_COLUMNS, coverage_batch)
+            done += chunk
+            report("patients", done, patients)
+        report("schedule", 0, 1)
+        with conn.begin():
+            total, on_day, outcomes = _build_schedule(conn, rng, day, tz, patients, 1, now)
+            callbacks = _today_paperwork(conn, rng, outcomes, day, tz, 1, now, patients)
+            insert_many(conn, "settings", ("key", "value"), [(DEMO_DATE, day.isoformat()), (DEMO_SEED, str(seed))])
+        with conn.begin():
+            conn.execute(text("ANALYZE"))
+        report("schedule", 1, 1)
+    return SeedReport(patients=patients, appointments=total, today_appointments=on_day, callbacks=callbacks)
+
+
+def build_demo(settings, *, patients: int, seed: int, fresh: bool,
+               progress: Progress | None = None) -> bool:
+    """Create today's demo clinic at settings.db_url, or reuse it when it is already today's
+    with the same seed. Returns True when it was (re)built."""
+    from coordinator_tui.services.clinic import get_setting
+    from coordinator_tui.services.context import AppContext
+    from coordinator_tui.store.engine import Database, sqlite_path
+    from coordinator_tui.store.migrate import ensure_current
+
+    path = sqlite_path(settings.db_url)
+    ctx = AppContext(db=Database(settings.db_url), settings=settings)
+    today = ctx.today()
+    if path is not None and path.exists() and not fresh:
+        try:
+            ensure_current(settings.db_url, create=False)
+            if (get_setting(ctx, DEMO_DATE) == today.isoformat()
+                    and get_setting(ctx, DEMO_SEED) == str(seed)):
+                return False
+        except UserError:
+            pass
+        if get_setting_safe(ctx, DEMO_DATE) is None:
+            raise UserError(f"{path} exists and is not a demo clinic; give another --db")
+    ctx.db.dispose()
+    if path is not None:
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    ensure_current(settings.db_url)
+    ctx = AppContext(db=Database(settings.db_url), settings=settings)
+    seed_clinic(ctx, patients=patients, seed=seed, day=today, progress=progress)
+    ctx.db.dispose()
+    return True
+
+
+def get_setting_safe(ctx: AppContext, key: str) -> str | None:
+    from coordinator_tui.services.clinic import get_setting
+
+    try:
+        return get_setting(ctx, key)
+    except Exception:  # a damaged or foreign file: treated as "not a demo"
+        return None

@@ -1,0 +1,156 @@
+"""The one place that knows how we talk to SQLite.
+
+- Pragmas on every connection: WAL, foreign keys, busy timeout, synchronous=FULL.
+- Write transactions start with BEGIN IMMEDIATE: a deferred read-then-write transaction fails at
+  once with "database is locked" when another process writes, whatever the busy timeout.
+  SQLAlchemy's documented recipe for pysqlite: isolation_level=None on the DBAPI connection and a
+  `begin` event that emits our own BEGIN.
+- The database file (and its directory, when we make it) is created readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from coordinator_tui.errors import StorageError
+
+BUSY_TIMEOUT_MS = 10_000
+WRITE_OPTION = "coordinator_write"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a sqlite URL, or None for other databases."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        raise StorageError("an in-memory database cannot be shared between desks; give a file path")
+    return Path(parsed.database).expanduser()
+
+
+def url_for_path(path: Path | str) -> str:
+    return f"sqlite:///{Path(path).expanduser()}"
+
+
+def prepare_file(path: Path, *, create: bool) -> None:
+    """Check the path is usable, and create an empty owner-only file when asked.
+
+    Refuses before anything is written: a directory, an unwritable folder, a missing file
+    when `create` is False.
+    """
+    if path.is_dir():
+        raise StorageError(f"{path} is a directory, not a database file")
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StorageError(f"cannot read and write {path}")
+        if not os.access(path.parent, os.W_OK):
+            # SQLite needs to create the -wal and -shm files beside the database.
+            raise StorageError(f"cannot write in {path.parent} (the database needs it for its journal)")
+        return
+    if not create:
+        raise StorageError(f"no database at {path}; create one with 'coordinator db upgrade'")
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise StorageError(f"cannot create {path}: {parent} is not a directory")
+    try:
+        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not os.access(parent, os.W_OK):
+            raise PermissionError
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except PermissionError:
+        raise StorageError(f"cannot write in {parent}") from None
+    except OSError as exc:
+        raise StorageError(f"cannot create {path}: {exc.strerror}") from None
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see `_on_begin`)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+    finally:
+        cursor.close()
+
+
+def _on_begin(conn) -> None:
+    if conn.get_execution_options().get(WRITE_OPTION):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _on_connect)
+        event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def describe_storage_error(exc: BaseException, url: str) -> str:
+    """One line for a person, without SQL or parameters (they may hold patient data)."""
+    original = getattr(exc, "orig", exc)
+    text = str(original).lower()
+    where = sqlite_path(url) or url
+    if "file is not a database" in text or "file is encrypted" in text:
+        return f"{where} is not a coordinator database (not an SQLite file)"
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return f"cannot open {where} for writing"
+    if "locked" in text or "busy" in text:
+        return "the database is busy at another desk; please try again"
+    if "disk" in text and ("full" in text or "i/o" in text):
+        return "the disk holding the database is full or failing; nothing was saved"
+    return f"the database at {where} could not be used ({type(original).__name__})"
+
+
+class Database:
+    """Owns the engine; hands out one Session per unit of work.
+
+    `read()` is a deferred transaction; `write()` is BEGIN IMMEDIATE and commits on success,
+    rolls back on any exception.
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+
+    @property
+    def path(self) -> Path | None:
+        return sqlite_path(self.url)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._guard(), self._read_sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self._guard(), self._write_sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except (OperationalError, DatabaseError) as exc:
+            raise StorageError(describe_storage_error(exc, self.url)) from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,71 @@
+"""The Textual app: four desks as modes, switched by F2-F5 (or Alt+1-4, or the command palette
+where function keys don't arrive), F1 for every key.
+
+The app is handed its context (database, settings, clock) and the acting user, so tests can give
+it a temporary database and a frozen clock.
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from coordinator_tui.services.clinic import clinic_name
+from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.tui.commands import DeskCommands
+from coordinator_tui.tui.screens.callbacks import CallbacksScreen
+from coordinator_tui.tui.screens.checkin import CheckinScreen
+from coordinator_tui.tui.screens.help import HelpScreen
+from coordinator_tui.tui.screens.patients import PatientsScreen
+from coordinator_tui.tui.screens.schedule import ScheduleScreen
+
+
+class CoordinatorApp(App[int]):
+    TITLE = "coordinator"
+    CSS_PATH = "styles/app.tcss"
+    MODES = {
+        "checkin": CheckinScreen,
+        "schedule": ScheduleScreen,
+        "patients": PatientsScreen,
+        "callbacks": CallbacksScreen,
+    }
+    DEFAULT_MODE = "checkin"
+    COMMANDS = App.COMMANDS | {DeskCommands}
+    BINDINGS = [
+        Binding("f1", "show_keys", "Keys", priority=True),
+        # The footer shows one "F2-F5 Desks" hint; F1 lists each desk key.
+        Binding("f2,alt+1", "switch_mode('checkin')", "Desks", key_display="F2-F5", priority=True,
+                tooltip="F2 Check-in"),
+        Binding("f3,alt+2", "switch_mode('schedule')", "Schedule desk", priority=True, show=False),
+        Binding("f4,alt+3", "switch_mode('patients')", "Patients desk", priority=True, show=False),
+        Binding("f5,alt+4", "switch_mode('callbacks')", "Callbacks desk", priority=True, show=False),
+        Binding("ctrl+q", "quit", "Quit", key_display="^q", priority=True),
+    ]
+
+    def __init__(self, ctx: AppContext, actor: Actor) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.actor = actor
+        self.clinic_name = clinic_name(ctx)
+
+    def on_mount(self) -> None:
+        # The terminal's own 16-colour palette: readable on TERM=linux and old terminals.
+        self.theme = "ansi-dark"
+
+    def action_show_keys(self) -> None:
+        lines: list[tuple[str, str]] = [
+            ("F2 / Alt+1", "Check-in desk"), ("F3 / Alt+2", "Schedule desk"),
+            ("F4 / Alt+3", "Patients desk"), ("F5 / Alt+4", "Callbacks desk"),
+        ]
+        shown: set[str] = set()
+        for node, binding, _enabled, _tooltip in self.screen.active_bindings.values():
+            if node is not self and node is not self.screen:
+                continue  # widget-level keys (cursor movement...) are summarised below
+            if binding.action.startswith("switch_mode") or binding.action in shown | {"command_palette"}:
+                continue
+            shown.add(binding.action)
+            keys = binding.key_display or self.get_key_display(binding)
+            lines.append((keys, binding.description or binding.action))
+        lines += [("^p", "Command palette: any desk or action by name"),
+                  ("Up Down PgUp PgDn", "Move in a list")]
+        self.push_screen(HelpScreen(lines))

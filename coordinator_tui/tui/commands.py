@@ -1,0 +1,24 @@
+"""Command palette (ctrl+p): every desk by name, for terminals whose function keys don't
+arrive (vt100, some SSH clients)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import Hit, Hits, Provider
+
+DESKS = [("checkin", "Check-in desk"), ("schedule", "Schedule desk"),
+         ("patients", "Patients desk"), ("callbacks", "Callbacks desk")]
+
+
+class DeskCommands(Provider):
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for mode, title in DESKS:
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(self.app.switch_mode, mode),
+                          help=f"Go to the {title}")
+        score = matcher.match("Keys (help)")
+        if score > 0:
+            yield Hit(score, matcher.highlight("Keys (help)"), self.app.action_show_keys)

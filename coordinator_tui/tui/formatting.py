@@ -1,0 +1,41 @@
+"""How things look on the desk: status words with a symbol (colour only adds), times in the
+clinic's zone, waits in whole minutes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from coordinator_tui.domain.vocab import AppointmentStatus, Priority
+
+STATUS_STYLE = {
+    AppointmentStatus.SCHEDULED: ("·", ""),
+    AppointmentStatus.CONFIRMED: ("✓", ""),
+    AppointmentStatus.ARRIVED: ("●", "bold yellow"),
+    AppointmentStatus.ROOMED: ("▶", "cyan"),
+    AppointmentStatus.WITH_PROVIDER: ("▶", "green"),
+    AppointmentStatus.CHECKED_OUT: ("■", "dim"),
+    AppointmentStatus.CANCELLED: ("x", "dim strike"),
+    AppointmentStatus.NO_SHOW: ("!", "red"),
+}
+
+
+def status_text(status: AppointmentStatus, *, late: bool = False) -> Text:
+    symbol, style = STATUS_STYLE[status]
+    if late:
+        return Text("! Late", style="bold red")
+    return Text(f"{symbol} {status.label}", style=style)
+
+
+def priority_text(priority: Priority) -> Text:
+    style = {"urgent": "bold red", "high": "yellow", "normal": "", "low": "dim"}[priority.value]
+    return Text(priority.value.capitalize(), style=style)
+
+
+def clock(instant: datetime, tz) -> str:
+    return instant.astimezone(tz).strftime("%H:%M")
+
+
+def minutes_between(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds() // 60))

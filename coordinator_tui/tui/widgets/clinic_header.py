@@ -1,0 +1,39 @@
+"""One line: desk, clinic, date and time (to the minute), who is signed in.
+
+Updated once a minute on the minute: a seconds display would repaint (and send bytes over SSH)
+every second for nothing.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+class ClinicHeader(Static):
+    DEFAULT_CSS = """
+    ClinicHeader { height: 1; width: 100%; background: $primary; color: $text; padding: 0 1; }
+    """
+
+    def __init__(self, desk: str) -> None:
+        super().__init__("", id="clinic-header")
+        self.desk = desk
+
+    def on_mount(self) -> None:
+        self.refresh_text()
+        self._schedule_next_tick()
+
+    def _schedule_next_tick(self) -> None:
+        now = self.app.ctx.now()
+        self.set_timer(60 - now.second - now.microsecond / 1e6 + 0.05, self._tick)
+
+    def _tick(self) -> None:
+        self.refresh_text()
+        self._schedule_next_tick()
+
+    def refresh_text(self) -> None:
+        app = self.app
+        local = app.ctx.local(app.ctx.now())
+        fixed = f"{self.desk} │  │ {local:%a %d %b %Y %H:%M} │ {app.actor.display_name}"
+        room = max(8, (self.size.width or 80) - 2 - len(fixed))
+        clinic = app.clinic_name if len(app.clinic_name) <= room else app.clinic_name[: room - 1] + "…"
+        self.update(f"{self.desk} │ {clinic} │ {local:%a %d %b %Y %H:%M} │ {app.actor.display_name}")

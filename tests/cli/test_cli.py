@@ -1,0 +1,140 @@
+"""The `coordinator` command as a user runs it: real processes, real files.
+
+Bad input: one clear line on stderr, exit status 2, nothing changed on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coordinator_tui.store.schema_version import SCHEMA_HEAD
+
+
+def run(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "coordinator_tui", *args], capture_output=True,
+                          text=True, timeout=180, env=full_env, **kw)
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("coordinator: ")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["seed"], ["db"], ["db", "upgrade"],
+                                     ["db", "downgrade"], ["db", "current"], ["db", "check"]])
+def test_every_command_has_help(command):
+    result = run(*command, "--help")
+    assert result.returncode == 0
+    assert "usage: coordinator" in result.stdout
+
+
+def test_db_upgrade_current_check_downgrade(tmp_path):
+    db = str(tmp_path / "c.sqlite")
+    assert run("db", "upgrade", "--db", db).stdout.strip() == "upgraded to the current schema"
+    assert run("--db", db, "db", "upgrade").stdout.strip() == "already at the current schema"
+    assert run("db", "current", "--db", db).stdout.startswith(f"{SCHEMA_HEAD} (current)")
+    check = run("db", "check", "--db", db)
+    assert check.returncode == 0 and "no drift" in check.stdout
+    assert run("db", "downgrade", "base", "--db", db).returncode == 0
+    assert run("db", "current", "--db", db).stdout.startswith("empty")
+
+
+def test_db_url_from_the_environment(tmp_path):
+    db = tmp_path / "env.sqlite"
+    result = run("db", "upgrade", env={"COORDINATOR_DB_URL": f"sqlite:///{db}"})
+    assert result.returncode == 0 and db.exists()
+
+
+def test_seed_builds_a_clinic_without_the_ui(tmp_path):
+    db = tmp_path / "s.sqlite"
+    result = run("seed", "--patients", "300", "--db", str(db), "--date", "2026-11-23")
+    assert result.returncode == 0, result.stderr
+    assert "Seeded 300 patients" in result.stdout
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 300
+    conn.close()
+    again = run("seed", "--patients", "300", "--db", str(db))
+    assert "already holds 300 patients" in one_line_error(again)
+
+
+def test_not_a_database_is_refused_and_left_alone(tmp_path):
+    bogus = tmp_path / "notes.sqlite"
+    bogus.write_bytes(b"these are meeting notes, not a database\n" * 200)
+    before = snapshot(tmp_path)
+    for command in (["run", "--user", "demo"], ["db", "upgrade"], ["db", "current"], ["seed", "--patients", "5"]):
+        line = one_line_error(run(*command, "--db", str(bogus)))
+        assert "not a coordinator database" in line
+    assert snapshot(tmp_path) == before  # no -wal, no -shm, no lock file, same bytes
+
+
+def test_a_directory_is_refused(tmp_path):
+    assert "is a directory" in one_line_error(run("db", "upgrade", "--db", str(tmp_path)))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_that_cannot_be_created_is_refused(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    line = one_line_error(run("db", "upgrade", "--db", str(blocker / "sub" / "c.sqlite")))
+    assert "cannot create" in line
+
+
+def test_an_unwritable_folder_is_refused(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    if os.geteuid() == 0:
+        # Root ignores permission bits; the immutable attribute binds even root.
+        if subprocess.run(["chattr", "+i", str(locked)], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i is not supported on this filesystem")
+    else:
+        locked.chmod(0o555)
+    try:
+        result = run("db", "upgrade", "--db", str(locked / "c.sqlite"))
+        assert "cannot write in" in one_line_error(result)
+        assert list(locked.iterdir()) == []
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(locked)], check=True)
+        else:
+            locked.chmod(0o755)
+
+
+def test_a_newer_database_is_refused_by_every_command(tmp_path):
+    db = tmp_path / "new.sqlite"
+    assert run("db", "upgrade", "--db", str(db)).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE alembic_version SET version_num = '0042_future'")
+    conn.commit()
+    conn.close()
+    before = snapshot(tmp_path)
+    for command in (["run", "--user", "demo"], ["db", "upgrade"], ["db", "check"], ["seed", "--patients", "5"]):
+        assert "newer version of coordinator" in one_line_error(run(*command, "--db", str(db)))
+    assert snapshot(tmp_path) == before
+
+
+def test_bad_arguments_exit_2_with_one_line():
+    assert "--patients" in one_line_error(run("seed"))
+    assert "not a whole number" in one_line_error(run("seed", "--patients", "lots"))
+    assert "not a date" in one_line_error(run("seed", "--patients", "5", "--date", "31/02/2026"))
+    assert "invalid choice" in one_line_error(run("teleport"))
+
+
+def test_unknown_user_is_a_clear_error(tmp_path):
+    db = tmp_path / "c.sqlite"
+    assert run("db", "upgrade", "--db", str(db)).returncode == 0
+    assert "no staff account named 'nobody'" in one_line_error(run("run", "--db", str(db), "--user", "nobody"))

@@ -1,0 +1,234 @@
+"""Dates as typed at the desk."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from coordinator_tui.domain.relative_dates import DateNotUnderstood, parse_day
+
+WED = date(2026, 3, 11)  # a Wednesday
+
+
+def test_reference_day_is_a_wednesday():
+    assert WED.weekday() == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("T", WED),
+        ("t", WED),
+        ("today", WED),
+        ("TODAY", WED),
+        ("  T  ", WED),
+        ("T+7", date(2026, 3, 18)),
+        ("T-1", date(2026, 3, 10)),
+        ("t+0", WED),
+        ("T + 7", date(2026, 3, 18)),
+        ("T+30", date(2026, 4, 10)),
+        ("T-11", date(2026, 2, 28)),
+        ("T+3d", date(2026, 3, 14)),
+        ("t+2w", date(2026, 3, 25)),
+        ("T-1W", date(2026, 3, 4)),
+        ("T+1m", date(2026, 4, 11)),
+        ("T-3m", date(2025, 12, 11)),
+        ("T+1y", date(2027, 3, 11)),
+        ("today+2", date(2026, 3, 13)),
+        ("tomorrow", date(2026, 3, 12)),
+        ("Yesterday", date(2026, 3, 10)),
+    ],
+)
+def test_relative_forms(text, expected):
+    assert parse_day(text, today=WED) == expected
+
+
+def test_month_offset_clamps_to_end_of_month():
+    assert parse_day("T+1m", today=date(2026, 1, 31)) == date(2026, 2, 28)
+    assert parse_day("T+1m", today=date(2028, 1, 31)) == date(2028, 2, 29)
+    assert parse_day("T+1y", today=date(2028, 2, 29)) == date(2029, 2, 28)
+
+
+def test_offsets_cross_year_boundaries():
+    assert parse_day("T+1", today=date(2026, 12, 31)) == date(2027, 1, 1)
+    assert parse_day("T-1", today=date(2026, 1, 1)) == date(2025, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Next occurrence including today: "wed" on a Wednesday is today.
+        ("wed", WED),
+        ("Wednesday", WED),
+        ("thu", date(2026, 3, 12)),
+        ("thurs", date(2026, 3, 12)),
+        ("fri", date(2026, 3, 13)),
+        ("sat", date(2026, 3, 14)),
+        ("SUN", date(2026, 3, 15)),
+        ("mon", date(2026, 3, 16)),
+        ("monday", date(2026, 3, 16)),
+        ("tue", date(2026, 3, 17)),
+        ("tues", date(2026, 3, 17)),
+        ("Tuesday", date(2026, 3, 17)),
+    ],
+)
+def test_weekday_names(text, expected):
+    assert parse_day(text, today=WED) == expected
+
+
+def test_weekday_on_every_day_of_the_week_is_within_six_days():
+    for offset in range(7):
+        today = date(2026, 3, 9 + offset)  # Mon 9 .. Sun 15
+        result = parse_day("mon", today=today)
+        assert result.weekday() == 0
+        assert 0 <= (result - today).days <= 6
+    assert parse_day("mon", today=date(2026, 3, 9)) == date(2026, 3, 9)
+    assert parse_day("mon", today=date(2026, 3, 10)) == date(2026, 3, 16)
+
+
+@pytest.mark.parametrize(
+    ("text", "day_first", "expected"),
+    [
+        ("12/24", False, date(2026, 12, 24)),
+        ("1/2", False, date(2026, 1, 2)),
+        ("1/2", True, date(2026, 2, 1)),
+        ("24/12", True, date(2026, 12, 24)),
+        ("12/24/2026", False, date(2026, 12, 24)),
+        ("24/12/2027", True, date(2027, 12, 24)),
+        ("02/03/1961", False, date(1961, 2, 3)),
+        ("2026-12-24", False, date(2026, 12, 24)),
+        ("2026-12-24", True, date(2026, 12, 24)),  # ISO is never day-first
+        ("1961-2-3", False, date(1961, 2, 3)),
+        ("24 Dec", False, date(2026, 12, 24)),
+        ("24 december 2027", False, date(2027, 12, 24)),
+        ("Dec 24 2026", False, date(2026, 12, 24)),
+        ("Dec 24, 2026", False, date(2026, 12, 24)),
+        ("dec 24", False, date(2026, 12, 24)),
+        ("3 Sept", False, date(2026, 9, 3)),
+        ("may 1", False, date(2026, 5, 1)),
+    ],
+)
+def test_absolute_forms(text, day_first, expected):
+    assert parse_day(text, today=WED, day_first=day_first) == expected
+
+
+def test_year_less_date_uses_todays_year_even_if_passed():
+    assert parse_day("1/5", today=WED) == date(2026, 1, 5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2/30",  # impossible
+        "2/29/2026",  # not a leap year
+        "13/1",  # no month 13 (month first)
+        "4/31/2026",
+        "2026-02-30",
+        "2026-13-01",
+        "0000-01-01",
+        "31 Feb",
+        "Feb 30 2026",
+    ],
+)
+def test_impossible_dates_are_refused(text):
+    with pytest.raises(DateNotUnderstood, match="not a real date"):
+        parse_day(text, today=WED)
+
+
+def test_day_first_changes_which_is_impossible():
+    assert parse_day("13/1", today=WED, day_first=True) == date(2026, 1, 13)
+    with pytest.raises(DateNotUnderstood):
+        parse_day("1/13", today=WED, day_first=True)
+
+
+def test_offset_past_year_9999_is_refused():
+    with pytest.raises(DateNotUnderstood, match="not a real date"):
+        parse_day("T+99999y", today=WED)
+    with pytest.raises(DateNotUnderstood, match="not a real date"):
+        parse_day("T-99999d", today=date(1, 1, 2))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "T+",
+        "T+7x",
+        "+7",
+        "T7",
+        "T++7",
+        "T+1.5",
+        "T+123456",  # more digits than any sane offset
+        "next mon",
+        "mo",
+        "24 Foo",
+        "Foo 24",
+        "12/24/26",  # two-digit year: refused, not guessed
+        "12-24-2026",
+        "2026/12/24",
+        "24.12.2026",
+        "12/24/2026/1",
+        "1961-2",
+        "now",
+        "?",
+        "0",
+        "'; DROP TABLE patients;--",
+    ],
+)
+def test_unknown_forms_are_refused(text):
+    with pytest.raises(DateNotUnderstood) as info:
+        parse_day(text, today=WED)
+    message = str(info.value)
+    assert f'"{text}"' in message
+    assert "T+7" in message and "2026-12-24" in message
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\t\n"])
+def test_empty_is_refused(text):
+    with pytest.raises(DateNotUnderstood, match="Enter a date"):
+        parse_day(text, today=WED)
+
+
+def test_overlong_is_refused_and_quote_is_cut_short():
+    text = "T" + "+1" * 100
+    with pytest.raises(DateNotUnderstood, match="too long") as info:
+        parse_day(text, today=WED)
+    assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize("text", ["T\x00", "T+\x1b[31m7", "12/\x0824", "T\u200b+7", "\x7f"])
+def test_control_characters_are_refused(text):
+    with pytest.raises(DateNotUnderstood, match="control characters") as info:
+        parse_day(text, today=WED)
+    # What is quoted back is safe to put on a status line.
+    assert "\x1b" not in str(info.value) and "\x00" not in str(info.value)
+
+
+def test_surrounding_newline_from_a_paste_is_ignored():
+    assert parse_day("T+7\n", today=WED) == date(2026, 3, 18)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "T+\uff17",  # fullwidth 7: int() would accept it, the grammar must not
+        "\u0661\u0662/\u0662\u0664",  # Arabic-Indic digits
+        "ma\u00f1ana",
+        "24 d\u00e9c",
+        "T\u22127",  # minus sign, not hyphen
+    ],
+)
+def test_non_ascii_is_refused(text):
+    with pytest.raises(DateNotUnderstood, match="characters a date does not use") as info:
+        parse_day(text, today=WED)
+    assert text in str(info.value)
+
+
+def test_wrong_type_is_refused():
+    with pytest.raises(DateNotUnderstood):
+        parse_day(20261224, today=WED)  # type: ignore[arg-type]
+
+
+def test_error_is_a_value_error():
+    with pytest.raises(ValueError):
+        parse_day("soon", today=WED)

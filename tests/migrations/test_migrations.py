@@ -1,0 +1,116 @@
+"""Migrations: upgrade from empty, downgrade to base, no drift, start-up upgrade under a lock,
+and a database from a newer version refused without being touched."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from alembic.script import ScriptDirectory
+
+from coordinator_tui.errors import StorageError
+from coordinator_tui.store.engine import url_for_path
+from coordinator_tui.store.migrate import (
+    alembic_config,
+    downgrade,
+    ensure_current,
+    read_revision,
+    upgrade,
+)
+from coordinator_tui.store.models import Base
+from coordinator_tui.store.schema_version import SCHEMA_HEAD
+
+
+def tables(path) -> set[str]:
+    conn = sqlite3.connect(path)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
+    return names - {"sqlite_sequence"}
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_schema_head_constant_matches_alembic_head(tmp_path):
+    script = ScriptDirectory.from_config(alembic_config(url_for_path(tmp_path / "x.sqlite")))
+    assert script.get_current_head() == SCHEMA_HEAD
+
+
+def test_upgrade_from_empty_creates_exactly_the_models(tmp_path):
+    path = tmp_path / "fresh.sqlite"
+    url = url_for_path(path)
+    assert ensure_current(url) is True
+    assert tables(path) == set(Base.metadata.tables) | {"alembic_version"}
+    assert read_revision(url) == SCHEMA_HEAD
+
+
+def test_no_drift_between_models_and_migrations(db_path):
+    from alembic import command
+
+    command.check(alembic_config(url_for_path(db_path)))  # raises on any difference
+
+
+def test_downgrade_to_base_and_back_up(db_path):
+    url = url_for_path(db_path)
+    downgrade(url, "base")
+    assert tables(db_path) == {"alembic_version"}
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone()[0] == 0
+    conn.close()
+    upgrade(url)
+    assert read_revision(url) == SCHEMA_HEAD
+
+
+def test_start_up_upgrades_an_older_database(db_path):
+    url = url_for_path(db_path)
+    downgrade(url, "base")  # the oldest possible database
+    assert ensure_current(url) is True
+    assert ensure_current(url) is False  # the second start finds nothing to do
+    assert read_revision(url) == SCHEMA_HEAD
+
+
+def test_a_database_from_a_newer_version_is_refused_and_untouched(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE alembic_version SET version_num = '0099_from_the_future'")
+    conn.commit()
+    conn.close()
+    before = digest(db_path)
+    with pytest.raises(StorageError, match="newer version of coordinator"):
+        ensure_current(url_for_path(db_path))
+    assert digest(db_path) == before
+
+
+def test_another_programs_sqlite_file_is_refused_and_untouched(tmp_path):
+    path = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = digest(path)
+    with pytest.raises(StorageError, match="another program"):
+        ensure_current(url_for_path(path))
+    assert digest(path) == before
+
+
+UPGRADE_IN_CHILD = """
+import sys
+from coordinator_tui.store.migrate import ensure_current
+print(ensure_current(sys.argv[1]))
+"""
+
+
+def test_desks_starting_together_upgrade_once(tmp_path):
+    """Four real processes start on an empty file at once: one migrates, the others wait for
+    the lock and find the schema current; all succeed."""
+    url = url_for_path(tmp_path / "together.sqlite")
+    procs = [subprocess.Popen([sys.executable, "-c", UPGRADE_IN_CHILD, url], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err for _, err in results]
+    ran = [out.strip() for out, _ in results]
+    assert ran.count("True") == 1, ran
+    assert read_revision(url) == SCHEMA_HEAD

@@ -1,0 +1,154 @@
+"""The engine's promises: pragmas, BEGIN IMMEDIATE writes, owner-only files, and integrity that
+lives in the database itself (constraints and append-only triggers), whatever client writes."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from coordinator_tui.errors import StorageError
+from coordinator_tui.store.engine import Database, prepare_file, url_for_path
+
+
+def test_every_connection_gets_the_pragmas(db_path):
+    db = Database(url_for_path(db_path))
+    with db.read() as session:
+        assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+    db.dispose()
+
+
+def test_a_write_transaction_holds_the_write_lock_from_its_first_statement(db_path):
+    """BEGIN IMMEDIATE: while a desk is inside write(), another writer cannot start, even before
+    the first desk has written anything (a deferred BEGIN would let both start, then fail one)."""
+    db = Database(url_for_path(db_path))
+    inside = threading.Event()
+    release = threading.Event()
+
+    def hold_write():
+        with db.write() as session:
+            session.execute(text("SELECT 1"))  # a read only: DEFERRED would take no lock yet
+            inside.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold_write)
+    holder.start()
+    assert inside.wait(5)
+    other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    finally:
+        release.set()
+        holder.join()
+        other.close()
+    db.dispose()
+
+
+def test_a_read_transaction_does_not_block_writers(db_path):
+    db = Database(url_for_path(db_path))
+    with db.read() as session:
+        session.execute(text("SELECT count(*) FROM patients"))
+        other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        other.close()
+    db.dispose()
+
+
+def test_write_rolls_back_everything_on_error(db_path):
+    db = Database(url_for_path(db_path))
+    with pytest.raises(RuntimeError), db.write() as session:
+        session.execute(text("INSERT INTO settings (key, value) VALUES ('a', 'b')"))
+        raise RuntimeError("crash in the middle")
+    with db.read() as session:
+        assert session.execute(text("SELECT count(*) FROM settings")).scalar() == 0
+    db.dispose()
+
+
+def test_new_database_file_is_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "private" / "clinic.sqlite"
+    prepare_file(path, create=True)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_prepare_file_refuses_a_directory_and_a_path_under_a_file(tmp_path):
+    with pytest.raises(StorageError, match="directory"):
+        prepare_file(tmp_path, create=True)
+    blocker = tmp_path / "plain-file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError, match="not a directory"):
+        prepare_file(blocker / "clinic.sqlite", create=True)
+
+
+def _raw(path):
+    return sqlite3.connect(path, isolation_level=None)
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE appointment_status_events SET to_status = 'arrived'",
+    "DELETE FROM appointment_status_events",
+    "UPDATE audit_events SET action = 'nothing'",
+    "DELETE FROM audit_events",
+    "DELETE FROM payments",
+    "DELETE FROM callback_attempts",
+])
+def test_history_tables_refuse_rewrites_from_any_client(seeded_path, statement):
+    conn = _raw(seeded_path)
+    table = statement.split()[1] if statement.startswith("UPDATE") else statement.split()[2]
+    if conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0 and table in {"audit_events", "callback_attempts"}:
+        # Give the table a row so the trigger has something to protect.
+        if table == "audit_events":
+            conn.execute("INSERT INTO audit_events (at, action, prev_hash, hash) VALUES "
+                         "('2026-01-01 00:00:00.000000', 'x', '0', 'h')")
+        else:
+            conn.execute("INSERT INTO callback_attempts (callback_id, at, by_id, outcome) VALUES "
+                         "(1, '2026-01-01 00:00:00.000000', 1, 'busy')")
+    with pytest.raises(sqlite3.IntegrityError, match="cannot be"):
+        conn.execute(statement)
+    conn.close()
+
+
+@pytest.mark.parametrize("statement, constraint", [
+    ("UPDATE coverages SET copay_cents = -1 WHERE id = 1", "copay_nonneg"),
+    ("INSERT INTO payments (patient_id, amount_cents, method, receipt_number, taken_at, taken_by_id) "
+     "VALUES (1, 0, 'cash', 'R-zero', '2026-01-01 00:00:00.000000', 1)", "amount_positive"),
+    ("INSERT INTO payments (patient_id, amount_cents, method, receipt_number, taken_at, taken_by_id) "
+     "VALUES (1, 100, 'bitcoin', 'R-coin', '2026-01-01 00:00:00.000000', 1)", "method_valid"),
+    ("UPDATE appointments SET status = 'teleported' WHERE id = 1", "status_valid"),
+    ("UPDATE appointments SET status = 'cancelled', cancel_reason = NULL WHERE id = 1", "cancel_has_reason"),
+    ("UPDATE appointments SET ends_at = starts_at WHERE id = 1", "interval_order"),
+    ("UPDATE patients SET merged_into_id = id WHERE id = 1", "not_merged_into_self"),
+    ("UPDATE coverages SET eligibility_status = 'verified', verified_at = NULL WHERE id = 1",
+     "verified_has_who_and_when"),
+])
+def test_check_constraints_hold_in_the_database(seeded_path, statement, constraint):
+    conn = _raw(seeded_path)
+    with pytest.raises(sqlite3.IntegrityError, match=constraint):
+        conn.execute(statement)
+    conn.close()
+
+
+def test_foreign_keys_are_enforced(seeded_path):
+    db = Database(url_for_path(seeded_path))
+    with pytest.raises(StorageError), db.write() as session:
+        session.execute(text("UPDATE appointments SET patient_id = 99999999 WHERE id = 1"))
+    db.dispose()
+
+
+def test_only_one_open_callback_per_patient_and_reason(seeded_path):
+    conn = _raw(seeded_path)
+    patient_id, reason = conn.execute(
+        "SELECT patient_id, reason FROM callbacks WHERE status = 'open' LIMIT 1").fetchone()
+    insert = ("INSERT INTO callbacks (patient_id, reason, priority, status, due_at, created_at, version_id) "
+              "VALUES (?, ?, 'normal', 'open', '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000', 1)")
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        conn.execute(insert, (patient_id, reason))
+    conn.close()
