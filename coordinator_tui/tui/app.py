@@ -7,6 +7,8 @@ it a temporary database and a frozen clock.
 
 from __future__ import annotations
 
+import os
+
 from textual.app import App
 from textual.binding import Binding
 
@@ -47,6 +49,21 @@ class CoordinatorApp(App[int]):
         self.ctx = ctx
         self.actor = actor
         self.clinic_name = clinic_name(ctx)
+
+    def _fatal_error(self) -> None:
+        """An unexpected error: exit with one short line, never Textual's traceback with local
+        variables (they would print patient data to the terminal and its scrollback)."""
+        if os.environ.get("COORDINATOR_DEBUG"):
+            super()._fatal_error()
+            return
+        error = self._exception
+        self.bell()
+        self._exit_renderables.append(
+            f"coordinator: unexpected error ({type(error).__name__ if error else 'unknown'}); "
+            "the screen was closed and nothing half-written was kept. "
+            "Set COORDINATOR_DEBUG=1 to see details."
+        )
+        self._close_messages_no_wait()
 
     def on_mount(self) -> None:
         # The terminal's own 16-colour palette: readable on TERM=linux and old terminals.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import DataTable, Input
 
 from coordinator_tui.services.desk_views import day_appointments, open_callbacks
@@ -125,3 +126,24 @@ async def test_header_shows_clinic_day_time_and_user(ctx, desk_user):
         shot = screen_text(app)
         assert "Mon 23 Nov 2026 10:45" in shot
         assert "Dana Demo" in shot and "Riverside" in shot
+
+
+async def test_an_unexpected_error_shows_no_traceback_or_patient_data(ctx, desk_user, monkeypatch, capsys):
+    monkeypatch.delenv("COORDINATOR_DEBUG", raising=False)
+    app = CoordinatorApp(ctx, desk_user)
+    secret = day_appointments(ctx, desk_user, CLINIC_DAY)[0].patient_name
+
+    def explode():
+        patient = secret  # a local a traceback would print  # noqa: F841
+        raise RuntimeError("boom")
+
+    app.action_explode = explode
+    with pytest.raises(RuntimeError):  # the test harness re-raises what the app caught
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            app.bind("f12", "explode")
+            await pilot.press("f12")
+            await pilot.pause()
+    rendered = capsys.readouterr().err  # what the terminal shows after the app closes
+    assert "RuntimeError" in rendered
+    assert secret not in rendered and "Traceback" not in rendered

@@ -1,0 +1,91 @@
+"""coordinator run | demo | seed: open the app, build the demo clinic, seed a database."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from coordinator_tui.commands.common import (
+    acting_user,
+    context_for,
+    iso_day,
+    positive_int,
+    progress_bar,
+    ready_context,
+    settings_from,
+)
+
+
+def register(sub, common: argparse.ArgumentParser) -> None:
+    def app_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--user", help="staff username to act as (default: $COORDINATOR_USER, "
+                       "else your login name)")
+        p.add_argument("--mouse", action="store_true", help="turn mouse reporting on (off by default)")
+
+    run = sub.add_parser("run", parents=[common], help="open the app (the default)")
+    app_flags(run)
+    run.set_defaults(handler=cmd_run)
+
+    demo = sub.add_parser("demo", parents=[common], help="open the app on today's demo clinic")
+    demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    demo.add_argument("--patients", type=positive_int, default=5000, help="patients (default 5000)")
+    demo.add_argument("--fresh", action="store_true", help="rebuild even if today's demo exists")
+    demo.add_argument("--no-open", action="store_true", help="build the demo database, don't open the app")
+    app_flags(demo)
+    demo.set_defaults(handler=cmd_demo)
+
+    seed = sub.add_parser("seed", parents=[common], help="fill a database with a synthetic clinic")
+    seed.add_argument("--patients", type=positive_int, required=True)
+    seed.add_argument("--seed", type=int, default=1)
+    seed.add_argument("--date", type=iso_day, help="the clinic day to build the schedule around "
+                      "(default: today)")
+    seed.set_defaults(handler=cmd_seed)
+
+
+def open_app(settings, username: str | None, mouse: bool) -> int:
+    from coordinator_tui.store.migrate import ensure_current
+
+    ensure_current(settings.db_url)
+    ctx = context_for(settings)
+    actor = acting_user(ctx, username)
+    from coordinator_tui.tui.app import CoordinatorApp
+
+    app = CoordinatorApp(ctx, actor)
+    app.run(mouse=mouse or settings.mouse)
+    return app.return_code or 0
+
+
+def cmd_run(args) -> int:
+    return open_app(settings_from(args), getattr(args, "user", None), getattr(args, "mouse", False))
+
+
+def cmd_demo(args) -> int:
+    from coordinator_tui.config import demo_db_url
+    from coordinator_tui.services.demo_clinic import build_demo
+
+    settings = settings_from(args)
+    if getattr(args, "db", None) is None and not os.environ.get("COORDINATOR_DB_URL"):
+        settings = settings_from(args, db_url=demo_db_url())
+    update, bar = progress_bar()
+    with bar:
+        built = build_demo(settings, patients=args.patients, seed=args.seed, fresh=args.fresh,
+                           progress=update)
+    if built:
+        print(f"Demo clinic ready: {settings.db_url}", file=sys.stderr)
+    if args.no_open:
+        return 0
+    return open_app(settings, args.user or "demo", args.mouse)
+
+
+def cmd_seed(args) -> int:
+    from coordinator_tui.services.demo_clinic import seed_clinic
+
+    ctx = ready_context(args)
+    update, bar = progress_bar()
+    with bar:
+        report = seed_clinic(ctx, patients=args.patients, seed=args.seed,
+                             day=args.date or ctx.today(), progress=update)
+    print(f"Seeded {report.patients:,} patients, {report.appointments:,} appointments "
+          f"({report.today_appointments} on the day), {report.callbacks} open callbacks.")
+    return 0
