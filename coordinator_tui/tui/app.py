@@ -8,6 +8,7 @@ it a temporary database and a frozen clock.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
@@ -24,7 +25,8 @@ from coordinator_tui.tui.screens.schedule import ScheduleScreen
 
 class CoordinatorApp(App[int]):
     TITLE = "coordinator"
-    CSS_PATH = "styles/app.tcss"
+    # Absolute, so subclasses defined elsewhere (tests, benchmarks) find it too.
+    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
     MODES = {
         "checkin": CheckinScreen,
         "schedule": ScheduleScreen,
