@@ -30,7 +30,8 @@ def iso_day(text: str) -> date:
 def settings_from(args, **extra):
     from coordinator_tui.config import load_settings
 
-    return load_settings(db_url=getattr(args, "db", None), **extra)
+    values = {"db_url": getattr(args, "db", None), **extra}
+    return load_settings(**values)
 
 
 def context_for(settings):
