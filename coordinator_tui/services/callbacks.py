@@ -1,0 +1,358 @@
+"""The callback queue: list and filter, claim (one caller per item), record attempts, escalate,
+close, create by hand, fill automatically (recalls, confirmation calls), and the day's figures.
+
+Items are never deleted: they are closed as done or cancelled with a reason."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+
+from coordinator_tui.domain.slots import day_bounds_utc
+from coordinator_tui.domain.vocab import (
+    AppointmentStatus,
+    CallbackOutcome,
+    CallbackReason,
+    Priority,
+    Role,
+)
+from coordinator_tui.errors import ConflictError, UserError
+from coordinator_tui.services import audit
+from coordinator_tui.services.appointment_status import change_status
+from coordinator_tui.services.callback_queue import ensure_open_callback
+from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.store.models import (
+    Appointment,
+    Callback,
+    CallbackAttempt,
+    Patient,
+    StaffUser,
+)
+
+# A claim lapses when its desk goes quiet this long (the work screen refreshes it every minute).
+CLAIM_TTL = timedelta(minutes=5)
+FAILED_ATTEMPTS_BEFORE_ESCALATION = 3
+FAILED = {CallbackOutcome.VOICEMAIL, CallbackOutcome.NO_ANSWER, CallbackOutcome.WRONG_NUMBER,
+          CallbackOutcome.BUSY}
+RECALL_AFTER = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    mine: bool = False
+    unassigned: bool = False
+    overdue: bool = False
+    reason: CallbackReason | None = None
+
+    def describe(self) -> str:
+        parts = [label for flag, label in ((self.mine, "mine"), (self.unassigned, "unassigned"),
+                                           (self.overdue, "overdue")) if flag]
+        if self.reason:
+            parts.append(self.reason.label)
+        return ", ".join(parts) or "all open"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: int
+    patient_id: int
+    mrn: str
+    patient_name: str
+    reason: CallbackReason
+    priority: Priority
+    due_at: datetime
+    overdue: bool
+    assigned_to: str | None
+    created_by: str | None
+    created_at: datetime
+    being_worked_by: str | None
+    attempts: int
+    note: str | None
+    appointment_id: int | None
+    escalated: bool
+
+
+@dataclass(frozen=True)
+class Attempt:
+    at: datetime
+    by: str
+    outcome: CallbackOutcome
+    note: str | None
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    item: QueueItem
+    phones: tuple[tuple[str, str], ...]  # (label, E.164)
+    preferred_language: str
+    attempts: tuple[Attempt, ...]
+    version: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    open: int
+    overdue: int
+    closed_today: int
+    median_minutes_to_first_attempt: float | None
+    open_by_reason: dict[str, int]
+
+
+_PRIORITY_ORDER = case({p.value: p.rank for p in Priority}, value=Callback.priority)
+
+
+def _staff_names(session) -> dict[int, str]:
+    return dict(session.execute(select(StaffUser.id, StaffUser.display_name)).all())
+
+
+def list_queue(ctx: AppContext, actor: Actor, queue_filter: QueueFilter = QueueFilter(),
+               limit: int = 300) -> list[QueueItem]:
+    """Open items, most urgent first, then by due time."""
+    now = ctx.now()
+    attempts = (select(CallbackAttempt.callback_id, func.count().label("n"))
+                .group_by(CallbackAttempt.callback_id).subquery())
+    stmt = (
+        select(Callback, Patient.mrn, Patient.family_name, Patient.given_name,
+               func.coalesce(attempts.c.n, 0))
+        .join(Patient, Patient.id == Callback.patient_id)
+        .outerjoin(attempts, attempts.c.callback_id == Callback.id)
+        .where(Callback.status == "open")
+        .order_by(_PRIORITY_ORDER, Callback.due_at, Callback.id)
+        .limit(limit)
+    )
+    if queue_filter.mine:
+        stmt = stmt.where(Callback.assigned_to_id == actor.id)
+    if queue_filter.unassigned:
+        stmt = stmt.where(Callback.assigned_to_id.is_(None))
+    if queue_filter.overdue:
+        stmt = stmt.where(Callback.due_at < now)
+    if queue_filter.reason:
+        stmt = stmt.where(Callback.reason == queue_filter.reason.value)
+    with ctx.db.read() as session:
+        names = _staff_names(session)
+        rows = session.execute(stmt).all()
+        return [_item(row[0], row[1], f"{row[2]}, {row[3]}", row[4], names, now) for row in rows]
+
+
+def _item(cb: Callback, mrn: str, name: str, attempts: int, names: dict[int, str], now: datetime) -> QueueItem:
+    claim_live = cb.claimed_by_id is not None and cb.claimed_at is not None and now - cb.claimed_at < CLAIM_TTL
+    return QueueItem(
+        id=cb.id, patient_id=cb.patient_id, mrn=mrn, patient_name=name,
+        reason=CallbackReason(cb.reason), priority=Priority(cb.priority), due_at=cb.due_at,
+        overdue=cb.due_at < now, assigned_to=names.get(cb.assigned_to_id),
+        created_by=names.get(cb.created_by_id), created_at=cb.created_at,
+        being_worked_by=names.get(cb.claimed_by_id) if claim_live else None, attempts=attempts,
+        note=cb.note, appointment_id=cb.appointment_id, escalated=cb.escalated_at is not None,
+    )
+
+
+def _open_item(session, callback_id: int) -> Callback:
+    item = session.get(Callback, callback_id)
+    if item is None:
+        raise UserError(f"callback {callback_id} does not exist")
+    if item.status != "open":
+        raise UserError(f"callback {callback_id} is already closed ({item.status})")
+    return item
+
+
+def _check_claim(session, item: Callback, actor: Actor, now: datetime) -> None:
+    if (item.claimed_by_id not in (None, actor.id) and item.claimed_at is not None
+            and now - item.claimed_at < CLAIM_TTL):
+        who = session.get(StaffUser, item.claimed_by_id)
+        raise ConflictError(f"being worked by {who.display_name if who else 'another desk'} "
+                            f"since {item.claimed_at:%H:%M} UTC")
+
+
+def claim(ctx: AppContext, actor: Actor, callback_id: int) -> WorkItem:
+    """Take the item for this desk (or refresh this desk's claim). Another live claim wins."""
+    now = ctx.now()
+    with ctx.db.write() as session:
+        item = _open_item(session, callback_id)
+        _check_claim(session, item, actor, now)
+        item.claimed_by_id, item.claimed_at = actor.id, now
+        session.flush()
+        audit.record(session, actor, "patient.view", now, patient_id=item.patient_id,
+                     entity="callback", entity_id=item.id, detail={"screen": "callback work"})
+        return _work_item(session, item, now)
+
+
+def release(ctx: AppContext, actor: Actor, callback_id: int) -> None:
+    with ctx.db.write() as session:
+        item = session.get(Callback, callback_id)
+        if item is not None and item.claimed_by_id == actor.id:
+            item.claimed_by_id, item.claimed_at = None, None
+
+
+def _work_item(session, item: Callback, now: datetime) -> WorkItem:
+    patient = session.get(Patient, item.patient_id)
+    names = _staff_names(session)
+    attempts = session.execute(
+        select(CallbackAttempt).where(CallbackAttempt.callback_id == item.id).order_by(CallbackAttempt.id)
+    ).scalars().all()
+    phones = tuple((label, number) for label, number in (("mobile", patient.phone_mobile),
+                                                         ("home", patient.phone_home)) if number)
+    return WorkItem(
+        item=_item(item, patient.mrn, f"{patient.family_name}, {patient.given_name}", len(attempts), names, now),
+        phones=phones, preferred_language=patient.preferred_language,
+        attempts=tuple(Attempt(a.at, names.get(a.by_id, "?"), CallbackOutcome(a.outcome), a.note) for a in attempts),
+        version=item.version_id,
+    )
+
+
+def record_attempt(ctx: AppContext, actor: Actor, callback_id: int, outcome: CallbackOutcome,
+                   note: str | None = None) -> WorkItem:
+    """One phone call's outcome. Too many failed calls escalate the item to a supervisor."""
+    note = _clean_note(note)
+    now = ctx.now()
+    with ctx.db.write() as session:
+        item = _open_item(session, callback_id)
+        _check_claim(session, item, actor, now)
+        item.claimed_by_id, item.claimed_at = actor.id, now
+        session.add(CallbackAttempt(callback_id=item.id, at=now, by_id=actor.id, outcome=outcome.value, note=note))
+        session.flush()
+        failed = session.scalar(select(func.count()).select_from(CallbackAttempt).where(
+            CallbackAttempt.callback_id == item.id,
+            CallbackAttempt.outcome.in_([o.value for o in FAILED])))
+        detail = {"outcome": outcome.value}
+        if outcome in FAILED and failed >= FAILED_ATTEMPTS_BEFORE_ESCALATION and item.escalated_at is None:
+            supervisor = session.scalar(select(StaffUser.id).where(
+                StaffUser.role == Role.SUPERVISOR.value, StaffUser.active.is_(True)).order_by(StaffUser.id))
+            item.escalated_at = now
+            item.priority = Priority.HIGH.value
+            item.assigned_to_id = supervisor
+            item.note = _clean_note(f"Escalated after {failed} failed calls: send a letter or decide. "
+                                    + (item.note or ""))
+            detail["escalated"] = True
+        audit.record(session, actor, "callback.attempt", now, patient_id=item.patient_id,
+                     entity="callback", entity_id=item.id, detail=detail)
+        return _work_item(session, item, now)
+
+
+def close(ctx: AppContext, actor: Actor, callback_id: int, *, done: bool, reason: str) -> None:
+    """Close as done or cancelled; a reason is always kept."""
+    reason = _clean_note(reason)
+    if not reason:
+        raise UserError("say why the item is being closed")
+    now = ctx.now()
+    with ctx.db.write() as session:
+        item = _open_item(session, callback_id)
+        _check_claim(session, item, actor, now)
+        item.status = "done" if done else "cancelled"
+        item.closed_at, item.closed_by_id, item.close_reason = now, actor.id, reason
+        item.claimed_by_id = item.claimed_at = None
+        audit.record(session, actor, "callback.close", now, patient_id=item.patient_id,
+                     entity="callback", entity_id=item.id, detail={"status": item.status, "reason": reason})
+
+
+def confirm_appointment_by_phone(ctx: AppContext, actor: Actor, callback_id: int) -> None:
+    """A confirmation call that reached the patient: the appointment is confirmed and the item
+    is closed as done."""
+    with ctx.db.read() as session:
+        item = _open_item(session, callback_id)
+        appointment_id = item.appointment_id
+    if appointment_id is None:
+        raise UserError("this item has no appointment to confirm")
+    change_status(ctx, actor, appointment_id, AppointmentStatus.CONFIRMED, reason="confirmed by phone")
+    close(ctx, actor, callback_id, done=True, reason="appointment confirmed by phone")
+
+
+def create_by_hand(ctx: AppContext, actor: Actor, *, patient_id: int, reason: CallbackReason,
+                   due_at: datetime, priority: Priority = Priority.NORMAL,
+                   note: str | None = None) -> tuple[int, bool]:
+    """Returns (item id, created). An open item for the same patient and reason is reused."""
+    now = ctx.now()
+    with ctx.db.write() as session:
+        if session.get(Patient, patient_id) is None:
+            raise UserError(f"patient {patient_id} does not exist")
+        item, created = ensure_open_callback(session, actor, patient_id=patient_id, reason=reason, at=now,
+                                             due_at=due_at, priority=priority, note=_clean_note(note))
+        return item.id, created
+
+
+def figures(ctx: AppContext, actor: Actor, day: date | None = None) -> Figures:
+    now = ctx.now()
+    day = day or ctx.today()
+    start, end = day_bounds_utc(day, ctx.settings.tz)
+    first_attempt = (select(CallbackAttempt.callback_id, func.min(CallbackAttempt.at).label("first"))
+                     .group_by(CallbackAttempt.callback_id).subquery())
+    with ctx.db.read() as session:
+        open_count = session.scalar(select(func.count()).select_from(Callback).where(Callback.status == "open"))
+        overdue = session.scalar(select(func.count()).select_from(Callback).where(
+            Callback.status == "open", Callback.due_at < now))
+        closed_today = session.scalar(select(func.count()).select_from(Callback).where(
+            Callback.closed_at >= start, Callback.closed_at < end))
+        waits = session.execute(select(Callback.created_at, first_attempt.c.first)
+                                .join(first_attempt, first_attempt.c.callback_id == Callback.id)).all()
+        by_reason = dict(session.execute(select(Callback.reason, func.count()).where(
+            Callback.status == "open").group_by(Callback.reason)).all())
+    minutes = [(first - created).total_seconds() / 60 for created, first in waits]
+    return Figures(open_count, overdue, closed_today,
+                   statistics.median(minutes) if minutes else None,
+                   {CallbackReason(k).label: v for k, v in sorted(by_reason.items())})
+
+
+def generate_recalls(ctx: AppContext, actor: Actor, *, after: timedelta = RECALL_AFTER) -> int:
+    """"Annual visit 12 months after last seen": patients last seen (checked out) at least `after`
+    ago, with nothing booked ahead, get one recall item. A second run creates none."""
+    now = ctx.now()
+    last_seen = (select(Appointment.patient_id, func.max(Appointment.starts_at).label("seen"))
+                 .where(Appointment.status == AppointmentStatus.CHECKED_OUT.value)
+                 .group_by(Appointment.patient_id).subquery())
+    booked_ahead = select(Appointment.id).where(
+        Appointment.patient_id == last_seen.c.patient_id, Appointment.starts_at > now,
+        Appointment.status.in_([AppointmentStatus.SCHEDULED.value, AppointmentStatus.CONFIRMED.value]))
+    due = (select(last_seen.c.patient_id).join(Patient, Patient.id == last_seen.c.patient_id)
+           .where(last_seen.c.seen <= now - after, ~booked_ahead.exists(),
+                  Patient.merged_into_id.is_(None), Patient.deceased_date.is_(None)))
+    created = 0
+    with ctx.db.write() as session:
+        for (patient_id,) in session.execute(due).all():
+            _, new = ensure_open_callback(session, actor, patient_id=patient_id, reason=CallbackReason.RECALL,
+                                          at=now, due_at=now + timedelta(days=7), priority=Priority.LOW,
+                                          note="Annual visit due (12 months since last seen)")
+            created += new
+    return created
+
+
+def generate_confirmations(ctx: AppContext, actor: Actor, *, for_day: date | None = None) -> int:
+    """Confirmation calls for the next clinic day's booked, unconfirmed appointments."""
+    now = ctx.now()
+    day = for_day or _next_clinic_day(ctx)
+    start, end = day_bounds_utc(day, ctx.settings.tz)
+    due_at = datetime.combine(ctx.today(), time(16), tzinfo=ctx.settings.tz)
+    stmt = (select(Appointment.id, Appointment.patient_id, Appointment.starts_at)
+            .where(Appointment.starts_at >= start, Appointment.starts_at < end,
+                   Appointment.status == AppointmentStatus.SCHEDULED.value)
+            .order_by(Appointment.starts_at))
+    created = 0
+    with ctx.db.write() as session:
+        for appointment_id, patient_id, starts_at in session.execute(stmt).all():
+            local = starts_at.astimezone(ctx.settings.tz)
+            _, new = ensure_open_callback(session, actor, patient_id=patient_id,
+                                          reason=CallbackReason.CONFIRMATION, at=now, due_at=due_at,
+                                          appointment_id=appointment_id,
+                                          note=f"Confirm {local:%a %d %b %H:%M}")
+            created += new
+    return created
+
+
+def _next_clinic_day(ctx: AppContext) -> date:
+    """The next day after today with any booked appointment (clinics skip closed days)."""
+    today = ctx.today()
+    _, end_of_today = day_bounds_utc(today, ctx.settings.tz)
+    with ctx.db.read() as session:
+        first = session.scalar(select(func.min(Appointment.starts_at)).where(
+            Appointment.starts_at >= end_of_today,
+            or_(Appointment.status == AppointmentStatus.SCHEDULED.value,
+                and_(Appointment.status == AppointmentStatus.CONFIRMED.value))))
+    return first.astimezone(ctx.settings.tz).date() if first else today + timedelta(days=1)
+
+
+def _clean_note(note: str | None) -> str | None:
+    if note is None:
+        return None
+    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in note).split())
+    return cleaned[:480] or None
