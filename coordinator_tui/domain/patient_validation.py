@@ -48,7 +48,7 @@ REQUIRED = ("given_name", "family_name", "birth_date", "sex")
 _MAX_LENGTH = {
     "given_name": NAME_MAX, "middle_name": NAME_MAX, "family_name": NAME_MAX,
     "preferred_name": NAME_MAX, "email": 254, "address_line1": 200, "address_line2": 200,
-    "city": 100, "region": 50, "postal_code": 20, "country": 2, "preferred_language": 40,
+    "city": 100, "region": 50, "postal_code": 20, "preferred_language": 40,
     "alerts": 500,
 }
 _SEX_WORDS = {"f": "F", "female": "F", "woman": "F", "m": "M", "male": "M", "man": "M",
