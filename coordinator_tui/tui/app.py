@@ -71,6 +71,18 @@ class CoordinatorApp(App[int]):
         # The terminal's own 16-colour palette: readable on TERM=linux and old terminals.
         self.theme = "ansi-dark"
 
+    def open_patient(self, patient_id: int) -> None:
+        """Open a patient's record over the current desk (Esc comes back)."""
+        from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+
+        self.push_screen(PatientRecordScreen(patient_id))
+
+    def register_patient(self, prefill: dict | None = None, *, quick: bool = True) -> None:
+        """Open the registration form (quick walk-in fields; Ctrl+F for the full form)."""
+        from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+
+        self.push_screen(PatientFormScreen(prefill=prefill, quick=quick))
+
     def action_show_keys(self) -> None:
         lines: list[tuple[str, str]] = [
             ("F2 / Alt+1", "Check-in desk"), ("F3 / Alt+2", "Schedule desk"),

@@ -1,0 +1,208 @@
+"""Checking a patient form as a front desk expects. Pure: no I/O.
+
+`validate_patient(form, today=..., partial=False)` takes the form as typed (a dict of field name
+to text) and returns `Validated(values, errors)`: `values` are the cleaned values ready to store
+(None for an empty optional field), `errors` a list of `FieldError(field, message)`. Every message
+names the field and says what to type; none repeats what was typed (it could be patient data).
+
+`partial=True` checks only the fields present (an edit of a few fields); required fields are
+required only when present.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from coordinator_tui.domain import phones
+from coordinator_tui.domain.relative_dates import DateNotUnderstood, parse_day
+from coordinator_tui.domain.vocab import Sex
+
+MAX_AGE_YEARS = 130
+NAME_MAX = 100
+
+FIELD_LABELS = {
+    "given_name": "First name",
+    "middle_name": "Middle name",
+    "family_name": "Last name",
+    "preferred_name": "Preferred name",
+    "birth_date": "Birth date",
+    "sex": "Sex",
+    "phone_mobile": "Mobile phone",
+    "phone_home": "Home phone",
+    "email": "Email",
+    "address_line1": "Address",
+    "address_line2": "Address line 2",
+    "city": "City",
+    "region": "State",
+    "postal_code": "ZIP code",
+    "country": "Country",
+    "preferred_language": "Language",
+    "alerts": "Alerts",
+}
+FIELDS = tuple(FIELD_LABELS)
+QUICK_FIELDS = ("family_name", "given_name", "birth_date", "sex", "phone_mobile")
+REQUIRED = ("given_name", "family_name", "birth_date", "sex")
+_MAX_LENGTH = {
+    "given_name": NAME_MAX, "middle_name": NAME_MAX, "family_name": NAME_MAX,
+    "preferred_name": NAME_MAX, "email": 254, "address_line1": 200, "address_line2": 200,
+    "city": 100, "region": 50, "postal_code": 20, "preferred_language": 40,
+    "alerts": 500,
+}
+_SEX_WORDS = {"f": "F", "female": "F", "woman": "F", "m": "M", "male": "M", "man": "M",
+              "x": "X", "other": "X", "o": "X", "u": "U", "unknown": "U"}
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+_US_ZIP = re.compile(r"[0-9]{5}(-[0-9]{4})?")
+_POSTAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{1,9}")
+_LANGUAGE = re.compile(r"[^\W\d_]+(?:[ \-'][^\W\d_]+)*")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{FIELD_LABELS.get(self.field, self.field)}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Validated:
+    values: dict = field(default_factory=dict)
+    errors: list[FieldError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error_for(self, name: str) -> str | None:
+        return next((e.message for e in self.errors if e.field == name), None)
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") for ch in text)
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        return str(value)
+    return value
+
+
+def parse_birth_date(text: str, today: date) -> date:
+    """ISO (1985-03-04), m/d/yyyy (3/4/1985), or the desk's date words; refuses future dates and
+    dates more than 130 years back. Raises ValueError with a message to show."""
+    stripped = text.strip()
+    try:
+        if m := _ISO_DATE.fullmatch(stripped):
+            value = date(int(m[1]), int(m[2]), int(m[3]))
+        elif m := _US_DATE.fullmatch(stripped):
+            value = date(int(m[3]), int(m[1]), int(m[2]))
+        else:
+            value = parse_day(stripped, today=today)
+    except DateNotUnderstood:
+        raise ValueError("type a date like 3/4/1985 or 1985-03-04") from None
+    except ValueError:
+        raise ValueError("that day does not exist; type a date like 3/4/1985") from None
+    if value > today:
+        raise ValueError("cannot be in the future; type the date of birth, like 3/4/1985")
+    try:
+        oldest = today.replace(year=today.year - MAX_AGE_YEARS)
+    except ValueError:  # 29 February
+        oldest = today.replace(year=today.year - MAX_AGE_YEARS, day=28)
+    if value < oldest:
+        raise ValueError(f"is more than {MAX_AGE_YEARS} years ago; check the year (4 digits)")
+    return value
+
+
+def validate_patient(form: dict, *, today: date, partial: bool = False) -> Validated:
+    values: dict = {}
+    errors: list[FieldError] = []
+
+    def fail(name: str, message: str) -> None:
+        errors.append(FieldError(name, message))
+
+    names = [n for n in FIELDS if n in form] if partial else list(FIELDS)
+    for name in names:
+        raw = _text(form.get(name))
+        text = (raw or "").strip()
+        if name != "alerts":
+            text = " ".join(text.split()) if not _has_control(text) else text
+        if _has_control(text.replace("\n", "") if name == "alerts" else text):
+            fail(name, "contains control characters (pasted text?); retype it")
+            continue
+        if not text:
+            if name in REQUIRED:
+                fail(name, "is required; " + {
+                    "given_name": "type the first name",
+                    "family_name": "type the last name",
+                    "birth_date": "type the date of birth, like 3/4/1985",
+                    "sex": "type F, M, X (other) or U (unknown)",
+                }[name])
+            else:
+                values[name] = "English" if name == "preferred_language" else (
+                    "US" if name == "country" else None)
+            continue
+        limit = _MAX_LENGTH.get(name)
+        if limit and len(text) > limit:
+            fail(name, f"is too long (at most {limit} characters)")
+            continue
+        if name in ("given_name", "family_name", "middle_name", "preferred_name"):
+            if not any(ch.isalpha() for ch in text):
+                fail(name, "needs at least one letter")
+                continue
+            if any(ch.isdigit() for ch in text):
+                fail(name, "should not contain digits; type letters only")
+                continue
+            values[name] = text
+        elif name == "birth_date":
+            try:
+                values[name] = parse_birth_date(text, today)
+            except ValueError as exc:
+                fail(name, str(exc))
+        elif name == "sex":
+            code = _SEX_WORDS.get(text.casefold())
+            if code is None or code not in {s.value for s in Sex}:
+                fail(name, "type F, M, X (other) or U (unknown)")
+            else:
+                values[name] = code
+        elif name in ("phone_mobile", "phone_home"):
+            try:
+                values[name] = phones.normalise(text)
+            except phones.PhoneInvalid:
+                fail(name, "is not a valid phone number; type 10 digits like (617) 555-0123, "
+                           "or +country code for abroad")
+        elif name == "email":
+            if not _EMAIL.fullmatch(text) or ".." in text:
+                fail(name, "does not look like an email address; type it like name@example.com")
+            else:
+                values[name] = text
+        elif name == "postal_code":
+            country = str(form.get("country") or "US").strip().upper() or "US"
+            if country == "US" and not _US_ZIP.fullmatch(text):
+                fail(name, "type 5 digits (or ZIP+4 like 02118-1234)")
+            elif country != "US" and not _POSTAL.fullmatch(text):
+                fail(name, "type letters, digits, spaces or hyphens only")
+            else:
+                values[name] = text
+        elif name == "country":
+            if not (len(text) == 2 and text.isascii() and text.isalpha()):
+                fail(name, "type the 2-letter country code, like US")
+            else:
+                values[name] = text.upper()
+        elif name == "preferred_language":
+            if not _LANGUAGE.fullmatch(text):
+                fail(name, "type the language name in letters, like Spanish")
+            else:
+                values[name] = text[:1].upper() + text[1:]
+        else:
+            values[name] = text
+    return Validated(values, errors)

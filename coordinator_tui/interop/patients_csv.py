@@ -1,0 +1,202 @@
+"""Reading a patients CSV: which column is which field, and each row as a patient form. No DB.
+
+Headers are recognised case- and punctuation-insensitively (Synthea's FIRST/LAST/BIRTHDATE/
+GENDER/ADDRESS/CITY/STATE/ZIP/DEATHDATE/Id, first_name/surname/dob, given/family, ...);
+`--map column=field` overrides or adds a mapping. Synthea appends digits to names to make them
+unique ("Ignacio928"): those digits are removed when the file is recognised as Synthea's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from coordinator_tui.domain.patient_validation import FIELDS, Validated, validate_patient
+from coordinator_tui.errors import UserError
+
+# field -> header spellings (compared after folding: lower case, letters and digits only)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "external_id": ("id", "externalid", "patientid", "uuid", "sourceid"),
+    "given_name": ("first", "firstname", "given", "givenname", "forename", "fname"),
+    "middle_name": ("middle", "middlename", "mname"),
+    "family_name": ("last", "lastname", "family", "familyname", "surname", "lname"),
+    "preferred_name": ("preferredname", "nickname"),
+    "birth_date": ("birthdate", "dob", "dateofbirth", "birthday", "born"),
+    "deceased_date": ("deathdate", "deceaseddate", "dod", "dateofdeath", "deceased"),
+    "sex": ("gender", "sex"),
+    "phone_mobile": ("phone", "mobile", "cell", "phonemobile", "mobilephone", "cellphone",
+                     "telephone"),
+    "phone_home": ("homephone", "phonehome"),
+    "email": ("email", "emailaddress", "mail"),
+    "address_line1": ("address", "address1", "addressline1", "street", "streetaddress"),
+    "address_line2": ("address2", "addressline2"),
+    "city": ("city", "town"),
+    "region": ("state", "region", "province"),
+    "postal_code": ("zip", "zipcode", "postalcode", "postcode"),
+    "country": ("country", "countrycode"),
+    "preferred_language": ("language", "preferredlanguage"),
+    "member_id": ("memberid", "insuranceid"),
+}
+IMPORT_FIELDS = tuple(ALIASES)
+_SYNTHEA_MARKERS = {"id", "birthdate", "first", "last", "ssn", "healthcareexpenses"}
+_TRAILING_DIGITS = re.compile(r"(?<=[^\W\d_])[0-9]+(?=\s|$)")
+_US_STATES = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
+    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
+    "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
+    "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
+    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI", "minnesota": "MN",
+    "mississippi": "MS", "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV",
+    "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM", "new york": "NY",
+    "north carolina": "NC", "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR",
+    "pennsylvania": "PA", "rhode island": "RI", "south carolina": "SC", "south dakota": "SD",
+    "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA",
+    "washington": "WA", "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
+}
+
+
+def _fold_header(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    columns: dict[str, int]  # field -> column index
+    synthea: bool
+    unused: tuple[str, ...]  # headers not used
+
+
+def parse_mapping(items: list[str] | None) -> dict[str, str]:
+    """['FIRSTNAME=given_name', ...] -> {'FIRSTNAME': 'given_name'}; refuses unknown fields."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        column, sep, target = item.partition("=")
+        column, target = column.strip(), target.strip()
+        if not sep or not column or not target:
+            raise UserError(f"--map wants column=field, like 'Surname=family_name' (got {item[:40]!r})")
+        if target not in IMPORT_FIELDS:
+            raise UserError(f"--map: unknown field {target[:40]!r}; fields are "
+                            f"{', '.join(IMPORT_FIELDS)}")
+        out[column] = target
+    return out
+
+
+def map_columns(header: list[str], overrides: dict[str, str] | None = None) -> ColumnMap:
+    folded = [_fold_header(h) for h in header]
+    columns: dict[str, int] = {}
+    for column, target in (overrides or {}).items():
+        matches = [i for i, h in enumerate(header) if h.strip() == column]
+        matches = matches or [i for i, h in enumerate(folded) if h == _fold_header(column)]
+        if not matches:
+            raise UserError(f"--map: the file has no column {column[:40]!r}")
+        columns[target] = matches[0]
+    taken = set(columns.values())
+    for target, spellings in ALIASES.items():
+        if target in columns:
+            continue
+        for spelling in spellings:
+            index = next((i for i, h in enumerate(folded) if h == spelling and i not in taken), None)
+            if index is not None:
+                columns[target] = index
+                taken.add(index)
+                break
+    missing = [f for f in ("given_name", "family_name", "birth_date") if f not in columns]
+    if missing:
+        raise UserError(f"cannot tell which column holds {', '.join(missing)}; name it with "
+                        f"--map COLUMN=FIELD (e.g. --map Surname=family_name)")
+    synthea = len(_SYNTHEA_MARKERS & set(folded)) >= 4
+    unused = tuple(h for i, h in enumerate(header) if i not in taken)
+    return ColumnMap(columns, synthea, unused)
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    line: int  # line number in the file (the header is line 1)
+    external_id: str | None
+    member_id: str | None
+    deceased_date: date | None
+    checked: Validated  # validated patient fields
+    errors: tuple[str, ...]  # reasons the row cannot be imported (empty when fine)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _clean_value(field: str, value: str, synthea: bool) -> str:
+    value = value.strip()
+    if synthea and field in ("given_name", "family_name", "middle_name", "preferred_name"):
+        value = _TRAILING_DIGITS.sub("", value).strip()
+    if field == "region" and value.casefold() in _US_STATES:
+        value = _US_STATES[value.casefold()]
+    return value
+
+
+def parse_row(values: list[str], line: int, cmap: ColumnMap, today: date) -> ParsedRow:
+    form: dict[str, str] = {}
+    for target, index in cmap.columns.items():
+        form[target] = _clean_value(target, values[index], cmap.synthea) if index < len(values) else ""
+    checked = validate_patient({k: v for k, v in form.items() if k in FIELDS}, today=today)
+    errors = [str(e) for e in checked.errors]
+    deceased = None
+    if form.get("deceased_date"):
+        try:
+            deceased = date.fromisoformat(form["deceased_date"][:10])
+        except ValueError:
+            errors.append("Death date: type it like 2020-05-01")
+        else:
+            born = checked.values.get("birth_date")
+            if deceased > today or (born and deceased < born):
+                errors.append("Death date: must be between the birth date and today")
+    external = (form.get("external_id") or "").strip() or None
+    if external and len(external) > 64:
+        errors.append("Id: too long (at most 64 characters)")
+    member = (form.get("member_id") or "").strip()[:40] or None
+    return ParsedRow(line, external, member, deceased, checked, tuple(errors))
+
+
+def open_rows(path: Path, overrides: dict[str, str] | None, today: date
+              ) -> tuple[ColumnMap, int, Iterator[ParsedRow]]:
+    """(column map, number of data rows, parsed rows). UTF-8 with or without a BOM."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"no file at {path}") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a directory, not a CSV file") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path.name} is not UTF-8 text; save it as CSV UTF-8") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise UserError(f"{path.name} is empty") from None
+    except csv.Error:
+        raise UserError(f"{path.name} is not a CSV file") from None
+    cmap = map_columns(header, overrides)
+    total = max(0, sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1)
+
+    def rows() -> Iterator[ParsedRow]:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader)
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield ParsedRow(reader.line_num, None, None, None, Validated(),
+                                (f"not readable as CSV ({exc})",))
+                continue
+            if not any(v.strip() for v in values):
+                continue
+            yield parse_row(values, reader.line_num, cmap, today)
+
+    return cmap, total, rows()

@@ -1,0 +1,125 @@
+"""One patient's record, pushed over a desk: demographics, alerts, coverages, upcoming and past
+appointments, callbacks, payments and referrals, in one scrolling column that fits 80x24.
+
+Keys: e edit, m merge another record into this one (supervisors), r reload, Esc back.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from coordinator_tui.domain import phones
+from coordinator_tui.domain.money import format_cents
+from coordinator_tui.domain.vocab import Role
+from coordinator_tui.services.desk_views import age_on
+from coordinator_tui.services.patients import PatientRecord, get_record
+from coordinator_tui.tui.formatting import status_text
+from coordinator_tui.tui.screens.desk import DeskScreen
+from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+
+
+class PatientRecordScreen(DeskScreen):
+    DESK_TITLE = "Patient"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("e", "edit", "Edit"),
+        Binding("m", "merge", "Merge"),
+        Binding("r", "reload", "Reload"),
+    ]
+    DEFAULT_CSS = """
+    PatientRecordScreen #record-body { height: 1fr; padding: 0 1; }
+    PatientRecordScreen .record-section { height: auto; margin-bottom: 1; }
+    PatientRecordScreen #record-alerts { height: auto; color: $warning; text-style: bold; }
+    """
+
+    def __init__(self, patient_id: int) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.record: PatientRecord | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ClinicHeader(self.DESK_TITLE)
+        with VerticalScroll(id="record-body"):
+            yield Static("Loading...", id="record-demographics", classes="record-section", markup=False)
+            yield Static("", id="record-alerts", markup=False)
+            for section in ("coverages", "upcoming", "past", "callbacks", "payments", "referrals"):
+                yield Static("", id=f"record-{section}", classes="record-section", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#record-body").focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        ctx, actor, pid = self.app.ctx, self.app.actor, self.patient_id
+        self.load(lambda: get_record(ctx, actor, pid), self.show)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_edit(self) -> None:
+        if self.record is None:
+            return
+        from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+
+        self.app.push_screen(PatientFormScreen(record=self.record), lambda _saved: self.action_reload())
+
+    def action_merge(self) -> None:
+        if self.record is None:
+            return
+        if self.app.actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+            self.notify("Merging records needs a supervisor.", severity="warning")
+            return
+        from coordinator_tui.tui.screens.patient_form import MergeDialog
+
+        self.app.push_screen(MergeDialog(self.record), lambda _done: self.action_reload())
+
+    def show(self, record: PatientRecord) -> None:
+        self.record = record
+        self.patient_id = record.id
+        tz = self.app.ctx.settings.tz
+        today = self.app.ctx.today()
+        lines = [f"{record.display_name}   {record.mrn}   "
+                 f"born {record.birth_date:%m/%d/%Y} (age {age_on(record.birth_date, today)})   "
+                 f"sex {record.sex}"]
+        if record.redirected_from:
+            lines.append(f"({record.redirected_from} was merged into this record)")
+        if record.deceased_date:
+            lines.append(f"DECEASED {record.deceased_date:%m/%d/%Y}")
+        lines.append(f"Mobile {phones.display(record.phone_mobile) or '-'}   "
+                     f"Home {phones.display(record.phone_home) or '-'}   Email {record.email or '-'}")
+        address = ", ".join(x for x in (record.address_line1, record.address_line2, record.city,
+                                        record.region, record.postal_code) if x)
+        lines.append(f"Address {address or '-'}   Language {record.preferred_language}")
+        if record.updated_by:
+            lines.append(f"Last changed by {record.updated_by} at "
+                         f"{record.updated_at.astimezone(tz):%m/%d %H:%M}")
+        self.query_one("#record-demographics", Static).update("\n".join(lines))
+        self.query_one("#record-alerts", Static).update(f"! ALERT: {record.alerts}" if record.alerts else "")
+
+        def section(name: str, title: str, rows: list[str]) -> None:
+            body = "\n".join(f"  {row}" for row in rows) if rows else "  none"
+            self.query_one(f"#record-{name}", Static).update(f"{title} ({len(rows)})\n{body}")
+
+        section("coverages", "Coverage", [
+            f"{c.rank:<9} {c.payer[:22]:<22} {c.member_id[:14]:<14} copay {format_cents(c.copay_cents):>8} "
+            f"{c.eligibility_status}{'' if c.active else ' (inactive)'}" for c in record.coverages])
+        for name, title, appointments in (("upcoming", "Upcoming appointments", record.upcoming),
+                                          ("past", "Past appointments", record.past)):
+            section(name, title, [
+                f"{a.starts_at.astimezone(tz):%a %m/%d/%Y %H:%M}  {a.provider[:10]:<10} "
+                f"{a.type_code:<5} {status_text(a.status).plain}" for a in appointments])
+        section("callbacks", "Callbacks", [
+            f"{c.status:<9} {c.reason:<15} due {c.due_at.astimezone(tz):%m/%d %H:%M} {c.priority}"
+            for c in record.callbacks])
+        section("payments", "Payments", [
+            f"{p.taken_at.astimezone(tz):%m/%d/%Y} {format_cents(p.amount_cents):>9} {p.method:<5} "
+            f"{p.receipt_number}{' VOID' if p.voided else ''}" for p in record.payments])
+        section("referrals", "Referrals", [
+            f"{r.received_on:%m/%d/%Y} {r.status:<12} {(r.to_specialty or '-')[:20]:<20} "
+            f"auth {r.auth_number or '-'}" for r in record.referrals])
+
+

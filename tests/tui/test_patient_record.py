@@ -1,0 +1,116 @@
+"""The record and form screens at 80x24, driven by keys."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from textual.widgets import DataTable, Input
+
+from coordinator_tui.services.patients import get_record, register_patient
+from coordinator_tui.store.models import Appointment
+from coordinator_tui.tui.app import CoordinatorApp
+from coordinator_tui.tui.screens.checkin import CheckinScreen
+from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+from tests.tui.screen import screen_text
+
+SIZE = (80, 24)
+
+
+async def settle(app, pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def some_patient(ctx) -> int:
+    with ctx.db.read() as s:
+        return s.scalar(select(Appointment.patient_id).order_by(Appointment.id).limit(1))
+
+
+async def test_open_record_edit_bad_phone_then_fix(ctx, desk_user):
+    pid = some_patient(ctx)
+    before = get_record(ctx, desk_user, pid)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        text = screen_text(app)
+        assert before.mrn in text and "Coverage" in text
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientFormScreen)
+        phone = app.screen.query_one("#f-phone_mobile", Input)
+        phone.value = "555-12"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientFormScreen)
+        assert "not a valid phone number" in screen_text(app)
+        assert app.focused is phone
+        assert get_record(ctx, desk_user, pid).version == before.version  # nothing saved
+        phone.value = "(617) 555-0142"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        assert "(617) 555-0142" in screen_text(app)
+        assert get_record(ctx, desk_user, pid).phone_mobile == "+16175550142"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+
+
+async def test_esc_cancels_an_edit_without_saving(ctx, desk_user):
+    pid = some_patient(ctx)
+    before = get_record(ctx, desk_user, pid)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        app.screen.query_one("#f-given_name", Input).value = "Changed"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+    assert get_record(ctx, desk_user, pid).given_name == before.given_name
+
+
+async def test_registration_shows_duplicates_with_reasons(ctx, desk_user):
+    existing = register_patient(ctx, desk_user, {"given_name": "Oskar", "family_name": "Grünewald",
+                                                 "birth_date": "5/6/1977", "sex": "M"})
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.register_patient({"given_name": "Oscar", "family_name": "Grunewald"})
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientFormScreen)
+        await pilot.press("tab", "tab", *"5/6/1977", "tab", "m")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        table = app.screen.query_one("#duplicates", DataTable)
+        assert table.row_count == 1
+        text = screen_text(app)
+        assert existing.mrn in text and "similar name" in text and "Possible duplicate" in text
+        await pilot.press("ctrl+o")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        assert app.screen.record.id == existing.patient_id
+
+
+async def test_register_anyway_creates_a_new_record(ctx, desk_user):
+    register_patient(ctx, desk_user, {"given_name": "Oskar", "family_name": "Grünewald",
+                                      "birth_date": "5/6/1977", "sex": "M"})
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.register_patient({"given_name": "Oskar", "family_name": "Grunewald",
+                              "birth_date": "5/6/1977", "sex": "M"})
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        assert "Grunewald" in screen_text(app)
