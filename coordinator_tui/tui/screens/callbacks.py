@@ -1,4 +1,5 @@
-"""The callback queue: open items, most urgent first, overdue ones marked in words."""
+"""The callback queue desk: open items, most urgent first, overdue ones marked in words; filters
+by key; Enter works the highlighted item (claimed for this desk while open)."""
 
 from __future__ import annotations
 
@@ -7,48 +8,116 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
-from coordinator_tui.services.desk_views import CallbackRow, open_callbacks
+from coordinator_tui.domain.vocab import CallbackReason
 from coordinator_tui.tui.formatting import priority_text
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 
+REASONS = [None, *CallbackReason]
+
 
 class CallbacksScreen(DeskScreen):
     DESK_TITLE = "Callbacks"
-    BINDINGS = [Binding("ctrl+r", "reload", "Reload")]
+    BINDINGS = [
+        Binding("enter", "work", "Work item", show=True),
+        Binding("m", "toggle('mine')", "Mine"),
+        Binding("u", "toggle('unassigned')", "Unassigned"),
+        Binding("o", "toggle('overdue')", "Overdue"),
+        Binding("r", "next_reason", "Reason"),
+        Binding("a", "show_all", "All"),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        from coordinator_tui.services.callbacks import QueueFilter
+
+        self.queue_filter = QueueFilter()
+        self.items = []
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
         yield Static("", id="callbacks-summary", classes="desk-summary")
+        yield Static("", id="callbacks-filter", classes="desk-summary")
         yield DataTable(id="callbacks-table", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#callbacks-table", DataTable)
-        for label, width in (("#", 3), ("Priority", 8), ("Due", 14), ("Patient", 20),
-                             ("Reason", 21)):
+        for label, width in (("#", 3), ("Priority", 8), ("Due", 14), ("Patient", 18),
+                             ("Reason", 18), ("Tries", 5)):
             table.add_column(label, width=width)
-        self.query_one("#callbacks-table", DataTable).focus()
+        table.focus()
         self.action_reload()
+        self.set_interval(30, self.action_reload)
 
     def on_screen_resume(self) -> None:
         self.action_reload()
 
-    def action_reload(self) -> None:
-        ctx, actor = self.app.ctx, self.app.actor
-        self.load(lambda: open_callbacks(ctx, actor), self._show)
+    def action_toggle(self, flag: str) -> None:
+        from dataclasses import replace
 
-    def _show(self, rows: list[CallbackRow]) -> None:
+        changes = {flag: not getattr(self.queue_filter, flag)}
+        if flag == "mine" and changes[flag]:
+            changes["unassigned"] = False
+        if flag == "unassigned" and changes[flag]:
+            changes["mine"] = False
+        self.queue_filter = replace(self.queue_filter, **changes)
+        self.action_reload()
+
+    def action_next_reason(self) -> None:
+        from dataclasses import replace
+
+        index = REASONS.index(self.queue_filter.reason)
+        self.queue_filter = replace(self.queue_filter, reason=REASONS[(index + 1) % len(REASONS)])
+        self.action_reload()
+
+    def action_show_all(self) -> None:
+        from coordinator_tui.services.callbacks import QueueFilter
+
+        self.queue_filter = QueueFilter()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        from coordinator_tui.services.callbacks import figures, list_queue
+
+        ctx, actor, chosen = self.app.ctx, self.app.actor, self.queue_filter
+        self.load(lambda: (chosen, list_queue(ctx, actor, chosen), figures(ctx, actor)), self._show)
+
+    def action_work(self) -> None:
+        table = self.query_one("#callbacks-table", DataTable)
+        if not self.items or table.cursor_row is None:
+            self.notify("Nothing to work: the list is empty.", severity="warning")
+            return
+        from coordinator_tui.tui.screens.callback_work import CallbackWorkScreen
+
+        item = self.items[table.cursor_row]
+        self.app.push_screen(CallbackWorkScreen(item.id), lambda _: self.action_reload())
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # Enter on the list arrives as the table's own "select" (its binding wins over ours).
+        self.action_work()
+
+    def _show(self, result) -> None:
+        chosen, items, figures = result
+        if chosen != self.queue_filter:
+            return  # a newer filter is already loading
+        self.items = items
         ctx = self.app.ctx
-        now, tz = ctx.now(), ctx.settings.tz
-        overdue = sum(r.due_at < now for r in rows)
-        self.query_one("#callbacks-summary", Static).update(f"Open {len(rows)}  Overdue {overdue}")
+        tz = ctx.settings.tz
+        median = (f"{figures.median_minutes_to_first_attempt:.0f} min"
+                  if figures.median_minutes_to_first_attempt is not None else "-")
+        self.query_one("#callbacks-summary", Static).update(
+            f"Open {figures.open}  Overdue {figures.overdue}  Closed today {figures.closed_today}  "
+            f"First try after {median}")
+        self.query_one("#callbacks-filter", Static).update(f"Showing: {chosen.describe()} ({len(items)})")
         table = self.query_one("#callbacks-table", DataTable)
         table.clear()
-        for number, row in enumerate(rows, start=1):
-            due_local = row.due_at.astimezone(tz)
-            due = Text(f"{due_local:%d %b %H:%M}")
-            if row.due_at < now:
-                due = Text(f"OVERDUE {due_local:%d %b}", style="bold red")
-            table.add_row(str(number), priority_text(row.priority), due, row.patient_name[:20],
-                          row.reason.label, key=str(row.id))
+        for number, item in enumerate(items, start=1):
+            due_local = item.due_at.astimezone(tz)
+            due = Text(f"OVERDUE {due_local:%d %b}", style="bold red") if item.overdue \
+                else Text(f"{due_local:%d %b %H:%M}")
+            reason = item.reason.label + (" ⚑" if item.escalated else "")
+            tries = str(item.attempts) + ("*" if item.being_worked_by else "")
+            table.add_row(str(number), priority_text(item.priority), due, item.patient_name[:18],
+                          reason[:18], tries, key=str(item.id))

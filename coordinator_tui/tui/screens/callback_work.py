@@ -1,0 +1,181 @@
+"""Working one callback: the patient's phones and language on screen, one key per outcome.
+
+The item is claimed for this desk while the screen is open (another desk sees "being worked by"),
+the claim is refreshed every minute and released on Esc."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from coordinator_tui.domain import phones
+from coordinator_tui.domain.vocab import CallbackOutcome, CallbackReason
+from coordinator_tui.errors import UserError
+
+OUTCOME_KEYS = {"1": CallbackOutcome.REACHED, "2": CallbackOutcome.VOICEMAIL, "3": CallbackOutcome.NO_ANSWER,
+                "4": CallbackOutcome.WRONG_NUMBER, "5": CallbackOutcome.BUSY}
+OUTCOME_LABELS = {CallbackOutcome.REACHED: "Reached", CallbackOutcome.VOICEMAIL: "Left voicemail",
+                  CallbackOutcome.NO_ANSWER: "No answer", CallbackOutcome.WRONG_NUMBER: "Wrong number",
+                  CallbackOutcome.BUSY: "Busy"}
+
+
+class CallbackWorkScreen(Screen[None]):
+    BINDINGS = [
+        *[Binding(key, f"outcome('{key}')", OUTCOME_LABELS[o], key_display=key) for key, o in OUTCOME_KEYS.items()],
+        Binding("n", "note", "Note"),
+        Binding("k", "confirm", "Confirm appt"),
+        Binding("b", "book", "Book"),
+        Binding("d", "close(True)", "Done"),
+        Binding("x", "close(False)", "Cancel item"),
+        Binding("escape", "leave", "Back"),
+    ]
+    DEFAULT_CSS = """
+    CallbackWorkScreen #work-body { height: 1fr; padding: 0 1; }
+    CallbackWorkScreen .field-row { height: 1; padding: 0 1; }
+    CallbackWorkScreen .field-row Label { width: 8; }
+    CallbackWorkScreen .field-row Input { border: none; height: 1; padding: 0; width: 1fr; background: $boost; }
+    CallbackWorkScreen #work-message { height: 1; padding: 0 1; }
+    """
+
+    def __init__(self, callback_id: int) -> None:
+        super().__init__()
+        self.callback_id = callback_id
+        self.work = None
+        self.reached = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("Callback", id="work-title", classes="desk-summary")
+        with VerticalScroll(id="work-body"):
+            yield Static("Loading…", id="work-detail")
+        with Horizontal(classes="field-row"):
+            yield Label("Note:")
+            yield Input(placeholder="n types a note; Enter leaves it; then 1-5 records the call",
+                        id="work-note", max_length=480)
+        yield Static("", id="work-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(None)  # number keys record outcomes at once; n opens the note box
+        self._run(lambda ctx, actor: __import__("coordinator_tui.services.callbacks", fromlist=["claim"])
+                  .claim(ctx, actor, self.callback_id))
+        self.set_interval(60, self._refresh_claim)
+
+    def _refresh_claim(self) -> None:
+        from coordinator_tui.services.callbacks import claim
+
+        self._run(lambda ctx, actor: claim(ctx, actor, self.callback_id), quiet=True)
+
+    def _run(self, call, *, then=None, quiet: bool = False) -> None:
+        ctx, actor = self.app.ctx, self.app.actor
+
+        def work():
+            return call(ctx, actor)
+
+        def done(worker_result):
+            if worker_result is not None and hasattr(worker_result, "item"):
+                self._show(worker_result)
+            if then:
+                then(worker_result)
+
+        worker = self.run_worker(work, thread=True, exclusive=True, group="callback", exit_on_error=False)
+        worker._coordinator_done = (done, quiet)  # type: ignore[attr-defined]
+
+    def on_worker_state_changed(self, event) -> None:
+        from textual.worker import WorkerState
+
+        handler = getattr(event.worker, "_coordinator_done", None)
+        if handler is None:
+            return
+        done, quiet = handler
+        if event.state == WorkerState.SUCCESS:
+            done(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            text = str(error) if isinstance(error, UserError) else f"Something went wrong ({type(error).__name__})"
+            self.query_one("#work-message", Static).update(f"! {text}")
+            if not quiet and self.work is None:
+                self.notify(text, severity="error", timeout=8)
+                self.dismiss(None)
+
+    def _show(self, work) -> None:
+        self.work = work
+        item = work.item
+        tz = self.app.ctx.settings.tz
+        self.query_one("#work-title", Static).update(
+            f"Callback: {item.reason.label} — {item.priority.value}, due {item.due_at.astimezone(tz):%d %b %H:%M}"
+            + ("  OVERDUE" if item.overdue else ""))
+        lines = [f"{item.patient_name}   MRN {item.mrn}   speaks {work.preferred_language}"]
+        lines += [f"  {label:<7} {phones.display(number)}" for label, number in work.phones] or ["  no phone on file"]
+        if item.note:
+            lines.append(f"Note: {item.note}")
+        lines.append(f"Created {item.created_at.astimezone(tz):%d %b %H:%M} by {item.created_by or 'the system'}")
+        lines.append(f"Attempts ({len(work.attempts)}):")
+        for attempt in work.attempts:
+            lines.append(f"  {attempt.at.astimezone(tz):%d %b %H:%M} {attempt.by:<14} "
+                         f"{OUTCOME_LABELS[attempt.outcome]}" + (f" — {attempt.note}" if attempt.note else ""))
+        if item.escalated:
+            lines.append("⚑ Escalated to a supervisor after repeated failed calls.")
+        self.query_one("#work-detail", Static).update("\n".join(lines))
+
+    def action_outcome(self, key: str) -> None:
+        from coordinator_tui.services.callbacks import record_attempt
+
+        outcome = OUTCOME_KEYS[key]
+        note_box = self.query_one("#work-note", Input)
+        note = note_box.value
+
+        def after(_result):
+            note_box.value = ""
+            self.reached = outcome is CallbackOutcome.REACHED
+            hint = ("Reached: b books now, k confirms the appointment, d closes as done."
+                    if self.reached else f"Recorded: {OUTCOME_LABELS[outcome]}.")
+            self.query_one("#work-message", Static).update(hint)
+
+        self._run(lambda ctx, actor: record_attempt(ctx, actor, self.callback_id, outcome, note), then=after)
+
+    def action_note(self) -> None:
+        self.query_one("#work-note", Input).focus()
+
+    def action_confirm(self) -> None:
+        from coordinator_tui.services.callbacks import confirm_appointment_by_phone
+
+        if self.work is None or self.work.item.reason is not CallbackReason.CONFIRMATION:
+            self.query_one("#work-message", Static).update("! Only confirmation calls confirm an appointment.")
+            return
+        self._run(lambda ctx, actor: confirm_appointment_by_phone(ctx, actor, self.callback_id),
+                  then=lambda _: self.dismiss(None))
+
+    def action_book(self) -> None:
+        book = getattr(self.app, "book_for_patient", None)
+        if self.work is None:
+            return
+        if book is None:
+            self.query_one("#work-message", Static).update(
+                "! Booking from here is not available yet: book on the Schedule desk (F3), then d.")
+            return
+        book(self.work.item.patient_id, on_booked=lambda: self.action_close(True, "booked"))
+
+    def action_close(self, done: bool, reason: str | None = None) -> None:
+        from coordinator_tui.services.callbacks import close
+
+        why = reason or self.query_one("#work-note", Input).value.strip()
+        if not why:
+            self.query_one("#work-message", Static).update(
+                "! Type the reason first (n, then Enter), then d (done) or x (cancel item).")
+            self.query_one("#work-note", Input).focus()
+            return
+        self._run(lambda ctx, actor: close(ctx, actor, self.callback_id, done=done, reason=why),
+                  then=lambda _: self.dismiss(None))
+
+    def action_leave(self) -> None:
+        from coordinator_tui.services.callbacks import release
+
+        ctx, actor, callback_id = self.app.ctx, self.app.actor, self.callback_id
+        self.run_worker(lambda: release(ctx, actor, callback_id), thread=True, exit_on_error=False)
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.set_focus(None)  # Enter leaves the note box so number keys record outcomes

@@ -1,0 +1,72 @@
+"""Working the callback queue by keys alone at 80x24."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from textual.widgets import DataTable
+
+from coordinator_tui.services import callbacks as cb
+from coordinator_tui.tui.app import CoordinatorApp
+from coordinator_tui.tui.screens.callback_work import CallbackWorkScreen
+from coordinator_tui.tui.screens.callbacks import CallbacksScreen
+from tests.tui.screen import screen_text
+
+SIZE = (80, 24)
+
+
+async def settle(app, pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_work_an_item_record_a_failed_call_with_a_note_and_close_it(ctx, desk_user):
+    first = cb.list_queue(ctx, desk_user)[0]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallbacksScreen)
+        assert "Open " in screen_text(app) and first.patient_name[:18] in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallbackWorkScreen)
+        shown = screen_text(app)
+        assert first.mrn in shown and "speaks" in shown
+        await pilot.press("n", *"rang twice", "enter", "3")  # note, then "no answer"
+        await settle(app, pilot)
+        assert "Recorded: No answer" in screen_text(app)
+        await pilot.press("d")  # closing needs a reason: refused, nothing closed
+        await settle(app, pilot)
+        assert "Type the reason first" in screen_text(app)
+        await pilot.press(*"sent a letter", "enter", "d")  # the refusal put the cursor in the note box
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallbacksScreen)
+    conn = sqlite3.connect(ctx.db.path)
+    status, reason = conn.execute("SELECT status, close_reason FROM callbacks WHERE id = ?", (first.id,)).fetchone()
+    outcome, note = conn.execute("SELECT outcome, note FROM callback_attempts WHERE callback_id = ?",
+                                 (first.id,)).fetchone()
+    conn.close()
+    assert (status, reason, outcome, note) == ("done", "sent a letter", "no_answer", "rang twice")
+
+
+async def test_filters_by_key(ctx, desk_user):
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        table = app.screen.query_one("#callbacks-table", DataTable)
+        everything = table.row_count
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert "Showing: overdue" in screen_text(app)
+        assert table.row_count == len(cb.list_queue(ctx, desk_user, cb.QueueFilter(overdue=True))) < everything
+        await pilot.press("a", "m")
+        await settle(app, pilot)
+        assert table.row_count == 0 and "Showing: mine" in screen_text(app)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert table.row_count == everything
