@@ -65,20 +65,11 @@ def read_password(args) -> str:
     return first
 
 
-def _staff_exist(ctx) -> bool:
-    from sqlalchemy import func, select
-
-    from coordinator_tui.store.models import StaffUser
-
-    with ctx.db.read() as session:
-        return bool(session.scalar(select(func.count()).select_from(StaffUser)))
-
-
 def cmd_users_add(args) -> int:
-    from coordinator_tui.services.accounts import add_user
+    from coordinator_tui.services.accounts import add_user, staff_count
 
     ctx = ready_context(args)
-    actor = acting_user(ctx, args.user) if _staff_exist(ctx) else None
+    actor = acting_user(ctx, args.user) if staff_count(ctx) else None
     account = add_user(ctx, actor, args.username, args.name, args.role, read_password(args))
     print(f"added {account.username} ({account.role.value})")
     return 0

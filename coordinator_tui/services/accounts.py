@@ -116,6 +116,11 @@ def _get(session, username: str) -> StaffUser:
     return user
 
 
+def staff_count(ctx: AppContext) -> int:
+    with ctx.db.read() as session:
+        return session.scalar(select(func.count()).select_from(StaffUser)) or 0
+
+
 # --- managing accounts --------------------------------------------------------------------
 
 

@@ -141,8 +141,8 @@ async def test_an_unexpected_error_shows_no_traceback_or_patient_data(ctx, desk_
     with pytest.raises(RuntimeError):  # the test harness re-raises what the app caught
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            app.bind("f12", "explode")
-            await pilot.press("f12")
+            app.bind("f11", "explode")
+            await pilot.press("f11")
             await pilot.pause()
     rendered = capsys.readouterr().err  # what the terminal shows after the app closes
     assert "RuntimeError" in rendered
