@@ -73,11 +73,15 @@ class CoordinatorApp(App[int]):
         if os.environ.get("COORDINATOR_DEBUG"):
             super()._fatal_error()
             return
+        from coordinator_tui.tui.crash_report import write_report
+
         error = self._exception
         self.bell()
+        report = write_report(error)
+        where = f" A redacted report: {report}." if report else ""
         self._exit_renderables.append(
             f"coordinator: unexpected error ({type(error).__name__ if error else 'unknown'}); "
-            "the screen was closed and nothing half-written was kept. "
+            f"the screen was closed and nothing half-written was kept.{where} "
             "Set COORDINATOR_DEBUG=1 to see details."
         )
         self._close_messages_no_wait()
