@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.app_commands",
     "coordinator_tui.commands.db_commands",
     "coordinator_tui.commands.patient_commands",
+    "coordinator_tui.commands.user_commands",
+    "coordinator_tui.commands.audit_commands",
 ]
 
 

@@ -8,6 +8,8 @@ The TOML file is `$COORDINATOR_CONFIG`, else `config.toml` in the user's config 
     clinic_tz = "America/New_York"
     day_first = false
     idle_lock_minutes = 5
+    login_max_failures = 5        # wrong passwords in a row before the account is locked...
+    login_lockout_minutes = 15    # ...for this long
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class Settings:
     clinic_tz: str = "America/New_York"
     day_first: bool = False
     idle_lock_minutes: int = 5
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
     user: str = ""
     mouse: bool = False
 
@@ -118,4 +122,8 @@ def load_settings(**overrides) -> Settings:
         raise UserError(f"unknown clinic time zone {settings.clinic_tz!r}") from None
     if settings.idle_lock_minutes < 1:
         raise UserError("idle_lock_minutes must be at least 1")
+    if settings.login_max_failures < 1:
+        raise UserError("login_max_failures must be at least 1")
+    if settings.login_lockout_minutes < 1:
+        raise UserError("login_lockout_minutes must be at least 1")
     return settings

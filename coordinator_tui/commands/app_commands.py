@@ -19,8 +19,8 @@ from coordinator_tui.commands.common import (
 
 def register(sub, common: argparse.ArgumentParser) -> None:
     def app_flags(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--user", help="staff username to act as (default: $COORDINATOR_USER, "
-                       "else your login name)")
+        p.add_argument("--user", help="staff username to fill in on the sign-in screen "
+                       "(default: $COORDINATOR_USER)")
         p.add_argument("--mouse", action="store_true", help="turn mouse reporting on (off by default)")
 
     run = sub.add_parser("run", parents=[common], help="open the app (the default)")
@@ -48,10 +48,20 @@ def open_app(settings, username: str | None, mouse: bool) -> int:
 
     ensure_current(settings.db_url)
     ctx = context_for(settings)
-    actor = acting_user(ctx, username)
+    # The app starts on the sign-in screen; a named user (--user / $COORDINATOR_USER) must
+    # exist and is typed in for them.
+    from coordinator_tui.errors import UserError
+    from coordinator_tui.services.accounts import staff_count
+
+    username = username or settings.user
+    if not staff_count(ctx):
+        raise UserError("no staff accounts yet: create the first admin with "
+                        "'coordinator users add NAME --name \"Full Name\" --role admin'")
+    if username:
+        acting_user(ctx, username)
     from coordinator_tui.tui.app import CoordinatorApp
 
-    app = CoordinatorApp(ctx, actor)
+    app = CoordinatorApp(ctx, prefill_username=username or "")
     app.run(mouse=mouse or settings.mouse)
     return app.return_code or 0
 

@@ -167,8 +167,12 @@ def _patient_rows(rng: random.Random, pools: _Pools, first_id: int, count: int, 
 def _setup_clinic(conn, rng: random.Random, now: datetime, start_day: date) -> None:
     stamp = sql_instant(now)
     insert_many(conn, "settings", ("key", "value"), [(CLINIC_NAME, CLINIC)])
-    insert_many(conn, "staff_users", ("username", "display_name", "role", "active", "failed_logins", "created_at"),
-                [(u, d, r, 1, 0, stamp) for u, d, r in STAFF])
+    from coordinator_tui.services.accounts import hash_password
+
+    demo_hash = hash_password(DEMO_PASSWORD)  # Argon2 is slow on purpose: once per seed
+    insert_many(conn, "staff_users", ("username", "display_name", "role", "active", "failed_logins",
+                                      "created_at", "password_hash"),
+                [(u, d, r, 1, 0, stamp, demo_hash) for u, d, r in STAFF])
     insert_many(conn, "locations", ("name", "address", "phone"),
                 [("Main clinic", "12 River Street, Springfield MA", "+16175550100")])
     insert_many(conn, "rooms", ("location_id", "name"), [(1, f"Exam {n}") for n in range(1, 11)])

@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
+from coordinator_tui.services import accounts
 from coordinator_tui.services.clinic import clinic_name
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.tui.commands import DeskCommands
@@ -21,18 +23,22 @@ from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.patients import PatientsScreen
 from coordinator_tui.tui.screens.schedule import ScheduleScreen
+from coordinator_tui.tui.screens.signin import SignInScreen
+
+DESKS = {
+    "checkin": CheckinScreen,
+    "schedule": ScheduleScreen,
+    "patients": PatientsScreen,
+    "callbacks": CallbacksScreen,
+}
+IDLE_CHECK_SECONDS = 15
 
 
 class CoordinatorApp(App[int]):
     TITLE = "coordinator"
     # Absolute, so subclasses defined elsewhere (tests, benchmarks) find it too.
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
-    MODES = {
-        "checkin": CheckinScreen,
-        "schedule": ScheduleScreen,
-        "patients": PatientsScreen,
-        "callbacks": CallbacksScreen,
-    }
+    MODES = {**DESKS, "signin": SignInScreen}
     DEFAULT_MODE = "checkin"
     COMMANDS = App.COMMANDS | {DeskCommands}
     BINDINGS = [
@@ -43,14 +49,25 @@ class CoordinatorApp(App[int]):
         Binding("f3,alt+2", "switch_mode('schedule')", "Schedule desk", priority=True, show=False),
         Binding("f4,alt+3", "switch_mode('patients')", "Patients desk", priority=True, show=False),
         Binding("f5,alt+4", "switch_mode('callbacks')", "Callbacks desk", priority=True, show=False),
+        # Lock at once (a patient walks up to the desk): F12, or Ctrl+L where F12 doesn't arrive.
+        Binding("f12,ctrl+l", "lock", "Lock", key_display="F12", priority=True),
         Binding("ctrl+q", "quit", "Quit", key_display="^q", priority=True),
     ]
 
-    def __init__(self, ctx: AppContext, actor: Actor) -> None:
+    def __init__(self, ctx: AppContext, actor: Actor | None = None, *,
+                 prefill_username: str = "") -> None:
+        """`actor` given: already signed in (tests); None: the sign-in screen comes first,
+        with `prefill_username` typed in the username box."""
+        if actor is None:
+            self.DEFAULT_MODE = "signin"
         super().__init__()
         self.ctx = ctx
         self.actor = actor
+        self.locked = actor is None
+        self.prefill_username = prefill_username
         self.clinic_name = clinic_name(ctx)
+        self.last_activity = ctx.now()
+        self._desk_before_lock = "checkin"
 
     def _fatal_error(self) -> None:
         """An unexpected error: exit with one short line, never Textual's traceback with local
@@ -58,11 +75,15 @@ class CoordinatorApp(App[int]):
         if os.environ.get("COORDINATOR_DEBUG"):
             super()._fatal_error()
             return
+        from coordinator_tui.tui.crash_report import write_report
+
         error = self._exception
         self.bell()
+        report = write_report(error)
+        where = f" A redacted report: {report}." if report else ""
         self._exit_renderables.append(
             f"coordinator: unexpected error ({type(error).__name__ if error else 'unknown'}); "
-            "the screen was closed and nothing half-written was kept. "
+            f"the screen was closed and nothing half-written was kept.{where} "
             "Set COORDINATOR_DEBUG=1 to see details."
         )
         self._close_messages_no_wait()
@@ -70,6 +91,64 @@ class CoordinatorApp(App[int]):
     def on_mount(self) -> None:
         # The terminal's own 16-colour palette: readable on TERM=linux and old terminals.
         self.theme = "ansi-dark"
+        self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.last_activity = self.ctx.now()
+        await super().on_event(event)
+
+    # --- locking and signing in -----------------------------------------------------------
+
+    def check_idle_lock(self) -> None:
+        """Lock when no key was pressed for idle_lock_minutes (by the injected clock)."""
+        idle = (self.ctx.now() - self.last_activity).total_seconds()
+        if not self.locked and idle >= self.ctx.settings.idle_lock_minutes * 60:
+            self.lock(idle=True)
+
+    def action_lock(self) -> None:
+        if not self.locked:
+            self.lock(idle=False)
+
+    def lock(self, *, idle: bool) -> None:
+        """Replace everything with the lock screen: the desks, any modal and any half-typed form
+        are discarded (not hidden), so no patient data stays on screen or in memory."""
+        self.locked = True
+        if self.current_mode in DESKS:
+            self._desk_before_lock = self.current_mode
+        accounts.lock(self.ctx, self.actor, idle=idle)
+        self._show_signin(locked_user=self.actor.username)
+
+    def _show_signin(self, locked_user: str | None) -> None:
+        self.add_mode("locked", lambda: SignInScreen(locked_user))
+        self.switch_mode("locked")
+        self._reset_desks()
+
+    def _reset_desks(self) -> None:
+        for mode in [m for m in (*DESKS, "signin") if m in self._modes and m != self.current_mode]:
+            self.remove_mode(mode)
+        for mode, screen in DESKS.items():
+            if mode not in self._modes:
+                self.add_mode(mode, screen)
+
+    def signed_in(self, actor: Actor) -> None:
+        """Called by the sign-in screen. Another user than the locked one starts fresh desks."""
+        previous = self.actor
+        if previous is not None and previous.id != actor.id:
+            accounts.logout(self.ctx, previous)
+            self._desk_before_lock = "checkin"
+        self.actor = actor
+        self.locked = False
+        self.last_activity = self.ctx.now()
+        self.switch_mode(self._desk_before_lock if self.current_mode != "signin" else "checkin")
+        for mode in ("locked", "signin"):
+            if mode in self._modes:
+                self.remove_mode(mode)
+
+    async def action_quit(self) -> None:
+        if self.actor is not None and not self.locked:
+            accounts.logout(self.ctx, self.actor)
+        await super().action_quit()
 
     def open_patient(self, patient_id: int) -> None:
         """Open a patient's record over the current desk (Esc comes back)."""

@@ -137,4 +137,7 @@ def test_bad_arguments_exit_2_with_one_line():
 def test_unknown_user_is_a_clear_error(tmp_path):
     db = tmp_path / "c.sqlite"
     assert run("db", "upgrade", "--db", str(db)).returncode == 0
+    assert "first admin" in one_line_error(run("run", "--db", str(db), "--user", "nobody"))
+    assert run("users", "add", "alex", "--name", "Alex", "--role", "admin", "--password-stdin",
+               "--db", str(db), input="long enough 1\n").returncode == 0
     assert "no staff account named 'nobody'" in one_line_error(run("run", "--db", str(db), "--user", "nobody"))

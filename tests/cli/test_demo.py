@@ -46,24 +46,38 @@ def test_demo_opens_the_check_in_desk_in_a_real_terminal(tmp_path):
     env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
            "TERM": "xterm-256color"}
     assert run("demo", "--no-open", "--patients", "300", env=env).returncode == 0
-    session = f"coordinator-demo-{os.getpid()}"
-    command = f"{sys.executable} -m coordinator_tui demo --patients 300"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
+    session = "demo"
+    # A private tmux server (-L): a server already running elsewhere would lend the app its own
+    # environment; and the environment is spelled out in the command for the same reason.
+    tmux = ["tmux", "-L", f"coordinator-test-{os.getpid()}"]
+    command = (f"env HOME={tmp_path} XDG_DATA_HOME={tmp_path / 'data'} TERM=xterm-256color "
+               f"{sys.executable} -m coordinator_tui demo --patients 300")
+    subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
                    check=True, env=env, cwd=Path(__file__).resolve().parents[2])
+    def capture() -> str:
+        return subprocess.run([*tmux, "capture-pane", "-p", "-t", session], capture_output=True,
+                              text=True).stdout
+
     try:
         screen = ""
+        for _ in range(60):  # the sign-in screen, with the demo user filled in
+            time.sleep(0.5)
+            screen = capture()
+            if "Password" in screen:
+                break
+        assert "Password" in screen, screen
+        time.sleep(1.0)  # let the sign-in screen finish mounting before typing
+        subprocess.run([*tmux, "send-keys", "-t", session, "demo", "Enter"], check=True)
         for _ in range(60):
             time.sleep(0.5)
-            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
-                                    text=True).stdout
+            screen = capture()
             if "Expected" in screen and "Dana Demo" in screen:
                 break
         assert "Check-in" in screen and "Expected" in screen and "Dana Demo" in screen, screen
-        subprocess.run(["tmux", "send-keys", "-t", session, "F3"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", session, "F3"], check=True)
         time.sleep(1.5)
-        screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
-                                text=True).stdout
+        screen = capture()
         assert "Schedule" in screen and "(today)" in screen, screen
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", session, "C-q"], check=True)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run([*tmux, "kill-server"], capture_output=True)

@@ -141,9 +141,16 @@ async def test_an_unexpected_error_shows_no_traceback_or_patient_data(ctx, desk_
     with pytest.raises(RuntimeError):  # the test harness re-raises what the app caught
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            app.bind("f12", "explode")
-            await pilot.press("f12")
+            app.bind("f11", "explode")
+            await pilot.press("f11")
             await pilot.pause()
     rendered = capsys.readouterr().err  # what the terminal shows after the app closes
     assert "RuntimeError" in rendered
     assert secret not in rendered and "Traceback" not in rendered
+    from coordinator_tui.config import data_dir
+
+    reports = list((data_dir() / "crash-reports").iterdir())
+    assert len(reports) == 1 and (reports[0].stat().st_mode & 0o777) == 0o600
+    text = reports[0].read_text()
+    assert "RuntimeError" in text and "explode" in text
+    assert secret not in text and "boom" not in text

@@ -1,0 +1,70 @@
+"""coordinator audit verify | show [--patient MRN] [--user U] [--since T]."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, time
+
+from coordinator_tui.commands.common import acting_user, ready_context
+
+
+def register(sub, common: argparse.ArgumentParser) -> None:
+    audit = sub.add_parser("audit", parents=[common], help="the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, parser_class=type(audit))
+    audit_sub.add_parser("verify", parents=[common], help="check the hash chain; exit 1 and name "
+                         "the first broken event if anything was edited, deleted or inserted"
+                         ).set_defaults(handler=cmd_audit_verify)
+    show = audit_sub.add_parser("show", parents=[common], help="list events (supervisor or admin)")
+    show.add_argument("--patient", metavar="MRN", help="only events about this patient")
+    show.add_argument("--user", dest="staff", metavar="U", help="only events by this staff member")
+    show.add_argument("--since", metavar="T", help="from this date or date-time (clinic time), "
+                      "e.g. 2026-11-23 or 2026-11-23T09:00")
+    show.add_argument("--as", dest="acting", metavar="U", help="the supervisor or admin reading "
+                      "(default: $COORDINATOR_USER, else your login name)")
+    show.add_argument("--limit", type=int, default=1000, help="most recent N events (default 1000)")
+    show.set_defaults(handler=cmd_audit_show)
+
+
+def cmd_audit_verify(args) -> int:
+    from coordinator_tui.services.audit_trail import verify
+
+    report = verify(ready_context(args))
+    if report.broken is None:
+        print(f"audit trail intact: {report.events:,} events")
+        return 0
+    print(f"audit trail BROKEN at event {report.broken.event_id}: {report.broken.problem}",
+          file=sys.stderr)
+    return 1
+
+
+def _since(text: str | None, tz):
+    from coordinator_tui.errors import UserError
+
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"--since {text[:40]!r} is not a date like 2026-11-23 or "
+                        f"2026-11-23T09:00") from None
+    if len(text.strip()) == 10:
+        value = datetime.combine(value.date(), time.min)
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def cmd_audit_show(args) -> int:
+    from coordinator_tui.services.audit_trail import show
+
+    ctx = ready_context(args)
+    actor = acting_user(ctx, args.acting)
+    lines = show(ctx, actor, mrn=args.patient, username=args.staff,
+                 since=_since(args.since, ctx.settings.tz), limit=max(1, args.limit))
+    for line in lines:
+        at = ctx.local(line.at).strftime("%Y-%m-%d %H:%M:%S")
+        target = f"MRN {line.mrn}" if line.mrn else (f"{line.entity} {line.entity_id}"
+                                                     if line.entity else "")
+        print(f"{line.id:>7} {at} {line.username or '-':<12} {line.action:<20} {target:<16} "
+              f"{line.detail or ''}")
+    print(f"{len(lines)} events", file=sys.stderr)
+    return 0

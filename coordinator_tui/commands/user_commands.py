@@ -1,0 +1,108 @@
+"""coordinator users add | disable | reset-password | list: staff accounts.
+
+The acting admin is --user / $COORDINATOR_USER / your login name. The very first account of a
+new database needs no acting user and must be an admin:
+
+    coordinator users add alex --name "Alex Admin" --role admin
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from coordinator_tui.commands.common import acting_user, ready_context
+from coordinator_tui.errors import UserError
+
+
+def register(sub, common: argparse.ArgumentParser) -> None:
+    users = sub.add_parser("users", parents=[common], help="staff accounts")
+    users_sub = users.add_subparsers(dest="users_command", required=True, parser_class=type(users))
+
+    def acting(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--user", help="the admin doing this (default: $COORDINATOR_USER, else "
+                       "your login name)")
+
+    def password_source(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
+
+    add = users_sub.add_parser("add", parents=[common], help="add a staff account")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="the name shown on screen")
+    add.add_argument("--role", required=True, choices=["front_desk", "supervisor", "admin"])
+    acting(add)
+    password_source(add)
+    add.set_defaults(handler=cmd_users_add)
+
+    disable = users_sub.add_parser("disable", parents=[common], help="disable a staff account")
+    disable.add_argument("username")
+    acting(disable)
+    disable.set_defaults(handler=cmd_users_disable)
+
+    reset = users_sub.add_parser("reset-password", parents=[common],
+                                 help="set a new password (and clear a lockout)")
+    reset.add_argument("username")
+    acting(reset)
+    password_source(reset)
+    reset.set_defaults(handler=cmd_users_reset)
+
+    listing = users_sub.add_parser("list", parents=[common], help="list staff accounts")
+    acting(listing)
+    listing.set_defaults(handler=cmd_users_list)
+
+
+def read_password(args) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    if not sys.stdin.isatty():
+        raise UserError("no terminal to ask for the password; use --password-stdin")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        raise UserError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_users_add(args) -> int:
+    from coordinator_tui.services.accounts import add_user, staff_count
+
+    ctx = ready_context(args)
+    actor = acting_user(ctx, args.user) if staff_count(ctx) else None
+    account = add_user(ctx, actor, args.username, args.name, args.role, read_password(args))
+    print(f"added {account.username} ({account.role.value})")
+    return 0
+
+
+def cmd_users_disable(args) -> int:
+    from coordinator_tui.services.accounts import disable_user
+
+    ctx = ready_context(args)
+    account = disable_user(ctx, acting_user(ctx, args.user), args.username)
+    print(f"disabled {account.username}")
+    return 0
+
+
+def cmd_users_reset(args) -> int:
+    from coordinator_tui.services.accounts import reset_password
+
+    ctx = ready_context(args)
+    actor = acting_user(ctx, args.user)
+    account = reset_password(ctx, actor, args.username, read_password(args))
+    print(f"new password set for {account.username}")
+    return 0
+
+
+def cmd_users_list(args) -> int:
+    from coordinator_tui.services.accounts import list_users
+
+    ctx = ready_context(args)
+    accounts = list_users(ctx, acting_user(ctx, args.user))
+    print(f"{'username':<16} {'role':<11} {'state':<9} name")
+    for a in accounts:
+        state = "disabled" if not a.active else ("no pass" if not a.has_password else "active")
+        if a.active and a.locked_until is not None and a.locked_until > ctx.now():
+            state = "locked"
+        print(f"{a.username:<16} {a.role.value:<11} {state:<9} {a.display_name}")
+    return 0

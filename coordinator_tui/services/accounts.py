@@ -1,0 +1,298 @@
+"""Staff accounts and signing in: Argon2 password hashes, lockout after repeated failures,
+emergency ("break-glass") access, and an audit event for every login, failure, lock and unlock.
+
+Every message about a failed sign-in is the same whatever was wrong (unknown user, wrong
+password, disabled account), so the screen gives no hint which part was wrong.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+
+from coordinator_tui.domain.vocab import Role
+from coordinator_tui.errors import PermissionDenied, UserError
+from coordinator_tui.services import audit
+from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.permissions import Permission, require
+from coordinator_tui.store.models import Setting, StaffUser
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
+BREAK_GLASS_KEY = "break_glass_until"
+LOGIN_FAILED = "wrong username or password"
+
+
+class LoginRefused(UserError):
+    """A sign-in that did not succeed; the message never says which part was wrong."""
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verified against when the username is unknown, so both cases take as long.
+    return _hasher().hash("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    has_password: bool
+    locked_until: datetime | None
+    created_at: datetime
+
+
+def _account(user: StaffUser) -> StaffAccount:
+    return StaffAccount(user.username, user.display_name, Role(user.role), bool(user.active),
+                        user.password_hash is not None, user.locked_until, user.created_at)
+
+
+def _actor(user: StaffUser) -> Actor:
+    return Actor(id=user.id, username=user.username, display_name=user.display_name,
+                 role=Role(user.role))
+
+
+def _clean_text(value: str, what: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise UserError(f"{what} must be text")
+    value = value.strip()
+    if not value:
+        raise UserError(f"{what} is empty")
+    if len(value) > limit:
+        raise UserError(f"{what} is longer than {limit} characters")
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in value):
+        raise UserError(f"{what} contains control characters")
+    return value
+
+
+def clean_username(username: str) -> str:
+    username = _clean_text(username, "the username", 64)
+    if any(ch.isspace() for ch in username):
+        raise UserError("the username must not contain spaces")
+    return username
+
+
+def check_password(password: str) -> str:
+    if not isinstance(password, str):
+        raise UserError("the password must be text")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password must be at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise UserError(f"the password must be at most {MAX_PASSWORD} characters")
+    if any(unicodedata.category(ch) == "Cc" for ch in password):
+        raise UserError("the password contains control characters")
+    return password
+
+
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise UserError(f"unknown role {role!r}; use one of: "
+                        f"{', '.join(r.value for r in Role)}") from None
+
+
+def _get(session, username: str) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        raise UserError(f"no staff account named {username!r}")
+    return user
+
+
+def staff_count(ctx: AppContext) -> int:
+    with ctx.db.read() as session:
+        return session.scalar(select(func.count()).select_from(StaffUser)) or 0
+
+
+# --- managing accounts --------------------------------------------------------------------
+
+
+def add_user(ctx: AppContext, actor: Actor | None, username: str, display_name: str,
+             role: Role | str, password: str) -> StaffAccount:
+    """Create an account. Needs MANAGE_USERS, except the very first account of an empty
+    staff table, which needs no actor and must be an admin."""
+    username = clean_username(username)
+    display_name = _clean_text(display_name, "the name", 120)
+    role = _role(role)
+    check_password(password)
+    password_hash = hash_password(password)  # slow on purpose: outside the transaction
+    with ctx.db.write() as session:
+        if actor is None:
+            if session.scalar(select(func.count()).select_from(StaffUser)):
+                raise PermissionDenied("staff accounts exist: an admin must add new ones "
+                                       "(use --user ADMIN)")
+            if role is not Role.ADMIN:
+                raise UserError("the first account must be an admin (--role admin)")
+        else:
+            require(actor, Permission.MANAGE_USERS)
+        if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
+            raise UserError(f"a staff account named {username!r} already exists")
+        user = StaffUser(username=username, display_name=display_name, role=role.value,
+                         password_hash=password_hash, active=True, failed_logins=0,
+                         created_at=ctx.now())
+        session.add(user)
+        session.flush()
+        audit.record(session, actor, "user.add", ctx.now(), entity="staff_user", entity_id=user.id,
+                     detail={"username": username, "role": role.value})
+        return _account(user)
+
+
+def disable_user(ctx: AppContext, actor: Actor, username: str) -> StaffAccount:
+    require(actor, Permission.MANAGE_USERS)
+    with ctx.db.write() as session:
+        user = _get(session, username)
+        if user.id == actor.id:
+            raise UserError("you cannot disable your own account; ask another admin")
+        if user.active:
+            user.active = False
+            audit.record(session, actor, "user.disable", ctx.now(), entity="staff_user",
+                         entity_id=user.id, detail={"username": user.username})
+        return _account(user)
+
+
+def reset_password(ctx: AppContext, actor: Actor, username: str, password: str) -> StaffAccount:
+    """Set a new password and clear any lockout."""
+    require(actor, Permission.MANAGE_USERS)
+    check_password(password)
+    password_hash = hash_password(password)
+    with ctx.db.write() as session:
+        user = _get(session, username)
+        user.password_hash = password_hash
+        user.failed_logins = 0
+        user.locked_until = None
+        audit.record(session, actor, "user.reset_password", ctx.now(), entity="staff_user",
+                     entity_id=user.id, detail={"username": user.username})
+        return _account(user)
+
+
+def list_users(ctx: AppContext, actor: Actor) -> list[StaffAccount]:
+    require(actor, Permission.MANAGE_USERS)
+    with ctx.db.read() as session:
+        return [_account(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
+
+
+# --- signing in, locking, emergency access --------------------------------------------------
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, -(-int((until - now).total_seconds()) // 60))
+
+
+def authenticate(ctx: AppContext, username: str, password: str, *,
+                 break_glass_reason: str | None = None, action: str = "login") -> Actor:
+    """The actor for a correct username and password. Wrong passwords count towards a lockout
+    of `login_lockout_minutes` after `login_max_failures` in a row; every outcome is audited.
+
+    With `break_glass_reason`, emergency access (when a supervisor has enabled it): the sign-in
+    is allowed while the account is locked out, a front-desk user acts as a supervisor, and a
+    prominent "break_glass" event records the reason."""
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise LoginRefused(LOGIN_FAILED)
+    username = username.strip()[:64]
+    if break_glass_reason is not None:
+        break_glass_reason = _clean_text(break_glass_reason, "the reason", 500)
+        if len(break_glass_reason) < 10:
+            raise UserError("emergency access needs a reason of at least 10 characters")
+    with ctx.db.read() as session:
+        stored = session.scalar(select(StaffUser.password_hash).where(
+            StaffUser.username == username, StaffUser.active.is_(True)))
+    try:
+        # The slow hash check runs outside the write transaction, so other desks never wait.
+        ok = _hasher().verify(stored or _dummy_hash(), password) and stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    now = ctx.now()
+    refusal: str | None = None
+    with ctx.db.write() as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None or not user.active or user.password_hash != stored:
+            audit.record(session, None, f"{action}.failed", now,
+                         detail={"username": username, "reason": "unknown or disabled"
+                                 if user is None or not user.active else "password changed"})
+            refusal = LOGIN_FAILED
+        else:
+            actor = _actor(user)
+            locked = user.locked_until is not None and user.locked_until > now
+            if break_glass_reason is not None:
+                until = session.scalar(select(Setting.value).where(Setting.key == BREAK_GLASS_KEY))
+                if not until or datetime.fromisoformat(until) <= now:
+                    refusal = "emergency access is not enabled; a supervisor can enable it"
+                    audit.record(session, actor, "break_glass.refused", now,
+                                 detail={"reason": break_glass_reason})
+            if refusal is None and locked and break_glass_reason is None:
+                refusal = (f"this account is locked after too many wrong passwords; try again in "
+                           f"{_minutes_left(user.locked_until, now)} min or ask an admin")
+                audit.record(session, actor, f"{action}.failed", now, detail={"reason": "locked"})
+            elif refusal is None and not ok:
+                user.failed_logins += 1
+                audit.record(session, actor, f"{action}.failed", now,
+                             detail={"reason": "wrong password", "failures": user.failed_logins})
+                refusal = LOGIN_FAILED
+                if user.failed_logins >= ctx.settings.login_max_failures:
+                    user.failed_logins = 0
+                    user.locked_until = now + timedelta(minutes=ctx.settings.login_lockout_minutes)
+                    audit.record(session, actor, "login.lockout", now,
+                                 detail={"minutes": ctx.settings.login_lockout_minutes})
+            elif refusal is None:
+                user.failed_logins = 0
+                user.locked_until = None
+                if _hasher().check_needs_rehash(stored):
+                    user.password_hash = hash_password(password)
+                if break_glass_reason is not None:
+                    if actor.role is Role.FRONT_DESK:
+                        actor = Actor(actor.id, actor.username, actor.display_name, Role.SUPERVISOR)
+                    audit.record(session, actor, "break_glass", now,
+                                 detail={"reason": break_glass_reason, "role": user.role,
+                                         "acting_as": actor.role.value})
+                else:
+                    audit.record(session, actor, action, now)
+                return actor
+    raise LoginRefused(refusal)
+
+
+def logout(ctx: AppContext, actor: Actor) -> None:
+    with ctx.db.write() as session:
+        audit.record(session, actor, "logout", ctx.now())
+
+
+def lock(ctx: AppContext, actor: Actor, *, idle: bool) -> None:
+    with ctx.db.write() as session:
+        audit.record(session, actor, "lock", ctx.now(), detail={"idle": idle})
+
+
+def unlock(ctx: AppContext, actor: Actor, password: str) -> Actor:
+    """Unlock a locked screen with the signed-in user's own password (counts towards lockout)."""
+    return authenticate(ctx, actor.username, password, action="unlock")
+
+
+def enable_break_glass(ctx: AppContext, actor: Actor, minutes: int = 60) -> datetime:
+    """Allow emergency sign-ins for the next `minutes`; returns when that ends."""
+    require(actor, Permission.BREAK_GLASS_ENABLE)
+    if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
+        raise UserError("emergency access can be enabled for 1 to 1440 minutes")
+    until = ctx.now() + timedelta(minutes=minutes)
+    with ctx.db.write() as session:
+        row = session.get(Setting, BREAK_GLASS_KEY)
+        if row is None:
+            session.add(Setting(key=BREAK_GLASS_KEY, value=until.isoformat()))
+        else:
+            row.value = until.isoformat()
+        audit.record(session, actor, "break_glass.enable", ctx.now(), detail={"minutes": minutes})
+    return until

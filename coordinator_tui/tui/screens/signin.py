@@ -1,0 +1,96 @@
+"""Sign in, and the lock screen. Both show the clinic's name and who is signed in, never a
+patient: when the screen locks, the desks (and any half-typed form) are thrown away first.
+
+Enter signs in. On the lock screen the username is the locked user's (Enter with the password
+unlocks); type another username to sign in as someone else. F9 asks for an emergency-access
+reason (break-glass, when a supervisor has enabled it).
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from coordinator_tui.errors import UserError
+from coordinator_tui.services import accounts
+
+
+class SignInScreen(Screen):
+    BINDINGS = [Binding("f9", "toggle_break_glass", "Emergency access", priority=True)]
+    DEFAULT_CSS = """
+    SignInScreen { align: center middle; }
+    SignInScreen > Vertical { width: 60; height: auto; border: round $accent; padding: 1 2; }
+    SignInScreen Input { width: 100%; }
+    SignInScreen #signin-message { height: 2; color: $error; }
+    SignInScreen #signin-reason-row { display: none; height: auto; }
+    SignInScreen.break-glass #signin-reason-row { display: block; }
+    """
+
+    def __init__(self, locked_user: str | None = None) -> None:
+        super().__init__()
+        self.locked_user = locked_user
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        title = (f"LOCKED. Signed in: {self.locked_user}" if self.locked_user
+                 else "Sign in")
+        with Vertical():
+            yield Static(f"[b]{app.clinic_name}[/b]", markup=True, id="signin-clinic")
+            yield Static(title, id="signin-title", markup=False)
+            yield Label("Username")
+            prefill = self.locked_user or getattr(app, "prefill_username", "") or ""
+            yield Input(value=prefill, id="signin-username", max_length=64)
+            yield Label("Password")
+            yield Input(password=True, id="signin-password", max_length=256)
+            with Vertical(id="signin-reason-row"):
+                yield Label("Emergency access: reason (recorded in the audit trail)")
+                yield Input(id="signin-reason", max_length=500)
+            yield Static("", id="signin-message", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        filled = bool(self.query_one("#signin-username", Input).value)
+        target = "#signin-password" if filled else "#signin-username"
+        self.query_one(target, Input).focus()
+
+    def action_toggle_break_glass(self) -> None:
+        self.toggle_class("break-glass")
+        if self.has_class("break-glass"):
+            self.query_one("#signin-reason", Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        username = self.query_one("#signin-username", Input).value
+        if event.input.id == "signin-username" and username:
+            self.query_one("#signin-password", Input).focus()
+            return
+        password = self.query_one("#signin-password", Input).value
+        reason = (self.query_one("#signin-reason", Input).value
+                  if self.has_class("break-glass") else None)
+        ctx = self.app.ctx
+        self.query_one("#signin-message", Static).update("Checking…")
+        self.run_worker(lambda: accounts.authenticate(ctx, username, password,
+                                                      break_glass_reason=reason,
+                                                      action="unlock" if username == self.locked_user
+                                                      else "login"),
+                        thread=True, exclusive=True, group="signin", exit_on_error=False)
+
+    @on(Worker.StateChanged)
+    def _done(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "signin":
+            return
+        message = self.query_one("#signin-message", Static)
+        if event.state == WorkerState.SUCCESS:
+            self.app.signed_in(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            message.update(str(error) if isinstance(error, UserError)
+                           else f"Sign-in failed ({type(error).__name__})")
+            password = self.query_one("#signin-password", Input)
+            password.value = ""
+            password.focus()
