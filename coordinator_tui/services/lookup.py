@@ -24,12 +24,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
+from rapidfuzz.distance import JaroWinkler
 from sqlalchemy import Connection
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.lookup_query import LookupQuery, parse_lookup
-from coordinator_tui.domain.names import name_key, phonetic, similarity
+from coordinator_tui.domain.names import name_key, phonetic
 from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.context import Actor, AppContext
@@ -50,7 +52,7 @@ _ACTIVE = "p.merged_into_id IS NULL"
 SQL_BY_MRN = f"SELECT {_COLUMNS} FROM patients p WHERE p.mrn = ?"
 SQL_BY_ID = f"SELECT {_COLUMNS} FROM patients p WHERE p.id = ?"
 SQL_BY_MEMBER = (f"SELECT {_COLUMNS} FROM coverages c JOIN patients p ON p.id = c.patient_id "
-                 f"WHERE c.member_id = ? AND {_ACTIVE} LIMIT {CANDIDATES}")
+                 f"WHERE c.member_id = ? AND {_ACTIVE} LIMIT 50")
 SQL_BY_PHONE = (f"SELECT {_COLUMNS} FROM patients p WHERE p.phone_mobile_rev = ? AND {_ACTIVE} "
                 f"UNION SELECT {_COLUMNS} FROM patients p WHERE p.phone_home_rev = ? AND {_ACTIVE} "
                 f"LIMIT {CANDIDATES}")
@@ -58,16 +60,18 @@ SQL_BY_LAST4 = (f"SELECT {_COLUMNS} FROM patients p WHERE p.phone_mobile_rev >= 
                 f"AND p.phone_mobile_rev < ? AND {_ACTIVE} "
                 f"UNION SELECT {_COLUMNS} FROM patients p WHERE p.phone_home_rev >= ? "
                 f"AND p.phone_home_rev < ? AND {_ACTIVE} LIMIT {CANDIDATES}")
-SQL_BY_DOB = f"SELECT {_COLUMNS} FROM patients p WHERE p.birth_date = ? AND {_ACTIVE} LIMIT {CANDIDATES}"
+SQL_BY_DOB = f"SELECT {_COLUMNS} FROM patients p WHERE p.birth_date = ? AND {_ACTIVE} LIMIT ?"
 SQL_FAMILY_PREFIX = (f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key >= ? AND p.family_key < ? "
-                     f"AND p.given_key >= ? AND p.given_key < ? AND {_ACTIVE} LIMIT {CANDIDATES}")
+                     f"AND p.given_key >= ? AND p.given_key < ? AND {_ACTIVE} LIMIT ?")
 SQL_FAMILY_ONLY = (f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key >= ? AND p.family_key < ? "
-                   f"AND {_ACTIVE} LIMIT {CANDIDATES}")
+                   f"AND {_ACTIVE} LIMIT ?")
 SQL_GIVEN_ONLY = (f"SELECT {_COLUMNS} FROM patients p INDEXED BY ix_patients_given_key_family_key "
-                  f"WHERE p.given_key >= ? AND p.given_key < ? AND {_ACTIVE} LIMIT {CANDIDATES // 4}")
-SQL_VOCAB_PHONETIC = ("SELECT key FROM patient_search_vocab WHERE kind = ? AND phonetic = ? "
+                  f"WHERE p.given_key >= ? AND p.given_key < ? AND {_ACTIVE} LIMIT ?")
+SQL_VOCAB_PHONETIC = ("SELECT key, phonetic FROM patient_search_vocab WHERE kind = ? AND phonetic = ? "
                       "LIMIT 60")
-SQL_VOCAB_TRIGRAM = ("SELECT v.key FROM patient_search_trigram t JOIN patient_search_vocab v "
+SQL_VOCAB_PREFIX = ("SELECT key, phonetic FROM patient_search_vocab WHERE kind = ? AND key >= ? AND key < ? "
+                    "LIMIT 400")
+SQL_VOCAB_TRIGRAM = ("SELECT v.key, v.phonetic FROM patient_search_trigram t JOIN patient_search_vocab v "
                      "ON v.id = t.rowid WHERE patient_search_trigram MATCH ? AND v.kind = ? "
                      "ORDER BY t.rank LIMIT 80")
 SQL_TODAY = ("SELECT DISTINCT a.patient_id FROM appointments a WHERE a.starts_at >= ? "
@@ -126,11 +130,12 @@ def _trigram_query(word: str) -> str | None:
 
 
 class _Search:
-    def __init__(self, conn: Connection, query: LookupQuery, today: date):
+    def __init__(self, conn: Connection, query: LookupQuery, today: date, limit: int):
         self.conn = conn
         self.raw = conn.connection.driver_connection  # the sqlite3 connection
         self.q = query
         self.today = today
+        self.cap = min(CANDIDATES, max(40, limit * 3))
         self.found: dict[int, _Candidate] = {}
         self.words = [w for w in (name_key(n) for n in query.names) if w]
         self._fuzzy_cache: dict[tuple[str, str], list[str]] = {}
@@ -159,9 +164,9 @@ class _Search:
             hi = _upper_bound(lo)
             self.run(SQL_BY_LAST4, (lo, hi, lo, hi), "phone")
         if q.birth_date:
-            self.run(SQL_BY_DOB, (sql_date(q.birth_date),), "birth date")
+            self.run(SQL_BY_DOB, (sql_date(q.birth_date), CANDIDATES), "birth date")
         if self.words:
-            self._by_names()
+            self._by_names(narrowed=bool(q.birth_date or q.phone or q.phone_last4 or q.identifiers))
 
     def _by_mrn(self, ident: str) -> None:
         row = self.raw.execute(SQL_BY_MRN, (ident,)).fetchone()
@@ -193,32 +198,46 @@ class _Search:
         cached = self._fuzzy_cache.get((kind, word))
         if cached is not None:
             return cached
-        terms = {r[0] for r in self.raw.execute(SQL_VOCAB_PHONETIC, (kind, phonetic(word)))}
+        terms = {r[0]: r[1] for r in self.raw.execute(SQL_VOCAB_PHONETIC, (kind, phonetic(word)))}
+        if len(word) >= 4:  # a typo after the first two letters
+            terms.update((r[0], r[1]) for r in self.raw.execute(
+                SQL_VOCAB_PREFIX, (kind, word[:2], _upper_bound(word[:2]))))
+        terms.pop(word, None)
+        scored = sorted(((-_word_score(word, t, ph)[0], t) for t, ph in terms.items()))
         match = _trigram_query(word)
-        if match and len(word) >= 4:
-            terms.update(r[0] for r in self.raw.execute(SQL_VOCAB_TRIGRAM, (match, kind)))
-        terms.discard(word)
-        ranked = sorted(terms, key=lambda t: (-_word_score(word, t, phonetic(t))[0], t))
+        if match and len(word) >= 4 and (not scored or -scored[0][0] < 0.9):
+            # A typo in the first two letters, or one half of a double surname.
+            for t, ph in self.raw.execute(SQL_VOCAB_TRIGRAM, (match, kind)):
+                if t != word and t not in terms:
+                    terms[t] = ph
+                    scored.append((-_word_score(word, t, ph)[0], t))
+            scored.sort()
+        ranked = [t for _s, t in scored]
         result = ranked[:FUZZY_TERMS]
         self._fuzzy_cache[(kind, word)] = result
         return result
 
-    def _by_names(self) -> None:
+    def _by_names(self, *, narrowed: bool) -> None:
+        exact = 0
         for family, given in self._pairings():
             f_hi = _upper_bound(family)
             if given is None:
-                self.run(SQL_FAMILY_ONLY, (family, f_hi), "name")
-                self.run(SQL_GIVEN_ONLY, (family, f_hi), "name")
+                exact += len(self.run(SQL_FAMILY_ONLY, (family, f_hi, self.cap), "name"))
+                if exact < self.cap:
+                    exact += len(self.run(SQL_GIVEN_ONLY, (family, f_hi, self.cap // 4), "name"))
             else:
-                self.run(SQL_FAMILY_PREFIX, (family, f_hi, given, _upper_bound(given)), "name")
+                exact += len(self.run(SQL_FAMILY_PREFIX,
+                                      (family, f_hi, given, _upper_bound(given), self.cap), "name"))
+        if exact >= self.cap and not narrowed:
+            return  # enough exact and prefix matches: fuzzy ones would rank below them all
         # Fuzzy: expand the best vocabulary terms of each word (bounded IN lists on the indexes).
         if len(self.words) == 1:
             word = self.words[0]
             families = self._fuzzy_terms("f", word)
             if families:
                 self.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key IN "
-                         f"({_in_marks(len(families))}) AND {_ACTIVE} LIMIT {CANDIDATES}",
-                         families, "fuzzy")
+                         f"({_in_marks(len(families))}) AND {_ACTIVE} LIMIT ?",
+                         [*families, self.cap], "fuzzy")
             return
         for family, given in self._pairings()[:4]:
             families = [family] + self._fuzzy_terms("f", family)
@@ -226,9 +245,15 @@ class _Search:
             # Given name as a prefix (still being typed) for the exact family and its variants.
             self.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key IN "
                      f"({_in_marks(len(families))}) AND p.given_key IN ({_in_marks(len(givens))}) "
-                     f"AND {_ACTIVE} LIMIT {CANDIDATES}", families + givens, "fuzzy")
+                     f"AND {_ACTIVE} LIMIT ?", [*families, *givens, self.cap], "fuzzy")
 
 
+@lru_cache(maxsize=4096)
+def _phonetic(word: str) -> str:
+    return phonetic(word)
+
+
+@lru_cache(maxsize=65536)
 def _word_score(query: str, key: str, key_phonetic: str) -> tuple[float, str]:
     """How well one query word matches one stored key: (score 0..1, kind of match)."""
     if not key:
@@ -239,8 +264,8 @@ def _word_score(query: str, key: str, key_phonetic: str) -> tuple[float, str]:
         return 0.93, "prefix"
     if len(query) >= 4 and query in key:
         return 0.86, "part"  # one half of a double surname
-    sim = similarity(query, key)
-    if phonetic(query) == key_phonetic and sim >= 0.6:
+    sim = JaroWinkler.normalized_similarity(query, key)  # both are keys already
+    if _phonetic(query) == key_phonetic and sim >= 0.6:
         return 0.80 + 0.05 * sim, "sound"
     if sim >= TYPO_THRESHOLD:
         return 0.70 * sim + 0.05, "typo"
@@ -293,7 +318,7 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
         return []
     with ctx.db.read() as session:
         conn = session.connection()
-        search = _Search(conn, query, today)
+        search = _Search(conn, query, today, limit)
         search.gather()
         today_ids: set[int] = set()
         if today_first:
@@ -322,39 +347,33 @@ def _rank(search: _Search, query: LookupQuery, today_ids: set[int]) -> list[tupl
     out: list[tuple[tuple, tuple, float, str]] = []
     for cand in search.found.values():
         row = cand.row
-        parts: list[float] = []
+        parts: list[tuple[float, float]] = []  # (weight, score 0..1)
         reasons: list[str] = []
         exact = True
-        if "MRN" in cand.via:
-            parts.append(1.0)
-            reasons.append("MRN")
-        elif "member id" in cand.via:
-            parts.append(1.0)
-            reasons.append("member id")
+        if "MRN" in cand.via or "member id" in cand.via:
+            parts.append((2.0, 1.0))
+            reasons.append("MRN" if "MRN" in cand.via else "member id")
         elif query.identifiers:
-            parts.append(0.0)
+            parts.append((2.0, 0.0))
             exact = False
-        if rev_phone:
-            hit = rev_phone in (row[14], row[15])
-            parts.append(1.0 if hit else 0.0)
+        if rev_phone or last4:
+            hit = any(r and (r == rev_phone if rev_phone else r.startswith(last4))
+                      for r in (row[14], row[15]))
+            parts.append((1.0, 1.0 if hit else 0.0))
             exact &= hit
             if hit:
-                reasons.append("phone")
-        if last4:
-            hit = any(r and r.startswith(last4) for r in (row[14], row[15]))
-            parts.append(1.0 if hit else 0.0)
-            exact &= hit
-            if hit and "phone" not in reasons:
                 reasons.append("phone")
         if dob:
-            hit = str(row[8]) == dob
-            parts.append(1.0 if hit else 0.0)
-            exact &= hit
-            if hit:
+            near = _date_closeness(dob, str(row[8]))
+            parts.append((0.7, near))
+            exact &= near == 1.0
+            if near == 1.0:
                 reasons.append("birth date")
+            elif near > 0:
+                reasons.append("birth date near")
         if words:
             score, kind = _name_match(pairings, row)
-            parts.append(score)
+            parts.append((1.0, score))
             exact &= _KIND_RANK[kind] == 0
             reasons.insert(0, _NAME_REASON[kind])
             if kind == "weak" and not (rev_phone or last4 or dob or "MRN" in cand.via or
@@ -362,14 +381,29 @@ def _rank(search: _Search, query: LookupQuery, today_ids: set[int]) -> list[tupl
                 continue  # a name query whose name does not match at all: not a hit
         if not parts:
             continue
-        score = sum(parts) / len(parts)
-        if "today" in cand.via and score < 0.6 and not (words and score >= 0.45):
+        score = sum(w * v for w, v in parts) / sum(w for w, _v in parts)
+        if words and kind == "weak":
+            score *= 0.5  # the name typed does not match: below any name that does
+        if "today" in cand.via and len(cand.via) == 1 and score < 0.6:
             continue  # today's list is only a candidate pool, not a match in itself
         in_today = row[0] in today_ids
         sort_key = (0 if in_today else 1, 0 if exact else 1, -score, row[4], row[5], row[0])
         out.append((row, sort_key, score, ", ".join(dict.fromkeys(reasons)) or "match"))
     out.sort(key=lambda item: item[1])
     return [(row, score, reason) for row, _key, score, reason in out]
+
+
+def _date_closeness(wanted: str, stored: str) -> float:
+    """1 for the same ISO date, 0.5 for a likely slip (day and month swapped, one digit off)."""
+    if wanted == stored:
+        return 1.0
+    if len(wanted) != 10 or len(stored) != 10:
+        return 0.0
+    if wanted[:4] == stored[:4] and wanted[5:7] == stored[8:10] and wanted[8:10] == stored[5:7]:
+        return 0.5
+    if sum(a != b for a, b in zip(wanted, stored, strict=True)) == 1:
+        return 0.5
+    return 0.0
 
 
 def _hits(search: _Search, ranked, ctx: AppContext, today: date, today_ids: set[int]) -> list[PatientHit]:
@@ -391,12 +425,21 @@ def _hits(search: _Search, ranked, ctx: AppContext, today: date, today_ids: set[
         birth = date.fromisoformat(str(row[8]))
         hits.append(PatientHit(
             id=row[0], mrn=row[1], family_name=row[2], given_name=row[3], birth_date=birth,
-            age=age_on(birth, today), sex=row[9], phone_masked=phones.masked(row[10] or row[11]),
+            age=age_on(birth, today), sex=row[9], phone_masked=phones.masked(_shown_phone(row, search.q)),
             next_appointment=next_appt.get(row[0]), has_alerts=bool(row[12] and row[12].strip()),
             possible_duplicate=(str(row[8]), row[4]) in dupes, score=round(score, 3),
             reason=reason, scheduled_today=row[0] in today_ids,
         ))
     return hits
+
+
+def _shown_phone(row: tuple, query: LookupQuery) -> str | None:
+    """The phone that matched the search (home or mobile), else the mobile."""
+    if query.phone_last4 and row[15] and row[15].startswith(query.phone_last4[::-1]):
+        return row[11]
+    if query.phone and row[15] == query.phone[::-1]:
+        return row[11]
+    return row[10] or row[11]
 
 
 def _instant(value) -> datetime:
