@@ -126,7 +126,6 @@ class CheckinScreen(DeskScreen):
                 by_patient.setdefault(row.patient_id, []).append(row)
             shown = [row for hit in self.hits for row in by_patient.get(hit.id, [])]
             others = [hit for hit in self.hits if hit.id not in by_patient]
-        number = 0
         for number, row in enumerate(shown, start=1):
             wait = ""
             if row.status in WAITING and row.arrived_at:
@@ -136,6 +135,6 @@ class CheckinScreen(DeskScreen):
             table.add_row(str(number), clock(row.starts_at, tz), row.patient_name[:22], str(row.age),
                           row.provider[:9], row.type_code, status_text(row.status, late=is_late(row, now)),
                           wait, key=str(row.id))
-        for number, hit in enumerate(others, start=number + 1):
-            table.add_row(str(number), "", hit.display_name[:22], str(hit.age), "", "",
+        for later, hit in enumerate(others, start=len(shown) + 1):
+            table.add_row(str(later), "", hit.display_name[:22], str(hit.age), "", "",
                           "not today", "", key=f"p{hit.id}")
