@@ -138,7 +138,7 @@ class _Search:
         self.cap = min(CANDIDATES, max(40, limit * 3))
         self.found: dict[int, _Candidate] = {}
         self.words = [w for w in (name_key(n) for n in query.names) if w]
-        self._fuzzy_cache: dict[tuple[str, str], list[str]] = {}
+        self._fuzzy_cache: dict[tuple[str, str, bool], list[str]] = {}
 
     def run(self, sql: str, params: Sequence, via: str) -> list[tuple]:
         rows = self.raw.execute(sql, params).fetchall()
@@ -190,12 +190,13 @@ class _Search:
             # "smith, john" / "garcia lopez maria": family first; "john smith": family last.
             pairs.append(("".join(head), tail[0]))
             pairs.append(("".join(tail), head[0]))
+        pairs.append(("".join(words), None))  # all words one double surname: "quintero zamora"
         seen: set[tuple[str, str | None]] = set()
         return [p for p in pairs if not (p in seen or seen.add(p))]
 
-    def _fuzzy_terms(self, kind: str, word: str) -> list[str]:
+    def _fuzzy_terms(self, kind: str, word: str, *, parts: bool = False) -> list[str]:
         """Vocabulary terms that sound like `word` or share its trigrams, best first."""
-        cached = self._fuzzy_cache.get((kind, word))
+        cached = self._fuzzy_cache.get((kind, word, parts))
         if cached is not None:
             return cached
         terms = {r[0]: r[1] for r in self.raw.execute(SQL_VOCAB_PHONETIC, (kind, phonetic(word)))}
@@ -205,7 +206,7 @@ class _Search:
         terms.pop(word, None)
         scored = sorted(((-_word_score(word, t, ph)[0], t) for t, ph in terms.items()))
         match = _trigram_query(word)
-        if match and len(word) >= 4 and (not scored or -scored[0][0] < 0.9):
+        if match and len(word) >= 4 and (parts or not scored or -scored[0][0] < 0.9):
             # A typo in the first two letters, or one half of a double surname.
             for t, ph in self.raw.execute(SQL_VOCAB_TRIGRAM, (match, kind)):
                 if t != word and t not in terms:
@@ -214,7 +215,7 @@ class _Search:
             scored.sort()
         ranked = [t for _s, t in scored]
         result = ranked[:FUZZY_TERMS]
-        self._fuzzy_cache[(kind, word)] = result
+        self._fuzzy_cache[(kind, word, parts)] = result
         return result
 
     def _by_names(self, *, narrowed: bool) -> None:
@@ -233,13 +234,13 @@ class _Search:
         # Fuzzy: expand the best vocabulary terms of each word (bounded IN lists on the indexes).
         if len(self.words) == 1:
             word = self.words[0]
-            families = self._fuzzy_terms("f", word)
+            families = self._fuzzy_terms("f", word, parts=True)
             if families:
                 self.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key IN "
                          f"({_in_marks(len(families))}) AND {_ACTIVE} LIMIT ?",
                          [*families, self.cap], "fuzzy")
             return
-        for family, given in self._pairings()[:4]:
+        for family, given in [p for p in self._pairings() if p[1] is not None][:4]:
             families = [family] + self._fuzzy_terms("f", family)
             givens = [given] + self._fuzzy_terms("g", given)
             # Given name as a prefix (still being typed) for the exact family and its variants.
@@ -274,7 +275,7 @@ def _word_score(query: str, key: str, key_phonetic: str) -> tuple[float, str]:
 
 _NAME_REASON = {"exact": "exact name", "prefix": "name starts", "part": "name part",
                 "sound": "sounds like", "typo": "typo", "weak": "weak name"}
-_KIND_RANK = {"exact": 0, "prefix": 0, "part": 1, "sound": 1, "typo": 2, "weak": 3}
+_KIND_ORDER = {"exact": 0, "prefix": 1, "part": 2, "sound": 3, "typo": 4, "weak": 5}
 
 
 def _name_match(pairings, row: tuple) -> tuple[float, str]:
@@ -292,7 +293,7 @@ def _name_match(pairings, row: tuple) -> tuple[float, str]:
         else:
             g_score, g_kind = _word_score(given, given_key, given_ph)
             score = (f_score + g_score) / 2
-            kind = max(f_kind, g_kind, key=lambda k: _KIND_RANK[k])
+            kind = max(f_kind, g_kind, key=lambda k: _KIND_ORDER[k])
         if score > best[0]:
             best = (score, kind)
     return best
@@ -374,7 +375,7 @@ def _rank(search: _Search, query: LookupQuery, today_ids: set[int]) -> list[tupl
         if words:
             score, kind = _name_match(pairings, row)
             parts.append((1.0, score))
-            exact &= _KIND_RANK[kind] == 0
+            exact &= kind in ("exact", "prefix")
             reasons.insert(0, _NAME_REASON[kind])
             if kind == "weak" and not (rev_phone or last4 or dob or "MRN" in cand.via or
                                        "member id" in cand.via):
