@@ -274,8 +274,9 @@ def _word_score(query: str, key: str, key_phonetic: str) -> tuple[float, str]:
 
 
 _NAME_REASON = {"exact": "exact name", "prefix": "name starts", "part": "name part",
-                "sound": "sounds like", "typo": "typo", "weak": "weak name"}
-_KIND_ORDER = {"exact": 0, "prefix": 1, "part": 2, "sound": 3, "typo": 4, "weak": 5}
+                "sound": "sounds like", "typo": "typo", "partial": "part of name",
+                "weak": "weak name"}
+_KIND_ORDER = {"exact": 0, "prefix": 1, "part": 2, "sound": 3, "typo": 4, "partial": 5, "weak": 6}
 
 
 def _name_match(pairings, row: tuple) -> tuple[float, str]:
@@ -294,6 +295,8 @@ def _name_match(pairings, row: tuple) -> tuple[float, str]:
             g_score, g_kind = _word_score(given, given_key, given_ph)
             score = (f_score + g_score) / 2
             kind = max(f_kind, g_kind, key=lambda k: _KIND_ORDER[k])
+            if kind == "weak" and score >= 0.6:
+                kind = "partial"  # one name right, the other not: kept, ranked by score
         if score > best[0]:
             best = (score, kind)
     return best
