@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
+from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 from sqlalchemy import Connection
 
-from coordinator_tui.domain import phones
 from coordinator_tui.domain.lookup_query import LookupQuery, parse_lookup
 from coordinator_tui.domain.names import name_key, phonetic
 from coordinator_tui.domain.slots import day_bounds_utc
@@ -67,11 +67,11 @@ SQL_FAMILY_ONLY = (f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key >= ? A
                    f"AND {_ACTIVE} LIMIT ?")
 SQL_GIVEN_ONLY = (f"SELECT {_COLUMNS} FROM patients p INDEXED BY ix_patients_given_key_family_key "
                   f"WHERE p.given_key >= ? AND p.given_key < ? AND {_ACTIVE} LIMIT ?")
-SQL_VOCAB_PHONETIC = ("SELECT key, phonetic FROM patient_search_vocab WHERE kind = ? AND phonetic = ? "
+SQL_VOCAB_PHONETIC = ("SELECT key FROM patient_search_vocab WHERE kind = ? AND phonetic = ? "
                       "LIMIT 60")
-SQL_VOCAB_PREFIX = ("SELECT key, phonetic FROM patient_search_vocab WHERE kind = ? AND key >= ? AND key < ? "
-                    "LIMIT 400")
-SQL_VOCAB_TRIGRAM = ("SELECT v.key, v.phonetic FROM patient_search_trigram t JOIN patient_search_vocab v "
+SQL_VOCAB_PREFIX = ("SELECT key FROM patient_search_vocab WHERE kind = ? AND key >= ? AND key < ? "
+                    "LIMIT 300")
+SQL_VOCAB_TRIGRAM = ("SELECT v.key FROM patient_search_trigram t JOIN patient_search_vocab v "
                      "ON v.id = t.rowid WHERE patient_search_trigram MATCH ? AND v.kind = ? "
                      "ORDER BY t.rank LIMIT 80")
 SQL_TODAY = ("SELECT DISTINCT a.patient_id FROM appointments a WHERE a.starts_at >= ? "
@@ -199,21 +199,26 @@ class _Search:
         cached = self._fuzzy_cache.get((kind, word, parts))
         if cached is not None:
             return cached
-        terms = {r[0]: r[1] for r in self.raw.execute(SQL_VOCAB_PHONETIC, (kind, phonetic(word)))}
-        if len(word) >= 4:  # a typo after the first two letters
-            terms.update((r[0], r[1]) for r in self.raw.execute(
-                SQL_VOCAB_PREFIX, (kind, word[:2], _upper_bound(word[:2]))))
-        terms.pop(word, None)
-        scored = sorted(((-_word_score(word, t, ph)[0], t) for t, ph in terms.items()))
+        sounds = {r[0] for r in self.raw.execute(SQL_VOCAB_PHONETIC, (kind, _phonetic(word)))}
+        sounds.discard(word)
+        pool: set[str] = set()
+        if len(word) >= 4:  # a typo after the first two (three) letters
+            head = word[:3] if len(word) >= 6 else word[:2]
+            pool.update(r[0] for r in self.raw.execute(SQL_VOCAB_PREFIX, (kind, head, _upper_bound(head))))
+        pool.discard(word)
+        # Jaro-Winkler in C over the pool; sound-alikes first (they are few), then the closest.
+        close = [t for t, sim, _i in process.extract(word, list(pool), scorer=JaroWinkler.normalized_similarity,
+                                                     limit=FUZZY_TERMS, score_cutoff=TYPO_THRESHOLD)]
+        best = max((JaroWinkler.normalized_similarity(word, t) for t in (*sounds, *close)), default=0.0)
+        extra: list[str] = []
         match = _trigram_query(word)
-        if match and len(word) >= 4 and (parts or not scored or -scored[0][0] < 0.9):
-            # A typo in the first two letters, or one half of a double surname.
-            for t, ph in self.raw.execute(SQL_VOCAB_TRIGRAM, (match, kind)):
-                if t != word and t not in terms:
-                    terms[t] = ph
-                    scored.append((-_word_score(word, t, ph)[0], t))
-            scored.sort()
-        ranked = [t for _s, t in scored]
+        if match and len(word) >= 4 and (parts or best < 0.9):
+            # A typo in the first letters, or one half of a double surname.
+            found = [r[0] for r in self.raw.execute(SQL_VOCAB_TRIGRAM, (match, kind)) if r[0] != word]
+            extra = [t for t, _sim, _i in process.extract(word, found, scorer=_part_or_similar,
+                                                           limit=FUZZY_TERMS, score_cutoff=0.75)]
+        ranked = sorted(sounds, key=lambda t: -JaroWinkler.normalized_similarity(word, t))
+        ranked += [t for t in close + extra if t not in sounds]
         result = ranked[:FUZZY_TERMS]
         self._fuzzy_cache[(kind, word, parts)] = result
         return result
@@ -271,6 +276,10 @@ def _word_score(query: str, key: str, key_phonetic: str) -> tuple[float, str]:
     if sim >= TYPO_THRESHOLD:
         return 0.70 * sim + 0.05, "typo"
     return 0.5 * sim, "weak"
+
+
+def _part_or_similar(word: str, term: str, **_kw) -> float:
+    return 0.9 if len(word) >= 4 and word in term else JaroWinkler.normalized_similarity(word, term)
 
 
 _NAME_REASON = {"exact": "exact name", "prefix": "name starts", "part": "name part",
@@ -429,7 +438,7 @@ def _hits(search: _Search, ranked, ctx: AppContext, today: date, today_ids: set[
         birth = date.fromisoformat(str(row[8]))
         hits.append(PatientHit(
             id=row[0], mrn=row[1], family_name=row[2], given_name=row[3], birth_date=birth,
-            age=age_on(birth, today), sex=row[9], phone_masked=phones.masked(_shown_phone(row, search.q)),
+            age=age_on(birth, today), sex=row[9], phone_masked=_masked(row, search.q),
             next_appointment=next_appt.get(row[0]), has_alerts=bool(row[12] and row[12].strip()),
             possible_duplicate=(str(row[8]), row[4]) in dupes, score=round(score, 3),
             reason=reason, scheduled_today=row[0] in today_ids,
@@ -437,13 +446,15 @@ def _hits(search: _Search, ranked, ctx: AppContext, today: date, today_ids: set[
     return hits
 
 
-def _shown_phone(row: tuple, query: LookupQuery) -> str | None:
-    """The phone that matched the search (home or mobile), else the mobile."""
-    if query.phone_last4 and row[15] and row[15].startswith(query.phone_last4[::-1]):
-        return row[11]
-    if query.phone and row[15] == query.phone[::-1]:
-        return row[11]
-    return row[10] or row[11]
+def _masked(row: tuple, query: LookupQuery) -> str:
+    """The phone that matched the search (home or mobile), else the mobile, as '•••-0123'.
+
+    Built from the stored reversed digits (as phones.masked does, without parsing each number)."""
+    rev = row[14] or row[15]
+    if row[15] and ((query.phone_last4 and row[15].startswith(query.phone_last4[::-1]))
+                    or (query.phone and row[15] == query.phone[::-1])):
+        rev = row[15]
+    return "•••-" + rev[:4][::-1] if rev else ""
 
 
 def _instant(value) -> datetime:

@@ -29,7 +29,7 @@ from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 
 PAGE = 50
-RESULTS = 50
+RESULTS = 20  # one screenful at 80x24: repainting more rows costs frames
 COLUMNS = (("#", 2), ("Name", 22), ("Born", 10), ("Ag S", 5), ("MRN", 8), ("Phone", 8),
            ("Next", 5), ("Fl", 2))
 
