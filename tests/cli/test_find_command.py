@@ -32,7 +32,7 @@ def test_find_bad_input_exits_2(seeded_path):
                  ["find", "smith", "--limit", "0", "--db", str(seeded_path)],
                  ["find", "smith", "--limit", "x", "--db", str(seeded_path)],
                  ["find", "smith", "--limit", "500", "--db", str(seeded_path), "--user", "demo"],
-                 ["find", "\x1b[2J\x07", "--db", str(seeded_path), "--user", "demo"]):
+                 ["find", "\x1b\x07\t", "--db", str(seeded_path), "--user", "demo"]):
         done = run(*args)
         assert done.returncode == 2, (args, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
