@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.patient_commands",
     "coordinator_tui.commands.user_commands",
     "coordinator_tui.commands.audit_commands",
+    "coordinator_tui.commands.lookup_commands",
 ]
 
 

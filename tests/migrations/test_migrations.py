@@ -44,7 +44,10 @@ def test_upgrade_from_empty_creates_exactly_the_models(tmp_path):
     path = tmp_path / "fresh.sqlite"
     url = url_for_path(path)
     assert ensure_current(url) is True
-    assert tables(path) == set(Base.metadata.tables) | {"alembic_version"}
+    made = tables(path)
+    search = {t for t in made if t.startswith("patient_search")}  # FTS5 + shadow tables, unmodelled
+    assert made - search == set(Base.metadata.tables) | {"alembic_version"}
+    assert {"patient_search_vocab", "patient_search_trigram"} <= search
     assert read_revision(url) == SCHEMA_HEAD
 
 
@@ -114,3 +117,28 @@ def test_desks_starting_together_upgrade_once(tmp_path):
     ran = [out.strip() for out, _ in results]
     assert ran.count("True") == 1, ran
     assert read_revision(url) == SCHEMA_HEAD
+
+
+def test_search_index_is_built_for_existing_patients_and_dropped_on_downgrade(seeded_path):
+    """0002 on a database that already has patients fills the vocabulary; downgrade removes
+    the tables and triggers; upgrading again rebuilds it the same."""
+    url = url_for_path(seeded_path)
+    conn = sqlite3.connect(seeded_path)
+    expected = conn.execute("SELECT count(DISTINCT family_key) + (SELECT count(DISTINCT given_key) "
+                            "FROM patients) FROM patients").fetchone()[0]
+    assert conn.execute("SELECT count(*) FROM patient_search_vocab").fetchone()[0] == expected
+    conn.close()
+    downgrade(url, "0001_initial")
+    conn = sqlite3.connect(seeded_path)
+    assert not {t for t in tables(seeded_path) if t.startswith("patient_search")}
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                        "AND name LIKE 'patient_search%'").fetchone()[0] == 0
+    conn.close()
+    upgrade(url)
+    conn = sqlite3.connect(seeded_path)
+    assert conn.execute("SELECT count(*) FROM patient_search_vocab").fetchone()[0] == expected
+    assert conn.execute("SELECT count(*) FROM patient_search_trigram WHERE patient_search_trigram "
+                        "MATCH 'smi'").fetchone()[0] >= 0
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                        "AND name LIKE 'patient_search%'").fetchone()[0] == 4
+    conn.close()

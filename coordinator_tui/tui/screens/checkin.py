@@ -9,9 +9,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from coordinator_tui.domain.names import name_key
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
+from coordinator_tui.services.lookup import PatientHit, search_patients
 from coordinator_tui.tui.formatting import clock, minutes_between, status_text
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
@@ -36,6 +36,9 @@ class CheckinScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[AppointmentRow] = []
+        # The lookup's answer for the text in the box (None: box empty, show today's list).
+        self.hits: list[PatientHit] | None = None
+        self._seq = 0
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
@@ -71,6 +74,25 @@ class CheckinScreen(DeskScreen):
         self.query_one("#arrivals", DataTable).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        """Type-ahead on the shared lookup, today's patients first; stale answers are dropped."""
+        self._seq += 1
+        seq, text = self._seq, event.value
+        if not text.strip():
+            self.hits = None
+            self._render_rows()
+            return
+        ctx, actor = self.app.ctx, self.app.actor
+
+        def fetch():
+            return seq, search_patients(ctx, actor, text, limit=30, today_first=True)
+
+        self.load(fetch, self._show_hits, group="search")
+
+    def _show_hits(self, result) -> None:
+        seq, hits = result
+        if seq != self._seq:
+            return
+        self.hits = hits
         self._render_rows()
 
     def _show(self, rows: list[AppointmentRow]) -> None:
@@ -80,7 +102,6 @@ class CheckinScreen(DeskScreen):
     def _render_rows(self) -> None:
         ctx = self.app.ctx
         now, tz = ctx.now(), ctx.settings.tz
-        wanted = name_key(self.query_one("#checkin-search", Input).value)
         expected = [r for r in self.rows if r.status is not S.CANCELLED]
         counts = {
             "expected": len(expected),
@@ -94,8 +115,17 @@ class CheckinScreen(DeskScreen):
         )
         table = self.query_one("#arrivals", DataTable)
         table.clear()
-        shown = [r for r in self.rows if not wanted or name_key(r.patient_name).startswith(wanted)
-                 or wanted in name_key(r.patient_name)]
+        others: list[PatientHit] = []
+        if self.hits is None:
+            shown = self.rows
+        else:
+            # Today's appointments of the patients found, in the lookup's order, then the other
+            # patients found (not expected today: a walk-in or a wrong day).
+            by_patient: dict[int, list[AppointmentRow]] = {}
+            for row in self.rows:
+                by_patient.setdefault(row.patient_id, []).append(row)
+            shown = [row for hit in self.hits for row in by_patient.get(hit.id, [])]
+            others = [hit for hit in self.hits if hit.id not in by_patient]
         for number, row in enumerate(shown, start=1):
             wait = ""
             if row.status in WAITING and row.arrived_at:
@@ -105,3 +135,6 @@ class CheckinScreen(DeskScreen):
             table.add_row(str(number), clock(row.starts_at, tz), row.patient_name[:22], str(row.age),
                           row.provider[:9], row.type_code, status_text(row.status, late=is_late(row, now)),
                           wait, key=str(row.id))
+        for later, hit in enumerate(others, start=len(shown) + 1):
+            table.add_row(str(later), "", hit.display_name[:22], str(hit.age), "", "",
+                          "not today", "", key=f"p{hit.id}")

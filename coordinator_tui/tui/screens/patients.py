@@ -1,102 +1,216 @@
-"""Patient lookup desk: the patient list in name order, narrowed by a surname prefix as you type.
+"""Patient lookup desk: one search box (names, birth date, phone, last four, MRN, member id), with
+results following each keystroke.
 
-(The full one-box lookup grammar replaces the prefix filter; this desk already pages through a
-million patients without loading them: keyset pages of one screenful.)
+Type-ahead never blocks typing: each keystroke starts a search in an exclusive thread worker
+(the previous one is cancelled) and a result is drawn only if it answers the text now in the box.
+With the box empty the desk pages through every patient in name order (keyset pages).
+
+Keys: type to search; Down (or Tab) enters the list; in the list 1-9 open that row (digits in the
+box are search text: phones, birth dates), Up/Down/PgUp/PgDn move, Enter opens; Enter in the box
+opens the first row; Esc clears the box and goes back to it.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from coordinator_tui.domain import phones
+from coordinator_tui.domain.lookup_query import parse_lookup
 from coordinator_tui.domain.names import name_key
 from coordinator_tui.services.desk_views import PatientRow, age_on, patient_count, patient_page
+from coordinator_tui.services.lookup import PatientHit, search_patients
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 
 PAGE = 50
+RESULTS = 20  # one screenful at 80x24: repainting more rows costs frames
+COLUMNS = (("#", 2), ("Name", 22), ("Born", 10), ("Ag S", 5), ("MRN", 8), ("Phone", 8),
+           ("Next", 5), ("Fl", 2))
+
+
+class PatientTable(DataTable):
+    """The result list: a digit opens that row (the search box keeps digits as search text)."""
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character and event.character in "123456789" and len(event.character) == 1:
+            event.stop()
+            event.prevent_default()
+            self.screen.open_row(int(event.character) - 1)
 
 
 class PatientsScreen(DeskScreen):
     DESK_TITLE = "Patients"
     BINDINGS = [
         Binding("escape", "clear_search", "Clear"),
-        Binding("pagedown", "next_page", "PgDn more", key_display="PgDn"),
-        Binding("down", "focus_table", "List", show=False),
+        Binding("enter", "open_selected", "Open"),
+        Binding("down", "focus_table", "↓ List, then 1-9 open", key_display="↓"),
+        Binding("pagedown", "next_page", "PgDn more", key_display="PgDn", show=False),
+        # Ctrl+N, not a letter: letters are search text here.
+        Binding("ctrl+n", "new_patient", "New patient", key_display="^n"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[PatientRow] = []
+        self.hits: list[PatientHit] = []
+        self.mode = "browse"  # or "search"
+        self.shown_text: str | None = None  # the search text the table answers (None: browsing)
+        self._seq = 0
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
         yield Static("", id="patients-summary", classes="desk-summary")
         with Horizontal(classes="search-row"):
             yield Label("Find:", classes="search-label")
-            yield Input(placeholder="surname (prefix)", id="patients-search", classes="search-box")
-        yield DataTable(id="patients-table", cursor_type="row")
+            yield Input(placeholder="name, birth date, phone or last 4, MRN, member id",
+                        id="patients-search", classes="search-box")
+        yield PatientTable(id="patients-table", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#patients-table", DataTable)
-        for label, width in (("#", 3), ("Name", 24), ("Born", 10), ("Age", 3), ("Sex", 3),
-                             ("MRN", 8), ("Phone", 9)):
+        for label, width in COLUMNS:
             table.add_column(label, width=width)
         self.query_one("#patients-search", Input).focus()
         ctx, actor = self.app.ctx, self.app.actor
         self.load(lambda: patient_count(ctx, actor), self._show_count, group="count")
-        self._reload()
+        self._search("")
+
+    # --- keys -----------------------------------------------------------------------------------
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._reload()
+        event.stop()
+        self._search(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.open_row(self.query_one("#patients-table", DataTable).cursor_row or 0)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.open_row(event.cursor_row)
+
+    def action_new_patient(self) -> None:
+        """Register a walk-in: what was typed in the box (a name, a birth date) is carried over."""
+        query = parse_lookup(self.query_one(Input).value, day_first=self.app.ctx.settings.day_first,
+                             today=self.app.ctx.today())
+        prefill: dict = {}
+        if query.names:
+            family, *given = query.names if query.surname_first else (query.names[-1], *query.names[:-1])
+            prefill["family_name"] = family.title()
+            if given:
+                prefill["given_name"] = " ".join(given).title()
+        if query.birth_date:
+            prefill["birth_date"] = query.birth_date.isoformat()
+        self.app.register_patient(prefill or None)
 
     def action_clear_search(self) -> None:
-        self.query_one("#patients-search", Input).value = ""
+        box = self.query_one("#patients-search", Input)
+        box.value = ""
+        box.focus()
 
     def action_focus_table(self) -> None:
         self.query_one("#patients-table", DataTable).focus()
 
+    def action_open_selected(self) -> None:
+        self.open_row(self.query_one("#patients-table", DataTable).cursor_row or 0)
+
     def action_next_page(self) -> None:
+        table = self.query_one("#patients-table", DataTable)
+        if self.mode == "search":
+            table.action_page_down()
+            return
         if len(self.rows) % PAGE == 0 and self.rows:
             last = self.rows[-1]
-            self._fetch(after=(name_key(last.family_name), name_key(last.given_name), last.id), append=True)
+            self._browse(after=(name_key(last.family_name), name_key(last.given_name), last.id),
+                         append=True)
 
-    def _reload(self) -> None:
-        prefix = name_key(self.query_one("#patients-search", Input).value)
-        self._fetch(after=(prefix, "", 0) if prefix else None, append=False, prefix=prefix)
+    def open_row(self, index: int) -> None:
+        ids = [h.id for h in self.hits] if self.mode == "search" else [r.id for r in self.rows]
+        if not 0 <= index < len(ids):
+            return
+        opener = getattr(self.app, "open_patient", None)
+        if opener is None:
+            self.notify("The patient record screen is not available yet.", timeout=4)
+            return
+        opener(ids[index])
 
-    def _fetch(self, *, after, append: bool, prefix: str | None = None) -> None:
+    # --- loading --------------------------------------------------------------------------------
+
+    def _search(self, text: str) -> None:
+        self._seq += 1
+        seq = self._seq
         ctx, actor = self.app.ctx, self.app.actor
-        if prefix is None:
-            prefix = name_key(self.query_one("#patients-search", Input).value)
+        query = parse_lookup(text, day_first=ctx.settings.day_first, today=ctx.today())
+        if query.is_empty:
+            self._browse(after=None, append=False, seq=seq)
+            return
 
         def fetch():
-            rows = patient_page(ctx, actor, after_key=after, limit=PAGE)
-            if prefix:
-                rows = [r for r in rows if name_key(r.family_name).startswith(prefix)]
-            return append, rows
+            return seq, text, query.describe(), search_patients(ctx, actor, text, limit=RESULTS)
 
-        self.load(fetch, self._show)
+        # Exclusive: a newer keystroke cancels the search still running for an older one.
+        self.load(fetch, self._show_hits, group="search")
+
+    def _browse(self, *, after, append: bool, seq: int | None = None) -> None:
+        ctx, actor = self.app.ctx, self.app.actor
+        seq = self._seq if seq is None else seq
+
+        def fetch():
+            return seq, append, patient_page(ctx, actor, after_key=after, limit=PAGE)
+
+        self.load(fetch, self._show_page, group="search")
 
     def _show_count(self, count: int) -> None:
-        self.query_one("#patients-summary", Static).update(f"{count:,} patients")
+        self._count = count
+        if self.mode == "browse":
+            self.query_one("#patients-summary", Static).update(f"{count:,} patients, in name order")
 
-    def _show(self, result) -> None:
-        append, rows = result
+    def _show_hits(self, result) -> None:
+        seq, text, described, hits = result
+        if seq != self._seq:
+            return  # a stale query: the box has changed since
+        self.mode = "search"
+        self.hits = hits
+        self.shown_text = text
+        summary = f"{len(hits)} found" if len(hits) < RESULTS else f"best {RESULTS}"
+        self.query_one("#patients-summary", Static).update(f"{summary}: {described}"[:78])
+        today: date = self.app.ctx.today()
+        tz = self.app.ctx.settings.tz
+        table = self.query_one("#patients-table", DataTable)
+        table.clear()
+        for number, hit in enumerate(hits, start=1):
+            nxt = hit.next_appointment.astimezone(tz).strftime("%m/%d") if hit.next_appointment else ""
+            if hit.next_appointment and hit.next_appointment.astimezone(tz).date() == today:
+                nxt = "today"
+            flags = ("!" if hit.has_alerts else " ") + ("D" if hit.possible_duplicate else " ")
+            table.add_row(str(number), hit.display_name[:22], hit.birth_date.isoformat(),
+                          f"{hit.age:>3} {hit.sex}", hit.mrn, hit.phone_masked, nxt, flags,
+                          key=str(hit.id))
+
+    def _show_page(self, result) -> None:
+        seq, append, rows = result
+        if seq != self._seq:
+            return
+        self.mode = "browse"
+        self.shown_text = None
         table = self.query_one("#patients-table", DataTable)
         if not append:
             self.rows = []
             table.clear()
+            count = getattr(self, "_count", None)
+            if count is not None:
+                self.query_one("#patients-summary", Static).update(f"{count:,} patients, in name order")
         today: date = self.app.ctx.today()
         start = len(self.rows)
         self.rows.extend(rows)
         for number, row in enumerate(rows, start=start + 1):
-            table.add_row(str(number), f"{row.family_name}, {row.given_name}"[:24],
-                          row.birth_date.isoformat(), str(age_on(row.birth_date, today)), row.sex,
-                          row.mrn, phones.masked(row.phone), key=str(row.id))
+            table.add_row(str(number), f"{row.family_name}, {row.given_name}"[:22],
+                          row.birth_date.isoformat(), f"{age_on(row.birth_date, today):>3} {row.sex}",
+                          row.mrn, phones.masked(row.phone), "", "", key=str(row.id))

@@ -1,0 +1,178 @@
+"""Patient lookup at scale: p50/p95/p99 per query kind at the service level, beside the raw SQLite
+floor for the same question, keystroke-to-results-drawn in the app at 80x24, and peak RSS.
+
+    python benchmarks/bench_lookup.py --patients 1000000 --db /tmp/lookup-1m.sqlite
+
+The database is seeded when empty (`coordinator seed`, ~80-120 s for a million) and reused
+otherwise. Prints figures; never part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import sqlite3
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from coordinator_tui.config import load_settings  # noqa: E402
+from coordinator_tui.services.context import AppContext  # noqa: E402
+from coordinator_tui.services.lookup import search_patients  # noqa: E402
+from coordinator_tui.services.staff import actor_for  # noqa: E402
+from coordinator_tui.store.engine import Database, url_for_path  # noqa: E402
+from coordinator_tui.store.migrate import ensure_current  # noqa: E402
+
+RUNS = 200
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def sample(conn: sqlite3.Connection, count: int, rng: random.Random) -> list[tuple]:
+    top = conn.execute("SELECT max(id) FROM patients").fetchone()[0]
+    rows = []
+    while len(rows) < count:
+        row = conn.execute(
+            "SELECT mrn, family_name, given_name, birth_date, phone_mobile, family_key, given_key, "
+            "phone_mobile_rev FROM patients WHERE id = ? AND merged_into_id IS NULL",
+            (rng.randrange(1, top + 1),)).fetchone()
+        if row:
+            rows.append(row)
+    return rows
+
+
+def typo(word: str, rng: random.Random) -> str:
+    if len(word) < 4:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]  # swap two letters
+
+
+def queries(rows, rng) -> dict[str, list[tuple[str, str, tuple]]]:
+    """kind -> [(search text, floor SQL, floor params)]"""
+    cols = "SELECT id FROM patients WHERE "
+    out: dict[str, list] = {k: [] for k in ("surname", "surname, given", "prefix 'smi jo'",
+                                            "first last (swapped)", "typo", "sounds like",
+                                            "name + DOB", "DOB", "phone", "phone last 4", "MRN")}
+    for mrn, family, given, born, mobile, fkey, gkey, rev in rows:
+        d = date.fromisoformat(born)
+        out["surname"].append((family, cols + "family_key >= ? AND family_key < ? LIMIT 60",
+                               (fkey, fkey + "\uffff")))
+        out["surname, given"].append((f"{family}, {given}", cols + "family_key = ? AND given_key = ? LIMIT 60",
+                                      (fkey, gkey)))
+        out["prefix 'smi jo'"].append((f"{fkey[:3]} {gkey[:2]}", cols +
+                                       "family_key >= ? AND family_key < ? AND given_key >= ? AND given_key < ? LIMIT 60",
+                                       (fkey[:3], fkey[:3] + "\uffff", gkey[:2], gkey[:2] + "\uffff")))
+        out["first last (swapped)"].append((f"{given} {family}", cols + "family_key = ? AND given_key = ? LIMIT 60",
+                                            (fkey, gkey)))
+        out["typo"].append((f"{typo(family, rng)} {given}", "SELECT rowid FROM patient_search_trigram "
+                            "WHERE patient_search_trigram MATCH ? LIMIT 80", (f'"{fkey[:3]}"',)))
+        out["sounds like"].append((f"{family.replace('i', 'y').replace('C', 'K')} {given}",
+                                   cols + "family_phonetic = (SELECT family_phonetic FROM patients WHERE family_key = ? LIMIT 1) LIMIT 60",
+                                   (fkey,)))
+        out["name + DOB"].append((f"{family} {d.month}/{d.day}/{d.year}", cols + "birth_date = ? AND family_key = ?",
+                                  (born, fkey)))
+        out["DOB"].append((f"{d.month}/{d.day}/{d.year}", cols + "birth_date = ? LIMIT 200", (born,)))
+        nat = mobile[2:]
+        out["phone"].append((f"({nat[:3]}) {nat[3:6]}-{nat[6:]}", cols + "phone_mobile_rev = ? "
+                             "UNION SELECT id FROM patients WHERE phone_home_rev = ?", (rev, rev)))
+        out["phone last 4"].append((nat[-4:], cols + "phone_mobile_rev >= ? AND phone_mobile_rev < ? LIMIT 200",
+                                    (rev[:4], rev[:4] + "\uffff")))
+        out["MRN"].append((mrn, cols + "mrn = ?", (mrn,)))
+    return out
+
+
+def bench_service(ctx, actor, raw: sqlite3.Connection, kinds) -> None:
+    print(f"{'query kind':<22} {'service p50':>11} {'p95':>7} {'p99':>7}   {'sqlite floor p50':>16} {'p95':>7}  (ms)")
+    for kind, items in kinds.items():
+        for text, _sql, _p in items[:10]:  # warm caches
+            search_patients(ctx, actor, text, limit=20)
+        service, floor = [], []
+        for text, sql, params in items:
+            t = time.perf_counter()
+            search_patients(ctx, actor, text, limit=20)
+            service.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            raw.execute(sql, params).fetchall()
+            floor.append((time.perf_counter() - t) * 1000)
+        print(f"{kind:<22} {statistics.median(service):>11.2f} {pct(service, 95):>7.2f} {pct(service, 99):>7.2f}"
+              f"   {statistics.median(floor):>16.3f} {pct(floor, 95):>7.3f}")
+
+
+async def bench_keystrokes(ctx, actor, rows) -> list[float]:
+    """Time from a key press to the patients table showing the answer for the new text."""
+    from textual.widgets import DataTable
+
+    from coordinator_tui.tui.app import CoordinatorApp
+
+    app = CoordinatorApp(ctx, actor)
+    times: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        table = screen.query_one("#patients-table", DataTable)
+        for _mrn, family, given, *_ in rows[:40]:
+            await pilot.press("escape")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            for ch in f"{family[:5]} {given[:2]}".lower():
+                key = "space" if ch == " " else ch
+                start = time.perf_counter()
+                await pilot.press(key)
+                box_text = screen.query_one("#patients-search").value
+                while screen.shown_text != box_text and time.perf_counter() - start < 5:
+                    await asyncio.sleep(0.0005)
+                await pilot.pause()  # the frame with the new rows is composed
+                _ = table.row_count
+                times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=1_000_000)
+    parser.add_argument("--db", default="/tmp/lookup-bench.sqlite")
+    parser.add_argument("--runs", type=int, default=RUNS)
+    args = parser.parse_args()
+    path = Path(args.db)
+    url = url_for_path(path)
+    ensure_current(url)
+    settings = load_settings(db_url=url)
+    ctx = AppContext(db=Database(url), settings=settings)
+    raw = sqlite3.connect(path)
+    have = raw.execute("SELECT count(*) FROM patients").fetchone()[0]
+    if have == 0:
+        from coordinator_tui.services.demo_clinic import seed_clinic
+
+        t = time.perf_counter()
+        seed_clinic(ctx, patients=args.patients, seed=1, day=ctx.today())
+        print(f"seeded {args.patients:,} patients in {time.perf_counter() - t:.0f} s")
+        have = args.patients
+    elif have != args.patients:
+        print(f"note: {path} holds {have:,} patients (asked {args.patients:,}); measuring it as is")
+    actor = actor_for(ctx, "demo")
+    rng = random.Random(7)
+    rows = sample(raw, args.runs, rng)
+    print(f"{have:,} patients, {args.runs} queries per kind, limit 20\n")
+    bench_service(ctx, actor, raw, queries(rows, rng))
+    times = asyncio.run(bench_keystrokes(ctx, actor, rows))
+    print(f"\nkeystroke to results drawn (Pilot, 80x24, {len(times)} keys): "
+          f"p50 {statistics.median(times):.1f} ms, p95 {pct(times, 95):.1f} ms, p99 {pct(times, 99):.1f} ms")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
