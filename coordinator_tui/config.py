@@ -51,6 +51,7 @@ class Settings:
     clinic_tz: str = "America/New_York"
     day_first: bool = False
     idle_lock_minutes: int = 5
+    eligibility_valid_days: int = 30  # insurance verified this recently counts as current
     user: str = ""
     mouse: bool = False
 
