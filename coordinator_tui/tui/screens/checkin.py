@@ -13,6 +13,7 @@ from coordinator_tui.domain.names import name_key
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
 from coordinator_tui.tui.formatting import clock, minutes_between, status_text
+from coordinator_tui.tui.screens import checkin_flow
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 
@@ -31,6 +32,10 @@ class CheckinScreen(DeskScreen):
         Binding("escape", "clear_search", "Clear", show=True),
         Binding("ctrl+r", "reload", "Reload", show=True),
         Binding("down", "focus_table", "List", show=False),
+        # Check-in flow (issue 5): Enter on a row or on a unique search opens the checklist.
+        Binding("u", "undo_checkin", "Undo check-in"),
+        Binding("f6", "cashup", "Cash-up", priority=True),
+        Binding("f7", "walk_in", "Walk-in", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -105,3 +110,22 @@ class CheckinScreen(DeskScreen):
             table.add_row(str(number), clock(row.starts_at, tz), row.patient_name[:22], str(row.age),
                           row.provider[:9], row.type_code, status_text(row.status, late=is_late(row, now)),
                           wait, key=str(row.id))
+
+    # --- check-in flow (issue 5): checklist, express, undo, cash-up, walk-in ----------------------
+    # Kept apart from the search and table code above: see tui/screens/checkin_flow.py.
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        checkin_flow.open_checklist(self, int(event.row_key.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "checkin-search":
+            checkin_flow.search_submitted(self, event.value)
+
+    def action_undo_checkin(self) -> None:
+        checkin_flow.undo_checkin(self)
+
+    def action_cashup(self) -> None:
+        checkin_flow.open_cashup(self)
+
+    def action_walk_in(self) -> None:
+        checkin_flow.open_walk_in(self)
