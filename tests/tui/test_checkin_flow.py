@@ -289,3 +289,22 @@ async def test_cash_up_from_the_board(ctx, desk_user, seeded_path):
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, CheckinScreen)
+
+
+async def test_eligibility_problem_by_keys_opens_a_billing_callback(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = await open_checklist_of(app, pilot, row)
+        await pilot.press("e", "p", *"card expired", "enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert "problem: card expired" in screen.checklist.item("eligibility").detail
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert "Status history" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+    assert db_rows(seeded_path, "SELECT count(*) FROM callbacks WHERE patient_id = ? AND reason = 'insurance'"
+                   " AND status = 'open'", row.patient_id) == [(1,)]
