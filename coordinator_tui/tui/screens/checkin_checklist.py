@@ -7,6 +7,7 @@ puts the cursor back in it), False otherwise."""
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
@@ -36,11 +37,11 @@ class ChecklistScreen(DeskScreen):
     """
     BINDINGS = [
         Binding("enter,ctrl+s", "complete", "Check in"),
-        Binding("d", "demographics", "Address/phone"),
-        Binding("e", "eligibility", "Eligibility"),
+        Binding("d", "demographics", "Addr"),
+        Binding("e", "eligibility", "Elig"),
         Binding("dollar_sign,p", "payment", "Pay", key_display="$"),
         Binding("f", "forms", "Forms"),
-        Binding("i", "seen", "ID+card seen"),
+        Binding("i", "seen", "ID seen"),
         Binding("h", "history", "History"),
         Binding("escape", "back", "Back"),
     ]
@@ -79,18 +80,17 @@ class ChecklistScreen(DeskScreen):
         for item in current.items:
             mark = "[green]✓[/green]" if item.done else "[b red]✗[/b red]"
             key = f"[b]{ITEM_KEY[item.key]}[/b]" if not item.done else " "
-            detail = item.detail.replace("[", r"\[")
-            lines.append(f"{key} {mark} {item.label[:34]:<34} {detail[:36]}")
+            lines.append(f"{key} {mark} {escape(f'{item.label[:34]:<34}')} {escape(item.detail[:36])}")
         self.query_one("#cl-items", Static).update("\n".join(lines))
-        status = self.query_one("#cl-status", Static)
         if not current.can_check_in:
-            status.update(f"Cannot check in: appointment is {current.status.label}"
-                          + ("" if current.is_today else " on another day") + ".  Esc back")
+            text = (f"Cannot check in: appointment is {current.status.label}"
+                    + ("" if current.is_today else " on another day") + ".")
         elif current.outstanding:
-            status.update(f"{len(current.outstanding)} outstanding: press its key.  "
-                          "Enter checks in anyway (asks a reason)")
+            text = f"{len(current.outstanding)} outstanding: press its key.  Enter checks in anyway (asks a reason)"
         else:
-            status.update("Ready - Enter checks in")
+            text = "Ready - Enter checks in"
+        self.query_one("#cl-status", Static).update(
+            f"{text}\n[dim]h history  $ payment  Esc back[/dim]")
         if self.pending_complete:
             self.pending_complete = False
             self.action_complete()
