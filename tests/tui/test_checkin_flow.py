@@ -308,3 +308,22 @@ async def test_eligibility_problem_by_keys_opens_a_billing_callback(ctx, desk_us
         await settle(app, pilot)
     assert db_rows(seeded_path, "SELECT count(*) FROM callbacks WHERE patient_id = ? AND reason = 'insurance'"
                    " AND status = 'open'", row.patient_id) == [(1,)]
+
+
+async def test_void_from_cash_up_is_for_supervisors_only(ctx, desk_user, seeded_path):
+    from coordinator_tui.services.staff import actor_for
+
+    row = unique_row(ctx, desk_user)
+    svc.take_payment(ctx, desk_user, row.id, "7.00", "cash")
+    for actor, voided in ((desk_user, 0), (actor_for(ctx, "super"), 1)):
+        app = CoordinatorApp(ctx, actor)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f6")
+            await settle(app, pilot)
+            await pilot.press("end", "v")
+            await settle(app, pilot)
+            await pilot.press(*"keyed twice", "enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CashupScreen)
+        assert db_rows(seeded_path, "SELECT count(*) FROM payments WHERE voided_at IS NOT NULL") == [(voided,)]

@@ -11,7 +11,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.services.cashup import CashUp, cash_up
+from coordinator_tui.services.checkin import void_payment
 from coordinator_tui.tui.formatting import clock
+from coordinator_tui.tui.screens.checkin_dialogs import ReasonPrompt
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 
@@ -25,6 +27,7 @@ class CashupScreen(DeskScreen):
         Binding("left_square_bracket", "day(-1)", "Prev day", key_display="["),
         Binding("right_square_bracket", "day(1)", "Next day", key_display="]"),
         Binding("t", "today", "Today"),
+        Binding("v", "void", "Void (supervisor)"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -78,6 +81,21 @@ class CashupScreen(DeskScreen):
     def action_today(self) -> None:
         self.day = self.app.ctx.today()
         self.reload()
+
+    def action_void(self) -> None:
+        table = self.query_one("#cashup-table", DataTable)
+        if table.row_count == 0:
+            return
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        payment_id = int(row_key.value)
+        ctx, actor = self.app.ctx, self.app.actor
+
+        def with_reason(reason: str | None) -> None:
+            if reason:
+                self.load(lambda: void_payment(ctx, actor, payment_id, reason), lambda _r: self.reload(),
+                          group="void")
+
+        self.app.push_screen(ReasonPrompt("Void payment", "Voided payments stay listed; say why."), with_reason)
 
     def action_back(self) -> None:
         self.dismiss(None)
