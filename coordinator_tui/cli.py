@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.user_commands",
     "coordinator_tui.commands.audit_commands",
     "coordinator_tui.commands.lookup_commands",
+    "coordinator_tui.commands.export_commands",
 ]
 
 

@@ -55,6 +55,7 @@ class Settings:
     idle_lock_minutes: int = 5
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    eligibility_valid_days: int = 30  # insurance verified this recently counts as current
     user: str = ""
     mouse: bool = False
 

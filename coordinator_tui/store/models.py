@@ -427,6 +427,22 @@ class FormSignature(Base):
     recorded_by_id: Mapped[int | None] = staff_fk()
 
 
+class CheckinCheck(Base):
+    """One thing the desk checked at a visit: demographics confirmed with the patient, photo ID
+    seen, insurance card seen. Who and when; never edited."""
+
+    __tablename__ = "checkin_checks"
+    __table_args__ = (
+        CheckConstraint("item IN ('photo_id', 'insurance_card', 'demographics')", name="item_valid"),
+        Index("ix_checkin_checks_appointment_item", "appointment_id", "item"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"))
+    item: Mapped[str] = mapped_column(String(16))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+
+
 class Referral(Base):
     __tablename__ = "referrals"
     __table_args__ = (

@@ -156,11 +156,14 @@ class CoordinatorApp(App[int]):
 
         self.push_screen(PatientRecordScreen(patient_id))
 
-    def register_patient(self, prefill: dict | None = None, *, quick: bool = True) -> None:
-        """Open the registration form (quick walk-in fields; Ctrl+F for the full form)."""
+    def register_patient(self, prefill: dict | None = None, *, quick: bool = True, on_done=None) -> None:
+        """Open the registration form (quick walk-in fields; Ctrl+F for the full form).
+
+        With `on_done`, the caller gets the registered patient (or None) and carries on with its
+        own flow (a walk-in); without it, the new patient's record opens."""
         from coordinator_tui.tui.screens.patient_form import PatientFormScreen
 
-        self.push_screen(PatientFormScreen(prefill=prefill, quick=quick))
+        self.push_screen(PatientFormScreen(prefill=prefill, quick=quick, open_record=on_done is None), on_done)
 
     def action_show_keys(self) -> None:
         lines: list[tuple[str, str]] = [

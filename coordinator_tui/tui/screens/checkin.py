@@ -13,6 +13,7 @@ from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
 from coordinator_tui.services.lookup import PatientHit, search_patients
 from coordinator_tui.tui.formatting import clock, minutes_between, status_text
+from coordinator_tui.tui.screens import checkin_flow
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 
@@ -31,6 +32,10 @@ class CheckinScreen(DeskScreen):
         Binding("escape", "clear_search", "Clear", show=True),
         Binding("ctrl+r", "reload", "Reload", show=True),
         Binding("down", "focus_table", "List", show=False),
+        # Check-in flow (issue 5): Enter on a row or on a unique search opens the checklist.
+        Binding("u", "undo_checkin", "Undo check-in"),
+        Binding("f6", "cashup", "Cash-up", priority=True),
+        Binding("f7", "walk_in", "Walk-in", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -39,6 +44,8 @@ class CheckinScreen(DeskScreen):
         # The lookup's answer for the text in the box (None: box empty, show today's list).
         self.hits: list[PatientHit] | None = None
         self._seq = 0
+        self._shown_seq = 0  # the query whose results the table shows
+        self._enter_waiting: str | None = None  # Enter pressed before its results arrived
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
@@ -79,6 +86,7 @@ class CheckinScreen(DeskScreen):
         seq, text = self._seq, event.value
         if not text.strip():
             self.hits = None
+            self._shown_seq = seq
             self._render_rows()
             return
         ctx, actor = self.app.ctx, self.app.actor
@@ -93,7 +101,11 @@ class CheckinScreen(DeskScreen):
         if seq != self._seq:
             return
         self.hits = hits
+        self._shown_seq = seq
         self._render_rows()
+        if self._enter_waiting is not None:
+            typed, self._enter_waiting = self._enter_waiting, None
+            checkin_flow.search_submitted(self, typed)
 
     def _show(self, rows: list[AppointmentRow]) -> None:
         self.rows = rows
@@ -138,3 +150,30 @@ class CheckinScreen(DeskScreen):
         for later, hit in enumerate(others, start=len(shown) + 1):
             table.add_row(str(later), "", hit.display_name[:22], str(hit.age), "", "",
                           "not today", "", key=f"p{hit.id}")
+
+    # --- check-in flow (issue 5): checklist, express, undo, cash-up, walk-in ----------------------
+    # Kept apart from the search and table code above: see tui/screens/checkin_flow.py.
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if key.startswith("p"):  # a patient found by the search with no appointment today
+            self.app.open_patient(int(key[1:]))
+            return
+        checkin_flow.open_checklist(self, int(key))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "checkin-search":
+            if self._shown_seq != self._seq:
+                # A fast typist's Enter: act once the results for what was typed are drawn.
+                self._enter_waiting = event.value
+                return
+            checkin_flow.search_submitted(self, event.value)
+
+    def action_undo_checkin(self) -> None:
+        checkin_flow.undo_checkin(self)
+
+    def action_cashup(self) -> None:
+        checkin_flow.open_cashup(self)
+
+    def action_walk_in(self) -> None:
+        checkin_flow.open_walk_in(self)

@@ -57,10 +57,11 @@ class PatientFormScreen(DeskScreen):
     """
 
     def __init__(self, *, record: PatientRecord | None = None, prefill: dict | None = None,
-                 quick: bool = True) -> None:
+                 quick: bool = True, open_record: bool = True) -> None:
         super().__init__()
         self.record = record
         self.prefill = dict(prefill or {})
+        self.open_record = open_record  # False when a flow (walk-in) continues with the result
         self.fields = FIELDS if (record is not None or not quick) else QUICK_FIELDS
         self.candidates: list[DuplicateCandidate] = []
         self.DESK_TITLE = f"Edit {record.mrn}" if record else "Register patient"
@@ -118,7 +119,8 @@ class PatientFormScreen(DeskScreen):
         self.dismiss(None)
 
     def action_full_form(self) -> None:
-        self.app.switch_screen(PatientFormScreen(prefill=self.form_values(), quick=False))
+        self.app.switch_screen(PatientFormScreen(prefill=self.form_values(), quick=False,
+                                                 open_record=self.open_record))
 
     def action_save(self, confirmed: tuple[int, ...] = ()) -> None:
         ctx, actor = self.app.ctx, self.app.actor
@@ -165,7 +167,7 @@ class PatientFormScreen(DeskScreen):
         else:
             self.notify("Saved." if self.record else f"Registered {result.mrn}.")
             self.dismiss(result)
-            if self.record is None and hasattr(self.app, "open_patient"):
+            if self.record is None and self.open_record and hasattr(self.app, "open_patient"):
                 self.app.open_patient(result.patient_id)
 
     def show_candidates(self, candidates: list[DuplicateCandidate]) -> None:

@@ -1,0 +1,137 @@
+"""Express check-in, driven by keys through Textual's Pilot at 80x24, on a large clinic.
+
+    python benchmarks/bench_checkin.py --db /tmp/bench1m.sqlite --patients 1000000 --count 200
+
+Builds the database with `coordinator seed` if the file does not exist (about 80 s for 1M
+patients), makes today's uniquely named waiting patients express-ready through the services,
+then checks them in by keys (letters of the family name until the board shows one patient,
+Enter, Enter). Between rounds each check-in is undone through the service (not timed), so 200
+check-ins can cycle over the ~100 patients still expected today. Prints median and p95 keys and
+milliseconds per check-in (from the first letter until the status is saved and the cursor is
+back in the cleared search box).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from coordinator_tui.clock import SystemClock
+from coordinator_tui.config import Settings
+from coordinator_tui.domain.names import name_key
+from coordinator_tui.domain.vocab import AppointmentStatus as S
+from coordinator_tui.services import checkin as svc
+from coordinator_tui.services.context import AppContext
+from coordinator_tui.services.desk_views import day_appointments
+from coordinator_tui.services.staff import actor_for
+from coordinator_tui.store.engine import Database, url_for_path
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def make_ready(ctx, actor, appointment_id):
+    svc.confirm_demographics(ctx, actor, appointment_id)
+    current = svc.checklist(ctx, actor, appointment_id)
+    if not current.item("eligibility").done:
+        svc.mark_eligibility(ctx, actor, appointment_id, verified=True)
+    if current.copay_due_cents:
+        svc.take_payment(ctx, actor, appointment_id, f"{current.copay_due_cents / 100:.2f}", "card")
+    if not current.item("forms").done:
+        svc.record_forms_signed(ctx, actor, appointment_id)
+    svc.mark_seen(ctx, actor, appointment_id)
+
+
+async def drive(ctx, actor, rows, count):
+    from textual.widgets import DataTable, Input
+
+    from coordinator_tui.tui.app import CoordinatorApp
+    from coordinator_tui.tui.screens.checkin import CheckinScreen
+
+    app = CoordinatorApp(ctx, actor)
+    keys_per, ms_per = [], []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        for n in range(count):
+            row = rows[n % len(rows)]
+            family = row.patient_name.split(",")[0].lower()
+            table = app.screen.query_one("#arrivals", DataTable)
+            started = time.perf_counter()
+            keys = 0
+            for letter in family:
+                await pilot.press(letter)
+                keys += 1
+                if keys >= 3 and table.row_count == 1:
+                    break
+            await pilot.press("enter", "enter")
+            keys += 2
+            while True:
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                screen = app.screen
+                if isinstance(screen, CheckinScreen) and app.focused is screen.query_one("#checkin-search", Input) \
+                        and not screen.query_one("#checkin-search", Input).value:
+                    break
+            elapsed = (time.perf_counter() - started) * 1000
+            with ctx.db.read() as session:
+                from coordinator_tui.store.models import Appointment
+
+                status = session.get(Appointment, row.id).status
+            if status != S.ARRIVED.value:
+                raise SystemExit(f"check-in {n} (appointment {row.id}) did not save: {status}")
+            keys_per.append(keys)
+            ms_per.append(elapsed)
+            svc.undo_check_in(ctx, actor, row.id, "benchmark round")  # not timed
+            await app.workers.wait_for_complete()
+    return keys_per, ms_per
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="/tmp/coordinator-bench-1m.sqlite")
+    parser.add_argument("--patients", type=int, default=1_000_000)
+    parser.add_argument("--count", type=int, default=200)
+    args = parser.parse_args()
+    settings = Settings(db_url=url_for_path(args.db), clinic_tz="America/New_York")
+    today = SystemClock().now().astimezone(settings.tz).date()
+    if not Path(args.db).exists():
+        started = time.perf_counter()
+        coordinator = Path(sys.executable).parent / "coordinator"
+        subprocess.run([str(coordinator), "seed", "--patients", str(args.patients), "--db", args.db,
+                        "--date", today.isoformat()], check=True)
+        print(f"seeded {args.patients:,} patients in {time.perf_counter() - started:.0f} s")
+    ctx = AppContext(db=Database(url_for_path(args.db)), settings=settings)
+    actor = actor_for(ctx, "demo")
+    everyone = day_appointments(ctx, actor, today)
+    rows = []
+    for row in everyone:
+        family = row.patient_name.split(",")[0]
+        if row.status not in (S.SCHEDULED, S.CONFIRMED) or not (family.isascii() and family.isalpha()):
+            continue
+        if sum(name_key(family) in name_key(o.patient_name) for o in everyone) == 1:
+            rows.append(row)
+    if not rows:
+        raise SystemExit("no uniquely named waiting patients today: seed with --date today")
+    for row in rows:
+        if not svc.is_express_ready(svc.checklist(ctx, actor, row.id)):
+            make_ready(ctx, actor, row.id)
+    print(f"{len(rows)} express-ready patients today; driving {args.count} check-ins by keys")
+    keys, ms = asyncio.run(drive(ctx, actor, rows, args.count))
+    print(f"check-ins: {len(ms)}")
+    print(f"keys per check-in: median {statistics.median(keys):.0f}, p95 {percentile(keys, 0.95):.0f}, "
+          f"max {max(keys)}")
+    print(f"ms per check-in:   median {statistics.median(ms):.1f}, p95 {percentile(ms, 0.95):.1f}, "
+          f"max {max(ms):.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

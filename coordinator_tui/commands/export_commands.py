@@ -1,0 +1,47 @@
+"""coordinator export payments --date D --format csv [--output FILE].
+
+NOTE for the merge: another branch adds `export schedule` elsewhere; the lead moves it into this
+module, which owns the top-level `export` subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from coordinator_tui.commands.common import acting_user, ready_context
+from coordinator_tui.errors import UserError
+
+
+def register(sub, common: argparse.ArgumentParser) -> None:
+    export = sub.add_parser("export", parents=[common], help="write data out for other systems")
+    export_sub = export.add_subparsers(dest="export_command", required=True, parser_class=type(export))
+    payments = export_sub.add_parser("payments", parents=[common],
+                                     help="one clinic day's payments (voids included, marked)")
+    payments.add_argument("--date", required=True,
+                          help="the clinic day: 2026-11-23, T, T-1, mon ... (clinic time zone)")
+    payments.add_argument("--format", choices=["csv"], default="csv", help="output format (csv)")
+    payments.add_argument("--output", "-o", help="file to write (default: standard output)")
+    payments.add_argument("--user", help="staff username to act as (recorded in the audit trail)")
+    payments.set_defaults(handler=cmd_export_payments)
+
+
+def cmd_export_payments(args) -> int:
+    from coordinator_tui.domain.relative_dates import DateNotUnderstood, parse_day
+    from coordinator_tui.services.cashup import write_payments_csv
+
+    ctx = ready_context(args)
+    try:
+        day = parse_day(args.date, today=ctx.today(), day_first=ctx.settings.day_first)
+    except DateNotUnderstood as exc:
+        raise UserError(str(exc)) from None
+    actor = acting_user(ctx, args.user)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as out:
+                count = write_payments_csv(ctx, actor, day, out)
+        except OSError as exc:
+            raise UserError(f"cannot write {args.output}: {exc.strerror}") from None
+        print(f"Wrote {count} payments for {day.isoformat()} to {args.output}", file=sys.stderr)
+    else:
+        write_payments_csv(ctx, actor, day, sys.stdout)
+    return 0

@@ -1,0 +1,187 @@
+"""One patient's check-in: exactly what is outstanding, each item one key away, and Enter to
+check in. With nothing outstanding it says "Ready - Enter checks in", so express check-in from
+the board is: letters of the name, Enter, Enter.
+
+Dismisses with True when the patient was checked in (the board then clears its search box and
+puts the cursor back in it), False otherwise."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from coordinator_tui.errors import UserError
+from coordinator_tui.services import checkin as svc
+from coordinator_tui.tui.formatting import clock
+from coordinator_tui.tui.screens.checkin_dialogs import (
+    DemographicsDialog,
+    EligibilityDialog,
+    HistoryDialog,
+    PaymentDialog,
+    ReasonPrompt,
+)
+from coordinator_tui.tui.screens.desk import DeskScreen
+from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+
+ITEM_KEY = {"demographics": "d", "eligibility": "e", "copay": "$", "forms": "f", "id_card": "i"}
+
+
+class ChecklistScreen(DeskScreen):
+    DESK_TITLE = "Check-in: checklist"
+    DEFAULT_CSS = """
+    ChecklistScreen #cl-patient { height: 2; padding: 0 1; }
+    ChecklistScreen #cl-items { height: auto; padding: 0 1; }
+    ChecklistScreen #cl-status { height: 2; padding: 0 1; text-style: bold; }
+    """
+    BINDINGS = [
+        Binding("enter,ctrl+s", "complete", "Check in"),
+        Binding("d", "demographics", "Addr"),
+        Binding("e", "eligibility", "Elig"),
+        Binding("dollar_sign,p", "payment", "Pay", key_display="$"),
+        Binding("f", "forms", "Forms"),
+        Binding("i", "seen", "ID seen"),
+        Binding("h", "history", "History"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, appointment_id: int) -> None:
+        super().__init__()
+        self.appointment_id = appointment_id
+        self.checklist: svc.Checklist | None = None
+        self.pending_complete = False
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield ClinicHeader(self.DESK_TITLE)
+        yield Static("Loading...", id="cl-patient", markup=False)
+        yield Static("", id="cl-items")
+        yield Static("", id="cl-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_focus(None)
+        self.reload()
+
+    def reload(self) -> None:
+        ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.appointment_id
+        self.load(lambda: svc.checklist(ctx, actor, appointment_id), self.show_checklist)
+
+    def show_checklist(self, current: svc.Checklist) -> None:
+        self.checklist = current
+        tz = self.app.ctx.settings.tz
+        late = f"  LATE {current.late_minutes} min" if current.late_minutes else ""
+        day = "" if current.is_today else f"  NOT TODAY: {current.day:%a %d %b}"
+        self.query_one("#cl-patient", Static).update(
+            f"{current.patient_name[:30]}  MRN {current.mrn}\n"
+            f"{clock(current.starts_at, tz)} with {current.provider}  {current.status.label}{late}{day}")
+        lines = []
+        for item in current.items:
+            mark = "[green]✓[/green]" if item.done else "[b red]✗[/b red]"
+            key = f"[b]{ITEM_KEY[item.key]}[/b]" if not item.done else " "
+            lines.append(f"{key} {mark} {escape(f'{item.label[:34]:<34}')} {escape(item.detail[:36])}")
+        self.query_one("#cl-items", Static).update("\n".join(lines))
+        if not current.can_check_in:
+            text = (f"Cannot check in: appointment is {current.status.label}"
+                    + ("" if current.is_today else " on another day") + ".")
+        elif current.outstanding:
+            text = f"{len(current.outstanding)} outstanding: press its key.  Enter checks in anyway (asks a reason)"
+        else:
+            text = "Ready - Enter checks in"
+        self.query_one("#cl-status", Static).update(
+            f"{text}\n[dim]h history  $ payment  Esc back[/dim]")
+        if self.pending_complete:
+            self.pending_complete = False
+            self.action_complete()
+
+    # --- items -----------------------------------------------------------------------------
+
+    def _run(self, call) -> None:
+        ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.appointment_id
+        self.load(lambda: call(ctx, actor, appointment_id), self.show_checklist)
+
+    def action_demographics(self) -> None:
+        if self.checklist:
+            self.app.push_screen(DemographicsDialog(self.checklist), self._after_dialog)
+
+    def action_eligibility(self) -> None:
+        if self.checklist is None:
+            return
+        detail = self.checklist.item("eligibility").detail
+
+        def chosen(result) -> None:
+            if result is None:
+                return
+            verified, note = result
+            self._run(lambda c, a, i: svc.mark_eligibility(c, a, i, verified=verified, note=note))
+
+        self.app.push_screen(EligibilityDialog(detail), chosen)
+
+    def action_payment(self) -> None:
+        if self.checklist:
+            self.app.push_screen(PaymentDialog(self.checklist), lambda _r: self.reload())
+
+    def action_forms(self) -> None:
+        self._run(svc.record_forms_signed)
+
+    def action_seen(self) -> None:
+        self._run(svc.mark_seen)
+
+    def action_history(self) -> None:
+        ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.appointment_id
+        self.load(lambda: svc.status_history(ctx, actor, appointment_id),
+                  lambda rows: self.app.push_screen(HistoryDialog(rows, ctx.settings.tz)), group="history")
+
+    def _after_dialog(self, result) -> None:
+        if isinstance(result, svc.Checklist):
+            self.show_checklist(result)
+        else:
+            self.reload()
+
+    # --- completing --------------------------------------------------------------------------
+
+    def action_complete(self) -> None:
+        current = self.checklist
+        if current is None:
+            self.pending_complete = True  # Enter typed before the checklist arrived
+            return
+        if self.busy or not current.can_check_in:
+            return
+        if current.outstanding:
+            names = ", ".join(i.key for i in current.outstanding)
+
+            def with_reason(reason: str | None) -> None:
+                if reason:
+                    self._check_in(current, reason)
+
+            self.app.push_screen(ReasonPrompt("Check in with items outstanding", f"Outstanding: {names}"),
+                                 with_reason)
+        else:
+            self._check_in(current, None)
+
+    def _check_in(self, current: svc.Checklist, reason: str | None) -> None:
+        ctx, actor = self.app.ctx, self.app.actor
+        self.busy = True
+
+        def done(_change) -> None:
+            self.busy = False
+            late = f" ({current.late_minutes} min late)" if current.late_minutes else ""
+            self.notify(f"Checked in: MRN {current.mrn}{late}", timeout=4)
+            self.dismiss(True)
+
+        def fetch():
+            try:
+                return svc.check_in(ctx, actor, current.appointment_id, current.version, reason)
+            except UserError:
+                self.app.call_from_thread(self._failed)
+                raise
+
+        self.load(fetch, done, group="checkin")
+
+    def _failed(self) -> None:
+        self.busy = False
+        self.reload()
+
+    def action_back(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,271 @@
+"""The check-in dialogs: a reason prompt, eligibility (verified / problem), demographics edited in
+place, the payment dialog with its receipt, and the status history. Layout and keys only: the
+services do the work, in thread workers; a refused input is shown inside the dialog and nothing
+is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from coordinator_tui.domain.money import format_cents
+from coordinator_tui.errors import UserError
+from coordinator_tui.services import checkin as svc
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 64; height: auto; max-height: 22; border: round $accent;
+                     padding: 0 1; background: $surface; }}
+{name} .field-row {{ height: 1; }}
+{name} .field-label {{ width: 11; height: 1; }}
+{name} .field {{ height: 1; border: none; padding: 0; width: 1fr; background: $boost; }}
+{name} .field:focus {{ border: none; }}
+{name} .dialog-error {{ height: 2; color: $error; text-style: bold; }}
+{name} .dialog-hint {{ height: 1; color: $text-muted; }}
+"""
+
+
+class WorkedModal(ModalScreen):
+    """A modal that calls a service in a thread worker and shows a refusal inline."""
+
+    def run_service(self, fetch: Callable[[], Any], show: Callable[[Any], None]) -> None:
+        worker = self.run_worker(fetch, thread=True, exclusive=True, group="dialog", exit_on_error=False)
+        worker._coordinator_show = show  # type: ignore[attr-defined]
+
+    @on(Worker.StateChanged)
+    def _worker_done(self, event: Worker.StateChanged) -> None:
+        show = getattr(event.worker, "_coordinator_show", None)
+        if show is None:
+            return
+        if event.state == WorkerState.SUCCESS:
+            show(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            text = str(error) if isinstance(error, UserError) else \
+                f"Something went wrong ({type(error).__name__}); nothing was saved."
+            self.show_error(text)
+
+    def show_error(self, text: str) -> None:
+        self.query_one(".dialog-error", Static).update(f"! {text}")
+
+
+def _field(label: str, field_id: str, value: str = "", placeholder: str = "", max_length: int = 0,
+           disabled: bool = False) -> Horizontal:
+    return Horizontal(Label(label, classes="field-label"),
+                      Input(value=value, placeholder=placeholder, id=field_id, classes="field",
+                            max_length=max_length, disabled=disabled),
+                      classes="field-row")
+
+
+class ReasonPrompt(ModalScreen[str | None]):
+    """One line of text that must not be empty; Esc backs out with None."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ReasonPrompt")
+    BINDINGS = [Binding("escape", "dismiss(None)", "Back")]
+
+    def __init__(self, title: str, detail: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"[b]{self.title_text}[/b]")
+            if self.detail:
+                yield Static(self.detail, markup=False)
+            yield _field("Reason:", "reason", max_length=300)
+            yield Static("", classes="dialog-error")
+            yield Static("Enter saves  Esc backs out", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = " ".join(event.value.split())
+        if not text:
+            self.query_one(".dialog-error", Static).update("! a reason is needed")
+            return
+        self.dismiss(text)
+
+
+class EligibilityDialog(ModalScreen[tuple[bool, str | None] | None]):
+    """v: verified now by me. p: a problem (a note, then Enter), which opens a billing callback."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="EligibilityDialog") + """
+    EligibilityDialog .field-row { display: none; }
+    EligibilityDialog .field-row.shown { display: block; }
+    """
+    AUTO_FOCUS = None
+    BINDINGS = [Binding("v", "verified", "Verified"), Binding("p", "problem", "Problem"),
+                Binding("escape", "dismiss(None)", "Back")]
+
+    def __init__(self, detail: str) -> None:
+        super().__init__()
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("[b]Insurance eligibility[/b]")
+            yield Static(self.detail, markup=False)
+            yield Static("v  verified with the payer now\np  a problem: type a note (billing gets a callback)")
+            # Disabled (not focusable, so v and p stay keys) until p is pressed.
+            yield _field("Note:", "note", placeholder="what the payer said", max_length=300, disabled=True)
+            yield Static("", classes="dialog-error")
+            yield Static("v verified  p problem  Esc back", classes="dialog-hint")
+
+    def action_verified(self) -> None:
+        self.dismiss((True, None))
+
+    def action_problem(self) -> None:
+        self.query_one(".field-row").add_class("shown")
+        note = self.query_one("#note", Input)
+        note.disabled = False
+        note.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = " ".join(event.value.split())
+        if not text:
+            self.query_one(".dialog-error", Static).update("! say what the problem is")
+            return
+        self.dismiss((False, text))
+
+
+class DemographicsDialog(WorkedModal):
+    """Address and phone read back to the patient; type over what changed; Enter confirms."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="DemographicsDialog")
+    BINDINGS = [Binding("escape", "dismiss(None)", "Back"), Binding("ctrl+s", "save", "Confirm")]
+
+    def __init__(self, checklist: svc.Checklist) -> None:
+        super().__init__()
+        self.checklist = checklist
+
+    def compose(self) -> ComposeResult:
+        current = self.checklist
+        with Vertical():
+            yield Static("[b]Confirm address and phone[/b]  (blank = keep)")
+            yield Static(f"On file: {current.address or 'no address'}"[:60], markup=False)
+            yield Static(f"Phone:   {current.phone or 'none'}", markup=False)
+            yield _field("Address:", "address", max_length=200)
+            yield _field("City:", "city", max_length=100)
+            yield _field("State:", "region", max_length=50)
+            yield _field("ZIP:", "postal", max_length=20)
+            yield _field("Phone:", "phone", max_length=40)
+            yield Static("", classes="dialog-error")
+            yield Static("Enter next / confirm on last  ^s confirm  Esc back", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#address", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "phone":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        def value(field_id: str) -> str | None:
+            return self.query_one(f"#{field_id}", Input).value or None
+
+        ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.checklist.appointment_id
+        fields = dict(address_line1=value("address"), city=value("city"), region=value("region"),
+                      postal_code=value("postal"), phone=value("phone"))
+        self.run_service(lambda: svc.confirm_demographics(ctx, actor, appointment_id, **fields), self.dismiss)
+
+
+class PaymentDialog(WorkedModal):
+    """Amount (the copay due is filled in), method c/k/h, reference; Enter on the last field
+    saves; then the receipt is shown as text and Enter or Esc closes."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="PaymentDialog") + """
+    PaymentDialog #receipt { height: auto; }
+    """
+    BINDINGS = [Binding("escape", "close", "Back"), Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, checklist: svc.Checklist) -> None:
+        super().__init__()
+        self.checklist = checklist
+        self.receipt: svc.Receipt | None = None
+
+    def compose(self) -> ComposeResult:
+        due = self.checklist.copay_due_cents
+        with Vertical():
+            yield Static(f"[b]Take a payment[/b]  MRN {self.checklist.mrn}  due {format_cents(due)}")
+            yield _field("Amount $:", "amount", value=f"{due / 100:.2f}" if due else "", max_length=20)
+            yield _field("Method:", "method", placeholder="c cash  k card  h check", max_length=1)
+            yield _field("Reference:", "reference", placeholder="card auth or check number", max_length=60)
+            yield Static("", classes="dialog-error")
+            yield Static("", id="receipt", markup=False)
+            yield Static("Enter next / save on last  ^s save  Esc back", classes="dialog-hint", id="pay-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#amount", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.receipt is not None:
+            return
+        if event.input.id == "reference":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def on_key(self, event) -> None:
+        if self.receipt is not None and event.key == "enter":
+            event.stop()
+            self.dismiss(self.receipt)
+
+    def action_save(self) -> None:
+        if self.receipt is not None:
+            self.dismiss(self.receipt)
+            return
+        amount = self.query_one("#amount", Input).value
+        method = self.query_one("#method", Input).value
+        reference = self.query_one("#reference", Input).value or None
+        if not method.strip():
+            self.show_error("choose a method: c cash, k card, h check")
+            return
+        ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.checklist.appointment_id
+        self.run_service(lambda: svc.take_payment(ctx, actor, appointment_id, amount, method, reference),
+                         self._saved)
+
+    def _saved(self, receipt: svc.Receipt) -> None:
+        self.receipt = receipt
+        for field_id in ("amount", "method", "reference"):
+            self.query_one(f"#{field_id}", Input).disabled = True
+        self.query_one(".dialog-error", Static).update("")
+        self.query_one("#receipt", Static).update(svc.render_receipt(receipt, self.app.ctx.settings.tz))
+        self.query_one("#pay-hint", Static).update("Saved. Enter or Esc closes")
+        self.set_focus(None)
+
+    def action_close(self) -> None:
+        self.dismiss(self.receipt)
+
+
+class HistoryDialog(ModalScreen[None]):
+    """Every status change of the appointment: when, from, to, who, why."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="HistoryDialog")
+    BINDINGS = [Binding("escape,h,enter", "dismiss(None)", "Close")]
+
+    def __init__(self, rows: list[svc.HistoryRow], tz) -> None:
+        super().__init__()
+        self.rows = rows
+        self.tz = tz
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("[b]Status history[/b]  (Esc closes)")
+            for row in self.rows[-16:]:
+                start = row.from_status.label if row.from_status else "new"
+                undo = " UNDO" if row.is_undo else ""
+                line = (f"{row.at.astimezone(self.tz):%m-%d %H:%M} {start:>9} -> {row.to_status.label:<9}"
+                        f" {row.by[:10]:<10}{undo} {row.reason or ''}")
+                yield Static(line[:62], markup=False)

@@ -1,0 +1,85 @@
+"""What the check-in board does beyond its list and search (issue 5): open a patient's checklist
+(Enter on a row, or Enter on a search that matches exactly one of today's patients: express
+check-in), undo a check-in with a reason, cash-up (F6), walk-in (F7).
+
+Kept out of checkin.py so the board's search and table code can change independently."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input
+
+from coordinator_tui.services import checkin as svc
+from coordinator_tui.tui.screens.checkin_dialogs import ReasonPrompt
+
+EXPRESS_MIN_LETTERS = 3
+
+
+def _search(board) -> Input:
+    return board.query_one("#checkin-search", Input)
+
+
+def back_to_search(board, checked_in: bool) -> None:
+    """After a check-in the cursor is in the cleared search box, ready for the next patient."""
+    search = _search(board)
+    if checked_in:
+        search.value = ""
+    search.focus()
+    board.action_reload()
+
+
+def open_checklist(board, appointment_id: int) -> None:
+    from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
+
+    board.app.push_screen(ChecklistScreen(appointment_id), lambda done: back_to_search(board, bool(done)))
+
+
+def search_submitted(board, value: str) -> None:
+    table = board.query_one("#arrivals", DataTable)
+    typed = value.strip()
+    # Express check-in counts only today's appointments (the search may add "not today" rows).
+    today_rows = [key for key in table.rows if not key.value.startswith("p")]
+    if len(today_rows) == 1 and len(typed) >= EXPRESS_MIN_LETTERS:
+        open_checklist(board, int(today_rows[0].value))
+    elif table.row_count > 1 and typed:
+        table.focus()
+    elif typed:
+        board.notify("Not among today's patients: F7 walk-in (find by MRN or register)", timeout=5)
+
+
+def _selected_appointment(board) -> int | None:
+    table = board.query_one("#arrivals", DataTable)
+    if table.row_count == 0:
+        return None
+    row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+    return None if row_key.value.startswith("p") else int(row_key.value)
+
+
+def undo_checkin(board) -> None:
+    appointment_id = _selected_appointment(board)
+    if appointment_id is None:
+        return
+    ctx, actor = board.app.ctx, board.app.actor
+
+    def with_reason(reason: str | None) -> None:
+        if not reason:
+            return
+
+        def done(change) -> None:
+            board.notify(f"Check-in undone: now {change.to_status.label}", timeout=4)
+            board.action_reload()
+
+        board.load(lambda: svc.undo_check_in(ctx, actor, appointment_id, reason), done, group="undo")
+
+    board.app.push_screen(ReasonPrompt("Undo check-in", "Why is this check-in being undone?"), with_reason)
+
+
+def open_cashup(board) -> None:
+    from coordinator_tui.tui.screens.cashup import CashupScreen
+
+    board.app.push_screen(CashupScreen())
+
+
+def open_walk_in(board) -> None:
+    from coordinator_tui.tui.screens.walk_in import WalkInScreen
+
+    board.app.push_screen(WalkInScreen(), lambda made: back_to_search(board, bool(made)))

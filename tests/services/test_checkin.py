@@ -1,0 +1,234 @@
+"""Check-in services: each checklist item, payments (good and bad amounts), voids, check-in with
+and without a reason, undo, wrong-day detection and walk-ins, on a real seeded SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from coordinator_tui.domain.vocab import AppointmentStatus as S
+from coordinator_tui.domain.vocab import FormKind, PaymentMethod
+from coordinator_tui.errors import ConflictError, PermissionDenied, UserError
+from coordinator_tui.services import checkin as svc
+from coordinator_tui.services.desk_views import day_appointments
+from coordinator_tui.services.staff import actor_for
+from tests.conftest import CLINIC_DAY
+
+
+def waiting_rows(ctx, actor):
+    return [r for r in day_appointments(ctx, actor, CLINIC_DAY) if r.status in (S.SCHEDULED, S.CONFIRMED)]
+
+
+def make_ready(ctx, actor, appointment_id):
+    """Everything current, nothing owed: what express check-in needs."""
+    svc.confirm_demographics(ctx, actor, appointment_id)
+    current = svc.checklist(ctx, actor, appointment_id)
+    if not current.item("eligibility").done:
+        svc.mark_eligibility(ctx, actor, appointment_id, verified=True)
+    if current.copay_due_cents:
+        svc.take_payment(ctx, actor, appointment_id, f"{current.copay_due_cents / 100:.2f}", "card")
+    if not current.item("forms").done:
+        svc.record_forms_signed(ctx, actor, appointment_id)
+    return svc.mark_seen(ctx, actor, appointment_id)
+
+
+def rows(path, sql, *args):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def appt(ctx, desk_user):
+    return waiting_rows(ctx, desk_user)[-1]
+
+
+def test_fresh_visit_lists_what_is_outstanding(ctx, desk_user, appt):
+    current = svc.checklist(ctx, desk_user, appt.id)
+    assert [i.key for i in current.items] == list(svc.ITEM_KEYS)
+    assert not current.item("demographics").done and not current.item("id_card").done
+    assert not svc.is_express_ready(current)
+
+
+def test_each_item_done_makes_the_visit_express_ready(ctx, desk_user, appt, seeded_path):
+    ready = make_ready(ctx, desk_user, appt.id)
+    assert ready.outstanding == [] and svc.is_express_ready(ready)
+    change = svc.check_in(ctx, desk_user, appt.id, ready.version)
+    assert change.to_status is S.ARRIVED
+    assert rows(seeded_path, "SELECT status, checkin_exception_reason FROM appointments WHERE id = ?",
+                appt.id) == [("arrived", None)]
+    history = svc.status_history(ctx, desk_user, appt.id)
+    assert history[-1].to_status is S.ARRIVED and history[-1].by == "demo"
+
+
+def test_demographics_edited_in_place_and_bad_phone_refused(ctx, desk_user, appt, seeded_path):
+    svc.confirm_demographics(ctx, desk_user, appt.id, address_line1="1 Elm St", phone="(617) 555-0123",
+                             postal_code="02139")
+    assert rows(seeded_path, "SELECT address_line1, phone_mobile, postal_code FROM patients WHERE id = ?",
+                appt.patient_id) == [("1 Elm St", "+16175550123", "02139")]
+    for bad in ({"phone": "12"}, {"phone": "x" * 50}, {"address_line1": "a\x07b"},
+                {"address_line1": "a" * 201}, {"postal_code": "ABCDE"}):
+        with pytest.raises(UserError):
+            svc.confirm_demographics(ctx, desk_user, appt.id, **bad)
+    assert rows(seeded_path, "SELECT count(*) FROM checkin_checks WHERE appointment_id = ?", appt.id) == [(1,)]
+    assert svc.checklist(ctx, desk_user, appt.id).item("demographics").done
+
+
+def test_eligibility_verified_records_who_and_when(ctx, desk_user, appt, seeded_path):
+    result = svc.mark_eligibility(ctx, desk_user, appt.id, verified=True)
+    assert result.item("eligibility").done
+    status, by, at = rows(seeded_path, "SELECT eligibility_status, verified_by_id, verified_at FROM coverages"
+                          " WHERE patient_id = ? AND rank = 'primary'", appt.patient_id)[0]
+    assert status == "verified" and by == desk_user.id and at
+
+
+def test_eligibility_problem_needs_a_note_and_opens_one_callback(ctx, desk_user, appt, seeded_path):
+    with pytest.raises(UserError):
+        svc.mark_eligibility(ctx, desk_user, appt.id, verified=False, note="  ")
+    svc.mark_eligibility(ctx, desk_user, appt.id, verified=False, note="Member id not found")
+    svc.mark_eligibility(ctx, desk_user, appt.id, verified=False, note="Still not found")
+    assert rows(seeded_path, "SELECT count(*) FROM callbacks WHERE patient_id = ? AND reason = 'insurance'"
+                " AND status = 'open'", appt.patient_id) == [(1,)]
+    assert not svc.checklist(ctx, desk_user, appt.id).item("eligibility").done
+
+
+def test_payment_gives_a_daily_receipt_number_and_text(ctx, desk_user, appt, seeded_path):
+    first = svc.take_payment(ctx, desk_user, appt.id, "$25.00", PaymentMethod.CARD, "auth 1234")
+    second = svc.take_payment(ctx, desk_user, appt.id, "0.50", "c")
+    assert first.receipt_number.startswith("R20261123-")
+    assert int(second.receipt_number[-4:]) == int(first.receipt_number[-4:]) + 1
+    text = svc.render_receipt(first, ctx.settings.tz)
+    assert first.receipt_number in text and "$25.00" in text and "card" in text
+    assert rows(seeded_path, "SELECT amount_cents, method FROM payments WHERE id = ?", second.payment_id) == \
+        [(50, "cash")]
+
+
+@pytest.mark.parametrize("amount", ["-5", "0", "0.00", "abc", "12.345", "", "  ", "1e3", "12,50",
+                                    "١٢", "5\x00", "9" * 30, "100000.01"])
+def test_bad_amounts_save_nothing(ctx, desk_user, appt, seeded_path, amount):
+    before = rows(seeded_path, "SELECT count(*) FROM payments")
+    with pytest.raises(UserError):
+        svc.take_payment(ctx, desk_user, appt.id, amount, "cash")
+    assert rows(seeded_path, "SELECT count(*) FROM payments") == before
+
+
+def test_check_payment_needs_a_reference_and_method_is_checked(ctx, desk_user, appt):
+    with pytest.raises(UserError):
+        svc.take_payment(ctx, desk_user, appt.id, "10", "check")
+    with pytest.raises(UserError):
+        svc.take_payment(ctx, desk_user, appt.id, "10", "bitcoin")
+    assert svc.take_payment(ctx, desk_user, appt.id, "10", "h", "chk 301").method is PaymentMethod.CHECK
+
+
+def test_copay_due_counts_payments_and_voids(ctx, appt, seeded_path):
+    supervisor = actor_for(ctx, "super")
+    desk = actor_for(ctx, "demo")
+    conn = sqlite3.connect(seeded_path)
+    conn.execute("UPDATE coverages SET copay_cents = 3000 WHERE patient_id = ? AND rank = 'primary'",
+                 (appt.patient_id,))
+    conn.commit()
+    conn.close()
+    assert svc.checklist(ctx, desk, appt.id).copay_due_cents == 3000
+    receipt = svc.take_payment(ctx, desk, appt.id, "30", "cash")
+    assert svc.checklist(ctx, desk, appt.id).item("copay").done
+    with pytest.raises(PermissionDenied):
+        svc.void_payment(ctx, desk, receipt.payment_id, "wrong patient")
+    with pytest.raises(UserError):
+        svc.void_payment(ctx, supervisor, receipt.payment_id, "")
+    svc.void_payment(ctx, supervisor, receipt.payment_id, "wrong patient")
+    assert svc.checklist(ctx, desk, appt.id).copay_due_cents == 3000
+    with pytest.raises(UserError):
+        svc.void_payment(ctx, supervisor, receipt.payment_id, "again")
+
+
+def test_forms_recorded_signed_today(ctx, desk_user, appt, seeded_path):
+    svc.record_forms_signed(ctx, desk_user, appt.id, [FormKind.PRIVACY_NOTICE, FormKind.CONSENT_TO_TREAT,
+                                                       FormKind.FINANCIAL_POLICY])
+    assert svc.checklist(ctx, desk_user, appt.id).item("forms").done
+    assert ("2026-11-23",) in rows(seeded_path, "SELECT signed_on FROM form_signatures WHERE patient_id = ?",
+                                   appt.patient_id)
+    with pytest.raises(UserError):
+        svc.record_forms_signed(ctx, desk_user, appt.id)  # nothing left to sign
+
+
+def test_privacy_notice_older_than_a_year_is_outstanding():
+    today = CLINIC_DAY
+    latest = {"privacy_notice": today - timedelta(days=366), "consent_to_treat": today - timedelta(days=900),
+              "financial_policy": today - timedelta(days=900)}
+    assert svc.outstanding_forms(latest, today) == [FormKind.PRIVACY_NOTICE]
+    latest["privacy_notice"] = today - timedelta(days=365)
+    assert svc.outstanding_forms(latest, today) == []
+
+
+def test_photo_id_and_card_seen(ctx, desk_user, appt):
+    with pytest.raises(UserError):
+        svc.mark_seen(ctx, desk_user, appt.id, ["passport"])
+    assert svc.mark_seen(ctx, desk_user, appt.id).item("id_card").done
+
+
+def test_check_in_with_items_outstanding_needs_a_reason_which_is_kept(ctx, desk_user, appt, seeded_path):
+    current = svc.checklist(ctx, desk_user, appt.id)
+    with pytest.raises(UserError, match="outstanding"):
+        svc.check_in(ctx, desk_user, appt.id, current.version)
+    assert rows(seeded_path, "SELECT status FROM appointments WHERE id = ?", appt.id) == [(appt.status.value,)]
+    svc.check_in(ctx, desk_user, appt.id, current.version, exception_reason="Card at home, will bring")
+    assert rows(seeded_path, "SELECT status, checkin_exception_reason FROM appointments WHERE id = ?",
+                appt.id) == [("arrived", "Card at home, will bring")]
+    assert "Card at home" in svc.status_history(ctx, desk_user, appt.id)[-1].reason
+
+
+def test_check_in_race_with_another_desk_is_a_conflict(ctx, desk_user, appt):
+    ready = make_ready(ctx, desk_user, appt.id)
+    svc.check_in(ctx, desk_user, appt.id, ready.version)
+    with pytest.raises((ConflictError, UserError)):
+        svc.check_in(ctx, desk_user, appt.id, ready.version)
+
+
+def test_undo_check_in_needs_a_reason_and_is_in_history(ctx, desk_user, appt, seeded_path):
+    ready = make_ready(ctx, desk_user, appt.id)
+    svc.check_in(ctx, desk_user, appt.id, ready.version)
+    with pytest.raises(UserError):
+        svc.undo_check_in(ctx, desk_user, appt.id, " ")
+    svc.undo_check_in(ctx, desk_user, appt.id, "wrong patient")
+    assert rows(seeded_path, "SELECT status FROM appointments WHERE id = ?", appt.id) == [(appt.status.value,)]
+    last = svc.status_history(ctx, desk_user, appt.id)[-1]
+    assert last.is_undo and last.reason == "wrong patient" and last.by == "demo"
+    with pytest.raises(UserError):
+        svc.undo_check_in(ctx, desk_user, appt.id, "again")
+
+
+def test_late_minutes():
+    from datetime import UTC, datetime
+    start = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    assert svc.late_minutes(start, start + timedelta(minutes=10)) == 0
+    assert svc.late_minutes(start, start + timedelta(minutes=25)) == 25
+
+
+def test_wrong_day_patient_is_offered_their_real_appointment(ctx, desk_user, seeded_path):
+    tomorrow = day_appointments(ctx, desk_user, CLINIC_DAY + timedelta(days=1))
+    today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
+    target = next(r for r in tomorrow if r.patient_id not in today_ids and r.status is S.SCHEDULED)
+    found = svc.wrong_day_appointment(ctx, desk_user, target.patient_id)
+    assert found is not None and found.patient_id == target.patient_id
+    assert svc.todays_appointment(ctx, desk_user, target.patient_id) is None
+    with pytest.raises(UserError, match="not today"):
+        svc.check_in(ctx, desk_user, found.id, None, exception_reason="x")
+
+
+def test_walk_in_gets_the_next_free_time_today_and_is_arrived(ctx, desk_user, seeded_path):
+    today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
+    patient_id = next(p for p in range(1, 600) if p not in today_ids)
+    provider = svc.providers(ctx, desk_user)[0]
+    made = svc.walk_in(ctx, desk_user, patient_id, provider.id)
+    assert made.status is S.ARRIVED and made.starts_at + timedelta(minutes=20) > ctx.now()
+    assert made.starts_at.astimezone(ctx.settings.tz).date() == CLINIC_DAY
+    assert rows(seeded_path, "SELECT is_walk_in, status FROM appointments WHERE id = ?", made.id) == [(1, "arrived")]
+    assert [h.to_status for h in svc.status_history(ctx, desk_user, made.id)] == [S.SCHEDULED, S.ARRIVED]
+    with pytest.raises(UserError, match="already has an appointment"):
+        svc.walk_in(ctx, desk_user, patient_id, provider.id)
+    with pytest.raises(UserError):
+        svc.walk_in(ctx, desk_user, 10**9, provider.id)

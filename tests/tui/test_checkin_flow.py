@@ -1,0 +1,343 @@
+"""The check-in flow at 80x24, driven by keys alone: express check-in (keys counted), each
+checklist item, the payment dialog refusing bad amounts, check-in with a reason, undo, walk-in
+and cash-up."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from textual.widgets import DataTable, Input, Static
+
+from coordinator_tui.domain.vocab import AppointmentStatus as S
+from coordinator_tui.services import checkin as svc
+from coordinator_tui.services.desk_views import day_appointments
+from coordinator_tui.tui.app import CoordinatorApp
+from coordinator_tui.tui.screens.cashup import CashupScreen
+from coordinator_tui.tui.screens.checkin import CheckinScreen
+from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
+from coordinator_tui.tui.screens.checkin_dialogs import PaymentDialog, ReasonPrompt
+from coordinator_tui.tui.screens.walk_in import WalkInScreen
+from tests.conftest import CLINIC_DAY
+from tests.services.test_checkin import make_ready
+from tests.tui.screen import screen_text
+
+SIZE = (80, 24)
+
+
+async def settle(app, pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def db_rows(path, sql, *args):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def waiting(ctx, actor):
+    return [r for r in day_appointments(ctx, actor, CLINIC_DAY)
+            if r.status in (S.SCHEDULED, S.CONFIRMED) and r.patient_name.split(",")[0].isascii()
+            and r.patient_name.split(",")[0].isalpha()]
+
+
+async def type_until_unique(app, pilot, row) -> int:
+    """Type the family name letter by letter until the board shows only this patient; the
+    number of keys pressed."""
+    family = row.patient_name.split(",")[0].lower()
+    table = app.screen.query_one("#arrivals", DataTable)
+    keys = 0
+    for letter in family:
+        await pilot.press(letter)
+        keys += 1
+        await settle(app, pilot)
+        today = [key.value for key in table.rows if not key.value.startswith("p")]  # "p…" = not booked today
+        if keys >= 3 and len(today) == 1:
+            assert today == [str(row.id)]
+            return keys
+    raise AssertionError("the family name does not single out the patient")
+
+
+def unique_row(ctx, actor):
+    """A waiting patient whose family name (as typed) matches no other patient today."""
+    from coordinator_tui.domain.names import name_key
+
+    everyone = day_appointments(ctx, actor, CLINIC_DAY)
+    for row in reversed(waiting(ctx, actor)):
+        family = name_key(row.patient_name.split(",")[0])
+        if sum(family in name_key(other.patient_name) for other in everyone) == 1:
+            return row
+    raise AssertionError("no uniquely named waiting patient in the seed")
+
+
+async def test_express_check_in_by_keys_alone(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    make_ready(ctx, desk_user, row.id)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        letters = await type_until_unique(app, pilot, row)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChecklistScreen)
+        assert "Ready - Enter checks in" in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        keys = letters + 2
+        assert isinstance(app.screen, CheckinScreen)
+        search = app.screen.query_one("#checkin-search", Input)
+        assert app.focused is search and search.value == ""
+    assert db_rows(seeded_path, "SELECT status FROM appointments WHERE id = ?", row.id) == [("arrived",)]
+    assert keys <= len(row.patient_name.split(",")[0]) + 2
+    print(f"express check-in keys: {keys}")
+
+
+async def test_enter_typed_before_the_checklist_loads_still_checks_in(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    make_ready(ctx, desk_user, row.id)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await type_until_unique(app, pilot, row)
+        await pilot.press("enter", "enter")  # no pause between: the second Enter waits for the data
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+    assert db_rows(seeded_path, "SELECT status FROM appointments WHERE id = ?", row.id) == [("arrived",)]
+
+
+async def open_checklist_of(app, pilot, row):
+    await type_until_unique(app, pilot, row)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert isinstance(app.screen, ChecklistScreen)
+    return app.screen
+
+
+async def test_each_checklist_item_is_one_key_away(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    db = sqlite3.connect(seeded_path)
+    db.execute("UPDATE coverages SET copay_cents = 2500, eligibility_status = 'unverified', verified_at = NULL,"
+               " verified_by_id = NULL WHERE patient_id = ? AND rank = 'primary' AND active = 1",
+               (row.patient_id,))
+    db.execute("DELETE FROM form_signatures WHERE patient_id = ?", (row.patient_id,))
+    db.commit()
+    db.close()
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = await open_checklist_of(app, pilot, row)
+        text = screen_text(app)
+        assert "outstanding" in text and "$25.00 due" in text
+        outstanding = {i.key for i in screen.checklist.outstanding}
+        assert {"demographics", "eligibility", "copay", "forms", "id_card"} <= outstanding
+
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert screen.checklist.item("forms").done
+
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert screen.checklist.item("id_card").done
+
+        await pilot.press("e", "v")
+        await settle(app, pilot)
+        assert screen.checklist.item("eligibility").done
+
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.press("tab", "tab", "tab", "tab", *"6175550123", "enter")
+        await settle(app, pilot)
+        assert screen.checklist.item("demographics").done
+        assert db_rows(seeded_path, "SELECT phone_mobile FROM patients WHERE id = ?", row.patient_id) == \
+            [("+16175550123",)]
+
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PaymentDialog)
+        assert app.screen.query_one("#amount", Input).value == "25.00"
+        await pilot.press("enter", "k", "enter", *"4242", "enter")
+        await settle(app, pilot)
+        assert "R20261123-" in screen_text(app) and "$25.00" in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.checklist.outstanding == []
+        assert "Ready - Enter checks in" in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+    assert db_rows(seeded_path, "SELECT status, checkin_exception_reason FROM appointments WHERE id = ?",
+                   row.id) == [("arrived", None)]
+    assert db_rows(seeded_path, "SELECT amount_cents, method, reference FROM payments WHERE appointment_id = ?"
+                   " ORDER BY id DESC LIMIT 1", row.id) == [(2500, "card", "4242")]
+
+
+async def test_bad_amounts_in_the_payment_dialog_save_nothing(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    before = db_rows(seeded_path, "SELECT count(*) FROM payments")
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_checklist_of(app, pilot, row)
+        await pilot.press("p")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, PaymentDialog)
+        for bad, expected in (("-5", "negative"), ("0", "zero"), ("abc", "not an amount"),
+                              ("12.345", "more than two digits")):
+            dialog.query_one("#amount", Input).value = ""
+            dialog.query_one("#amount", Input).focus()
+            await pilot.press(*bad, "enter", "c", "enter", "enter")
+            await settle(app, pilot)
+            assert app.screen is dialog and dialog.receipt is None
+            assert expected in str(dialog.query_one(".dialog-error", Static).render())
+            dialog.query_one("#method", Input).value = ""
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChecklistScreen)
+    assert db_rows(seeded_path, "SELECT count(*) FROM payments") == before
+
+
+async def test_check_in_with_items_outstanding_asks_a_reason_and_keeps_it(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_checklist_of(app, pilot, row)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReasonPrompt)
+        await pilot.press("enter")  # an empty reason is refused
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReasonPrompt)
+        await pilot.press(*"no ID", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+    assert db_rows(seeded_path, "SELECT status, checkin_exception_reason FROM appointments WHERE id = ?",
+                   row.id) == [("arrived", "no ID")]
+
+
+async def test_undo_check_in_from_the_board_with_a_reason(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    ready = make_ready(ctx, desk_user, row.id)
+    svc.check_in(ctx, desk_user, row.id, ready.version)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await type_until_unique(app, pilot, row)
+        await pilot.press("down", "u")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReasonPrompt)
+        await pilot.press(*"wrong person", "enter")
+        await settle(app, pilot)
+    assert db_rows(seeded_path, "SELECT status FROM appointments WHERE id = ?", row.id) == [(row.status.value,)]
+    assert db_rows(seeded_path, "SELECT reason, is_undo FROM appointment_status_events WHERE appointment_id = ?"
+                   " ORDER BY id DESC LIMIT 1", row.id) == [("wrong person", 1)]
+
+
+async def test_walk_in_by_mrn_and_one_provider_key(ctx, desk_user, seeded_path):
+    today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
+    patient_id, mrn = next(r for r in db_rows(seeded_path, "SELECT id, mrn FROM patients ORDER BY id")
+                           if r[0] not in today_ids)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f7")
+        await settle(app, pilot)
+        assert isinstance(app.screen, WalkInScreen)
+        await pilot.press(*mrn.lower(), "enter")
+        await settle(app, pilot)
+        assert f"MRN {mrn}" in screen_text(app)
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+        assert app.focused is app.screen.query_one("#checkin-search", Input)
+    assert db_rows(seeded_path, "SELECT status, is_walk_in FROM appointments WHERE patient_id = ? "
+                   "ORDER BY id DESC LIMIT 1", patient_id) == [("arrived", 1)]
+
+
+async def test_walk_in_registers_a_new_patient_and_carries_on(ctx, desk_user, seeded_path):
+    from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f7")
+        await settle(app, pilot)
+        await pilot.press(*"nobody", "enter")
+        await settle(app, pilot)
+        assert "No patient with that MRN" in screen_text(app)
+        app.set_focus(None)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientFormScreen)
+        form = app.screen
+        values = {"given_name": "Walkin", "family_name": "Zzyzx", "birth_date": "1970-05-06", "sex": "F",
+                  "phone_mobile": "617-555-0142"}
+        for name, value in values.items():
+            if name in form.fields:
+                form.query_one(f"#f-{name}", Input).value = value
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, WalkInScreen)  # back in the walk-in flow, not on the record
+        assert app.screen.patient_id is not None
+        new_id = app.screen.patient_id
+    assert db_rows(seeded_path, "SELECT family_name FROM patients WHERE id = ?", new_id) == [("Zzyzx",)]
+
+
+async def test_cash_up_from_the_board(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    svc.take_payment(ctx, desk_user, row.id, "12.34", "cash")
+    total = db_rows(seeded_path, "SELECT sum(amount_cents), count(*) FROM payments WHERE voided_at IS NULL")[0]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f6")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CashupScreen)
+        assert app.screen.report.total_cents == total[0] and app.screen.report.count == total[1]
+        assert "By method" in screen_text(app) and "cash" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+
+
+async def test_eligibility_problem_by_keys_opens_a_billing_callback(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = await open_checklist_of(app, pilot, row)
+        await pilot.press("e", "p", *"card expired", "enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert "problem: card expired" in screen.checklist.item("eligibility").detail
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert "Status history" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+    assert db_rows(seeded_path, "SELECT count(*) FROM callbacks WHERE patient_id = ? AND reason = 'insurance'"
+                   " AND status = 'open'", row.patient_id) == [(1,)]
+
+
+async def test_void_from_cash_up_is_for_supervisors_only(ctx, desk_user, seeded_path):
+    from coordinator_tui.services.staff import actor_for
+
+    row = unique_row(ctx, desk_user)
+    svc.take_payment(ctx, desk_user, row.id, "7.00", "cash")
+    for actor, voided in ((desk_user, 0), (actor_for(ctx, "super"), 1)):
+        app = CoordinatorApp(ctx, actor)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f6")
+            await settle(app, pilot)
+            await pilot.press("end", "v")
+            await settle(app, pilot)
+            await pilot.press(*"keyed twice", "enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CashupScreen)
+        assert db_rows(seeded_path, "SELECT count(*) FROM payments WHERE voided_at IS NOT NULL") == [(voided,)]
