@@ -23,6 +23,7 @@ from coordinator_tui.errors import UserError
 COMMAND_MODULES = [
     "coordinator_tui.commands.app_commands",
     "coordinator_tui.commands.db_commands",
+    "coordinator_tui.commands.schedule_commands",
 ]
 
 
