@@ -101,6 +101,8 @@ class ScheduleScreen(DeskScreen):
         self.list_view = False
         self.moving: DayAppointment | None = None
         self._grid_providers: tuple[int, ...] = ()
+        self.redraws = 0  # counted, so tests and the benchmark can tell a new day is drawn
+        self.detail_updates = 0
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
@@ -159,6 +161,7 @@ class ScheduleScreen(DeskScreen):
         else:
             self._render_grid(grid, schedule, now, tz, initial)
         self._update_detail()
+        self.redraws += 1
 
     def _now_row(self, schedule: DaySchedule) -> int:
         now = self.app.ctx.now()
@@ -264,6 +267,7 @@ class ScheduleScreen(DeskScreen):
         else:
             text = f"{when} {provider} outside hours"
         detail.update(text[:78])
+        self.detail_updates += 1
 
     # --- moving around -----------------------------------------------------------------------------
 
