@@ -653,3 +653,86 @@ def pick_patients(ctx: AppContext, actor: Actor, text: str, limit: int = 8) -> l
                 stmt = stmt.where(Patient.given_key >= gkey, Patient.given_key < gkey + "\uffff")
             rows = session.execute(stmt.order_by(Patient.family_key, Patient.given_key).limit(limit)).all()
     return [PatientChoice(r[0], r[1], f"{r[2]}, {r[3]}", r[4]) for r in rows]
+
+
+# --- weekly templates -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    id: int
+    provider_id: int
+    weekday: int
+    start_minute: int
+    end_minute: int
+    slot_minutes: int
+    location_id: int
+    type_codes: tuple[str, ...]
+    valid_from: date
+    valid_to: date | None
+
+
+def set_weekly_hours(ctx: AppContext, actor: Actor, provider_id: int, weekday: int, *,
+                     hours: list[tuple[int, int]], slot_minutes: int, location_id: int,
+                     type_codes: Iterable[str] = (), valid_from: date) -> list[int]:
+    """Replace a provider's hours for one weekday from `valid_from` on: the templates in force end
+    the day before (history kept), and one new template per (start_minute, end_minute) block is
+    added. `hours=[]` means not working that weekday. Types listed = only those may be booked."""
+    if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+        raise UserError("weekday must be 0 (Monday) to 6 (Sunday)")
+    if not isinstance(slot_minutes, int) or not 5 <= slot_minutes <= 240:
+        raise UserError("slot length must be 5 to 240 minutes")
+    if not isinstance(valid_from, date):
+        raise UserError("give the first day the hours apply")
+    blocks = sorted(hours)
+    for start, end in blocks:
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= 1440):
+            raise UserError("each block of hours needs a start before its end, within the day")
+        if (end - start) < slot_minutes:
+            raise UserError("a block of hours is shorter than one slot")
+    for (_s1, e1), (s2, _e2) in zip(blocks, blocks[1:], strict=False):
+        if s2 < e1:
+            raise UserError("blocks of hours overlap")
+    at = ctx.now()
+    with ctx.db.write() as session:
+        _provider(session, provider_id)
+        kinds = [_type_by_code(session, code) for code in type_codes]
+        from coordinator_tui.store.models import Location
+
+        if session.get(Location, location_id) is None:
+            raise UserError(f"location {location_id} does not exist")
+        current = session.scalars(select(AvailabilityTemplate).where(
+            AvailabilityTemplate.provider_id == provider_id, AvailabilityTemplate.weekday == weekday,
+            (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= valid_from))).all()
+        for template in current:
+            if template.valid_from >= valid_from:
+                template.valid_to = template.valid_from  # never in force after the change
+                if template.valid_from == valid_from:
+                    session.delete(template)
+            else:
+                template.valid_to = valid_from - timedelta(days=1)
+        session.flush()
+        ids = []
+        for start, end in blocks:
+            template = AvailabilityTemplate(provider_id=provider_id, location_id=location_id, weekday=weekday,
+                                            start_minute=start, end_minute=end, slot_minutes=slot_minutes,
+                                            valid_from=valid_from, allowed_types=kinds)
+            session.add(template)
+            session.flush()
+            ids.append(template.id)
+        audit.record(session, actor, "availability.hours", at, entity="provider", entity_id=provider_id,
+                     detail={"weekday": weekday, "hours": blocks, "slot_minutes": slot_minutes,
+                             "valid_from": valid_from, "types": [k.code for k in kinds]})
+        return ids
+
+
+def weekly_hours(ctx: AppContext, actor: Actor, provider_id: int, on: date) -> list[TemplateRow]:
+    """The templates in force for a provider on `on`'s week, Monday first."""
+    with ctx.db.read() as session:
+        rows = session.scalars(select(AvailabilityTemplate).where(
+            AvailabilityTemplate.provider_id == provider_id, AvailabilityTemplate.valid_from <= on,
+            (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= on))
+            .order_by(AvailabilityTemplate.weekday, AvailabilityTemplate.start_minute)).all()
+        return [TemplateRow(t.id, t.provider_id, t.weekday, t.start_minute, t.end_minute, t.slot_minutes,
+                            t.location_id, tuple(k.code for k in t.allowed_types), t.valid_from, t.valid_to)
+                for t in rows]

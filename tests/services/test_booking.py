@@ -263,3 +263,32 @@ def test_pick_patients_by_mrn_or_name_prefix(ctx, desk_user):
     with pytest.raises(UserError):
         booking.pick_patients(ctx, desk_user, "   ")
     assert booking.pick_patients(ctx, desk_user, "Zzzzzqx") == []
+
+
+def test_weekly_hours_replace_a_weekday_from_a_date_and_keep_history(ctx, desk_user):
+    far = CLINIC_DAY + timedelta(days=20)  # past the demo bookings
+    monday = far + timedelta(days=(7 - far.weekday()) % 7)
+    booking.set_weekly_hours(ctx, desk_user, 1, 0, hours=[(9 * 60, 12 * 60)], slot_minutes=30,
+                             location_id=1, type_codes=["NEW"], valid_from=monday)
+    rows = [r for r in booking.weekly_hours(ctx, desk_user, 1, monday) if r.weekday == 0]
+    assert [(r.start_minute, r.end_minute, r.slot_minutes, r.type_codes) for r in rows] == [
+        (540, 720, 30, ("NEW",))]
+    before = [r for r in booking.weekly_hours(ctx, desk_user, 1, monday - timedelta(days=7)) if r.weekday == 0]
+    assert len(before) == 2 and all(r.valid_to == monday - timedelta(days=1) for r in before)
+    slots = booking.find_free_slots(ctx, desk_user, provider_id=1, type_code="NEW", after=monday, limit=3)
+    assert [s.starts_at for s in slots] == [at(monday, 9), at(monday, 9, 30), at(monday, 10)]
+    with pytest.raises(UserError, match="cannot be booked"):
+        booking.book(ctx, desk_user, 11, 1, "FU", at(monday, 9))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"weekday": 7}, "weekday"), ({"slot_minutes": 2}, "slot length"),
+    ({"hours": [(600, 540)]}, "start before"), ({"hours": [(540, 700), (600, 720)]}, "overlap"),
+    ({"location_id": 99}, "location"), ({"type_codes": ["ZZ"]}, "no appointment type"),
+])
+def test_weekly_hours_refuse_bad_input(ctx, desk_user, kwargs, message):
+    args = {"weekday": 0, "hours": [(540, 720)], "slot_minutes": 20, "location_id": 1,
+            "valid_from": LATER} | kwargs
+    weekday = args.pop("weekday")
+    with pytest.raises(UserError, match=message):
+        booking.set_weekly_hours(ctx, desk_user, 1, weekday, **args)
