@@ -170,3 +170,22 @@ async def test_another_desks_booking_appears_without_a_keystroke(ctx, desk_user,
             await pilot.pause()
         assert screen.schedule.cell(0, 0).kind == "booked", "another desk's booking did not appear in 2 s"
     other_desk.db.dispose()
+
+
+async def test_block_time_by_keys_lists_booked_patients_for_rebooking(ctx, desk_user):
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_future_day(app, pilot)
+        appt = await book_first_slot(app, pilot, ctx, 10)
+        await press(app, pilot, "x", "enter", *["backspace"] * 5, *"25:00", "enter", "enter", "enter")
+        assert isinstance(app.screen, PromptModal) and "HH:MM" in screen_text(app)
+        await press(app, pilot, "shift+tab", "shift+tab", *["backspace"] * 5, *"09:00", "enter", "enter",
+                    *"meeting", "enter")
+        assert isinstance(app.screen, ScheduleScreen)
+        with ctx.db.read() as session:
+            callback = session.scalar(select(Callback).where(Callback.appointment_id == appt.id))
+        assert callback is not None and callback.reason == "rebook"
+        schedule = app.screen.schedule
+        assert schedule.cell(0, 0).kind == "booked" and schedule.cell(0, 1).kind == "blocked"
+        assert schedule.cell(0, 3).kind == "free"

@@ -9,7 +9,8 @@ themselves within about a second.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -88,6 +89,7 @@ class ScheduleScreen(DeskScreen):
         Binding("less_than_sign", "page(-1)", "Prev providers", key_display="<", show=False),
         Binding("greater_than_sign", "page(1)", "Next providers", key_display=">", show=False),
         Binding("w", "waitlist", "Wait list fits", show=False),
+        Binding("x", "block_time", "Block time", show=False),
         Binding("escape", "stop_moving", "Stop moving", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
@@ -488,10 +490,20 @@ class ScheduleScreen(DeskScreen):
                 return
             by = CancelledBy.CLINIC if values["by"].strip().lower().startswith("c") else CancelledBy.PATIENT
             rebook = values["rebook"].strip().lower().startswith("y")
-            self.load(lambda: booking.cancel(ctx, actor, appt.id, reason=values["reason"], by=by,
-                                             rebook_callback=rebook, expected_version=appt.version),
-                      lambda cb: self._after_change("Cancelled" + ("; callback to rebook added" if cb else "")),
-                      group="act")
+            def cancel_and_find_fits():
+                callback = booking.cancel(ctx, actor, appt.id, reason=values["reason"], by=by,
+                                          rebook_callback=rebook, expected_version=appt.version)
+                return callback, booking.fits_for_slot(ctx, actor, appt.provider_id, appt.starts_at)
+
+            def shown(result) -> None:
+                callback, fits = result
+                message = "Cancelled" + ("; callback to rebook added" if callback else "")
+                if fits:
+                    message += ". Wait list fits: " + "; ".join(
+                        f"{r.mrn} {r.patient_name[:18]} {r.type_code}" for r in fits[:3])
+                self._after_change(message)
+
+            self.load(cancel_and_find_fits, shown, group="act")
 
         self.app.push_screen(PromptModal(
             f"Cancel {clock(appt.starts_at, ctx.settings.tz)} {appt.provider} #{appt.id}",
@@ -523,6 +535,64 @@ class ScheduleScreen(DeskScreen):
         self.app.push_screen(PromptModal(f"Undo last status change of #{appt.id}",
                                          [("reason", "Reason", "keyed in error")],
                                          check=lambda v: None if v["reason"].strip() else "Say why"), done)
+
+    def action_block_time(self) -> None:
+        found = self.current_cell()
+        if found is None:
+            return
+        _cell, pindex, row = found
+        ctx, actor = self.app.ctx, self.app.actor
+        tz, day = ctx.settings.tz, self.schedule.day
+        provider = self.schedule.providers[pindex]
+        start_text = clock(self.schedule.times[row], tz)
+
+        def parse(values: dict):
+            instants = []
+            for name in ("start", "end"):
+                hh, _, mm = values[name].strip().partition(":")
+                if not (hh.isdigit() and mm.isdigit() and int(hh) <= 24 and int(mm) < 60):
+                    raise ValueError(f"{name} time as HH:MM, for example 13:00")
+                minutes = int(hh) * 60 + int(mm)
+                if minutes > 1440:
+                    raise ValueError("times run to 24:00 at most")
+                instants.append(datetime.combine(day, dtime(0), tzinfo=tz).astimezone(UTC)
+                                + timedelta(minutes=minutes) if minutes == 1440 else
+                                datetime.combine(day, dtime(minutes // 60, minutes % 60), tzinfo=tz)
+                                .astimezone(UTC))
+            kind = values["kind"].strip().lower()
+            if kind not in ("block", "vacation", "holiday"):
+                raise ValueError("kind: block, vacation or holiday")
+            return instants[0], instants[1], kind
+
+        def check(values: dict) -> str | None:
+            try:
+                parse(values)
+            except ValueError as exc:
+                return str(exc)
+            return None
+
+        def done(values: dict | None) -> None:
+            if not values:
+                return
+            starts_at, ends_at, kind = parse(values)
+            provider_id = None if kind == "holiday" else provider.id
+
+            def shown(result: booking.BlockResult) -> None:
+                message = "Time blocked"
+                if result.affected:
+                    listed = "; ".join(f"{clock(a.starts_at, tz)} {a.provider} {a.mrn}" for a in result.affected[:4])
+                    message += (f". {len(result.affected)} booked appointment(s) to rebook "
+                                f"({result.callbacks_created} callbacks added): {listed}")
+                self._after_change(message)
+
+            self.load(lambda: booking.block_time(ctx, actor, provider_id=provider_id, starts_at=starts_at,
+                                                 ends_at=ends_at, kind=kind, reason=values["reason"]),
+                      shown, group="act")
+
+        self.app.push_screen(PromptModal(
+            f"Block time {day:%a %d %b} for {provider.short_name} (holiday: whole clinic)",
+            [("start", "From", start_text), ("end", "To", "24:00"), ("kind", "Kind", "block"),
+             ("reason", "Reason", "")], check=check), done)
 
     def action_waitlist(self) -> None:
         found = self.current_cell()
