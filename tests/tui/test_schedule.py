@@ -189,3 +189,38 @@ async def test_block_time_by_keys_lists_booked_patients_for_rebooking(ctx, desk_
         schedule = app.screen.schedule
         assert schedule.cell(0, 0).kind == "booked" and schedule.cell(0, 1).kind == "blocked"
         assert schedule.cell(0, 3).kind == "free"
+
+
+async def test_find_a_slot_then_book_it_by_keys(ctx, desk_user):
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "f3")
+        provider = app.screen.schedule.providers[0]
+        expected = booking.find_free_slots(ctx, desk_user, provider_id=provider.id, type_code="FU",
+                                           after=FUTURE, part_of_day="pm", limit=1)[0]
+        await press(app, pilot, "f", "enter", "enter", *["backspace"] * 3, *"T+20", "enter",
+                    *["backspace"] * 3, *"pm", "enter")
+        assert isinstance(app.screen, PromptModal) and "Free FU slots" in screen_text(app)
+        await press(app, pilot, "enter")
+        assert "Book" in screen_text(app)
+        await press(app, pilot, *mrn_of(ctx, 15), "enter", "enter", "enter")
+        [appt] = appointments_of(ctx, 15)
+        assert (appt.starts_at, appt.provider_id) == (expected.starts_at, provider.id)
+        assert app.screen.day == FUTURE
+
+
+async def test_next_status_and_wait_list_by_keys(ctx, desk_user):
+    from coordinator_tui.store.models import WaitlistEntry
+
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_future_day(app, pilot)
+        appt = await book_first_slot(app, pilot, ctx, 16)
+        await press(app, pilot, "s")
+        await press(app, pilot, "e")
+        with ctx.db.read() as session:
+            assert session.get(Appointment, appt.id).status == "confirmed"
+            entry = session.scalar(select(WaitlistEntry).where(WaitlistEntry.patient_id == 16))
+        assert entry is not None and entry.current_appointment_id == appt.id and entry.latest == FUTURE

@@ -22,7 +22,7 @@ from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.domain.vocab import CancelledBy
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import booking
-from coordinator_tui.services.appointment_status import undo_last_change
+from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.schedule_view import (
     BLOCKED,
     BOOKED,
@@ -90,6 +90,9 @@ class ScheduleScreen(DeskScreen):
         Binding("greater_than_sign", "page(1)", "Next providers", key_display=">", show=False),
         Binding("w", "waitlist", "Wait list fits", show=False),
         Binding("x", "block_time", "Block time", show=False),
+        Binding("f", "find_slot", "Find slot"),
+        Binding("s", "next_status", "Next status", show=False),
+        Binding("e", "wants_earlier", "Wait list add", show=False),
         Binding("escape", "stop_moving", "Stop moving", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
@@ -349,11 +352,12 @@ class ScheduleScreen(DeskScreen):
         if cell.kind not in (FREE, BOOKED, CONTINUES):
             self.notify("That time is not open for booking", severity="warning")
             return
-        overbook = cell.kind != FREE
         provider = self.schedule.providers[pindex]
-        starts_at = self.schedule.times[row]
+        self._open_booking(provider.id, provider.short_name, self.schedule.times[row], cell.kind != FREE)
+
+    def _open_booking(self, provider_id: int, short_name: str, starts_at, overbook: bool) -> None:
         tz = self.app.ctx.settings.tz
-        title = f"Book {clock(starts_at, tz)} {self.schedule.day:%a %d %b} with {provider.short_name}"
+        title = f"Book {starts_at.astimezone(tz):%a %d %b %H:%M} with {short_name}"
         if overbook:
             title = "OVERBOOK: " + title
         today = self.app.ctx.today()
@@ -371,11 +375,70 @@ class ScheduleScreen(DeskScreen):
         def done(values: dict | None) -> None:
             if values:
                 desired = parse_day(values["desired"], today=today) if values["desired"].strip() else None
-                self._find_patient(values["patient"], values["type"], desired, provider.id, starts_at, overbook)
+                self._find_patient(values["patient"], values["type"], desired, provider_id, starts_at, overbook)
 
         self.app.push_screen(PromptModal(title, [("patient", "Patient MRN/name", ""), ("type", "Type", "FU"),
                                                  ("desired", "Desired date", "")],
                                          info="Name as family or family,given", check=check), done)
+
+    def action_find_slot(self) -> None:
+        """First free slots for a type, a provider or any, after a date, mornings/afternoons."""
+        if self.schedule is None:
+            return
+        ctx, actor = self.app.ctx, self.app.actor
+        today, tz = ctx.today(), ctx.settings.tz
+        providers = {p.short_name: p.id for p in self.schedule.providers}
+
+        def check(values: dict) -> str | None:
+            name = values["provider"].strip().upper()
+            if name and name not in providers:
+                return f"No provider {name[:16]}; leave empty for any"
+            if values["part"].strip().lower() not in ("any", "am", "pm"):
+                return "Part of day: any, am or pm"
+            try:
+                parse_day(values["after"], today=today)
+            except ValueError as exc:
+                return str(exc)
+            return None
+
+        def done(values: dict | None) -> None:
+            if not values:
+                return
+            name = values["provider"].strip().upper()
+            provider_id = providers.get(name) if name else None
+            after = parse_day(values["after"], today=today)
+            part = values["part"].strip().lower()
+            type_code = values["type"]
+
+            def pick(slots) -> None:
+                if not slots:
+                    self.notify("No free slot found in the next 90 days", severity="warning")
+                    return
+                info = "\n".join(f"{n}. {s.starts_at.astimezone(tz):%a %d %b %H:%M}  {s.provider}"
+                                  for n, s in enumerate(slots, start=1))
+
+                def chosen(values: dict | None) -> None:
+                    if not values:
+                        return
+                    slot = slots[int(values["n"]) - 1]
+                    self.day = slot.starts_at.astimezone(tz).date()
+                    self.action_reload()
+                    self._open_booking(slot.provider_id, slot.provider, slot.starts_at, False)
+
+                self.app.push_screen(PromptModal(
+                    f"Free {type_code.upper()[:12]} slots", [("n", "Number", "1")], info=info,
+                    check=lambda v: None if v["n"].strip().isdigit() and 1 <= int(v["n"]) <= len(slots)
+                    else "Type a number from the list"), chosen)
+
+            self.load(lambda: booking.find_free_slots(ctx, actor, provider_id=provider_id, type_code=type_code,
+                                                      after=after, part_of_day=part, limit=8),
+                      pick, group="act")
+
+        here = self.current()
+        default = self.schedule.providers[here[0]].short_name if here else ""
+        self.app.push_screen(PromptModal("Find a free slot", [
+            ("type", "Type", "FU"), ("provider", "Provider", default), ("after", "After", "T"),
+            ("part", "any/am/pm", "any")], info="Empty provider: any provider", check=check), done)
 
     def _find_patient(self, text, type_code, desired, provider_id, starts_at, overbook) -> None:
         ctx, actor = self.app.ctx, self.app.actor
@@ -518,6 +581,35 @@ class ScheduleScreen(DeskScreen):
         self.load(lambda: booking.no_show(ctx, actor, appt.id, expected_version=appt.version),
                   lambda _cb: self._after_change("Marked no-show; follow-up callback added (u undoes)"),
                   group="act")
+
+    def action_next_status(self) -> None:
+        """scheduled -> confirmed -> arrived -> roomed -> with provider -> checked out."""
+        appt = self._appointment_here()
+        if appt is None:
+            return
+        following = {S.SCHEDULED: S.CONFIRMED, S.CONFIRMED: S.ARRIVED, S.ARRIVED: S.ROOMED,
+                     S.ROOMED: S.WITH_PROVIDER, S.WITH_PROVIDER: S.CHECKED_OUT}.get(appt.status)
+        if following is None:
+            self.notify(f"A {appt.status.label} appointment has no next status (u undoes)", severity="warning")
+            return
+        ctx, actor = self.app.ctx, self.app.actor
+        self.load(lambda: change_status(ctx, actor, appt.id, following, expected_version=appt.version),
+                  lambda change: self._after_change(f"#{appt.id} now {change.to_status.label} (u undoes)"),
+                  group="act")
+
+    def action_wants_earlier(self) -> None:
+        """Put the patient under the cursor on the wait list for an earlier slot."""
+        appt = self._appointment_here()
+        if appt is None:
+            return
+        ctx, actor = self.app.ctx, self.app.actor
+        today = ctx.today()
+        self.load(lambda: booking.add_to_waitlist(
+            ctx, actor, appt.patient_id, appt.type_code, earliest=today,
+            latest=appt.starts_at.astimezone(ctx.settings.tz).date(), provider_id=appt.provider_id,
+            current_appointment_id=appt.id, note="wants an earlier slot"),
+            lambda _id: self._after_change(f"{appt.mrn} is on the wait list for an earlier slot"),
+            group="act")
 
     def action_undo(self) -> None:
         appt = self._appointment_here()
