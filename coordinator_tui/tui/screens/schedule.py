@@ -156,9 +156,15 @@ class ScheduleScreen(DeskScreen):
         pages = max(1, -(-len(schedule.providers) // PER_PAGE))
         self.page = min(self.page, pages - 1)
         moving = f"  MOVING #{self.moving.id}: m on a free slot" if self.moving else ""
+        if self.list_view and schedule.providers:
+            self.provider_index = min(self.provider_index, len(schedule.providers) - 1)
+            where = (f"{schedule.providers[self.provider_index].short_name} "
+                     f"{self.provider_index + 1}/{len(schedule.providers)}")
+        else:
+            where = f"providers {self.page + 1}/{pages}"
         self.query_one("#schedule-day", Static).update(
             f"{schedule.day:%a %d %b %Y}{marker}  {len(active)} booked, {waiting} waiting  "
-            f"providers {self.page + 1}/{pages}{moving}")
+            f"{where}{moving}")
         grid = self.query_one("#schedule-grid", DataTable)
         listing = self.query_one("#schedule-list", DataTable)
         if self.list_view:
