@@ -144,9 +144,14 @@ async def measure(ctx: AppContext, rounds: int) -> dict[str, list[float]]:
             before = screen.detail_updates
             started = time.perf_counter()
             if n % 4 < 2:
-                grid.action_cursor_down()
+                if grid.cursor_row < grid.row_count - 1:
+                    grid.action_cursor_down()
+                else:
+                    grid.action_cursor_up()
+            elif grid.cursor_column < len(grid.columns) - 1:
+                grid.action_cursor_right()
             else:
-                grid.action_cursor_right() if grid.cursor_column < len(grid.columns) - 1 else grid.action_cursor_left()
+                grid.action_cursor_left()
             await _until(lambda b=before: screen.detail_updates > b)
             times["cursor"].append((time.perf_counter() - started) * 1000)
             await settle(pilot)

@@ -20,7 +20,6 @@ from textual.widgets import DataTable, Footer, Static
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.domain.vocab import CancelledBy
-from coordinator_tui.errors import UserError
 from coordinator_tui.services import booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.schedule_view import (
@@ -711,4 +710,4 @@ class ScheduleScreen(DeskScreen):
         self.load(lambda: booking.fits_for_slot(ctx, actor, provider_id, starts_at), shown, group="act")
 
 
-__all__ = ["ScheduleScreen", "UserError"]
+__all__ = ["ScheduleScreen"]
