@@ -224,3 +224,29 @@ async def test_next_status_and_wait_list_by_keys(ctx, desk_user):
             assert session.get(Appointment, appt.id).status == "confirmed"
             entry = session.scalar(select(WaitlistEntry).where(WaitlistEntry.patient_id == 16))
         assert entry is not None and entry.current_appointment_id == appt.id and entry.latest == FUTURE
+
+
+async def test_another_desks_check_in_appears_on_the_check_in_desk(ctx, desk_user, seeded_path):
+    from coordinator_tui.domain.vocab import AppointmentStatus as S
+    from coordinator_tui.services.appointment_status import change_status
+    from coordinator_tui.services.desk_views import day_appointments
+    from coordinator_tui.tui.screens.checkin import CheckinScreen
+
+    app = CoordinatorApp(ctx, desk_user)
+    other_desk = make_context(seeded_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+        target = next(r for r in day_appointments(ctx, desk_user, CLINIC_DAY) if r.status is S.CONFIRMED)
+        change_status(other_desk, desk_user, target.id, S.ARRIVED)
+        screen = app.screen
+        started = wall.monotonic()
+
+        def arrived_shown() -> bool:
+            return any(r.id == target.id and r.status is S.ARRIVED for r in screen.rows)
+
+        while wall.monotonic() - started < 2.0 and not arrived_shown():
+            await asyncio.sleep(0.05)
+            await pilot.pause()
+        assert arrived_shown(), "another desk's check-in did not appear in 2 s"
+    other_desk.db.dispose()
