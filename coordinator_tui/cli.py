@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.audit_commands",
     "coordinator_tui.commands.lookup_commands",
     "coordinator_tui.commands.export_commands",
+    "coordinator_tui.commands.schedule_commands",
 ]
 
 

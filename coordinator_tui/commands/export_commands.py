@@ -1,7 +1,7 @@
 """coordinator export payments --date D --format csv [--output FILE].
 
-NOTE for the merge: another branch adds `export schedule` elsewhere; the lead moves it into this
-module, which owns the top-level `export` subcommand."""
+This module creates the top-level `export` command; `schedule_commands` adds `export schedule`
+to it (it reuses an existing `export` parser), so COMMAND_MODULES lists this module first."""
 
 from __future__ import annotations
 

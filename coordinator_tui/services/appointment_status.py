@@ -53,26 +53,35 @@ def change_status(ctx: AppContext, actor: Actor, appointment_id: int, to_status:
     `extra` sets further columns in the same transaction (e.g. cancel_reason, cancelled_by)."""
     at = ctx.now()
     with ctx.db.write() as session:
-        appointment = _load(session, appointment_id)
-        if expected_version is not None and appointment.version_id != expected_version:
-            raise ConflictError(f"changed by {_last_change_by(session, appointment_id)}; "
-                                f"your change was not saved; reloaded")
-        current = AppointmentStatus(appointment.status)
-        try:
-            check_transition(current, to_status)
-        except TransitionRefused as exc:
-            raise UserError(str(exc)) from None
-        for column, value in (extra or {}).items():
-            setattr(appointment, column, value)
-        appointment.status = to_status.value
-        session.add(AppointmentStatusEvent(appointment_id=appointment_id, from_status=current.value,
-                                           to_status=to_status.value, at=at, by_id=actor.id,
-                                           reason=reason))
-        session.flush()
-        audit.record(session, actor, "appointment.status", at, patient_id=appointment.patient_id,
-                     entity="appointment", entity_id=appointment_id,
-                     detail={"from": current.value, "to": to_status.value, "reason": reason})
-        return StatusChange(appointment_id, current, to_status, at, appointment.version_id)
+        return apply_status_change(session, actor, appointment_id, to_status, at=at, reason=reason,
+                                   expected_version=expected_version, extra=extra)
+
+
+def apply_status_change(session, actor: Actor, appointment_id: int, to_status: AppointmentStatus,
+                        *, at: datetime, reason: str | None = None,
+                        expected_version: int | None = None, extra: dict | None = None) -> StatusChange:
+    """`change_status` inside the caller's open write transaction (so a status change and, say,
+    a callback it causes are saved together or not at all)."""
+    appointment = _load(session, appointment_id)
+    if expected_version is not None and appointment.version_id != expected_version:
+        raise ConflictError(f"changed by {_last_change_by(session, appointment_id)}; "
+                            f"your change was not saved; reloaded")
+    current = AppointmentStatus(appointment.status)
+    try:
+        check_transition(current, to_status)
+    except TransitionRefused as exc:
+        raise UserError(str(exc)) from None
+    for column, value in (extra or {}).items():
+        setattr(appointment, column, value)
+    appointment.status = to_status.value
+    session.add(AppointmentStatusEvent(appointment_id=appointment_id, from_status=current.value,
+                                       to_status=to_status.value, at=at, by_id=actor.id,
+                                       reason=reason))
+    session.flush()
+    audit.record(session, actor, "appointment.status", at, patient_id=appointment.patient_id,
+                 entity="appointment", entity_id=appointment_id,
+                 detail={"from": current.value, "to": to_status.value, "reason": reason})
+    return StatusChange(appointment_id, current, to_status, at, appointment.version_id)
 
 
 def undo_last_change(ctx: AppContext, actor: Actor, appointment_id: int, *, reason: str,

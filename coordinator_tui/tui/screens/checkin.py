@@ -66,6 +66,7 @@ class CheckinScreen(DeskScreen):
         self.query_one("#checkin-search", Input).focus()
         self.action_reload()
         self.set_interval(60, self.action_reload)
+        self.watch_for_changes(self.action_reload)  # another desk's check-in shows within ~1 s
 
     def on_screen_resume(self) -> None:
         self.action_reload()

@@ -1,0 +1,202 @@
+"""The day schedule as one read: providers x time rows at the clinic's slot size, each cell free,
+booked, continuing, blocked or outside hours, plus every appointment of the day.
+
+Built with a handful of queries in one read transaction, so the UI can switch days fast.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from coordinator_tui.domain.appointment_flow import is_active
+from coordinator_tui.domain.slots import day_bounds_utc, slot_starts
+from coordinator_tui.domain.vocab import AppointmentStatus
+from coordinator_tui.services.booking import blocked_intervals, offers_for_day
+from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.desk_views import age_on
+from coordinator_tui.store.models import (
+    Appointment,
+    AppointmentStatusEvent,
+    AppointmentType,
+    AvailabilityTemplate,
+    Patient,
+    Provider,
+)
+
+DEFAULT_SLOT = 20
+DEFAULT_HOURS = (8 * 60, 17 * 60)
+# Minutes a status may be held before the desk is alerted (OpenEMR's flow board does this).
+STATUS_ALERT_MINUTES = {
+    AppointmentStatus.ARRIVED: 20,
+    AppointmentStatus.ROOMED: 20,
+    AppointmentStatus.WITH_PROVIDER: 60,
+}
+
+FREE, BOOKED, CONTINUES, BLOCKED, OUTSIDE = "free", "booked", "continues", "blocked", "outside"
+
+
+@dataclass(frozen=True)
+class DayAppointment:
+    id: int
+    version: int
+    provider_id: int
+    provider: str
+    starts_at: datetime
+    ends_at: datetime
+    patient_id: int
+    patient_name: str
+    mrn: str
+    age: int
+    type_code: str
+    status: AppointmentStatus
+    status_since: datetime | None
+    arrived_at: datetime | None
+    is_overbook: bool
+
+    @property
+    def active(self) -> bool:
+        return is_active(self.status)
+
+    def waited_minutes(self, now: datetime) -> int | None:
+        """Minutes since arrival while the patient is still waiting or in the building."""
+        if self.arrived_at is None or self.status not in (
+                AppointmentStatus.ARRIVED, AppointmentStatus.ROOMED, AppointmentStatus.WITH_PROVIDER):
+            return None
+        return max(0, int((now - self.arrived_at).total_seconds() // 60))
+
+    def held_too_long(self, now: datetime) -> bool:
+        limit = STATUS_ALERT_MINUTES.get(self.status)
+        return bool(limit and self.status_since and now - self.status_since > timedelta(minutes=limit))
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str  # FREE, BOOKED, CONTINUES, BLOCKED, OUTSIDE
+    appointment: DayAppointment | None = None
+    extra: int = 0  # further appointments starting in the same row (overbooked)
+    note: str | None = None  # the kind of blocked time
+
+
+@dataclass(frozen=True)
+class ProviderColumn:
+    id: int
+    short_name: str
+    cells: tuple[Cell, ...]  # one per DaySchedule.times
+
+
+@dataclass(frozen=True)
+class DaySchedule:
+    day: date
+    slot_minutes: int
+    times: tuple[datetime, ...]  # UTC starts of the rows
+    providers: tuple[ProviderColumn, ...]
+    appointments: tuple[DayAppointment, ...]  # the whole day, cancelled ones too, by time
+
+    def cell(self, provider_index: int, row: int) -> Cell:
+        return self.providers[provider_index].cells[row]
+
+
+def _day_appointments(session, day: date, start: datetime, end: datetime) -> list[DayAppointment]:
+    last_event = (
+        select(AppointmentStatusEvent.appointment_id, func.max(AppointmentStatusEvent.at).label("since"))
+        .group_by(AppointmentStatusEvent.appointment_id).subquery())
+    arrived = (
+        select(AppointmentStatusEvent.appointment_id, func.max(AppointmentStatusEvent.at).label("at"))
+        .where(AppointmentStatusEvent.to_status == AppointmentStatus.ARRIVED.value)
+        .group_by(AppointmentStatusEvent.appointment_id).subquery())
+    stmt = (
+        select(Appointment.id, Appointment.version_id, Appointment.provider_id, Provider.short_name,
+               Appointment.starts_at, Appointment.ends_at, Patient.id, Patient.family_name,
+               Patient.given_name, Patient.mrn, Patient.birth_date, AppointmentType.code,
+               Appointment.status, last_event.c.since, arrived.c.at, Appointment.is_overbook)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .join(Provider, Provider.id == Appointment.provider_id)
+        .join(AppointmentType, AppointmentType.id == Appointment.appointment_type_id)
+        .outerjoin(last_event, last_event.c.appointment_id == Appointment.id)
+        .outerjoin(arrived, arrived.c.appointment_id == Appointment.id)
+        .where(Appointment.starts_at >= start, Appointment.starts_at < end)
+        .order_by(Appointment.starts_at, Provider.short_name, Appointment.id))
+
+    def aware(value):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value if value.tzinfo else value.replace(tzinfo=start.tzinfo)
+
+    return [DayAppointment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], f"{r[7]}, {r[8]}", r[9],
+                           age_on(r[10], day), r[11], AppointmentStatus(r[12]), aware(r[13]),
+                           aware(r[14]), bool(r[15]))
+            for r in session.execute(stmt)]
+
+
+def day_schedule(ctx: AppContext, actor: Actor, day: date) -> DaySchedule:
+    tz = ctx.settings.tz
+    start, end = day_bounds_utc(day, tz)
+    with ctx.db.read() as session:
+        providers = session.execute(select(Provider.id, Provider.short_name)
+                                    .where(Provider.active.is_(True)).order_by(Provider.short_name)).all()
+        ids = [p[0] for p in providers]
+        templates = session.execute(
+            select(AvailabilityTemplate.start_minute, AvailabilityTemplate.end_minute,
+                   AvailabilityTemplate.slot_minutes)
+            .where(AvailabilityTemplate.weekday == day.weekday(), AvailabilityTemplate.valid_from <= day,
+                   (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= day))).all()
+        offers = offers_for_day(session, tz, ids, day)
+        blocks = blocked_intervals(session, ids, start, end)
+        appointments = _day_appointments(session, day, start, end)
+
+    slot = Counter(t[2] for t in templates).most_common(1)[0][0] if templates else DEFAULT_SLOT
+    first = min((t[0] for t in templates), default=DEFAULT_HOURS[0])
+    last = max((t[1] for t in templates), default=DEFAULT_HOURS[1])
+    # Appointments outside the template hours (a walk-in at 7:40) still get a row.
+    for appt in appointments:
+        local = appt.starts_at.astimezone(tz)
+        if local.date() == day:
+            minute = local.hour * 60 + local.minute
+            first = min(first, minute - minute % slot)
+            last = max(last, min(1440, minute + slot))
+    times = tuple(slot_starts(day, tz, time(first // 60, first % 60),
+                              time(0) if last >= 1440 else time(last // 60, last % 60), slot))
+    step = timedelta(minutes=slot)
+
+    by_provider: dict[int, list[DayAppointment]] = {}
+    for appt in appointments:
+        if appt.active:
+            by_provider.setdefault(appt.provider_id, []).append(appt)
+    clinic_blocks = blocks.get(None, [])
+    columns = []
+    for pid, short_name in providers:
+        offered = [(s, s + timedelta(minutes=o.slot_minutes)) for o in offers.get(pid, []) for s in o.starts]
+        mine = by_provider.get(pid, [])
+        blocked = blocks.get(pid, []) + clinic_blocks
+        cells = []
+        for row_start in times:
+            row_end = row_start + step
+            starting = [a for a in mine if row_start <= a.starts_at < row_end]
+            if starting:
+                cells.append(Cell(BOOKED, starting[0], extra=len(starting) - 1))
+                continue
+            running = next((a for a in mine if a.starts_at < row_start < a.ends_at), None)
+            if running is not None:
+                cells.append(Cell(CONTINUES, running))
+                continue
+            block = next((b for b in blocked if b[0] < row_end and row_start < b[1]), None)
+            if block is not None:
+                cells.append(Cell(BLOCKED, note=block[2]))
+                continue
+            if any(s <= row_start < e for s, e in offered):
+                cells.append(Cell(FREE))
+            else:
+                cells.append(Cell(OUTSIDE))
+        columns.append(ProviderColumn(pid, short_name, tuple(cells)))
+    return DaySchedule(day, slot, times, tuple(columns), tuple(appointments))
+
+
+def provider_ids_by_name(ctx: AppContext, actor: Actor) -> dict[str, int]:
+    with ctx.db.read() as session:
+        return {name: pid for pid, name in session.execute(select(Provider.id, Provider.short_name))}

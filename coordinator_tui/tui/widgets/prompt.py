@@ -1,0 +1,72 @@
+"""A small keyboard form in a modal: labelled one-line fields, Enter moves to the next field and
+submits on the last, Esc backs out (returns None). Used for dates, reasons and booking."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+
+class PromptModal(ModalScreen[dict | None]):
+    DEFAULT_CSS = """
+    PromptModal { align: center middle; }
+    PromptModal > Vertical { width: 70; height: auto; max-height: 20; border: solid $primary;
+                             background: $surface; padding: 0 1; }
+    PromptModal .prompt-title { text-style: bold; height: 1; }
+    PromptModal .prompt-info { height: auto; max-height: 8; }
+    PromptModal .prompt-row { height: 1; }
+    PromptModal Label { width: 16; height: 1; }
+    PromptModal Input { height: 1; border: none; padding: 0; width: 1fr; background: $boost; }
+    PromptModal Input:focus { border: none; }
+    PromptModal .prompt-error { color: $error; height: auto; }
+    """
+    BINDINGS = [Binding("escape", "dismiss_none", "Back")]
+
+    def __init__(self, title: str, fields: list[tuple[str, str, str]], *, info: str = "",
+                 check=None) -> None:
+        """`fields`: (name, label, default). `check(values)` returns an error text or None."""
+        super().__init__()
+        self.title_text = title
+        self.fields = fields
+        self.info = info
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="prompt-title")
+            if self.info:
+                yield Static(self.info, classes="prompt-info", markup=False)
+            for name, label, default in self.fields:
+                with Horizontal(classes="prompt-row"):
+                    yield Label(label)
+                    yield Input(default, id=f"field-{name}", max_length=300)
+            yield Static("Enter: next / done   Esc: back", classes="prompt-info")
+            yield Static("", id="prompt-error", classes="prompt-error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def values(self) -> dict:
+        return {name: self.query_one(f"#field-{name}", Input).value for name, _l, _d in self.fields}
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+            return
+        values = self.values()
+        problem = self.check(values) if self.check else None
+        if problem:
+            self.show_error(problem)
+            return
+        self.dismiss(values)
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#prompt-error", Static).update(text)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
