@@ -52,8 +52,13 @@ def child_floor() -> None:
     Floor().run(headless=True, size=(80, 24))
 
 
-def child_app(db_url: str) -> None:
+def child_app(db_url: str, signed_in: bool) -> None:
+    """What `coordinator run --user demo` does: a current schema, the user checked, the app on
+    its sign-in screen (ready when that screen is drawn with the focus in the password box).
+    With `signed_in`, the app starts already signed in and is ready once the check-in desk has
+    drawn today's arrivals (the time after a sign-in, for comparison)."""
     from coordinator_tui.config import load_settings
+    from coordinator_tui.services.accounts import staff_count
     from coordinator_tui.services.context import AppContext
     from coordinator_tui.services.staff import actor_for
     from coordinator_tui.store.engine import Database
@@ -61,8 +66,9 @@ def child_app(db_url: str) -> None:
     from coordinator_tui.tui.app import CoordinatorApp
 
     settings = load_settings(db_url=db_url)
-    ensure_current(settings.db_url)  # exactly what `coordinator run` does before the UI
+    ensure_current(settings.db_url)
     ctx = AppContext(db=Database(settings.db_url), settings=settings)
+    assert staff_count(ctx)
     actor = actor_for(ctx, "demo")
 
     class Measured(CoordinatorApp):
@@ -78,7 +84,10 @@ def child_app(db_url: str) -> None:
             _report_ready()
             self.exit()
 
-    Measured(ctx, actor).run(headless=True, size=(80, 24))
+    if signed_in:
+        Measured(ctx, actor).run(headless=True, size=(80, 24))
+    else:
+        Measured(ctx, prefill_username="demo").run(headless=True, size=(80, 24))
 
 
 def _report_ready() -> None:
@@ -111,13 +120,13 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=1_000_000)
     parser.add_argument("--big-db", help="reuse a seeded database (else one is built)")
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--child", choices=["floor", "app"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["floor", "app", "desk"], help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "floor":
         return child_floor()
-    if args.child == "app":
-        return child_app(args.db)
+    if args.child in ("app", "desk"):
+        return child_app(args.db, signed_in=args.child == "desk")
 
     work = Path(tempfile.mkdtemp(prefix="bench-startup-"))
     empty = work / "empty.sqlite"
@@ -145,6 +154,8 @@ def main() -> None:
     rows = [("minimal Textual app (floor)", *measure(["--child", "floor"], args.runs))]
     rows.append(("coordinator, empty database", *measure(["--child", "app", "--db", f"sqlite:///{empty}"], args.runs)))
     rows.append((f"coordinator, {args.patients:,} patients", *measure(["--child", "app", "--db", f"sqlite:///{big}"], args.runs)))
+    rows.append(("  (signed in: check-in desk with data)",
+                 *measure(["--child", "desk", "--db", f"sqlite:///{big}"], args.runs)))
 
     floor_median = statistics.median(rows[0][1])
     print(f"\nStart-up to first screen ready for keys, 80x24 headless, {args.runs} runs each "
@@ -154,7 +165,7 @@ def main() -> None:
         p95 = sorted(times)[max(0, round(0.95 * len(times)) - 1)]
         print(f"{label:38} {statistics.median(times):10.0f} {p95:8.0f} "
               f"{statistics.median(times) / floor_median:8.2f} {max(peaks):12.1f}")
-    print("\nTarget: coordinator within 1.5x of the floor.")
+    print("\nTarget: coordinator within 1.5x of the floor (first screen = the sign-in screen).")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.lookup_commands",
     "coordinator_tui.commands.export_commands",
     "coordinator_tui.commands.schedule_commands",
+    "coordinator_tui.commands.callback_commands",
 ]
 
 

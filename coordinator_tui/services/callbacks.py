@@ -356,3 +356,14 @@ def _clean_note(note: str | None) -> str | None:
         return None
     cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in note).split())
     return cleaned[:480] or None
+
+
+@dataclass(frozen=True)
+class Generated:
+    recalls: int
+    confirmations: int
+
+
+def generate_daily(ctx: AppContext, actor: Actor) -> Generated:
+    """Everything the queue fills itself with each morning; safe to run any number of times."""
+    return Generated(recalls=generate_recalls(ctx, actor), confirmations=generate_confirmations(ctx, actor))

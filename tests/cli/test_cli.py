@@ -141,3 +141,14 @@ def test_unknown_user_is_a_clear_error(tmp_path):
     assert run("users", "add", "alex", "--name", "Alex", "--role", "admin", "--password-stdin",
                "--db", str(db), input="long enough 1\n").returncode == 0
     assert "no staff account named 'nobody'" in one_line_error(run("run", "--db", str(db), "--user", "nobody"))
+
+
+def test_callbacks_generate_adds_confirmation_calls_once(tmp_path):
+    db = str(tmp_path / "c.sqlite")
+    assert run("seed", "--patients", "300", "--db", db, "--date", "2026-11-23").returncode == 0
+    first = run("callbacks", "generate", "--db", db, "--user", "demo")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("added ")
+    again = run("callbacks", "generate", "--db", db, "--user", "demo")
+    assert again.stdout.strip() == "added 0 recalls and 0 confirmation calls"
+    assert "no staff account named 'ghost'" in one_line_error(run("callbacks", "generate", "--db", db, "--user", "ghost"))

@@ -48,7 +48,11 @@ class CallbacksScreen(DeskScreen):
                              ("Reason", 18), ("Tries", 5)):
             table.add_column(label, width=width)
         table.focus()
-        self.action_reload()
+        from coordinator_tui.services.callbacks import generate_daily
+
+        # The queue fills itself: recalls due and tomorrow's confirmation calls (idempotent).
+        ctx, actor = self.app.ctx, self.app.actor
+        self.load(lambda: generate_daily(ctx, actor), lambda _made: self.action_reload(), group="generate")
         self.set_interval(30, self.action_reload)
 
     def on_screen_resume(self) -> None:
