@@ -53,23 +53,39 @@ def child_floor() -> None:
 
 
 def child_app(db_url: str, signed_in: bool) -> None:
-    """What `coordinator run --user demo` does: a current schema, the user checked, the app on
-    its sign-in screen (ready when that screen is drawn with the focus in the password box).
-    With `signed_in`, the app starts already signed in and is ready once the check-in desk has
-    drawn today's arrivals (the time after a sign-in, for comparison)."""
+    """What `coordinator run --user demo` does (commands.app_commands.prepare_app: a current
+    schema, the staff checks, the app on its sign-in screen), ready when the sign-in screen is
+    drawn with the focus in the password box. With `signed_in`, the app starts already signed in
+    and is ready once the check-in desk has drawn today's arrivals (the time after a sign-in)."""
+    from coordinator_tui.commands.app_commands import prepare_app
     from coordinator_tui.config import load_settings
-    from coordinator_tui.services.accounts import staff_count
-    from coordinator_tui.services.context import AppContext
-    from coordinator_tui.services.staff import actor_for
-    from coordinator_tui.store.engine import Database
-    from coordinator_tui.store.migrate import ensure_current
-    from coordinator_tui.tui.app import CoordinatorApp
 
     settings = load_settings(db_url=db_url)
-    ensure_current(settings.db_url)
-    ctx = AppContext(db=Database(settings.db_url), settings=settings)
-    assert staff_count(ctx)
-    actor = actor_for(ctx, "demo")
+    if not signed_in:
+        from coordinator_tui.tui.screens.signin import SignInScreen
+
+        # Stamped like the floor: after the first refresh that follows the screen's on_mount
+        # (where the focus goes to the password box).
+        focus_password = SignInScreen.on_mount
+
+        def on_mount(screen) -> None:
+            focus_password(screen)
+            screen.call_after_refresh(ready)
+
+        def ready() -> None:
+            _report_ready()
+            app.exit()
+
+        SignInScreen.on_mount = on_mount
+        app = prepare_app(settings, "demo")
+        app.run(headless=True, size=(80, 24))
+        return
+
+    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.tui.app import CoordinatorApp
+
+    app = prepare_app(settings, "demo")
+    actor = actor_for(app.ctx, "demo")
 
     class Measured(CoordinatorApp):
         async def on_mount(self) -> None:
@@ -84,10 +100,7 @@ def child_app(db_url: str, signed_in: bool) -> None:
             _report_ready()
             self.exit()
 
-    if signed_in:
-        Measured(ctx, actor).run(headless=True, size=(80, 24))
-    else:
-        Measured(ctx, prefill_username="demo").run(headless=True, size=(80, 24))
+    Measured(app.ctx, actor).run(headless=True, size=(80, 24))
 
 
 def _report_ready() -> None:

@@ -16,3 +16,12 @@ class PermissionDenied(UserError):
 
 class ConflictError(UserError):
     """Another desk changed the record first; nothing was saved."""
+
+
+def unknown_staff(username: str) -> UserError:
+    return UserError(f"no staff account named {username!r}; an admin can add one with "
+                     f"'coordinator users add'")
+
+
+def disabled_staff(username: str) -> UserError:
+    return UserError(f"the staff account {username!r} is disabled")

@@ -43,25 +43,42 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     seed.set_defaults(handler=cmd_seed)
 
 
-def open_app(settings, username: str | None, mouse: bool) -> int:
+def prepare_app(settings, username: str | None):
+    """A current schema, the staff checks, and the app on its sign-in screen (not yet running).
+
+    Nothing here imports the ORM for a SQLite database: the first frame does not need it."""
+    from coordinator_tui.errors import UserError, disabled_staff, unknown_staff
     from coordinator_tui.store.migrate import ensure_current
+    from coordinator_tui.store.startup_probe import probe
 
     ensure_current(settings.db_url)
     ctx = context_for(settings)
-    # The app starts on the sign-in screen; a named user (--user / $COORDINATOR_USER) must
-    # exist and is typed in for them.
-    from coordinator_tui.errors import UserError
-    from coordinator_tui.services.accounts import staff_count
-
     username = username or settings.user
-    if not staff_count(ctx):
+    facts = probe(settings.db_url, username)
+    if facts is None:  # not SQLite: ask the services
+        from coordinator_tui.services.accounts import staff_count
+        from coordinator_tui.services.clinic import clinic_name
+
+        staff, clinic = staff_count(ctx), clinic_name(ctx)
+        if staff and username:
+            acting_user(ctx, username)
+    else:
+        staff, clinic = facts.staff_accounts, facts.clinic_name or settings.clinic_name
+    if not staff:
         raise UserError("no staff accounts yet: create the first admin with "
                         "'coordinator users add NAME --name \"Full Name\" --role admin'")
-    if username:
-        acting_user(ctx, username)
+    if facts is not None and username:
+        if not facts.user_exists:
+            raise unknown_staff(username)
+        if not facts.user_active:
+            raise disabled_staff(username)
     from coordinator_tui.tui.app import CoordinatorApp
 
-    app = CoordinatorApp(ctx, prefill_username=username or "")
+    return CoordinatorApp(ctx, prefill_username=username or "", clinic_name=clinic)
+
+
+def open_app(settings, username: str | None, mouse: bool) -> int:
+    app = prepare_app(settings, username)
     app.run(mouse=mouse or settings.mouse)
     return app.return_code or 0
 

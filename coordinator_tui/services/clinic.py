@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from coordinator_tui.services.context import AppContext
 from coordinator_tui.store.models import Setting
+from coordinator_tui.store.startup_probe import CLINIC_NAME_KEY
 
-CLINIC_NAME = "clinic_name"
+CLINIC_NAME = CLINIC_NAME_KEY
 DEMO_DATE = "demo_date"
 DEMO_SEED = "demo_seed"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from coordinator_tui.domain.vocab import Role
-from coordinator_tui.errors import UserError
+from coordinator_tui.errors import disabled_staff, unknown_staff
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.models import StaffUser
 
@@ -20,10 +20,9 @@ def actor_for(ctx: AppContext, username: str) -> Actor:
     with ctx.db.read() as session:
         user = session.scalar(select(StaffUser).where(StaffUser.username == username))
         if user is None:
-            raise UserError(f"no staff account named {username!r}; an admin can add one with "
-                            f"'coordinator users add'")
+            raise unknown_staff(username)
         if not user.active:
-            raise UserError(f"the staff account {username!r} is disabled")
+            raise disabled_staff(username)
         return _actor(user)
 
 

@@ -7,6 +7,7 @@ it a temporary database and a frozen clock.
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -14,24 +15,35 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 
-from coordinator_tui.services import accounts
-from coordinator_tui.services.clinic import clinic_name
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.tui.commands import DeskCommands
-from coordinator_tui.tui.screens.callbacks import CallbacksScreen
-from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.help import HelpScreen
-from coordinator_tui.tui.screens.patients import PatientsScreen
-from coordinator_tui.tui.screens.schedule import ScheduleScreen
 from coordinator_tui.tui.screens.signin import SignInScreen
 
+
+def _desk(module: str, screen_class: str):
+    """A desk screen made on first use. The desks import the services and with them the ORM and
+    every model; importing them lazily lets the sign-in screen draw first (see
+    store/startup_probe.py), while `preload_desks` loads them in the background."""
+    def make():
+        return getattr(importlib.import_module(f"coordinator_tui.tui.screens.{module}"), screen_class)()
+    make.module = module
+    return make
+
+
 DESKS = {
-    "checkin": CheckinScreen,
-    "schedule": ScheduleScreen,
-    "patients": PatientsScreen,
-    "callbacks": CallbacksScreen,
+    "checkin": _desk("checkin", "CheckinScreen"),
+    "schedule": _desk("schedule", "ScheduleScreen"),
+    "patients": _desk("patients", "PatientsScreen"),
+    "callbacks": _desk("callbacks", "CallbacksScreen"),
 }
 IDLE_CHECK_SECONDS = 15
+
+
+def preload_desks() -> None:
+    """Import the desks (and the services, ORM and models behind them) ahead of the sign-in."""
+    for make in DESKS.values():
+        importlib.import_module(f"coordinator_tui.tui.screens.{make.module}")
 
 
 class CoordinatorApp(App[int]):
@@ -55,17 +67,24 @@ class CoordinatorApp(App[int]):
     ]
 
     def __init__(self, ctx: AppContext, actor: Actor | None = None, *,
-                 prefill_username: str = "") -> None:
+                 prefill_username: str = "", clinic_name: str | None = None) -> None:
         """`actor` given: already signed in (tests); None: the sign-in screen comes first,
         with `prefill_username` typed in the username box."""
         if actor is None:
             self.DEFAULT_MODE = "signin"
         super().__init__()
+        # The terminal's own 16-colour palette: readable on TERM=linux and old terminals. Set
+        # before mounting, so the stylesheet is built once, not rebuilt for a theme change.
+        self.theme = "ansi-dark"
         self.ctx = ctx
         self.actor = actor
         self.locked = actor is None
         self.prefill_username = prefill_username
-        self.clinic_name = clinic_name(ctx)
+        if clinic_name is None:
+            from coordinator_tui.services.clinic import clinic_name as stored_clinic_name
+
+            clinic_name = stored_clinic_name(ctx)
+        self.clinic_name = clinic_name
         self.last_activity = ctx.now()
         self._desk_before_lock = "checkin"
 
@@ -89,9 +108,11 @@ class CoordinatorApp(App[int]):
         self._close_messages_no_wait()
 
     def on_mount(self) -> None:
-        # The terminal's own 16-colour palette: readable on TERM=linux and old terminals.
-        self.theme = "ansi-dark"
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
+        if self.locked:
+            # Once the sign-in screen is up, load the desks while the user types their password.
+            self.call_after_refresh(lambda: self.run_worker(preload_desks, thread=True,
+                                                            group="preload", exit_on_error=False))
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
@@ -116,6 +137,8 @@ class CoordinatorApp(App[int]):
         self.locked = True
         if self.current_mode in DESKS:
             self._desk_before_lock = self.current_mode
+        from coordinator_tui.services import accounts
+
         accounts.lock(self.ctx, self.actor, idle=idle)
         self._show_signin(locked_user=self.actor.username)
 
@@ -135,6 +158,8 @@ class CoordinatorApp(App[int]):
         """Called by the sign-in screen. Another user than the locked one starts fresh desks."""
         previous = self.actor
         if previous is not None and previous.id != actor.id:
+            from coordinator_tui.services import accounts
+
             accounts.logout(self.ctx, previous)
             self._desk_before_lock = "checkin"
         self.actor = actor
@@ -147,6 +172,8 @@ class CoordinatorApp(App[int]):
 
     async def action_quit(self) -> None:
         if self.actor is not None and not self.locked:
+            from coordinator_tui.services import accounts
+
             accounts.logout(self.ctx, self.actor)
         await super().action_quit()
 

@@ -17,7 +17,6 @@ from textual.widgets import Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from coordinator_tui.errors import UserError
-from coordinator_tui.services import accounts
 
 
 class SignInScreen(Screen):
@@ -74,11 +73,17 @@ class SignInScreen(Screen):
                   if self.has_class("break-glass") else None)
         ctx = self.app.ctx
         self.query_one("#signin-message", Static).update("Checking…")
-        self.run_worker(lambda: accounts.authenticate(ctx, username, password,
-                                                      break_glass_reason=reason,
-                                                      action="unlock" if username == self.locked_user
-                                                      else "login"),
-                        thread=True, exclusive=True, group="signin", exit_on_error=False)
+        action = "unlock" if username == self.locked_user else "login"
+
+        def authenticate():
+            # Imported here: the sign-in screen draws before the ORM is loaded (see app.py).
+            from coordinator_tui.services import accounts
+
+            return accounts.authenticate(ctx, username, password, break_glass_reason=reason,
+                                         action=action)
+
+        self.run_worker(authenticate, thread=True, exclusive=True, group="signin",
+                        exit_on_error=False)
 
     @on(Worker.StateChanged)
     def _done(self, event: Worker.StateChanged) -> None:

@@ -1,0 +1,45 @@
+"""Opening the app: the sign-in screen must not wait for the ORM (see store/startup_probe.py),
+and the checks made without it must say what the ORM-backed services say."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from coordinator_tui.commands.app_commands import prepare_app
+from coordinator_tui.config import load_settings
+from coordinator_tui.errors import UserError
+from coordinator_tui.services.accounts import disable_user
+from coordinator_tui.services.clinic import clinic_name
+from coordinator_tui.services.staff import actor_for
+from coordinator_tui.store.engine import url_for_path
+
+FRESH_PROCESS = """
+import sys
+from coordinator_tui.commands.app_commands import prepare_app
+from coordinator_tui.config import load_settings
+app = prepare_app(load_settings(db_url=sys.argv[1]), "demo")
+print(sorted(m for m in sys.modules if m in ("sqlalchemy.orm", "coordinator_tui.store.models")))
+print(app.clinic_name)
+"""
+
+
+def test_the_app_is_built_for_its_sign_in_screen_without_loading_the_orm(ctx, seeded_path):
+    out = subprocess.run([sys.executable, "-c", FRESH_PROCESS, url_for_path(seeded_path)],
+                         capture_output=True, text=True, timeout=120, check=True).stdout.splitlines()
+    assert out[0] == "[]"
+    assert out[1] == clinic_name(ctx)  # the stored name, read without the ORM
+
+
+def test_a_disabled_or_unknown_user_is_refused_in_the_words_of_the_staff_service(ctx, seeded_path):
+    settings = load_settings(db_url=url_for_path(seeded_path))
+    admin = actor_for(ctx, "admin")
+    disable_user(ctx, admin, "demo")
+    for username in ("demo", "nobody"):
+        with pytest.raises(UserError) as from_probe:
+            prepare_app(settings, username)
+        with pytest.raises(UserError) as from_service:
+            actor_for(ctx, username)
+        assert str(from_probe.value) == str(from_service.value)
