@@ -63,6 +63,11 @@ SQL_BY_LAST4 = (f"SELECT {_COLUMNS} FROM patients p WHERE p.phone_mobile_rev >= 
 SQL_BY_DOB = f"SELECT {_COLUMNS} FROM patients p WHERE p.birth_date = ? AND {_ACTIVE} LIMIT ?"
 SQL_FAMILY_PREFIX = (f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key >= ? AND p.family_key < ? "
                      f"AND p.given_key >= ? AND p.given_key < ? AND {_ACTIVE} LIMIT ?")
+# The same question through the other index: for "jo smi" read as family "jo", given "smi", the
+# range over given names starting "smi" is far shorter than over family names starting "jo".
+SQL_GIVEN_PREFIX = (f"SELECT {_COLUMNS} FROM patients p INDEXED BY ix_patients_given_key_family_key "
+                    f"WHERE p.family_key >= ? AND p.family_key < ? "
+                    f"AND p.given_key >= ? AND p.given_key < ? AND {_ACTIVE} LIMIT ?")
 SQL_FAMILY_ONLY = (f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key >= ? AND p.family_key < ? "
                    f"AND {_ACTIVE} LIMIT ?")
 SQL_GIVEN_ONLY = (f"SELECT {_COLUMNS} FROM patients p INDEXED BY ix_patients_given_key_family_key "
@@ -138,7 +143,7 @@ class _Search:
         self.cap = min(CANDIDATES, max(40, limit * 3))
         self.found: dict[int, _Candidate] = {}
         self.words = [w for w in (name_key(n) for n in query.names) if w]
-        self._fuzzy_cache: dict[tuple[str, str, bool], list[str]] = {}
+        self._fuzzy_cache: dict[tuple[str, str, bool, bool], list[str]] = {}
 
     def run(self, sql: str, params: Sequence, via: str) -> list[tuple]:
         rows = self.raw.execute(sql, params).fetchall()
@@ -194,9 +199,10 @@ class _Search:
         seen: set[tuple[str, str | None]] = set()
         return [p for p in pairs if not (p in seen or seen.add(p))]
 
-    def _fuzzy_terms(self, kind: str, word: str, *, parts: bool = False) -> list[str]:
-        """Vocabulary terms that sound like `word` or share its trigrams, best first."""
-        cached = self._fuzzy_cache.get((kind, word, parts))
+    def _fuzzy_terms(self, kind: str, word: str, *, parts: bool = False, deep: bool = True) -> list[str]:
+        """Vocabulary terms that sound like `word` or share its trigrams, best first. Without
+        `deep`, only sound-alikes and spellings sharing the first letters (no trigram search)."""
+        cached = self._fuzzy_cache.get((kind, word, parts, deep))
         if cached is not None:
             return cached
         sounds = {r[0] for r in self.raw.execute(SQL_VOCAB_PHONETIC, (kind, _phonetic(word)))}
@@ -212,7 +218,7 @@ class _Search:
         best = max((JaroWinkler.normalized_similarity(word, t) for t in (*sounds, *close)), default=0.0)
         extra: list[str] = []
         match = _trigram_query(word)
-        if match and len(word) >= 4 and (parts or best < 0.9):
+        if deep and match and len(word) >= 4 and (parts or best < 0.9):
             # A typo in the first letters, or one half of a double surname.
             found = [r[0] for r in self.raw.execute(SQL_VOCAB_TRIGRAM, (match, kind)) if r[0] != word]
             extra = [t for t, _sim, _i in process.extract(word, found, scorer=_part_or_similar,
@@ -220,7 +226,7 @@ class _Search:
         ranked = sorted(sounds, key=lambda t: -JaroWinkler.normalized_similarity(word, t))
         ranked += [t for t in close + extra if t not in sounds]
         result = ranked[:FUZZY_TERMS]
-        self._fuzzy_cache[(kind, word, parts)] = result
+        self._fuzzy_cache[(kind, word, parts, deep)] = result
         return result
 
     def _by_names(self, *, narrowed: bool) -> None:
@@ -232,22 +238,28 @@ class _Search:
                 if exact < self.cap:
                     exact += len(self.run(SQL_GIVEN_ONLY, (family, f_hi, self.cap // 4), "name"))
             else:
-                exact += len(self.run(SQL_FAMILY_PREFIX,
-                                      (family, f_hi, given, _upper_bound(given), self.cap), "name"))
+                # Only the first column of an index is a range: range over the longer (rarer)
+                # prefix and filter by the other.
+                sql = SQL_GIVEN_PREFIX if len(given) > len(family) else SQL_FAMILY_PREFIX
+                exact += len(self.run(sql, (family, f_hi, given, _upper_bound(given), self.cap), "name"))
         if exact >= self.cap and not narrowed:
             return  # enough exact and prefix matches: fuzzy ones would rank below them all
         # Fuzzy: expand the best vocabulary terms of each word (bounded IN lists on the indexes).
         if len(self.words) == 1:
             word = self.words[0]
-            families = self._fuzzy_terms("f", word, parts=True)
+            # Narrowed by a birth date or phone and the name found as typed: no trigram search.
+            families = self._fuzzy_terms("f", word, parts=True, deep=not (narrowed and exact))
             if families:
                 self.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key IN "
                          f"({_in_marks(len(families))}) AND {_ACTIVE} LIMIT ?",
                          [*families, self.cap], "fuzzy")
             return
+        # With some names already matching as typed, look for sound-alikes and typos among close
+        # spellings only: the trigram index (a typo in the first letters) costs a few ms a word.
+        deep = exact == 0
         for family, given in [p for p in self._pairings() if p[1] is not None][:4]:
-            families = [family] + self._fuzzy_terms("f", family)
-            givens = [given] + self._fuzzy_terms("g", given)
+            families = [family] + self._fuzzy_terms("f", family, deep=deep)
+            givens = [given] + self._fuzzy_terms("g", given, deep=deep)
             # Given name as a prefix (still being typed) for the exact family and its variants.
             self.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key IN "
                      f"({_in_marks(len(families))}) AND p.given_key IN ({_in_marks(len(givens))}) "
