@@ -16,6 +16,7 @@ from coordinator_tui.tui.formatting import clock, minutes_between, status_text
 from coordinator_tui.tui.screens import checkin_flow
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.line_table import LineTable
 
 LATE_AFTER = timedelta(minutes=10)
 WAITING = {S.ARRIVED}
@@ -54,15 +55,14 @@ class CheckinScreen(DeskScreen):
             yield Label("Find:", classes="search-label")
             yield Input(placeholder="today's patient: name, birth date, phone, MRN",
                         id="checkin-search", classes="search-box")
-        yield DataTable(id="arrivals", cursor_type="row", zebra_stripes=False)
+        yield LineTable(id="arrivals", cursor_type="row", zebra_stripes=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#arrivals", DataTable)
         # Fixed widths: 80 columns hold every column, and no row has to be measured.
-        for label, width in (("#", 3), ("Time", 5), ("Patient", 22), ("Age", 3), ("Prov", 9),
-                             ("Type", 4), ("Status", 11), ("Wait", 5)):
-            table.add_column(label, width=width)
+        self.query_one("#arrivals", LineTable).set_columns(
+            (("#", 3), ("Time", 5), ("Patient", 22), ("Age", 3), ("Prov", 9), ("Type", 4),
+             ("Status", 11), ("Wait", 5)))
         self.query_one("#checkin-search", Input).focus()
         self.action_reload()
         self.set_interval(60, self.action_reload)
@@ -126,7 +126,7 @@ class CheckinScreen(DeskScreen):
         self.query_one("#checkin-counts", Static).update(
             "  ".join(f"{label.capitalize()} {value}" for label, value in counts.items())
         )
-        table = self.query_one("#arrivals", DataTable)
+        table = self.query_one("#arrivals", LineTable)
         table.clear()
         others: list[PatientHit] = []
         if self.hits is None:
@@ -145,12 +145,12 @@ class CheckinScreen(DeskScreen):
                 wait = f"{minutes_between(row.arrived_at, now)}m"
             elif row.status in HERE and row.status_since:
                 wait = f"{minutes_between(row.status_since, now)}m"
-            table.add_row(str(number), clock(row.starts_at, tz), row.patient_name[:22], str(row.age),
-                          row.provider[:9], row.type_code, status_text(row.status, late=is_late(row, now)),
-                          wait, key=str(row.id))
+            table.add_line(str(number), clock(row.starts_at, tz), row.patient_name, str(row.age),
+                           row.provider, row.type_code, status_text(row.status, late=is_late(row, now)),
+                           wait, key=str(row.id))
         for later, hit in enumerate(others, start=len(shown) + 1):
-            table.add_row(str(later), "", hit.display_name[:22], str(hit.age), "", "",
-                          "not today", "", key=f"p{hit.id}")
+            table.add_line(str(later), "", hit.display_name, str(hit.age), "", "",
+                           "not today", "", key=f"p{hit.id}")
 
     # --- check-in flow (issue 5): checklist, express, undo, cash-up, walk-in ----------------------
     # Kept apart from the search and table code above: see tui/screens/checkin_flow.py.

@@ -27,6 +27,7 @@ from coordinator_tui.services.desk_views import PatientRow, age_on, patient_coun
 from coordinator_tui.services.lookup import PatientHit, search_patients
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.line_table import LineTable
 
 PAGE = 50
 RESULTS = 20  # one screenful at 80x24: repainting more rows costs frames
@@ -34,7 +35,7 @@ COLUMNS = (("#", 2), ("Name", 22), ("Born", 10), ("Ag S", 5), ("MRN", 8), ("Phon
            ("Next", 5), ("Fl", 2))
 
 
-class PatientTable(DataTable):
+class PatientTable(LineTable):
     """The result list: a digit opens that row (the search box keeps digits as search text)."""
 
     def on_key(self, event: events.Key) -> None:
@@ -74,9 +75,7 @@ class PatientsScreen(DeskScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#patients-table", DataTable)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width)
+        self.query_one("#patients-table", PatientTable).set_columns(COLUMNS)
         self.query_one("#patients-search", Input).focus()
         ctx, actor = self.app.ctx, self.app.actor
         self.load(lambda: patient_count(ctx, actor), self._show_count, group="count")
@@ -183,16 +182,16 @@ class PatientsScreen(DeskScreen):
         self.query_one("#patients-summary", Static).update(f"{summary}: {described}"[:78])
         today: date = self.app.ctx.today()
         tz = self.app.ctx.settings.tz
-        table = self.query_one("#patients-table", DataTable)
+        table = self.query_one("#patients-table", PatientTable)
         table.clear()
         for number, hit in enumerate(hits, start=1):
             nxt = hit.next_appointment.astimezone(tz).strftime("%m/%d") if hit.next_appointment else ""
             if hit.next_appointment and hit.next_appointment.astimezone(tz).date() == today:
                 nxt = "today"
             flags = ("!" if hit.has_alerts else " ") + ("D" if hit.possible_duplicate else " ")
-            table.add_row(str(number), hit.display_name[:22], hit.birth_date.isoformat(),
-                          f"{hit.age:>3} {hit.sex}", hit.mrn, hit.phone_masked, nxt, flags,
-                          key=str(hit.id))
+            table.add_line(str(number), hit.display_name, hit.birth_date.isoformat(),
+                           f"{hit.age:>3} {hit.sex}", hit.mrn, hit.phone_masked, nxt, flags,
+                           key=str(hit.id))
 
     def _show_page(self, result) -> None:
         seq, append, rows = result
@@ -200,7 +199,7 @@ class PatientsScreen(DeskScreen):
             return
         self.mode = "browse"
         self.shown_text = None
-        table = self.query_one("#patients-table", DataTable)
+        table = self.query_one("#patients-table", PatientTable)
         if not append:
             self.rows = []
             table.clear()
@@ -211,6 +210,6 @@ class PatientsScreen(DeskScreen):
         start = len(self.rows)
         self.rows.extend(rows)
         for number, row in enumerate(rows, start=start + 1):
-            table.add_row(str(number), f"{row.family_name}, {row.given_name}"[:22],
-                          row.birth_date.isoformat(), f"{age_on(row.birth_date, today):>3} {row.sex}",
-                          row.mrn, phones.masked(row.phone), "", "", key=str(row.id))
+            table.add_line(str(number), f"{row.family_name}, {row.given_name}",
+                           row.birth_date.isoformat(), f"{age_on(row.birth_date, today):>3} {row.sex}",
+                           row.mrn, phones.masked(row.phone), "", "", key=str(row.id))
