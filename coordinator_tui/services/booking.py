@@ -37,6 +37,7 @@ from coordinator_tui.store.models import (
     AvailabilityException,
     AvailabilityTemplate,
     AvailabilityTemplateType,
+    Callback,
     Patient,
     Provider,
     WaitlistEntry,
@@ -371,11 +372,15 @@ def _same_time_elsewhere(session: Session, ctx: AppContext, patient_id: int, sta
 
 def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_code: str,
          starts_at: datetime, *, desired_date: date | None = None, overbook: bool = False,
-         confirm_double: bool = False, reason: str | None = None) -> BookingResult:
+         confirm_double: bool = False, reason: str | None = None,
+         close_callback_id: int | None = None) -> BookingResult:
     """Book one appointment. The type sets its length. The slot is re-checked inside the write
     transaction: taken means refused, unless `overbook` (within the provider's daily limit, or
     beyond it for a supervisor). If the patient is already booked at an overlapping time with
-    anyone, nothing is booked and the result carries a warning, unless `confirm_double`."""
+    anyone, nothing is booked and the result carries a warning, unless `confirm_double`.
+
+    `close_callback_id`: the callback being worked ("reached -> book now") closes as done in the
+    same transaction, so there is never a booking whose callback stayed open, or the reverse."""
     starts_at = _aware(starts_at)
     if desired_date is not None and not isinstance(desired_date, date):
         raise UserError("the desired date must be a date")
@@ -408,6 +413,13 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
                      detail={"provider_id": provider.id, "type": kind.code,
                              "starts_at": starts_at.isoformat(), "overbook": is_overbook,
                              "desired_date": desired_date})
+        if close_callback_id is not None:
+            from coordinator_tui.services.callbacks import close_as_booked
+
+            item = session.get(Callback, close_callback_id)
+            if item is not None and item.patient_id != patient.id:
+                raise UserError(f"callback {close_callback_id} is for another patient")
+            close_as_booked(session, ctx, actor, close_callback_id, appointment.id, at)
         return BookingResult(appointment.id, starts_at, ends_at, provider.short_name, is_overbook, warning)
 
 
@@ -628,6 +640,38 @@ def fits_for_slot(ctx: AppContext, actor: Actor, provider_id: int, starts_at: da
             if any(starts_at in free_slots(o.starts, o.slot_minutes, busy, length) for o in offers):
                 fits.append(_row(r))
         return fits
+
+
+# --- booking for one patient ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypeChoice:
+    code: str
+    name: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class BookingOptions:
+    """What the "book for this patient" screen needs: who, which types, which providers."""
+
+    patient: PatientChoice
+    types: tuple[TypeChoice, ...]
+    providers: tuple[tuple[int, str], ...]  # (id, short name)
+
+
+def booking_options(ctx: AppContext, actor: Actor, patient_id: int) -> BookingOptions:
+    with ctx.db.read() as session:
+        patient = _patient(session, patient_id)
+        types = tuple(TypeChoice(t.code, t.name, t.default_minutes) for t in session.scalars(
+            select(AppointmentType).where(AppointmentType.active.is_(True), AppointmentType.code != "WALK")
+            .order_by(AppointmentType.id)))
+        providers = tuple(session.execute(select(Provider.id, Provider.short_name)
+                                          .where(Provider.active.is_(True)).order_by(Provider.short_name)).all())
+        return BookingOptions(PatientChoice(patient.id, patient.mrn,
+                                            f"{patient.family_name}, {patient.given_name}", patient.birth_date),
+                              types, tuple((pid, name) for pid, name in providers))
 
 
 # --- patient pick for booking ---------------------------------------------------------------------

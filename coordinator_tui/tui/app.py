@@ -165,6 +165,15 @@ class CoordinatorApp(App[int]):
 
         self.push_screen(PatientFormScreen(prefill=prefill, quick=quick, open_record=on_done is None), on_done)
 
+    def book_for_patient(self, patient_id: int, on_done=None, *, reason: str | None = None,
+                         callback_id: int | None = None) -> None:
+        """Open the booking screen for one patient (Esc comes back). `on_done` gets the
+        BookingResult, or None when nothing was booked. With `callback_id`, that callback
+        closes as done in the booking's own transaction."""
+        from coordinator_tui.tui.screens.book_patient import BookForPatientScreen
+
+        self.push_screen(BookForPatientScreen(patient_id, reason=reason, callback_id=callback_id), on_done)
+
     def action_show_keys(self) -> None:
         lines: list[tuple[str, str]] = [
             ("F2 / Alt+1", "Check-in desk"), ("F3 / Alt+2", "Schedule desk"),
