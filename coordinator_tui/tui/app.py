@@ -52,6 +52,8 @@ class CoordinatorApp(App[int]):
         # Lock at once (a patient walks up to the desk): F12, or Ctrl+L where F12 doesn't arrive.
         Binding("f12,ctrl+l", "lock", "Lock", key_display="F12", priority=True),
         Binding("ctrl+q", "quit", "Quit", key_display="^q", priority=True),
+        # A callback by hand from any desk or record (F1 lists it; the palette has it too).
+        Binding("f8", "new_callback", "New callback", key_display="F8", priority=True, show=False),
     ]
 
     def __init__(self, ctx: AppContext, actor: Actor | None = None, *,
@@ -164,6 +166,18 @@ class CoordinatorApp(App[int]):
         from coordinator_tui.tui.screens.patient_form import PatientFormScreen
 
         self.push_screen(PatientFormScreen(prefill=prefill, quick=quick, open_record=on_done is None), on_done)
+
+    def action_new_callback(self) -> None:
+        """F8: a callback by hand, for the patient on screen if there is one."""
+        from coordinator_tui.tui.screens.new_callback import NewCallbackScreen
+
+        if self.locked or self.actor is None or isinstance(self.screen, NewCallbackScreen):
+            return
+        if self.current_mode not in DESKS:
+            return
+        on_screen = getattr(self.screen, "patient_on_screen", None)
+        patient_id = on_screen() if on_screen is not None else None
+        self.push_screen(NewCallbackScreen(patient_id))
 
     def book_for_patient(self, patient_id: int, on_done=None, *, reason: str | None = None,
                          callback_id: int | None = None) -> None:
