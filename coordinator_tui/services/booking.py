@@ -717,11 +717,16 @@ class TemplateRow:
 
 
 def set_weekly_hours(ctx: AppContext, actor: Actor, provider_id: int, weekday: int, *,
-                     hours: list[tuple[int, int]], slot_minutes: int, location_id: int,
+                     hours: list[tuple[int, int]], slot_minutes: int, location_id: int | None = None,
                      type_codes: Iterable[str] = (), valid_from: date) -> list[int]:
     """Replace a provider's hours for one weekday from `valid_from` on: the templates in force end
     the day before (history kept), and one new template per (start_minute, end_minute) block is
-    added. `hours=[]` means not working that weekday. Types listed = only those may be booked."""
+    added. `hours=[]` means not working that weekday. Types listed = only those may be booked.
+    `location_id` None: where the provider works now (that weekday first), else the first location.
+    Needs the 'manage schedule templates' permission."""
+    from coordinator_tui.services.permissions import Permission, require
+
+    require(actor, Permission.MANAGE_TEMPLATES)
     if not isinstance(weekday, int) or not 0 <= weekday <= 6:
         raise UserError("weekday must be 0 (Monday) to 6 (Sunday)")
     if not isinstance(slot_minutes, int) or not 5 <= slot_minutes <= 240:
@@ -743,7 +748,12 @@ def set_weekly_hours(ctx: AppContext, actor: Actor, provider_id: int, weekday: i
         kinds = [_type_by_code(session, code) for code in type_codes]
         from coordinator_tui.store.models import Location
 
-        if session.get(Location, location_id) is None:
+        if location_id is None:
+            location_id = session.scalar(
+                select(AvailabilityTemplate.location_id).where(AvailabilityTemplate.provider_id == provider_id)
+                .order_by((AvailabilityTemplate.weekday != weekday), AvailabilityTemplate.valid_from.desc())
+                .limit(1)) or session.scalar(select(func.min(Location.id)))
+        if not isinstance(location_id, int) or session.get(Location, location_id) is None:
             raise UserError(f"location {location_id} does not exist")
         current = session.scalars(select(AvailabilityTemplate).where(
             AvailabilityTemplate.provider_id == provider_id, AvailabilityTemplate.weekday == weekday,
