@@ -10,6 +10,11 @@ The TOML file is `$COORDINATOR_CONFIG`, else `config.toml` in the user's config 
     idle_lock_minutes = 5
     login_max_failures = 5        # wrong passwords in a row before the account is locked...
     login_lockout_minutes = 15    # ...for this long
+    recall_after_days = 365       # recall callback when last seen this long ago
+    failed_attempts_before_escalation = 3
+    alert_arrived_minutes = 20    # a status held longer is flagged on the schedule
+    alert_roomed_minutes = 20
+    alert_with_provider_minutes = 60
 """
 
 from __future__ import annotations
@@ -56,6 +61,11 @@ class Settings:
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     eligibility_valid_days: int = 30  # insurance verified this recently counts as current
+    recall_after_days: int = 365  # recall callback when last seen this long ago
+    failed_attempts_before_escalation: int = 3  # failed calls before a callback goes to a supervisor
+    alert_arrived_minutes: int = 20  # status held longer than this is flagged on the schedule
+    alert_roomed_minutes: int = 20
+    alert_with_provider_minutes: int = 60
     user: str = ""
     mouse: bool = False
 
@@ -83,6 +93,23 @@ def _coerce(name: str, raw, kind) -> object:
         return str(raw)
     except (TypeError, ValueError):
         raise UserError(f"setting {name} = {raw!r} is not a valid {kind.__name__}") from None
+
+
+_RANGES = {
+    "recall_after_days": (1, 3660),
+    "failed_attempts_before_escalation": (1, 50),
+    "alert_arrived_minutes": (1, 1440),
+    "alert_roomed_minutes": (1, 1440),
+    "alert_with_provider_minutes": (1, 1440),
+}
+
+
+def check_ranges(settings: Settings) -> None:
+    """Refuse a setting outside its sensible range, naming it."""
+    for name, (low, high) in _RANGES.items():
+        value = getattr(settings, name)
+        if not low <= value <= high:
+            raise UserError(f"{name} must be between {low} and {high} (got {value})")
 
 
 def load_settings(**overrides) -> Settings:
@@ -127,4 +154,5 @@ def load_settings(**overrides) -> Settings:
         raise UserError("login_max_failures must be at least 1")
     if settings.login_lockout_minutes < 1:
         raise UserError("login_lockout_minutes must be at least 1")
+    check_ranges(settings)
     return settings

@@ -37,6 +37,7 @@ from coordinator_tui.store.models import (
     AvailabilityException,
     AvailabilityTemplate,
     AvailabilityTemplateType,
+    Callback,
     Patient,
     Provider,
     WaitlistEntry,
@@ -371,11 +372,15 @@ def _same_time_elsewhere(session: Session, ctx: AppContext, patient_id: int, sta
 
 def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_code: str,
          starts_at: datetime, *, desired_date: date | None = None, overbook: bool = False,
-         confirm_double: bool = False, reason: str | None = None) -> BookingResult:
+         confirm_double: bool = False, reason: str | None = None,
+         close_callback_id: int | None = None) -> BookingResult:
     """Book one appointment. The type sets its length. The slot is re-checked inside the write
     transaction: taken means refused, unless `overbook` (within the provider's daily limit, or
     beyond it for a supervisor). If the patient is already booked at an overlapping time with
-    anyone, nothing is booked and the result carries a warning, unless `confirm_double`."""
+    anyone, nothing is booked and the result carries a warning, unless `confirm_double`.
+
+    `close_callback_id`: the callback being worked ("reached -> book now") closes as done in the
+    same transaction, so there is never a booking whose callback stayed open, or the reverse."""
     starts_at = _aware(starts_at)
     if desired_date is not None and not isinstance(desired_date, date):
         raise UserError("the desired date must be a date")
@@ -408,6 +413,13 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
                      detail={"provider_id": provider.id, "type": kind.code,
                              "starts_at": starts_at.isoformat(), "overbook": is_overbook,
                              "desired_date": desired_date})
+        if close_callback_id is not None:
+            from coordinator_tui.services.callbacks import close_as_booked
+
+            item = session.get(Callback, close_callback_id)
+            if item is not None and item.patient_id != patient.id:
+                raise UserError(f"callback {close_callback_id} is for another patient")
+            close_as_booked(session, ctx, actor, close_callback_id, appointment.id, at)
         return BookingResult(appointment.id, starts_at, ends_at, provider.short_name, is_overbook, warning)
 
 
@@ -630,6 +642,38 @@ def fits_for_slot(ctx: AppContext, actor: Actor, provider_id: int, starts_at: da
         return fits
 
 
+# --- booking for one patient ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypeChoice:
+    code: str
+    name: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class BookingOptions:
+    """What the "book for this patient" screen needs: who, which types, which providers."""
+
+    patient: PatientChoice
+    types: tuple[TypeChoice, ...]
+    providers: tuple[tuple[int, str], ...]  # (id, short name)
+
+
+def booking_options(ctx: AppContext, actor: Actor, patient_id: int) -> BookingOptions:
+    with ctx.db.read() as session:
+        patient = _patient(session, patient_id)
+        types = tuple(TypeChoice(t.code, t.name, t.default_minutes) for t in session.scalars(
+            select(AppointmentType).where(AppointmentType.active.is_(True), AppointmentType.code != "WALK")
+            .order_by(AppointmentType.id)))
+        providers = tuple(session.execute(select(Provider.id, Provider.short_name)
+                                          .where(Provider.active.is_(True)).order_by(Provider.short_name)).all())
+        return BookingOptions(PatientChoice(patient.id, patient.mrn,
+                                            f"{patient.family_name}, {patient.given_name}", patient.birth_date),
+                              types, tuple((pid, name) for pid, name in providers))
+
+
 # --- patient pick for booking ---------------------------------------------------------------------
 
 
@@ -673,11 +717,16 @@ class TemplateRow:
 
 
 def set_weekly_hours(ctx: AppContext, actor: Actor, provider_id: int, weekday: int, *,
-                     hours: list[tuple[int, int]], slot_minutes: int, location_id: int,
+                     hours: list[tuple[int, int]], slot_minutes: int, location_id: int | None = None,
                      type_codes: Iterable[str] = (), valid_from: date) -> list[int]:
     """Replace a provider's hours for one weekday from `valid_from` on: the templates in force end
     the day before (history kept), and one new template per (start_minute, end_minute) block is
-    added. `hours=[]` means not working that weekday. Types listed = only those may be booked."""
+    added. `hours=[]` means not working that weekday. Types listed = only those may be booked.
+    `location_id` None: where the provider works now (that weekday first), else the first location.
+    Needs the 'manage schedule templates' permission."""
+    from coordinator_tui.services.permissions import Permission, require
+
+    require(actor, Permission.MANAGE_TEMPLATES)
     if not isinstance(weekday, int) or not 0 <= weekday <= 6:
         raise UserError("weekday must be 0 (Monday) to 6 (Sunday)")
     if not isinstance(slot_minutes, int) or not 5 <= slot_minutes <= 240:
@@ -699,7 +748,12 @@ def set_weekly_hours(ctx: AppContext, actor: Actor, provider_id: int, weekday: i
         kinds = [_type_by_code(session, code) for code in type_codes]
         from coordinator_tui.store.models import Location
 
-        if session.get(Location, location_id) is None:
+        if location_id is None:
+            location_id = session.scalar(
+                select(AvailabilityTemplate.location_id).where(AvailabilityTemplate.provider_id == provider_id)
+                .order_by((AvailabilityTemplate.weekday != weekday), AvailabilityTemplate.valid_from.desc())
+                .limit(1)) or session.scalar(select(func.min(Location.id)))
+        if not isinstance(location_id, int) or session.get(Location, location_id) is None:
             raise UserError(f"location {location_id} does not exist")
         current = session.scalars(select(AvailabilityTemplate).where(
             AvailabilityTemplate.provider_id == provider_id, AvailabilityTemplate.weekday == weekday,

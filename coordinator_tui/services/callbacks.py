@@ -6,8 +6,9 @@ Items are never deleted: they are closed as done or cancelled with a reason."""
 from __future__ import annotations
 
 import statistics
+import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 
@@ -34,10 +35,8 @@ from coordinator_tui.store.models import (
 
 # A claim lapses when its desk goes quiet this long (the work screen refreshes it every minute).
 CLAIM_TTL = timedelta(minutes=5)
-FAILED_ATTEMPTS_BEFORE_ESCALATION = 3
 FAILED = {CallbackOutcome.VOICEMAIL, CallbackOutcome.NO_ANSWER, CallbackOutcome.WRONG_NUMBER,
           CallbackOutcome.BUSY}
-RECALL_AFTER = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -217,7 +216,8 @@ def record_attempt(ctx: AppContext, actor: Actor, callback_id: int, outcome: Cal
             CallbackAttempt.callback_id == item.id,
             CallbackAttempt.outcome.in_([o.value for o in FAILED])))
         detail = {"outcome": outcome.value}
-        if outcome in FAILED and failed >= FAILED_ATTEMPTS_BEFORE_ESCALATION and item.escalated_at is None:
+        limit = ctx.settings.failed_attempts_before_escalation
+        if outcome in FAILED and failed >= limit and item.escalated_at is None:
             supervisor = session.scalar(select(StaffUser.id).where(
                 StaffUser.role == Role.SUPERVISOR.value, StaffUser.active.is_(True)).order_by(StaffUser.id))
             item.escalated_at = now
@@ -259,17 +259,71 @@ def confirm_appointment_by_phone(ctx: AppContext, actor: Actor, callback_id: int
     close(ctx, actor, callback_id, done=True, reason="appointment confirmed by phone")
 
 
+DUE_HOUR = time(17)  # a callback due "on a day" is due by the end of that clinic day
+
+
+def due_at_on(ctx: AppContext, day: date) -> datetime:
+    """When an item due "on `day`" falls due: 17:00 clinic time that day (UTC instant)."""
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise UserError("the due date must be a date")
+    if day < ctx.today():
+        raise UserError("the due date is in the past")
+    if day > ctx.today() + timedelta(days=366):
+        raise UserError("the due date is more than a year ahead")
+    return datetime.combine(day, DUE_HOUR, tzinfo=ctx.settings.tz).astimezone(UTC)
+
+
 def create_by_hand(ctx: AppContext, actor: Actor, *, patient_id: int, reason: CallbackReason,
                    due_at: datetime, priority: Priority = Priority.NORMAL,
-                   note: str | None = None) -> tuple[int, bool]:
-    """Returns (item id, created). An open item for the same patient and reason is reused."""
+                   note: str | None = None, refuse_duplicate: bool = False) -> tuple[int, bool]:
+    """Returns (item id, created). An open item for the same patient and reason is reused, or,
+    with `refuse_duplicate`, refused with a ConflictError naming the open item."""
+    try:
+        reason, priority = CallbackReason(reason), Priority(priority)
+    except ValueError:
+        raise UserError("choose a reason and a priority from the lists") from None
+    if not isinstance(due_at, datetime) or due_at.tzinfo is None:
+        raise UserError("the due time must be a date and time with its time zone")
+    if note is not None and not isinstance(note, str):
+        raise UserError("the note must be text")
+    if note and any(unicodedata.category(ch) == "Cc" for ch in note):
+        raise UserError("the note contains control characters")
+    if note and len(note.strip()) > 480:
+        raise UserError("the note is too long (at most 480 characters)")
     now = ctx.now()
     with ctx.db.write() as session:
-        if session.get(Patient, patient_id) is None:
+        patient = session.get(Patient, patient_id) if isinstance(patient_id, int) else None
+        if patient is None:
             raise UserError(f"patient {patient_id} does not exist")
-        item, created = ensure_open_callback(session, actor, patient_id=patient_id, reason=reason, at=now,
+        if patient.merged_into_id is not None:
+            raise UserError(f"{patient.mrn} was merged into another record; use the surviving record")
+        if refuse_duplicate:
+            existing = session.scalar(select(Callback).where(
+                Callback.patient_id == patient.id, Callback.reason == reason.value, Callback.status == "open"))
+            if existing is not None:
+                raise ConflictError(
+                    f"{patient.mrn} already has an open '{reason.label}' callback (#{existing.id}, due "
+                    f"{existing.due_at.astimezone(ctx.settings.tz):%d %b}); work that one instead")
+        item, created = ensure_open_callback(session, actor, patient_id=patient.id, reason=reason, at=now,
                                              due_at=due_at, priority=priority, note=_clean_note(note))
         return item.id, created
+
+
+def close_as_booked(session, ctx: AppContext, actor: Actor, callback_id: int, appointment_id: int,
+                    now: datetime) -> None:
+    """Inside the booking's own write transaction: the callback that led to a booking closes as
+    done, naming the new appointment. The item's own appointment link (the no-show, the cancelled
+    visit) is kept; an item without one is linked to the new appointment."""
+    item = _open_item(session, callback_id)
+    _check_claim(session, item, actor, now)
+    item.status = "done"
+    item.closed_at, item.closed_by_id = now, actor.id
+    item.close_reason = f"booked appointment #{appointment_id}"
+    if item.appointment_id is None:
+        item.appointment_id = appointment_id
+    item.claimed_by_id = item.claimed_at = None
+    audit.record(session, actor, "callback.close", now, patient_id=item.patient_id, entity="callback",
+                 entity_id=item.id, detail={"status": "done", "booked_appointment": appointment_id})
 
 
 def figures(ctx: AppContext, actor: Actor, day: date | None = None) -> Figures:
@@ -294,10 +348,14 @@ def figures(ctx: AppContext, actor: Actor, day: date | None = None) -> Figures:
                    {CallbackReason(k).label: v for k, v in sorted(by_reason.items())})
 
 
-def generate_recalls(ctx: AppContext, actor: Actor, *, after: timedelta = RECALL_AFTER) -> int:
+def generate_recalls(ctx: AppContext, actor: Actor, *, after: timedelta | None = None) -> int:
     """"Annual visit 12 months after last seen": patients last seen (checked out) at least `after`
-    ago, with nothing booked ahead, get one recall item. A second run creates none."""
+    (default: the recall_after_days setting) ago, with nothing booked ahead, get one recall item.
+    A second run creates none."""
     now = ctx.now()
+    if after is None:
+        after = timedelta(days=ctx.settings.recall_after_days)
+    since = f"{round(after.days / 30.4)} months" if after.days >= 60 else f"{after.days} days"
     last_seen = (select(Appointment.patient_id, func.max(Appointment.starts_at).label("seen"))
                  .where(Appointment.status == AppointmentStatus.CHECKED_OUT.value)
                  .group_by(Appointment.patient_id).subquery())
@@ -312,7 +370,7 @@ def generate_recalls(ctx: AppContext, actor: Actor, *, after: timedelta = RECALL
         for (patient_id,) in session.execute(due).all():
             _, new = ensure_open_callback(session, actor, patient_id=patient_id, reason=CallbackReason.RECALL,
                                           at=now, due_at=now + timedelta(days=7), priority=Priority.LOW,
-                                          note="Annual visit due (12 months since last seen)")
+                                          note=f"Recall due ({since} since last seen)")
             created += new
     return created
 

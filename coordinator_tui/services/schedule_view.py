@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from coordinator_tui.config import Settings
 from coordinator_tui.domain.appointment_flow import is_active
 from coordinator_tui.domain.slots import day_bounds_utc, slot_starts
 from coordinator_tui.domain.vocab import AppointmentStatus
@@ -29,12 +30,16 @@ from coordinator_tui.store.models import (
 
 DEFAULT_SLOT = 20
 DEFAULT_HOURS = (8 * 60, 17 * 60)
-# Minutes a status may be held before the desk is alerted (OpenEMR's flow board does this).
-STATUS_ALERT_MINUTES = {
-    AppointmentStatus.ARRIVED: 20,
-    AppointmentStatus.ROOMED: 20,
-    AppointmentStatus.WITH_PROVIDER: 60,
-}
+
+
+def status_alert_minutes(settings: Settings) -> dict[AppointmentStatus, int]:
+    """Minutes a status may be held before the desk is alerted (OpenEMR's flow board does this);
+    from the settings alert_arrived_minutes, alert_roomed_minutes, alert_with_provider_minutes."""
+    return {
+        AppointmentStatus.ARRIVED: settings.alert_arrived_minutes,
+        AppointmentStatus.ROOMED: settings.alert_roomed_minutes,
+        AppointmentStatus.WITH_PROVIDER: settings.alert_with_provider_minutes,
+    }
 
 FREE, BOOKED, CONTINUES, BLOCKED, OUTSIDE = "free", "booked", "continues", "blocked", "outside"
 
@@ -56,6 +61,7 @@ class DayAppointment:
     status_since: datetime | None
     arrived_at: datetime | None
     is_overbook: bool
+    alert_after_minutes: int | None = None  # this status held longer is flagged (None: never)
 
     @property
     def active(self) -> bool:
@@ -69,7 +75,7 @@ class DayAppointment:
         return max(0, int((now - self.arrived_at).total_seconds() // 60))
 
     def held_too_long(self, now: datetime) -> bool:
-        limit = STATUS_ALERT_MINUTES.get(self.status)
+        limit = self.alert_after_minutes
         return bool(limit and self.status_since and now - self.status_since > timedelta(minutes=limit))
 
 
@@ -100,7 +106,8 @@ class DaySchedule:
         return self.providers[provider_index].cells[row]
 
 
-def _day_appointments(session, day: date, start: datetime, end: datetime) -> list[DayAppointment]:
+def _day_appointments(session, day: date, start: datetime, end: datetime,
+                      alerts: dict[AppointmentStatus, int]) -> list[DayAppointment]:
     last_event = (
         select(AppointmentStatusEvent.appointment_id, func.max(AppointmentStatusEvent.at).label("since"))
         .group_by(AppointmentStatusEvent.appointment_id).subquery())
@@ -130,7 +137,7 @@ def _day_appointments(session, day: date, start: datetime, end: datetime) -> lis
 
     return [DayAppointment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], f"{r[7]}, {r[8]}", r[9],
                            age_on(r[10], day), r[11], AppointmentStatus(r[12]), aware(r[13]),
-                           aware(r[14]), bool(r[15]))
+                           aware(r[14]), bool(r[15]), alerts.get(AppointmentStatus(r[12])))
             for r in session.execute(stmt)]
 
 
@@ -148,7 +155,7 @@ def day_schedule(ctx: AppContext, actor: Actor, day: date) -> DaySchedule:
                    (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= day))).all()
         offers = offers_for_day(session, tz, ids, day)
         blocks = blocked_intervals(session, ids, start, end)
-        appointments = _day_appointments(session, day, start, end)
+        appointments = _day_appointments(session, day, start, end, status_alert_minutes(ctx.settings))
 
     slot = Counter(t[2] for t in templates).most_common(1)[0][0] if templates else DEFAULT_SLOT
     first = min((t[0] for t in templates), default=DEFAULT_HOURS[0])

@@ -64,6 +64,8 @@ class CoordinatorApp(App[int]):
         # Lock at once (a patient walks up to the desk): F12, or Ctrl+L where F12 doesn't arrive.
         Binding("f12,ctrl+l", "lock", "Lock", key_display="F12", priority=True),
         Binding("ctrl+q", "quit", "Quit", key_display="^q", priority=True),
+        # A callback by hand from any desk or record (F1 lists it; the palette has it too).
+        Binding("f8", "new_callback", "New callback", key_display="F8", priority=True, show=False),
     ]
 
     def __init__(self, ctx: AppContext, actor: Actor | None = None, *,
@@ -191,6 +193,27 @@ class CoordinatorApp(App[int]):
         from coordinator_tui.tui.screens.patient_form import PatientFormScreen
 
         self.push_screen(PatientFormScreen(prefill=prefill, quick=quick, open_record=on_done is None), on_done)
+
+    def action_new_callback(self) -> None:
+        """F8: a callback by hand, for the patient on screen if there is one."""
+        from coordinator_tui.tui.screens.new_callback import NewCallbackScreen
+
+        if self.locked or self.actor is None or isinstance(self.screen, NewCallbackScreen):
+            return
+        if self.current_mode not in DESKS:
+            return
+        on_screen = getattr(self.screen, "patient_on_screen", None)
+        patient_id = on_screen() if on_screen is not None else None
+        self.push_screen(NewCallbackScreen(patient_id))
+
+    def book_for_patient(self, patient_id: int, on_done=None, *, reason: str | None = None,
+                         callback_id: int | None = None) -> None:
+        """Open the booking screen for one patient (Esc comes back). `on_done` gets the
+        BookingResult, or None when nothing was booked. With `callback_id`, that callback
+        closes as done in the booking's own transaction."""
+        from coordinator_tui.tui.screens.book_patient import BookForPatientScreen
+
+        self.push_screen(BookForPatientScreen(patient_id, reason=reason, callback_id=callback_id), on_done)
 
     def action_show_keys(self) -> None:
         lines: list[tuple[str, str]] = [

@@ -19,6 +19,10 @@ class DeskCommands(Provider):
             if score > 0:
                 yield Hit(score, matcher.highlight(title), partial(self.app.switch_mode, mode),
                           help=f"Go to the {title}")
+        score = matcher.match("New callback (F8)")
+        if score > 0:
+            yield Hit(score, matcher.highlight("New callback (F8)"), self.app.action_new_callback,
+                      help="Put a patient on the callback queue")
         score = matcher.match("Keys (help)")
         if score > 0:
             yield Hit(score, matcher.highlight("Keys (help)"), self.app.action_show_keys)

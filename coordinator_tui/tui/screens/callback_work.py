@@ -17,6 +17,8 @@ from coordinator_tui.errors import UserError
 
 OUTCOME_KEYS = {"1": CallbackOutcome.REACHED, "2": CallbackOutcome.VOICEMAIL, "3": CallbackOutcome.NO_ANSWER,
                 "4": CallbackOutcome.WRONG_NUMBER, "5": CallbackOutcome.BUSY}
+# Reached on one of these: the booking screen opens at once ("reached -> book now").
+BOOK_AT_ONCE = {CallbackReason.NO_SHOW, CallbackReason.REBOOK, CallbackReason.RECALL}
 OUTCOME_LABELS = {CallbackOutcome.REACHED: "Reached", CallbackOutcome.VOICEMAIL: "Left voicemail",
                   CallbackOutcome.NO_ANSWER: "No answer", CallbackOutcome.WRONG_NUMBER: "Wrong number",
                   CallbackOutcome.BUSY: "Busy"}
@@ -133,6 +135,8 @@ class CallbackWorkScreen(Screen[None]):
             hint = ("Reached: b books now, k confirms the appointment, d closes as done."
                     if self.reached else f"Recorded: {OUTCOME_LABELS[outcome]}.")
             self.query_one("#work-message", Static).update(hint)
+            if self.reached and self.work is not None and self.work.item.reason in BOOK_AT_ONCE:
+                self.action_book()  # offered at once; Esc comes back to the item
 
         self._run(lambda ctx, actor: record_attempt(ctx, actor, self.callback_id, outcome, note), then=after)
 
@@ -149,14 +153,22 @@ class CallbackWorkScreen(Screen[None]):
                   then=lambda _: self.dismiss(None))
 
     def action_book(self) -> None:
-        book = getattr(self.app, "book_for_patient", None)
+        """Book for this patient now; the booking closes this item as done (same transaction)."""
         if self.work is None:
             return
-        if book is None:
+        item = self.work.item
+        self.app.book_for_patient(item.patient_id, self._booked, reason=f"callback: {item.reason.label}",
+                                  callback_id=self.callback_id)
+
+    def _booked(self, result) -> None:
+        if result is None:
             self.query_one("#work-message", Static).update(
-                "! Booking from here is not available yet: book on the Schedule desk (F3), then d.")
+                "Nothing booked: b books, d closes as done, Esc leaves the item open.")
             return
-        book(self.work.item.patient_id, on_booked=lambda: self.action_close(True, "booked"))
+        self.dismiss(None)
+
+    def patient_on_screen(self) -> int | None:
+        return self.work.item.patient_id if self.work is not None else None
 
     def action_close(self, done: bool, reason: str | None = None) -> None:
         from coordinator_tui.services.callbacks import close

@@ -170,6 +170,16 @@ class CheckinScreen(DeskScreen):
                 return
             checkin_flow.search_submitted(self, event.value)
 
+    def patient_on_screen(self) -> int | None:
+        """The highlighted row's patient, when the list has the cursor (F8 fills it in)."""
+        table = self.query_one("#arrivals", DataTable)
+        if self.focused is not table or not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if key.startswith("p"):
+            return int(key[1:])
+        return next((row.patient_id for row in self.rows if row.id == int(key)), None)
+
     def action_undo_checkin(self) -> None:
         checkin_flow.undo_checkin(self)
 

@@ -1,7 +1,8 @@
 """One patient's record, pushed over a desk: demographics, alerts, coverages, upcoming and past
 appointments, callbacks, payments and referrals, in one scrolling column that fits 80x24.
 
-Keys: e edit, m merge another record into this one (supervisors), r reload, Esc back.
+Keys: b book an appointment, e edit, m merge another record into this one (supervisors),
+r reload, Esc back.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class PatientRecordScreen(DeskScreen):
     DESK_TITLE = "Patient"
     BINDINGS = [
         Binding("escape", "back", "Back"),
+        Binding("b", "book", "Book"),
         Binding("e", "edit", "Edit"),
         Binding("m", "merge", "Merge"),
         Binding("r", "reload", "Reload"),
@@ -59,6 +61,12 @@ class PatientRecordScreen(DeskScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_book(self) -> None:
+        self.app.book_for_patient(self.patient_id, lambda _result: self.action_reload())
+
+    def patient_on_screen(self) -> int | None:
+        return self.patient_id
 
     def action_edit(self) -> None:
         if self.record is None:

@@ -130,6 +130,15 @@ class PatientsScreen(DeskScreen):
             self._browse(after=(name_key(last.family_name), name_key(last.given_name), last.id),
                          append=True)
 
+    def patient_on_screen(self) -> int | None:
+        """The highlighted patient, when the list has the cursor (F8 fills it in)."""
+        table = self.query_one("#patients-table", DataTable)
+        ids = [h.id for h in self.hits] if self.mode == "search" else [r.id for r in self.rows]
+        index = table.cursor_row
+        if self.focused is not table or index is None or not 0 <= index < len(ids):
+            return None
+        return ids[index]
+
     def open_row(self, index: int) -> None:
         ids = [h.id for h in self.hits] if self.mode == "search" else [r.id for r in self.rows]
         if not 0 <= index < len(ids):

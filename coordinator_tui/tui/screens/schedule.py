@@ -342,6 +342,12 @@ class ScheduleScreen(DeskScreen):
         self.notify(message, timeout=4)
         self.action_reload()
 
+    def patient_on_screen(self) -> int | None:
+        """The patient of the appointment under the cursor (F8 fills it in)."""
+        found = self.current_cell()
+        appt = found[0].appointment if found else None
+        return appt.patient_id if appt is not None else None
+
     def _appointment_here(self) -> DayAppointment | None:
         found = self.current_cell()
         appt = found[0].appointment if found else None

@@ -1,0 +1,59 @@
+"""Working hours as typed at the desk: "08:00", "8:30", "24:00"; blocks as
+"08:00-12:00, 13:00-17:00"; "off" for a day not worked. Pure: no I/O."""
+
+from __future__ import annotations
+
+import re
+
+_CLOCK = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?")
+
+
+def parse_clock(text: str, what: str = "the time") -> int:
+    """Minutes after midnight for "HH:MM" (or "HH"); 24:00 is the end of the day."""
+    if not isinstance(text, str):
+        raise ValueError(f"{what}: type a time as HH:MM")
+    key = text.strip()
+    match = _CLOCK.fullmatch(key)
+    if not match:
+        raise ValueError(f"{what}: {key[:12]!r} is not a time; type HH:MM, for example 08:30")
+    hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+        raise ValueError(f"{what}: {key} is not a time of day (00:00 to 24:00)")
+    return hours * 60 + minutes
+
+
+def parse_blocks(text: str) -> list[tuple[int, int]]:
+    """ "08:00-12:00, 13:00-17:00" -> [(480, 720), (780, 1020)]; "off" or "" -> []."""
+    if not isinstance(text, str):
+        raise ValueError("type the hours as 08:00-12:00, or off")
+    key = text.strip().lower()
+    if key in ("", "off", "-", "none"):
+        return []
+    blocks = []
+    for part in key.split(","):
+        start_text, dash, end_text = part.strip().partition("-")
+        if not dash:
+            raise ValueError(f"hours {part.strip()[:12]!r}: type start-end, for example 08:00-12:00")
+        start, end = parse_clock(start_text, "start"), parse_clock(end_text, "end")
+        if end <= start:
+            raise ValueError(f"hours {part.strip()}: the end must be after the start")
+        blocks.append((start, end))
+    blocks.sort()
+    for (_s1, e1), (s2, _e2) in zip(blocks, blocks[1:], strict=False):
+        if s2 < e1:
+            raise ValueError("blocks of hours overlap")
+    return blocks
+
+
+def format_clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_weekday(text: str) -> int:
+    key = text.strip().lower()[:3] if isinstance(text, str) else ""
+    if key not in WEEKDAYS:
+        raise ValueError(f"weekday: one of {', '.join(WEEKDAYS)}")
+    return WEEKDAYS.index(key)

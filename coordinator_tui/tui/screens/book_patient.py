@@ -1,0 +1,236 @@
+"""Booking for one patient (from the patient record, or "reached -> book now" on a callback):
+type (sets the length), provider or any, first available after a date, mornings/afternoons,
+and the patient's desired date, kept apart from the booked one. The next free slots are listed;
+Enter books the highlighted one (the service re-checks it inside the write transaction, so a
+slot another desk just took is refused with its message and the list is searched again).
+
+Keys: Enter next field (on the last field: find); Ctrl+F find now; Tab to the list; Enter on a
+slot books it; y books anyway after a same-time warning; Esc back. Dismisses with the
+BookingResult, or None when nothing was booked.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from coordinator_tui.domain.relative_dates import parse_day
+from coordinator_tui.errors import UserError
+from coordinator_tui.services import booking
+
+PARTS = {"": "any", "any": "any", "a": "any", "am": "am", "morning": "am", "mornings": "am",
+         "pm": "pm", "afternoon": "pm", "afternoons": "pm"}
+SLOTS_SHOWN = 12
+FIELDS = (("type", "Type", "FU"), ("provider", "Provider", ""), ("after", "After", "T"),
+          ("part", "am/pm/any", "any"), ("desired", "Desired date", ""))
+
+
+class BookForPatientScreen(Screen[booking.BookingResult | None]):
+    BINDINGS = [
+        Binding("ctrl+f", "find", "Find slots"),
+        Binding("y", "book_anyway", "Book anyway", show=False),
+        Binding("escape", "back", "Back"),
+    ]
+    DEFAULT_CSS = """
+    BookForPatientScreen #book-title { height: 1; padding: 0 1; text-style: bold; }
+    BookForPatientScreen .book-info { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    BookForPatientScreen .field-row { height: 1; padding: 0 1; }
+    BookForPatientScreen .field-row Label { width: 14; }
+    BookForPatientScreen .field-row Input { border: none; height: 1; padding: 0; width: 1fr;
+                                            background: $boost; }
+    BookForPatientScreen #book-message { height: 2; padding: 0 1; }
+    BookForPatientScreen #book-slots { height: 1fr; }
+    """
+
+    def __init__(self, patient_id: int, *, reason: str | None = None, callback_id: int | None = None) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.reason = reason
+        self.callback_id = callback_id
+        self.options: booking.BookingOptions | None = None
+        self.slots: list[booking.FreeSlot] = []
+        self.search: dict | None = None  # the checked form values the list was found with
+        self.pending: booking.FreeSlot | None = None  # waiting for y after a same-time warning
+        self.booked: booking.BookingResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Book: loading…", id="book-title", markup=False)
+        yield Static("", id="book-types", classes="book-info", markup=False)
+        for name, label, default in FIELDS:
+            with Horizontal(classes="field-row"):
+                yield Label(label)
+                yield Input(default, id=f"book-{name}", max_length=40)
+        yield Static("Enter: next field, find on the last; ^f find; Esc back",
+                     id="book-message", markup=False)
+        yield DataTable(id="book-slots", cursor_type="row", zebra_stripes=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#book-slots", DataTable)
+        for label, width in (("#", 2), ("Day", 10), ("Time", 5), ("Provider", 12), ("Length", 6)):
+            table.add_column(label, width=width)
+        self.query_one("#book-type", Input).focus()
+        ctx, actor, pid = self.app.ctx, self.app.actor, self.patient_id
+        self._run(lambda: booking.booking_options(ctx, actor, pid), self._show_options, fatal=True)
+
+    # --- workers ---------------------------------------------------------------------------------
+
+    def _run(self, fetch, show, *, fatal: bool = False) -> None:
+        worker = self.run_worker(fetch, thread=True, exclusive=True, group="book", exit_on_error=False)
+        worker._book_show = (show, fatal)  # type: ignore[attr-defined]
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        handler = getattr(event.worker, "_book_show", None)
+        if handler is None:
+            return
+        show, fatal = handler
+        if event.state == WorkerState.SUCCESS:
+            show(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            text = str(error) if isinstance(error, UserError) else \
+                f"Something went wrong ({type(error).__name__}); nothing was booked."
+            if fatal:
+                self.notify(text, severity="error", timeout=8)
+                self.dismiss(None)
+                return
+            self._say(f"! {text}")
+            if self.search is not None:
+                self._find(self.search, keep_message=True)  # the list may be stale: look again
+
+    def _say(self, text: str) -> None:
+        self.query_one("#book-message", Static).update(text)
+
+    # --- the form ----------------------------------------------------------------------------------
+
+    def _show_options(self, options: booking.BookingOptions) -> None:
+        self.options = options
+        title = f"Book: {options.patient.name[:30]}  {options.patient.mrn}"
+        if self.reason:
+            title += f"  ({self.reason[:30]})"
+        self.query_one("#book-title", Static).update(title[:78])
+        types = "  ".join(f"{t.code} {t.minutes}m" for t in options.types)
+        providers = " ".join(name for _pid, name in options.providers)
+        self.query_one("#book-types", Static).update(
+            f"Types: {types}\nProviders (empty: any): {providers}"[:156])
+
+    def values(self) -> dict:
+        return {name: self.query_one(f"#book-{name}", Input).value for name, _l, _d in FIELDS}
+
+    def checked(self) -> dict | tuple[str, str]:
+        """The form as search arguments, or (field, message) for the first problem."""
+        if self.options is None:
+            return "type", "Still loading; try again in a moment"
+        values = self.values()
+        ctx = self.app.ctx
+        today, day_first = ctx.today(), ctx.settings.day_first
+        code = values["type"].strip().upper()
+        kind = next((t for t in self.options.types if t.code == code), None)
+        if kind is None:
+            return "type", f"Type: one of {', '.join(t.code for t in self.options.types)}"
+        name = values["provider"].strip().upper()
+        provider_id = None
+        if name:
+            provider_id = next((pid for pid, short in self.options.providers if short.upper() == name), None)
+            if provider_id is None:
+                return "provider", f"No provider {name[:12]!r}; leave it empty for any provider"
+        part = PARTS.get(values["part"].strip().lower())
+        if part is None:
+            return "part", "Part of day: am, pm or any"
+        try:
+            after = parse_day(values["after"], today=today, day_first=day_first)
+        except ValueError as exc:
+            return "after", f"After: {exc}"
+        desired = after
+        if values["desired"].strip():
+            try:
+                desired = parse_day(values["desired"], today=today, day_first=day_first)
+            except ValueError as exc:
+                return "desired", f"Desired date: {exc}"
+        return {"type": kind, "provider_id": provider_id, "after": after, "part": part, "desired": desired}
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self.action_find()
+
+    def action_find(self) -> None:
+        search = self.checked()
+        if isinstance(search, tuple):
+            field, problem = search
+            self._say(f"! {problem}")
+            self.query_one(f"#book-{field}", Input).focus()  # type over it, Enter or ^f again
+            return
+        self._find(search)
+
+    def _find(self, search: dict, *, keep_message: bool = False) -> None:
+        self.search = search
+        self.pending = None
+        if not keep_message:
+            self._say("Looking for free slots…")
+        ctx, actor = self.app.ctx, self.app.actor
+        self._run(lambda: booking.find_free_slots(
+            ctx, actor, provider_id=search["provider_id"], type_code=search["type"].code,
+            after=search["after"], part_of_day=search["part"], limit=SLOTS_SHOWN),
+            lambda slots: self._show_slots(slots, keep_message))
+
+    def _show_slots(self, slots: list[booking.FreeSlot], keep_message: bool) -> None:
+        self.slots = slots
+        tz = self.app.ctx.settings.tz
+        table = self.query_one("#book-slots", DataTable)
+        table.clear()
+        for number, slot in enumerate(slots, start=1):
+            local = slot.starts_at.astimezone(tz)
+            minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
+            table.add_row(str(number), f"{local:%a %d %b}", f"{local:%H:%M}", slot.provider[:12],
+                          f"{minutes}m", key=str(number))
+        if not keep_message:
+            self._say(f"{len(slots)} free slot(s): Enter books the highlighted one" if slots
+                      else "! No free slot in the next 90 days: change the type, provider or date")
+        if slots:
+            table.move_cursor(row=0, animate=False)
+            table.focus()
+
+    # --- booking -----------------------------------------------------------------------------------
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if 0 <= event.cursor_row < len(self.slots):
+            self._book(self.slots[event.cursor_row], confirm=False)
+
+    def action_book_anyway(self) -> None:
+        if self.pending is not None:
+            self._book(self.pending, confirm=True)
+
+    def _book(self, slot: booking.FreeSlot, *, confirm: bool) -> None:
+        search = self.search
+        if search is None:
+            return
+        ctx, actor, pid = self.app.ctx, self.app.actor, self.patient_id
+        reason, callback_id = self.reason, self.callback_id
+        self.pending = None
+        self._say("Booking…")
+        self._run(lambda: booking.book(ctx, actor, pid, slot.provider_id, search["type"].code, slot.starts_at,
+                                       desired_date=search["desired"], confirm_double=confirm, reason=reason,
+                                       close_callback_id=callback_id),
+                  lambda result: self._booked(slot, result))
+
+    def _booked(self, slot: booking.FreeSlot, result: booking.BookingResult) -> None:
+        if result.appointment_id is None:
+            self.pending = slot
+            self._say(f"! {result.warning}. y books anyway, or pick another slot")
+            return
+        tz = self.app.ctx.settings.tz
+        self.booked = result
+        self.notify(f"Booked {result.starts_at.astimezone(tz):%a %d %b %H:%M} with {result.provider}"
+                    + (" (callback closed as done)" if self.callback_id else ""), timeout=6)
+        self.dismiss(result)
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,74 @@
+"""`coordinator schedule hours`: show and set a provider's weekly hours, as a real process; bad
+input is one line on stderr, exit 2, and nothing changes."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from coordinator_tui.domain.hours import parse_blocks, parse_clock, parse_weekday
+from tests.cli.test_cli import run
+
+
+def hours(path, *args, user="admin"):
+    return run("--db", str(path), "schedule", "hours", *args, "--user", user)
+
+
+def templates(path):
+    conn = sqlite3.connect(path)
+    rows = conn.execute("SELECT provider_id, weekday, start_minute, end_minute, slot_minutes, valid_from, "
+                        "valid_to FROM availability_templates ORDER BY id").fetchall()
+    conn.close()
+    return rows
+
+
+def test_show_then_set_one_weekday_from_a_date(seeded_path):
+    shown = hours(seeded_path, "chen")
+    assert shown.returncode == 0, shown.stderr
+    assert "mon  08:00-12:00  slot 20m" in shown.stdout
+    result = hours(seeded_path, "chen", "--weekday", "mon", "--start", "09:00", "--end", "12:30",
+                   "--slot", "30", "--types", "FU,NEW", "--from", "2027-01-04")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line.strip().startswith("mon")] == [
+        "  mon  09:00-12:30  slot 30m  location 1  types FU,NEW"]
+    assert "tue  13:00-17:00" in result.stdout  # other weekdays untouched
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--weekday", "mon", "--start", "25:00", "--end", "12:00"], "not a time of day"),
+    (["--weekday", "mon", "--start", "12:00", "--end", "08:00"], "end must be after the start"),
+    (["--weekday", "mon", "--start", "08:00", "--end", "12:00", "--slot", "0"], "slot length"),
+    (["--weekday", "mon", "--hours", "08:00-12:00,11:00-13:00"], "overlap"),
+    (["--weekday", "someday", "--off"], "weekday"),
+    (["--weekday", "mon"], "give one of"),
+    (["--weekday", "mon", "--off", "--from", "2/30"], "not a real date"),
+])
+def test_bad_input_is_one_line_exit_2_and_changes_nothing(seeded_path, args, message):
+    before = templates(seeded_path)
+    result = hours(seeded_path, "chen", *args)
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1
+    assert templates(seeded_path) == before
+
+
+def test_front_desk_may_not_change_hours(seeded_path):
+    before = templates(seeded_path)
+    result = hours(seeded_path, "chen", "--weekday", "mon", "--off", user="demo")
+    assert result.returncode == 2 and "may not manage schedule templates" in result.stderr
+    assert templates(seeded_path) == before
+
+
+def test_hours_grammar():
+    assert parse_clock("8") == 480 and parse_clock("08:30") == 510 and parse_clock("24:00") == 1440
+    for bad in ("24:30", "7:60", "", "８:00", "8:00\x1b", "noon", "123:00"):
+        with pytest.raises(ValueError):
+            parse_clock(bad)
+    assert parse_blocks(" 13:00-17:00, 08:00-12:00 ") == [(480, 720), (780, 1020)]
+    assert parse_blocks("off") == []
+    for bad in ("08:00", "12:00-08:00", "08:00-12:00,11:00-13:00", "08:00-08:00"):
+        with pytest.raises(ValueError):
+            parse_blocks(bad)
+    assert parse_weekday("Monday") == 0 and parse_weekday("sun") == 6
+    with pytest.raises(ValueError):
+        parse_weekday("xyz")
