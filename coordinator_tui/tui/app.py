@@ -7,7 +7,10 @@ it a temporary database and a frozen clock.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+import threading
 from pathlib import Path
 
 from textual import events
@@ -32,6 +35,10 @@ DESKS = {
     "callbacks": CallbacksScreen,
 }
 IDLE_CHECK_SECONDS = 15
+# After SIGHUP (the SSH link or the terminal went away) the app asks itself to exit; if restoring
+# a terminal that is no longer there hangs, the process ends anyway after this long.
+HANGUP_GRACE_SECONDS = 0.5
+HANGUP_EXIT_CODE = 128 + 1
 
 
 class CoordinatorApp(App[int]):
@@ -92,6 +99,25 @@ class CoordinatorApp(App[int]):
         # The terminal's own 16-colour palette: readable on TERM=linux and old terminals.
         self.theme = "ansi-dark"
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
+        if not self.is_headless:  # a real terminal (tests under Pilot keep the process's handlers)
+            self._exit_on_hangup()
+
+    def _exit_on_hangup(self) -> None:
+        """A dropped link sends SIGHUP: leave at once. A half-typed form is never saved (forms
+        save only on ^s, in one transaction); a service call already running is one transaction
+        that commits whole or not at all, even if the process is killed mid-way."""
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGHUP"):
+            return
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+    def _hangup(self) -> None:
+        watchdog = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(HANGUP_EXIT_CODE,))
+        watchdog.daemon = True
+        watchdog.start()
+        self.exit(return_code=HANGUP_EXIT_CODE)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
-from tests.conftest import CLINIC_DAY
 from tests.concurrency import desk_driver
+from tests.conftest import CLINIC_DAY
 
 DESKS = 8
 SECONDS = 8.0
