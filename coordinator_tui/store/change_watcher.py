@@ -20,9 +20,11 @@ class ChangeWatcher:
         self._conn = sqlite3.connect(str(Path(path)), check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA busy_timeout = 2000")
         self._lock = threading.Lock()
+        self.queries = 0  # statements issued since opening (the idle cost of a desk)
         self._last = self._version()
 
     def _version(self) -> int:
+        self.queries += 1
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def changed(self) -> bool:

@@ -7,8 +7,11 @@ it a temporary database and a frozen clock.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
+import signal
+import threading
 from pathlib import Path
 
 from textual import events
@@ -38,6 +41,10 @@ DESKS = {
     "callbacks": _desk("callbacks", "CallbacksScreen"),
 }
 IDLE_CHECK_SECONDS = 15
+# After SIGHUP (the SSH link or the terminal went away) the app asks itself to exit; if restoring
+# a terminal that is no longer there hangs, the process ends anyway after this long.
+HANGUP_GRACE_SECONDS = 0.5
+HANGUP_EXIT_CODE = 128 + 1
 
 
 def preload_desks() -> None:
@@ -115,6 +122,25 @@ class CoordinatorApp(App[int]):
             # Once the sign-in screen is up, load the desks while the user types their password.
             self.call_after_refresh(lambda: self.run_worker(preload_desks, thread=True,
                                                             group="preload", exit_on_error=False))
+        if not self.is_headless:  # a real terminal (tests under Pilot keep the process's handlers)
+            self._exit_on_hangup()
+
+    def _exit_on_hangup(self) -> None:
+        """A dropped link sends SIGHUP: leave at once. A half-typed form is never saved (forms
+        save only on ^s, in one transaction); a service call already running is one transaction
+        that commits whole or not at all, even if the process is killed mid-way."""
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGHUP"):
+            return
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+    def _hangup(self) -> None:
+        watchdog = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(HANGUP_EXIT_CODE,))
+        watchdog.daemon = True
+        watchdog.start()
+        self.exit(return_code=HANGUP_EXIT_CODE)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
