@@ -62,11 +62,11 @@ def cmd_restore(args) -> int:
     # Refuse a bad backup first, before asking anything.
     revision = check_backup(args.path)
     actor = acting_user(ctx, args.user) if restore_needs_admin(ctx) else None
+    if not args.yes and not sys.stdin.isatty():
+        raise UserError("not a terminal to confirm on; add --yes to restore")
     print(f"coordinator: restore REPLACES the database {ctx.db.path} with {args.path} (schema "
           f"{revision}). Every desk must be closed.", file=sys.stderr)
     if not args.yes:
-        if not sys.stdin.isatty():
-            raise UserError("not a terminal to confirm on; add --yes to restore")
         answer = input("Type 'restore' to go on: ")
         if answer.strip().lower() != "restore":
             raise UserError("not restored; nothing was changed")
