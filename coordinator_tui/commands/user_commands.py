@@ -48,6 +48,23 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     password_source(reset)
     reset.set_defaults(handler=cmd_users_reset)
 
+    glass = users_sub.add_parser("break-glass", parents=[common],
+                                 help="emergency access: let an account sign in with a reason "
+                                      "(and a supervisor's role) for a while")
+    glass_sub = glass.add_subparsers(dest="glass_command", required=True, parser_class=type(users))
+    enable = glass_sub.add_parser("enable", parents=[common], help="open the emergency window")
+    enable.add_argument("username", nargs="?", help="only this account (default: any account)")
+    enable.add_argument("--minutes", type=int, default=60, help="how long the window stays "
+                        "open, 1-1440 (default 60)")
+    enable.add_argument("--by", dest="user", help="the supervisor or admin enabling it "
+                        "(default: $COORDINATOR_USER, else your login name)")
+    enable.set_defaults(handler=cmd_break_glass_enable)
+    end = glass_sub.add_parser("disable", parents=[common], help="close the emergency window now")
+    end.add_argument("username", nargs="?", help="only this account's window (default: the "
+                     "window for any account)")
+    end.add_argument("--by", dest="user", help="the supervisor or admin closing it")
+    end.set_defaults(handler=cmd_break_glass_disable, minutes=0)
+
     listing = users_sub.add_parser("list", parents=[common], help="list staff accounts")
     acting(listing)
     listing.set_defaults(handler=cmd_users_list)
@@ -105,4 +122,26 @@ def cmd_users_list(args) -> int:
         if a.active and a.locked_until is not None and a.locked_until > ctx.now():
             state = "locked"
         print(f"{a.username:<16} {a.role.value:<11} {state:<9} {a.display_name}")
+    return 0
+
+
+def cmd_break_glass_enable(args) -> int:
+    from coordinator_tui.services.accounts import BREAK_GLASS_SESSION_MINUTES, enable_break_glass
+
+    ctx = ready_context(args)
+    if args.minutes < 1:
+        raise UserError("--minutes must be 1 to 1440")
+    until = enable_break_glass(ctx, acting_user(ctx, args.user), args.minutes, args.username)
+    who = args.username or "any account"
+    print(f"emergency access open for {who} until {ctx.local(until):%Y-%m-%d %H:%M}; each "
+          f"emergency sign-in needs a reason and lasts at most {BREAK_GLASS_SESSION_MINUTES} min")
+    return 0
+
+
+def cmd_break_glass_disable(args) -> int:
+    from coordinator_tui.services.accounts import enable_break_glass
+
+    ctx = ready_context(args)
+    enable_break_glass(ctx, acting_user(ctx, args.user), 0, args.username)
+    print(f"emergency access closed for {args.username or 'any account'}")
     return 0

@@ -25,7 +25,8 @@ from coordinator_tui.store.models import Setting, StaffUser
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
-BREAK_GLASS_KEY = "break_glass_until"
+BREAK_GLASS_KEY = "break_glass_until"  # any account; "break_glass_until:<user id>" for one
+BREAK_GLASS_SESSION_MINUTES = 60  # an emergency sign-in's elevated role lasts at most this long
 LOGIN_FAILED = "wrong username or password"
 
 
@@ -230,9 +231,10 @@ def authenticate(ctx: AppContext, username: str, password: str, *,
         else:
             actor = _actor(user)
             locked = user.locked_until is not None and user.locked_until > now
+            window_end: datetime | None = None
             if break_glass_reason is not None:
-                until = session.scalar(select(Setting.value).where(Setting.key == BREAK_GLASS_KEY))
-                if not until or datetime.fromisoformat(until) <= now:
+                window_end = _break_glass_window(session, user.id, now)
+                if window_end is None:
                     refusal = "emergency access is not enabled; a supervisor can enable it"
                     audit.record(session, actor, "break_glass.refused", now,
                                  detail={"reason": break_glass_reason})
@@ -256,11 +258,14 @@ def authenticate(ctx: AppContext, username: str, password: str, *,
                 if _hasher().check_needs_rehash(stored):
                     user.password_hash = hash_password(password)
                 if break_glass_reason is not None:
-                    if actor.role is Role.FRONT_DESK:
-                        actor = Actor(actor.id, actor.username, actor.display_name, Role.SUPERVISOR)
+                    ends = min(window_end, now + timedelta(minutes=BREAK_GLASS_SESSION_MINUTES))
+                    role = Role.SUPERVISOR if actor.role is Role.FRONT_DESK else actor.role
+                    actor = Actor(actor.id, actor.username, actor.display_name, role,
+                                  elevated_until=ends)
                     audit.record(session, actor, "break_glass", now,
                                  detail={"reason": break_glass_reason, "role": user.role,
-                                         "acting_as": actor.role.value})
+                                         "acting_as": actor.role.value,
+                                         "until": ends.isoformat()})
                 else:
                     audit.record(session, actor, action, now)
                 return actor
@@ -282,17 +287,46 @@ def unlock(ctx: AppContext, actor: Actor, password: str) -> Actor:
     return authenticate(ctx, actor.username, password, action="unlock")
 
 
-def enable_break_glass(ctx: AppContext, actor: Actor, minutes: int = 60) -> datetime:
-    """Allow emergency sign-ins for the next `minutes`; returns when that ends."""
+def _break_glass_window(session, user_id: int, now: datetime) -> datetime | None:
+    """When the emergency-access window open to this account ends (None: not open)."""
+    ends = [datetime.fromisoformat(v) for v in session.scalars(select(Setting.value).where(
+        Setting.key.in_([BREAK_GLASS_KEY, f"{BREAK_GLASS_KEY}:{user_id}"])))]
+    ends = [e for e in ends if e > now]
+    return max(ends) if ends else None
+
+
+def enable_break_glass(ctx: AppContext, actor: Actor, minutes: int = 60,
+                       username: str | None = None) -> datetime:
+    """Allow emergency sign-ins for the next `minutes`, by `username` only (or by any account
+    when None); returns when that ends. `minutes=0` closes the window at once."""
     require(actor, Permission.BREAK_GLASS_ENABLE)
-    if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
-        raise UserError("emergency access can be enabled for 1 to 1440 minutes")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 24 * 60:
+        raise UserError("emergency access can be enabled for 1 to 1440 minutes (0 ends it)")
+    if actor.elevated_until is not None:
+        raise PermissionDenied("emergency access cannot be enabled from an emergency sign-in")
     until = ctx.now() + timedelta(minutes=minutes)
     with ctx.db.write() as session:
-        row = session.get(Setting, BREAK_GLASS_KEY)
+        key, target = BREAK_GLASS_KEY, None
+        if username is not None:
+            target = _get(session, clean_username(username))
+            if not target.active:
+                raise UserError(f"the staff account {target.username!r} is disabled")
+            key = f"{BREAK_GLASS_KEY}:{target.id}"
+        row = session.get(Setting, key)
         if row is None:
-            session.add(Setting(key=BREAK_GLASS_KEY, value=until.isoformat()))
+            session.add(Setting(key=key, value=until.isoformat()))
         else:
             row.value = until.isoformat()
-        audit.record(session, actor, "break_glass.enable", ctx.now(), detail={"minutes": minutes})
+        audit.record(session, actor, "break_glass.enable" if minutes else "break_glass.disable",
+                     ctx.now(), entity="staff_user" if target else None,
+                     entity_id=target.id if target else None,
+                     detail={"minutes": minutes, "for": target.username if target else "anyone"})
     return until
+
+
+def end_break_glass(ctx: AppContext, actor: Actor) -> None:
+    """The elevated role of an emergency sign-in ran out (the app locks the screen)."""
+    with ctx.db.write() as session:
+        audit.record(session, actor, "break_glass.end", ctx.now(),
+                     detail={"until": actor.elevated_until.isoformat()
+                             if actor.elevated_until else None})

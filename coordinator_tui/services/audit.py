@@ -35,6 +35,9 @@ def record(session: Session, actor: Actor | None, action: str, at: datetime, *,
            entity_id: int | None = None, detail: dict | None = None) -> AuditEvent:
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     prev_hash = prev or GENESIS
+    if actor is not None and actor.elevated_until is not None:
+        # Everything done under emergency access says so, in the hashed content.
+        detail = {**(detail or {}), "break_glass": True}
     detail_text = json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str) if detail else None
     # Microseconds are dropped by nothing, but keep the instant canonical (UTC, aware).
     event = AuditEvent(

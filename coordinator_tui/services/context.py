@@ -19,6 +19,8 @@ class Actor:
     username: str
     display_name: str
     role: Role
+    # Set for an emergency (break-glass) sign-in: the elevated role ends then (the app locks).
+    elevated_until: datetime | None = None
 
 
 @dataclass

@@ -19,6 +19,8 @@ class Permission(StrEnum):
     MANAGE_TEMPLATES = "manage schedule templates"
     MANAGE_SETTINGS = "change clinic settings"
     BREAK_GLASS_ENABLE = "enable emergency access"
+    BACKUP = "back up the database"
+    RESTORE = "restore the database from a backup"
 
 
 _SUPERVISOR_UP = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -30,6 +32,8 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.VOID_PAYMENT: _SUPERVISOR_UP,
     Permission.READ_AUDIT: _SUPERVISOR_UP,
     Permission.BREAK_GLASS_ENABLE: _SUPERVISOR_UP,
+    Permission.BACKUP: _SUPERVISOR_UP,
+    Permission.RESTORE: _ADMIN_ONLY,
     Permission.MANAGE_USERS: _ADMIN_ONLY,
     Permission.MANAGE_TEMPLATES: _ADMIN_ONLY,
     Permission.MANAGE_SETTINGS: _ADMIN_ONLY,

@@ -97,7 +97,9 @@ def _on_begin(conn) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    # hide_parameters: SQL parameters (names, birth dates...) never reach a log line or an
+    # exception message, even when someone turns SQLAlchemy's logging on to debug.
+    engine = create_engine(url, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_connect)
         event.listen(engine, "begin", _on_begin)

@@ -152,14 +152,23 @@ class CoordinatorApp(App[int]):
     def check_idle_lock(self) -> None:
         """Lock when no key was pressed for idle_lock_minutes (by the injected clock)."""
         idle = (self.ctx.now() - self.last_activity).total_seconds()
-        if not self.locked and idle >= self.ctx.settings.idle_lock_minutes * 60:
+        if self.locked or self.actor is None:
+            return
+        until = self.actor.elevated_until
+        if until is not None and self.ctx.now() >= until:
+            # Emergency access ran out: lock; unlocking gives the account's own role back.
+            from coordinator_tui.services import accounts
+
+            accounts.end_break_glass(self.ctx, self.actor)
+            self.lock(idle=False, notice="Emergency access ended. Sign in again.")
+        elif idle >= self.ctx.settings.idle_lock_minutes * 60:
             self.lock(idle=True)
 
     def action_lock(self) -> None:
         if not self.locked:
             self.lock(idle=False)
 
-    def lock(self, *, idle: bool) -> None:
+    def lock(self, *, idle: bool, notice: str = "") -> None:
         """Replace everything with the lock screen: the desks, any modal and any half-typed form
         are discarded (not hidden), so no patient data stays on screen or in memory."""
         self.locked = True
@@ -168,10 +177,10 @@ class CoordinatorApp(App[int]):
         from coordinator_tui.services import accounts
 
         accounts.lock(self.ctx, self.actor, idle=idle)
-        self._show_signin(locked_user=self.actor.username)
+        self._show_signin(locked_user=self.actor.username, notice=notice)
 
-    def _show_signin(self, locked_user: str | None) -> None:
-        self.add_mode("locked", lambda: SignInScreen(locked_user))
+    def _show_signin(self, locked_user: str | None, notice: str = "") -> None:
+        self.add_mode("locked", lambda: SignInScreen(locked_user, notice=notice))
         self.switch_mode("locked")
         self._reset_desks()
 

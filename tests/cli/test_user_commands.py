@@ -38,3 +38,19 @@ def test_first_admin_then_accounts_by_that_admin(tmp_path):
 def test_users_help():
     for command in (["users"], ["users", "add"], ["users", "list"]):
         assert run(*command, "--help").returncode == 0
+
+
+def test_break_glass_enable_and_disable(seeded_path):
+    db = str(seeded_path)
+    opened = run("users", "break-glass", "enable", "demo", "--minutes", "30", "--by", "super",
+                 "--db", db)
+    assert opened.returncode == 0, opened.stderr
+    assert "emergency access open for demo" in opened.stdout
+    assert "may not" in one_line_error(run("users", "break-glass", "enable", "--by", "demo",
+                                           "--db", db))
+    assert "1 to 1440" in one_line_error(run("users", "break-glass", "enable", "--minutes", "0",
+                                             "--by", "super", "--db", db))
+    assert "no staff account" in one_line_error(run("users", "break-glass", "enable", "nobody",
+                                                    "--by", "super", "--db", db))
+    closed = run("users", "break-glass", "disable", "demo", "--by", "super", "--db", db)
+    assert closed.returncode == 0 and "closed for demo" in closed.stdout

@@ -114,3 +114,36 @@ async def test_register_anyway_creates_a_new_record(ctx, desk_user):
         await settle(app, pilot)
         assert isinstance(app.screen, PatientRecordScreen)
         assert "Grunewald" in screen_text(app)
+
+
+async def test_who_looked_key_front_desk_refused_supervisor_sees_list(ctx, desk_user):
+    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.tui.screens.patient_access import PatientAccessScreen
+
+    pid = some_patient(ctx)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        assert "Who looked" in screen_text(app)  # in the footer
+        await pilot.press("w")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        assert any("needs a supervisor" in n.message for n in app._notifications)
+    sup = actor_for(ctx, "super")
+    app = CoordinatorApp(ctx, sup)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        mrn = app.screen.record.mrn
+        await pilot.press("w")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientAccessScreen)
+        text = screen_text(app)
+        assert f"Who looked at {mrn}" in text
+        assert "viewed the record" in text and "demo" in text and "super" in text
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)

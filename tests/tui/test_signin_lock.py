@@ -144,3 +144,45 @@ async def test_break_glass_sign_in_from_the_lock_screen(ctx):
         assert isinstance(app.screen, CheckinScreen)
         assert app.actor.role.value == "supervisor"
     assert "break_glass" in _actions(ctx)
+
+
+async def test_emergency_access_shows_in_the_header_and_locks_when_it_ends(ctx, clock):
+    enable_break_glass(ctx, actor_for(ctx, "super"), 20, "demo")
+    app = CoordinatorApp(ctx)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await type_in(pilot, "demo")
+        await pilot.press("enter")
+        await type_in(pilot, "demo")
+        await pilot.press("f9")
+        assert "EMERGENCY ACCESS" in screen_text(app)
+        await type_in(pilot, "short")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert "reason of at least 10" in screen_text(app)
+        await type_in(pilot, "demo")  # the password box was cleared and focused
+        app.screen.query_one("#signin-reason", Input).value = "chart needed for ambulance crew"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+        assert "EMERGENCY until" in screen_text(app)
+        clock.advance(minutes=3)
+        app.last_activity = ctx.now()
+        app.check_idle_lock()
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+        clock.advance(minutes=18)
+        app.last_activity = ctx.now()
+        app.check_idle_lock()
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert "Emergency access ended" in screen_text(app)
+        _assert_no_patient_data(ctx, app.actor, screen_text(app))
+        await type_in(pilot, "demo")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+        assert app.actor.role.value == "front_desk" and app.actor.elevated_until is None
+    actions = _actions(ctx)
+    assert actions.index("break_glass") < actions.index("break_glass.end") < actions.index("unlock")

@@ -1,8 +1,8 @@
 """One patient's record, pushed over a desk: demographics, alerts, coverages, upcoming and past
 appointments, callbacks, payments and referrals, in one scrolling column that fits 80x24.
 
-Keys: b book an appointment, e edit, m merge another record into this one (supervisors),
-r reload, Esc back.
+Keys: b book an appointment, e edit, m merge another record into this one (supervisors), w who
+looked at this record (supervisors), r reload, Esc back.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from coordinator_tui.domain.money import format_cents
 from coordinator_tui.domain.vocab import Role
 from coordinator_tui.services.desk_views import age_on
 from coordinator_tui.services.patients import PatientRecord, get_record
+from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.tui.formatting import status_text
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
@@ -29,6 +30,7 @@ class PatientRecordScreen(DeskScreen):
         Binding("b", "book", "Book"),
         Binding("e", "edit", "Edit"),
         Binding("m", "merge", "Merge"),
+        Binding("w", "who_looked", "Who looked"),
         Binding("r", "reload", "Reload"),
     ]
     DEFAULT_CSS = """
@@ -84,6 +86,16 @@ class PatientRecordScreen(DeskScreen):
         from coordinator_tui.tui.screens.patient_form import MergeDialog
 
         self.app.push_screen(MergeDialog(self.record), lambda _done: self.action_reload())
+
+    def action_who_looked(self) -> None:
+        if self.record is None:
+            return
+        if not allows(self.app.actor, Permission.READ_AUDIT):
+            self.notify("Who looked at this record: needs a supervisor.", severity="warning")
+            return
+        from coordinator_tui.tui.screens.patient_access import PatientAccessScreen
+
+        self.app.push_screen(PatientAccessScreen(self.record.id, self.record.mrn))
 
     def show(self, record: PatientRecord) -> None:
         self.record = record

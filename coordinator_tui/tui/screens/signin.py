@@ -30,9 +30,10 @@ class SignInScreen(Screen):
     SignInScreen.break-glass #signin-reason-row { display: block; }
     """
 
-    def __init__(self, locked_user: str | None = None) -> None:
+    def __init__(self, locked_user: str | None = None, *, notice: str = "") -> None:
         super().__init__()
         self.locked_user = locked_user
+        self.notice = notice
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -47,9 +48,9 @@ class SignInScreen(Screen):
             yield Label("Password")
             yield Input(password=True, id="signin-password", max_length=256)
             with Vertical(id="signin-reason-row"):
-                yield Label("Emergency access: reason (recorded in the audit trail)")
+                yield Label("EMERGENCY ACCESS: reason (10+ characters, audited)")
                 yield Input(id="signin-reason", max_length=500)
-            yield Static("", id="signin-message", markup=False)
+            yield Static(self.notice, id="signin-message", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -33,7 +33,10 @@ class ClinicHeader(Static):
     def refresh_text(self) -> None:
         app = self.app
         local = app.ctx.local(app.ctx.now())
-        fixed = f"{self.desk} │  │ {local:%a %d %b %Y %H:%M} │ {app.actor.display_name}"
+        who = app.actor.display_name
+        if app.actor.elevated_until is not None:
+            who = f"EMERGENCY until {app.ctx.local(app.actor.elevated_until):%H:%M} │ {who}"
+        fixed = f"{self.desk} │  │ {local:%a %d %b %Y %H:%M} │ {who}"
         room = max(8, (self.size.width or 80) - 2 - len(fixed))
         clinic = app.clinic_name if len(app.clinic_name) <= room else app.clinic_name[: room - 1] + "…"
-        self.update(f"{self.desk} │ {clinic} │ {local:%a %d %b %Y %H:%M} │ {app.actor.display_name}")
+        self.update(f"{self.desk} │ {clinic} │ {local:%a %d %b %Y %H:%M} │ {who}")

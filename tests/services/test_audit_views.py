@@ -1,0 +1,45 @@
+"""Who looked at this patient: supervisors only, when/who/what, emergency access marked."""
+
+from __future__ import annotations
+
+import pytest
+
+from coordinator_tui.errors import PermissionDenied, UserError
+from coordinator_tui.services import accounts
+from coordinator_tui.services.audit_views import describe, patient_access
+from coordinator_tui.services.patients import get_record, update_patient
+from coordinator_tui.services.staff import actor_for
+
+
+def test_who_looked_lists_views_changes_and_break_glass(ctx, desk_user):
+    sup = actor_for(ctx, "super")
+    record = get_record(ctx, desk_user, 5)
+    update_patient(ctx, desk_user, 5, {"email": "new.address@example.org"}, record.version)
+    accounts.enable_break_glass(ctx, sup, 30)
+    glass = accounts.authenticate(ctx, "demo", "demo", break_glass_reason="ambulance needs chart")
+    get_record(ctx, glass, 5)
+    lines = patient_access(ctx, sup, 5)
+    assert lines[0].what == "BREAK-GLASS viewed the record" and lines[0].break_glass
+    assert lines[1].what == "changed email" and lines[1].username == "demo"
+    assert lines[2].what == "viewed the record"
+    assert all("new.address" not in line.what for line in lines)
+    # Reading the list is itself recorded, and shows next time.
+    assert patient_access(ctx, sup, 5)[0].what == "read who looked at this record"
+    other = patient_access(ctx, sup, 6)
+    assert all(line.what != "changed email" for line in other)
+
+
+def test_who_looked_needs_a_supervisor_and_a_real_patient(ctx, desk_user):
+    with pytest.raises(PermissionDenied, match="supervisor"):
+        patient_access(ctx, desk_user, 5)
+    sup = actor_for(ctx, "super")
+    for bad in (10**9, "5", True):
+        with pytest.raises(UserError):
+            patient_access(ctx, sup, bad)
+
+
+def test_describe_exports_and_odd_details():
+    assert describe("schedule.export", None) == ("exported (schedule.export)", False)
+    assert describe("patient.view", "not json") == ("viewed the record", False)
+    assert describe("patient.view", "[1, 2]") == ("viewed the record", False)
+    assert describe("break_glass", '{"reason": "x"}')[1] is True
