@@ -23,7 +23,13 @@ from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.clinic import CLINIC_NAME, DEMO_DATE, DEMO_SEED
 from coordinator_tui.services.context import AppContext
-from coordinator_tui.store.bulk import insert_many, sql_date, sql_instant
+from coordinator_tui.store.bulk import (
+    fill_search_vocabulary,
+    indexes_built_after,
+    insert_many,
+    sql_date,
+    sql_instant,
+)
 from coordinator_tui.store.models import Patient
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -377,21 +383,27 @@ def seed_clinic(ctx: AppContext, *, patients: int, seed: int, day: date,
             _setup_clinic(conn, rng, now, day - timedelta(days=400))
         rows = _patient_rows(rng, pools, 1, patients, day, created)
         done = 0
-        while done < patients:
-            chunk = min(BATCH, patients - done)
-            patient_batch, coverage_batch = [], []
-            for _ in range(chunk):
-                patient, primary, secondary = next(rows)
-                patient_batch.append(patient)
-                if primary:
-                    coverage_batch.append(primary)
-                if secondary:
-                    coverage_batch.append(secondary)
-            with conn.begin():
-                insert_many(conn, "patients", PATIENT_COLUMNS, patient_batch)
-                insert_many(conn, "coverages", COVERAGE_COLUMNS, coverage_batch)
-            done += chunk
-            report("patients", done, patients)
+        # One transaction: the indexes are built once at the end (see indexes_built_after), and
+        # an interrupted seed leaves the database as it was.
+        with conn.begin():
+            with indexes_built_after(conn, ("patients", "coverages")):
+                while done < patients:
+                    chunk = min(BATCH, patients - done)
+                    patient_batch, coverage_batch = [], []
+                    for _ in range(chunk):
+                        patient, primary, secondary = next(rows)
+                        patient_batch.append(patient)
+                        if primary:
+                            coverage_batch.append(primary)
+                        if secondary:
+                            coverage_batch.append(secondary)
+                    insert_many(conn, "patients", PATIENT_COLUMNS, patient_batch)
+                    insert_many(conn, "coverages", COVERAGE_COLUMNS, coverage_batch)
+                    done += chunk
+                    report("patients", done, patients)
+                report("indexes", 0, 1)
+            fill_search_vocabulary(conn)
+        report("indexes", 1, 1)
         report("schedule", 0, 1)
         with conn.begin():
             total, on_day, outcomes = _build_schedule(conn, rng, day, tz, patients, 1, now)

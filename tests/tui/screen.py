@@ -1,4 +1,5 @@
-"""Read what a running Textual app shows, as plain text (the same render as a screenshot)."""
+"""Helpers for Pilot tests: read what a running Textual app shows, as plain text (the same
+render as a screenshot), and let it settle after keys."""
 
 from __future__ import annotations
 
@@ -13,3 +14,11 @@ def screen_text(app) -> str:
                       color_system=None, record=True, legacy_windows=False, safe_box=False)
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text()
+
+
+async def settle(app, pilot) -> None:
+    """Let the app finish what the last keys started: messages, then thread workers (database
+    calls), then the messages their results post."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()

@@ -15,15 +15,9 @@ from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.patients import PatientsScreen
 from coordinator_tui.tui.screens.schedule import ScheduleScreen
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text
+from tests.tui.screen import screen_text, settle
 
 SIZE = (80, 24)
-
-
-async def settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_walk_the_four_desks_by_keys(ctx, desk_user):

@@ -18,16 +18,10 @@ from coordinator_tui.tui.screens.callback_work import CallbackWorkScreen
 from coordinator_tui.tui.screens.callbacks import CallbacksScreen
 from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text
+from tests.tui.screen import screen_text, settle
 
 SIZE = (80, 24)
 FUTURE = CLINIC_DAY + timedelta(days=20)  # beyond the demo's bookings
-
-
-async def settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def press(app, pilot, *keys):

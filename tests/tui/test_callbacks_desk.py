@@ -10,15 +10,9 @@ from coordinator_tui.services import callbacks as cb
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.callback_work import CallbackWorkScreen
 from coordinator_tui.tui.screens.callbacks import CallbacksScreen
-from tests.tui.screen import screen_text
+from tests.tui.screen import screen_text, settle
 
 SIZE = (80, 24)
-
-
-async def settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_work_an_item_record_a_failed_call_with_a_note_and_close_it(ctx, desk_user):

@@ -12,15 +12,9 @@ from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.new_callback import NewCallbackScreen, priority_from, reason_from
 from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text
+from tests.tui.screen import screen_text, settle
 
 SIZE = (80, 24)
-
-
-async def settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def press(app, pilot, *keys):

@@ -9,15 +9,9 @@ from textual.widgets import DataTable, Input
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.patients import PatientsScreen
 from tests.services.lookup_helpers import add_patient
-from tests.tui.screen import screen_text
+from tests.tui.screen import screen_text, settle
 
 SIZE = (80, 24)
-
-
-async def settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_desk(app, pilot):

@@ -11,15 +11,9 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.patient_form import PatientFormScreen
 from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
-from tests.tui.screen import screen_text
+from tests.tui.screen import screen_text, settle
 
 SIZE = (80, 24)
-
-
-async def settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def some_patient(ctx) -> int:

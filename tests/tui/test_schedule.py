@@ -17,16 +17,10 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.schedule import PER_PAGE, ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
 from tests.conftest import CLINIC_DAY, make_context
-from tests.tui.screen import screen_text
+from tests.tui.screen import screen_text, settle
 
 SIZE = (80, 24)
 FUTURE = CLINIC_DAY + timedelta(days=20)  # beyond the demo's bookings: every slot free
-
-
-async def settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def press(app, pilot, *keys):

@@ -14,15 +14,9 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.signin import SignInScreen
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text
+from tests.tui.screen import screen_text, settle
 
 SIZE = (80, 24)
-
-
-async def settle(app, pilot):
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def type_in(pilot, text):
