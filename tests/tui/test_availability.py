@@ -202,13 +202,15 @@ async def test_vacation_lists_booked_patients_then_calls_each_back_once(ctx, des
         # The confirmation lists what is booked, before anything is saved.
         assert isinstance(app.screen, PromptModal)
         text = screen_text(app)
-        assert f"{len(booked)} booked appointment(s)" in text
+        assert f"{len(booked)} booked in that time" in text
         from coordinator_tui.store.models import Patient
         with ctx.db.read() as session:
             first_mrn = session.scalar(select(Patient.mrn).join(Appointment, Appointment.patient_id == Patient.id)
                                        .where(Appointment.id.in_([b[0] for b in booked]))
                                        .order_by(Appointment.starts_at, Appointment.id).limit(1))
         assert first_mrn in text
+        if len(booked) > 5:
+            assert f"... and {len(booked) - 5} more" in text
         with ctx.db.read() as session:
             assert session.scalar(select(func.count()).select_from(AvailabilityException)) == 0
         await press(app, pilot, "y", "enter")

@@ -33,7 +33,7 @@ EXCEPTION_COLUMNS = (("Kind", 8), ("Who", 10), ("From", 16), ("To", 16), ("Reaso
 KIND_WORDS = {"v": Kind.VACATION, "vacation": Kind.VACATION, "h": Kind.BLOCK, "half": Kind.BLOCK,
               "half-day": Kind.BLOCK, "b": Kind.BLOCK, "block": Kind.BLOCK, "c": Kind.HOLIDAY,
               "holiday": Kind.HOLIDAY, "clinic": Kind.HOLIDAY}
-AFFECTED_SHOWN = 6  # booked appointments listed in the confirmation (the rest are counted)
+AFFECTED_SHOWN = 5  # booked appointments listed in the confirmation (the rest are counted)
 
 
 def hours_text(blocks) -> str:
@@ -318,8 +318,10 @@ class AvailabilityScreen(DeskScreen):
                 ("slot", "Slot minutes", str(day.slot_minutes or 20)),
                 ("types", "Types", ",".join(day.type_codes) or "all"),
                 ("from", "Effective from", "T")],
-            info=f"Hours like 08:00-12:00,13:00-17:00 or off. Types: all or some of "
-                 f"{','.join(view.type_codes)}. From: T, T+7, mon, 12/24. Enter/^s saves.",
+            info=f"Hours: like 08:00-12:00,13:00-17:00, or off\n"
+                 f"Types: all, or some of {','.join(view.type_codes)}\n"
+                 f"Effective from: T, T+7, mon, 12/24 (history is kept)\n"
+                 f"Enter on the last field or ^s saves; Esc leaves it unchanged",
             check=check, save=save), done)
 
     # --- exceptions ----------------------------------------------------------------------------------
@@ -366,10 +368,11 @@ class AvailabilityScreen(DeskScreen):
         self.app.push_screen(PromptModal(
             f"Add an exception for {view.provider}", [
                 ("kind", "Kind", "vacation"), ("from", "From", "T+1"), ("to", "To (vacation)", ""),
-                ("part", "am/pm/13:00-15:00", "am"), ("reason", "Reason", "")],
-            info="vacation: whole days From..To; half: one day, am, pm or a time range;\n"
-                 "holiday: the whole clinic (every provider) on From. Booked patients are\n"
-                 "listed before anything is saved.", check=check), done)
+                ("part", "Part (half-day)", "am"), ("reason", "Reason", "")],
+            info="vacation: whole days From..To (To empty: one day)\n"
+                 "half: one day; Part am, pm or a range like 13:00-15:00\n"
+                 "holiday: the whole clinic, every provider, on From\n"
+                 "Booked patients are listed before anything is saved.", check=check), done)
 
     def _confirm_block(self, args: dict, reason: str, affected) -> None:
         ctx, actor, tz = self.app.ctx, self.app.actor, self.app.ctx.settings.tz
@@ -381,8 +384,8 @@ class AvailabilityScreen(DeskScreen):
                      for a in affected[:AFFECTED_SHOWN]]
             if len(affected) > AFFECTED_SHOWN:
                 lines.append(f"... and {len(affected) - AFFECTED_SHOWN} more")
-            info = (f"{len(affected)} booked appointment(s) in that time; each patient gets a rebook "
-                    f"callback:\n" + "\n".join(lines))
+            info = (f"{len(affected)} booked in that time; each patient gets a rebook callback:\n"
+                    + "\n".join(lines))
         else:
             info = "No booked appointments in that time."
 
@@ -399,6 +402,8 @@ class AvailabilityScreen(DeskScreen):
             if result.affected:
                 message += (f": {len(result.affected)} appointment(s) to rebook, "
                             f"{result.callbacks_created} callback(s) added (F5 Callbacks)")
+                if result.callbacks_created < len(result.affected):
+                    message += "; the rest already had a rebook call open"
             self.say(message)
             self.notify(message[:120], timeout=6)
             self.action_reload()
