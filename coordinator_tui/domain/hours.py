@@ -57,3 +57,22 @@ def parse_weekday(text: str) -> int:
     if key not in WEEKDAYS:
         raise ValueError(f"weekday: one of {', '.join(WEEKDAYS)}")
     return WEEKDAYS.index(key)
+
+
+HALF_DAYS = {"am": (0, 12 * 60), "pm": (12 * 60, 24 * 60)}
+
+
+def parse_part_of_day(text: str) -> tuple[int, int]:
+    """A half-day block as typed: "am" (to noon), "pm" (from noon), or one range "13:00-15:30".
+    Returns (start_minute, end_minute) of the local day."""
+    if not isinstance(text, str):
+        raise ValueError("part of the day: am, pm or a time range like 13:00-15:00")
+    key = text.strip().lower()
+    if key in HALF_DAYS:
+        return HALF_DAYS[key]
+    if not key or key in ("off", "-", "none"):
+        raise ValueError("part of the day: am, pm or a time range like 13:00-15:00")
+    blocks = parse_blocks(key)
+    if len(blocks) != 1:
+        raise ValueError("part of the day: one time range only, like 13:00-15:00")
+    return blocks[0]

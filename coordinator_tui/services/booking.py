@@ -513,6 +513,23 @@ def no_show(ctx: AppContext, actor: Actor, appointment_id: int, *,
 # --- blocking time --------------------------------------------------------------------------------
 
 
+def appointments_in_block(session: Session, provider_id: int | None, starts_at: datetime,
+                          ends_at: datetime) -> tuple[AffectedAppointment, ...]:
+    """Scheduled or confirmed appointments overlapping [starts_at, ends_at): the ones blocking that
+    time would leave to rebook. One provider's, or every provider's when `provider_id` is None."""
+    stmt = (select(Appointment.id, Appointment.patient_id, Patient.mrn, Provider.short_name,
+                   Appointment.starts_at)
+            .join(Patient, Patient.id == Appointment.patient_id)
+            .join(Provider, Provider.id == Appointment.provider_id)
+            .where(Appointment.starts_at < ends_at, Appointment.ends_at > starts_at,
+                   Appointment.status.in_([AppointmentStatus.SCHEDULED.value,
+                                           AppointmentStatus.CONFIRMED.value]))
+            .order_by(Appointment.starts_at, Provider.short_name, Appointment.id))
+    if provider_id is not None:
+        stmt = stmt.where(Appointment.provider_id == provider_id)
+    return tuple(AffectedAppointment(*row) for row in session.execute(stmt))
+
+
 def block_time(ctx: AppContext, actor: Actor, *, provider_id: int | None, starts_at: datetime,
                ends_at: datetime, kind: AvailabilityExceptionKind = AvailabilityExceptionKind.BLOCK,
                reason: str | None = None) -> BlockResult:
@@ -538,17 +555,7 @@ def block_time(ctx: AppContext, actor: Actor, *, provider_id: int | None, starts
                                           created_at=at)
         session.add(exception)
         session.flush()
-        stmt = (select(Appointment.id, Appointment.patient_id, Patient.mrn, Provider.short_name,
-                       Appointment.starts_at)
-                .join(Patient, Patient.id == Appointment.patient_id)
-                .join(Provider, Provider.id == Appointment.provider_id)
-                .where(Appointment.starts_at < ends_at, Appointment.ends_at > starts_at,
-                       Appointment.status.in_([AppointmentStatus.SCHEDULED.value,
-                                               AppointmentStatus.CONFIRMED.value]))
-                .order_by(Appointment.starts_at))
-        if provider_id is not None:
-            stmt = stmt.where(Appointment.provider_id == provider_id)
-        affected = tuple(AffectedAppointment(*row) for row in session.execute(stmt))
+        affected = appointments_in_block(session, provider_id, starts_at, ends_at)
         created = 0
         for item in affected:
             _cb, new = ensure_open_callback(session, actor, patient_id=item.patient_id,

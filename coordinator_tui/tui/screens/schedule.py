@@ -3,7 +3,8 @@
 Keys: arrows move; [ ] previous/next day; t today; g go to a date (T+7, mon, 12/24...);
 < > page across providers; v grid/list; b book at the cursor; m move (press m on the
 appointment, then m again on the new slot); c cancel; n no-show; u undo the last status change;
-w wait-listed patients who fit the free slot; ctrl+r reload. Another desk's changes appear by
+w wait-listed patients who fit the free slot; x block time; a the provider's availability
+(weekly hours and exceptions); ctrl+r reload. Another desk's changes appear by
 themselves within about a second.
 """
 
@@ -89,6 +90,7 @@ class ScheduleScreen(DeskScreen):
         Binding("greater_than_sign", "page(1)", "Next providers", key_display=">", show=False),
         Binding("w", "waitlist", "Wait list fits", show=False),
         Binding("x", "block_time", "Block time", show=False),
+        Binding("a", "availability", "Availability"),
         Binding("f", "find_slot", "Find slot"),
         Binding("s", "next_status", "Next status", show=False),
         Binding("e", "wants_earlier", "Wait list add", show=False),
@@ -696,6 +698,16 @@ class ScheduleScreen(DeskScreen):
             f"Block time {day:%a %d %b} for {provider.short_name} (holiday: whole clinic)",
             [("start", "From", start_text), ("end", "To", "24:00"), ("kind", "Kind", "block"),
              ("reason", "Reason", "")], check=check), done)
+
+    def action_availability(self) -> None:
+        """The provider under the cursor: weekly hours, exceptions (Esc comes back here)."""
+        from coordinator_tui.tui.screens.availability import AvailabilityScreen
+
+        here = self.current()
+        if here is None:
+            self.notify("No providers to show", severity="warning")
+            return
+        self.app.push_screen(AvailabilityScreen(self.schedule.providers[here[0]].id))
 
     def action_waitlist(self) -> None:
         found = self.current_cell()
