@@ -32,6 +32,8 @@ DESKS = {
     "callbacks": CallbacksScreen,
 }
 IDLE_CHECK_SECONDS = 15
+# What Textual makes of Esc + digit (the Alt+digit most terminals send): Option+digit's character.
+ALT_DIGIT = {1: "inverted_exclamation_mark", 2: "trade_mark_sign", 3: "pound_sign", 4: "cent_sign"}
 
 
 class CoordinatorApp(App[int]):
@@ -43,12 +45,18 @@ class CoordinatorApp(App[int]):
     COMMANDS = App.COMMANDS | {DeskCommands}
     BINDINGS = [
         Binding("f1", "show_keys", "Keys", priority=True),
-        # The footer shows one "F2-F5 Desks" hint; F1 lists each desk key.
-        Binding("f2,alt+1", "switch_mode('checkin')", "Desks", key_display="F2-F5", priority=True,
-                tooltip="F2 Check-in"),
-        Binding("f3,alt+2", "switch_mode('schedule')", "Schedule desk", priority=True, show=False),
-        Binding("f4,alt+3", "switch_mode('patients')", "Patients desk", priority=True, show=False),
-        Binding("f5,alt+4", "switch_mode('callbacks')", "Callbacks desk", priority=True, show=False),
+        # The footer shows one "F2-F5 Desks" hint; F1 lists each desk key. Alt+digit is the
+        # fallback where function keys don't arrive (vt100 has no F5): most terminals send it as
+        # Esc + digit, which Textual reads as the macOS Option+digit character (Esc 1 = "¡"), so
+        # those characters are bound too.
+        Binding(f"f2,alt+1,{ALT_DIGIT[1]}", "switch_mode('checkin')", "Desks", key_display="F2-F5",
+                priority=True, tooltip="F2 Check-in"),
+        Binding(f"f3,alt+2,{ALT_DIGIT[2]}", "switch_mode('schedule')", "Schedule desk", priority=True,
+                show=False),
+        Binding(f"f4,alt+3,{ALT_DIGIT[3]}", "switch_mode('patients')", "Patients desk", priority=True,
+                show=False),
+        Binding(f"f5,alt+4,{ALT_DIGIT[4]}", "switch_mode('callbacks')", "Callbacks desk",
+                priority=True, show=False),
         # Lock at once (a patient walks up to the desk): F12, or Ctrl+L where F12 doesn't arrive.
         Binding("f12,ctrl+l", "lock", "Lock", key_display="F12", priority=True),
         Binding("ctrl+q", "quit", "Quit", key_display="^q", priority=True),
@@ -61,6 +69,9 @@ class CoordinatorApp(App[int]):
         if actor is None:
             self.DEFAULT_MODE = "signin"
         super().__init__()
+        # No animations (scrolling, fading notifications): each frame of one costs bytes over SSH
+        # and redraws on slow terminals. Whatever TEXTUAL_ANIMATIONS says.
+        self.animation_level = "none"
         self.ctx = ctx
         self.actor = actor
         self.locked = actor is None
@@ -92,6 +103,13 @@ class CoordinatorApp(App[int]):
         # The terminal's own 16-colour palette: readable on TERM=linux and old terminals.
         self.theme = "ansi-dark"
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """No blinking cursor: a blinking Input repaints its line twice a second (about 250 bytes
+        a second over SSH while the desk sits idle). The cursor stays shown, steady."""
+        widget = event.widget
+        if getattr(widget, "cursor_blink", False):
+            widget.cursor_blink = False
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
@@ -170,15 +188,22 @@ class CoordinatorApp(App[int]):
             ("F2 / Alt+1", "Check-in desk"), ("F3 / Alt+2", "Schedule desk"),
             ("F4 / Alt+3", "Patients desk"), ("F5 / Alt+4", "Callbacks desk"),
         ]
-        shown: set[str] = set()
+        # Every key of an action (F12 / ^l), not just the first: where one key doesn't arrive,
+        # the other is the way.
+        keys_of: dict[str, list[str]] = {}
+        described: dict[str, str] = {}
         for node, binding, _enabled, _tooltip in self.screen.active_bindings.values():
             if node is not self and node is not self.screen:
                 continue  # widget-level keys (cursor movement...) are summarised below
-            if binding.action.startswith("switch_mode") or binding.action in shown | {"command_palette"}:
+            if binding.action.startswith("switch_mode") or binding.action == "command_palette":
                 continue
-            shown.add(binding.action)
-            keys = binding.key_display or self.get_key_display(binding)
-            lines.append((keys, binding.description or binding.action))
+            keys = keys_of.setdefault(binding.action, [])
+            display = self.get_key_display(binding.with_key(binding.key, key_display=None))
+            if display not in keys:
+                keys.append(display)
+            described.setdefault(binding.action, binding.description or binding.action)
+        for action, keys in keys_of.items():
+            lines.append((" / ".join(keys), described[action]))
         lines += [("^p", "Command palette: any desk or action by name"),
                   ("Up Down PgUp PgDn", "Move in a list")]
         self.push_screen(HelpScreen(lines))

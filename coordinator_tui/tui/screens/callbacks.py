@@ -6,12 +6,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from coordinator_tui.domain.vocab import CallbackReason
 from coordinator_tui.tui.formatting import priority_text
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 REASONS = [None, *CallbackReason]
 
@@ -40,7 +41,7 @@ class CallbacksScreen(DeskScreen):
         yield Static("", id="callbacks-summary", classes="desk-summary")
         yield Static("", id="callbacks-filter", classes="desk-summary")
         yield DataTable(id="callbacks-table", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#callbacks-table", DataTable)

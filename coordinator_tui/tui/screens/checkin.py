@@ -7,7 +7,7 @@ from datetime import timedelta
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
@@ -16,6 +16,7 @@ from coordinator_tui.tui.formatting import clock, minutes_between, status_text
 from coordinator_tui.tui.screens import checkin_flow
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 LATE_AFTER = timedelta(minutes=10)
 WAITING = {S.ARRIVED}
@@ -55,7 +56,7 @@ class CheckinScreen(DeskScreen):
             yield Input(placeholder="today's patient: name, birth date, phone, MRN",
                         id="checkin-search", classes="search-box")
         yield DataTable(id="arrivals", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#arrivals", DataTable)

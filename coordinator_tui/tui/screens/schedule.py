@@ -15,7 +15,7 @@ from datetime import time as dtime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import AppointmentStatus as S
@@ -35,6 +35,7 @@ from coordinator_tui.services.schedule_view import (
 from coordinator_tui.tui.formatting import STATUS_STYLE, clock
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.prompt import PromptModal
 
 PER_PAGE = 5  # provider columns at 80 columns: 5 + 2 + 5 x (11 + 2) = 72, plus the scrollbar
@@ -114,7 +115,7 @@ class ScheduleScreen(DeskScreen):
         yield DataTable(id="schedule-grid", cursor_type="cell", zebra_stripes=False)
         yield DataTable(id="schedule-list", cursor_type="row", zebra_stripes=False)
         yield Static("", id="schedule-detail", classes="desk-summary", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         listing = self.query_one("#schedule-list", DataTable)
