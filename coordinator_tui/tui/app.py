@@ -32,8 +32,11 @@ DESKS = {
     "callbacks": CallbacksScreen,
 }
 IDLE_CHECK_SECONDS = 15
-# What Textual makes of Esc + digit (the Alt+digit most terminals send): Option+digit's character.
-ALT_DIGIT = {1: "inverted_exclamation_mark", 2: "trade_mark_sign", 3: "pound_sign", 4: "cent_sign"}
+# Alt+1-4 as most terminals send it, Esc + digit, reaches the app as the character macOS types for
+# Option+digit (Textual maps Esc 1 to "¡"), which a focused search box would take as text before
+# any binding saw it: on_event turns these keys into the desks first.
+ALT_DIGIT_DESK = {"inverted_exclamation_mark": "checkin", "trade_mark_sign": "schedule",
+                  "pound_sign": "patients", "cent_sign": "callbacks"}
 
 
 class CoordinatorApp(App[int]):
@@ -46,17 +49,13 @@ class CoordinatorApp(App[int]):
     BINDINGS = [
         Binding("f1", "show_keys", "Keys", priority=True),
         # The footer shows one "F2-F5 Desks" hint; F1 lists each desk key. Alt+digit is the
-        # fallback where function keys don't arrive (vt100 has no F5): most terminals send it as
-        # Esc + digit, which Textual reads as the macOS Option+digit character (Esc 1 = "¡"), so
-        # those characters are bound too.
-        Binding(f"f2,alt+1,{ALT_DIGIT[1]}", "switch_mode('checkin')", "Desks", key_display="F2-F5",
-                priority=True, tooltip="F2 Check-in"),
-        Binding(f"f3,alt+2,{ALT_DIGIT[2]}", "switch_mode('schedule')", "Schedule desk", priority=True,
-                show=False),
-        Binding(f"f4,alt+3,{ALT_DIGIT[3]}", "switch_mode('patients')", "Patients desk", priority=True,
-                show=False),
-        Binding(f"f5,alt+4,{ALT_DIGIT[4]}", "switch_mode('callbacks')", "Callbacks desk",
-                priority=True, show=False),
+        # fallback where function keys don't arrive (vt100 has no F5); most terminals send it as
+        # Esc + digit, which on_event handles (see ALT_DIGIT).
+        Binding("f2,alt+1", "switch_mode('checkin')", "Desks", key_display="F2-F5", priority=True,
+                tooltip="F2 Check-in"),
+        Binding("f3,alt+2", "switch_mode('schedule')", "Schedule desk", priority=True, show=False),
+        Binding("f4,alt+3", "switch_mode('patients')", "Patients desk", priority=True, show=False),
+        Binding("f5,alt+4", "switch_mode('callbacks')", "Callbacks desk", priority=True, show=False),
         # Lock at once (a patient walks up to the desk): F12, or Ctrl+L where F12 doesn't arrive.
         Binding("f12,ctrl+l", "lock", "Lock", key_display="F12", priority=True),
         Binding("ctrl+q", "quit", "Quit", key_display="^q", priority=True),
@@ -111,9 +110,28 @@ class CoordinatorApp(App[int]):
         if getattr(widget, "cursor_blink", False):
             widget.cursor_blink = False
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """No desk before signing in (or while locked): the desks need a signed-in user."""
+        if action in ("switch_mode", "lock") and self.locked:
+            return False
+        return True
+
+    def switch_desk(self, mode: str) -> None:
+        """The command palette's way to a desk: refused while signed out, like the keys."""
+        if not self.locked:
+            self.switch_mode(mode)
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self.last_activity = self.ctx.now()
+            desk = ALT_DIGIT_DESK.get(event.key)
+            if desk is not None:
+                # Esc+digit: a search box would take its character as typed text before any
+                # binding saw it, so the desk keys are handled here, first.
+                event.stop()
+                event.prevent_default()
+                self.switch_desk(desk)
+                return
         await super().on_event(event)
 
     # --- locking and signing in -----------------------------------------------------------
