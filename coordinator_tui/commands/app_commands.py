@@ -61,6 +61,11 @@ def open_app(settings, username: str | None, mouse: bool) -> int:
         acting_user(ctx, username)
     from coordinator_tui.tui.app import CoordinatorApp
 
+    # Textual sizes the screen with shutil.get_terminal_size(), which believes exported COLUMNS
+    # and LINES before the terminal: a login script or wrapper that exports them would pin the
+    # app at that size and every resize (SIGWINCH) would redraw the old one.
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
     app = CoordinatorApp(ctx, prefill_username=username or "")
     app.run(mouse=mouse or settings.mouse)
     return app.return_code or 0
