@@ -80,6 +80,13 @@ class PtyApp:
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())
 
+    def answer(self, before: int, seconds: float = 1.0, timeout: float = 30.0) -> int:
+        """After a key: wait for the app to start answering (up to 3 s), then for it to finish."""
+        end = time.monotonic() + 3
+        while self.count() == before and time.monotonic() < end:
+            time.sleep(0.01)
+        return self.quiet(seconds, timeout)
+
     def quiet(self, seconds: float = 1.0, timeout: float = 30.0) -> int:
         """Wait until nothing was written for `seconds`; the byte count then."""
         end = time.monotonic() + timeout
@@ -172,13 +179,13 @@ def measure(db: Path | None = None, *, patients: int = 300, idle_seconds: float 
             figures["signin_screen"] = app.quiet()
             app.send("demo\r")
             app.wait(lambda: app.seen(b"Expected"))
-            figures["first_desk_screen"] = app.quiet() - figures["signin_screen"]
+            figures["first_desk_screen"] = app.quiet(1.5) - figures["signin_screen"]
 
             per_key = []
             for letter in family.lower():
                 before = app.count()
                 app.send(letter)
-                per_key.append(app.quiet(0.7) - before)
+                per_key.append(app.answer(before, 0.7) - before)
             figures["search_keystroke_first"] = per_key[0]
             figures["search_keystroke_mean"] = round(sum(per_key) / len(per_key))
 
@@ -188,9 +195,10 @@ def measure(db: Path | None = None, *, patients: int = 300, idle_seconds: float 
             app.quiet(0.7)
             app.send("\r")
             app.wait(lambda: status_of(db, appointment_id) == "arrived")
-            figures["checkin_enter_enter"] = app.quiet() - before
+            figures["checkin_enter_enter"] = app.quiet(1.5) - before
             figures["checkin_total"] = figures["checkin_enter_enter"] + sum(per_key)
 
+            app.quiet(5.0, timeout=60)  # the "Checked in" notice times out and is cleared
             start = app.count()
             time.sleep(idle_seconds)
             figures["idle_seconds"] = idle_seconds
