@@ -78,7 +78,18 @@ def prepare_app(settings, username: str | None):
 
 
 def open_app(settings, username: str | None, mouse: bool) -> int:
+    from coordinator_tui.errors import UserError
+
     app = prepare_app(settings, username)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Over SSH without a terminal (`ssh desk@server some-command`, no -t) Textual would wait
+        # forever on a pipe: say what to do instead.
+        raise UserError("coordinator needs a terminal: connect with 'ssh -t' (or run it in one)")
+    # Textual sizes the screen with shutil.get_terminal_size(), which believes exported COLUMNS
+    # and LINES before the terminal: a login script or wrapper that exports them would pin the
+    # app at that size and every resize (SIGWINCH) would redraw the old one.
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
     app.run(mouse=mouse or settings.mouse)
     return app.return_code or 0
 

@@ -53,6 +53,13 @@ def preload_desks() -> None:
         importlib.import_module(f"coordinator_tui.tui.screens.{make.module}")
 
 
+# Alt+1-4 as most terminals send it, Esc + digit, reaches the app as the character macOS types for
+# Option+digit (Textual maps Esc 1 to "¡"), which a focused search box would take as text before
+# any binding saw it: on_event turns these keys into the desks first.
+ALT_DIGIT_DESK = {"inverted_exclamation_mark": "checkin", "trade_mark_sign": "schedule",
+                  "pound_sign": "patients", "cent_sign": "callbacks"}
+
+
 class CoordinatorApp(App[int]):
     TITLE = "coordinator"
     # Absolute, so subclasses defined elsewhere (tests, benchmarks) find it too.
@@ -62,7 +69,9 @@ class CoordinatorApp(App[int]):
     COMMANDS = App.COMMANDS | {DeskCommands}
     BINDINGS = [
         Binding("f1", "show_keys", "Keys", priority=True),
-        # The footer shows one "F2-F5 Desks" hint; F1 lists each desk key.
+        # The footer shows one "F2-F5 Desks" hint; F1 lists each desk key. Alt+digit is the
+        # fallback where function keys don't arrive (vt100 has no F5); most terminals send it as
+        # Esc + digit, which on_event handles (see ALT_DIGIT).
         Binding("f2,alt+1", "switch_mode('checkin')", "Desks", key_display="F2-F5", priority=True,
                 tooltip="F2 Check-in"),
         Binding("f3,alt+2", "switch_mode('schedule')", "Schedule desk", priority=True, show=False),
@@ -85,6 +94,9 @@ class CoordinatorApp(App[int]):
         # The terminal's own 16-colour palette: readable on TERM=linux and old terminals. Set
         # before mounting, so the stylesheet is built once, not rebuilt for a theme change.
         self.theme = "ansi-dark"
+        # No animations (scrolling, fading notifications): each frame of one costs bytes over SSH
+        # and redraws on slow terminals. Whatever TEXTUAL_ANIMATIONS says.
+        self.animation_level = "none"
         self.ctx = ctx
         self.actor = actor
         self.locked = actor is None
@@ -142,9 +154,35 @@ class CoordinatorApp(App[int]):
         watchdog.start()
         self.exit(return_code=HANGUP_EXIT_CODE)
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """No blinking cursor: a blinking Input repaints its line twice a second (about 250 bytes
+        a second over SSH while the desk sits idle). The cursor stays shown, steady."""
+        widget = event.widget
+        if getattr(widget, "cursor_blink", False):
+            widget.cursor_blink = False
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """No desk before signing in (or while locked): the desks need a signed-in user."""
+        if action in ("switch_mode", "lock") and self.locked:
+            return False
+        return True
+
+    def switch_desk(self, mode: str) -> None:
+        """The command palette's way to a desk: refused while signed out, like the keys."""
+        if not self.locked:
+            self.switch_mode(mode)
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self.last_activity = self.ctx.now()
+            desk = ALT_DIGIT_DESK.get(event.key)
+            if desk is not None:
+                # Esc+digit: a search box would take its character as typed text before any
+                # binding saw it, so the desk keys are handled here, first.
+                event.stop()
+                event.prevent_default()
+                self.switch_desk(desk)
+                return
         await super().on_event(event)
 
     # --- locking and signing in -----------------------------------------------------------
@@ -255,15 +293,22 @@ class CoordinatorApp(App[int]):
             ("F2 / Alt+1", "Check-in desk"), ("F3 / Alt+2", "Schedule desk"),
             ("F4 / Alt+3", "Patients desk"), ("F5 / Alt+4", "Callbacks desk"),
         ]
-        shown: set[str] = set()
+        # Every key of an action (F12 / ^l), not just the first: where one key doesn't arrive,
+        # the other is the way.
+        keys_of: dict[str, list[str]] = {}
+        described: dict[str, str] = {}
         for node, binding, _enabled, _tooltip in self.screen.active_bindings.values():
             if node is not self and node is not self.screen:
                 continue  # widget-level keys (cursor movement...) are summarised below
-            if binding.action.startswith("switch_mode") or binding.action in shown | {"command_palette"}:
+            if binding.action.startswith("switch_mode") or binding.action == "command_palette":
                 continue
-            shown.add(binding.action)
-            keys = binding.key_display or self.get_key_display(binding)
-            lines.append((keys, binding.description or binding.action))
+            keys = keys_of.setdefault(binding.action, [])
+            display = self.get_key_display(binding.with_key(binding.key, key_display=None))
+            if display not in keys:
+                keys.append(display)
+            described.setdefault(binding.action, binding.description or binding.action)
+        for action, keys in keys_of.items():
+            lines.append((" / ".join(keys), described[action]))
         lines += [("^p", "Command palette: any desk or action by name"),
                   ("Up Down PgUp PgDn", "Move in a list")]
         self.push_screen(HelpScreen(lines))

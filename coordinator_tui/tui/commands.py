@@ -17,7 +17,7 @@ class DeskCommands(Provider):
         for mode, title in DESKS:
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.app.switch_mode, mode),
+                yield Hit(score, matcher.highlight(title), partial(self.app.switch_desk, mode),
                           help=f"Go to the {title}")
         score = matcher.match("New callback (F8)")
         if score > 0:

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.vocab import CallbackOutcome, CallbackReason
 from coordinator_tui.errors import UserError
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 OUTCOME_KEYS = {"1": CallbackOutcome.REACHED, "2": CallbackOutcome.VOICEMAIL, "3": CallbackOutcome.NO_ANSWER,
                 "4": CallbackOutcome.WRONG_NUMBER, "5": CallbackOutcome.BUSY}
@@ -57,7 +58,7 @@ class CallbackWorkScreen(Screen[None]):
             yield Input(placeholder="n types a note; Enter leaves it; then 1-5 records the call",
                         id="work-note", max_length=480)
         yield Static("", id="work-message")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_focus(None)  # number keys record outcomes at once; n opens the note box

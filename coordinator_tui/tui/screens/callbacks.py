@@ -6,12 +6,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from coordinator_tui.domain.vocab import CallbackReason
 from coordinator_tui.tui.formatting import priority_text
+from coordinator_tui.tui.quiet import changed, update_text
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 REASONS = [None, *CallbackReason]
 
@@ -40,7 +42,7 @@ class CallbacksScreen(DeskScreen):
         yield Static("", id="callbacks-summary", classes="desk-summary")
         yield Static("", id="callbacks-filter", classes="desk-summary")
         yield DataTable(id="callbacks-table", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#callbacks-table", DataTable)
@@ -111,17 +113,22 @@ class CallbacksScreen(DeskScreen):
         tz = ctx.settings.tz
         median = (f"{figures.median_minutes_to_first_attempt:.0f} min"
                   if figures.median_minutes_to_first_attempt is not None else "-")
-        self.query_one("#callbacks-summary", Static).update(
+        update_text(self.query_one("#callbacks-summary", Static),
             f"Open {figures.open}  Overdue {figures.overdue}  Closed today {figures.closed_today}  "
             f"First try after {median}")
-        self.query_one("#callbacks-filter", Static).update(f"Showing: {chosen.describe()} ({len(items)})")
+        update_text(self.query_one("#callbacks-filter", Static),
+                    f"Showing: {chosen.describe()} ({len(items)})")
         table = self.query_one("#callbacks-table", DataTable)
-        table.clear()
+        lines: list[tuple[tuple, str]] = []
         for number, item in enumerate(items, start=1):
             due_local = item.due_at.astimezone(tz)
             due = Text(f"OVERDUE {due_local:%d %b}", style="bold red") if item.overdue \
                 else Text(f"{due_local:%d %b %H:%M}")
             reason = item.reason.label + (" ⚑" if item.escalated else "")
             tries = str(item.attempts) + ("*" if item.being_worked_by else "")
-            table.add_row(str(number), priority_text(item.priority), due, item.patient_name[:18],
-                          reason[:18], tries, key=str(item.id))
+            lines.append(((str(number), priority_text(item.priority), due, item.patient_name[:18],
+                           reason[:18], tries), str(item.id)))
+        if changed(table, lines):  # the 30 s refresh of an unchanged queue repaints nothing
+            table.clear()
+            for cells, key in lines:
+                table.add_row(*cells, key=key)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.services.cashup import CashUp, cash_up
@@ -16,6 +16,7 @@ from coordinator_tui.tui.formatting import clock
 from coordinator_tui.tui.screens.checkin_dialogs import ReasonPrompt
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 
 class CashupScreen(DeskScreen):
@@ -40,7 +41,7 @@ class CashupScreen(DeskScreen):
         yield ClinicHeader(self.DESK_TITLE)
         yield Static("Loading...", id="cashup-summary", markup=False)
         yield DataTable(id="cashup-table", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#cashup-table", DataTable)

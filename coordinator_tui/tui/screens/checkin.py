@@ -7,15 +7,17 @@ from datetime import timedelta
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
 from coordinator_tui.services.lookup import PatientHit, search_patients
 from coordinator_tui.tui.formatting import clock, minutes_between, status_text
+from coordinator_tui.tui.quiet import changed, update_text
 from coordinator_tui.tui.screens import checkin_flow
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
 
 LATE_AFTER = timedelta(minutes=10)
@@ -56,7 +58,7 @@ class CheckinScreen(DeskScreen):
             yield Input(placeholder="today's patient: name, birth date, phone, MRN",
                         id="checkin-search", classes="search-box")
         yield LineTable(id="arrivals", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         # Fixed widths: 80 columns hold every column, and no row has to be measured.
@@ -65,11 +67,13 @@ class CheckinScreen(DeskScreen):
              ("Status", 11), ("Wait", 5)))
         self.query_one("#checkin-search", Input).focus()
         self.action_reload()
-        self.set_interval(60, self.action_reload)
         self.watch_for_changes(self.action_reload)  # another desk's check-in shows within ~1 s
 
     def on_screen_resume(self) -> None:
         self.action_reload()
+
+    def on_clinic_header_minute(self, _message: ClinicHeader.Minute) -> None:
+        self.action_reload()  # wait times and late counts advance with the clock, once a minute
 
     def action_reload(self) -> None:
         ctx, actor = self.app.ctx, self.app.actor
@@ -123,11 +127,9 @@ class CheckinScreen(DeskScreen):
             "late": sum(is_late(r, now) for r in expected),
             "no-show": sum(r.status is S.NO_SHOW for r in expected),
         }
-        self.query_one("#checkin-counts", Static).update(
-            "  ".join(f"{label.capitalize()} {value}" for label, value in counts.items())
-        )
+        update_text(self.query_one("#checkin-counts", Static),
+                    "  ".join(f"{label.capitalize()} {value}" for label, value in counts.items()))
         table = self.query_one("#arrivals", LineTable)
-        table.clear()
         others: list[PatientHit] = []
         if self.hits is None:
             shown = self.rows
@@ -139,18 +141,24 @@ class CheckinScreen(DeskScreen):
                 by_patient.setdefault(row.patient_id, []).append(row)
             shown = [row for hit in self.hits for row in by_patient.get(hit.id, [])]
             others = [hit for hit in self.hits if hit.id not in by_patient]
+        lines: list[tuple[tuple, str]] = []
         for number, row in enumerate(shown, start=1):
             wait = ""
             if row.status in WAITING and row.arrived_at:
                 wait = f"{minutes_between(row.arrived_at, now)}m"
             elif row.status in HERE and row.status_since:
                 wait = f"{minutes_between(row.status_since, now)}m"
-            table.add_line(str(number), clock(row.starts_at, tz), row.patient_name, str(row.age),
-                           row.provider, row.type_code, status_text(row.status, late=is_late(row, now)),
-                           wait, key=str(row.id))
+            lines.append(((str(number), clock(row.starts_at, tz), row.patient_name, str(row.age),
+                           row.provider, row.type_code,
+                           status_text(row.status, late=is_late(row, now)), wait), str(row.id)))
         for later, hit in enumerate(others, start=len(shown) + 1):
-            table.add_line(str(later), "", hit.display_name, str(hit.age), "", "",
-                           "not today", "", key=f"p{hit.id}")
+            lines.append(((str(later), "", hit.display_name, str(hit.age), "", "",
+                           "not today", ""), f"p{hit.id}"))
+        if not changed(table, lines):
+            return  # the same rows: repainting them would only cost bytes
+        table.clear()
+        for cells, key in lines:
+            table.add_line(*cells, key=key)
 
     # --- check-in flow (issue 5): checklist, express, undo, cash-up, walk-in ----------------------
     # Kept apart from the search and table code above: see tui/screens/checkin_flow.py.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import checkin as svc
@@ -24,6 +24,7 @@ from coordinator_tui.tui.screens.checkin_dialogs import (
 )
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 ITEM_KEY = {"demographics": "d", "eligibility": "e", "copay": "$", "forms": "f", "id_card": "i"}
 
@@ -58,7 +59,7 @@ class ChecklistScreen(DeskScreen):
         yield Static("Loading...", id="cl-patient", markup=False)
         yield Static("", id="cl-items")
         yield Static("", id="cl-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_focus(None)

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.patient_validation import FIELD_LABELS, FIELDS, QUICK_FIELDS
 from coordinator_tui.errors import ConflictError, UserError
@@ -28,6 +28,7 @@ from coordinator_tui.services.patients import (
 )
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 FORM_CSS = """
 .form-row { height: 1; }
@@ -78,7 +79,7 @@ class PatientFormScreen(DeskScreen):
         yield Static("", id="form-message", markup=False)
         table = DataTable(id="duplicates", cursor_type="row")
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#duplicates", DataTable)

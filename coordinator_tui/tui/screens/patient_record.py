@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.money import format_cents
@@ -21,6 +21,7 @@ from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.tui.formatting import status_text
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 
 class PatientRecordScreen(DeskScreen):
@@ -51,7 +52,7 @@ class PatientRecordScreen(DeskScreen):
             yield Static("", id="record-alerts", markup=False)
             for section in ("coverages", "upcoming", "past", "callbacks", "payments", "referrals"):
                 yield Static("", id=f"record-{section}", classes="record-section", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#record-body").focus()

@@ -18,7 +18,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.lookup_query import parse_lookup
@@ -27,6 +27,7 @@ from coordinator_tui.services.desk_views import PatientRow, age_on, patient_coun
 from coordinator_tui.services.lookup import PatientHit, search_patients
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
 
 PAGE = 50
@@ -72,7 +73,7 @@ class PatientsScreen(DeskScreen):
             yield Input(placeholder="name, birth date, phone or last 4, MRN, member id",
                         id="patients-search", classes="search-box")
         yield PatientTable(id="patients-table", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#patients-table", PatientTable).set_columns(COLUMNS)

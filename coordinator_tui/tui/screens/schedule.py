@@ -16,7 +16,7 @@ from datetime import time as dtime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import AppointmentStatus as S
@@ -34,8 +34,10 @@ from coordinator_tui.services.schedule_view import (
     day_schedule,
 )
 from coordinator_tui.tui.formatting import STATUS_STYLE, clock
+from coordinator_tui.tui.quiet import changed, forget
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.prompt import PromptModal
 
 PER_PAGE = 5  # provider columns at 80 columns: 5 + 2 + 5 x (11 + 2) = 72, plus the scrollbar
@@ -116,7 +118,7 @@ class ScheduleScreen(DeskScreen):
         yield DataTable(id="schedule-grid", cursor_type="cell", zebra_stripes=False)
         yield DataTable(id="schedule-list", cursor_type="row", zebra_stripes=False)
         yield Static("", id="schedule-detail", classes="desk-summary", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         listing = self.query_one("#schedule-list", DataTable)
@@ -127,10 +129,12 @@ class ScheduleScreen(DeskScreen):
         self.day = self.app.ctx.today()
         self.action_reload()
         self.watch_for_changes(self.action_reload)
-        self.set_interval(30, self._redraw)  # wait timers advance without a keystroke
 
     def on_screen_resume(self) -> None:
         self.action_reload()
+
+    def on_clinic_header_minute(self, _message: ClinicHeader.Minute) -> None:
+        self._redraw()  # wait timers advance without a keystroke, with the clock
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -186,6 +190,10 @@ class ScheduleScreen(DeskScreen):
         columns = schedule.providers[self.page * PER_PAGE:(self.page + 1) * PER_PAGE]
         ids = tuple(c.id for c in columns)
         row, column = grid.cursor_coordinate
+        rows = [(clock(start, tz), *(cell_text(c.cells[index], now) for c in columns))
+                for index, start in enumerate(schedule.times)]
+        if not changed(grid, (ids, rows)) and not initial:
+            return  # the same grid: repainting it would only cost bytes
         if ids != self._grid_providers:
             grid.clear(columns=True)
             grid.add_column("Time", width=5, key="time")
@@ -194,9 +202,8 @@ class ScheduleScreen(DeskScreen):
             self._grid_providers = ids
         else:
             grid.clear()
-        for index, start in enumerate(schedule.times):
-            grid.add_row(clock(start, tz), *(cell_text(c.cells[index], now) for c in columns),
-                         key=str(index))
+        for index, cells in enumerate(rows):
+            grid.add_row(*cells, key=str(index))
         if initial:
             row = self._now_row(schedule)
         if grid.row_count:
@@ -205,23 +212,28 @@ class ScheduleScreen(DeskScreen):
 
     def _render_list(self, listing: DataTable, schedule: DaySchedule, now, tz, initial: bool) -> None:
         row = listing.cursor_coordinate.row
-        listing.clear()
         if not schedule.providers:
+            forget(listing)
+            listing.clear()
             return
         self.provider_index = min(self.provider_index, len(schedule.providers) - 1)
         column = schedule.providers[self.provider_index]
+        rows = []
         for index, start in enumerate(schedule.times):
             cell = column.cells[index]
             appt = cell.appointment
             if cell.kind == BOOKED and appt is not None:
                 waited = appt.waited_minutes(now)
                 name = appt.patient_name[:24] + (f" +{cell.extra}" if cell.extra else "")
-                listing.add_row(clock(start, tz), name[:24], str(appt.age), appt.type_code,
-                                status_word(appt, now), f"{waited}m" if waited is not None else "",
-                                key=str(index))
+                rows.append((clock(start, tz), name[:24], str(appt.age), appt.type_code,
+                             status_word(appt, now), f"{waited}m" if waited is not None else ""))
             else:
-                listing.add_row(clock(start, tz), cell_text(cell, now, width=24), "", "", "", "",
-                                key=str(index))
+                rows.append((clock(start, tz), cell_text(cell, now, width=24), "", "", "", ""))
+        if not changed(listing, (column.id, rows)) and not initial:
+            return  # the same list: repainting it would only cost bytes
+        listing.clear()
+        for index, cells in enumerate(rows):
+            listing.add_row(*cells, key=str(index))
         if initial:
             row = self._now_row(schedule)
         if listing.row_count:

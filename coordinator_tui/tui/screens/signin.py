@@ -13,10 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from coordinator_tui.errors import UserError
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 
 class SignInScreen(Screen):
@@ -51,7 +52,7 @@ class SignInScreen(Screen):
                 yield Label("EMERGENCY ACCESS: reason (10+ characters, audited)")
                 yield Input(id="signin-reason", max_length=500)
             yield Static(self.notice, id="signin-message", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         filled = bool(self.query_one("#signin-username", Input).value)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 
 class WalkInScreen(DeskScreen):
@@ -46,7 +47,7 @@ class WalkInScreen(DeskScreen):
                         classes="search-box", max_length=16)
         yield Static("", id="walkin-patient", markup=False)
         yield Static("", id="walkin-providers", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         ctx, actor = self.app.ctx, self.app.actor

@@ -6,13 +6,20 @@ every second for nothing.
 
 from __future__ import annotations
 
+from textual.message import Message
 from textual.widgets import Static
+
+from coordinator_tui.tui.quiet import update_text
 
 
 class ClinicHeader(Static):
     DEFAULT_CSS = """
     ClinicHeader { height: 1; width: 100%; background: $primary; color: $text; padding: 0 1; }
     """
+
+    class Minute(Message):
+        """The clock turned a minute: the screen may refresh what counts minutes (wait times),
+        in the same moment as the clock, so an idle desk writes once a minute at most."""
 
     def __init__(self, desk: str) -> None:
         super().__init__("", id="clinic-header")
@@ -29,6 +36,7 @@ class ClinicHeader(Static):
     def _tick(self) -> None:
         self.refresh_text()
         self._schedule_next_tick()
+        self.post_message(self.Minute())
 
     def refresh_text(self) -> None:
         app = self.app
@@ -39,4 +47,4 @@ class ClinicHeader(Static):
         fixed = f"{self.desk} │  │ {local:%a %d %b %Y %H:%M} │ {who}"
         room = max(8, (self.size.width or 80) - 2 - len(fixed))
         clinic = app.clinic_name if len(app.clinic_name) <= room else app.clinic_name[: room - 1] + "…"
-        self.update(f"{self.desk} │ {clinic} │ {local:%a %d %b %Y %H:%M} │ {who}")
+        update_text(self, f"{self.desk} │ {clinic} │ {local:%a %d %b %Y %H:%M} │ {who}")

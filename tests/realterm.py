@@ -1,0 +1,258 @@
+"""Driving the installed `coordinator` command in a real terminal: tmux on a private socket.
+
+Shared by tests/tui/test_real_terminal.py and tests/terminal/: a seeded database built with the
+installed command, the command line that opens the app with its environment spelled out (so the
+test's own environment can't leak in), and a `Tmux` pane to type into and read from. The pane's
+raw output (every byte the app wrote, escape sequences included) is kept in a file by
+`tmux pipe-pane`, for the tests that look at what is sent rather than what is shown.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+COORDINATOR = Path(sys.executable).parent / "coordinator"
+TMUX = shutil.which("tmux")
+
+needs_real_terminal = [
+    pytest.mark.skipif(TMUX is None, reason="tmux is not installed: no real terminal to drive"),
+    pytest.mark.skipif(not COORDINATOR.exists(),
+                       reason="the coordinator command is not installed in this venv"),
+]
+
+_sockets = itertools.count()
+
+
+def wait_for(predicate, timeout=30.0, step=0.1):
+    """The predicate's first truthy value within `timeout` seconds, else its last value."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+def clinic_today(tz: str = "America/New_York") -> date:
+    """The app's "today": the real clock in the clinic's zone (the installed app has no frozen
+    clock)."""
+    from coordinator_tui.clock import SystemClock
+    from coordinator_tui.config import Settings
+
+    return SystemClock().now().astimezone(Settings(clinic_tz=tz).tz).date()
+
+
+def seed_database(db: Path, patients: int = 300) -> date:
+    """`coordinator seed` a clinic for today into `db` (users demo/demo, super/demo, admin/demo)."""
+    today = clinic_today()
+    seeded = subprocess.run([str(COORDINATOR), "seed", "--patients", str(patients), "--db", str(db),
+                             "--date", today.isoformat()], capture_output=True, text=True, timeout=300)
+    assert seeded.returncode == 0, seeded.stderr
+    return today
+
+
+def open_context(db: Path):
+    from coordinator_tui.config import Settings
+    from coordinator_tui.services.context import AppContext
+    from coordinator_tui.store.engine import Database, url_for_path
+
+    return AppContext(db=Database(url_for_path(db)),
+                      settings=Settings(db_url=url_for_path(db), clinic_tz="America/New_York"))
+
+
+def unique_waiting(ctx, actor, day):
+    """One of the day's booked (not yet arrived) patients whose ASCII family name no one else on
+    the day shares: typing it leaves exactly one row."""
+    from coordinator_tui.domain.names import name_key
+    from coordinator_tui.domain.vocab import AppointmentStatus as S
+    from coordinator_tui.services.desk_views import day_appointments
+
+    everyone = day_appointments(ctx, actor, day)
+    for row in everyone:
+        family = row.patient_name.split(",")[0]
+        if row.status not in (S.SCHEDULED, S.CONFIRMED) or not (family.isascii() and family.isalpha()):
+            continue
+        if sum(name_key(family) in name_key(o.patient_name) for o in everyone) == 1:
+            return row
+    return None
+
+
+def express_ready_patient(db: Path, day: date):
+    """A uniquely named patient expected today with nothing outstanding (express check-in:
+    letters, Enter, Enter). Returns the day_appointments row."""
+    from coordinator_tui.services.staff import actor_for
+    from tests.services.test_checkin import make_ready
+
+    ctx = open_context(db)
+    try:
+        actor = actor_for(ctx, "demo")
+        row = unique_waiting(ctx, actor, day)
+        assert row is not None, "no uniquely named waiting patient in the seeded clinic"
+        make_ready(ctx, actor, row.id)
+        return row
+    finally:
+        ctx.db.dispose()
+
+
+def appointment_status(db: Path, appointment_id: int) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT status FROM appointments WHERE id = ?", (appointment_id,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def app_environment(home: Path, term: str, **extra: str) -> dict[str, str]:
+    env = {"TERM": term, "HOME": str(home), "XDG_DATA_HOME": f"{home}/data",
+           "XDG_CONFIG_HOME": f"{home}/config", "LANG": "C.UTF-8"}
+    env.update(extra)
+    return env
+
+
+def app_command(db: Path, home: Path, term: str = "xterm-256color", *, args: tuple[str, ...] = (),
+                **extra_env: str) -> str:
+    """The shell command that opens the installed app on `db`, environment spelled out."""
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in app_environment(home, term, **extra_env).items())
+    return f"env {env} {shlex.quote(str(COORDINATOR))} --db {shlex.quote(str(db))} run --user demo " \
+           + " ".join(shlex.quote(a) for a in args)
+
+
+class Tmux:
+    """One detached tmux session on a private socket, `width` x `height`, running `command`.
+    Every byte the command writes is appended to `raw_path`."""
+
+    def __init__(self, command: str, raw_path: Path, width: int = 80, height: int = 24) -> None:
+        self.socket = f"coord-test-{os.getpid()}-{next(_sockets)}"
+        self.raw_path = raw_path
+        self.base = [TMUX or "tmux", "-L", self.socket]
+        # pipe-pane in the same tmux call as new-session: nothing the app writes is missed (it
+        # takes most of a second to start Python).
+        self.run("-f", "/dev/null", "new-session", "-d", "-x", str(width), "-y", str(height),
+                 "-s", "desk", command, ";", "set-option", "-w", "-t", "desk", "remain-on-exit", "on", ";",
+                 "pipe-pane", "-t", "desk", f"cat >> {shlex.quote(str(raw_path))}")
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run([*self.base, *args], capture_output=True, text=True, timeout=30,
+                              check=check)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "desk").stdout
+
+    def lines(self) -> list[str]:
+        return self.screen().split("\n")
+
+    def keys(self, *keys: str) -> None:
+        """tmux key names (Enter, Escape, F2, M-1, C-q)."""
+        self.run("send-keys", "-t", "desk", *keys)
+
+    def type(self, text: str) -> None:
+        self.run("send-keys", "-t", "desk", "-l", text)
+
+    def send_bytes(self, data: bytes) -> None:
+        """Exactly these bytes, as a terminal would send them (a function key's sequence)."""
+        self.run("send-keys", "-t", "desk", "-H", *(f"{b:02x}" for b in data))
+
+    def resize(self, width: int, height: int) -> None:
+        self.run("resize-window", "-t", "desk", "-x", str(width), "-y", str(height))
+
+    def size(self) -> tuple[int, int]:
+        out = self.run("display-message", "-p", "-t", "desk", "#{pane_width} #{pane_height}").stdout
+        width, height = out.split()
+        return int(width), int(height)
+
+    def dead(self) -> bool:
+        return self.run("display-message", "-p", "-t", "desk", "#{pane_dead}").stdout.strip() == "1"
+
+    def raw(self) -> bytes:
+        try:
+            return self.raw_path.read_bytes()
+        except FileNotFoundError:
+            return b""
+
+    def raw_size(self) -> int:
+        try:
+            return self.raw_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def wait_screen(self, *texts: str, timeout: float = 30.0) -> str:
+        """Wait until every text is on screen; fail with the screen shown."""
+        def shown() -> str:
+            screen = self.screen()
+            return screen if all(t in screen for t in texts) else ""
+
+        screen = wait_for(shown, timeout=timeout)
+        assert screen, f"{texts} not on screen:\n{self.screen()}"
+        return screen
+
+    def wait_quiet(self, quiet: float = 0.6, timeout: float = 15.0) -> int:
+        """Wait until the app has written nothing for `quiet` seconds; the raw size then."""
+        end = time.monotonic() + timeout
+        last, since = self.raw_size(), time.monotonic()
+        while time.monotonic() < end:
+            time.sleep(0.05)
+            size = self.raw_size()
+            if size != last:
+                last, since = size, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return size
+        return last
+
+    def close(self) -> None:
+        if not self.dead():
+            self.run("send-keys", "-t", "desk", "C-q", check=False)
+            wait_for(self.dead, timeout=5)
+        self.run("kill-server", check=False)
+
+    def __enter__(self) -> Tmux:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+
+def sign_in(pane: Tmux, password: str = "demo") -> str:
+    """The sign-in screen comes first with the user filled in: type the password, Enter; returns
+    the Check-in desk's screen."""
+    pane.wait_screen("Password")
+    time.sleep(0.3)  # the password box takes focus once the screen is mounted
+    pane.type(password)
+    pane.keys("Enter")
+    return pane.wait_screen("Check-in", "Expected")
+
+
+# --- reading what the app wrote ----------------------------------------------------------------
+
+MOUSE_ON = (b"\x1b[?1000h", b"\x1b[?1002h", b"\x1b[?1003h", b"\x1b[?1005h", b"\x1b[?1006h",
+            b"\x1b[?1015h")
+SGR = re.compile(rb"\x1b\[([0-9;:]*)m")
+
+
+def blinking_sgr(raw: bytes) -> list[bytes]:
+    """SGR sequences that turn on blinking text (5 slow, 6 rapid), colour parameters skipped."""
+    found = []
+    for match in SGR.finditer(raw):
+        params = [p for p in match.group(1).split(b";")]
+        i = 0
+        while i < len(params):
+            p = params[i]
+            if p in (b"38", b"48", b"58") and i + 1 < len(params):
+                i += 3 if params[i + 1] == b"5" else 5 if params[i + 1] == b"2" else 1
+                continue
+            if p in (b"5", b"6"):
+                found.append(match.group(0))
+            i += 1
+    return found
