@@ -216,7 +216,10 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=60.0, help="idle seconds to count (default 60)")
     parser.add_argument("--term", default="xterm-256color")
     args = parser.parse_args()
-    figures = measure(args.db, patients=args.patients, idle_seconds=args.idle, term=args.term)
+    report(measure(args.db, patients=args.patients, idle_seconds=args.idle, term=args.term))
+
+
+def report(figures: dict) -> None:
     print(f"bytes sent to an {figures['size']} {figures['term']} terminal")
     for key in ("signin_screen", "first_desk_screen", "search_keystroke_first",
                 "search_keystroke_mean", "checkin_enter_enter", "checkin_total"):

@@ -11,7 +11,7 @@
           data_version polls per second and any other statements; the same while active.
 
     python benchmarks/bench_desks.py [--seconds 60] [--desks 8] [--crashes 100] [--patients 5000]
-                                     [--only desks,crashes,idle]
+                                     [--only desks,crashes,idle,bandwidth]
 
 The desk processes run tests/concurrency/desk_driver.py (the same code the tests run, shorter).
 """
@@ -171,12 +171,16 @@ def section_idle(args, template: Path, work: Path) -> None:
 
 
 SECTIONS = {"desks": section_desks, "crashes": section_crashes, "idle": section_idle}
-# --- LEAD: further sections go here -------------------------------------------------------------
-# The bandwidth figures (issue 8 point 7) live in benchmarks/bench_bandwidth.py (another engineer).
-# When merging, register them here, e.g.:
-#     from benchmarks.bench_bandwidth import section_bandwidth      # (args, template, work) -> None
-#     EXTRA_SECTIONS = {"bandwidth": section_bandwidth}
-EXTRA_SECTIONS: dict = {}
+def section_bandwidth(args, _template: Path, _work: Path) -> None:
+    """Issue 8 point 7: bytes sent to an 80x24 terminal (benchmarks/bench_bandwidth.py; it seeds
+    its own small clinic for today, since it drives the installed command on the real clock)."""
+    from benchmarks.bench_bandwidth import measure, report
+
+    print("\n== Bandwidth: bytes to the terminal per action ==")
+    report(measure(idle_seconds=60.0))
+
+
+EXTRA_SECTIONS: dict = {"bandwidth": section_bandwidth}
 
 
 def main() -> None:
