@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.tui.test_real_terminal import COORDINATOR, wait_for
+from tests.realterm import COORDINATOR, wait_for
 
 SECONDS_ALLOWED = 5.0  # the figure (well under 1 s here) is printed; the bound only catches a hang
 
