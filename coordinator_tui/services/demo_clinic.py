@@ -250,8 +250,10 @@ def _build_schedule(conn, rng: random.Random, day: date, tz: ZoneInfo, patient_c
                 end = start + timedelta(minutes=length)
                 free_from = end
                 patient_id = rng.randrange(1, patient_count + 1)
-                if offset == 0:
-                    while patient_id in today_patients:  # one visit each today keeps lookup honest
+                # One visit each today keeps lookup honest, while the clinic has enough patients
+                # (a tiny clinic would otherwise look for an unused one forever).
+                if offset == 0 and len(today_patients) < patient_count:
+                    while patient_id in today_patients:
                         patient_id = rng.randrange(1, patient_count + 1)
                     today_patients.add(patient_id)
                 appointment_id += 1

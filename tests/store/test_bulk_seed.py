@@ -51,3 +51,9 @@ def test_an_interrupted_seed_leaves_the_database_as_it_was(db_path):
         assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM patient_search_vocab").fetchone()[0] == 0
     assert {o for o in schema_objects(db_path) if o[0] != "table"} == {o for o in before if o[0] != "table"}
+
+
+def test_a_clinic_with_fewer_patients_than_todays_appointments_still_seeds(db_path):
+    # Today's schedule has about 120 appointments; 50 patients used to loop forever.
+    report = seed_clinic(make_context(db_path), patients=50, seed=3, day=CLINIC_DAY)
+    assert report.patients == 50 and report.today_appointments > 50
