@@ -69,6 +69,22 @@ async def test_the_app_starts_on_sign_in_and_refuses_a_wrong_password(ctx):
     assert ["login.failed", "login"] == [a for a in _actions(ctx) if a.startswith("login")]
 
 
+async def test_a_burst_of_keys_username_enter_password_enter_signs_in(ctx):
+    """Keys arriving together (a fast typist, or one SSH packet): none may land in the wrong box."""
+    from textual import events
+
+    app = CoordinatorApp(ctx)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for key in [*"demo", "enter", *"demo", "enter"]:
+            event = events.Key(key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            app._driver.send_message(event)  # all queued before the app handles the first
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen), screen_text(app)
+        assert app.actor.username == "demo"
+
+
 async def test_idle_lock_hides_patients_and_unlocks_with_the_password(ctx, desk_user, clock):
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:

@@ -8,7 +8,7 @@ reason (break-glass, when a supervisor has enabled it).
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -18,6 +18,39 @@ from textual.worker import Worker, WorkerState
 
 from coordinator_tui.errors import UserError
 from coordinator_tui.tui.widgets.footer import KeyFooter
+
+
+class UsernameInput(Input):
+    """The username box. Enter hands over to the password box, but focus moves only once the
+    keys already queued for this box are handled: a quick typist's "name Enter password Enter"
+    (or a burst of keys over SSH) would put the password here. Keys arriving after the hand-over
+    go to the password box instead, so none is lost or lands in the wrong field."""
+
+    handed_over = False
+
+    def _on_focus(self, event) -> None:
+        self.handed_over = False  # back here on purpose (Shift+Tab, a click)
+        super()._on_focus(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Seen here in typing order; Enter's binding runs only after the event bubbles up, by
+        # when the keys typed behind it have already been handled by this box.
+        if not self.handed_over:
+            if event.key == "enter" and self.value:
+                self.handed_over = True  # the binding submits; the screen moves the focus
+            await super()._on_key(event)
+            return
+        password = self.screen.query_one("#signin-password", Input)
+        if event.is_printable and event.character:
+            password.insert_text_at_cursor(event.character)
+        elif event.key == "backspace":
+            password.action_delete_left()
+        elif event.key == "enter":
+            await password.action_submit()
+        else:
+            return
+        event.stop()
+        event.prevent_default()
 
 
 class SignInScreen(Screen):
@@ -45,7 +78,7 @@ class SignInScreen(Screen):
             yield Static(title, id="signin-title", markup=False)
             yield Label("Username")
             prefill = self.locked_user or getattr(app, "prefill_username", "") or ""
-            yield Input(value=prefill, id="signin-username", max_length=64)
+            yield UsernameInput(value=prefill, id="signin-username", max_length=64)
             yield Label("Password")
             yield Input(password=True, id="signin-password", max_length=256)
             with Vertical(id="signin-reason-row"):
