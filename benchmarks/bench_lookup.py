@@ -118,8 +118,9 @@ async def bench_keystrokes(ctx, actor, rows) -> list[float]:
     box. Keys are typed one at a time, each once the previous one's results are drawn."""
     from textual import events
 
-    from coordinator_tui.tui.app import CoordinatorApp
+    from coordinator_tui.tui.app import CoordinatorApp, preload_desks
 
+    preload_desks(freeze=True)  # as the app does in a real terminal while the user signs in
     app = CoordinatorApp(ctx, actor)
     frames: list[float] = []
     display = app._display

@@ -8,6 +8,7 @@ it a temporary database and a frozen clock.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import os
 import signal
@@ -47,10 +48,19 @@ HANGUP_GRACE_SECONDS = 0.5
 HANGUP_EXIT_CODE = 128 + 1
 
 
-def preload_desks() -> None:
-    """Import the desks (and the services, ORM and models behind them) ahead of the sign-in."""
+def preload_desks(*, freeze: bool = False) -> None:
+    """Import the desks (and the services, ORM and models behind them) ahead of the sign-in.
+
+    With `freeze`, everything alive then (modules, classes, mappers, stylesheets: some 80,000
+    objects that live as long as the process) is moved out of the garbage collector's sight, so
+    that a full collection walks only what the desks create later. Without it such a collection
+    stalls a keystroke for up to ~60 ms (bench_lookup: keystroke-to-drawn p99 74 -> 40 ms).
+    Frozen garbage is never freed, so this runs once, before any desk or patient exists."""
     for make in DESKS.values():
         importlib.import_module(f"coordinator_tui.tui.screens.{make.module}")
+    if freeze:
+        gc.collect()
+        gc.freeze()
 
 
 # Alt+1-4 as most terminals send it, Esc + digit, reaches the app as the character macOS types for
@@ -132,7 +142,10 @@ class CoordinatorApp(App[int]):
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
         if self.locked:
             # Once the sign-in screen is up, load the desks while the user types their password.
-            self.call_after_refresh(lambda: self.run_worker(preload_desks, thread=True,
+            # Only in a real terminal: a test process runs hundreds of apps one after another,
+            # and freezing would keep every earlier app's garbage.
+            freeze = not self.is_headless
+            self.call_after_refresh(lambda: self.run_worker(lambda: preload_desks(freeze=freeze), thread=True,
                                                             group="preload", exit_on_error=False))
         if not self.is_headless:  # a real terminal (tests under Pilot keep the process's handlers)
             self._exit_on_hangup()

@@ -43,3 +43,36 @@ def test_a_disabled_or_unknown_user_is_refused_in_the_words_of_the_staff_service
         with pytest.raises(UserError) as from_service:
             actor_for(ctx, username)
         assert str(from_probe.value) == str(from_service.value)
+
+
+PRELOAD = """
+import gc
+from coordinator_tui.tui.app import preload_desks
+preload_desks(freeze=True)
+import coordinator_tui.store.models as models
+table = models.Patient.__table__
+print(gc.get_freeze_count(), any(o is table for o in gc.get_objects()))
+"""
+
+
+def test_the_desks_loaded_during_sign_in_are_kept_out_of_later_garbage_collections():
+    # A full collection walking every module and mapper stalls a keystroke (see preload_desks);
+    # frozen objects are in none of the generations a collection walks.
+    out = subprocess.run([sys.executable, "-c", PRELOAD], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.split()
+    assert int(out[0]) > 50_000
+    assert out[1] == "False"
+
+
+async def test_a_headless_app_never_freezes_the_test_process(ctx):
+    # Tests run hundreds of apps in one process: freezing would keep every earlier app's garbage.
+    import gc
+
+    from coordinator_tui.tui.app import CoordinatorApp
+
+    before = gc.get_freeze_count()
+    app = CoordinatorApp(ctx, None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    assert gc.get_freeze_count() == before
