@@ -20,6 +20,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.store.page_warmer import warm_page_cache
 from coordinator_tui.tui.commands import DeskCommands
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.signin import SignInScreen
@@ -142,13 +143,18 @@ class CoordinatorApp(App[int]):
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
         if self.locked:
             # Once the sign-in screen is up, load the desks while the user types their password.
-            # Only in a real terminal: a test process runs hundreds of apps one after another,
-            # and freezing would keep every earlier app's garbage.
-            freeze = not self.is_headless
-            self.call_after_refresh(lambda: self.run_worker(lambda: preload_desks(freeze=freeze), thread=True,
+            self.call_after_refresh(lambda: self.run_worker(self._prepare_desks, thread=True,
                                                             group="preload", exit_on_error=False))
         if not self.is_headless:  # a real terminal (tests under Pilot keep the process's handlers)
             self._exit_on_hangup()
+
+    def _prepare_desks(self) -> None:
+        """While the user signs in: load the desks, then read the database file into the page
+        cache (store/page_warmer.py) so the first search is as quick as the rest."""
+        # Freeze only in a real terminal: a test process runs hundreds of apps one after
+        # another, and freezing would keep every earlier app's garbage.
+        preload_desks(freeze=not self.is_headless)
+        warm_page_cache(self.ctx.db.path)
 
     def _exit_on_hangup(self) -> None:
         """A dropped link sends SIGHUP: leave at once. A half-typed form is never saved (forms
