@@ -147,3 +147,21 @@ async def test_an_unexpected_error_shows_no_traceback_or_patient_data(ctx, desk_
     text = reports[0].read_text()
     assert "RuntimeError" in text and "explode" in text
     assert secret not in text and "boom" not in text
+
+
+async def test_a_live_refresh_tick_while_the_screen_stack_is_empty_is_skipped(ctx, desk_user):
+    """Textual empties the screen stack for a moment while it swaps modes or shuts down; a desk's
+    poll timer firing then must skip its tick, not crash the app (CI once caught exactly that)."""
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        desk = app.screen
+        assert isinstance(desk, CheckinScreen)
+        stack = list(app._screen_stack)
+        app._screen_stack.clear()
+        try:
+            desk._poll_changes()
+        finally:
+            app._screen_stack.extend(stack)
+        await settle(app, pilot)
+        assert app.screen is desk

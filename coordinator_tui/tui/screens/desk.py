@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import on
+from textual.app import ScreenStackError
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -42,8 +43,16 @@ class DeskScreen(Screen):
             return False
         return (self.app.ctx.now() - last).total_seconds() >= self.IDLE_AFTER_SECONDS
 
+    def _showing(self) -> bool:
+        """This desk is the top screen. False while a dialog covers it, and while the app swaps
+        modes or shuts down (the screen stack is briefly empty then and a timer may still fire)."""
+        try:
+            return self.app.screen is self
+        except ScreenStackError:
+            return False
+
     def _poll_changes(self) -> None:
-        if self.app.screen is not self:
+        if not self._showing():
             return
         self._ticks_since_poll += 1
         idle_every = max(1, round(self.IDLE_POLL_SECONDS / self.POLL_SECONDS))
