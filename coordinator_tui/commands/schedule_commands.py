@@ -89,8 +89,8 @@ def cmd_schedule_hours(args) -> int:
     )
     from coordinator_tui.domain.relative_dates import parse_day
     from coordinator_tui.errors import UserError
-    from coordinator_tui.services.booking import set_weekly_hours, weekly_hours
     from coordinator_tui.services.schedule_view import provider_ids_by_name
+    from coordinator_tui.services.weekly_hours import set_weekly_hours, weekly_hours
 
     ctx = ready_context(args)
     actor = acting_user(ctx, args.user)
@@ -120,8 +120,13 @@ def cmd_schedule_hours(args) -> int:
         raise UserError(str(exc)) from None
     if args.weekday is not None:
         types = [t for t in args.types.replace(" ", ",").split(",") if t]
-        set_weekly_hours(ctx, actor, provider_id, weekday, hours=blocks, slot_minutes=args.slot,
-                         location_id=args.location, type_codes=types, valid_from=valid_from)
+        change = set_weekly_hours(ctx, actor, provider_id, weekday, hours=blocks, slot_minutes=args.slot,
+                                  location_id=args.location, type_codes=types, valid_from=valid_from)
+        if change.affected:
+            print(f"{len(change.affected)} appointment(s) booked outside the new hours; "
+                  f"{change.callbacks_created} rebook callback(s) added:")
+            for item in change.affected:
+                print(f"  {item.starts_at.astimezone(ctx.settings.tz):%a %Y-%m-%d %H:%M}  {item.mrn}")
     rows = weekly_hours(ctx, actor, provider_id, valid_from)
     print(f"{args.provider.upper()} from {valid_from:%a %Y-%m-%d}:")
     for index, day in enumerate(WEEKDAYS):

@@ -5,7 +5,7 @@ a range of whole days, a half-day block, a clinic holiday for every provider.
 Blocking goes through `booking.block_time` (one transaction: the exception, a rebook callback per
 appointment already booked in that time, the audit event); `preview_block` lists those
 appointments first so the desk can confirm knowing who must be phoned. Weekly hours are changed
-with `booking.set_weekly_hours`.
+with `weekly_hours.set_weekly_hours`, which calls back the patients booked in hours that go away.
 """
 
 from __future__ import annotations

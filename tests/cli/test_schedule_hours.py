@@ -72,3 +72,35 @@ def test_hours_grammar():
     assert parse_weekday("Monday") == 0 and parse_weekday("sun") == 6
     with pytest.raises(ValueError):
         parse_weekday("xyz")
+
+
+def test_taking_a_day_off_lists_the_booked_patients_and_adds_rebook_callbacks(seeded_path):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.conftest import CLINIC_DAY, CLINIC_TZ
+
+    conn = sqlite3.connect(seeded_path)
+    rows = conn.execute(
+        "SELECT a.starts_at, a.patient_id, p.mrn FROM appointments a JOIN providers v ON v.id = a.provider_id "
+        "JOIN patients p ON p.id = a.patient_id WHERE lower(v.short_name) = 'chen' "
+        "AND a.status IN ('scheduled', 'confirmed') ORDER BY a.starts_at").fetchall()
+    rebooks_before = conn.execute("SELECT count(*) FROM callbacks WHERE reason = 'rebook'").fetchone()[0]
+    conn.close()
+    tz = ZoneInfo(CLINIC_TZ)
+    local = [(datetime.fromisoformat(s).replace(tzinfo=UTC).astimezone(tz), pid, mrn) for s, pid, mrn in rows]
+    future = [row for row in local if row[0].date() > CLINIC_DAY]
+    assert future, "the demo books chen after the clinic day"
+    day = future[0][0].date()
+    booked = [row for row in future if row[0].weekday() == day.weekday()]
+
+    result = hours(seeded_path, "chen", "--weekday", f"{day:%a}".lower(), "--off", "--from", day.isoformat())
+    assert result.returncode == 0, result.stderr
+    patients = {pid for _t, pid, _m in booked}
+    assert f"{len(booked)} appointment(s) booked outside the new hours; {len(patients)} rebook callback(s) added" \
+        in result.stdout, result.stdout
+    assert all(mrn in result.stdout for _t, _p, mrn in booked)
+    conn = sqlite3.connect(seeded_path)
+    assert conn.execute("SELECT count(*) FROM callbacks WHERE reason = 'rebook'").fetchone()[0] \
+        == rebooks_before + len(patients)
+    conn.close()

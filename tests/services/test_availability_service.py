@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from coordinator_tui.domain.hours import parse_part_of_day
 from coordinator_tui.errors import PermissionDenied, UserError
-from coordinator_tui.services import availability, booking
+from coordinator_tui.services import availability, booking, weekly_hours
 from coordinator_tui.services.staff import actor_for
 from coordinator_tui.store.models import Appointment, AuditEvent, AvailabilityException, Callback
 from tests.conftest import CLINIC_DAY, CLINIC_TZ
@@ -48,8 +48,8 @@ def open_rebooks(ctx, patient_ids):
 
 def test_the_week_in_force_and_a_planned_change(ctx, desk_user):
     later = CLINIC_DAY + timedelta(days=9)
-    booking.set_weekly_hours(ctx, actor_for(ctx, "admin"), 2, later.weekday(), hours=[(540, 720)],
-                             slot_minutes=30, type_codes=["NEW", "FU"], valid_from=later)
+    weekly_hours.set_weekly_hours(ctx, actor_for(ctx, "admin"), 2, later.weekday(), hours=[(540, 720)],
+                                  slot_minutes=30, type_codes=["NEW", "FU"], valid_from=later)
     now = availability.provider_availability(ctx, desk_user, 2)
     assert now.as_of == CLINIC_DAY and len(now.week) == 7
     changed = now.week[later.weekday()]
@@ -175,5 +175,5 @@ def test_deleting_an_exception_opens_the_time_and_is_audited(ctx, desk_user, clo
 
 def test_front_desk_may_block_but_not_change_weekly_hours(ctx, desk_user):
     with pytest.raises(PermissionDenied, match="admin"):
-        booking.set_weekly_hours(ctx, desk_user, 1, 1, hours=[], slot_minutes=20,
-                                 valid_from=CLINIC_DAY + timedelta(days=7))
+        weekly_hours.set_weekly_hours(ctx, desk_user, 1, 1, hours=[], slot_minutes=20,
+                                      valid_from=CLINIC_DAY + timedelta(days=7))

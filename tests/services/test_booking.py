@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.domain.vocab import AvailabilityExceptionKind, CancelledBy
 from coordinator_tui.errors import ConflictError, PermissionDenied, UserError
-from coordinator_tui.services import booking
+from coordinator_tui.services import booking, weekly_hours
 from coordinator_tui.services.staff import actor_for
 from coordinator_tui.store.models import Appointment, AppointmentStatusEvent, AuditEvent, Callback
 from tests.conftest import CLINIC_DAY, CLINIC_TZ
@@ -268,12 +268,12 @@ def test_pick_patients_by_mrn_or_name_prefix(ctx, desk_user):
 def test_weekly_hours_replace_a_weekday_from_a_date_and_keep_history(ctx, desk_user):
     far = CLINIC_DAY + timedelta(days=20)  # past the demo bookings
     monday = far + timedelta(days=(7 - far.weekday()) % 7)
-    booking.set_weekly_hours(ctx, actor_for(ctx, "admin"), 1, 0, hours=[(9 * 60, 12 * 60)], slot_minutes=30,
-                             location_id=1, type_codes=["NEW"], valid_from=monday)
-    rows = [r for r in booking.weekly_hours(ctx, desk_user, 1, monday) if r.weekday == 0]
+    weekly_hours.set_weekly_hours(ctx, actor_for(ctx, "admin"), 1, 0, hours=[(9 * 60, 12 * 60)], slot_minutes=30,
+                                  location_id=1, type_codes=["NEW"], valid_from=monday)
+    rows = [r for r in weekly_hours.weekly_hours(ctx, desk_user, 1, monday) if r.weekday == 0]
     assert [(r.start_minute, r.end_minute, r.slot_minutes, r.type_codes) for r in rows] == [
         (540, 720, 30, ("NEW",))]
-    before = [r for r in booking.weekly_hours(ctx, desk_user, 1, monday - timedelta(days=7)) if r.weekday == 0]
+    before = [r for r in weekly_hours.weekly_hours(ctx, desk_user, 1, monday - timedelta(days=7)) if r.weekday == 0]
     assert len(before) == 2 and all(r.valid_to == monday - timedelta(days=1) for r in before)
     slots = booking.find_free_slots(ctx, desk_user, provider_id=1, type_code="NEW", after=monday, limit=3)
     assert [s.starts_at for s in slots] == [at(monday, 9), at(monday, 9, 30), at(monday, 10)]
@@ -291,9 +291,9 @@ def test_weekly_hours_refuse_bad_input(ctx, desk_user, kwargs, message):
             "valid_from": LATER} | kwargs
     weekday = args.pop("weekday")
     with pytest.raises(UserError, match=message):
-        booking.set_weekly_hours(ctx, actor_for(ctx, "admin"), 1, weekday, **args)
+        weekly_hours.set_weekly_hours(ctx, actor_for(ctx, "admin"), 1, weekday, **args)
 
 
 def test_weekly_hours_need_the_templates_permission(ctx, desk_user):
     with pytest.raises(PermissionDenied, match="manage schedule templates"):
-        booking.set_weekly_hours(ctx, desk_user, 1, 0, hours=[(540, 720)], slot_minutes=20, valid_from=LATER)
+        weekly_hours.set_weekly_hours(ctx, desk_user, 1, 0, hours=[(540, 720)], slot_minutes=20, valid_from=LATER)

@@ -302,3 +302,66 @@ async def test_bad_exception_input_changes_nothing(ctx, desk_user):
         assert app.screen.query_one("#avail-exceptions", DataTable).row_count == 1  # "(none)"
     with ctx.db.read() as session:
         assert session.scalar(select(func.count()).select_from(AvailabilityException)) == 0
+
+
+async def test_cutting_hours_lists_the_booked_patients_and_calls_them_back_after_y(ctx):
+    """Taking a day off the weekly hours never strands anyone silently: the patients booked in the
+    hours that go away are listed first; n changes nothing; y saves and calls each back once."""
+    from coordinator_tui.store.models import Patient
+
+    admin = actor_for(ctx, "admin")
+    app = CoordinatorApp(ctx, admin)
+    async with app.run_test(size=SIZE) as pilot:
+        provider = await open_availability(app, pilot)
+        with ctx.db.read() as session:
+            upcoming = session.execute(
+                select(Appointment.id, Appointment.patient_id, Appointment.starts_at, Patient.mrn)
+                .join(Patient, Patient.id == Appointment.patient_id)
+                .where(Appointment.provider_id == provider.id,
+                       Appointment.starts_at >= at(CLINIC_DAY + timedelta(days=1), 0),
+                       Appointment.status.in_(["scheduled", "confirmed"]))
+                .order_by(Appointment.starts_at, Appointment.id)).all()
+        assert upcoming, "the demo books the first provider on the days after today"
+        day = upcoming[0].starts_at.astimezone(TZ).date()
+        booked = [row for row in upcoming if row.starts_at.astimezone(TZ).weekday() == day.weekday()]
+        before = templates_snapshot(ctx)
+        rebooks_before = open_rebook_counts(ctx)
+
+        async def take_the_day_off():
+            await press(app, pilot, *["down"] * day.weekday())
+            await press(app, pilot, "e")
+            assert isinstance(app.screen, PromptModal)
+            await clear_field(app, pilot)
+            await type_text(app, pilot, "off")
+            await press(app, pilot, "enter", "enter", "enter")  # slot and types as they are
+            await clear_field(app, pilot)
+            await type_text(app, pilot, f"{day:%m/%d/%Y}")
+            await press(app, pilot, "ctrl+s")
+
+        await take_the_day_off()
+        assert isinstance(app.screen, PromptModal), screen_text(app)
+        text = screen_text(app)
+        assert f"{len(booked)} booked outside the new hours" in text, text
+        assert booked[0].mrn in text
+        await press(app, pilot, "n", "enter")
+        assert isinstance(app.screen, AvailabilityScreen)
+        assert "Nothing changed" in screen_text(app)
+        assert templates_snapshot(ctx) == before
+        assert open_rebook_counts(ctx) == rebooks_before
+
+        await press(app, pilot, *["up"] * 7)  # back to Monday, as a fresh open of the screen
+        await take_the_day_off()
+        await press(app, pilot, "y", "enter")
+        assert isinstance(app.screen, AvailabilityScreen), screen_text(app)
+        text = screen_text(app)
+        assert f"{len(booked)} appointment(s) to rebook" in text, text
+    patients = {row.patient_id for row in booked}
+    after = open_rebook_counts(ctx)
+    assert all(after.get(p, 0) == 1 for p in patients)
+    assert sum(after.values()) - sum(rebooks_before.values()) == len(patients - set(rebooks_before))
+
+
+def open_rebook_counts(ctx) -> dict[int, int]:
+    with ctx.db.read() as session:
+        return dict(session.execute(select(Callback.patient_id, func.count()).where(
+            Callback.reason == "rebook", Callback.status == "open").group_by(Callback.patient_id)).all())

@@ -21,7 +21,7 @@ from coordinator_tui.domain.hours import WEEKDAYS, format_clock, parse_blocks, p
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import AvailabilityExceptionKind as Kind
 from coordinator_tui.errors import PermissionDenied
-from coordinator_tui.services import availability, booking
+from coordinator_tui.services import availability, weekly_hours
 from coordinator_tui.services.permissions import Permission, require
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
@@ -34,6 +34,21 @@ KIND_WORDS = {"v": Kind.VACATION, "vacation": Kind.VACATION, "h": Kind.BLOCK, "h
               "half-day": Kind.BLOCK, "b": Kind.BLOCK, "block": Kind.BLOCK, "c": Kind.HOLIDAY,
               "holiday": Kind.HOLIDAY, "clinic": Kind.HOLIDAY}
 AFFECTED_SHOWN = 5  # booked appointments listed in the confirmation (the rest are counted)
+
+
+def _yes_or_no(verb: str):
+    return lambda v: (None if v["yes"].strip().lower() in ("y", "yes", "n", "no")
+                      else f"y to {verb}, n or Esc to leave it")
+
+
+def _rebook_text(result) -> str:
+    """': 3 appointment(s) to rebook, 2 callback(s) added (F5 Callbacks); ...' for a save that
+    left booked patients without their time."""
+    text = (f": {len(result.affected)} appointment(s) to rebook, "
+            f"{result.callbacks_created} callback(s) added (F5 Callbacks)")
+    if result.callbacks_created < len(result.affected):
+        text += "; the rest already had a rebook call open"
+    return text
 
 
 def hours_text(blocks) -> str:
@@ -299,18 +314,23 @@ class AvailabilityScreen(DeskScreen):
 
         def save(values: dict):
             hours, slot, types, starts = parse(values)
-            booking.set_weekly_hours(ctx, actor, view.provider_id, day.weekday, hours=hours, slot_minutes=slot,
-                                     location_id=day.location_id, type_codes=types, valid_from=starts)
-            return starts, hours
+            args = {"provider_id": view.provider_id, "weekday": day.weekday, "hours": hours,
+                    "slot_minutes": slot, "valid_from": starts}
+            affected = weekly_hours.preview_hours_change(ctx, actor, **args)
+            if affected:  # booked patients lose their time: list them and ask first
+                return args | {"type_codes": types}, affected
+            change = weekly_hours.set_weekly_hours(ctx, actor, **args, location_id=day.location_id,
+                                                   type_codes=types)
+            return args, change
 
         def done(result) -> None:
             if result is None:
                 return
-            starts, hours = result
-            self.as_of = starts if starts != today else None
-            self.say(f"Saved: {name} {hours_text(hours)} from {starts:%a %d %b %Y}")
-            self.notify(f"{view.provider} {name} hours saved", timeout=4)
-            self.action_reload()
+            args, outcome = result
+            if isinstance(outcome, tuple):
+                self._confirm_hours(args, day.location_id, outcome)
+            else:
+                self._hours_saved(args, outcome)
 
         self.app.push_screen(SavingPrompt(
             f"{view.provider}: {name} hours", [
@@ -323,6 +343,49 @@ class AvailabilityScreen(DeskScreen):
                  f"Effective from: T, T+7, mon, 12/24 (history is kept)\n"
                  f"Enter on the last field or ^s saves; Esc leaves it unchanged",
             check=check, save=save), done)
+
+    def _confirm_hours(self, args: dict, location_id: int | None, affected) -> None:
+        ctx, actor, view = self.app.ctx, self.app.actor, self.view
+        name = WEEKDAYS[args["weekday"]].capitalize()
+        info = (self._affected_text(affected, "booked outside the new hours")
+                + "\nTheir appointments stay until the desk moves or cancels them.")
+
+        def save(values: dict):
+            if values["yes"].strip().lower() not in ("y", "yes"):
+                return None
+            return weekly_hours.set_weekly_hours(ctx, actor, **args, location_id=location_id)
+
+        def done(change) -> None:
+            if change is None:
+                self.say(f"Nothing changed: {view.provider} {name} hours as before")
+                return
+            self._hours_saved(args, change)
+
+        self.app.push_screen(SavingPrompt(
+            f"{view.provider}: {name} {hours_text(args['hours'])} from {args['valid_from']:%a %d %b}?",
+            [("yes", "y to save", "")], info=info, save=save, check=_yes_or_no("save")), done)
+
+    def _hours_saved(self, args: dict, change) -> None:
+        view, today = self.view, self.app.ctx.today()
+        name = WEEKDAYS[args["weekday"]].capitalize()
+        starts = args["valid_from"]
+        self.as_of = starts if starts != today else None
+        message = f"Saved: {name} {hours_text(args['hours'])} from {starts:%a %d %b %Y}"
+        if change.affected:
+            message += _rebook_text(change)
+        self.say(message)
+        self.notify(f"{view.provider} {name} hours saved" + (_rebook_text(change) if change.affected else ""),
+                    timeout=6)
+        self.action_reload()
+
+    def _affected_text(self, affected, where: str) -> str:
+        """The booked appointments an action leaves to rebook, as the confirmations list them."""
+        tz = self.app.ctx.settings.tz
+        lines = [f"{a.starts_at.astimezone(tz):%a %d %b %H:%M} {a.provider[:10]:<10} {a.mrn}"
+                 for a in affected[:AFFECTED_SHOWN]]
+        if len(affected) > AFFECTED_SHOWN:
+            lines.append(f"... and {len(affected) - AFFECTED_SHOWN} more")
+        return f"{len(affected)} {where}; each patient gets a rebook callback:\n" + "\n".join(lines)
 
     # --- exceptions ----------------------------------------------------------------------------------
 
@@ -375,17 +438,12 @@ class AvailabilityScreen(DeskScreen):
                  "Booked patients are listed before anything is saved.", check=check), done)
 
     def _confirm_block(self, args: dict, reason: str, affected) -> None:
-        ctx, actor, tz = self.app.ctx, self.app.actor, self.app.ctx.settings.tz
+        ctx, actor = self.app.ctx, self.app.actor
         kind = args["kind"]
         who = "EVERY provider" if kind is Kind.HOLIDAY else self.view.provider
         span = f"{args['first']:%a %d %b}" + (f" to {args['last']:%a %d %b}" if args["last"] else "")
         if affected:
-            lines = [f"{a.starts_at.astimezone(tz):%a %d %b %H:%M} {a.provider[:10]:<10} {a.mrn}"
-                     for a in affected[:AFFECTED_SHOWN]]
-            if len(affected) > AFFECTED_SHOWN:
-                lines.append(f"... and {len(affected) - AFFECTED_SHOWN} more")
-            info = (f"{len(affected)} booked in that time; each patient gets a rebook callback:\n"
-                    + "\n".join(lines))
+            info = self._affected_text(affected, "booked in that time")
         else:
             info = "No booked appointments in that time."
 
@@ -400,18 +458,14 @@ class AvailabilityScreen(DeskScreen):
                 return
             message = f"Blocked ({kind.value}) {span} for {who}"
             if result.affected:
-                message += (f": {len(result.affected)} appointment(s) to rebook, "
-                            f"{result.callbacks_created} callback(s) added (F5 Callbacks)")
-                if result.callbacks_created < len(result.affected):
-                    message += "; the rest already had a rebook call open"
+                message += _rebook_text(result)
             self.say(message)
             self.notify(message[:120], timeout=6)
             self.action_reload()
 
         self.app.push_screen(SavingPrompt(f"Block {span} for {who}? ({kind.value})",
                                           [("yes", "y to block", "")], info=info, save=save,
-                                          check=lambda v: None if v["yes"].strip().lower() in ("y", "yes", "n", "no")
-                                          else "y to block, n or Esc to leave it"), done)
+                                          check=_yes_or_no("block")), done)
 
     def action_delete_exception(self) -> None:
         if self.view is None:
