@@ -42,6 +42,7 @@ class AppointmentRow:
     status: AppointmentStatus
     status_since: datetime | None
     arrived_at: datetime | None
+    version: int  # what the desk saw: a change made meanwhile by another desk is refused
 
 
 def day_appointments(ctx: AppContext, actor: Actor, day: date) -> list[AppointmentRow]:
@@ -62,7 +63,7 @@ def day_appointments(ctx: AppContext, actor: Actor, day: date) -> list[Appointme
         select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Patient.id,
                Patient.family_name, Patient.given_name, Patient.mrn, Patient.birth_date,
                Provider.short_name, AppointmentType.code, Appointment.status,
-               last_event.c.since, arrived.c.at)
+               last_event.c.since, arrived.c.at, Appointment.version_id)
         .join(Patient, Patient.id == Appointment.patient_id)
         .join(Provider, Provider.id == Appointment.provider_id)
         .join(AppointmentType, AppointmentType.id == Appointment.appointment_type_id)
@@ -85,7 +86,7 @@ def day_appointments(ctx: AppContext, actor: Actor, day: date) -> list[Appointme
             id=r[0], starts_at=r[1], ends_at=r[2], patient_id=r[3],
             patient_name=f"{r[4]}, {r[5]}", mrn=r[6], age=age_on(r[7], day), provider=r[8],
             type_code=r[9], status=AppointmentStatus(r[10]), status_since=aware(r[11]),
-            arrived_at=aware(r[12]),
+            arrived_at=aware(r[12]), version=r[13],
         )
         for r in rows
     ]

@@ -21,10 +21,11 @@ STATUS_STYLE = {
 }
 
 
-def status_text(status: AppointmentStatus, *, late: bool = False) -> Text:
+def status_text(status: AppointmentStatus, *, late_minutes: int | None = None) -> Text:
+    """"● Arrived"; "! Late 25m" for an expected patient past the grace time."""
     symbol, style = STATUS_STYLE[status]
-    if late:
-        return Text("! Late", style="bold red")
+    if late_minutes is not None:
+        return Text(f"! Late {late_minutes}m", style="bold red")
     return Text(f"{symbol} {status.label}", style=style)
 
 

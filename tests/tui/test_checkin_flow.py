@@ -238,6 +238,51 @@ async def test_undo_check_in_from_the_board_with_a_reason(ctx, desk_user, seeded
                    " ORDER BY id DESC LIMIT 1", row.id) == [("wrong person", 1)]
 
 
+async def test_undo_refuses_when_another_desk_changed_the_visit_while_the_reason_was_typed(
+        ctx, desk_user, seeded_path):
+    from coordinator_tui.services.staff import actor_for
+
+    row = unique_row(ctx, desk_user)
+    ready = make_ready(ctx, desk_user, row.id)
+    svc.check_in(ctx, desk_user, row.id, ready.version)
+    other_desk = actor_for(ctx, "admin")
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await type_until_unique(app, pilot, row)
+        await pilot.press("down", "u")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReasonPrompt)
+        # Meanwhile the other desk undoes the check-in and checks the patient in again.
+        svc.undo_check_in(ctx, other_desk, row.id, "checked in twice")
+        again = make_ready(ctx, other_desk, row.id)
+        svc.check_in(ctx, other_desk, row.id, again.version)
+        await pilot.press(*"wrong person", "enter")
+        await settle(app, pilot)
+        shown = " ".join(n.message for n in app._notifications)
+        assert "nothing was undone" in shown and other_desk.display_name in shown, shown
+    assert db_rows(seeded_path, "SELECT status FROM appointments WHERE id = ?", row.id) == [("arrived",)]
+    assert db_rows(seeded_path, "SELECT count(*) FROM appointment_status_events WHERE appointment_id = ?"
+                   " AND reason = 'wrong person'", row.id) == [(0,)]
+
+
+async def test_a_late_patient_shows_how_many_minutes_late(ctx, desk_user):
+    now = ctx.now()
+    late = [r for r in waiting(ctx, desk_user) if (now - r.starts_at).total_seconds() > 600]
+    assert late, "the demo day has patients still expected after their time"
+    row = late[0]
+    minutes = int((now - row.starts_at).total_seconds() // 60)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*row.patient_name.split(",")[0].lower())
+        await settle(app, pilot)
+        text = screen_text(app)
+    line = next((line for line in text.splitlines() if row.patient_name[:15] in line), None)
+    assert line is not None, text
+    assert f"! Late {minutes}m" in line, line
+
+
 async def test_walk_in_by_mrn_and_one_provider_key(ctx, desk_user, seeded_path):
     today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
     patient_id, mrn = next(r for r in db_rows(seeded_path, "SELECT id, mrn FROM patients ORDER BY id")

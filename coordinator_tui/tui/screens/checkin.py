@@ -29,6 +29,11 @@ def is_late(row: AppointmentRow, now) -> bool:
     return row.status in (S.SCHEDULED, S.CONFIRMED) and now - row.starts_at > LATE_AFTER
 
 
+def minutes_late(row: AppointmentRow, now) -> int | None:
+    """Minutes past the booked time for a patient still expected after the grace time, else None."""
+    return minutes_between(row.starts_at, now) if is_late(row, now) else None
+
+
 class CheckinScreen(DeskScreen):
     DESK_TITLE = "Check-in"
     BINDINGS = [
@@ -150,7 +155,7 @@ class CheckinScreen(DeskScreen):
                 wait = f"{minutes_between(row.status_since, now)}m"
             lines.append(((str(number), clock(row.starts_at, tz), row.patient_name, str(row.age),
                            row.provider, row.type_code,
-                           status_text(row.status, late=is_late(row, now)), wait), str(row.id)))
+                           status_text(row.status, late_minutes=minutes_late(row, now)), wait), str(row.id)))
         for later, hit in enumerate(others, start=len(shown) + 1):
             lines.append(((str(later), "", hit.display_name, str(hit.age), "", "",
                            "not today", ""), f"p{hit.id}"))

@@ -59,6 +59,8 @@ def undo_checkin(board) -> None:
     if appointment_id is None:
         return
     ctx, actor = board.app.ctx, board.app.actor
+    # The version on the board: if another desk changed the visit since, nothing is undone.
+    seen = next((row.version for row in board.rows if row.id == appointment_id), None)
 
     def with_reason(reason: str | None) -> None:
         if not reason:
@@ -68,7 +70,8 @@ def undo_checkin(board) -> None:
             board.notify(f"Check-in undone: now {change.to_status.label}", timeout=4)
             board.action_reload()
 
-        board.load(lambda: svc.undo_check_in(ctx, actor, appointment_id, reason), done, group="undo")
+        board.load(lambda: svc.undo_check_in(ctx, actor, appointment_id, reason, expected_version=seen), done,
+                   group="undo")
 
     board.app.push_screen(ReasonPrompt("Undo check-in", "Why is this check-in being undone?"), with_reason)
 
