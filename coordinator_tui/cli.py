@@ -55,7 +55,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _not_text(argv: Sequence[str]) -> str | None:
+    """Why the command line cannot be used, if an argument or a COORDINATOR_ variable holds bytes
+    that are not UTF-8 (Python carries them as lone surrogates, which would fail deep inside a
+    command, after it had started changing things). The value is not echoed: it may be a name."""
+    for position, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"argument {position} is not valid UTF-8 text; nothing was changed"
+    for name, value in os.environ.items():
+        if name.startswith("COORDINATOR_"):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"{name} is not valid UTF-8 text; nothing was changed"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    problem = _not_text(argv)
+    if problem is not None:
+        print(f"coordinator: {problem}", file=sys.stderr)
+        return EXIT_USER_ERROR
     args = build_parser().parse_args(argv)
     if not hasattr(args, "handler"):
         from coordinator_tui.commands.app_commands import cmd_run

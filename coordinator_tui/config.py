@@ -112,6 +112,15 @@ def check_ranges(settings: Settings) -> None:
             raise UserError(f"{name} must be between {low} and {high} (got {value})")
 
 
+def check_db_url(url: str) -> None:
+    """Only SQLite files for now (PostgreSQL comes with clinic networks). Only the scheme is
+    named in the message: a URL can carry a password."""
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in ("sqlite", "sqlite+pysqlite"):
+        raise UserError(f"a {scheme} database URL is not supported; give a file path "
+                        f"or sqlite:///PATH")
+
+
 def load_settings(**overrides) -> Settings:
     """Build the settings; `overrides` are command-line values (None means "not given")."""
     kinds = {f.name: f.type for f in fields(Settings)}
@@ -119,6 +128,9 @@ def load_settings(**overrides) -> Settings:
     values: dict[str, object] = {}
 
     path = config_file()
+    if os.environ.get("COORDINATOR_CONFIG") and not path.is_file():
+        # Named on purpose: silently running without it would use the wrong clinic or database.
+        raise UserError(f"settings file {path} (COORDINATOR_CONFIG) is not a file")
     if path.is_file():
         try:
             loaded = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -144,6 +156,7 @@ def load_settings(**overrides) -> Settings:
     elif "://" not in settings.db_url:
         # A bare path is friendlier to type than a URL.
         settings = replace(settings, db_url=f"sqlite:///{Path(settings.db_url).expanduser()}")
+    check_db_url(settings.db_url)
     try:
         ZoneInfo(settings.clinic_tz)
     except (ZoneInfoNotFoundError, ValueError):

@@ -19,10 +19,11 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     show.add_argument("--patient", metavar="MRN", help="only events about this patient")
     show.add_argument("--user", dest="staff", metavar="U", help="only events by this staff member")
     show.add_argument("--since", metavar="T", help="from this date or date-time (clinic time), "
-                      "e.g. 2026-11-23 or 2026-11-23T09:00")
+                      "e.g. 2026-11-23, 2026-11-23T09:00, T (today) or T-7")
     show.add_argument("--as", dest="acting", metavar="U", help="the supervisor or admin reading "
                       "(default: $COORDINATOR_USER, else your login name)")
-    show.add_argument("--limit", type=int, default=1000, help="most recent N events (default 1000)")
+    show.add_argument("--limit", type=_limit, default=1000,
+                      help=f"most recent N events, 1 to {MAX_LIMIT:,} (default 1000)")
     show.set_defaults(handler=cmd_audit_show)
 
 
@@ -38,18 +39,43 @@ def cmd_audit_verify(args) -> int:
     return 1
 
 
-def _since(text: str | None, tz):
+MAX_LIMIT = 1_000_000
+
+
+def _limit(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a whole number") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_LIMIT:,}")
+    return value
+
+
+def _since(text: str | None, ctx):
+    """A date-time as ISO, or a day as the desk types it (2026-11-23, T, T-7, mon)."""
+    from coordinator_tui.domain.relative_dates import DateNotUnderstood, parse_day
     from coordinator_tui.errors import UserError
 
     if text is None:
         return None
+    tz = ctx.settings.tz
+    try:
+        day = parse_day(text, today=ctx.today(), day_first=ctx.settings.day_first)
+        return datetime.combine(day, time.min, tzinfo=tz)
+    except DateNotUnderstood:
+        pass
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UserError(f"--since {text[:40]!r} is not a date like 2026-11-23 or "
+        raise UserError(f"--since {text[:40]!r} is not a date like 2026-11-23, T-7 or "
                         f"2026-11-23T09:00") from None
-    if len(text.strip()) == 10:
-        value = datetime.combine(value.date(), time.min)
+    try:
+        parse_day(value.date().isoformat(), today=ctx.today())  # the same range of years
+    except DateNotUnderstood as exc:
+        raise UserError(f"--since: {exc}") from None
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
@@ -59,7 +85,7 @@ def cmd_audit_show(args) -> int:
     ctx = ready_context(args)
     actor = acting_user(ctx, args.acting)
     lines = show(ctx, actor, mrn=args.patient, username=args.staff,
-                 since=_since(args.since, ctx.settings.tz), limit=max(1, args.limit))
+                 since=_since(args.since, ctx), limit=args.limit)
     for line in lines:
         at = ctx.local(line.at).strftime("%Y-%m-%d %H:%M:%S")
         target = f"MRN {line.mrn}" if line.mrn else (f"{line.entity} {line.entity_id}"

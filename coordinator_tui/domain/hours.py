@@ -23,11 +23,14 @@ def parse_clock(text: str, what: str = "the time") -> int:
 
 
 def parse_blocks(text: str) -> list[tuple[int, int]]:
-    """ "08:00-12:00, 13:00-17:00" -> [(480, 720), (780, 1020)]; "off" or "" -> []."""
-    if not isinstance(text, str):
+    """ "08:00-12:00, 13:00-17:00" -> [(480, 720), (780, 1020)]; "off" -> [].
+
+    An empty box is refused, not read as "off": a day off calls back every patient booked on it,
+    so it has to be said."""
+    key = text.strip().lower() if isinstance(text, str) else ""
+    if not key:
         raise ValueError("type the hours as 08:00-12:00, or off")
-    key = text.strip().lower()
-    if key in ("", "off", "-", "none"):
+    if key in ("off", "-", "none"):
         return []
     blocks = []
     for part in key.split(","):

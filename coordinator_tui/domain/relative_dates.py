@@ -73,6 +73,10 @@ class DateNotUnderstood(ValueError):
     """The typed text is not a date the desk grammar knows; the message is shown to the user."""
 
 
+FIRST_YEAR = 1800
+YEARS_AHEAD = 100  # a booking or export date beyond this is a typo
+
+
 def parse_day(text: str, *, today: date, day_first: bool = False) -> date:
     """The calendar day `text` means, relative to `today` (the clinic's local date)."""
     if not isinstance(text, str):
@@ -95,6 +99,9 @@ def parse_day(text: str, *, today: date, day_first: bool = False) -> date:
         _refuse(stripped, "is not a real date")
     if result is None:
         _refuse(stripped, "is not a date I understand")
+    if not FIRST_YEAR <= result.year <= today.year + YEARS_AHEAD:
+        # 9999-12-31 parses, but a day's bounds then run past what datetime can hold.
+        _refuse(stripped, f"is not a clinic day (years {FIRST_YEAR} to {today.year + YEARS_AHEAD})")
     return result
 
 

@@ -143,8 +143,11 @@ def add_user(ctx: AppContext, actor: Actor | None, username: str, display_name: 
                 raise UserError("the first account must be an admin (--role admin)")
         else:
             require(actor, Permission.MANAGE_USERS)
-        if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
-            raise UserError(f"a staff account named {username!r} already exists")
+        # "DEMO" beside "demo" would be two people a supervisor cannot tell apart in the audit.
+        taken = session.scalar(select(StaffUser.username).where(
+            func.lower(StaffUser.username) == username.lower()))
+        if taken is not None:
+            raise UserError(f"a staff account named {taken!r} already exists")
         user = StaffUser(username=username, display_name=display_name, role=role.value,
                          password_hash=password_hash, active=True, failed_logins=0,
                          created_at=ctx.now())

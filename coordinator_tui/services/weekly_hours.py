@@ -134,7 +134,9 @@ def set_weekly_hours(ctx: AppContext, actor: Actor, provider_id: int, weekday: i
                 select(AvailabilityTemplate.location_id).where(AvailabilityTemplate.provider_id == provider_id)
                 .order_by((AvailabilityTemplate.weekday != weekday), AvailabilityTemplate.valid_from.desc())
                 .limit(1)) or session.scalar(select(func.min(Location.id)))
-        if not isinstance(location_id, int) or session.get(Location, location_id) is None:
+        # An id past SQLite's 64-bit integers cannot exist (and would fail to bind).
+        if (not isinstance(location_id, int) or not 0 < location_id < 2**63
+                or session.get(Location, location_id) is None):
             raise UserError(f"location {location_id} does not exist")
         current = session.scalars(select(AvailabilityTemplate).where(
             AvailabilityTemplate.provider_id == provider_id, AvailabilityTemplate.weekday == weekday,

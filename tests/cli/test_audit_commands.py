@@ -81,6 +81,12 @@ def test_show_needs_a_supervisor_and_filters(audited):
     assert later.returncode == 0 and "login" not in later.stdout
     assert "not a date" in one_line_error(run("audit", "show", "--as", "super", "--since",
                                               "yesterday-ish", "--db", str(audited)))
+    for since in ("9999-12-31", "9999-12-31T23:59"):
+        assert "not a clinic day" in one_line_error(run("audit", "show", "--as", "super", "--since", since,
+                                                        "--db", str(audited)))
+    for limit in ("0", "-1", "99999999999999999999999"):
+        assert "must be 1 to" in one_line_error(run("audit", "show", "--as", "super", "--limit", limit,
+                                                    "--db", str(audited)))
     assert "no patient with MRN" in one_line_error(run("audit", "show", "--as", "super",
                                                        "--patient", "X1", "--db", str(audited)))
     conn = sqlite3.connect(audited)

@@ -44,12 +44,24 @@ def test_show_then_set_one_weekday_from_a_date(seeded_path):
     (["--weekday", "someday", "--off"], "weekday"),
     (["--weekday", "mon"], "give one of"),
     (["--weekday", "mon", "--off", "--from", "2/30"], "not a real date"),
+    (["--weekday", "mon", "--hours", ""], "type the hours"),  # empty is not "off": that cancels a day
+    (["--weekday", "mon", "--hours", "  "], "type the hours"),
+    (["--weekday", "mon", "--off", "--from", "9999-12-31"], "not a clinic day"),
+    (["--weekday", "mon", "--off", "--location", "99999999999999999999999"], "does not exist"),
 ])
 def test_bad_input_is_one_line_exit_2_and_changes_nothing(seeded_path, args, message):
-    before = templates(seeded_path)
+    before = templates(seeded_path), callback_count(seeded_path)
     result = hours(seeded_path, "chen", *args)
     assert result.returncode == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1
-    assert templates(seeded_path) == before
+    assert (templates(seeded_path), callback_count(seeded_path)) == before
+
+
+def callback_count(path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT count(*) FROM callbacks").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def test_front_desk_may_not_change_hours(seeded_path):
@@ -66,7 +78,7 @@ def test_hours_grammar():
             parse_clock(bad)
     assert parse_blocks(" 13:00-17:00, 08:00-12:00 ") == [(480, 720), (780, 1020)]
     assert parse_blocks("off") == []
-    for bad in ("08:00", "12:00-08:00", "08:00-12:00,11:00-13:00", "08:00-08:00"):
+    for bad in ("08:00", "12:00-08:00", "08:00-12:00,11:00-13:00", "08:00-08:00", "", "  "):
         with pytest.raises(ValueError):
             parse_blocks(bad)
     assert parse_weekday("Monday") == 0 and parse_weekday("sun") == 6

@@ -232,3 +232,11 @@ def test_wrong_type_is_refused():
 def test_error_is_a_value_error():
     with pytest.raises(ValueError):
         parse_day("soon", today=WED)
+
+
+def test_a_year_far_outside_clinic_work_is_refused():
+    # 9999-12-31 is a real date, but the end of that day cannot be held by datetime.
+    for text in ("9999-12-31", "12/31/9999", "T+200y", "1799-12-31"):
+        with pytest.raises(DateNotUnderstood, match="not a clinic day"):
+            parse_day(text, today=WED)
+    assert parse_day("1850-06-01", today=WED) == date(1850, 6, 1)  # old birth dates still parse

@@ -106,6 +106,7 @@ def test_the_first_account_of_an_empty_database_must_be_an_admin(db_path):
     ("ok", "Name", "admin", "pass\x00word", "control"),
     ("ok", "   ", "admin", GOOD, "empty"),
     ("ok", 42, "admin", GOOD, "text"),
+    ("DEMO", "Someone Else", "front_desk", GOOD, "named 'demo' already exists"),  # case only
 ])
 def test_bad_account_input_is_refused(ctx, username, name, role, password, message):
     with pytest.raises(UserError, match=message):
