@@ -28,8 +28,14 @@ def cmd_find(args) -> int:
     if args.limit > MAX_LIMIT:
         raise UserError(f"--limit must be at most {MAX_LIMIT}")
     ctx = ready_context(args)
-    if parse_lookup(args.query, day_first=ctx.settings.day_first, today=ctx.today()).is_empty:
-        raise UserError("nothing to search for: give a name, birth date, phone, MRN or member id")
+    query = parse_lookup(args.query, day_first=ctx.settings.day_first, today=ctx.today())
+    # Say what was left out (2/30/1985 is no date), or the results look like a match on it.
+    left_out = ", ".join(f'"{text}"' for text in query.ignored)
+    if query.is_empty:
+        because = f"{left_out} is not a date or phone I can use; " if left_out else ""
+        raise UserError(f"{because}nothing to search for: give a name, birth date, phone, MRN or member id")
+    if left_out:
+        print(f"coordinator: left out {left_out} (not a date or phone I can use)", file=sys.stderr)
     actor = acting_user(ctx, args.user)
     hits = search_patients(ctx, actor, args.query, limit=args.limit)
     if args.json:

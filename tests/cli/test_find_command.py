@@ -36,3 +36,11 @@ def test_find_bad_input_exits_2(seeded_path):
         done = run(*args)
         assert done.returncode == 2, (args, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_a_date_that_cannot_be_used_is_named_not_silently_dropped(seeded_path):
+    alone = run("find", "2/30/1985", "--db", str(seeded_path), "--user", "demo")
+    assert alone.returncode == 2 and '"2/30/1985" is not a date or phone I can use' in alone.stderr
+    with_name = run("find", "smith 13/13/2020", "--db", str(seeded_path), "--user", "demo")
+    assert with_name.returncode == 0 and "Smith" in with_name.stdout
+    assert 'left out "13/13/2020"' in with_name.stderr
