@@ -28,10 +28,13 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_db_upgrade(args) -> int:
+    from coordinator_tui.store.engine import sqlite_path
+    from coordinator_tui.store.file_guard import undone_on_failure
     from coordinator_tui.store.migrate import ensure_current
 
     settings = settings_from(args)
-    ran = ensure_current(settings.db_url)
+    with undone_on_failure(sqlite_path(settings.db_url)):  # a failed upgrade leaves no new file
+        ran = ensure_current(settings.db_url)
     print("upgraded to the current schema" if ran else "already at the current schema")
     return 0
 

@@ -34,12 +34,49 @@ def count(db: Path, sql: str) -> int:
         conn.close()
 
 
+WORK_ON_A_CLINIC = [
+    ["find", "smith", "--user", "demo"],
+    ["users", "list", "--user", "admin"],
+    ["audit", "verify"],
+    ["export", "schedule", "--date", "2026-11-23", "--format", "csv", "--user", "demo"],
+    ["callbacks", "generate", "--user", "demo"],
+    ["backup", "/nonexistent-backup-dir/b.sqlite", "--user", "admin"],
+    ["db", "current"],
+    ["db", "downgrade", "base"],
+]
+
+
+@pytest.mark.parametrize("command", WORK_ON_A_CLINIC, ids=lambda c: " ".join(c[:2]))
+def test_a_command_on_an_existing_clinic_creates_nothing_where_there_is_none(tmp_path, command):
+    missing = tmp_path / "no" / "dir" / "x.sqlite"
+    for db in (str(missing), f"sqlite:///{missing}"):
+        line = one_line_error(run(*command, "--db", db))
+        assert f"no database at {missing} (create one with 'coordinator db upgrade" in line
+    assert tree(tmp_path) == set()  # no folder, no file, no lock
+
+
+def test_an_empty_file_is_not_given_a_schema_by_a_reading_command(tmp_path):
+    empty = tmp_path / "w.sqlite"
+    empty.touch()
+    for command in (["find", "smith", "--user", "demo"], ["users", "list", "--user", "admin"]):
+        assert "no database at" in one_line_error(run(*command, "--db", str(empty)))
+    assert tree(tmp_path) == {"w.sqlite"} and empty.stat().st_size == 0
+
+
 def test_opening_the_app_on_a_first_start_says_how_to_begin_and_creates_nothing(tmp_path):
     home = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
     line = one_line_error(run("run", "--user", "demo", env=home))
     assert "no database at" in line and "coordinator users add" in line and "coordinator demo" in line
     line = one_line_error(run("--db", str(tmp_path / "new" / "c.sqlite"), env=home))
     assert f"--db {tmp_path / 'new' / 'c.sqlite'}" in line  # the hint names the same file
+    assert tree(tmp_path) == set()
+
+
+def test_an_empty_db_value_is_refused_not_taken_for_the_default(tmp_path):
+    home = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+    for command in (["find", "smith", "--db", ""], ["--db", " ", "seed", "--patients", "5"],
+                    ["db", "upgrade", "--db", ""], ["demo", "--no-open", "--db", ""]):
+        assert "--db: is empty" in one_line_error(run(*command, env=home))
     assert tree(tmp_path) == set()
 
 
@@ -61,6 +98,30 @@ def test_a_small_clinic_seeds_with_one_open_callback_per_patient_and_reason(tmp_
     assert count(db, "SELECT count(*) FROM patients") == int(patients)
     assert count(db, "SELECT count(*) FROM (SELECT 1 FROM callbacks WHERE status = 'open' "
                      "GROUP BY patient_id, reason HAVING count(*) > 1)") == 0
+
+
+def test_a_database_file_we_fill_is_owner_only_but_a_shared_one_keeps_its_mode(tmp_path):
+    empty = tmp_path / "w.sqlite"
+    empty.touch()
+    empty.chmod(0o644)
+    assert run("seed", "--patients", "100", "--db", str(empty)).returncode == 0
+    assert mode(empty) == "0o600"
+    # docs/ssh.md: `db upgrade`, then 0660 for the desk group; adding staff must keep it.
+    shared = tmp_path / "shared.sqlite"
+    assert run("db", "upgrade", "--db", str(shared)).returncode == 0
+    shared.chmod(0o660)
+    added = run("users", "add", "alex", "--name", "Alex", "--role", "admin", "--password-stdin",
+                "--db", str(shared), input="long enough 1\n")
+    assert added.returncode == 0, added.stderr
+    assert mode(shared) == "0o660"
+
+
+def test_a_refused_first_admin_leaves_no_database_behind(tmp_path):
+    db = tmp_path / "new" / "c.sqlite"
+    line = one_line_error(run("users", "add", "bo", "--name", "Bo", "--role", "front_desk",
+                              "--password-stdin", "--db", str(db), input="long enough 1\n"))
+    assert "must be an admin" in line
+    assert tree(tmp_path) == set()
 
 
 def test_seed_refuses_a_clinic_that_has_staff_and_changes_nothing(tmp_path):
