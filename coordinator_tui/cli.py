@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from coordinator_tui.commands.common import EXIT_USER_ERROR
+from coordinator_tui.commands.common import EXIT_USER_ERROR, database_argument
 from coordinator_tui.errors import UserError
 
 # One module per area; each has register(subparsers, common_parent). Add new areas here.
@@ -44,7 +44,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     # SUPPRESS: a subcommand's copy of --db must not overwrite one given before the subcommand.
-    common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+    common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, type=database_argument,
                         help="database URL or file path (default: $COORDINATOR_DB_URL, else a file "
                              "in your data directory)")
     parser = _Parser(prog="coordinator", description="The clinic front desk, in the terminal.",

@@ -8,9 +8,9 @@ import sys
 
 from coordinator_tui.commands.common import (
     acting_user,
+    clinic_day,
     context_for,
-    iso_day,
-    positive_int,
+    patient_count,
     progress_bar,
     ready_context,
     settings_from,
@@ -29,17 +29,19 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
     demo = sub.add_parser("demo", parents=[common], help="open the app on today's demo clinic")
     demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    demo.add_argument("--patients", type=positive_int, default=5000, help="patients (default 5000)")
-    demo.add_argument("--fresh", action="store_true", help="rebuild even if today's demo exists")
+    demo.add_argument("--patients", type=patient_count, default=5000, help="patients (default 5000)")
+    demo.add_argument("--fresh", action="store_true", help="rebuild even if today's demo exists "
+                      "(only a file demo made: any other clinic is refused)")
     demo.add_argument("--no-open", action="store_true", help="build the demo database, don't open the app")
     app_flags(demo)
     demo.set_defaults(handler=cmd_demo)
 
     seed = sub.add_parser("seed", parents=[common], help="fill a database with a synthetic clinic")
-    seed.add_argument("--patients", type=positive_int, required=True)
+    seed.add_argument("--patients", type=patient_count, required=True,
+                      help="how many patients, 1 to 9,999,999")
     seed.add_argument("--seed", type=int, default=1)
-    seed.add_argument("--date", type=iso_day, help="the clinic day to build the schedule around "
-                      "(default: today)")
+    seed.add_argument("--date", type=clinic_day, help="the clinic day to build the schedule around, "
+                      "years 1900-2200 (default: today)")
     seed.set_defaults(handler=cmd_seed)
 
 
@@ -51,7 +53,8 @@ def prepare_app(settings, username: str | None):
     from coordinator_tui.store.migrate import ensure_current
     from coordinator_tui.store.startup_probe import probe
 
-    ensure_current(settings.db_url)
+    refuse_first_start(settings)
+    ensure_current(settings.db_url, create=False)
     ctx = context_for(settings)
     username = username or settings.user
     facts = probe(settings.db_url, username)
@@ -77,6 +80,21 @@ def prepare_app(settings, username: str | None):
     return CoordinatorApp(ctx, prefill_username=username or "", clinic_name=clinic)
 
 
+def refuse_first_start(settings) -> None:
+    """A first start (no database file yet, or an empty one) changes nothing: a clinic without
+    staff could not be signed into anyway. Say how to make the first admin, who makes the file."""
+    from coordinator_tui.config import default_db_url
+    from coordinator_tui.errors import UserError
+    from coordinator_tui.store.engine import sqlite_path
+
+    path = sqlite_path(settings.db_url)
+    if path is None or path.is_dir() or (path.exists() and path.stat().st_size > 0):
+        return
+    where = "" if settings.db_url == default_db_url() else f" --db {path}"
+    raise UserError(f"no database at {path} yet: create the first admin with 'coordinator users "
+                    f"add NAME --name \"Full Name\" --role admin{where}' (or try 'coordinator demo')")
+
+
 def open_app(settings, username: str | None, mouse: bool) -> int:
     from coordinator_tui.errors import UserError
 
@@ -100,7 +118,7 @@ def cmd_run(args) -> int:
 
 def cmd_demo(args) -> int:
     from coordinator_tui.config import demo_db_url
-    from coordinator_tui.services.demo_clinic import build_demo
+    from coordinator_tui.services.demo_file import build_demo
 
     settings = settings_from(args)
     if getattr(args, "db", None) is None and not os.environ.get("COORDINATOR_DB_URL"):
@@ -118,12 +136,19 @@ def cmd_demo(args) -> int:
 
 def cmd_seed(args) -> int:
     from coordinator_tui.services.demo_clinic import seed_clinic
+    from coordinator_tui.store.engine import sqlite_path
+    from coordinator_tui.store.file_guard import undone_on_failure
 
-    ctx = ready_context(args)
-    update, bar = progress_bar()
-    with bar:
-        report = seed_clinic(ctx, patients=args.patients, seed=args.seed,
-                             day=args.date or ctx.today(), progress=update)
+    # A seed that fails or is interrupted leaves no file, folder or lock it made.
+    with undone_on_failure(sqlite_path(settings_from(args).db_url)):
+        ctx = ready_context(args, create=True)
+        try:
+            update, bar = progress_bar()
+            with bar:
+                report = seed_clinic(ctx, patients=args.patients, seed=args.seed,
+                                     day=args.date or ctx.today(), progress=update)
+        finally:
+            ctx.db.dispose()
     print(f"Seeded {report.patients:,} patients, {report.appointments:,} appointments "
           f"({report.today_appointments} on the day), {report.callbacks} open callbacks.")
     return 0

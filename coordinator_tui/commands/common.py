@@ -7,6 +7,8 @@ import os
 import sys
 from datetime import date
 
+from coordinator_tui.domain.seed_limits import FIRST_YEAR, LAST_YEAR, MAX_SEED_PATIENTS
+
 EXIT_USER_ERROR = 2
 
 
@@ -20,11 +22,33 @@ def positive_int(text: str) -> int:
     return value
 
 
+def patient_count(text: str) -> int:
+    value = positive_int(text)
+    if value > MAX_SEED_PATIENTS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SEED_PATIENTS:,} patients (MRNs have "
+                                         "seven digits)")
+    return value
+
+
 def iso_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
+
+
+def clinic_day(text: str) -> date:
+    day = iso_day(text)
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"the year must be {FIRST_YEAR} to {LAST_YEAR}")
+    return day
+
+
+def database_argument(text: str) -> str:
+    # An empty --db (an unset shell variable) must not quietly mean the default database.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give a database file path or URL")
+    return text
 
 
 def settings_from(args, **extra):
@@ -41,12 +65,15 @@ def context_for(settings):
     return AppContext(db=Database(settings.db_url), settings=settings)
 
 
-def ready_context(args):
-    """Settings + a current schema + a context: what most commands start with."""
+def ready_context(args, *, create: bool = False):
+    """Settings + a current schema + a context: what most commands start with.
+
+    Only commands whose job is to make a clinic pass `create`; the others refuse a missing or
+    empty database rather than leave an empty one behind."""
     from coordinator_tui.store.migrate import ensure_current
 
     settings = settings_from(args)
-    ensure_current(settings.db_url)
+    ensure_current(settings.db_url, create=create)
     return context_for(settings)
 
 

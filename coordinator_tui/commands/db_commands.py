@@ -14,8 +14,12 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=type(db))
     db_sub.add_parser("upgrade", parents=[common], help="bring the database to this version's schema"
                       ).set_defaults(handler=cmd_db_upgrade)
-    down = db_sub.add_parser("downgrade", parents=[common], help="go back to revision REV ('base' = empty)")
+    down = db_sub.add_parser("downgrade", parents=[common],
+                             help="go back to revision REV ('base' = empty); drops the tables and "
+                                  "columns added since, so a database holding data needs --yes")
     down.add_argument("revision")
+    down.add_argument("--yes", action="store_true",
+                      help="downgrade even though data will be lost (run 'coordinator backup' first)")
     down.set_defaults(handler=cmd_db_downgrade)
     db_sub.add_parser("current", parents=[common], help="print the database's schema revision"
                       ).set_defaults(handler=cmd_db_current)
@@ -24,15 +28,19 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_db_upgrade(args) -> int:
+    from coordinator_tui.store.engine import sqlite_path
+    from coordinator_tui.store.file_guard import undone_on_failure
     from coordinator_tui.store.migrate import ensure_current
 
     settings = settings_from(args)
-    ran = ensure_current(settings.db_url)
+    with undone_on_failure(sqlite_path(settings.db_url)):  # a failed upgrade leaves no new file
+        ran = ensure_current(settings.db_url)
     print("upgraded to the current schema" if ran else "already at the current schema")
     return 0
 
 
 def cmd_db_downgrade(args) -> int:
+    from coordinator_tui.store.contents import contents
     from coordinator_tui.store.engine import prepare_file, sqlite_path
     from coordinator_tui.store.migrate import (
         check_not_newer,
@@ -45,9 +53,18 @@ def cmd_db_downgrade(args) -> int:
     path = sqlite_path(settings.db_url)
     if path is not None:
         prepare_file(path, create=False)
-    check_not_newer(settings.db_url, read_revision(settings.db_url))
+    revision = read_revision(settings.db_url)
+    check_not_newer(settings.db_url, revision)
     if args.revision not in known_revisions(settings.db_url) | {"base"} and not args.revision.startswith("-"):
         raise UserError(f"unknown revision {args.revision!r}; see 'coordinator db current'")
+    if revision is None:
+        raise UserError(f"{path or 'the database'} has no coordinator schema; nothing to downgrade")
+    held = contents(settings.db_url)
+    if not held.empty and not args.yes:
+        # A downgrade drops tables and columns: a live clinic would lose records for good.
+        raise UserError(f"downgrading to {args.revision} can drop data: this database holds "
+                        f"{held.patients:,} patients ({held.rows:,} records in all); back it up "
+                        "first with 'coordinator backup FILE', then add --yes; nothing was changed")
     downgrade(settings.db_url, args.revision)
     print(f"downgraded to {args.revision}")
     return 0

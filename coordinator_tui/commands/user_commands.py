@@ -12,7 +12,7 @@ import argparse
 import getpass
 import sys
 
-from coordinator_tui.commands.common import acting_user, ready_context
+from coordinator_tui.commands.common import acting_user, ready_context, settings_from
 from coordinator_tui.errors import UserError
 
 
@@ -84,10 +84,17 @@ def read_password(args) -> str:
 
 def cmd_users_add(args) -> int:
     from coordinator_tui.services.accounts import add_user, staff_count
+    from coordinator_tui.store.engine import sqlite_path
+    from coordinator_tui.store.file_guard import undone_on_failure
 
-    ctx = ready_context(args)
-    actor = acting_user(ctx, args.user) if staff_count(ctx) else None
-    account = add_user(ctx, actor, args.username, args.name, args.role, read_password(args))
+    # The first admin of a fresh install makes the database; refused, nothing is left behind.
+    with undone_on_failure(sqlite_path(settings_from(args).db_url)):
+        ctx = ready_context(args, create=True)
+        try:
+            actor = acting_user(ctx, args.user) if staff_count(ctx) else None
+            account = add_user(ctx, actor, args.username, args.name, args.role, read_password(args))
+        finally:
+            ctx.db.dispose()
     print(f"added {account.username} ({account.role.value})")
     return 0
 

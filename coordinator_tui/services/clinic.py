@@ -11,6 +11,8 @@ from coordinator_tui.store.startup_probe import CLINIC_NAME_KEY
 CLINIC_NAME = CLINIC_NAME_KEY
 DEMO_DATE = "demo_date"
 DEMO_SEED = "demo_seed"
+# Written only by `coordinator demo` (never by seed): demo rebuilds only files carrying it.
+DEMO_MARK = "demo_made_by"
 
 
 def get_setting(ctx: AppContext, key: str) -> str | None:

@@ -15,13 +15,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from faker import Faker
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from coordinator_tui.domain.names import name_key, phonetic
+from coordinator_tui.domain.seed_limits import FIRST_YEAR, LAST_YEAR, MAX_SEED_PATIENTS
 from coordinator_tui.domain.slots import slot_starts
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.errors import UserError
-from coordinator_tui.services.clinic import CLINIC_NAME, DEMO_DATE, DEMO_SEED
+from coordinator_tui.services.clinic import CLINIC_NAME, DEMO_DATE, DEMO_MARK, DEMO_SEED
 from coordinator_tui.services.context import AppContext
 from coordinator_tui.store.bulk import (
     fill_search_vocabulary,
@@ -30,7 +31,6 @@ from coordinator_tui.store.bulk import (
     sql_date,
     sql_instant,
 )
-from coordinator_tui.store.models import Patient
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -170,12 +170,9 @@ def _patient_rows(rng: random.Random, pools: _Pools, first_id: int, count: int, 
         yield patient, primary, secondary
 
 
-def _setup_clinic(conn, rng: random.Random, now: datetime, start_day: date) -> None:
+def _setup_clinic(conn, rng: random.Random, now: datetime, start_day: date, demo_hash: str) -> None:
     stamp = sql_instant(now)
     insert_many(conn, "settings", ("key", "value"), [(CLINIC_NAME, CLINIC)])
-    from coordinator_tui.services.accounts import hash_password
-
-    demo_hash = hash_password(DEMO_PASSWORD)  # Argon2 is slow on purpose: once per seed
     insert_many(conn, "staff_users", ("username", "display_name", "role", "active", "failed_logins",
                                       "created_at", "password_hash"),
                 [(u, d, r, 1, 0, stamp, demo_hash) for u, d, r in STAFF])
@@ -311,6 +308,7 @@ def _today_paperwork(conn, rng: random.Random, outcomes, day: date, tz: ZoneInfo
     callbacks = []
     payments = []
     forms = []
+    seen: set[tuple[int, str]] = set()
     receipt = 0
     due_today = datetime.combine(day, time(16), tzinfo=tz).astimezone(UTC)
     for appointment_id, patient_id, status in outcomes:
@@ -334,16 +332,20 @@ def _today_paperwork(conn, rng: random.Random, outcomes, day: date, tz: ZoneInfo
                 receipt += 1
                 payments.append((patient_id, appointment_id, copay, rng.choice(["card", "card", "cash", "check"]),
                                  None, f"R{day:%Y%m%d}-{receipt:04d}", stamp, actor_id))
-        if status is S.NO_SHOW:
+        # A small clinic sees one patient several times a day: one open callback per patient
+        # and reason, as the callbacks' unique index (and the desks) require.
+        if status is S.NO_SHOW and (patient_id, "no_show") not in seen:
+            seen.add((patient_id, "no_show"))
             callbacks.append((patient_id, appointment_id, "no_show", "normal", sql_instant(due_today),
                               "Missed today's appointment"))
-        elif eligibility == "problem" and len([c for c in callbacks if c[2] == "insurance"]) < 3:
+        elif (eligibility == "problem" and (patient_id, "insurance") not in seen
+              and len([c for c in callbacks if c[2] == "insurance"]) < 3):
+            seen.add((patient_id, "insurance"))
             callbacks.append((patient_id, appointment_id, "insurance", "high", sql_instant(due_today),
                               "Eligibility check failed at the payer"))
     extra = [("recall", "low", 5, "Annual visit due"), ("patient_request", "normal", 0, "Asked about lab results"),
              ("results", "high", 1, "Dr. Okafor asks to discuss results"), ("rebook", "normal", 2, "Cancelled, wants new time"),
              ("referral", "normal", 3, "Prior auth decision from payer"), ("confirmation", "normal", 1, "Confirm tomorrow 9:00")]
-    seen = {(c[0], c[2]) for c in callbacks}
     for reason, priority, days_ahead, note in extra:
         patient_id = rng.randrange(1, patient_count + 1)
         if (patient_id, reason) in seen:
@@ -361,33 +363,40 @@ def _today_paperwork(conn, rng: random.Random, outcomes, day: date, tz: ZoneInfo
 
 
 def seed_clinic(ctx: AppContext, *, patients: int, seed: int, day: date,
-                progress: Progress | None = None) -> SeedReport:
-    """Fill an empty, migrated database with a clinic. Refuses a database that has patients."""
+                progress: Progress | None = None, mark_demo: bool = False) -> SeedReport:
+    """Fill an empty, migrated database with a clinic. Refuses a database that holds one.
+
+    Everything (settings, staff, providers, patients, schedule) is ONE transaction: a failure or
+    Ctrl+C at any point leaves the database as it was. `mark_demo` records that `coordinator
+    demo` made it (demo rebuilds no other file)."""
     if patients < 1:
         raise UserError("--patients must be at least 1")
-    if patients > 9_999_999:
-        raise UserError("--patients must be at most 9,999,999 (MRNs have seven digits)")
+    if patients > MAX_SEED_PATIENTS:
+        raise UserError(f"--patients must be at most {MAX_SEED_PATIENTS:,} (MRNs have seven digits)")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise UserError(f"the clinic day's year must be {FIRST_YEAR} to {LAST_YEAR}")
     report = progress or (lambda stage, done, total: None)
-    with ctx.db.read() as session:
-        existing = session.scalar(select(func.count()).select_from(Patient))
-    if existing:
-        raise UserError(f"this database already holds {existing:,} patients; seed a new file instead")
+    from coordinator_tui.services.accounts import hash_password
+
     rng = random.Random(seed)
     now = ctx.now()
     tz = ctx.settings.tz
     report("names", 0, 1)
     pools = _Pools(seed)
+    demo_hash = hash_password(DEMO_PASSWORD)  # Argon2 is slow on purpose: once, outside the lock
     report("names", 1, 1)
     created = sql_instant(now)
+    settings = [(DEMO_DATE, day.isoformat()), (DEMO_SEED, str(seed))]
+    if mark_demo:
+        settings.append((DEMO_MARK, "coordinator demo"))
     with ctx.db.engine.connect() as conn:
         conn.execution_options(coordinator_write=True)
         with conn.begin():
-            _setup_clinic(conn, rng, now, day - timedelta(days=400))
-        rows = _patient_rows(rng, pools, 1, patients, day, created)
-        done = 0
-        # One transaction: the indexes are built once at the end (see indexes_built_after), and
-        # an interrupted seed leaves the database as it was.
-        with conn.begin():
+            _refuse_a_clinic(conn)
+            _setup_clinic(conn, rng, now, day - timedelta(days=400), demo_hash)
+            rows = _patient_rows(rng, pools, 1, patients, day, created)
+            done = 0
+            # The indexes are built once at the end (see indexes_built_after).
             with indexes_built_after(conn, ("patients", "coverages")):
                 while done < patients:
                     chunk = min(BATCH, patients - done)
@@ -405,55 +414,21 @@ def seed_clinic(ctx: AppContext, *, patients: int, seed: int, day: date,
                     report("patients", done, patients)
                 report("indexes", 0, 1)
             fill_search_vocabulary(conn)
-        report("indexes", 1, 1)
-        report("schedule", 0, 1)
-        with conn.begin():
+            report("indexes", 1, 1)
+            report("schedule", 0, 1)
             total, on_day, outcomes = _build_schedule(conn, rng, day, tz, patients, 1, now)
             callbacks = _today_paperwork(conn, rng, outcomes, day, tz, 1, now, patients)
-            insert_many(conn, "settings", ("key", "value"), [(DEMO_DATE, day.isoformat()), (DEMO_SEED, str(seed))])
-        with conn.begin():
+            insert_many(conn, "settings", ("key", "value"), settings)
             conn.execute(text("ANALYZE"))
         report("schedule", 1, 1)
     return SeedReport(patients=patients, appointments=total, today_appointments=on_day, callbacks=callbacks)
 
 
-def build_demo(settings, *, patients: int, seed: int, fresh: bool,
-               progress: Progress | None = None) -> bool:
-    """Create today's demo clinic at settings.db_url, or reuse it when it is already today's
-    with the same seed. Returns True when it was (re)built."""
-    from coordinator_tui.services.clinic import get_setting
-    from coordinator_tui.services.context import AppContext
-    from coordinator_tui.store.engine import Database, sqlite_path
-    from coordinator_tui.store.migrate import ensure_current
-
-    path = sqlite_path(settings.db_url)
-    ctx = AppContext(db=Database(settings.db_url), settings=settings)
-    today = ctx.today()
-    if path is not None and path.exists() and not fresh:
-        try:
-            ensure_current(settings.db_url, create=False)
-            if (get_setting(ctx, DEMO_DATE) == today.isoformat()
-                    and get_setting(ctx, DEMO_SEED) == str(seed)):
-                return False
-        except UserError:
-            pass
-        if get_setting_safe(ctx, DEMO_DATE) is None:
-            raise UserError(f"{path} exists and is not a demo clinic; give another --db")
-    ctx.db.dispose()
-    if path is not None:
-        for suffix in ("", "-wal", "-shm"):
-            path.with_name(path.name + suffix).unlink(missing_ok=True)
-    ensure_current(settings.db_url)
-    ctx = AppContext(db=Database(settings.db_url), settings=settings)
-    seed_clinic(ctx, patients=patients, seed=seed, day=today, progress=progress)
-    ctx.db.dispose()
-    return True
-
-
-def get_setting_safe(ctx: AppContext, key: str) -> str | None:
-    from coordinator_tui.services.clinic import get_setting
-
-    try:
-        return get_setting(ctx, key)
-    except Exception:  # a damaged or foreign file: treated as "not a demo"
-        return None
+def _refuse_a_clinic(conn) -> None:
+    """Seed only fills an empty database: its staff, providers and ids would collide."""
+    existing = conn.exec_driver_sql("SELECT count(*) FROM patients").scalar()
+    if existing:
+        raise UserError(f"this database already holds {existing:,} patients; seed a new file instead")
+    for table, what in (("staff_users", "staff accounts"), ("providers", "providers")):
+        if conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar():
+            raise UserError(f"this database already holds {what}; seed a new file instead")

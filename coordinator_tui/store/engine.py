@@ -61,7 +61,7 @@ def prepare_file(path: Path, *, create: bool) -> None:
             raise StorageError(f"cannot write in {path.parent} (the database needs it for its journal)")
         return
     if not create:
-        raise StorageError(f"no database at {path}; create one with 'coordinator db upgrade'")
+        raise no_database(path)
     parent = path.parent
     if parent.exists() and not parent.is_dir():
         raise StorageError(f"cannot create {path}: {parent} is not a directory")
@@ -75,6 +75,27 @@ def prepare_file(path: Path, *, create: bool) -> None:
         raise StorageError(f"cannot write in {parent}") from None
     except OSError as exc:
         raise StorageError(f"cannot create {path}: {exc.strerror}") from None
+
+
+def no_database(where: Path | str) -> StorageError:
+    """The refusal of a command that works on an existing clinic, given none."""
+    return StorageError(f"no database at {where} (create one with 'coordinator db upgrade "
+                        f"--db {where}' or 'coordinator seed'/'demo')")
+
+
+def owner_only(path: Path) -> None:
+    """Make a database file we are about to fill (and its journals) readable by its owner only.
+
+    Only for a file that holds nothing yet: a clinic's existing file keeps the mode its admin
+    chose (docs/ssh.md shares one with a desk group)."""
+    for suffix in ("", "-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            try:
+                companion.chmod(0o600)
+            except PermissionError:  # another user's file: patient data must not go in it
+                raise StorageError(f"cannot make {companion} readable by its owner only "
+                                   "(it belongs to another user)") from None
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:

@@ -11,12 +11,15 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from coordinator_tui.errors import StorageError
 from coordinator_tui.store.engine import (
     describe_storage_error,
     make_engine,
+    no_database,
+    owner_only,
     prepare_file,
     sqlite_path,
 )
@@ -117,8 +120,9 @@ def downgrade(url: str, target: str) -> None:
 def ensure_current(url: str, *, create: bool = True) -> bool:
     """Make the database current; return True when a migration ran.
 
-    Nothing on disk changes when the path is unusable, the file is not a database, or the
-    schema is newer than this code.
+    With `create` False the database must already hold a coordinator schema: a missing or empty
+    file is refused, for commands that work on an existing clinic. Nothing on disk changes when
+    the path is unusable, the file is not a database, or the schema is newer than this code.
     """
     path = sqlite_path(url)
     if path is not None:
@@ -136,6 +140,11 @@ def ensure_current(url: str, *, create: bool = True) -> bool:
         check_not_newer(url, revision)
     if revision == SCHEMA_HEAD:
         return False
+    if revision is None:
+        if not create:
+            raise no_database(path or make_url(url).render_as_string(hide_password=True))
+        if path is not None:
+            owner_only(path)  # an empty file is about to receive the clinic's data
     if path is None:
         upgrade(url)
         return True

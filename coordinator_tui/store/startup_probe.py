@@ -48,3 +48,24 @@ def probe(url: str, username: str | None) -> StartupFacts | None:
     return StartupFacts(staff_accounts=int(staff), user_exists=user is not None,
                         user_active=bool(user[0]) if user is not None else None,
                         clinic_name=name[0] if name else None)
+
+
+def stored_setting(url: str, key: str) -> str | None:
+    """One value of the settings table, read without writing anything (not even a -shm file);
+    None when the key or the table is missing. For SQLite files only."""
+    path = sqlite_path(url)
+    # Without a -wal file the main file is the whole database: read it as immutable.
+    immutable = "&immutable=1" if not path.with_name(path.name + "-wal").exists() else ""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro{immutable}", uri=True, timeout=10)
+    except sqlite3.Error as exc:
+        raise StorageError(describe_storage_error(exc, url)) from None
+    try:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    except sqlite3.OperationalError:  # no settings table: not a clinic of ours
+        return None
+    except sqlite3.Error as exc:
+        raise StorageError(describe_storage_error(exc, url)) from None
+    finally:
+        conn.close()
+    return row[0] if row else None

@@ -37,7 +37,7 @@ def test_demo_refuses_to_overwrite_a_database_that_is_not_a_demo(tmp_path):
     assert run("db", "upgrade", "--db", str(db)).returncode == 0
     before = db.read_bytes()
     result = run("demo", "--no-open", "--db", str(db))
-    assert result.returncode == 2 and "not a demo clinic" in result.stderr
+    assert result.returncode == 2 and "not made by demo; nothing was changed" in result.stderr
     assert db.read_bytes() == before
 
 

@@ -5,10 +5,14 @@ seed must leave nothing behind, not even a missing index."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 import pytest
 
+from coordinator_tui.errors import UserError
 from coordinator_tui.services.demo_clinic import seed_clinic
+from coordinator_tui.store.engine import url_for_path
+from coordinator_tui.store.migrate import ensure_current
 from tests.conftest import CLINIC_DAY, make_context
 
 
@@ -47,10 +51,44 @@ def test_an_interrupted_seed_leaves_the_database_as_it_was(db_path):
 
     with pytest.raises(KeyboardInterrupt):
         seed_clinic(make_context(db_path), patients=50_000, seed=3, day=CLINIC_DAY, progress=interrupt)
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM patient_search_vocab").fetchone()[0] == 0
+    assert_nothing_seeded(db_path)
     assert {o for o in schema_objects(db_path) if o[0] != "table"} == {o for o in before if o[0] != "table"}
+
+
+def assert_nothing_seeded(path) -> None:
+    # Not the patients only: the clinic's setup (staff, providers, settings) goes with them.
+    with sqlite3.connect(path) as conn:
+        for table in ("patients", "patient_search_vocab", "staff_users", "providers", "settings",
+                      "appointments", "callbacks"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+
+
+@pytest.mark.parametrize("stage, when", [("names", 1), ("patients", 300), ("indexes", 1),
+                                         ("schedule", 0)])
+def test_a_seed_interrupted_at_any_stage_leaves_no_staff_providers_or_settings(db_path, stage, when):
+    def interrupt(at, done, total):
+        if at == stage and done == when:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        seed_clinic(make_context(db_path), patients=300, seed=3, day=CLINIC_DAY, progress=interrupt)
+    assert_nothing_seeded(db_path)
+
+
+@pytest.mark.parametrize("day", [date(9999, 12, 31), date(1, 1, 1)])
+def test_a_clinic_day_out_of_range_is_refused_before_anything_is_written(db_path, day):
+    with pytest.raises(UserError, match="year must be 1900 to 2200"):
+        seed_clinic(make_context(db_path), patients=10, seed=1, day=day)
+    assert_nothing_seeded(db_path)
+
+
+@pytest.mark.parametrize("patients", [1, 2, 10])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_tiny_clinic_seeds_with_one_open_callback_per_patient_and_reason(tmp_path, patients, seed):
+    path = tmp_path / "tiny.sqlite"
+    ensure_current(url_for_path(path))
+    report = seed_clinic(make_context(path), patients=patients, seed=seed, day=CLINIC_DAY)
+    assert report.patients == patients and report.callbacks > 0
 
 
 def test_a_clinic_with_fewer_patients_than_todays_appointments_still_seeds(db_path):

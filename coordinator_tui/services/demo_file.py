@@ -1,0 +1,50 @@
+"""The file `coordinator demo` works on: built for today, reused the same day, rebuilt the next.
+
+Demo rebuilds (deletes) only a file it made itself, as recorded by the DEMO_MARK setting that
+only demo writes: a clinic made by seed, by `db upgrade` or holding imported patients looks
+like a demo in every other way, and wiping it would lose real work.
+"""
+
+from __future__ import annotations
+
+from coordinator_tui.clock import SystemClock
+from coordinator_tui.errors import UserError
+from coordinator_tui.services.clinic import DEMO_DATE, DEMO_MARK, DEMO_SEED
+from coordinator_tui.services.context import AppContext
+from coordinator_tui.services.demo_clinic import Progress, seed_clinic
+from coordinator_tui.store.engine import Database, sqlite_path
+from coordinator_tui.store.file_guard import undone_on_failure
+from coordinator_tui.store.migrate import check_not_newer, ensure_current, read_revision
+from coordinator_tui.store.startup_probe import stored_setting
+
+
+def build_demo(settings, *, patients: int, seed: int, fresh: bool,
+               progress: Progress | None = None) -> bool:
+    """Create today's demo clinic at settings.db_url, or reuse it when it is already today's
+    with the same seed. Returns True when it was (re)built."""
+    url = settings.db_url
+    path = sqlite_path(url)
+    if path is None:
+        raise UserError("the demo clinic is an SQLite file: give --db a file path")
+    today = SystemClock().now().astimezone(settings.tz).date()
+    if path.exists() and not path.is_dir() and path.stat().st_size > 0:
+        revision = read_revision(url)  # refuses a file that is not a database, untouched
+        check_not_newer(url, revision)
+        if revision is None or stored_setting(url, DEMO_MARK) is None:
+            raise UserError(f"{path} holds a clinic that was not made by demo; nothing was "
+                            "changed; give --db another file")
+        if (not fresh and stored_setting(url, DEMO_DATE) == today.isoformat()
+                and stored_setting(url, DEMO_SEED) == str(seed)):
+            ensure_current(url, create=False)
+            return False
+        for suffix in ("", "-wal", "-shm"):  # our own stale demo: build it again for today
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    with undone_on_failure(path):
+        ensure_current(url)
+        ctx = AppContext(db=Database(url), settings=settings)
+        try:
+            seed_clinic(ctx, patients=patients, seed=seed, day=today, progress=progress,
+                        mark_demo=True)
+        finally:
+            ctx.db.dispose()
+    return True
