@@ -154,6 +154,10 @@ class Tmux:
     def lines(self) -> list[str]:
         return self.screen().split("\n")
 
+    def styled_screen(self) -> str:
+        """The screen with its colour and attribute codes (what a reader's eyes get)."""
+        return self.run("capture-pane", "-p", "-e", "-t", "desk").stdout
+
     def keys(self, *keys: str) -> None:
         """tmux key names (Enter, Escape, F2, M-1, C-q)."""
         self.run("send-keys", "-t", "desk", *keys)
@@ -256,3 +260,56 @@ def blinking_sgr(raw: bytes) -> list[bytes]:
                 found.append(match.group(0))
             i += 1
     return found
+
+
+_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+
+
+def text_drawn_in_its_background(styled: str) -> list[str]:
+    """Lines of `tmux capture-pane -e` output with text whose colour is its own background: the
+    characters are there for a screen reader, and invisible to the person at the desk."""
+    bad = []
+    for line in styled.split("\n"):
+        fg = bg = None  # None: the terminal's default
+        reverse = False
+        position = 0
+        for match in [*_SGR.finditer(line), None]:
+            end = match.start() if match else len(line)
+            text = line[position:end]
+            shown_fg, shown_bg = (bg, fg) if reverse else (fg, bg)
+            if text.strip() and shown_fg is not None and shown_fg == shown_bg:
+                bad.append(_SGR.sub("", line))
+                break
+            if match is None:
+                break
+            position = match.end()
+            params = [p for p in re.split("[;:]", match.group(1))] or ["0"]
+            i = 0
+            while i < len(params):
+                p = params[i] or "0"
+                code = int(p)
+                if code == 0:
+                    fg = bg = None
+                    reverse = False
+                elif code == 7:
+                    reverse = True
+                elif code == 27:
+                    reverse = False
+                elif code in (38, 48) and i + 1 < len(params):
+                    width = 3 if params[i + 1] == "5" else 5
+                    value = tuple(params[i + 1:i + width])
+                    if code == 38:
+                        fg = value
+                    else:
+                        bg = value
+                    i += width - 1
+                elif 30 <= code <= 37 or 90 <= code <= 97:
+                    fg = ("ansi", code % 10 + (8 if code >= 90 else 0))
+                elif 40 <= code <= 47 or 100 <= code <= 107:
+                    bg = ("ansi", code % 10 + (8 if code >= 100 else 0))
+                elif code == 39:
+                    fg = None
+                elif code == 49:
+                    bg = None
+                i += 1
+    return bad

@@ -105,6 +105,10 @@ class CoordinatorApp(App[int]):
         # The terminal's own 16-colour palette: readable on TERM=linux and old terminals. Set
         # before mounting, so the stylesheet is built once, not rebuilt for a theme change.
         self.theme = "ansi-dark"
+        if self.no_color:
+            from coordinator_tui.tui.no_color import use_readable_greys
+
+            use_readable_greys(self._filters, self.ansi_theme)
         # No animations (scrolling, fading notifications): each frame of one costs bytes over SSH
         # and redraws on slow terminals. Whatever TEXTUAL_ANIMATIONS says.
         self.animation_level = "none"

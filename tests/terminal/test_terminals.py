@@ -30,6 +30,7 @@ from tests.realterm import (
     open_context,
     seed_database,
     sign_in,
+    text_drawn_in_its_background,
     wait_for,
 )
 
@@ -130,7 +131,15 @@ def go(pane: Tmux, desk: str, send) -> list[str]:
     pane.wait_quiet(quiet=0.3)
     lines = pane.lines()
     assert len(lines) >= 24
+    assert_readable(pane)
     return lines
+
+
+def assert_readable(pane: Tmux) -> None:
+    """No text drawn in its own background colour (NO_COLOR once made every screen black on
+    black; the text was there for capture-pane, invisible to a person)."""
+    unreadable = text_drawn_in_its_background(pane.styled_screen())
+    assert not unreadable, "text in its own background colour:\n" + "\n".join(unreadable[:5])
 
 
 @pytest.mark.parametrize(("term", "env"), TERMINALS)
@@ -140,6 +149,7 @@ def test_every_desk_by_keys_at_80x24(clinic, tmp_path, term, env):
         lines = sign_in(pane).split("\n")
         pane.wait_quiet(quiet=0.3)
         assert_whole(pane.lines(), "checkin")
+        assert_readable(pane)
         assert any(word in "\n".join(lines) for word in ("Done", "Arrived", "No-show", "Booked")), \
             "a status is a word, readable without colour"
 
