@@ -231,6 +231,7 @@ async def test_undo_check_in_from_the_board_with_a_reason(ctx, desk_user, seeded
         await pilot.press("down", "u")
         await settle(app, pilot)
         assert isinstance(app.screen, ReasonPrompt)
+        assert row.patient_name in screen_text(app)  # which patient is being undone
         await pilot.press(*"wrong person", "enter")
         await settle(app, pilot)
     assert db_rows(seeded_path, "SELECT status FROM appointments WHERE id = ?", row.id) == [(row.status.value,)]
@@ -281,6 +282,40 @@ async def test_a_late_patient_shows_how_many_minutes_late(ctx, desk_user):
     line = next((line for line in text.splitlines() if row.patient_name[:15] in line), None)
     assert line is not None, text
     assert f"! Late {minutes}m" in line, line
+
+
+async def test_undo_on_a_visit_not_checked_in_says_so_before_asking_a_reason(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)  # still expected: nothing to undo
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await type_until_unique(app, pilot, row)
+        await pilot.press("down", "u")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+        shown = " ".join(n.message for n in app._notifications)
+        assert "not checked in" in shown and "nothing to undo" in shown, shown
+
+
+async def test_esc_in_the_list_puts_the_cursor_back_in_the_search_box(ctx, desk_user, seeded_path):
+    """After Esc the next name typed is a search, never the list's keys (u = undo)."""
+    row = unique_row(ctx, desk_user)
+    ready = make_ready(ctx, desk_user, row.id)
+    svc.check_in(ctx, desk_user, row.id, ready.version)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await type_until_unique(app, pilot, row)
+        await pilot.press("down")
+        await settle(app, pilot)
+        assert isinstance(app.focused, DataTable)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        search = app.screen.query_one("#checkin-search", Input)
+        assert app.focused is search and search.value == ""
+        await pilot.press(*"pascual")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen) and search.value == "pascual"
 
 
 async def test_walk_in_by_mrn_and_one_provider_key(ctx, desk_user, seeded_path):

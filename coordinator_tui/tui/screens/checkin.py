@@ -85,7 +85,12 @@ class CheckinScreen(DeskScreen):
         self.load(lambda: day_appointments(ctx, actor, ctx.today()), self._show)
 
     def action_clear_search(self) -> None:
-        self.query_one("#checkin-search", Input).value = ""
+        """Esc: an empty search box with the cursor in it, wherever the cursor was. Left in the
+        list, the next patient's name would be read as the list's keys (the u of a name opened
+        Undo check-in)."""
+        search = self.query_one("#checkin-search", Input)
+        search.value = ""
+        search.focus()
 
     def action_focus_table(self) -> None:
         self.query_one("#arrivals", DataTable).focus()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input
 
+from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin as svc
+from coordinator_tui.tui.formatting import clock
 from coordinator_tui.tui.screens.checkin_dialogs import ReasonPrompt
 
 EXPRESS_MIN_LETTERS = 3
@@ -59,8 +61,16 @@ def undo_checkin(board) -> None:
     if appointment_id is None:
         return
     ctx, actor = board.app.ctx, board.app.actor
-    # The version on the board: if another desk changed the visit since, nothing is undone.
-    seen = next((row.version for row in board.rows if row.id == appointment_id), None)
+    row = next((row for row in board.rows if row.id == appointment_id), None)
+    if row is None:
+        return
+    if row.status is not S.ARRIVED:
+        # Said before a reason is asked for: typing one for an impossible undo wastes the queue's time.
+        board.notify(f"{row.patient_name} is not checked in ({row.status.label}); nothing to undo.",
+                     severity="warning", timeout=5)
+        return
+    seen = row.version  # if another desk changed the visit since, nothing is undone
+    who = f"{row.patient_name}, {clock(row.starts_at, ctx.settings.tz)} with {row.provider}."
 
     def with_reason(reason: str | None) -> None:
         if not reason:
@@ -73,7 +83,7 @@ def undo_checkin(board) -> None:
         board.load(lambda: svc.undo_check_in(ctx, actor, appointment_id, reason, expected_version=seen), done,
                    group="undo")
 
-    board.app.push_screen(ReasonPrompt("Undo check-in", "Why is this check-in being undone?"), with_reason)
+    board.app.push_screen(ReasonPrompt("Undo check-in", f"{who} Why is this check-in being undone?"), with_reason)
 
 
 def open_cashup(board) -> None:
