@@ -225,6 +225,20 @@ class CoordinatorApp(App[int]):
         elif idle >= self.ctx.settings.idle_lock_minutes * 60:
             self.lock(idle=True)
 
+    def get_system_commands(self, screen):
+        """Textual's palette entries, less the ones that break our rules: Screenshot writes the
+        screen, patient names and all, to a file; Theme would undo the 16-colour theme that
+        keeps old terminals and NO_COLOR readable. Locked, only Quit is offered."""
+        for command in super().get_system_commands(screen):
+            if command.title in ("Screenshot", "Theme"):
+                continue
+            if self.locked and command.title != "Quit":
+                continue
+            yield command
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.notify("Screenshots are off: they would put patient data in a file.", severity="warning")
+
     def action_lock(self) -> None:
         if not self.locked:
             self.lock(idle=False)

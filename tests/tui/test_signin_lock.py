@@ -196,3 +196,24 @@ async def test_emergency_access_shows_in_the_header_and_locks_when_it_ends(ctx, 
         assert app.actor.role.value == "front_desk" and app.actor.elevated_until is None
     actions = _actions(ctx)
     assert actions.index("break_glass") < actions.index("break_glass.end") < actions.index("unlock")
+
+
+async def test_the_palette_offers_no_screenshot_and_only_quit_when_locked(ctx, desk_user, tmp_path, monkeypatch):
+    """A screenshot is a file of whatever is on screen, patients included; locked, the palette
+    must not be a way around the lock."""
+    folder = tmp_path / "cwd"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert "Quit" in titles and "Keys" in titles
+        assert "Screenshot" not in titles and "Theme" not in titles
+        app.action_screenshot()
+        await settle(app, pilot)
+        assert list(folder.iterdir()) == []
+        await pilot.press("f12")
+        await settle(app, pilot)
+        assert app.locked
+        assert {command.title for command in app.get_system_commands(app.screen)} == {"Quit"}
