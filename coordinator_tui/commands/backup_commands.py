@@ -27,7 +27,8 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     backup = sub.add_parser("backup", parents=[common],
                             help="copy the database to PATH while the desks keep working")
     backup.add_argument("path", metavar="PATH", help="the backup file to create")
-    backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    backup.add_argument("--force", action="store_true",
+                        help="replace PATH if it is an existing file (never a link or device)")
     backup.add_argument("--user", help="the supervisor or admin doing this")
     backup.set_defaults(handler=cmd_backup)
 

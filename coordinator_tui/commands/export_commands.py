@@ -20,28 +20,26 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     payments.add_argument("--date", required=True,
                           help="the clinic day: 2026-11-23, T, T-1, mon ... (clinic time zone)")
     payments.add_argument("--format", choices=["csv"], default="csv", help="output format (csv)")
-    payments.add_argument("--output", "-o", help="file to write (default: standard output)")
+    payments.add_argument("--output", "-o", metavar="FILE",
+                          help="file to write, owner-only (0600); - or no option: standard output")
     payments.add_argument("--user", help="staff username to act as (recorded in the audit trail)")
     payments.set_defaults(handler=cmd_export_payments)
 
 
 def cmd_export_payments(args) -> int:
     from coordinator_tui.domain.relative_dates import DateNotUnderstood, parse_day
-    from coordinator_tui.services.cashup import write_payments_csv
+    from coordinator_tui.interop.private_file import deliver, output_target
+    from coordinator_tui.services.cashup import exported, payments_csv
 
+    target = output_target(args.output)  # refused before any work is done
     ctx = ready_context(args)
     try:
         day = parse_day(args.date, today=ctx.today(), day_first=ctx.settings.day_first)
     except DateNotUnderstood as exc:
         raise UserError(str(exc)) from None
     actor = acting_user(ctx, args.user)
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8", newline="") as out:
-                count = write_payments_csv(ctx, actor, day, out)
-        except OSError as exc:
-            raise UserError(f"cannot write {args.output}: {exc.strerror}") from None
-        print(f"Wrote {count} payments for {day.isoformat()} to {args.output}", file=sys.stderr)
-    else:
-        write_payments_csv(ctx, actor, day, sys.stdout)
+    text, count = payments_csv(ctx, day)
+    deliver(target, text, lambda: exported(ctx, actor, day, count))
+    if target.path is not None:
+        print(f"Wrote {count} payments for {day.isoformat()} to {target}", file=sys.stderr)
     return 0

@@ -1,5 +1,5 @@
 """`coordinator export schedule --date D [--provider P] --format csv|ics|txt [--output FILE]`:
-the day sheet. Patient data goes only to stdout or the named file (created owner-only).
+the day sheet. Patient data goes only to stdout or the named file (owner-only, written whole).
 
 `coordinator schedule hours PROVIDER [--weekday mon --start 08:00 --end 12:00 | --hours
 "08:00-12:00,13:00-17:00" | --off] [--slot 20] [--location ID] [--types FU,NEW] [--from DATE]`:
@@ -8,8 +8,6 @@ show a provider's weekly hours, or replace one weekday's from a date on (history
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 
 from coordinator_tui.commands.common import acting_user, ready_context
 
@@ -31,7 +29,8 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     sheet.add_argument("--date", required=True, help="the day: T, T+7, mon, 12/24, 2026-12-24...")
     sheet.add_argument("--provider", help="one provider's short name (default: every provider)")
     sheet.add_argument("--format", choices=("csv", "ics", "txt"), default="txt")
-    sheet.add_argument("--output", metavar="FILE", help="write to FILE (owner-only) instead of stdout")
+    sheet.add_argument("--output", "-o", metavar="FILE",
+                       help="file to write, owner-only (0600); - or no option: standard output")
     sheet.add_argument("--user", help="staff username to act as (default: $COORDINATOR_USER or login)")
     sheet.set_defaults(handler=cmd_export_schedule)
 
@@ -58,24 +57,18 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 def cmd_export_schedule(args) -> int:
     from coordinator_tui.domain.relative_dates import parse_day
     from coordinator_tui.errors import UserError
-    from coordinator_tui.services.schedule_export import day_sheet, render
+    from coordinator_tui.interop.private_file import deliver, output_target
+    from coordinator_tui.services.schedule_export import day_sheet, exported, render
 
+    target = output_target(args.output)  # refused before any work is done
     ctx = ready_context(args)
     actor = acting_user(ctx, args.user)
     try:
         day = parse_day(args.date, today=ctx.today(), day_first=ctx.settings.day_first)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    text = render(day_sheet(ctx, actor, day, args.provider), args.format, ctx)
-    if not args.output:
-        sys.stdout.write(text)
-        return 0
-    try:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as exc:
-        raise UserError(f"cannot write {args.output}: {exc.strerror}") from None
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-        out.write(text)
+    sheet = day_sheet(ctx, actor, day, args.provider)
+    deliver(target, render(sheet, args.format, ctx), lambda: exported(ctx, actor, sheet))
     return 0
 
 

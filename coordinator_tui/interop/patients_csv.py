@@ -43,6 +43,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "member_id": ("memberid", "insuranceid"),
 }
 IMPORT_FIELDS = tuple(ALIASES)
+MAX_FIELD = 131_072  # characters; the csv module's default cap (no patient field comes close)
 _SYNTHEA_MARKERS = {"id", "birthdate", "first", "last", "ssn", "healthcareexpenses"}
 _TRAILING_DIGITS = re.compile(r"(?<=[^\W\d_])[0-9]+(?=\s|$)")
 _US_STATES = {
@@ -116,7 +117,7 @@ def map_columns(header: list[str], overrides: dict[str, str] | None = None) -> C
 
 @dataclass(frozen=True)
 class ParsedRow:
-    line: int  # line number in the file (the header is line 1)
+    line: int  # the line in the file where the row starts (the header is line 1)
     external_id: str | None
     member_id: str | None
     deceased_date: date | None
@@ -173,30 +174,49 @@ def open_rows(path: Path, overrides: dict[str, str] | None, today: date
         raise UserError(f"{path.name} is not UTF-8 text; save it as CSV UTF-8") from None
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    records = _records(text)
     try:
-        header = next(reader)
+        _, header = next(records)
     except StopIteration:
         raise UserError(f"{path.name} is empty") from None
-    except csv.Error:
-        raise UserError(f"{path.name} is not a CSV file") from None
+    if isinstance(header, str):
+        raise UserError(f"{path.name} has no usable header line: {header}")
     cmap = map_columns(header, overrides)
-    total = max(0, sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1)
+    total = max(0, sum(1 for _ in _records(text)) - 1)
 
     def rows() -> Iterator[ParsedRow]:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        next(reader)
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield ParsedRow(reader.line_num, None, None, None, Validated(),
-                                (f"not readable as CSV ({exc})",))
-                continue
-            if not any(v.strip() for v in values):
-                continue
-            yield parse_row(values, reader.line_num, cmap, today)
+        records = _records(text)
+        next(records)
+        for line, values in records:
+            if isinstance(values, str):
+                yield ParsedRow(line, None, None, None, Validated(), (values,))
+            elif any(v.strip() for v in values):
+                yield parse_row(values, line, cmap, today)
 
     return cmap, total, rows()
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
+    """(first line, the record's values or why it is unreadable) for each CSV record.
+
+    The csv module's own cap on a field's size is lifted while it parses: the whole file is
+    already in memory, so the cap saves nothing, and hitting it loses track of where a quoted
+    field ends (the rest of that record would be read as new rows). Overlong fields are
+    reported here instead, as a bad row."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        line = reader.line_num + 1  # where this record starts (a quoted field may span lines)
+        limit = csv.field_size_limit(len(text) + 1)
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield line, f"not readable as CSV ({exc})"
+            continue
+        finally:
+            csv.field_size_limit(limit)  # the cap is process-wide: put it back at once
+        if any(len(v) > MAX_FIELD for v in values):
+            yield line, f"a field is longer than {MAX_FIELD:,} characters"
+        else:
+            yield line, values

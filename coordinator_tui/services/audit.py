@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.services.context import Actor
+from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -49,6 +51,16 @@ def record(session: Session, actor: Actor | None, action: str, at: datetime, *,
     session.add(event)
     session.flush()
     return event
+
+
+@contextmanager
+def recorded(ctx: AppContext, actor: Actor | None, action: str, **fields) -> Iterator[None]:
+    """One event in its own write transaction around a step outside the database (an export
+    file taking its name): if the step fails, the event is rolled back with it. Keep the step
+    short: the transaction holds the write lock."""
+    with ctx.db.write() as session:
+        record(session, actor, action, ctx.now(), **fields)
+        yield
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ file, and swaps it in with one atomic rename (the replaced database is kept besi
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from coordinator_tui.errors import StorageError, UserError
+from coordinator_tui.interop.private_file import check_target
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
@@ -25,6 +27,10 @@ from coordinator_tui.store import backup_file
 from coordinator_tui.store.engine import Database, url_for_path
 from coordinator_tui.store.migrate import check_not_newer, ensure_current, read_revision
 from coordinator_tui.store.models import StaffUser
+
+# Errors writing the copy (the source is opened read-only, so these are the target's disk).
+_WRITE_FAILURES = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_WRITE, sqlite3.SQLITE_IOERR_FSYNC,
+                   sqlite3.SQLITE_IOERR_TRUNCATE}
 
 # progress(stage, done, total): the shape of commands.common.progress_bar's update.
 Progress = Callable[[str, int, int], None]
@@ -75,13 +81,10 @@ def backup(ctx: AppContext, actor: Actor, dest: Path | str, *, force: bool = Fal
     source = _db_file(ctx)
     if not source.is_file():
         raise StorageError(f"no database at {source}")
-    dest = Path(dest).expanduser()
-    if str(dest).strip() == "" or dest.name in ("", ".", ".."):
+    if not str(dest).strip():
         raise UserError("give the backup a file name")
-    if dest.is_dir():
-        raise UserError(f"{dest} is a folder; give a file name inside it")
-    if not dest.parent.is_dir():
-        raise UserError(f"no folder {dest.parent}")
+    # Refuses a link, folder, device, FIFO or socket: even --force only replaces a regular file.
+    dest = check_target(dest)
     dest = dest.parent.resolve() / dest.name
     if dest == source or dest.name.startswith(source.name + "-") and dest.parent == source.parent:
         raise UserError("the backup cannot overwrite the database or its journal")
@@ -90,11 +93,19 @@ def backup(ctx: AppContext, actor: Actor, dest: Path | str, *, force: bool = Fal
     if not os.access(dest.parent, os.W_OK):
         raise UserError(f"cannot write in {dest.parent}")
 
-    temp = _temp_beside(dest, "partial")
+    try:
+        temp = _temp_beside(dest, "partial")
+    except OSError as exc:
+        raise UserError(f"cannot write {dest}: {exc.strerror}") from None
     try:
         started = time.monotonic()
         report = (lambda done, total: progress("copy", done, total)) if progress else None
-        pages = backup_file.online_copy(source, temp, pages=pages_per_step, progress=report)
+        try:
+            pages = backup_file.online_copy(source, temp, pages=pages_per_step, progress=report)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in _WRITE_FAILURES:
+                raise
+            raise StorageError(f"cannot write {dest}: {exc}; no backup was written") from None
         copied = time.monotonic()
         if progress:
             progress("check", 0, 1)
@@ -108,6 +119,7 @@ def backup(ctx: AppContext, actor: Actor, dest: Path | str, *, force: bool = Fal
         revision = read_revision(url_for_path(temp))
         backup_file.fsync_file(temp)
         if force:
+            check_target(dest)  # again just before: a rename would replace a device node
             os.replace(temp, dest)
         else:
             try:

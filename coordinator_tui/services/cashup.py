@@ -6,10 +6,11 @@ Patients are named by MRN only: the cash-up sheet and the CSV leave the building
 from __future__ import annotations
 
 import csv
+import io
 from collections import defaultdict
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
@@ -58,8 +59,8 @@ def _aware(value: datetime | None) -> datetime | None:
     return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def day_payments(ctx: AppContext, actor: Actor, day: date) -> list[PaymentLine]:
-    start, end = day_bounds_utc(day, ctx.settings.tz)
+def _payment_lines(session, day: date, tz) -> list[PaymentLine]:
+    start, end = day_bounds_utc(day, tz)
     taker = aliased(StaffUser)
     voider = aliased(StaffUser)
     stmt = (
@@ -72,12 +73,17 @@ def day_payments(ctx: AppContext, actor: Actor, day: date) -> list[PaymentLine]:
         .where(Payment.taken_at >= start, Payment.taken_at < end)
         .order_by(Payment.taken_at, Payment.id)
     )
-    with ctx.db.write() as session:
-        rows = session.execute(stmt).all()
-        audit.record(session, actor, "payments.report", ctx.now(), entity="payments",
-                     detail={"day": day.isoformat(), "rows": len(rows)})
     return [PaymentLine(r[0], r[1], _aware(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], _aware(r[9]),
-                        r[10], r[11]) for r in rows]
+                        r[10], r[11]) for r in session.execute(stmt).all()]
+
+
+def day_payments(ctx: AppContext, actor: Actor, day: date) -> list[PaymentLine]:
+    """The day's payments; looking at them is audited."""
+    with ctx.db.write() as session:
+        lines = _payment_lines(session, day, ctx.settings.tz)
+        audit.record(session, actor, "payments.report", ctx.now(), entity="payments",
+                     detail={"day": day.isoformat(), "rows": len(lines)})
+    return lines
 
 
 def cash_up(ctx: AppContext, actor: Actor, day: date) -> CashUp:
@@ -102,10 +108,13 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def write_payments_csv(ctx: AppContext, actor: Actor, day: date, out: TextIO) -> int:
-    """The day's payments (voided ones included, marked) as CSV; returns the rows written."""
-    lines = day_payments(ctx, actor, day)
+def payments_csv(ctx: AppContext, day: date) -> tuple[str, int]:
+    """The day's payments (voided ones included, marked) as CSV text, and how many. Not audited
+    here: wrap the step that delivers the text in `exported`."""
+    with ctx.db.read() as session:
+        lines = _payment_lines(session, day, ctx.settings.tz)
     tz = ctx.settings.tz
+    out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for p in lines:
@@ -116,4 +125,10 @@ def write_payments_csv(ctx: AppContext, actor: Actor, day: date, out: TextIO) ->
             p.voided_at.astimezone(tz).isoformat(timespec="seconds") if p.voided_at else "",
             p.voided_by or "", _cell(p.void_reason),
         ])
-    return len(lines)
+    return out.getvalue(), len(lines)
+
+
+def exported(ctx: AppContext, actor: Actor, day: date, rows: int) -> AbstractContextManager:
+    """The export's audit event, kept only if the step inside completes (the file is written)."""
+    return audit.recorded(ctx, actor, "payments.export", entity="payments",
+                          detail={"day": day.isoformat(), "rows": rows})

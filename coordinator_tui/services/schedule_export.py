@@ -1,11 +1,14 @@
 """The day sheet: one day's appointments (optionally one provider's) as CSV, iCalendar or text.
 
-Patient data leaves the database here, so every export is audited (who, which day, how many)."""
+Patient data leaves the database here, so every export is audited (who, which day, how many):
+`exported` records the event around the step that delivers the file, so a failed export is not
+recorded as done."""
 
 from __future__ import annotations
 
 import csv
 import io
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -39,10 +42,14 @@ def day_sheet(ctx: AppContext, actor: Actor, day: date, provider: str | None = N
         wanted = found
     schedule = day_schedule(ctx, actor, day)
     rows = tuple(a for a in schedule.appointments if wanted is None or a.provider == wanted)
-    with ctx.db.write() as session:
-        audit.record(session, actor, "schedule.export", ctx.now(), entity="day_sheet",
-                     detail={"day": day.isoformat(), "provider": wanted, "appointments": len(rows)})
     return DaySheet(day, wanted, rows)
+
+
+def exported(ctx: AppContext, actor: Actor, sheet: DaySheet) -> AbstractContextManager:
+    """The export's audit event, kept only if the step inside completes (the file is written)."""
+    return audit.recorded(ctx, actor, "schedule.export", entity="day_sheet",
+                          detail={"day": sheet.day.isoformat(), "provider": sheet.provider,
+                                  "appointments": len(sheet.appointments)})
 
 
 def as_csv(sheet: DaySheet, tz) -> str:

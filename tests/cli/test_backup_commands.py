@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
+import signal
+import sqlite3
 import stat
 
 from tests.cli.test_cli import one_line_error, run
@@ -47,3 +51,56 @@ def test_backup_then_restore_from_the_command_line(seeded_path, tmp_path):
 def test_backup_help():
     for command in (["backup"], ["restore"]):
         assert run(*command, "--help").returncode == 0
+
+
+def backup_events(db) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM audit_events WHERE action = 'backup'").fetchone()[0]
+
+
+def test_backup_never_replaces_a_fifo_a_link_or_a_folder_even_with_force(seeded_path, tmp_path):
+    db = str(seeded_path)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    kept = tmp_path / "kept.sqlite"
+    kept.write_text("not ours\n")
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(kept)
+    for target, words in ((fifo, "not a regular file"), (link, "symbolic link"),
+                          (tmp_path, "is a folder")):
+        for force in ([], ["--force"]):
+            line = one_line_error(run("backup", str(target), *force, "--db", db, "--user", "super"))
+            assert words in line
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert link.is_symlink() and kept.read_text() == "not ours\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    assert backup_events(seeded_path) == 0
+
+
+def test_backup_where_nothing_can_be_created_is_one_clear_line(seeded_path):
+    line = one_line_error(run("backup", "/proc/x", "--db", str(seeded_path), "--user", "super"))
+    assert line.startswith("coordinator: cannot write /proc/x: ")
+    assert backup_events(seeded_path) == 0
+
+
+def limit_file_size():
+    # Files cannot grow past 1 KB: the copy fails half-way (EFBIG), as on a full disk.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+
+def test_a_backup_that_cannot_be_written_leaves_nothing(seeded_path, tmp_path):
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    # A desk has the database open, so its shared-memory file is already full size and the
+    # size limit only bites on the copy.
+    desk = sqlite3.connect(seeded_path)
+    desk.execute("SELECT count(*) FROM audit_events").fetchone()
+    try:
+        result = run("backup", str(folder / "b.sqlite"), "--db", str(seeded_path), "--user", "super",
+                     preexec_fn=limit_file_size)
+    finally:
+        desk.close()
+    assert one_line_error(result).startswith(f"coordinator: cannot write {folder / 'b.sqlite'}: ")
+    assert list(folder.iterdir()) == []
+    assert backup_events(seeded_path) == 0

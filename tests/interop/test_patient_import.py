@@ -155,6 +155,25 @@ def test_import_command(seeded_path, tmp_path):
     assert count(seeded_path) == before + 2
 
 
+def test_a_huge_field_is_one_bad_row_and_the_rest_is_imported(seeded_path, tmp_path):
+    # The huge field is quoted and runs over three lines; its second line looks like a patient
+    # and must not be imported as one.
+    source = tmp_path / "hugefield.csv"
+    source.write_text("first_name,surname,dob,gender,phone,email\n"
+                      "Ana,García,1980-02-03,F,,\n"
+                      'Big,One,1980-01-01,F,,"' + "x" * 200_000 + "\nEve,Quixotl,1975-05-05,F,,\n\"\n"
+                      "Hana,Łukasik,1991-09-09,F,,\n", encoding="utf-8")
+    before = count(seeded_path)
+    result = run("--db", str(seeded_path), "import", "patients", str(source), "--user", "demo")
+    assert result.returncode == 1, result.stderr
+    assert "imported 2" in result.stdout and "Traceback" not in result.stderr
+    assert "line 3: bad: a field is longer than 131,072 characters" in result.stderr
+    assert "line 4" not in result.stderr and "line 6" not in result.stderr
+    assert count(seeded_path) == before + 2
+    with sqlite3.connect(seeded_path) as conn:
+        assert conn.execute("SELECT count(*) FROM patients WHERE family_name = 'Quixotl'").fetchone() == (0,)
+
+
 @pytest.mark.parametrize("args,words", [
     (["missing.csv"], "no file"),
     (["people.csv", "--map", "oops"], "--map"),

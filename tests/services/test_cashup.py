@@ -6,7 +6,7 @@ import csv
 import io
 
 from coordinator_tui.services import checkin as svc
-from coordinator_tui.services.cashup import CSV_COLUMNS, cash_up, write_payments_csv
+from coordinator_tui.services.cashup import CSV_COLUMNS, cash_up, payments_csv
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff import actor_for
 from tests.conftest import CLINIC_DAY
@@ -39,9 +39,8 @@ def test_another_day_is_empty(ctx, desk_user):
 def test_csv_export_has_one_row_per_payment_and_defuses_formulas(ctx, desk_user):
     appointment = day_appointments(ctx, desk_user, CLINIC_DAY)[-1].id
     svc.take_payment(ctx, desk_user, appointment, "1,234.56", "check", "=HYPERLINK(1)")
-    out = io.StringIO()
-    count = write_payments_csv(ctx, desk_user, CLINIC_DAY, out)
-    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    text, count = payments_csv(ctx, CLINIC_DAY)
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == count == len(cash_up(ctx, desk_user, CLINIC_DAY).payments)
     assert list(rows[0]) == CSV_COLUMNS
     last = rows[-1]
