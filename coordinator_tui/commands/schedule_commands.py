@@ -57,11 +57,12 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 def cmd_export_schedule(args) -> int:
     from coordinator_tui.domain.relative_dates import parse_day
     from coordinator_tui.errors import UserError
-    from coordinator_tui.interop.private_file import deliver, output_target
+    from coordinator_tui.interop.private_file import deliver, not_the_database, output_target
     from coordinator_tui.services.schedule_export import day_sheet, exported, render
 
     target = output_target(args.output)  # refused before any work is done
     ctx = ready_context(args)
+    not_the_database(target, ctx.db.path)
     actor = acting_user(ctx, args.user)
     try:
         day = parse_day(args.date, today=ctx.today(), day_first=ctx.settings.day_first)

@@ -71,6 +71,17 @@ def check_target(value: str | Path) -> Path:
     return path
 
 
+def not_the_database(target: Target, database: Path | None) -> None:
+    """Refuse an export aimed at the clinic's own database or its journal files: the rename
+    would replace the live database with a CSV."""
+    if target.path is None or database is None:
+        return
+    written = target.path.resolve()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if written == Path(f"{database}{suffix}").resolve():
+            raise UserError(f"{target.path} is the clinic's database; give another file name")
+
+
 def deliver(target: Target, text: str, publish: Publish = nullcontext) -> None:
     """Write `text` (UTF-8) to `target` whole, or raise UserError and leave nothing behind."""
     if target.path is None:

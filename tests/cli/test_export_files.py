@@ -143,3 +143,13 @@ def test_dash_is_standard_output_and_an_empty_name_is_refused(db, what, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert export_events(db) == 1
     assert "standard output" in run(*EXPORTS[what], "--help").stdout
+
+
+@pytest.mark.parametrize("what", EXPORTS)
+def test_an_export_aimed_at_the_clinic_database_is_refused(db, what, tmp_path):
+    before = db.read_bytes()
+    line = one_line_error(export(db, what, "--output", str(db)))
+    assert "is the clinic's database" in line
+    assert db.read_bytes() == before
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
