@@ -71,11 +71,34 @@ def test_demographics_edited_in_place_and_bad_phone_refused(ctx, desk_user, appt
     assert rows(seeded_path, "SELECT address_line1, phone_mobile, postal_code FROM patients WHERE id = ?",
                 appt.patient_id) == [("1 Elm St", "+16175550123", "02139")]
     for bad in ({"phone": "12"}, {"phone": "x" * 50}, {"address_line1": "a\x07b"},
-                {"address_line1": "a" * 201}, {"postal_code": "ABCDE"}):
+                {"address_line1": "a" * 201}, {"postal_code": "ABCDE"}, {"region": "ZZ"},
+                {"region": "Mass"}, {"region": "M\x1bA"}, {"region": "x" * 51}):
         with pytest.raises(UserError):
             svc.confirm_demographics(ctx, desk_user, appt.id, **bad)
     assert rows(seeded_path, "SELECT count(*) FROM checkin_checks WHERE appointment_id = ?", appt.id) == [(1,)]
     assert svc.checklist(ctx, desk_user, appt.id).item("demographics").done
+
+
+def test_demographics_state_is_a_usps_code_and_a_bad_one_saves_nothing(ctx, desk_user, appt, seeded_path):
+    before = rows(seeded_path, "SELECT region, city, version_id FROM patients WHERE id = ?", appt.patient_id)
+    with pytest.raises(UserError, match="State: is not a US state"):
+        svc.confirm_demographics(ctx, desk_user, appt.id, city="Mercershire", region="ZZ")
+    assert rows(seeded_path, "SELECT region, city, version_id FROM patients WHERE id = ?",
+                appt.patient_id) == before
+    assert rows(seeded_path, "SELECT count(*) FROM checkin_checks WHERE appointment_id = ?", appt.id) == [(0,)]
+    svc.confirm_demographics(ctx, desk_user, appt.id, region="new hampshire", postal_code="03101")
+    assert rows(seeded_path, "SELECT region, postal_code FROM patients WHERE id = ?", appt.patient_id) == \
+        [("NH", "03101")]
+
+
+def test_demographics_abroad_take_the_province_as_typed(ctx, desk_user, appt, seeded_path):
+    conn = sqlite3.connect(seeded_path)
+    conn.execute("UPDATE patients SET country = 'CA' WHERE id = ?", (appt.patient_id,))
+    conn.commit()
+    conn.close()
+    svc.confirm_demographics(ctx, desk_user, appt.id, region="Ontario", postal_code="K1A 0B1")
+    assert rows(seeded_path, "SELECT region, postal_code FROM patients WHERE id = ?", appt.patient_id) == \
+        [("Ontario", "K1A 0B1")]
 
 
 def test_eligibility_verified_records_who_and_when(ctx, desk_user, appt, seeded_path):

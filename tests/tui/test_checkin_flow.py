@@ -386,3 +386,28 @@ async def test_void_from_cash_up_is_for_supervisors_only(ctx, desk_user, seeded_
             await settle(app, pilot)
             assert isinstance(app.screen, CashupScreen)
         assert db_rows(seeded_path, "SELECT count(*) FROM payments WHERE voided_at IS NOT NULL") == [(voided,)]
+
+
+async def test_demographics_refuse_a_made_up_state_and_save_nothing(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    before = db_rows(seeded_path, "SELECT region, city, version_id FROM patients WHERE id = ?", row.patient_id)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = await open_checklist_of(app, pilot, row)
+        await pilot.press("d")
+        await settle(app, pilot)
+        dialog = app.screen
+        await pilot.press("tab", *"Mercershire", "tab", *"ZZ", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog
+        assert "State: is not a US state" in screen_text(app)
+        assert db_rows(seeded_path, "SELECT region, city, version_id FROM patients WHERE id = ?",
+                       row.patient_id) == before
+        assert not screen.checklist.item("demographics").done
+        await pilot.press("backspace", "backspace", *"Rhode Island", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.checklist.item("demographics").done
+    assert db_rows(seeded_path, "SELECT region, city FROM patients WHERE id = ?", row.patient_id) == \
+        [("RI", "Mercershire")]
+
