@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.appointment_flow import check_transition, is_active
-from coordinator_tui.domain.money import AmountInvalid, format_cents, parse_amount
+from coordinator_tui.domain.money import AmountInvalid, format_cents, parse_payment
 from coordinator_tui.domain.patient_validation import validate_patient
 from coordinator_tui.domain.slots import day_bounds_utc, free_slots, slot_starts
 from coordinator_tui.domain.vocab import (
@@ -417,6 +417,16 @@ class Receipt:
     clinic_name: str = ""
 
 
+class PaymentOverDue(UserError):
+    """More than the copay due was typed: saved only when the desk confirms (a typo is likelier
+    than a patient paying ahead). Nothing was saved."""
+
+    def __init__(self, cents: int, due_cents: int):
+        self.cents, self.due_cents = cents, due_cents
+        super().__init__(f"{format_cents(cents)} is {format_cents(cents - due_cents)} more than the "
+                         f"{format_cents(due_cents)} due; confirm to take it anyway")
+
+
 def _method(method: PaymentMethod | str) -> PaymentMethod:
     if isinstance(method, PaymentMethod):
         return method
@@ -438,11 +448,14 @@ def _next_receipt_number(session, day: date) -> str:
 
 
 def take_payment(ctx: AppContext, actor: Actor, appointment_id: int, amount: str,
-                 method: PaymentMethod | str, reference: str | None = None) -> Receipt:
+                 method: PaymentMethod | str, reference: str | None = None, *,
+                 confirm_over_due: bool = False) -> Receipt:
     """Record money taken at the desk. The receipt number (R20261123-0007: the clinic day and a
-    sequence) is given inside the write transaction, so two desks never share one."""
+    sequence) is given inside the write transaction, so two desks never share one. More than the
+    copay due (when the patient has insurance, so a copay is known) raises PaymentOverDue unless
+    `confirm_over_due`; more than MAX_PAYMENT_CENTS is always refused."""
     try:
-        cents = parse_amount(amount)
+        cents = parse_payment(amount)
     except AmountInvalid as exc:
         raise UserError(str(exc)) from None
     kind = _method(method)
@@ -455,6 +468,12 @@ def take_payment(ctx: AppContext, actor: Actor, appointment_id: int, amount: str
     with ctx.db.write() as session:
         appointment = _appointment(session, appointment_id)
         patient = session.get(Patient, appointment.patient_id)
+        coverage = _primary_coverage(session, patient.id)
+        if coverage is not None and not confirm_over_due:
+            # Due is worked out here, in the write transaction: another desk may just have taken it.
+            due = max(0, coverage.copay_cents - _paid_cents(session, appointment_id))
+            if cents > due:
+                raise PaymentOverDue(cents, due)
         number = _next_receipt_number(session, ctx.today())
         payment = Payment(patient_id=patient.id, appointment_id=appointment_id, amount_cents=cents,
                           method=kind.value, reference=reference, receipt_number=number, taken_at=at,
