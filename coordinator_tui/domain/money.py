@@ -5,6 +5,10 @@
 a negative payment); at most two digits after the point, so "12.500" is refused rather than
 silently read; commas only as thousands separators in groups of three, so "12,50" (a European
 decimal comma) is refused rather than read as 1250; at most $100,000.00.
+
+`parse_payment` is stricter: one payment taken at the desk is at most `MAX_PAYMENT_CENTS`
+($10,000.00). A typo such as 99999 for 99.99 is refused, not recorded and then voided; a larger
+sum is billing's work, not the front desk's.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from decimal import Decimal
 from typing import NoReturn
 
 MAX_CENTS = 100_000_00
+MAX_PAYMENT_CENTS = 10_000_00
 MAX_LENGTH = 20
 
 # [0-9], never \d: Decimal() would happily accept other scripts' digits and "1e5" or "NaN".
@@ -55,6 +60,15 @@ def parse_amount(text: str) -> int:
         _refuse(stripped, "is zero; enter an amount more than $0.00")
     if cents > MAX_CENTS:
         _refuse(stripped, f"is more than the {format_cents(MAX_CENTS)} the desk may record")
+    return cents
+
+
+def parse_payment(text: str) -> int:
+    """Cents for one payment typed at the desk: `parse_amount` and at most MAX_PAYMENT_CENTS."""
+    cents = parse_amount(text)
+    if cents > MAX_PAYMENT_CENTS:
+        _refuse(text.strip(), f"is more than {format_cents(MAX_PAYMENT_CENTS)}, the most one "
+                              f"payment at the desk may be")
     return cents
 
 

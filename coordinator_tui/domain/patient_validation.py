@@ -6,7 +6,8 @@ to text) and returns `Validated(values, errors)`: `values` are the cleaned value
 names the field and says what to type; none repeats what was typed (it could be patient data).
 
 `partial=True` checks only the fields present (an edit of a few fields); required fields are
-required only when present.
+required only when present. State and ZIP are checked against the form's country, or, when the
+form has none (an edit of the address only), against `country` (the one on file).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from coordinator_tui.domain import phones
+from coordinator_tui.domain import addresses, phones
 from coordinator_tui.domain.relative_dates import DateNotUnderstood, parse_day
 from coordinator_tui.domain.vocab import Sex
 
@@ -123,9 +124,20 @@ def parse_birth_date(text: str, today: date) -> date:
     return value
 
 
-def validate_patient(form: dict, *, today: date, partial: bool = False) -> Validated:
+def _form_country(form: dict, fallback: str | None) -> str:
+    typed = _text(form.get("country"))
+    try:
+        return addresses.normalise_country(typed) if typed and typed.strip() else \
+            addresses.normalise_country(fallback or addresses.DEFAULT_COUNTRY)
+    except addresses.AddressInvalid:
+        return "??"  # the country field reports its own error; State and ZIP are not guessed at
+
+
+def validate_patient(form: dict, *, today: date, partial: bool = False,
+                     country: str | None = None) -> Validated:
     values: dict = {}
     errors: list[FieldError] = []
+    country = _form_country(form, country)
 
     def fail(name: str, message: str) -> None:
         errors.append(FieldError(name, message))
@@ -186,18 +198,18 @@ def validate_patient(form: dict, *, today: date, partial: bool = False) -> Valid
             else:
                 values[name] = text
         elif name == "postal_code":
-            country = str(form.get("country") or "US").strip().upper() or "US"
             if country == "US" and not _US_ZIP.fullmatch(text):
                 fail(name, "type 5 digits (or ZIP+4 like 02118-1234)")
             elif country != "US" and not _POSTAL.fullmatch(text):
                 fail(name, "type letters, digits, spaces or hyphens only")
             else:
                 values[name] = text
-        elif name == "country":
-            if not (len(text) == 2 and text.isascii() and text.isalpha()):
-                fail(name, "type the 2-letter country code, like US")
-            else:
-                values[name] = text.upper()
+        elif name in ("country", "region"):
+            try:
+                values[name] = addresses.normalise_country(text) if name == "country" else \
+                    addresses.normalise_region(text, country)
+            except addresses.AddressInvalid as exc:
+                fail(name, str(exc))
         elif name == "preferred_language":
             if not _LANGUAGE.fullmatch(text):
                 fail(name, "type the language name in letters, like Spanish")

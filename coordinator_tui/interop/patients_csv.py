@@ -4,6 +4,7 @@ Headers are recognised case- and punctuation-insensitively (Synthea's FIRST/LAST
 GENDER/ADDRESS/CITY/STATE/ZIP/DEATHDATE/Id, first_name/surname/dob, given/family, ...);
 `--map column=field` overrides or adds a mapping. Synthea appends digits to names to make them
 unique ("Ignacio928"): those digits are removed when the file is recognised as Synthea's.
+Full US state names ("Massachusetts") become USPS codes in the patient validation, as typed ones do.
 """
 
 from __future__ import annotations
@@ -46,19 +47,6 @@ IMPORT_FIELDS = tuple(ALIASES)
 MAX_FIELD = 131_072  # characters; the csv module's default cap (no patient field comes close)
 _SYNTHEA_MARKERS = {"id", "birthdate", "first", "last", "ssn", "healthcareexpenses"}
 _TRAILING_DIGITS = re.compile(r"(?<=[^\W\d_])[0-9]+(?=\s|$)")
-_US_STATES = {
-    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
-    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
-    "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
-    "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
-    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI", "minnesota": "MN",
-    "mississippi": "MS", "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV",
-    "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM", "new york": "NY",
-    "north carolina": "NC", "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR",
-    "pennsylvania": "PA", "rhode island": "RI", "south carolina": "SC", "south dakota": "SD",
-    "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA",
-    "washington": "WA", "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
-}
 
 
 def _fold_header(text: str) -> str:
@@ -133,8 +121,6 @@ def _clean_value(field: str, value: str, synthea: bool) -> str:
     value = value.strip()
     if synthea and field in ("given_name", "family_name", "middle_name", "preferred_name"):
         value = _TRAILING_DIGITS.sub("", value).strip()
-    if field == "region" and value.casefold() in _US_STATES:
-        value = _US_STATES[value.casefold()]
     return value
 
 

@@ -37,6 +37,9 @@ from coordinator_tui.store.models import (
 CLAIM_TTL = timedelta(minutes=5)
 FAILED = {CallbackOutcome.VOICEMAIL, CallbackOutcome.NO_ANSWER, CallbackOutcome.WRONG_NUMBER,
           CallbackOutcome.BUSY}
+# A second failed call on one item by one caller sooner than this is a double key press, not a
+# second call: refused, so it cannot count towards escalation.
+REPEAT_FAILED_CALL_WINDOW = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,8 @@ def record_attempt(ctx: AppContext, actor: Actor, callback_id: int, outcome: Cal
     with ctx.db.write() as session:
         item = _open_item(session, callback_id)
         _check_claim(session, item, actor, now)
+        if outcome in FAILED:
+            _refuse_repeated_failure(ctx, session, item.id, actor, now)
         item.claimed_by_id, item.claimed_at = actor.id, now
         session.add(CallbackAttempt(callback_id=item.id, at=now, by_id=actor.id, outcome=outcome.value, note=note))
         session.flush()
@@ -229,6 +234,20 @@ def record_attempt(ctx: AppContext, actor: Actor, callback_id: int, outcome: Cal
         audit.record(session, actor, "callback.attempt", now, patient_id=item.patient_id,
                      entity="callback", entity_id=item.id, detail=detail)
         return _work_item(session, item, now)
+
+
+def _refuse_repeated_failure(ctx: AppContext, session, callback_id: int, actor: Actor,
+                             now: datetime) -> None:
+    last = session.execute(
+        select(CallbackAttempt.at, CallbackAttempt.outcome)
+        .where(CallbackAttempt.callback_id == callback_id, CallbackAttempt.by_id == actor.id,
+               CallbackAttempt.outcome.in_([o.value for o in FAILED]),
+               CallbackAttempt.at > now - REPEAT_FAILED_CALL_WINDOW)
+        .order_by(CallbackAttempt.at.desc(), CallbackAttempt.id.desc()).limit(1)).first()
+    if last is not None:
+        at, outcome = last
+        raise UserError(f"already recorded '{outcome.replace('_', ' ')}' at {ctx.local(at):%H:%M}; "
+                        f"wait before calling again")
 
 
 def close(ctx: AppContext, actor: Actor, callback_id: int, *, done: bool, reason: str) -> None:

@@ -18,7 +18,6 @@ Decisions (kept here so the desk and the tests agree):
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,7 +27,8 @@ from sqlalchemy import func, select
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.appointment_flow import check_transition, is_active
-from coordinator_tui.domain.money import AmountInvalid, format_cents, parse_amount
+from coordinator_tui.domain.money import AmountInvalid, format_cents, parse_payment
+from coordinator_tui.domain.patient_validation import validate_patient
 from coordinator_tui.domain.slots import day_bounds_utc, free_slots, slot_starts
 from coordinator_tui.domain.vocab import (
     AppointmentStatus,
@@ -48,6 +48,7 @@ from coordinator_tui.services.appointment_status import (
 )
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.patients import ValidationFailed
 from coordinator_tui.store.models import (
     Appointment,
     AppointmentStatusEvent,
@@ -296,25 +297,23 @@ def confirm_demographics(ctx: AppContext, actor: Actor, appointment_id: int, *,
                          address_line1: str | None = None, city: str | None = None,
                          region: str | None = None, postal_code: str | None = None,
                          phone: str | None = None) -> Checklist:
-    """Confirm address and phone with the patient; any value given replaces what is on file."""
-    changes: dict[str, str | None] = {}
-    for name, value, limit in (("address_line1", address_line1, 200), ("city", city, 100),
-                               ("region", region, 50), ("postal_code", postal_code, 20)):
-        cleaned = clean_text(value, what=name.replace("_", " ").replace("line1", "").strip(),
-                             max_length=limit)
-        if cleaned is not None:
-            changes[name] = cleaned
-    if postal_code is not None and "postal_code" in changes and \
-            not re.fullmatch(r"[0-9]{5}(-[0-9]{4})?", changes["postal_code"]):
-        raise UserError("postal code must be like 02139 or 02139-4307")
-    if phone is not None and phone.strip():
-        e164 = phones.normalise(phone)
-        changes["phone_mobile"] = e164
-        changes["phone_mobile_rev"] = phones.reversed_digits(e164)
+    """Confirm address and phone with the patient; any value given replaces what is on file.
+    The values obey the same rules as the patient form (ValidationFailed names the field)."""
+    typed = {name: value for name, value in (("address_line1", address_line1), ("city", city),
+                                             ("region", region), ("postal_code", postal_code),
+                                             ("phone_mobile", phone))
+             if value is not None and (not isinstance(value, str) or value.strip())}  # blank = keep
     at = ctx.now()
     with ctx.db.write() as session:
         appointment = _appointment(session, appointment_id)
         patient = session.get(Patient, appointment.patient_id)
+        # State and ZIP are checked against the patient's country on file.
+        checked = validate_patient(typed, today=ctx.today(), partial=True, country=patient.country)
+        if not checked.ok:
+            raise ValidationFailed(checked.errors)
+        changes = dict(checked.values)
+        if changes.get("phone_mobile"):
+            changes["phone_mobile_rev"] = phones.reversed_digits(changes["phone_mobile"])
         for name, value in changes.items():
             setattr(patient, name, value)
         if changes:
@@ -418,6 +417,16 @@ class Receipt:
     clinic_name: str = ""
 
 
+class PaymentOverDue(UserError):
+    """More than the copay due was typed: saved only when the desk confirms (a typo is likelier
+    than a patient paying ahead). Nothing was saved."""
+
+    def __init__(self, cents: int, due_cents: int):
+        self.cents, self.due_cents = cents, due_cents
+        super().__init__(f"{format_cents(cents)} is {format_cents(cents - due_cents)} more than the "
+                         f"{format_cents(due_cents)} due; confirm to take it anyway")
+
+
 def _method(method: PaymentMethod | str) -> PaymentMethod:
     if isinstance(method, PaymentMethod):
         return method
@@ -439,11 +448,14 @@ def _next_receipt_number(session, day: date) -> str:
 
 
 def take_payment(ctx: AppContext, actor: Actor, appointment_id: int, amount: str,
-                 method: PaymentMethod | str, reference: str | None = None) -> Receipt:
+                 method: PaymentMethod | str, reference: str | None = None, *,
+                 confirm_over_due: bool = False) -> Receipt:
     """Record money taken at the desk. The receipt number (R20261123-0007: the clinic day and a
-    sequence) is given inside the write transaction, so two desks never share one."""
+    sequence) is given inside the write transaction, so two desks never share one. More than the
+    copay due (when the patient has insurance, so a copay is known) raises PaymentOverDue unless
+    `confirm_over_due`; more than MAX_PAYMENT_CENTS is always refused."""
     try:
-        cents = parse_amount(amount)
+        cents = parse_payment(amount)
     except AmountInvalid as exc:
         raise UserError(str(exc)) from None
     kind = _method(method)
@@ -456,6 +468,12 @@ def take_payment(ctx: AppContext, actor: Actor, appointment_id: int, amount: str
     with ctx.db.write() as session:
         appointment = _appointment(session, appointment_id)
         patient = session.get(Patient, appointment.patient_id)
+        coverage = _primary_coverage(session, patient.id)
+        if coverage is not None and not confirm_over_due:
+            # Due is worked out here, in the write transaction: another desk may just have taken it.
+            due = max(0, coverage.copay_cents - _paid_cents(session, appointment_id))
+            if cents > due:
+                raise PaymentOverDue(cents, due)
         number = _next_receipt_number(session, ctx.today())
         payment = Payment(patient_id=patient.id, appointment_id=appointment_id, amount_cents=cents,
                           method=kind.value, reference=reference, receipt_number=number, taken_at=at,

@@ -362,12 +362,13 @@ def update_patient(ctx: AppContext, actor: Actor, patient_id: int, changes: dict
     unknown = [name for name in changes if name not in FIELDS]
     if unknown:
         raise UserError(f"unknown field(s): {', '.join(sorted(unknown))[:80]}")
-    checked = validate_patient(changes, today=ctx.today(), partial=True)
-    if not checked.ok:
-        raise ValidationFailed(checked.errors)
     now = ctx.now()
     with ctx.db.write() as session:
         patient = _load_patient(session, patient_id)
+        # Inside the transaction: a State or ZIP typed alone is checked against the country on file.
+        checked = validate_patient(changes, today=ctx.today(), partial=True, country=patient.country)
+        if not checked.ok:
+            raise ValidationFailed(checked.errors)
         if patient.merged_into_id is not None:
             raise UserError(f"{patient.mrn} was merged into another record; edit that one")
         if patient.version_id != expected_version:

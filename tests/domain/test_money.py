@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from coordinator_tui.domain.money import AmountInvalid, format_cents, parse_amount
+from coordinator_tui.domain.money import (
+    MAX_PAYMENT_CENTS,
+    AmountInvalid,
+    format_cents,
+    parse_amount,
+    parse_payment,
+)
 
 
 @pytest.mark.parametrize(
@@ -154,3 +160,20 @@ def test_format_cents_refuses_non_int(value):
 @pytest.mark.parametrize("cents", [1, 50, 1250, 123456, 999999, 10_000_000])
 def test_round_trip(cents):
     assert parse_amount(format_cents(cents)) == cents
+
+
+@pytest.mark.parametrize(("text", "cents"), [("10000", MAX_PAYMENT_CENTS), ("$10,000.00", 1_000_000),
+                                             ("99.99", 9999)])
+def test_a_payment_up_to_the_desk_maximum(text, cents):
+    assert parse_payment(text) == cents
+
+
+@pytest.mark.parametrize("text", ["10000.01", "99999", "$100,000.00"])
+def test_a_payment_above_the_desk_maximum_is_refused(text):
+    with pytest.raises(AmountInvalid, match=r"more than \$10,000\.00, the most one payment"):
+        parse_payment(text)
+
+
+def test_a_payment_is_first_an_amount():
+    with pytest.raises(AmountInvalid, match="negative"):
+        parse_payment("-5")

@@ -49,18 +49,49 @@ def test_one_caller_per_item_and_claims_expire(ctx, desk_user, clock):
     assert work.item.being_worked_by == "Sam Supervisor"
 
 
-def test_attempts_are_recorded_and_failures_escalate(ctx, desk_user):
+def test_attempts_are_recorded_and_failures_escalate(ctx, desk_user, clock):
     item = next(i for i in cb.list_queue(ctx, desk_user) if i.priority is not Priority.HIGH)
     cb.claim(ctx, desk_user, item.id)
     for outcome in (CallbackOutcome.NO_ANSWER, CallbackOutcome.VOICEMAIL):
         work = cb.record_attempt(ctx, desk_user, item.id, outcome, note="tried\x07 mobile")
         assert not work.item.escalated
+        clock.advance(minutes=30)
     work = cb.record_attempt(ctx, desk_user, item.id, CallbackOutcome.BUSY)
     assert work.item.escalated and work.item.priority is Priority.HIGH
     assert work.item.assigned_to == "Sam Supervisor"
     assert [a.outcome for a in work.attempts] == [CallbackOutcome.NO_ANSWER, CallbackOutcome.VOICEMAIL,
                                                   CallbackOutcome.BUSY]
     assert work.attempts[0].note == "tried mobile"  # control characters never reach the record
+
+
+def test_a_second_failed_call_within_minutes_is_refused_and_never_escalates(ctx, desk_user, clock):
+    item = next(i for i in cb.list_queue(ctx, desk_user) if i.priority is not Priority.HIGH)
+    cb.claim(ctx, desk_user, item.id)
+    cb.record_attempt(ctx, desk_user, item.id, CallbackOutcome.NO_ANSWER)
+    for outcome in (CallbackOutcome.NO_ANSWER, CallbackOutcome.BUSY, CallbackOutcome.VOICEMAIL):
+        clock.advance(seconds=30)
+        with pytest.raises(UserError, match="already recorded 'no answer' at 10:45; wait before calling again"):
+            cb.record_attempt(ctx, desk_user, item.id, outcome)
+    clock.advance(seconds=29)  # 1 minute 59 seconds after the first call
+    with pytest.raises(UserError, match="already recorded"):
+        cb.record_attempt(ctx, desk_user, item.id, CallbackOutcome.NO_ANSWER)
+    work = cb.record_attempt(ctx, desk_user, item.id, CallbackOutcome.REACHED)  # reaching them is news
+    assert [a.outcome for a in work.attempts] == [CallbackOutcome.NO_ANSWER, CallbackOutcome.REACHED]
+    assert not work.item.escalated
+    clock.advance(seconds=1)  # the window has passed: a real second call
+    work = cb.record_attempt(ctx, desk_user, item.id, CallbackOutcome.BUSY)
+    assert len(work.attempts) == 3 and not work.item.escalated
+
+
+def test_the_repeat_window_is_per_caller(ctx, desk_user, clock):
+    item = cb.list_queue(ctx, desk_user)[0]
+    cb.claim(ctx, desk_user, item.id)
+    cb.record_attempt(ctx, desk_user, item.id, CallbackOutcome.VOICEMAIL)
+    cb.release(ctx, desk_user, item.id)
+    other = actor_for(ctx, "super")
+    cb.claim(ctx, other, item.id)
+    work = cb.record_attempt(ctx, other, item.id, CallbackOutcome.NO_ANSWER)  # someone else's own call
+    assert [a.by for a in work.attempts] == ["Dana Demo", "Sam Supervisor"]
 
 
 def test_closing_needs_a_reason_and_never_deletes(ctx, desk_user):

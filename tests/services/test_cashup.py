@@ -18,7 +18,7 @@ def test_cash_up_totals_by_method_and_user_and_lists_voids(ctx, desk_user):
     appointment = day_appointments(ctx, desk_user, CLINIC_DAY)[-1].id
     svc.take_payment(ctx, desk_user, appointment, "10.00", "cash")
     svc.take_payment(ctx, supervisor, appointment, "2.50", "card", "auth 9")
-    voided = svc.take_payment(ctx, desk_user, appointment, "99.99", "cash")
+    voided = svc.take_payment(ctx, desk_user, appointment, "99.99", "cash", confirm_over_due=True)
     svc.void_payment(ctx, supervisor, voided.payment_id, "keyed twice")
     after = cash_up(ctx, desk_user, CLINIC_DAY)
     assert after.total_cents - before.total_cents == 1250
@@ -38,7 +38,7 @@ def test_another_day_is_empty(ctx, desk_user):
 
 def test_csv_export_has_one_row_per_payment_and_defuses_formulas(ctx, desk_user):
     appointment = day_appointments(ctx, desk_user, CLINIC_DAY)[-1].id
-    svc.take_payment(ctx, desk_user, appointment, "1,234.56", "check", "=HYPERLINK(1)")
+    svc.take_payment(ctx, desk_user, appointment, "1,234.56", "check", "=HYPERLINK(1)", confirm_over_due=True)
     text, count = payments_csv(ctx, CLINIC_DAY)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == count == len(cash_up(ctx, desk_user, CLINIC_DAY).payments)

@@ -71,11 +71,34 @@ def test_demographics_edited_in_place_and_bad_phone_refused(ctx, desk_user, appt
     assert rows(seeded_path, "SELECT address_line1, phone_mobile, postal_code FROM patients WHERE id = ?",
                 appt.patient_id) == [("1 Elm St", "+16175550123", "02139")]
     for bad in ({"phone": "12"}, {"phone": "x" * 50}, {"address_line1": "a\x07b"},
-                {"address_line1": "a" * 201}, {"postal_code": "ABCDE"}):
+                {"address_line1": "a" * 201}, {"postal_code": "ABCDE"}, {"region": "ZZ"},
+                {"region": "Mass"}, {"region": "M\x1bA"}, {"region": "x" * 51}):
         with pytest.raises(UserError):
             svc.confirm_demographics(ctx, desk_user, appt.id, **bad)
     assert rows(seeded_path, "SELECT count(*) FROM checkin_checks WHERE appointment_id = ?", appt.id) == [(1,)]
     assert svc.checklist(ctx, desk_user, appt.id).item("demographics").done
+
+
+def test_demographics_state_is_a_usps_code_and_a_bad_one_saves_nothing(ctx, desk_user, appt, seeded_path):
+    before = rows(seeded_path, "SELECT region, city, version_id FROM patients WHERE id = ?", appt.patient_id)
+    with pytest.raises(UserError, match="State: is not a US state"):
+        svc.confirm_demographics(ctx, desk_user, appt.id, city="Mercershire", region="ZZ")
+    assert rows(seeded_path, "SELECT region, city, version_id FROM patients WHERE id = ?",
+                appt.patient_id) == before
+    assert rows(seeded_path, "SELECT count(*) FROM checkin_checks WHERE appointment_id = ?", appt.id) == [(0,)]
+    svc.confirm_demographics(ctx, desk_user, appt.id, region="new hampshire", postal_code="03101")
+    assert rows(seeded_path, "SELECT region, postal_code FROM patients WHERE id = ?", appt.patient_id) == \
+        [("NH", "03101")]
+
+
+def test_demographics_abroad_take_the_province_as_typed(ctx, desk_user, appt, seeded_path):
+    conn = sqlite3.connect(seeded_path)
+    conn.execute("UPDATE patients SET country = 'CA' WHERE id = ?", (appt.patient_id,))
+    conn.commit()
+    conn.close()
+    svc.confirm_demographics(ctx, desk_user, appt.id, region="Ontario", postal_code="K1A 0B1")
+    assert rows(seeded_path, "SELECT region, postal_code FROM patients WHERE id = ?", appt.patient_id) == \
+        [("Ontario", "K1A 0B1")]
 
 
 def test_eligibility_verified_records_who_and_when(ctx, desk_user, appt, seeded_path):
@@ -114,6 +137,48 @@ def test_bad_amounts_save_nothing(ctx, desk_user, appt, seeded_path, amount):
     with pytest.raises(UserError):
         svc.take_payment(ctx, desk_user, appt.id, amount, "cash")
     assert rows(seeded_path, "SELECT count(*) FROM payments") == before
+
+
+def set_copay(seeded_path, patient_id, cents):
+    conn = sqlite3.connect(seeded_path)
+    changed = conn.execute("UPDATE coverages SET copay_cents = ? WHERE patient_id = ? AND rank = 'primary'"
+                           " AND active = 1", (cents, patient_id)).rowcount
+    conn.commit()
+    conn.close()
+    return changed
+
+
+def test_more_than_the_copay_due_is_saved_only_when_confirmed(ctx, desk_user, appt, seeded_path):
+    assert set_copay(seeded_path, appt.patient_id, 2500) == 1
+    before = rows(seeded_path, "SELECT count(*) FROM payments")
+    with pytest.raises(svc.PaymentOverDue, match=r"\$99\.00 is \$74\.00 more than the \$25\.00 due") as caught:
+        svc.take_payment(ctx, desk_user, appt.id, "99", "card")
+    assert (caught.value.cents, caught.value.due_cents) == (9900, 2500)
+    assert rows(seeded_path, "SELECT count(*) FROM payments") == before
+    svc.take_payment(ctx, desk_user, appt.id, "25", "card")  # exactly the due: no question
+    # Due is worked out when saving: with the copay paid, even a dollar more asks first.
+    with pytest.raises(svc.PaymentOverDue, match=r"more than the \$0\.00 due"):
+        svc.take_payment(ctx, desk_user, appt.id, "1", "cash")
+    receipt = svc.take_payment(ctx, desk_user, appt.id, "1", "cash", confirm_over_due=True)
+    assert rows(seeded_path, "SELECT amount_cents FROM payments WHERE id = ?", receipt.payment_id) == [(100,)]
+
+
+def test_self_pay_has_no_copay_to_compare_with(ctx, desk_user, appt, seeded_path):
+    conn = sqlite3.connect(seeded_path)
+    conn.execute("UPDATE coverages SET active = 0 WHERE patient_id = ?", (appt.patient_id,))
+    conn.commit()
+    conn.close()
+    assert svc.take_payment(ctx, desk_user, appt.id, "180", "card").amount_cents == 18000
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_one_payment_is_at_most_ten_thousand_dollars(ctx, desk_user, appt, seeded_path, confirm):
+    before = rows(seeded_path, "SELECT count(*) FROM payments")
+    with pytest.raises(UserError, match=r"more than \$10,000\.00, the most one payment"):
+        svc.take_payment(ctx, desk_user, appt.id, "99999", "card", confirm_over_due=confirm)
+    assert rows(seeded_path, "SELECT count(*) FROM payments") == before
+    assert svc.take_payment(ctx, desk_user, appt.id, "10,000.00", "card",
+                            confirm_over_due=True).amount_cents == 1_000_000
 
 
 def test_check_payment_needs_a_reference_and_method_is_checked(ctx, desk_user, appt):

@@ -70,7 +70,8 @@ def test_update_saves_recomputes_keys_and_audits_old_and_new(ctx, desk_user):
 @pytest.mark.parametrize("changes", [
     {"birth_date": "2/30/1980"}, {"birth_date": "1/1/2030"}, {"phone_mobile": "555"},
     {"email": "nobody"}, {"given_name": ""}, {"family_name": "A\x07B"}, {"given_name": "x" * 101},
-    {"sex": "?"}, {"favourite_colour": "blue"},
+    {"sex": "?"}, {"favourite_colour": "blue"}, {"region": "QQ"}, {"country": "ZZ"},
+    {"region": "QQ", "country": "US"}, {"region": "Mercer\x1b[2J"},
 ])
 def test_bad_edits_change_nothing(ctx, desk_user, changes):
     pid = busy_patient(ctx)
@@ -208,3 +209,21 @@ def test_resolve_mrn_refuses_unknown_and_empty(ctx, desk_user):
     for text in ("", "M9999999", "x" * 40):
         with pytest.raises(UserError):
             svc.resolve_mrn(ctx, desk_user, text)
+
+
+def test_state_and_country_edits_are_stored_as_codes_and_checked_against_the_country(ctx, desk_user):
+    pid = busy_patient(ctx)
+    record = svc.get_record(ctx, desk_user, pid)
+    for changes, field in (({"region": "QQ"}, "region"), ({"region": "MA", "country": "ZZ"}, "country")):
+        with pytest.raises(svc.ValidationFailed) as caught:
+            svc.update_patient(ctx, desk_user, pid, changes, record.version)
+        assert [e.field for e in caught.value.errors] == [field]
+    updated = svc.update_patient(ctx, desk_user, pid, {"region": "rhode island"}, record.version)
+    assert svc.get_record(ctx, desk_user, pid).region == "RI"
+    # A patient who moved abroad: the province is free text once the country says so.
+    svc.update_patient(ctx, desk_user, pid, {"country": "ca", "region": "Ontario", "postal_code": "K1A 0B1"},
+                       updated.version)
+    moved = svc.get_record(ctx, desk_user, pid)
+    assert (moved.country, moved.region, moved.postal_code) == ("CA", "Ontario", "K1A 0B1")
+    svc.update_patient(ctx, desk_user, pid, {"region": "Quebec"}, moved.version)  # checked against CA
+    assert svc.get_record(ctx, desk_user, pid).region == "Quebec"

@@ -69,10 +69,11 @@ def _fresh_item(ctx, actor, patient_id=20):
     return item_id
 
 
-def test_failed_calls_before_escalation_is_a_setting(ctx, desk_user):
+def test_failed_calls_before_escalation_is_a_setting(ctx, desk_user, clock):
     item = _fresh_item(ctx, desk_user)
     for _ in range(2):
         work = cb.record_attempt(ctx, desk_user, item, CallbackOutcome.BUSY)
+        clock.advance(minutes=10)
     assert not work.item.escalated  # the default is 3
     with_settings(ctx, failed_attempts_before_escalation=1)
     other = _fresh_item(ctx, desk_user, patient_id=21)

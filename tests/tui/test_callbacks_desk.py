@@ -64,3 +64,33 @@ async def test_filters_by_key(ctx, desk_user):
         await pilot.press("a")
         await settle(app, pilot)
         assert table.row_count == everything
+
+
+async def test_a_repeated_failed_call_key_is_refused_not_escalated(ctx, desk_user, clock):
+    first = cb.list_queue(ctx, desk_user)[0]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallbackWorkScreen)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert "Recorded: No answer" in screen_text(app)
+        await pilot.press("3", "3")  # the key pressed again, twice, in the same minute
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "already recorded 'no answer' at 10:45; wait before calling again" in text
+        assert "Escalated" not in text and "Attempts (1)" in text
+        clock.advance(minutes=cb.REPEAT_FAILED_CALL_WINDOW.total_seconds() / 60)  # a real second call
+        await pilot.press("4")
+        await settle(app, pilot)
+        assert "Recorded: Wrong number" in screen_text(app) and "Attempts (2)" in screen_text(app)
+    conn = sqlite3.connect(ctx.db.path)
+    outcomes = [r[0] for r in conn.execute("SELECT outcome FROM callback_attempts WHERE callback_id = ? ORDER BY id",
+                                           (first.id,))]
+    escalated = conn.execute("SELECT escalated_at FROM callbacks WHERE id = ?", (first.id,)).fetchone()[0]
+    conn.close()
+    assert outcomes == ["no_answer", "wrong_number"] and escalated is None

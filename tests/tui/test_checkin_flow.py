@@ -421,3 +421,88 @@ async def test_void_from_cash_up_is_for_supervisors_only(ctx, desk_user, seeded_
             await settle(app, pilot)
             assert isinstance(app.screen, CashupScreen)
         assert db_rows(seeded_path, "SELECT count(*) FROM payments WHERE voided_at IS NOT NULL") == [(voided,)]
+
+
+def copay_due(seeded_path, patient_id, cents=2500):
+    db = sqlite3.connect(seeded_path)
+    changed = db.execute("UPDATE coverages SET copay_cents = ? WHERE patient_id = ? AND rank = 'primary'"
+                         " AND active = 1", (cents, patient_id)).rowcount
+    db.commit()
+    assert changed == 1  # insured: a copay is known
+    db.close()
+
+
+async def test_demographics_refuse_a_made_up_state_and_save_nothing(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    before = db_rows(seeded_path, "SELECT region, city, version_id FROM patients WHERE id = ?", row.patient_id)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = await open_checklist_of(app, pilot, row)
+        await pilot.press("d")
+        await settle(app, pilot)
+        dialog = app.screen
+        await pilot.press("tab", *"Mercershire", "tab", *"ZZ", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog
+        assert "State: is not a US state" in screen_text(app)
+        assert db_rows(seeded_path, "SELECT region, city, version_id FROM patients WHERE id = ?",
+                       row.patient_id) == before
+        assert not screen.checklist.item("demographics").done
+        await pilot.press("backspace", "backspace", *"Rhode Island", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.checklist.item("demographics").done
+    assert db_rows(seeded_path, "SELECT region, city FROM patients WHERE id = ?", row.patient_id) == \
+        [("RI", "Mercershire")]
+
+
+async def test_a_payment_above_the_copay_due_asks_first(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    copay_due(seeded_path, row.patient_id)
+    before = db_rows(seeded_path, "SELECT count(*), coalesce(sum(amount_cents), 0) FROM payments")
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_checklist_of(app, pilot, row)
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, PaymentDialog)
+        await pilot.press("ctrl+u", *"99999", "tab", "k", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog and dialog.receipt is None
+        assert "more than $10,000.00" in screen_text(app)  # the hard maximum: no question asked
+        await pilot.press("shift+tab", "ctrl+u", *"250", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog and dialog.receipt is None
+        text = screen_text(app)
+        assert "That is $225.00 more than the $25.00 due." in text and "Ctrl+S again" in text
+        assert db_rows(seeded_path, "SELECT count(*), coalesce(sum(amount_cents), 0) FROM payments") == before
+        await pilot.press("ctrl+s")  # the same amount again: confirmed
+        await settle(app, pilot)
+        assert dialog.receipt is not None and "$250.00" in screen_text(app)
+    assert db_rows(seeded_path, "SELECT amount_cents, method FROM payments WHERE appointment_id = ?"
+                   " ORDER BY id DESC LIMIT 1", row.id) == [(25000, "card")]
+
+
+async def test_a_changed_amount_is_asked_about_again(ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    copay_due(seeded_path, row.patient_id)
+    before = db_rows(seeded_path, "SELECT count(*) FROM payments")
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_checklist_of(app, pilot, row)
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        dialog = app.screen
+        await pilot.press("ctrl+u", *"2500", "tab", "c", "ctrl+s")
+        await settle(app, pilot)
+        assert "$2,475.00 more than the $25.00 due" in screen_text(app)
+        await pilot.press("shift+tab", "ctrl+u", *"3000", "ctrl+s")  # not what was confirmed
+        await settle(app, pilot)
+        assert "$2,975.00 more than the $25.00 due" in screen_text(app) and dialog.receipt is None
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChecklistScreen)
+    assert db_rows(seeded_path, "SELECT count(*) FROM payments") == before

@@ -141,3 +141,38 @@ async def test_who_looked_key_front_desk_refused_supervisor_sees_list(ctx, desk_
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, PatientRecordScreen)
+
+
+async def test_edit_refuses_a_made_up_state_and_country_by_keys(ctx, desk_user):
+    from coordinator_tui.domain.patient_validation import FIELDS
+
+    pid = some_patient(ctx)
+    before = get_record(ctx, desk_user, pid)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, PatientFormScreen)
+        await pilot.press(*["tab"] * FIELDS.index("region"), "ctrl+u", *"QQ",
+                          "tab", "tab", "ctrl+u", *"ZZ", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        text = screen_text(app)
+        assert "is not a country code" in text and "nothing was saved" in text
+        assert app.focused is form.query_one("#f-country", Input)
+        await pilot.press("ctrl+u", *"us", "ctrl+s")  # the country fixed: now the state is checked
+        await settle(app, pilot)
+        assert app.screen is form
+        assert "is not a US state" in screen_text(app)
+        assert app.focused is form.query_one("#f-region", Input)
+        assert get_record(ctx, desk_user, pid).version == before.version  # nothing saved
+        await pilot.press("ctrl+u", *"new jersey", "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        assert ", NJ, " in screen_text(app)
+    after = get_record(ctx, desk_user, pid)
+    assert (after.region, after.country) == ("NJ", "US")

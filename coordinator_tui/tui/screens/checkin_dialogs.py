@@ -48,10 +48,12 @@ class WorkedModal(ModalScreen):
         if event.state == WorkerState.SUCCESS:
             show(event.worker.result)
         elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            text = str(error) if isinstance(error, UserError) else \
-                f"Something went wrong ({type(error).__name__}); nothing was saved."
-            self.show_error(text)
+            self.show_error(self.explain(event.worker.error))
+
+    def explain(self, error: BaseException) -> str:
+        """The words shown for a refusal; a dialog may say more about its own errors."""
+        return str(error) if isinstance(error, UserError) else \
+            f"Something went wrong ({type(error).__name__}); nothing was saved."
 
     def show_error(self, text: str) -> None:
         self.query_one(".dialog-error", Static).update(f"! {text}")
@@ -194,6 +196,9 @@ class PaymentDialog(WorkedModal):
         super().__init__()
         self.checklist = checklist
         self.receipt: svc.Receipt | None = None
+        # The amount the desk was warned is more than due: saving it again unchanged confirms it.
+        self.warned_amount: str | None = None
+        self.sent_amount = ""
 
     def compose(self) -> ComposeResult:
         due = self.checklist.copay_due_cents
@@ -233,8 +238,18 @@ class PaymentDialog(WorkedModal):
             self.show_error("choose a method: c cash, k card, h check")
             return
         ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.checklist.appointment_id
-        self.run_service(lambda: svc.take_payment(ctx, actor, appointment_id, amount, method, reference),
+        self.sent_amount = amount.strip()
+        confirmed = self.warned_amount is not None and self.sent_amount == self.warned_amount
+        self.run_service(lambda: svc.take_payment(ctx, actor, appointment_id, amount, method, reference,
+                                                  confirm_over_due=confirmed),
                          self._saved)
+
+    def explain(self, error: BaseException) -> str:
+        if not isinstance(error, svc.PaymentOverDue):
+            return super().explain(error)
+        self.warned_amount = self.sent_amount
+        return (f"That is {format_cents(error.cents - error.due_cents)} more than the "
+                f"{format_cents(error.due_cents)} due. Ctrl+S again to save it.")
 
     def _saved(self, receipt: svc.Receipt) -> None:
         self.receipt = receipt
