@@ -42,6 +42,7 @@ from coordinator_tui.tui.widgets.prompt import PromptModal
 
 PER_PAGE = 5  # provider columns at 80 columns: 5 + 2 + 5 x (11 + 2) = 72, plus the scrollbar
 COL_WIDTH = 11
+PICK_SHOWN = 8  # patients listed in "Which patient?" (the prompt's info shows 9 lines)
 LIST_COLUMNS = (("Time", 5), ("Patient", 24), ("Age", 3), ("Type", 4), ("Status", 11), ("Wait", 4))
 
 
@@ -476,22 +477,30 @@ class ScheduleScreen(DeskScreen):
             else:
                 self._pick(matches, type_code, desired, provider_id, starts_at, overbook)
 
-        self.load(lambda: booking.pick_patients(ctx, actor, text), chosen, group="act")
+        # One more than is shown, to know whether to say that more patients match.
+        self.load(lambda: booking.pick_patients(ctx, actor, text, limit=PICK_SHOWN + 1), chosen, group="act")
 
     def _pick(self, matches, type_code, desired, provider_id, starts_at, overbook) -> None:
+        more = len(matches) > PICK_SHOWN
+        matches = matches[:PICK_SHOWN]
         info = "\n".join(f"{n}. {m.name[:30]}  {m.birth_date:%Y-%m-%d}  {m.mrn}"
                          for n, m in enumerate(matches, start=1))
+        if more:
+            info += "\nmore patients match: type more of the name (family,given) or the MRN"
 
         def check(values: dict) -> str | None:
             text = values["n"].strip()
-            return None if text.isdigit() and 1 <= int(text) <= len(matches) else "Type a number from the list"
+            if text.isdigit() and 1 <= int(text) <= len(matches):
+                return None
+            return f"Type the patient's number, 1-{len(matches)} (Esc: back)"
 
         def done(values: dict | None) -> None:
             if values:
                 choice = matches[int(values["n"]) - 1]
                 self._book(choice.id, type_code, desired, provider_id, starts_at, overbook)
 
-        self.app.push_screen(PromptModal("Which patient?", [("n", "Number", "1")], info=info, check=check),
+        # No number filled in: Enter alone must not book whoever happens to be first.
+        self.app.push_screen(PromptModal("Which patient?", [("n", "Number", "")], info=info, check=check),
                              done)
 
     def _book(self, patient_id, type_code, desired, provider_id, starts_at, overbook, confirm=False) -> None:

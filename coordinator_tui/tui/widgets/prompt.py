@@ -16,7 +16,7 @@ class PromptModal(ModalScreen[dict | None]):
     PromptModal > Vertical { width: 70; height: auto; max-height: 20; border: solid $primary;
                              background: $surface; padding: 0 1; }
     PromptModal .prompt-title { text-style: bold; height: 1; }
-    PromptModal .prompt-info { height: auto; max-height: 8; }
+    PromptModal .prompt-info { height: auto; max-height: 9; }
     PromptModal .prompt-row { height: 1; }
     PromptModal Label { width: 16; height: 1; }
     PromptModal Input { height: 1; border: none; padding: 0; width: 1fr; background: $boost; }
