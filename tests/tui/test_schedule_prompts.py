@@ -10,7 +10,7 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.schedule import ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
 from tests.tui.screen import screen_text, settle
-from tests.tui.test_schedule import appointments_of, open_future_day, press
+from tests.tui.test_schedule import appointments_of, book_first_slot, open_future_day, press
 
 SIZE = (80, 24)
 
@@ -48,3 +48,48 @@ async def test_which_patient_says_more_match_and_books_nobody_without_a_number(c
         await press(app, pilot, "3", "enter")
         assert isinstance(app.screen, ScheduleScreen)
     assert matching > 8 and len(appointments_of(ctx, third)) == 1
+
+
+def patient_name(ctx, patient_id) -> str:
+    from coordinator_tui.store.models import Patient
+
+    with ctx.db.read() as session:
+        patient = session.get(Patient, patient_id)
+        return f"{patient.family_name}, {patient.given_name}"
+
+
+async def test_move_and_cancel_name_the_patient_and_time_not_an_internal_number(ctx, desk_user):
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_future_day(app, pilot)
+        appt = await book_first_slot(app, pilot, ctx, 11)
+        name = patient_name(ctx, 11)[:22]
+        at = app.screen.schedule.times[0].astimezone(ctx.settings.tz).strftime("%H:%M")
+        await press(app, pilot, "m")
+        summary = screen_text(app).splitlines()[1]
+        assert f"MOVING {name} {at}" in summary and f"#{appt.id}" not in summary, summary
+        assert "m on a free slot" in summary  # the whole line fits 80 columns
+        await press(app, pilot, "down", "m")
+        text = screen_text(app)
+        assert isinstance(app.screen, PromptModal) and f"Move {name} to " in text and f"#{appt.id}" not in text
+        await press(app, pilot, "escape", "escape", "up", "c")
+        text = screen_text(app)
+        assert f"Cancel {name} {at}" in text and f"#{appt.id}" not in text, text
+
+
+async def test_a_refused_cancel_puts_the_cursor_on_the_field_in_error(ctx, desk_user):
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_future_day(app, pilot)
+        appt = await book_first_slot(app, pilot, ctx, 12)
+        await press(app, pilot, "c", "enter", "enter", "enter")  # no reason
+        assert "Say why it is cancelled" in screen_text(app) and app.focused.id == "field-reason"
+        await press(app, pilot, *"sick", "tab", "ctrl+u", *"x", "enter", "enter")  # by: neither p nor c
+        assert "Cancelled by p(atient) or c(linic)" in screen_text(app) and app.focused.id == "field-by"
+        await press(app, pilot, "ctrl+u", "c", "enter", "enter")
+        assert isinstance(app.screen, ScheduleScreen)
+    [cancelled] = appointments_of(ctx, 12)
+    assert (cancelled.id, cancelled.status, cancelled.cancel_reason, cancelled.cancelled_by) == \
+        (appt.id, "cancelled", "sick", "clinic")

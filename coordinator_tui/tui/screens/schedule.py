@@ -161,16 +161,18 @@ class ScheduleScreen(DeskScreen):
         marker = " (today)" if schedule.day == ctx.today() else ""
         pages = max(1, -(-len(schedule.providers) // PER_PAGE))
         self.page = min(self.page, pages - 1)
-        moving = f"  MOVING #{self.moving.id}: m on a free slot" if self.moving else ""
         if self.list_view and schedule.providers:
             self.provider_index = min(self.provider_index, len(schedule.providers) - 1)
             where = (f"{schedule.providers[self.provider_index].short_name} "
                      f"{self.provider_index + 1}/{len(schedule.providers)}")
         else:
             where = f"providers {self.page + 1}/{pages}"
-        self.query_one("#schedule-day", Static).update(
-            f"{schedule.day:%a %d %b %Y}{marker}  {len(active)} booked, {waiting} waiting  "
-            f"{where}{moving}")
+        summary = (f"{schedule.day:%a %d %b %Y}{marker}  {len(active)} booked, {waiting} waiting  {where}")
+        if self.moving is not None:
+            # Who is being moved, by name and time (an internal number means nothing at the desk);
+            # it replaces the counts so the line still fits 80 columns.
+            summary = f"{schedule.day:%a %d %b}  MOVING {self.slot_label(self.moving)}: m on a free slot"
+        self.query_one("#schedule-day", Static).update(summary)
         grid = self.query_one("#schedule-grid", DataTable)
         listing = self.query_one("#schedule-list", DataTable)
         if self.list_view:
@@ -362,6 +364,10 @@ class ScheduleScreen(DeskScreen):
         found = self.current_cell()
         appt = found[0].appointment if found else None
         return appt.patient_id if appt is not None else None
+
+    def slot_label(self, appt: DayAppointment) -> str:
+        """The patient and slot, as the desk says them: "Reyes, Todd 13:20 RAMAN"."""
+        return f"{appt.patient_name[:22]} {clock(appt.starts_at, self.app.ctx.settings.tz)} {appt.provider[:9]}"
 
     def _appointment_here(self) -> DayAppointment | None:
         found = self.current_cell()
@@ -557,10 +563,11 @@ class ScheduleScreen(DeskScreen):
                                                    f"with {r.provider}"), group="act")
 
         self.app.push_screen(PromptModal(
-            f"Move #{appt.id} to {clock(starts_at, ctx.settings.tz)} {self.schedule.day:%a %d %b} "
-            f"with {provider.short_name}",
+            f"Move {appt.patient_name[:22]} to {clock(starts_at, ctx.settings.tz)} "
+            f"{self.schedule.day:%a %d %b} {provider.short_name}",
             [("reason", "Reason", "patient asked"), ("by", "Asked by p/c", "patient")],
-            check=lambda v: None if v["reason"].strip() else "Say why it is moved"), done)
+            info=f"Now {self.slot_label(appt)}",
+            check=lambda v: None if v["reason"].strip() else ("reason", "Say why it is moved")), done)
 
     def action_stop_moving(self) -> None:
         if self.moving is not None:
@@ -575,11 +582,11 @@ class ScheduleScreen(DeskScreen):
 
         def check(values: dict) -> str | None:
             if not values["reason"].strip():
-                return "Say why it is cancelled"
+                return "reason", "Say why it is cancelled"
             if values["by"].strip().lower()[:1] not in ("p", "c"):
-                return "Cancelled by p(atient) or c(linic)"
+                return "by", "Cancelled by p(atient) or c(linic)"
             if values["rebook"].strip().lower()[:1] not in ("y", "n"):
-                return "Rebook callback: y or n"
+                return "rebook", "Rebook callback: y or n"
             return None
 
         def done(values: dict | None) -> None:
@@ -603,7 +610,7 @@ class ScheduleScreen(DeskScreen):
             self.load(cancel_and_find_fits, shown, group="act")
 
         self.app.push_screen(PromptModal(
-            f"Cancel {clock(appt.starts_at, ctx.settings.tz)} {appt.provider} #{appt.id}",
+            f"Cancel {self.slot_label(appt)}",
             [("reason", "Reason", ""), ("by", "By p/c", "patient"), ("rebook", "Rebook call y/n", "y")],
             check=check), done)
 
@@ -628,7 +635,8 @@ class ScheduleScreen(DeskScreen):
             return
         ctx, actor = self.app.ctx, self.app.actor
         self.load(lambda: change_status(ctx, actor, appt.id, following, expected_version=appt.version),
-                  lambda change: self._after_change(f"#{appt.id} now {change.to_status.label} (u undoes)"),
+                  lambda change: self._after_change(f"{appt.patient_name[:24]} now {change.to_status.label} "
+                                                    "(u undoes)"),
                   group="act")
 
     def action_wants_earlier(self) -> None:
@@ -658,9 +666,10 @@ class ScheduleScreen(DeskScreen):
                           lambda change: self._after_change(f"Back to {change.to_status.label}"),
                           group="act")
 
-        self.app.push_screen(PromptModal(f"Undo last status change of #{appt.id}",
+        self.app.push_screen(PromptModal(f"Undo last status change: {self.slot_label(appt)}",
                                          [("reason", "Reason", "keyed in error")],
-                                         check=lambda v: None if v["reason"].strip() else "Say why"), done)
+                                         check=lambda v: None if v["reason"].strip() else ("reason", "Say why")),
+                             done)
 
     def action_block_time(self) -> None:
         found = self.current_cell()
