@@ -93,3 +93,54 @@ async def test_a_refused_cancel_puts_the_cursor_on_the_field_in_error(ctx, desk_
     [cancelled] = appointments_of(ctx, 12)
     assert (cancelled.id, cancelled.status, cancelled.cancel_reason, cancelled.cancelled_by) == \
         (appt.id, "cancelled", "sick", "clinic")
+
+
+async def go_to_past_free_slot(app, pilot, ctx):
+    """Move the grid cursor by keys to a free slot today that has already ended."""
+    from datetime import timedelta
+
+    from textual.widgets import DataTable
+
+    from coordinator_tui.tui.screens.schedule import PER_PAGE
+
+    screen = app.screen
+    schedule, now = screen.schedule, ctx.now()
+    target = next((column, row) for row, start in enumerate(schedule.times)
+                  if start + timedelta(minutes=schedule.slot_minutes) <= now
+                  for column in range(min(PER_PAGE, len(schedule.providers)))
+                  if schedule.cell(column, row).kind == "free")
+    grid = screen.query_one("#schedule-grid", DataTable)
+    row, column = grid.cursor_coordinate
+    keys = ["up"] * (row - target[1]) + (["right"] * (target[0] + 1 - column) if target[0] + 1 >= column
+                                         else ["left"] * (column - target[0] - 1))
+    await press(app, pilot, *keys)
+    assert screen.current() == target
+    return schedule.times[target[1]]
+
+
+async def test_b_on_a_slot_that_has_passed_is_refused_before_any_form(ctx, desk_user, seeded_path):
+    before = sqlite3.connect(seeded_path).execute("SELECT count(*) FROM appointments").fetchone()
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "f3")
+        await go_to_past_free_slot(app, pilot, ctx)
+        await press(app, pilot, "b")
+        assert isinstance(app.screen, ScheduleScreen), "a form opened for a past slot"
+        assert "That time has already passed" in " ".join(n.message for n in app._notifications)
+    assert sqlite3.connect(seeded_path).execute("SELECT count(*) FROM appointments").fetchone() == before
+
+
+async def test_moving_to_a_slot_that_has_passed_is_refused_before_the_reason(ctx, desk_user):
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_future_day(app, pilot)
+        appt = await book_first_slot(app, pilot, ctx, 13)
+        await press(app, pilot, "m", "t")
+        await go_to_past_free_slot(app, pilot, ctx)
+        await press(app, pilot, "m")
+        assert isinstance(app.screen, ScheduleScreen) and app.screen.moving is not None
+        assert "That time has already passed" in " ".join(n.message for n in app._notifications)
+    [still] = appointments_of(ctx, 13)
+    assert (still.id, still.status) == (appt.id, "scheduled")

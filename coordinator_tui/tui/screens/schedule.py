@@ -384,8 +384,14 @@ class ScheduleScreen(DeskScreen):
         if cell.kind not in (FREE, BOOKED, CONTINUES):
             self.notify("That time is not open for booking", severity="warning")
             return
+        starts_at = self.schedule.times[row]
+        # Refused now, not after the whole form is typed (the service refuses it then anyway):
+        # a slot that has ended has passed; the one running now can still take a patient.
+        if starts_at + timedelta(minutes=self.schedule.slot_minutes) <= self.app.ctx.now():
+            self.notify("That time has already passed: choose a later slot", severity="warning")
+            return
         provider = self.schedule.providers[pindex]
-        self._open_booking(provider.id, provider.short_name, self.schedule.times[row], cell.kind != FREE)
+        self._open_booking(provider.id, provider.short_name, starts_at, cell.kind != FREE)
 
     def _open_booking(self, provider_id: int, short_name: str, starts_at, overbook: bool) -> None:
         tz = self.app.ctx.settings.tz
@@ -550,6 +556,9 @@ class ScheduleScreen(DeskScreen):
         appt = self.moving
         provider = self.schedule.providers[pindex]
         starts_at = self.schedule.times[row]
+        if starts_at < self.app.ctx.now():  # the service's rule for moves, before the reason is typed
+            self.notify("That time has already passed: choose a later slot", severity="warning")
+            return
         ctx, actor = self.app.ctx, self.app.actor
 
         def done(values: dict | None) -> None:
