@@ -39,7 +39,7 @@ from coordinator_tui.domain.vocab import (
     Priority,
     Role,
 )
-from coordinator_tui.errors import PermissionDenied, UserError
+from coordinator_tui.errors import ConflictError, PermissionDenied, UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.appointment_status import (
     StatusChange,
@@ -48,6 +48,7 @@ from coordinator_tui.services.appointment_status import (
 )
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.desk_views import age_on
 from coordinator_tui.services.patients import ValidationFailed
 from coordinator_tui.store.models import (
     Appointment,
@@ -646,11 +647,77 @@ def providers(ctx: AppContext, actor: Actor) -> list[ProviderChoice]:
 WALK_IN_TYPE = "WALK"
 
 
-def walk_in(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int) -> AppointmentBrief:
-    """A same-day walk-in with the provider at their next free time today, arrived at once."""
+@dataclass(frozen=True)
+class WalkInPatient:
+    id: int
+    mrn: str
+    name: str
+    birth_date: date
+    age: int
+
+
+def walk_in_patient(ctx: AppContext, actor: Actor, patient_id: int) -> WalkInPatient:
+    """Who the walk-in is, to check before booking: showing a name and birth date is a look at
+    the record, so it is audited."""
+    with ctx.db.write() as session:
+        patient = session.get(Patient, patient_id)
+        if patient is None or patient.merged_into_id is not None:
+            raise UserError("no such patient (merged or removed); type the MRN again")
+        audit.record(session, actor, "patient.view", ctx.now(), patient_id=patient.id, entity="patient",
+                     entity_id=patient.id, detail={"screen": "walk-in"})
+        return WalkInPatient(patient.id, patient.mrn, f"{patient.family_name}, {patient.given_name}",
+                             patient.birth_date, age_on(patient.birth_date, ctx.today()))
+
+
+def _walk_in_kind(session) -> AppointmentType:
+    kind = session.scalar(select(AppointmentType).where(AppointmentType.code == WALK_IN_TYPE))
+    if kind is None:
+        raise UserError("the clinic has no walk-in appointment type (code WALK)")
+    return kind
+
+
+def _next_walk_in_start(session, ctx: AppContext, provider_id: int, minutes: int) -> datetime | None:
+    """The provider's next free start today that fits `minutes`, or None."""
+    now, today, tz = ctx.now(), ctx.today(), ctx.settings.tz
+    templates = session.scalars(select(AvailabilityTemplate).where(
+        AvailabilityTemplate.provider_id == provider_id,
+        AvailabilityTemplate.weekday == today.weekday(),
+        AvailabilityTemplate.valid_from <= today,
+        (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= today))).all()
+    start, end = day_bounds_utc(today, tz)
+    busy = [(_aware(a), _aware(b)) for a, b, status in session.execute(
+        select(Appointment.starts_at, Appointment.ends_at, Appointment.status).where(
+            Appointment.provider_id == provider_id, Appointment.starts_at < end,
+            Appointment.ends_at > start)).all() if is_active(status)]
+    for template in sorted(templates, key=lambda t: t.start_minute):
+        starts = slot_starts(today, tz, time(template.start_minute // 60, template.start_minute % 60),
+                             time(0) if template.end_minute == 1440 else
+                             time(template.end_minute // 60, template.end_minute % 60),
+                             template.slot_minutes)
+        # The current slot counts while it is still running: a walk-in is seen now.
+        candidates = [s for s in starts if s + timedelta(minutes=template.slot_minutes) > now]
+        free = free_slots(candidates, template.slot_minutes, busy, minutes)
+        if free:
+            return free[0]
+    return None
+
+
+def walk_in_times(ctx: AppContext, actor: Actor, provider_ids: Iterable[int]) -> dict[int, datetime | None]:
+    """When a walk-in would be booked with each provider now (None: no free time left today),
+    shown before the desk picks one."""
+    with ctx.db.read() as session:
+        minutes = _walk_in_kind(session).default_minutes
+        return {pid: _next_walk_in_start(session, ctx, pid, minutes) for pid in provider_ids}
+
+
+def walk_in(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, *,
+            expected_start: datetime | None = None) -> AppointmentBrief:
+    """A same-day walk-in with the provider at their next free time today, arrived at once.
+
+    With `expected_start` (the time the desk was shown), a different next free time (another
+    desk booked it meanwhile) is refused: the desk must see the time it books."""
     now = ctx.now()
     today = ctx.today()
-    tz = ctx.settings.tz
     with ctx.db.write() as session:
         patient = session.get(Patient, patient_id)
         if patient is None or patient.merged_into_id is not None:
@@ -660,33 +727,14 @@ def walk_in(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int) ->
             raise UserError(f"provider {provider_id} does not exist or is not active")
         if todays_appointment_in(session, ctx, patient_id) is not None:
             raise UserError("this patient already has an appointment today: check them in instead")
-        kind = session.scalar(select(AppointmentType).where(AppointmentType.code == WALK_IN_TYPE))
-        if kind is None:
-            raise UserError("the clinic has no walk-in appointment type (code WALK)")
-        templates = session.scalars(select(AvailabilityTemplate).where(
-            AvailabilityTemplate.provider_id == provider_id,
-            AvailabilityTemplate.weekday == today.weekday(),
-            AvailabilityTemplate.valid_from <= today,
-            (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= today))).all()
-        start, end = day_bounds_utc(today, tz)
-        busy = [(_aware(a), _aware(b)) for a, b, status in session.execute(
-            select(Appointment.starts_at, Appointment.ends_at, Appointment.status).where(
-                Appointment.provider_id == provider_id, Appointment.starts_at < end,
-                Appointment.ends_at > start)).all() if is_active(status)]
-        found = None
-        for template in sorted(templates, key=lambda t: t.start_minute):
-            starts = slot_starts(today, tz, time(template.start_minute // 60, template.start_minute % 60),
-                                 time(0) if template.end_minute == 1440 else
-                                 time(template.end_minute // 60, template.end_minute % 60),
-                                 template.slot_minutes)
-            # The current slot counts while it is still running: a walk-in is seen now.
-            candidates = [s for s in starts if s + timedelta(minutes=template.slot_minutes) > now]
-            free = free_slots(candidates, template.slot_minutes, busy, kind.default_minutes)
-            if free:
-                found = free[0]
-                break
+        kind = _walk_in_kind(session)
+        found = _next_walk_in_start(session, ctx, provider_id, kind.default_minutes)
         if found is None:
             raise UserError(f"{provider.short_name} has no free time left today; choose another provider")
+        if expected_start is not None and found != _aware(expected_start):
+            local = found.astimezone(ctx.settings.tz)
+            raise ConflictError(f"{provider.short_name}'s next free time is now {local:%H:%M}; nothing was "
+                                "booked, the times are shown again")
         check_transition(S.SCHEDULED, S.ARRIVED)
         appointment = Appointment(
             patient_id=patient_id, provider_id=provider_id, appointment_type_id=kind.id,

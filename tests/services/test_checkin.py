@@ -297,3 +297,20 @@ def test_walk_in_gets_the_next_free_time_today_and_is_arrived(ctx, desk_user, se
         svc.walk_in(ctx, desk_user, patient_id, provider.id)
     with pytest.raises(UserError):
         svc.walk_in(ctx, desk_user, 10**9, provider.id)
+
+
+def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path):
+    today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
+    first, second, third = [p for p in range(1, 600) if p not in today_ids][:3]
+    provider = svc.providers(ctx, desk_user)[0]
+    shown = svc.walk_in_times(ctx, desk_user, [provider.id])[provider.id]
+    assert svc.walk_in(ctx, desk_user, first, provider.id, expected_start=shown).starts_at == shown
+    with pytest.raises(UserError, match="next free time is now"):
+        svc.walk_in(ctx, desk_user, second, provider.id, expected_start=shown)  # taken meanwhile
+    assert rows(seeded_path, "SELECT count(*) FROM appointments WHERE patient_id = ? AND is_walk_in = 1",
+                second) == [(0,)]
+    who = svc.walk_in_patient(ctx, desk_user, third)
+    assert who.id == third and who.age == CLINIC_DAY.year - who.birth_date.year - (
+        (CLINIC_DAY.month, CLINIC_DAY.day) < (who.birth_date.month, who.birth_date.day))
+    assert rows(seeded_path, "SELECT count(*) FROM audit_events WHERE action = 'patient.view' AND patient_id = ?",
+                third) == [(1,)]

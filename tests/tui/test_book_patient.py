@@ -1,11 +1,13 @@
 """Booking started from a patient, by keys alone at 80x24: from the patient record (b), and
-"reached -> book now" on a callback, which closes the item as done in the same transaction."""
+"reached -> book now" on a callback, which closes the item as done in the same transaction; Ctrl+F
+puts the cursor on the first free slot and says in words which one Enter books."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import select
+from textual.widgets import DataTable
 
 from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.domain.vocab import CallbackReason
@@ -154,3 +156,33 @@ async def test_reached_escape_leaves_the_item_open_and_b_offers_again(ctx, desk_
         assert isinstance(app.screen, CallbackWorkScreen) and "Nothing booked" in screen_text(app)
     with ctx.db.read() as session:
         assert session.get(Callback, item_id).status == "open"
+
+
+async def test_ctrl_f_moves_to_the_first_slot_and_enter_books_it(ctx, desk_user):
+    item_id, _ = cb.create_by_hand(ctx, desk_user, patient_id=14, reason=CallbackReason.NO_SHOW,
+                                   due_at=ctx.now() - timedelta(days=3), priority="urgent")
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "f5", "enter", "1")
+        screen = app.screen
+        assert isinstance(screen, BookForPatientScreen)
+        await press(app, pilot, "ctrl+f")
+        table = screen.query_one("#book-slots", DataTable)
+        first, second = screen.slots[:2]
+        tz = ctx.settings.tz
+        text = screen_text(app)
+        assert "free slot(s): Enter books the highlighted one" in text
+        # Which slot Enter books is said in words, not only by the cursor row's colour.
+        assert f"> Enter books 1: {first.starts_at.astimezone(tz):%a %d %b %H:%M} with {first.provider}" in text
+        assert app.focused is table and table.cursor_row == 0, (app.focused, table.cursor_row)
+        await press(app, pilot, "down")
+        assert f"> Enter books 2: {second.starts_at.astimezone(tz):%a %d %b %H:%M}" in screen_text(app)
+        await press(app, pilot, "up")
+        await press(app, pilot, "enter")
+        assert isinstance(app.screen, CallbacksScreen)
+    with ctx.db.read() as session:
+        assert session.get(Callback, item_id).status == "done"
+        booked = session.scalar(select(Appointment).where(Appointment.patient_id == 14,
+                                                   Appointment.starts_at == first.starts_at))
+        assert booked.provider_id == first.provider_id

@@ -1,6 +1,6 @@
 """The check-in flow at 80x24, driven by keys alone: express check-in (keys counted), each
-checklist item, the payment dialog refusing bad amounts, check-in with a reason, undo, walk-in
-and cash-up."""
+checklist item, the payment dialog refusing bad amounts, check-in with a reason, undo and
+cash-up (walk-in: test_walk_in.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from coordinator_tui.tui.screens.cashup import CashupScreen
 from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
 from coordinator_tui.tui.screens.checkin_dialogs import PaymentDialog, ReasonPrompt
-from coordinator_tui.tui.screens.walk_in import WalkInScreen
 from tests.conftest import CLINIC_DAY
 from tests.services.test_checkin import make_ready
 from tests.tui.screen import screen_text
@@ -316,56 +315,6 @@ async def test_esc_in_the_list_puts_the_cursor_back_in_the_search_box(ctx, desk_
         await pilot.press(*"pascual")
         await settle(app, pilot)
         assert isinstance(app.screen, CheckinScreen) and search.value == "pascual"
-
-
-async def test_walk_in_by_mrn_and_one_provider_key(ctx, desk_user, seeded_path):
-    today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
-    patient_id, mrn = next(r for r in db_rows(seeded_path, "SELECT id, mrn FROM patients ORDER BY id")
-                           if r[0] not in today_ids)
-    app = CoordinatorApp(ctx, desk_user)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("f7")
-        await settle(app, pilot)
-        assert isinstance(app.screen, WalkInScreen)
-        await pilot.press(*mrn.lower(), "enter")
-        await settle(app, pilot)
-        assert f"MRN {mrn}" in screen_text(app)
-        await pilot.press("1")
-        await settle(app, pilot)
-        assert isinstance(app.screen, CheckinScreen)
-        assert app.focused is app.screen.query_one("#checkin-search", Input)
-    assert db_rows(seeded_path, "SELECT status, is_walk_in FROM appointments WHERE patient_id = ? "
-                   "ORDER BY id DESC LIMIT 1", patient_id) == [("arrived", 1)]
-
-
-async def test_walk_in_registers_a_new_patient_and_carries_on(ctx, desk_user, seeded_path):
-    from coordinator_tui.tui.screens.patient_form import PatientFormScreen
-
-    app = CoordinatorApp(ctx, desk_user)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("f7")
-        await settle(app, pilot)
-        await pilot.press(*"nobody", "enter")
-        await settle(app, pilot)
-        assert "No patient with that MRN" in screen_text(app)
-        app.set_focus(None)
-        await pilot.press("n")
-        await settle(app, pilot)
-        assert isinstance(app.screen, PatientFormScreen)
-        form = app.screen
-        values = {"given_name": "Walkin", "family_name": "Zzyzx", "birth_date": "1970-05-06", "sex": "F",
-                  "phone_mobile": "617-555-0142"}
-        for name, value in values.items():
-            if name in form.fields:
-                form.query_one(f"#f-{name}", Input).value = value
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
-        assert isinstance(app.screen, WalkInScreen)  # back in the walk-in flow, not on the record
-        assert app.screen.patient_id is not None
-        new_id = app.screen.patient_id
-    assert db_rows(seeded_path, "SELECT family_name FROM patients WHERE id = ?", new_id) == [("Zzyzx",)]
 
 
 async def test_cash_up_from_the_board(ctx, desk_user, seeded_path):

@@ -56,6 +56,9 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         self.search: dict | None = None  # the checked form values the list was found with
         self.pending: booking.FreeSlot | None = None  # waiting for y after a same-time warning
         self.booked: booking.BookingResult | None = None
+        self.message = ""
+        self.highlighted = ""  # the slot Enter would book, in words (the cursor row's colour
+        # alone does not show on every terminal: NO_COLOR, 16 colours)
 
     def compose(self) -> ComposeResult:
         yield Static("Book: loading…", id="book-title", markup=False)
@@ -103,7 +106,21 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
                 self._find(self.search, keep_message=True)  # the list may be stale: look again
 
     def _say(self, text: str) -> None:
-        self.query_one("#book-message", Static).update(text)
+        self.message = text
+        self._show_message()
+
+    def _show_message(self) -> None:
+        lines = [self.message] + ([self.highlighted] if self.highlighted and self.slots else [])
+        self.query_one("#book-message", Static).update("\n".join(lines))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = event.cursor_row
+        if not 0 <= row < len(self.slots):
+            return
+        local = self.slots[row].starts_at.astimezone(self.app.ctx.settings.tz)
+        self.highlighted = (f"> Enter books {row + 1}: {local:%a %d %b %H:%M} with {self.slots[row].provider}"
+                            "  (Up/Down: another)")
+        self._show_message()
 
     # --- the form ----------------------------------------------------------------------------------
 
@@ -186,6 +203,7 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         tz = self.app.ctx.settings.tz
         table = self.query_one("#book-slots", DataTable)
         table.clear()
+        self.highlighted = ""
         for number, slot in enumerate(slots, start=1):
             local = slot.starts_at.astimezone(tz)
             minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
@@ -195,8 +213,8 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
             self._say(f"{len(slots)} free slot(s): Enter books the highlighted one" if slots
                       else "! No free slot in the next 90 days: change the type, provider or date")
         if slots:
-            table.move_cursor(row=0, animate=False)
             table.focus()
+            table.move_cursor(row=0, animate=False)
 
     # --- booking -----------------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from coordinator_tui.tui.widgets.prompt import PromptModal
 
 PER_PAGE = 5  # provider columns at 80 columns: 5 + 2 + 5 x (11 + 2) = 72, plus the scrollbar
 COL_WIDTH = 11
+PICK_SHOWN = 8  # patients listed in "Which patient?" (the prompt's info shows 9 lines)
 LIST_COLUMNS = (("Time", 5), ("Patient", 24), ("Age", 3), ("Type", 4), ("Status", 11), ("Wait", 4))
 
 
@@ -160,16 +161,18 @@ class ScheduleScreen(DeskScreen):
         marker = " (today)" if schedule.day == ctx.today() else ""
         pages = max(1, -(-len(schedule.providers) // PER_PAGE))
         self.page = min(self.page, pages - 1)
-        moving = f"  MOVING #{self.moving.id}: m on a free slot" if self.moving else ""
         if self.list_view and schedule.providers:
             self.provider_index = min(self.provider_index, len(schedule.providers) - 1)
             where = (f"{schedule.providers[self.provider_index].short_name} "
                      f"{self.provider_index + 1}/{len(schedule.providers)}")
         else:
             where = f"providers {self.page + 1}/{pages}"
-        self.query_one("#schedule-day", Static).update(
-            f"{schedule.day:%a %d %b %Y}{marker}  {len(active)} booked, {waiting} waiting  "
-            f"{where}{moving}")
+        summary = (f"{schedule.day:%a %d %b %Y}{marker}  {len(active)} booked, {waiting} waiting  {where}")
+        if self.moving is not None:
+            # Who is being moved, by name and time (an internal number means nothing at the desk);
+            # it replaces the counts so the line still fits 80 columns.
+            summary = f"{schedule.day:%a %d %b}  MOVING {self.slot_label(self.moving)}: m on a free slot"
+        self.query_one("#schedule-day", Static).update(summary)
         grid = self.query_one("#schedule-grid", DataTable)
         listing = self.query_one("#schedule-list", DataTable)
         if self.list_view:
@@ -362,6 +365,10 @@ class ScheduleScreen(DeskScreen):
         appt = found[0].appointment if found else None
         return appt.patient_id if appt is not None else None
 
+    def slot_label(self, appt: DayAppointment) -> str:
+        """The patient and slot, as the desk says them: "Reyes, Todd 13:20 RAMAN"."""
+        return f"{appt.patient_name[:22]} {clock(appt.starts_at, self.app.ctx.settings.tz)} {appt.provider[:9]}"
+
     def _appointment_here(self) -> DayAppointment | None:
         found = self.current_cell()
         appt = found[0].appointment if found else None
@@ -377,8 +384,14 @@ class ScheduleScreen(DeskScreen):
         if cell.kind not in (FREE, BOOKED, CONTINUES):
             self.notify("That time is not open for booking", severity="warning")
             return
+        starts_at = self.schedule.times[row]
+        # Refused now, not after the whole form is typed (the service refuses it then anyway):
+        # a slot that has ended has passed; the one running now can still take a patient.
+        if starts_at + timedelta(minutes=self.schedule.slot_minutes) <= self.app.ctx.now():
+            self.notify("That time has already passed: choose a later slot", severity="warning")
+            return
         provider = self.schedule.providers[pindex]
-        self._open_booking(provider.id, provider.short_name, self.schedule.times[row], cell.kind != FREE)
+        self._open_booking(provider.id, provider.short_name, starts_at, cell.kind != FREE)
 
     def _open_booking(self, provider_id: int, short_name: str, starts_at, overbook: bool) -> None:
         tz = self.app.ctx.settings.tz
@@ -476,22 +489,30 @@ class ScheduleScreen(DeskScreen):
             else:
                 self._pick(matches, type_code, desired, provider_id, starts_at, overbook)
 
-        self.load(lambda: booking.pick_patients(ctx, actor, text), chosen, group="act")
+        # One more than is shown, to know whether to say that more patients match.
+        self.load(lambda: booking.pick_patients(ctx, actor, text, limit=PICK_SHOWN + 1), chosen, group="act")
 
     def _pick(self, matches, type_code, desired, provider_id, starts_at, overbook) -> None:
+        more = len(matches) > PICK_SHOWN
+        matches = matches[:PICK_SHOWN]
         info = "\n".join(f"{n}. {m.name[:30]}  {m.birth_date:%Y-%m-%d}  {m.mrn}"
                          for n, m in enumerate(matches, start=1))
+        if more:
+            info += "\nmore patients match: type more of the name (family,given) or the MRN"
 
         def check(values: dict) -> str | None:
             text = values["n"].strip()
-            return None if text.isdigit() and 1 <= int(text) <= len(matches) else "Type a number from the list"
+            if text.isdigit() and 1 <= int(text) <= len(matches):
+                return None
+            return f"Type the patient's number, 1-{len(matches)} (Esc: back)"
 
         def done(values: dict | None) -> None:
             if values:
                 choice = matches[int(values["n"]) - 1]
                 self._book(choice.id, type_code, desired, provider_id, starts_at, overbook)
 
-        self.app.push_screen(PromptModal("Which patient?", [("n", "Number", "1")], info=info, check=check),
+        # No number filled in: Enter alone must not book whoever happens to be first.
+        self.app.push_screen(PromptModal("Which patient?", [("n", "Number", "")], info=info, check=check),
                              done)
 
     def _book(self, patient_id, type_code, desired, provider_id, starts_at, overbook, confirm=False) -> None:
@@ -535,6 +556,9 @@ class ScheduleScreen(DeskScreen):
         appt = self.moving
         provider = self.schedule.providers[pindex]
         starts_at = self.schedule.times[row]
+        if starts_at < self.app.ctx.now():  # the service's rule for moves, before the reason is typed
+            self.notify("That time has already passed: choose a later slot", severity="warning")
+            return
         ctx, actor = self.app.ctx, self.app.actor
 
         def done(values: dict | None) -> None:
@@ -548,10 +572,11 @@ class ScheduleScreen(DeskScreen):
                                                    f"with {r.provider}"), group="act")
 
         self.app.push_screen(PromptModal(
-            f"Move #{appt.id} to {clock(starts_at, ctx.settings.tz)} {self.schedule.day:%a %d %b} "
-            f"with {provider.short_name}",
+            f"Move {appt.patient_name[:22]} to {clock(starts_at, ctx.settings.tz)} "
+            f"{self.schedule.day:%a %d %b} {provider.short_name}",
             [("reason", "Reason", "patient asked"), ("by", "Asked by p/c", "patient")],
-            check=lambda v: None if v["reason"].strip() else "Say why it is moved"), done)
+            info=f"Now {self.slot_label(appt)}",
+            check=lambda v: None if v["reason"].strip() else ("reason", "Say why it is moved")), done)
 
     def action_stop_moving(self) -> None:
         if self.moving is not None:
@@ -566,11 +591,11 @@ class ScheduleScreen(DeskScreen):
 
         def check(values: dict) -> str | None:
             if not values["reason"].strip():
-                return "Say why it is cancelled"
+                return "reason", "Say why it is cancelled"
             if values["by"].strip().lower()[:1] not in ("p", "c"):
-                return "Cancelled by p(atient) or c(linic)"
+                return "by", "Cancelled by p(atient) or c(linic)"
             if values["rebook"].strip().lower()[:1] not in ("y", "n"):
-                return "Rebook callback: y or n"
+                return "rebook", "Rebook callback: y or n"
             return None
 
         def done(values: dict | None) -> None:
@@ -594,7 +619,7 @@ class ScheduleScreen(DeskScreen):
             self.load(cancel_and_find_fits, shown, group="act")
 
         self.app.push_screen(PromptModal(
-            f"Cancel {clock(appt.starts_at, ctx.settings.tz)} {appt.provider} #{appt.id}",
+            f"Cancel {self.slot_label(appt)}",
             [("reason", "Reason", ""), ("by", "By p/c", "patient"), ("rebook", "Rebook call y/n", "y")],
             check=check), done)
 
@@ -619,7 +644,8 @@ class ScheduleScreen(DeskScreen):
             return
         ctx, actor = self.app.ctx, self.app.actor
         self.load(lambda: change_status(ctx, actor, appt.id, following, expected_version=appt.version),
-                  lambda change: self._after_change(f"#{appt.id} now {change.to_status.label} (u undoes)"),
+                  lambda change: self._after_change(f"{appt.patient_name[:24]} now {change.to_status.label} "
+                                                    "(u undoes)"),
                   group="act")
 
     def action_wants_earlier(self) -> None:
@@ -649,9 +675,10 @@ class ScheduleScreen(DeskScreen):
                           lambda change: self._after_change(f"Back to {change.to_status.label}"),
                           group="act")
 
-        self.app.push_screen(PromptModal(f"Undo last status change of #{appt.id}",
+        self.app.push_screen(PromptModal(f"Undo last status change: {self.slot_label(appt)}",
                                          [("reason", "Reason", "keyed in error")],
-                                         check=lambda v: None if v["reason"].strip() else "Say why"), done)
+                                         check=lambda v: None if v["reason"].strip() else ("reason", "Say why")),
+                             done)
 
     def action_block_time(self) -> None:
         found = self.current_cell()

@@ -1,6 +1,7 @@
-"""Walk-in (F7 from the check-in desk): find the patient by MRN (or register a new one with n),
-see whether they are booked today or on another day (wrong day), then one digit picks the
-provider: a same-day walk-in at that provider's next free time, marked arrived at once.
+"""Walk-in (F7 from the check-in desk): find the patient by MRN (or register a new one with
+Ctrl+N), see who they are (name, birth date, age) and whether they are booked today or on
+another day (wrong day), then one digit picks the provider: a same-day walk-in at the time shown
+next to that provider, marked arrived at once.
 
 Dismisses with the new appointment (AppointmentBrief) or None."""
 
@@ -11,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
+from coordinator_tui.errors import ConflictError
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
@@ -26,7 +28,8 @@ class WalkInScreen(DeskScreen):
     BINDINGS = [
         Binding("1", "choose(1)", "Provider", key_display="1-9"),
         *[Binding(str(n), f"choose({n})", f"Provider {n}", show=False) for n in range(2, 10)],
-        Binding("n", "register", "New patient"),
+        # Ctrl+N, as on the Patients desk: a plain n would be typed into the MRN box.
+        Binding("ctrl+n", "register", "New patient", key_display="^n"),
         Binding("a", "open_booked", "Open booked appt"),
         Binding("m", "find", "MRN"),
         Binding("escape", "back", "Back"),
@@ -36,14 +39,16 @@ class WalkInScreen(DeskScreen):
         super().__init__()
         self.patient_id = patient_id
         self.mrn = mrn
+        self.patient: svc.WalkInPatient | None = None  # shown, so digits may book for them
         self.providers: list[svc.ProviderChoice] = []
+        self.times: dict = {}  # provider id -> the start a walk-in would get now (None: full)
         self.booked: svc.AppointmentBrief | None = None
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
         with Horizontal(classes="search-row"):
             yield Label("MRN:", classes="search-label")
-            yield Input(placeholder="MRN, then Enter (n: register a new patient)", id="walkin-mrn",
+            yield Input(placeholder="MRN, then Enter (^n: register a new patient)", id="walkin-mrn",
                         classes="search-box", max_length=16)
         yield Static("", id="walkin-patient", markup=False)
         yield Static("", id="walkin-providers", markup=False)
@@ -51,65 +56,102 @@ class WalkInScreen(DeskScreen):
 
     def on_mount(self) -> None:
         ctx, actor = self.app.ctx, self.app.actor
-        self.load(lambda: svc.providers(ctx, actor), self._show_providers, group="providers")
+        self.load(lambda: svc.providers(ctx, actor)[:9], self._got_providers, group="providers")
         if self.patient_id is not None:
             self._lookup_done((self.patient_id, self.mrn or str(self.patient_id)))
         else:
             self.query_one("#walkin-mrn", Input).focus()
 
-    def _show_providers(self, providers: list[svc.ProviderChoice]) -> None:
-        self.providers = providers[:9]
-        lines = ["Provider (one key):"] + [f"  {n}  {p.short_name:<9} {p.display_name[:40]}"
-                                           for n, p in enumerate(self.providers, start=1)]
+    def _got_providers(self, providers: list[svc.ProviderChoice]) -> None:
+        self.providers = providers
+        self._refresh_times()
+
+    def _refresh_times(self) -> None:
+        ctx, actor, ids = self.app.ctx, self.app.actor, [p.id for p in self.providers]
+        self.load(lambda: svc.walk_in_times(ctx, actor, ids), self._show_providers, group="times")
+
+    def _show_providers(self, times: dict) -> None:
+        self.times = times
+        tz = self.app.ctx.settings.tz
+        lines = ["Provider (one key): walk-in time now"]
+        for n, p in enumerate(self.providers, start=1):
+            start = times.get(p.id)
+            when = f"at {start.astimezone(tz):%H:%M}" if start else "full today"
+            lines.append(f"  {n}  {p.short_name:<9} {when:<10} {p.display_name[:40]}")
         self.query_one("#walkin-providers", Static).update("\n".join(lines))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         ctx, actor, typed = self.app.ctx, self.app.actor, event.value
+        self._forget_patient()
         self.load(lambda: svc.patient_by_mrn(ctx, actor, typed), self._lookup_done, group="lookup")
+
+    def _forget_patient(self) -> None:
+        # A digit must never book for the previous patient while another MRN is being looked up.
+        self.patient_id = self.mrn = self.patient = self.booked = None
+        self.query_one("#walkin-patient", Static).update("")
 
     def _lookup_done(self, found) -> None:
         info = self.query_one("#walkin-patient", Static)
         if found is None:
-            info.update("No patient with that MRN.  n registers a new patient.")
+            info.update("No patient with that MRN.  ^n registers a new patient.")
             return
         self.patient_id, self.mrn = found
         self.set_focus(None)
         ctx, actor, patient_id = self.app.ctx, self.app.actor, self.patient_id
 
         def fetch():
-            return svc.todays_appointment(ctx, actor, patient_id), svc.wrong_day_appointment(ctx, actor, patient_id)
+            return (svc.walk_in_patient(ctx, actor, patient_id), svc.todays_appointment(ctx, actor, patient_id),
+                    svc.wrong_day_appointment(ctx, actor, patient_id))
 
         self.load(fetch, self._show_booking, group="booking")
+        self._refresh_times()  # the times may have moved on since the screen opened
 
     def _show_booking(self, found) -> None:
-        today, other = found
+        patient, today, other = found
+        if patient.id != self.patient_id:
+            return  # another MRN was typed meanwhile
+        self.patient = patient
+        self.set_focus(None)  # digits pick a provider now (focus comes back to the box after a form)
         tz = self.app.ctx.settings.tz
         info = self.query_one("#walkin-patient", Static)
         self.booked = today or other
+        who = f"{patient.mrn}  {patient.name[:36]}  born {patient.birth_date:%Y-%m-%d}, age {patient.age}"
         if today is not None:
-            info.update(f"MRN {self.mrn}: booked TODAY {today.starts_at.astimezone(tz):%H:%M} with "
+            info.update(f"{who}\nBooked TODAY {today.starts_at.astimezone(tz):%H:%M} with "
                         f"{today.provider} ({today.status.label}).\na opens that check-in.  m: another MRN")
         elif other is not None:
-            info.update(f"MRN {self.mrn}: WRONG DAY - booked {other.starts_at.astimezone(tz):%a %d %b %H:%M} "
+            info.update(f"{who}\nWRONG DAY - booked {other.starts_at.astimezone(tz):%a %d %b %H:%M} "
                         f"with {other.provider}.\na opens that appointment; or a digit books a walk-in today.")
         else:
-            info.update(f"MRN {self.mrn}: no appointment today.\nPress the provider's digit for a walk-in now.")
+            info.update(f"{who}\nNo appointment today.\nA provider's digit books a walk-in at the time shown.")
 
     def action_choose(self, number: int) -> None:
-        if self.patient_id is None:
+        if self.patient is None:
             self.notify("Find the patient first (MRN, Enter)", severity="warning")
             return
         if not 1 <= number <= len(self.providers):
             return
         provider = self.providers[number - 1]
-        ctx, actor, patient_id = self.app.ctx, self.app.actor, self.patient_id
+        start = self.times.get(provider.id)
+        if start is None:
+            self.notify(f"{provider.short_name} has no free time left today; choose another provider",
+                        severity="warning")
+            return
+        ctx, actor, patient = self.app.ctx, self.app.actor, self.patient
+
+        def book():
+            try:
+                return svc.walk_in(ctx, actor, patient.id, provider.id, expected_start=start)
+            except ConflictError:
+                self.app.call_from_thread(self._refresh_times)  # show the new times, then refuse
+                raise
 
         def done(made: svc.AppointmentBrief) -> None:
-            self.notify(f"Walk-in: MRN {self.mrn} with {made.provider} at "
+            self.notify(f"Walk-in: {patient.name[:30]} with {made.provider} at "
                         f"{made.starts_at.astimezone(ctx.settings.tz):%H:%M}, arrived", timeout=5)
             self.dismiss(made)
 
-        self.load(lambda: svc.walk_in(ctx, actor, patient_id, provider.id), done, group="walkin")
+        self.load(book, done, group="walkin")
 
     def action_open_booked(self) -> None:
         if self.booked is None:
@@ -124,21 +166,15 @@ class WalkInScreen(DeskScreen):
         search.focus()
 
     def action_register(self) -> None:
-        register = getattr(self.app, "register_patient", None)
-        if register is None:
-            self.notify("Quick registration is not available in this build: register the patient on "
-                        "the Patients desk (F4), then come back to F7 with the MRN.", severity="warning",
-                        timeout=8)
-            return
-
         def registered(patient) -> None:
             if patient is None:
                 return
             patient_id = getattr(patient, "patient_id", getattr(patient, "id", patient))
             mrn = getattr(patient, "mrn", str(patient_id))
+            self.query_one("#walkin-mrn", Input).value = mrn
             self._lookup_done((patient_id, mrn))
 
-        register(None, on_done=registered)
+        self.app.register_patient(None, on_done=registered)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -16,7 +16,7 @@ class PromptModal(ModalScreen[dict | None]):
     PromptModal > Vertical { width: 70; height: auto; max-height: 20; border: solid $primary;
                              background: $surface; padding: 0 1; }
     PromptModal .prompt-title { text-style: bold; height: 1; }
-    PromptModal .prompt-info { height: auto; max-height: 8; }
+    PromptModal .prompt-info { height: auto; max-height: 9; }
     PromptModal .prompt-row { height: 1; }
     PromptModal Label { width: 16; height: 1; }
     PromptModal Input { height: 1; border: none; padding: 0; width: 1fr; background: $boost; }
@@ -27,7 +27,8 @@ class PromptModal(ModalScreen[dict | None]):
 
     def __init__(self, title: str, fields: list[tuple[str, str, str]], *, info: str = "",
                  check=None) -> None:
-        """`fields`: (name, label, default). `check(values)` returns an error text or None."""
+        """`fields`: (name, label, default). `check(values)` returns None, an error text, or
+        (field name, error text) to also put the cursor on the field to correct."""
         super().__init__()
         self.title_text = title
         self.fields = fields
@@ -59,11 +60,20 @@ class PromptModal(ModalScreen[dict | None]):
             inputs[index + 1].focus()
             return
         values = self.values()
-        problem = self.check(values) if self.check else None
+        problem = self.problem(values)
         if problem:
             self.show_error(problem)
             return
         self.dismiss(values)
+
+    def problem(self, values: dict) -> str | None:
+        """check(values); an error that names a field moves the cursor there, so what is typed
+        next corrects it instead of landing in the last field."""
+        problem = self.check(values) if self.check else None
+        if isinstance(problem, tuple):
+            field, problem = problem
+            self.query_one(f"#field-{field}", Input).focus()
+        return problem
 
     def show_error(self, text: str) -> None:
         self.query_one("#prompt-error", Static).update(text)

@@ -37,7 +37,7 @@ class SavingPrompt(PromptModal):
         if self.saving:
             return
         values = self.values()
-        problem = self.check(values) if self.check else None
+        problem = self.problem(values)
         if problem:
             self.show_error(problem)
             return
