@@ -46,6 +46,7 @@ from coordinator_tui.services.appointment_status import (
     change_status,
     undo_last_change,
 )
+from coordinator_tui.services.booking import blocked_intervals
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
@@ -689,6 +690,9 @@ def _next_walk_in_start(session, ctx: AppContext, provider_id: int, minutes: int
         select(Appointment.starts_at, Appointment.ends_at, Appointment.status).where(
             Appointment.provider_id == provider_id, Appointment.starts_at < end,
             Appointment.ends_at > start)).all() if is_active(status)]
+    # Blocked time (vacation, half-day, clinic holiday) is as taken as a booked visit.
+    for blocks in blocked_intervals(session, [provider_id], start, end).values():
+        busy += [(_aware(s), _aware(e)) for s, e, _kind, _reason in blocks]
     for template in sorted(templates, key=lambda t: t.start_minute):
         starts = slot_starts(today, tz, time(template.start_minute // 60, template.start_minute % 60),
                              time(0) if template.end_minute == 1440 else

@@ -4,7 +4,7 @@ and without a reason, undo, wrong-day detection and walk-ins, on a real seeded S
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -314,3 +314,28 @@ def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path
         (CLINIC_DAY.month, CLINIC_DAY.day) < (who.birth_date.month, who.birth_date.day))
     assert rows(seeded_path, "SELECT count(*) FROM audit_events WHERE action = 'patient.view' AND patient_id = ?",
                 third) == [(1,)]
+
+
+def test_walk_in_never_lands_in_blocked_time(ctx, desk_user, seeded_path):
+    """A provider blocked for the next hour gets walk-ins after it; blocked for the rest of the
+    day, none (a walk-in in someone's vacation would sit in the waiting room for nothing)."""
+    from coordinator_tui.services.booking import block_time
+    from coordinator_tui.services.staff import actor_for
+
+    supervisor = actor_for(ctx, "super")
+    today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
+    patient_id = next(p for p in range(1, 600) if p not in today_ids)
+    provider = svc.providers(ctx, desk_user)[0]
+    before = svc.walk_in_times(ctx, desk_user, [provider.id])[provider.id]
+    assert before is not None
+    hour_later = before + timedelta(hours=1)
+    block_time(ctx, supervisor, provider_id=provider.id, starts_at=ctx.now() - timedelta(minutes=30),
+               ends_at=hour_later, reason="meeting")
+    after = svc.walk_in_times(ctx, desk_user, [provider.id])[provider.id]
+    assert after is None or after >= hour_later
+    end_of_day = datetime.combine(CLINIC_DAY + timedelta(days=1), time(0), tzinfo=ctx.settings.tz)
+    block_time(ctx, supervisor, provider_id=provider.id, starts_at=hour_later, ends_at=end_of_day,
+               reason="went home")
+    assert svc.walk_in_times(ctx, desk_user, [provider.id])[provider.id] is None
+    with pytest.raises(UserError, match="no free time left today"):
+        svc.walk_in(ctx, desk_user, patient_id, provider.id)
