@@ -8,6 +8,7 @@ like a demo in every other way, and wiping it would lose real work.
 from __future__ import annotations
 
 from coordinator_tui.clock import SystemClock
+from coordinator_tui.config import demo_db_url
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.clinic import DEMO_DATE, DEMO_MARK, DEMO_SEED
 from coordinator_tui.services.context import AppContext
@@ -31,8 +32,12 @@ def build_demo(settings, *, patients: int, seed: int, fresh: bool,
         revision = read_revision(url)  # refuses a file that is not a database, untouched
         check_not_newer(url, revision)
         if revision is None or stored_setting(url, DEMO_MARK) is None:
+            hint = "give --db another file"
+            if path == sqlite_path(demo_db_url()) and stored_setting(url, DEMO_DATE) is not None:
+                # Demo files made before the mark existed: never wiped silently, but say how.
+                hint = f"if it is a demo from an older coordinator, delete it (rm {path}) and run demo again"
             raise UserError(f"{path} holds a clinic that was not made by demo; nothing was "
-                            "changed; give --db another file")
+                            f"changed; {hint}")
         if (not fresh and stored_setting(url, DEMO_DATE) == today.isoformat()
                 and stored_setting(url, DEMO_SEED) == str(seed)):
             ensure_current(url, create=False)

@@ -193,3 +193,18 @@ def test_demo_rebuilds_its_own_stale_file_for_today(tmp_path):
     fresh = run("demo", "--no-open", "--patients", "50", "--fresh", "--db", str(db))
     assert fresh.returncode == 0 and "Demo clinic ready" in fresh.stderr
     assert mode(db) == "0o600"
+
+
+def test_an_unmarked_demo_in_the_default_place_is_kept_and_the_message_says_how_to_rebuild(tmp_path):
+    """Demo files from before the mark: never wiped silently, but the desk is told what to do."""
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+    assert run("demo", "--no-open", "--patients", "50", env=env).returncode == 0
+    default = tmp_path / "data" / "coordinator" / "demo.sqlite"
+    conn = sqlite3.connect(default)
+    conn.execute("DELETE FROM settings WHERE key = 'demo_made_by'")  # as an older version left it
+    conn.commit()
+    conn.close()
+    before = default.read_bytes()
+    line = one_line_error(run("demo", "--no-open", "--patients", "50", env=env))
+    assert "not made by demo" in line and f"delete it (rm {default})" in line
+    assert default.read_bytes() == before
