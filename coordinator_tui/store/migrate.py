@@ -24,6 +24,7 @@ from coordinator_tui.store.engine import (
     sqlite_path,
 )
 from coordinator_tui.store.schema_version import SCHEMA_HEAD
+from coordinator_tui.store.startup_probe import connect_without_writing
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,13 +71,7 @@ def read_revision(url: str) -> str | None:
 
 
 def _read_sqlite_revision(path: Path, url: str) -> str | None:
-    # With no -wal file beside it, the main file is the whole database: read it as immutable, so
-    # not even SQLite's -shm/-wal companions are created next to a file we may refuse.
-    immutable = "&immutable=1" if not path.with_name(path.name + "-wal").exists() else ""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro{immutable}", uri=True, timeout=10)
-    except sqlite3.Error as exc:
-        raise StorageError(describe_storage_error(exc, url)) from None
+    conn = connect_without_writing(path, url)
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         return _revision_from(tables, lambda: next(iter(conn.execute(

@@ -50,16 +50,21 @@ def probe(url: str, username: str | None) -> StartupFacts | None:
                         clinic_name=name[0] if name else None)
 
 
+def connect_without_writing(path, url: str) -> sqlite3.Connection:
+    """A read-only connection that writes nothing beside the file, not even -shm/-wal: with no
+    -wal file the main file is the whole database, so it is opened as immutable. For looking at
+    a file we may yet refuse."""
+    immutable = "&immutable=1" if not path.with_name(path.name + "-wal").exists() else ""
+    try:
+        return sqlite3.connect(f"file:{path}?mode=ro{immutable}", uri=True, timeout=10)
+    except sqlite3.Error as exc:
+        raise StorageError(describe_storage_error(exc, url)) from None
+
+
 def stored_setting(url: str, key: str) -> str | None:
     """One value of the settings table, read without writing anything (not even a -shm file);
     None when the key or the table is missing. For SQLite files only."""
-    path = sqlite_path(url)
-    # Without a -wal file the main file is the whole database: read it as immutable.
-    immutable = "&immutable=1" if not path.with_name(path.name + "-wal").exists() else ""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro{immutable}", uri=True, timeout=10)
-    except sqlite3.Error as exc:
-        raise StorageError(describe_storage_error(exc, url)) from None
+    conn = connect_without_writing(sqlite_path(url), url)
     try:
         row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
     except sqlite3.OperationalError:  # no settings table: not a clinic of ours
