@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from coordinator_tui.clock import Clock, SystemClock
+from coordinator_tui.clock import Clock, clock_from_environment
 from coordinator_tui.config import Settings
 from coordinator_tui.domain.vocab import Role
 from coordinator_tui.store.engine import Database
@@ -27,7 +27,7 @@ class Actor:
 class AppContext:
     db: Database
     settings: Settings
-    clock: Clock = SystemClock()
+    clock: Clock = field(default_factory=clock_from_environment)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -7,7 +7,7 @@ like a demo in every other way, and wiping it would lose real work.
 
 from __future__ import annotations
 
-from coordinator_tui.clock import SystemClock
+from coordinator_tui.clock import clock_from_environment
 from coordinator_tui.config import demo_db_url
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.clinic import DEMO_DATE, DEMO_MARK, DEMO_SEED
@@ -27,7 +27,7 @@ def build_demo(settings, *, patients: int, seed: int, fresh: bool,
     path = sqlite_path(url)
     if path is None:
         raise UserError("the demo clinic is an SQLite file: give --db a file path")
-    today = SystemClock().now().astimezone(settings.tz).date()
+    today = clock_from_environment().now().astimezone(settings.tz).date()
     if path.exists() and not path.is_dir() and path.stat().st_size > 0:
         revision = read_revision(url)  # refuses a file that is not a database, untouched
         check_not_newer(url, revision)

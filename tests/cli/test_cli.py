@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from coordinator_tui.clock import CLOCK_VARIABLE
 from coordinator_tui.store.schema_version import SCHEMA_HEAD
+from tests.conftest import CLINIC_NOW
 
 
 def run(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
+    # The command runs on the tests' clinic clock (10:45 on CLINIC_DAY), never on today's date.
+    full_env = {**os.environ, CLOCK_VARIABLE: CLINIC_NOW.isoformat(), **(env or {})}
     return subprocess.run([sys.executable, "-m", "coordinator_tui", *args], capture_output=True,
                           text=True, timeout=180, env=full_env, **kw)
 
