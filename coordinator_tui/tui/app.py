@@ -22,6 +22,7 @@ from textual.binding import Binding
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.page_warmer import warm_page_cache
 from coordinator_tui.tui.commands import DeskCommands
+from coordinator_tui.tui.key_gate import KeyGate
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.signin import SignInScreen
 
@@ -123,6 +124,15 @@ class CoordinatorApp(App[int]):
         self.clinic_name = clinic_name
         self.last_activity = ctx.now()
         self._desk_before_lock = "checkin"
+        # Every key typed goes through this one queue: see tui/key_gate.py.
+        self.key_gate = KeyGate(self._deliver_key, focused=lambda: self.focused,
+                                screen=self._screen_or_none, app_pump=self)
+
+    def _screen_or_none(self):
+        try:
+            return self.screen
+        except Exception:  # the stack is briefly empty while modes swap
+            return None
 
     def _fatal_error(self) -> None:
         """An unexpected error: exit with one short line, never Textual's traceback with local
@@ -196,8 +206,16 @@ class CoordinatorApp(App[int]):
             self.switch_mode(mode)
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            if isinstance(event, events.Key):
+                self.last_activity = self.ctx.now()
+            self.key_gate.take(event)  # delivered in order by _deliver_key
+            return
+        await super().on_event(event)
+
+    async def _deliver_key(self, event: events.Event) -> None:
+        """One key from the gate's queue, handled as Textual would (bindings, then the focus)."""
         if isinstance(event, events.Key):
-            self.last_activity = self.ctx.now()
             desk = ALT_DIGIT_DESK.get(event.key)
             if desk is not None:
                 # Esc+digit: a search box would take its character as typed text before any
@@ -207,6 +225,9 @@ class CoordinatorApp(App[int]):
                 self.switch_desk(desk)
                 return
         await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        self.key_gate.stop()
 
     # --- locking and signing in -----------------------------------------------------------
 

@@ -16,11 +16,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
-from textual.worker import Worker, WorkerState
 
 from coordinator_tui.domain.relative_dates import parse_day
-from coordinator_tui.errors import UserError
 from coordinator_tui.services import booking
+from coordinator_tui.tui.service_call import call_service, error_in_words
 
 PARTS = {"": "any", "any": "any", "a": "any", "am": "am", "morning": "am", "mornings": "am",
          "pm": "pm", "afternoon": "pm", "afternoons": "pm"}
@@ -83,20 +82,8 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
     # --- workers ---------------------------------------------------------------------------------
 
     def _run(self, fetch, show, *, fatal: bool = False) -> None:
-        worker = self.run_worker(fetch, thread=True, exclusive=True, group="book", exit_on_error=False)
-        worker._book_show = (show, fatal)  # type: ignore[attr-defined]
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        handler = getattr(event.worker, "_book_show", None)
-        if handler is None:
-            return
-        show, fatal = handler
-        if event.state == WorkerState.SUCCESS:
-            show(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            text = str(error) if isinstance(error, UserError) else \
-                f"Something went wrong ({type(error).__name__}); nothing was booked."
+        def refused(error: BaseException) -> None:
+            text = error_in_words(error, nothing="nothing was booked")
             if fatal:
                 self.notify(text, severity="error", timeout=8)
                 self.dismiss(None)
@@ -104,6 +91,8 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
             self._say(f"! {text}")
             if self.search is not None:
                 self._find(self.search, keep_message=True)  # the list may be stale: look again
+
+        call_service(self, fetch, show, refused=refused, group="book")
 
     def _say(self, text: str) -> None:
         self.message = text

@@ -13,7 +13,12 @@ from textual.widgets import Input, Label, Static
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.vocab import CallbackOutcome, CallbackReason
-from coordinator_tui.errors import UserError
+from coordinator_tui.tui.service_call import (
+    IGNORE_KEYS,
+    WAIT_FOR_ANSWER,
+    call_service,
+    error_in_words,
+)
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
 OUTCOME_KEYS = {"1": CallbackOutcome.REACHED, "2": CallbackOutcome.VOICEMAIL, "3": CallbackOutcome.NO_ANSWER,
@@ -83,25 +88,16 @@ class CallbackWorkScreen(Screen[None]):
             if then:
                 then(worker_result)
 
-        worker = self.run_worker(work, thread=True, exclusive=True, group="callback", exit_on_error=False)
-        worker._coordinator_done = (done, quiet)  # type: ignore[attr-defined]
-
-    def on_worker_state_changed(self, event) -> None:
-        from textual.worker import WorkerState
-
-        handler = getattr(event.worker, "_coordinator_done", None)
-        if handler is None:
-            return
-        done, quiet = handler
-        if event.state == WorkerState.SUCCESS:
-            done(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            text = str(error) if isinstance(error, UserError) else f"Something went wrong ({type(error).__name__})"
+        def refused(error: BaseException) -> None:
+            text = error_in_words(error)
             self.query_one("#work-message", Static).update(f"! {text}")
             if not quiet and self.work is None:
                 self.notify(text, severity="error", timeout=8)
                 self.dismiss(None)
+
+        # The minute's claim refresh is background work no key waits for.
+        call_service(self, work, done, refused=refused, group="callback",
+                     keys=IGNORE_KEYS if quiet else WAIT_FOR_ANSWER)
 
     def _show(self, work) -> None:
         self.work = work
@@ -187,7 +183,8 @@ class CallbackWorkScreen(Screen[None]):
         from coordinator_tui.services.callbacks import release
 
         ctx, actor, callback_id = self.app.ctx, self.app.actor, self.callback_id
-        self.run_worker(lambda: release(ctx, actor, callback_id), thread=True, exit_on_error=False)
+        call_service(self.app, lambda: release(ctx, actor, callback_id), group="release",
+                     exclusive=False, keys=IGNORE_KEYS)
         self.dismiss(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

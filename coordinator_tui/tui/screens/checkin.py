@@ -53,7 +53,6 @@ class CheckinScreen(DeskScreen):
         self.hits: list[PatientHit] | None = None
         self._seq = 0
         self._shown_seq = 0  # the query whose results the table shows
-        self._enter_waiting: str | None = None  # Enter pressed before its results arrived
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
@@ -118,9 +117,6 @@ class CheckinScreen(DeskScreen):
         self.hits = hits
         self._shown_seq = seq
         self._render_rows()
-        if self._enter_waiting is not None:
-            typed, self._enter_waiting = self._enter_waiting, None
-            checkin_flow.search_submitted(self, typed)
 
     def _show(self, rows: list[AppointmentRow]) -> None:
         self.rows = rows
@@ -182,10 +178,8 @@ class CheckinScreen(DeskScreen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "checkin-search":
-            if self._shown_seq != self._seq:
-                # A fast typist's Enter: act once the results for what was typed are drawn.
-                self._enter_waiting = event.value
-                return
+            # A fast typist's Enter reaches here only once the search for what was typed has
+            # answered and been drawn (the app's key gate holds it: tui/key_gate.py).
             checkin_flow.search_submitted(self, event.value)
 
     def patient_on_screen(self) -> int | None:

@@ -8,17 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
-from textual.worker import Worker, WorkerState
 
 from coordinator_tui.domain.money import format_cents
-from coordinator_tui.errors import UserError
 from coordinator_tui.services import checkin as svc
+from coordinator_tui.tui.service_call import call_service, error_in_words
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -37,23 +35,12 @@ class WorkedModal(ModalScreen):
     """A modal that calls a service in a thread worker and shows a refusal inline."""
 
     def run_service(self, fetch: Callable[[], Any], show: Callable[[Any], None]) -> None:
-        worker = self.run_worker(fetch, thread=True, exclusive=True, group="dialog", exit_on_error=False)
-        worker._coordinator_show = show  # type: ignore[attr-defined]
-
-    @on(Worker.StateChanged)
-    def _worker_done(self, event: Worker.StateChanged) -> None:
-        show = getattr(event.worker, "_coordinator_show", None)
-        if show is None:
-            return
-        if event.state == WorkerState.SUCCESS:
-            show(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            self.show_error(self.explain(event.worker.error))
+        call_service(self, fetch, show, refused=lambda error: self.show_error(self.explain(error)),
+                     group="dialog")
 
     def explain(self, error: BaseException) -> str:
         """The words shown for a refusal; a dialog may say more about its own errors."""
-        return str(error) if isinstance(error, UserError) else \
-            f"Something went wrong ({type(error).__name__}); nothing was saved."
+        return error_in_words(error, nothing="nothing was saved")
 
     def show_error(self, text: str) -> None:
         self.query_one(".dialog-error", Static).update(f"! {text}")

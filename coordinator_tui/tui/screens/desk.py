@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual import on
 from textual.app import ScreenStackError
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
-from coordinator_tui.errors import UserError
+from coordinator_tui.tui.service_call import IGNORE_KEYS, TEXT_PASSES, call_service
+
+# Loads no key depends on: live-refresh polling and the patient count.
+BACKGROUND_GROUPS = frozenset({"watch", "count"})
 
 
 class DeskScreen(Screen):
@@ -72,22 +73,8 @@ class DeskScreen(Screen):
             watcher.close()
 
     def load(self, fetch: Callable[[], Any], show: Callable[[Any], None], *, group: str = "load") -> None:
-        worker = self.run_worker(fetch, thread=True, exclusive=True, group=group, exit_on_error=False)
-        worker._coordinator_show = show  # type: ignore[attr-defined]
-
-    @on(Worker.StateChanged)
-    def _worker_done(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        show = getattr(worker, "_coordinator_show", None)
-        if show is None:
-            return
-        if event.state == WorkerState.SUCCESS:
-            show(worker.result)
-        elif event.state == WorkerState.ERROR:
-            error = worker.error
-            if isinstance(error, UserError):
-                self.notify(str(error), severity="error", timeout=8)
-            else:
-                # Never a traceback (it could hold patient data): the kind of failure only.
-                self.notify(f"Something went wrong ({type(error).__name__}); nothing was changed.",
-                            severity="error", timeout=8)
+        """`fetch` in a thread, then `show` with its answer; a newer load of the same group
+        replaces an older one. Keys other than text for the search box wait for the answer
+        (Enter acts on the rows it draws), except behind polling and counting."""
+        keys = IGNORE_KEYS if group in BACKGROUND_GROUPS else TEXT_PASSES
+        call_service(self, fetch, show, group=group, keys=keys)

@@ -13,11 +13,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
-from textual.worker import Worker, WorkerState
 
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import CallbackReason, Priority
-from coordinator_tui.errors import UserError
+from coordinator_tui.tui.service_call import call_service, error_in_words
 
 REASONS = list(CallbackReason)
 PRIORITIES = {"u": Priority.URGENT, "h": Priority.HIGH, "n": Priority.NORMAL, "l": Priority.LOW}
@@ -96,25 +95,15 @@ class NewCallbackScreen(Screen[int | None]):
     # --- workers ---------------------------------------------------------------------------------
 
     def _run(self, fetch, show, *, fatal: bool = False) -> None:
-        worker = self.run_worker(fetch, thread=True, exclusive=True, group="newcb", exit_on_error=False)
-        worker._newcb_show = (show, fatal)  # type: ignore[attr-defined]
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        handler = getattr(event.worker, "_newcb_show", None)
-        if handler is None:
-            return
-        show, fatal = handler
-        if event.state == WorkerState.SUCCESS:
-            show(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            text = str(error) if isinstance(error, UserError) else \
-                f"Something went wrong ({type(error).__name__}); nothing was saved."
+        def refused(error: BaseException) -> None:
+            text = error_in_words(error, nothing="nothing was saved")
             if fatal:
                 self.notify(text, severity="error", timeout=8)
                 self.dismiss(None)
                 return
             self._say(f"! {text}")
+
+        call_service(self, fetch, show, refused=refused, group="newcb")
 
     def _say(self, text: str) -> None:
         self.query_one("#newcb-message", Static).update(text)

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.patient_validation import FIELD_LABELS, FIELDS, QUICK_FIELDS
-from coordinator_tui.errors import ConflictError, UserError
+from coordinator_tui.errors import ConflictError
 from coordinator_tui.services.patients import (
     DuplicateCandidate,
     DuplicatesFound,
@@ -27,6 +27,7 @@ from coordinator_tui.services.patients import (
     update_patient,
 )
 from coordinator_tui.tui.screens.desk import DeskScreen
+from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
@@ -239,17 +240,11 @@ class MergeDialog(ModalScreen[bool]):
             other = resolve_mrn(ctx, actor, mrn)
             return merge_patients(ctx, actor, survivor_id, other.patient_id, reason)
 
-        worker = self.run_worker(work, thread=True, exclusive=True, exit_on_error=False)
-        self._merge_worker = worker
-
-    def on_worker_state_changed(self, event) -> None:
-        from textual.worker import WorkerState
-
-        if event.state == WorkerState.SUCCESS:
-            result = event.worker.result
+        def merged(result) -> None:
             self.notify(f"Merged {result.merged_mrn} into {result.survivor_mrn}.")
             self.dismiss(True)
-        elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            text = str(error) if isinstance(error, UserError) else "the merge failed; nothing was changed"
-            self.query_one("#merge-message", Static).update(text)
+
+        def refused(error: BaseException) -> None:
+            self.query_one("#merge-message", Static).update(error_in_words(error))
+
+        call_service(self, work, merged, refused=refused, group="merge")

@@ -8,49 +8,15 @@ reason (break-glass, when a supervisor has enabled it).
 
 from __future__ import annotations
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
-from textual.worker import Worker, WorkerState
 
-from coordinator_tui.errors import UserError
+from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.footer import KeyFooter
-
-
-class UsernameInput(Input):
-    """The username box. Enter hands over to the password box, but focus moves only once the
-    keys already queued for this box are handled: a quick typist's "name Enter password Enter"
-    (or a burst of keys over SSH) would put the password here. Keys arriving after the hand-over
-    go to the password box instead, so none is lost or lands in the wrong field."""
-
-    handed_over = False
-
-    def _on_focus(self, event) -> None:
-        self.handed_over = False  # back here on purpose (Shift+Tab, a click)
-        super()._on_focus(event)
-
-    async def _on_key(self, event: events.Key) -> None:
-        # Seen here in typing order; Enter's binding runs only after the event bubbles up, by
-        # when the keys typed behind it have already been handled by this box.
-        if not self.handed_over:
-            if event.key == "enter" and self.value:
-                self.handed_over = True  # the binding submits; the screen moves the focus
-            await super()._on_key(event)
-            return
-        password = self.screen.query_one("#signin-password", Input)
-        if event.is_printable and event.character:
-            password.insert_text_at_cursor(event.character)
-        elif event.key == "backspace":
-            password.action_delete_left()
-        elif event.key == "enter":
-            await password.action_submit()
-        else:
-            return
-        event.stop()
-        event.prevent_default()
 
 
 class SignInScreen(Screen):
@@ -78,7 +44,7 @@ class SignInScreen(Screen):
             yield Static(title, id="signin-title", markup=False)
             yield Label("Username")
             prefill = self.locked_user or getattr(app, "prefill_username", "") or ""
-            yield UsernameInput(value=prefill, id="signin-username", max_length=64)
+            yield Input(value=prefill, id="signin-username", max_length=64)
             yield Label("Password")
             yield Input(password=True, id="signin-password", max_length=256)
             with Vertical(id="signin-reason-row"):
@@ -117,20 +83,11 @@ class SignInScreen(Screen):
             return accounts.authenticate(ctx, username, password, break_glass_reason=reason,
                                          action=action)
 
-        self.run_worker(authenticate, thread=True, exclusive=True, group="signin",
-                        exit_on_error=False)
-
-    @on(Worker.StateChanged)
-    def _done(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "signin":
-            return
-        message = self.query_one("#signin-message", Static)
-        if event.state == WorkerState.SUCCESS:
-            self.app.signed_in(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            message.update(str(error) if isinstance(error, UserError)
-                           else f"Sign-in failed ({type(error).__name__})")
+        def refused(error: BaseException) -> None:
+            self.query_one("#signin-message", Static).update(
+                error_in_words(error, nothing="you are not signed in"))
             password = self.query_one("#signin-password", Input)
             password.value = ""
             password.focus()
+
+        call_service(self, authenticate, self.app.signed_in, refused=refused, group="signin")

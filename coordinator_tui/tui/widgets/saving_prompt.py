@@ -9,9 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.binding import Binding
-from textual.worker import Worker, WorkerState
 
-from coordinator_tui.errors import UserError
+from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.prompt import PromptModal
 
 
@@ -43,17 +42,12 @@ class SavingPrompt(PromptModal):
             return
         self.saving = True
         self.show_error("Saving…")
-        self.run_worker(lambda: self.save(values), thread=True, exclusive=True, group="save",
-                        exit_on_error=False)
+        call_service(self, lambda: self.save(values), self._saved, refused=self._refused, group="save")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "save":
-            return
-        if event.state == WorkerState.SUCCESS:
-            self.saving = False
-            self.dismiss(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            self.saving = False
-            error = event.worker.error
-            self.show_error(str(error) if isinstance(error, UserError)
-                            else f"Something went wrong ({type(error).__name__}); nothing was changed.")
+    def _saved(self, result: Any) -> None:
+        self.saving = False
+        self.dismiss(result)
+
+    def _refused(self, error: BaseException) -> None:
+        self.saving = False
+        self.show_error(error_in_words(error))

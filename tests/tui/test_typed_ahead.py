@@ -1,0 +1,90 @@
+"""Keys typed ahead (a fast typist, a paste, an SSH packet): every key is applied to the state
+the keys before it produced. Each test posts a whole sequence at once, as the terminal does, and
+checks it lands exactly as the same keys typed slowly would (tui/key_gate.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+from textual.widgets import Input
+
+from coordinator_tui.tui.app import CoordinatorApp
+from coordinator_tui.tui.screens.checkin import CheckinScreen
+from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+from coordinator_tui.tui.screens.patients import PatientsScreen
+from tests.helpers.keys import ENTER, ESC, TAB, burst, quiet
+from tests.services.lookup_helpers import add_patient
+from tests.services.test_checkin import make_ready
+from tests.tui.test_checkin_flow import unique_row
+
+SIZE = (80, 24)
+
+
+def db_rows(path, sql, *args):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+async def test_a_name_and_enter_in_one_burst_opens_that_patient_and_audits_only_that_view(
+        ctx, desk_user, seeded_path):
+    wanted = add_patient(ctx, "Maestaszq", "Ana", date(1971, 5, 6))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await quiet(app)
+        await pilot.press("f4")
+        await quiet(app)
+        assert isinstance(app.screen, PatientsScreen)
+        before = db_rows(seeded_path, "SELECT coalesce(max(id), 0) FROM audit_events")[0][0]
+        await burst(app, "maestaszq", ENTER)
+        assert isinstance(app.screen, PatientRecordScreen)
+        assert app.screen.patient_id == wanted
+    viewed = db_rows(seeded_path, "SELECT patient_id FROM audit_events WHERE id > ? AND action = "
+                     "'patient.view'", before)
+    assert viewed == [(wanted,)]
+
+
+async def test_express_check_in_in_one_burst_then_the_next_name_lands_in_find(
+        ctx, desk_user, seeded_path):
+    row = unique_row(ctx, desk_user)
+    make_ready(ctx, desk_user, row.id)
+    family = row.patient_name.split(",")[0].lower()
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE):
+        await quiet(app)
+        await burst(app, family, ENTER, ENTER, "next")
+        assert isinstance(app.screen, CheckinScreen)
+        search = app.screen.query_one("#checkin-search", Input)
+        assert app.focused is search and search.value == "next"
+    assert db_rows(seeded_path, "SELECT status FROM appointments WHERE id = ?", row.id) == [("arrived",)]
+
+
+async def test_esc_typed_ahead_still_backs_out_in_order(ctx, desk_user):
+    add_patient(ctx, "Quorvell", "Bo", date(1980, 1, 2))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await quiet(app)
+        await pilot.press("f4")
+        await quiet(app)
+        await burst(app, "quorvell", ENTER, ESC, ESC, "abc")
+        assert isinstance(app.screen, PatientsScreen)  # the record opened and closed again
+        assert app.screen.query_one("#patients-search", Input).value == "abc"
+
+
+async def test_a_registration_typed_in_one_burst_saves_every_field_as_typed(ctx, desk_user, seeded_path):
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await quiet(app)
+        await pilot.press("f4")
+        await quiet(app)
+        await burst(app, "ctrl+n")
+        form = app.screen
+        assert isinstance(form, PatientFormScreen) and app.focused is form.query_one("#f-family_name")
+        await burst(app, "Smithqz", TAB, "John", TAB, "04/03/1985")
+        values = form.form_values()
+        print(values)
+        assert values["family_name"] == "Smithqz" and values["given_name"] == "John"
