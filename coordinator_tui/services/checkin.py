@@ -310,7 +310,8 @@ def confirm_demographics(ctx: AppContext, actor: Actor, appointment_id: int, *,
         appointment = _appointment(session, appointment_id)
         patient = session.get(Patient, appointment.patient_id)
         # State and ZIP are checked against the patient's country on file.
-        checked = validate_patient(typed, today=ctx.today(), partial=True, country=patient.country)
+        checked = validate_patient(typed, today=ctx.today(), partial=True, country=patient.country,
+                                   day_first=ctx.settings.day_first)
         if not checked.ok:
             raise ValidationFailed(checked.errors)
         changes = dict(checked.values)
