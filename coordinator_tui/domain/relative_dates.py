@@ -269,17 +269,23 @@ def _with_year(year_text: str, month: int, day: int, today: date, prefer: Prefer
 
 
 def _without_year(month: int, day: int, today: date, prefer: Prefer) -> date:
-    if prefer == "ahead":
-        return date(today.year, month, day)
     date(2000, month, day)  # ValueError for 2/30, 13/1 (2000 was a leap year: 2/29 is real)
-    for year in range(today.year, today.year - 9, -1):  # 29 February comes every 4 or 8 years
+    before: date | None = None
+    after: date | None = None
+    for year in range(today.year - 8, today.year + 9):  # 29 February comes every 4 or 8 years
         try:
             found = date(year, month, day)
         except ValueError:
             continue
         if found <= today:
-            return found
-    raise ValueError("no such day")
+            before = found
+        elif after is None:
+            after = found
+    if prefer == "past":
+        return before  # type: ignore[return-value]
+    if before == today or (before and (today - before).days <= RECENT_PAST_DAYS) or after is None:
+        return before  # type: ignore[return-value]
+    return after
 
 
 def _refuse(text: str, reason: str, kind: str = UNKNOWN) -> NoReturn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from coordinator_tui.domain.relative_dates import (
     FUTURE,
     IMPOSSIBLE,
     OUT_OF_RANGE,
+    RECENT_PAST_DAYS,
     UNKNOWN,
     DateNotUnderstood,
     parse_day,
@@ -100,8 +101,8 @@ def test_weekday_on_every_day_of_the_week_is_within_six_days():
     ("text", "day_first", "expected"),
     [
         ("12/24", False, date(2026, 12, 24)),
-        ("1/2", False, date(2026, 1, 2)),
-        ("1/2", True, date(2026, 2, 1)),
+        ("5/2", False, date(2026, 5, 2)),
+        ("5/2", True, date(2026, 2, 5)),  # 34 days ago: recent, so this year's
         ("24/12", True, date(2026, 12, 24)),
         ("12/24/2026", False, date(2026, 12, 24)),
         ("24/12/2027", True, date(2027, 12, 24)),
@@ -122,8 +123,58 @@ def test_absolute_forms(text, day_first, expected):
     assert parse_day(text, today=WED, day_first=day_first) == expected
 
 
-def test_year_less_date_uses_todays_year_even_if_passed():
-    assert parse_day("1/5", today=WED) == date(2026, 1, 5)
+# --- a date without a year is the next one, unless it was recent (issue 13: `g 1/5` in November)
+
+
+@pytest.mark.parametrize(
+    ("today", "text", "expected"),
+    [
+        (date(2026, 11, 23), "1/5", date(2027, 1, 5)),  # the issue: not last January
+        (date(2026, 11, 23), "jan 5", date(2027, 1, 5)),
+        (date(2026, 11, 23), "5 January", date(2027, 1, 5)),
+        (date(2026, 11, 23), "12/24", date(2026, 12, 24)),
+        (date(2026, 11, 23), "11/23", date(2026, 11, 23)),  # today
+        (date(2026, 11, 23), "11/20", date(2026, 11, 20)),  # last Friday, not next year's
+        (date(2026, 12, 31), "12/31", date(2026, 12, 31)),
+        (date(2026, 12, 31), "1/1", date(2027, 1, 1)),
+        (date(2026, 12, 31), "12/30", date(2026, 12, 30)),
+        (date(2027, 1, 1), "12/31", date(2026, 12, 31)),  # yesterday, across the year end
+        (date(2027, 1, 1), "12/24", date(2026, 12, 24)),
+        (date(2027, 1, 1), "1/1", date(2027, 1, 1)),
+        (date(2027, 1, 1), "1/2", date(2027, 1, 2)),
+        (date(2027, 1, 1), "6/1", date(2027, 6, 1)),
+        (date(2026, 3, 11), "1/10", date(2026, 1, 10)),  # 60 days back: still this year's
+        (date(2026, 3, 11), "1/9", date(2027, 1, 9)),  # 61 days back: next year's
+        (date(2026, 3, 11), "2/29", date(2028, 2, 29)),  # the next 29 February
+    ],
+)
+def test_a_year_less_date_is_the_next_one_unless_recent(today, text, expected):
+    assert parse_day(text, today=today) == expected
+
+
+def test_a_year_less_date_follows_day_first_across_the_year_end():
+    assert parse_day("5/1", today=date(2026, 11, 23), day_first=True) == date(2027, 1, 5)
+    assert parse_day("31/12", today=date(2027, 1, 2), day_first=True) == date(2026, 12, 31)
+
+
+def test_a_year_less_date_is_within_a_year_of_today_for_every_day():
+    # Whatever the day it is typed, a year-less date lands between RECENT_PAST_DAYS back and
+    # a year ahead: never a year stale.
+    today = date(2026, 1, 1)
+    while today < date(2029, 1, 1):
+        for text in ("1/1", "1/5", "2/28", "6/15", "12/31"):
+            found = parse_day(text, today=today)
+            assert -RECENT_PAST_DAYS <= (found - today).days < 366 - RECENT_PAST_DAYS + 1
+        today += timedelta(days=1)
+
+
+def test_past_reading_of_a_year_less_date_and_weekdays():
+    today = date(2026, 11, 23)  # a Monday
+    assert parse_day("1/5", today=today, prefer="past") == date(2026, 1, 5)
+    assert parse_day("12/24", today=today, prefer="past") == date(2025, 12, 24)
+    assert parse_day("mon", today=today, prefer="past") == today
+    assert parse_day("fri", today=today, prefer="past") == date(2026, 11, 20)
+    assert parse_day("2/29", today=today, prefer="past") == date(2024, 2, 29)
 
 
 @pytest.mark.parametrize(
