@@ -274,3 +274,17 @@ def parse_lookup(text: str, *, day_first: bool = False, today: date | None = Non
         identifiers=tuple(identifiers),
         ignored=tuple(ignored),
     )
+
+
+def registration_prefill(query: LookupQuery) -> dict[str, str]:
+    """What a search carries over to registration (Ctrl+N): the name, family name first when a
+    comma said so and last otherwise, and the birth date."""
+    prefill: dict[str, str] = {}
+    if query.names:
+        family, *given = query.names if query.surname_first else (query.names[-1], *query.names[:-1])
+        prefill["family_name"] = family.title()
+        if given:
+            prefill["given_name"] = " ".join(given).title()
+    if query.birth_date:
+        prefill["birth_date"] = query.birth_date.isoformat()
+    return prefill
