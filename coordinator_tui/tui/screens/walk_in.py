@@ -31,9 +31,9 @@ class WalkInScreen(DeskScreen):
     WalkInScreen #walkin-providers { height: auto; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("1", "choose(1)", "Pick", key_display="1-9"),
+        Binding("1", "choose(1)", "Provider", key_display="1-9"),
         *[Binding(str(n), f"choose({n})", f"Provider {n}", show=False) for n in range(2, 10)],
-        # Ctrl+N, as on the Patients desk: a plain n would be typed into the search box.
+        # Ctrl+N, as on the Patients desk: a plain n would be typed into the MRN box.
         Binding("ctrl+n", "register", "New patient", key_display="^n"),
         Binding("a", "open_booked", "Open booked appt"),
         Binding("m", "find", "Find"),
@@ -101,7 +101,7 @@ class WalkInScreen(DeskScreen):
         self.load(lambda: (typed, search_patients(ctx, actor, typed, limit=9)), self._found, group="lookup")
 
     def _forget_patient(self) -> None:
-        # A digit must never book for the previous patient while another search is under way.
+        # A digit must never book for the previous patient while another MRN is being looked up.
         self.patient_id = self.mrn = self.patient = self.booked = None
         self.query_one("#walkin-patient", Static).update("")
         if self.matches:
