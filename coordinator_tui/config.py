@@ -12,6 +12,7 @@ The TOML file is `$COORDINATOR_CONFIG`, else `config.toml` in the user's config 
     login_lockout_minutes = 15    # ...for this long
     recall_after_days = 365       # recall callback when last seen this long ago
     failed_attempts_before_escalation = 3
+    callback_retry_minutes = 120  # a failed call puts the callback back this long (or next morning)
     alert_arrived_minutes = 20    # a status held longer is flagged on the schedule
     alert_roomed_minutes = 20
     alert_with_provider_minutes = 60
@@ -63,6 +64,7 @@ class Settings:
     eligibility_valid_days: int = 30  # insurance verified this recently counts as current
     recall_after_days: int = 365  # recall callback when last seen this long ago
     failed_attempts_before_escalation: int = 3  # failed calls before a callback goes to a supervisor
+    callback_retry_minutes: int = 120  # a failed call puts the callback back this long (or next morning)
     alert_arrived_minutes: int = 20  # status held longer than this is flagged on the schedule
     alert_roomed_minutes: int = 20
     alert_with_provider_minutes: int = 60
@@ -98,6 +100,7 @@ def _coerce(name: str, raw, kind) -> object:
 _RANGES = {
     "recall_after_days": (1, 3660),
     "failed_attempts_before_escalation": (1, 50),
+    "callback_retry_minutes": (5, 1440),
     "alert_arrived_minutes": (1, 1440),
     "alert_roomed_minutes": (1, 1440),
     "alert_with_provider_minutes": (1, 1440),

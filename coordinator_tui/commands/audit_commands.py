@@ -63,7 +63,8 @@ def _since(text: str | None, ctx):
         return None
     tz = ctx.settings.tz
     try:
-        day = parse_day(text, today=ctx.today(), day_first=ctx.settings.day_first)
+        # "since" looks back: "mon" is the last Monday, "6/1" the last first of June.
+        day = parse_day(text, today=ctx.today(), day_first=ctx.settings.day_first, prefer="past")
         return datetime.combine(day, time.min, tzinfo=tz)
     except DateNotUnderstood:
         pass

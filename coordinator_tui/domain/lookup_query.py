@@ -15,10 +15,12 @@ How the text is read, most specific shape first, each match taking its character
      identifier (MRN, member id); everything else = name words.
 
 Decisions on ambiguous input (tested in tests/domain/test_lookup_query.py):
-  - Numeric day/month order follows `day_first`; when that reading is impossible and the other
-    is valid (25/12/1985), the other is taken. The same holds for 8 digits, which also accept
-    YYYYMMDD ("19850304") when neither MMDDYYYY nor DDMMYYYY is valid; no 8-digit string has
-    more than one of the three readings valid, apart from MM/DD versus DD/MM.
+  - Every date-shaped text is read by `relative_dates.read_birth_date`, the grammar the
+    registration form uses, so the two never disagree. Numeric day/month order follows
+    `day_first`; when that reading is no real date and the other is (25/12/1985), the other is
+    taken. The same holds for 8 digits, which also accept YYYYMMDD ("19850304") when neither
+    MMDDYYYY nor DDMMYYYY is a real date in the clinic's years; no 8-digit string has more than
+    one of the three readings valid, apart from MM/DD versus DD/MM.
   - A birth date is valid when it exists, is not after `today` and not before 1880. A 2-digit
     year is 20yy unless that is after `today`, then 19yy.
   - A date-shaped text that is not a valid birth date (2/30/1985, 31 Apr 1990, a future date)
@@ -45,9 +47,17 @@ from datetime import date
 import phonenumbers
 
 from coordinator_tui.domain.names import fold
+from coordinator_tui.domain.relative_dates import (
+    DATE_DAY_MONTH,
+    DATE_ISO,
+    DATE_MONTH_DAY,
+    DATE_NUMERIC,
+    DATE_SPACED,
+    DateNotUnderstood,
+    read_birth_date,
+)
 
 MAX_QUERY_CHARS = 200
-MIN_BIRTH_YEAR = 1880
 
 
 @dataclass(frozen=True)
@@ -112,63 +122,15 @@ def _clean(text: str) -> str:
 
 
 # --- dates ----------------------------------------------------------------------------------
-
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_MON = (
-    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![^\W\d_])"
-)
-_DAY = r"(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>[0-9]{4}|[0-9]{2})"
-_DSEP = r"[\s\-/.,]"
-# Numeric parts must not touch other digits or date punctuation, so "1-800-555-0123" is no date.
-_NUM_START = r"(?<![\w/.\-])"
-_NUM_END = r"(?![\w/\-]|\.[0-9])"
-
-_DATE_DAY_MONTH = re.compile(rf"(?<!\w){_DAY}{_DSEP}*{_MON}{_DSEP}*{_YEAR}(?!\w)", re.I)
-_DATE_MONTH_DAY = re.compile(rf"(?<!\w){_MON}{_DSEP}*{_DAY}{_DSEP}+{_YEAR}(?!\w)", re.I)
-_DATE_NUMERIC = re.compile(
-    rf"{_NUM_START}(?P<a>[0-9]{{1,2}})(?P<sep>[/\-.])(?P<b>[0-9]{{1,2}})(?P=sep){_YEAR}{_NUM_END}"
-)
-_DATE_ISO = re.compile(
-    rf"{_NUM_START}(?P<year>[0-9]{{4}})(?P<sep>[/\-.])(?P<a>[0-9]{{1,2}})(?P=sep)(?P<b>[0-9]{{1,2}}){_NUM_END}"
-)
-_DATE_SPACED = re.compile(
-    rf"{_NUM_START}(?P<a>[0-9]{{1,2}})\s+(?P<b>[0-9]{{1,2}})\s+(?P<year>[0-9]{{4}})(?!\w)"
-)
+# The shapes and their reading are the desk's one date grammar (relative_dates), so a birth date
+# typed here means what it means on the registration form.
 
 
-def _birth_date(year_text: str, month: int, day: int, today: date) -> date | None:
-    """The date if it can be a birth date (exists, not in the future, not before 1880)."""
-    year = int(year_text)
-    # A 2-digit year is this century unless that would put the birth in the future.
-    years = (2000 + year, 1900 + year) if len(year_text) == 2 else (year,)
-    for candidate in years:
-        try:
-            found = date(candidate, month, day)
-        except ValueError:
-            continue  # Feb 29 of a non-leap year; month 13
-        if MIN_BIRTH_YEAR <= found.year and found <= today:
-            return found
-    return None
-
-
-def _day_month(a: int, b: int, year_text: str, day_first: bool, today: date) -> date | None:
-    """a/b/year: the preferred order first, the other order when the preferred is impossible."""
-    orders = ((b, a), (a, b)) if day_first else ((a, b), (b, a))
-    for month, day in orders:
-        found = _birth_date(year_text, month, day, today)
-        if found:
-            return found
-    return None
-
-
-def _eight_digits(digits: str, day_first: bool, today: date) -> date | None:
-    found = _day_month(int(digits[0:2]), int(digits[2:4]), digits[4:], day_first, today)
-    return found or _birth_date(digits[0:4], int(digits[4:6]), int(digits[6:8]), today)
+def _birth_or_none(text: str, day_first: bool, today: date) -> date | None:
+    try:
+        return read_birth_date(text, today=today, day_first=day_first)
+    except DateNotUnderstood:
+        return None
 
 
 # --- phones ---------------------------------------------------------------------------------
@@ -238,16 +200,13 @@ def parse_lookup(text: str, *, day_first: bool = False, today: date | None = Non
             hits.append(_Hit(match.start(), kind, read(match), match.group().strip()))
             work = work[: match.start()] + " " * len(match.group()) + work[match.end() :]
 
-    def month_named(m: re.Match[str]) -> object:
-        return _birth_date(m["year"], _MONTHS[m["mon"][:3].lower()], int(m["day"]), today)
+    def birth(m: re.Match[str]) -> object:
+        return _birth_or_none(m.group(), day_first, today)
 
-    def numeric(m: re.Match[str]) -> object:
-        return _day_month(int(m["a"]), int(m["b"]), m["year"], day_first, today)
-
-    take(_DATE_DAY_MONTH, "date", month_named)
-    take(_DATE_MONTH_DAY, "date", month_named)
-    take(_DATE_NUMERIC, "date", numeric)
-    take(_DATE_ISO, "date", lambda m: _birth_date(m["year"], int(m["a"]), int(m["b"]), today))
+    take(DATE_DAY_MONTH, "date", birth)
+    take(DATE_MONTH_DAY, "date", birth)
+    take(DATE_NUMERIC, "date", birth)
+    take(DATE_ISO, "date", birth)
 
     # International numbers: the match is shortened, so blank out only the part used.
     position = 0
@@ -264,7 +223,7 @@ def parse_lookup(text: str, *, day_first: bool = False, today: date | None = Non
 
     take(_PHONE_NANP, "phone", lambda m: _nanp_number(m.group()))
     take(_PHONE_LOCAL, "phone", lambda m: _digits(m.group()))
-    take(_DATE_SPACED, "date", numeric)
+    take(DATE_SPACED, "date", birth)
 
     names: list[str] = []
     identifiers: list[str] = []
@@ -281,7 +240,7 @@ def parse_lookup(text: str, *, day_first: bool = False, today: date | None = Non
             continue
         compact = fold(token).replace(" ", "")  # "XKA-123-456" -> "xka123456"
         if compact.isdigit() and len(compact) == 8:
-            found_date = _eight_digits(compact, day_first, today)
+            found_date = _birth_or_none(compact, day_first, today)
             if found_date:
                 hits.append(_Hit(word.start(), "date", found_date, token))
                 continue
@@ -315,3 +274,17 @@ def parse_lookup(text: str, *, day_first: bool = False, today: date | None = Non
         identifiers=tuple(identifiers),
         ignored=tuple(ignored),
     )
+
+
+def registration_prefill(query: LookupQuery) -> dict[str, str]:
+    """What a search carries over to registration (Ctrl+N): the name, family name first when a
+    comma said so and last otherwise, and the birth date."""
+    prefill: dict[str, str] = {}
+    if query.names:
+        family, *given = query.names if query.surname_first else (query.names[-1], *query.names[:-1])
+        prefill["family_name"] = family.title()
+        if given:
+            prefill["given_name"] = " ".join(given).title()
+    if query.birth_date:
+        prefill["birth_date"] = query.birth_date.isoformat()
+    return prefill

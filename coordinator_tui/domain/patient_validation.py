@@ -5,7 +5,8 @@ to text) and returns `Validated(values, errors)`: `values` are the cleaned value
 (None for an empty optional field), `errors` a list of `FieldError(field, message)`. Every message
 names the field and says what to type; none repeats what was typed (it could be patient data).
 
-`partial=True` checks only the fields present (an edit of a few fields); required fields are
+`day_first` reads a numeric birth date as day/month (the `day_first` setting), as the lookup
+box does. `partial=True` checks only the fields present (an edit of a few fields); required fields are
 required only when present. State and ZIP are checked against the form's country, or, when the
 form has none (an edit of the address only), against `country` (the one on file).
 """
@@ -18,7 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from coordinator_tui.domain import addresses, phones
-from coordinator_tui.domain.relative_dates import DateNotUnderstood, parse_day
+from coordinator_tui.domain.relative_dates import (
+    FUTURE,
+    IMPOSSIBLE,
+    OUT_OF_RANGE,
+    DateNotUnderstood,
+    read_birth_date,
+)
 from coordinator_tui.domain.vocab import Sex
 
 MAX_AGE_YEARS = 130
@@ -58,8 +65,6 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _US_ZIP = re.compile(r"[0-9]{5}(-[0-9]{4})?")
 _POSTAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{1,9}")
 _LANGUAGE = re.compile(r"[^\W\d_]+(?:[ \-'][^\W\d_]+)*")
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
-_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 
 
 @dataclass(frozen=True)
@@ -98,23 +103,19 @@ def _text(value) -> str | None:
     return value
 
 
-def parse_birth_date(text: str, today: date) -> date:
-    """ISO (1985-03-04), m/d/yyyy (3/4/1985), or the desk's date words; refuses future dates and
-    dates more than 130 years back. Raises ValueError with a message to show."""
-    stripped = text.strip()
+def parse_birth_date(text: str, today: date, day_first: bool = False) -> date:
+    """The desk's one date grammar read as a birth date (relative_dates.read_birth_date, the
+    same reading the lookup box gives): 3/4/1985, 3/4/85, 1985-03-04, 4 Mar 1985, 19850304, T
+    (a newborn)...; refuses future dates and dates more than 130 years back. Raises ValueError
+    with a message to show (never quoting what was typed)."""
     try:
-        if m := _ISO_DATE.fullmatch(stripped):
-            value = date(int(m[1]), int(m[2]), int(m[3]))
-        elif m := _US_DATE.fullmatch(stripped):
-            value = date(int(m[3]), int(m[1]), int(m[2]))
-        else:
-            value = parse_day(stripped, today=today)
-    except DateNotUnderstood:
-        raise ValueError("type a date like 3/4/1985 or 1985-03-04") from None
-    except ValueError:
-        raise ValueError("that day does not exist; type a date like 3/4/1985") from None
-    if value > today:
-        raise ValueError("cannot be in the future; type the date of birth, like 3/4/1985")
+        value = read_birth_date(text, today=today, day_first=day_first)
+    except DateNotUnderstood as exc:
+        raise ValueError({
+            IMPOSSIBLE: "that day does not exist; type a date like 3/4/1985",
+            FUTURE: "cannot be in the future; type the date of birth, like 3/4/1985",
+            OUT_OF_RANGE: f"is more than {MAX_AGE_YEARS} years ago; check the year",
+        }.get(exc.reason, "type a date like 3/4/1985, 3/4/85 or 1985-03-04")) from None
     try:
         oldest = today.replace(year=today.year - MAX_AGE_YEARS)
     except ValueError:  # 29 February
@@ -134,7 +135,7 @@ def _form_country(form: dict, fallback: str | None) -> str:
 
 
 def validate_patient(form: dict, *, today: date, partial: bool = False,
-                     country: str | None = None) -> Validated:
+                     country: str | None = None, day_first: bool = False) -> Validated:
     values: dict = {}
     errors: list[FieldError] = []
     country = _form_country(form, country)
@@ -177,7 +178,7 @@ def validate_patient(form: dict, *, today: date, partial: bool = False,
             values[name] = text
         elif name == "birth_date":
             try:
-                values[name] = parse_birth_date(text, today)
+                values[name] = parse_birth_date(text, today, day_first)
             except ValueError as exc:
                 fail(name, str(exc))
         elif name == "sex":

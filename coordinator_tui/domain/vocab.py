@@ -143,6 +143,21 @@ class ReferralStatus(StrEnum):
     SCHEDULED = "scheduled"
     CLOSED = "closed"
 
+    @property
+    def label(self) -> str:
+        return self.value.replace("auth_pending", "auth pending").capitalize()
+
+
+# The check-in checklist's items (services.checkin.ChecklistItem.key) in the words a screen, a
+# prompt or a status-history line shows: a user never sees `id_card`.
+CHECKLIST_ITEM_WORDS = {
+    "demographics": "address and phone",
+    "eligibility": "insurance eligibility",
+    "copay": "copay",
+    "forms": "forms",
+    "id_card": "photo ID and insurance card",
+}
+
 
 class FormKind(StrEnum):
     PRIVACY_NOTICE = "privacy_notice"

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from coordinator_tui.domain.patient_validation import FIELD_LABELS
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
@@ -28,6 +29,21 @@ _WORDS = {
     "patient.merged_away": "merged this record away",
     "patient.import": "imported the patient",
     "audit.read": "read who looked at this record",
+    "appointment.book": "booked an appointment",
+    "appointment.reschedule": "moved an appointment",
+    "appointment.status": "changed an appointment's status",
+    "appointment.status_undo": "undid an appointment's status",
+    "appointment.walk_in": "booked a walk-in",
+    "callback.create": "added a callback",
+    "callback.attempt": "phoned the patient",
+    "callback.close": "closed a callback",
+    "checkin.demographics": "confirmed address and phone",
+    "checkin.eligibility": "recorded insurance eligibility",
+    "checkin.forms": "recorded forms signed",
+    "checkin.seen": "saw photo ID and insurance card",
+    "payment.take": "took a payment",
+    "payment.void": "voided a payment",
+    "waitlist.add": "put on the wait list",
 }
 
 
@@ -48,9 +64,11 @@ def describe(action: str, detail: str | None) -> tuple[str, bool]:
     data = data if isinstance(data, dict) else {}
     glass = bool(data.get("break_glass")) or action == "break_glass"
     if action == "patient.update" and isinstance(data.get("changed"), dict):
-        what = "changed " + ", ".join(sorted(data["changed"]))
+        # Field names in the words of the form ("Birth date"), never `birth_date`.
+        what = "changed " + ", ".join(sorted(FIELD_LABELS.get(str(name), str(name).replace("_", " ")).lower()
+                                             for name in data["changed"]))
     elif "export" in action or "print" in action:
-        what = f"exported ({action})"
+        what = f"exported ({action.split('.')[0].replace('_', ' ')})"  # "exported (schedule)"
     else:
         what = _WORDS.get(action, action.replace("_", " ").replace(".", ": "))
     return (f"BREAK-GLASS {what}" if glass else what), glass

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 
+from coordinator_tui.domain.callback_retry import next_try
 from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.domain.vocab import (
     AppointmentStatus,
@@ -75,6 +76,7 @@ class QueueItem:
     note: str | None
     appointment_id: int | None
     escalated: bool
+    retry_pending: bool = False  # tried already and not due again yet
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,8 @@ def _staff_names(session) -> dict[int, str]:
 
 def list_queue(ctx: AppContext, actor: Actor, queue_filter: QueueFilter = QueueFilter(),
                limit: int = 300) -> list[QueueItem]:
-    """Open items, most urgent first, then by due time."""
+    """Open items, most urgent first, then by due time; items already tried and not due again
+    yet (a failed call's retry) come after every item that can be called now."""
     now = ctx.now()
     attempts = (select(CallbackAttempt.callback_id, func.count().label("n"))
                 .group_by(CallbackAttempt.callback_id).subquery())
@@ -122,7 +125,9 @@ def list_queue(ctx: AppContext, actor: Actor, queue_filter: QueueFilter = QueueF
         .join(Patient, Patient.id == Callback.patient_id)
         .outerjoin(attempts, attempts.c.callback_id == Callback.id)
         .where(Callback.status == "open")
-        .order_by(_PRIORITY_ORDER, Callback.due_at, Callback.id)
+        # An item waiting for its retry (tried, not due yet) after every item callable now.
+        .order_by(case((and_(func.coalesce(attempts.c.n, 0) > 0, Callback.due_at > now), 1), else_=0),
+                  _PRIORITY_ORDER, Callback.due_at, Callback.id)
         .limit(limit)
     )
     if queue_filter.mine:
@@ -148,6 +153,7 @@ def _item(cb: Callback, mrn: str, name: str, attempts: int, names: dict[int, str
         created_by=names.get(cb.created_by_id), created_at=cb.created_at,
         being_worked_by=names.get(cb.claimed_by_id) if claim_live else None, attempts=attempts,
         note=cb.note, appointment_id=cb.appointment_id, escalated=cb.escalated_at is not None,
+        retry_pending=attempts > 0 and cb.due_at > now,
     )
 
 
@@ -206,7 +212,9 @@ def _work_item(session, item: Callback, now: datetime) -> WorkItem:
 
 def record_attempt(ctx: AppContext, actor: Actor, callback_id: int, outcome: CallbackOutcome,
                    note: str | None = None) -> WorkItem:
-    """One phone call's outcome. Too many failed calls escalate the item to a supervisor."""
+    """One phone call's outcome. A failed call puts the item back by `callback_retry_minutes`
+    (next morning when that is after calling hours; never earlier than it was due); too many
+    failed calls escalate it to a supervisor instead."""
     note = _clean_note(note)
     now = ctx.now()
     with ctx.db.write() as session:
@@ -222,10 +230,18 @@ def record_attempt(ctx: AppContext, actor: Actor, callback_id: int, outcome: Cal
             CallbackAttempt.outcome.in_([o.value for o in FAILED])))
         detail = {"outcome": outcome.value}
         limit = ctx.settings.failed_attempts_before_escalation
-        if outcome in FAILED and failed >= limit and item.escalated_at is None:
+        escalate = outcome in FAILED and failed >= limit and item.escalated_at is None
+        if outcome in FAILED and not escalate:
+            # Due again after the retry interval (or next morning), so the next item comes first.
+            again = next_try(now.astimezone(ctx.settings.tz), ctx.settings.callback_retry_minutes)
+            if again > item.due_at:
+                item.due_at = again.astimezone(UTC)
+                detail["due_again"] = item.due_at.isoformat()
+        if escalate:
             supervisor = session.scalar(select(StaffUser.id).where(
                 StaffUser.role == Role.SUPERVISOR.value, StaffUser.active.is_(True)).order_by(StaffUser.id))
             item.escalated_at = now
+            item.due_at = min(item.due_at, now)  # a supervisor's to decide now, retry or not
             item.priority = Priority.HIGH.value
             item.assigned_to_id = supervisor
             item.note = _clean_note(f"Escalated after {failed} failed calls: send a letter or decide. "

@@ -31,6 +31,7 @@ from coordinator_tui.domain.money import AmountInvalid, format_cents, parse_paym
 from coordinator_tui.domain.patient_validation import validate_patient
 from coordinator_tui.domain.slots import day_bounds_utc, free_slots, slot_starts
 from coordinator_tui.domain.vocab import (
+    CHECKLIST_ITEM_WORDS,
     AppointmentStatus,
     CallbackReason,
     EligibilityStatus,
@@ -107,10 +108,15 @@ def clean_text(value: str | None, *, what: str, max_length: int, required: bool 
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    key: str       # demographics | eligibility | copay | forms | id_card
+    key: str       # demographics | eligibility | copay | forms | id_card (never shown)
     label: str
     done: bool
     detail: str
+
+    @property
+    def word(self) -> str:
+        """The item in a few lower-case words, for lists ("photo ID and insurance card")."""
+        return CHECKLIST_ITEM_WORDS[self.key]
 
 
 @dataclass(frozen=True)
@@ -310,7 +316,8 @@ def confirm_demographics(ctx: AppContext, actor: Actor, appointment_id: int, *,
         appointment = _appointment(session, appointment_id)
         patient = session.get(Patient, appointment.patient_id)
         # State and ZIP are checked against the patient's country on file.
-        checked = validate_patient(typed, today=ctx.today(), partial=True, country=patient.country)
+        checked = validate_patient(typed, today=ctx.today(), partial=True, country=patient.country,
+                                   day_first=ctx.settings.day_first)
         if not checked.ok:
             raise ValidationFailed(checked.errors)
         changes = dict(checked.values)
@@ -543,7 +550,7 @@ def check_in(ctx: AppContext, actor: Actor, appointment_id: int, expected_versio
     extra = {"checkin_exception_reason": reason} if outstanding else None
     event_reason = None
     if outstanding:
-        event_reason = f"checked in with {', '.join(i.key for i in outstanding)} outstanding: {reason}"[:300]
+        event_reason = f"checked in with {', '.join(i.word for i in outstanding)} outstanding: {reason}"[:300]
     return change_status(ctx, actor, appointment_id, S.ARRIVED, reason=event_reason,
                          expected_version=expected_version, extra=extra)
 
@@ -581,8 +588,20 @@ def status_history(ctx: AppContext, actor: Actor, appointment_id: int) -> list[H
             .order_by(AppointmentStatusEvent.id)).all()
         audit.record(session, actor, "appointment.history", ctx.now(), patient_id=appointment.patient_id,
                      entity="appointment", entity_id=appointment_id)
-    return [HistoryRow(_aware(r[0]), S(r[1]) if r[1] else None, S(r[2]), r[3] or "?", r[4], bool(r[5]))
+    return [HistoryRow(_aware(r[0]), S(r[1]) if r[1] else None, S(r[2]), r[3] or "?",
+                       _reason_words(r[4]), bool(r[5]))
             for r in rows]
+
+
+def _reason_words(reason: str | None) -> str | None:
+    """Check-ins recorded before the items had words said "checked in with id_card, copay
+    outstanding: ..."; show those in words too."""
+    prefix, middle = "checked in with ", " outstanding: "
+    if not reason or not reason.startswith(prefix) or middle not in reason:
+        return reason
+    items, why = reason[len(prefix):].split(middle, 1)
+    named = ", ".join(CHECKLIST_ITEM_WORDS.get(item, item) for item in items.split(", "))
+    return f"{prefix}{named}{middle}{why}"
 
 
 # --- wrong day, walk-ins -------------------------------------------------------------------------

@@ -12,7 +12,9 @@ over at most a few hundred candidates):
          (`key >= 'smi' AND key < 'smj'`, never lower() LIKE);
        - fuzzy terms from the name vocabulary (migration 0002): same phonetic key (Jon/John,
          Smyth/Smith) or sharing trigrams (typos, "jones" inside "smithjones"), ranked by
-         Jaro-Winkler, the best few expanded through the patients' key indexes.
+         Jaro-Winkler, the best few expanded through the patients' key indexes; two words that
+         found nothing either way are also tried joined, as one double surname with a typo
+         ("wallace gilmour" -> Wallace-Gilmore).
   5. rank: exact before fuzzy (tier), then score; with `today_first`, patients with an
      appointment today come first (the check-in desk).
 
@@ -257,13 +259,27 @@ class _Search:
         # With some names already matching as typed, look for sound-alikes and typos among close
         # spellings only: the trigram index (a typo in the first letters) costs a few ms a word.
         deep = exact == 0
+        fuzzy: list[tuple] = []
         for family, given in [p for p in self._pairings() if p[1] is not None][:4]:
             families = [family] + self._fuzzy_terms("f", family, deep=deep)
             givens = [given] + self._fuzzy_terms("g", given, deep=deep)
             # Given name as a prefix (still being typed) for the exact family and its variants.
-            self.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key IN "
+            fuzzy += self.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key IN "
                      f"({_in_marks(len(families))}) AND p.given_key IN ({_in_marks(len(givens))}) "
                      f"AND {_ACTIVE} LIMIT ?", [*families, *givens, self.cap], "fuzzy")
+        # Two words, none found as typed nor as a close family + given name: perhaps one double
+        # surname with a typo in either half ("walace-gilmore", "wallace gilmour"). The
+        # vocabulary holds whole keys, so expand the words joined.
+        if exact or len(self.words) != 2:
+            return
+        pairings = self._pairings()
+        if any(_name_match(pairings, row)[1] not in ("partial", "weak") for row in fuzzy):
+            return
+        families = self._fuzzy_terms("f", "".join(self.words))
+        if families:
+            self.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key IN "
+                     f"({_in_marks(len(families))}) AND {_ACTIVE} LIMIT ?",
+                     [*families, self.cap], "fuzzy")
 
 
 @lru_cache(maxsize=4096)

@@ -366,7 +366,8 @@ def update_patient(ctx: AppContext, actor: Actor, patient_id: int, changes: dict
     with ctx.db.write() as session:
         patient = _load_patient(session, patient_id)
         # Inside the transaction: a State or ZIP typed alone is checked against the country on file.
-        checked = validate_patient(changes, today=ctx.today(), partial=True, country=patient.country)
+        checked = validate_patient(changes, today=ctx.today(), partial=True, country=patient.country,
+                                   day_first=ctx.settings.day_first)
         if not checked.ok:
             raise ValidationFailed(checked.errors)
         if patient.merged_into_id is not None:
@@ -448,7 +449,7 @@ def find_duplicates(ctx: AppContext, actor: Actor, form: dict) -> list[Duplicate
     """Existing patients who look like the one in `form`, each with why it matched. Only the
     fields that are valid are used (so it can run while the form is half filled)."""
     checked = validate_patient({k: v for k, v in form.items() if k in FIELDS},
-                               today=ctx.today(), partial=True)
+                               today=ctx.today(), partial=True, day_first=ctx.settings.day_first)
     bad = {e.field for e in checked.errors}
     values = {k: v for k, v in checked.values.items() if k not in bad}
     with ctx.db.read() as session:
@@ -477,7 +478,8 @@ def register_patient(ctx: AppContext, actor: Actor, form: dict, *,
     """Quick (names, birth date, sex, phone) or full registration. Raises ValidationFailed for
     field errors, and DuplicatesFound when look-alikes exist that the user has not yet seen and
     dismissed (`confirm_not_duplicate_of` lists the ids they chose to register past)."""
-    checked = validate_patient({k: v for k, v in form.items() if k in FIELDS}, today=ctx.today())
+    checked = validate_patient({k: v for k, v in form.items() if k in FIELDS}, today=ctx.today(),
+                               day_first=ctx.settings.day_first)
     if not checked.ok:
         raise ValidationFailed(checked.errors)
     now = ctx.now()

@@ -40,3 +40,12 @@ def clock(instant: datetime, tz) -> str:
 
 def minutes_between(start: datetime, end: datetime) -> int:
     return max(0, int((end - start).total_seconds() // 60))
+
+
+def vocab_words(vocabulary, value: str) -> str:
+    """A stored vocabulary value as the words a screen shows ("no_show" -> "No-show follow-up"
+    for a callback reason); an unknown value still loses its underscores."""
+    try:
+        return vocabulary(value).label
+    except (ValueError, AttributeError):
+        return str(value).replace("_", " ")

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from coordinator_tui.domain.lookup_query import parse_lookup
 from coordinator_tui.domain.patient_validation import parse_birth_date, validate_patient
 
 TODAY = date(2026, 11, 23)
@@ -44,7 +45,9 @@ def test_required_fields(field, empty):
     ("given_name", "J0hn", "digits"),
     ("given_name", "---", "letter"),
     ("birth_date", "2/30/1985", "does not exist"),
-    ("birth_date", "13/1/1985", "does not exist"),
+    ("birth_date", "13/13/1985", "does not exist"),
+    ("birth_date", "12/5/2026", "future"),
+    ("birth_date", "3-4-198", "type a date"),
     ("birth_date", "1/1/2027", "future"),
     ("birth_date", "T+1", "future"),
     ("birth_date", "1/1/1890", "130 years"),
@@ -84,6 +87,31 @@ def test_birth_date_forms():
     assert parse_birth_date("4 Mar 1985", TODAY) == date(1985, 3, 4)
     assert parse_birth_date("T", TODAY) == TODAY  # a newborn
     assert parse_birth_date("11/24/1896", TODAY) == date(1896, 11, 24)  # 129 years old
+
+
+@pytest.mark.parametrize("text,day_first,expected", [
+    ("3/4/85", False, date(1985, 3, 4)),  # issue 13: the lookup box took this, the form did not
+    ("3/4/85", True, date(1985, 4, 3)),
+    ("3/4/1985", True, date(1985, 4, 3)),
+    ("13/1/1985", False, date(1985, 1, 13)),  # no month 13: the other order, as the lookup does
+    ("March 4th, 1985", False, date(1985, 3, 4)),
+    ("3.4.85", False, date(1985, 3, 4)),
+    ("19850304", False, date(1985, 3, 4)),
+    ("11/22/26", False, date(2026, 11, 22)),  # yesterday: a newborn, not 1926
+    ("12/5/26", False, date(1926, 12, 5)),  # 2026-12-05 is ahead: never a future birth
+])
+def test_birth_date_reads_as_the_lookup_box_does(text, day_first, expected):
+    checked = validate_patient({**GOOD, "birth_date": text}, today=TODAY, day_first=day_first)
+    assert checked.ok, checked.errors
+    assert checked.values["birth_date"] == expected
+    found = parse_lookup(f"smith {text}", today=TODAY, day_first=day_first).birth_date
+    assert found == expected
+
+
+def test_a_birth_date_the_lookup_refuses_the_form_refuses():
+    for text in ("2/30/1985", "12/24/2026", "13/13/85"):
+        assert parse_lookup(text, today=TODAY).birth_date is None
+        assert "birth_date" in errors({**GOOD, "birth_date": text})
 
 
 def test_partial_checks_only_the_fields_given():

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from coordinator_tui.domain.relative_dates import DateNotUnderstood, parse_day
+from coordinator_tui.domain.relative_dates import (
+    EMPTY,
+    FUTURE,
+    IMPOSSIBLE,
+    OUT_OF_RANGE,
+    RECENT_PAST_DAYS,
+    UNKNOWN,
+    DateNotUnderstood,
+    parse_day,
+    read_birth_date,
+)
 
 WED = date(2026, 3, 11)  # a Wednesday
 
@@ -91,8 +101,8 @@ def test_weekday_on_every_day_of_the_week_is_within_six_days():
     ("text", "day_first", "expected"),
     [
         ("12/24", False, date(2026, 12, 24)),
-        ("1/2", False, date(2026, 1, 2)),
-        ("1/2", True, date(2026, 2, 1)),
+        ("5/2", False, date(2026, 5, 2)),
+        ("5/2", True, date(2026, 2, 5)),  # 34 days ago: recent, so this year's
         ("24/12", True, date(2026, 12, 24)),
         ("12/24/2026", False, date(2026, 12, 24)),
         ("24/12/2027", True, date(2027, 12, 24)),
@@ -113,8 +123,58 @@ def test_absolute_forms(text, day_first, expected):
     assert parse_day(text, today=WED, day_first=day_first) == expected
 
 
-def test_year_less_date_uses_todays_year_even_if_passed():
-    assert parse_day("1/5", today=WED) == date(2026, 1, 5)
+# --- a date without a year is the next one, unless it was recent (issue 13: `g 1/5` in November)
+
+
+@pytest.mark.parametrize(
+    ("today", "text", "expected"),
+    [
+        (date(2026, 11, 23), "1/5", date(2027, 1, 5)),  # the issue: not last January
+        (date(2026, 11, 23), "jan 5", date(2027, 1, 5)),
+        (date(2026, 11, 23), "5 January", date(2027, 1, 5)),
+        (date(2026, 11, 23), "12/24", date(2026, 12, 24)),
+        (date(2026, 11, 23), "11/23", date(2026, 11, 23)),  # today
+        (date(2026, 11, 23), "11/20", date(2026, 11, 20)),  # last Friday, not next year's
+        (date(2026, 12, 31), "12/31", date(2026, 12, 31)),
+        (date(2026, 12, 31), "1/1", date(2027, 1, 1)),
+        (date(2026, 12, 31), "12/30", date(2026, 12, 30)),
+        (date(2027, 1, 1), "12/31", date(2026, 12, 31)),  # yesterday, across the year end
+        (date(2027, 1, 1), "12/24", date(2026, 12, 24)),
+        (date(2027, 1, 1), "1/1", date(2027, 1, 1)),
+        (date(2027, 1, 1), "1/2", date(2027, 1, 2)),
+        (date(2027, 1, 1), "6/1", date(2027, 6, 1)),
+        (date(2026, 3, 11), "1/10", date(2026, 1, 10)),  # 60 days back: still this year's
+        (date(2026, 3, 11), "1/9", date(2027, 1, 9)),  # 61 days back: next year's
+        (date(2026, 3, 11), "2/29", date(2028, 2, 29)),  # the next 29 February
+    ],
+)
+def test_a_year_less_date_is_the_next_one_unless_recent(today, text, expected):
+    assert parse_day(text, today=today) == expected
+
+
+def test_a_year_less_date_follows_day_first_across_the_year_end():
+    assert parse_day("5/1", today=date(2026, 11, 23), day_first=True) == date(2027, 1, 5)
+    assert parse_day("31/12", today=date(2027, 1, 2), day_first=True) == date(2026, 12, 31)
+
+
+def test_a_year_less_date_is_within_a_year_of_today_for_every_day():
+    # Whatever the day it is typed, a year-less date lands between RECENT_PAST_DAYS back and
+    # a year ahead: never a year stale.
+    today = date(2026, 1, 1)
+    while today < date(2029, 1, 1):
+        for text in ("1/1", "1/5", "2/28", "6/15", "12/31"):
+            found = parse_day(text, today=today)
+            assert -RECENT_PAST_DAYS <= (found - today).days < 366 - RECENT_PAST_DAYS + 1
+        today += timedelta(days=1)
+
+
+def test_past_reading_of_a_year_less_date_and_weekdays():
+    today = date(2026, 11, 23)  # a Monday
+    assert parse_day("1/5", today=today, prefer="past") == date(2026, 1, 5)
+    assert parse_day("12/24", today=today, prefer="past") == date(2025, 12, 24)
+    assert parse_day("mon", today=today, prefer="past") == today
+    assert parse_day("fri", today=today, prefer="past") == date(2026, 11, 20)
+    assert parse_day("2/29", today=today, prefer="past") == date(2024, 2, 29)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +182,7 @@ def test_year_less_date_uses_todays_year_even_if_passed():
     [
         "2/30",  # impossible
         "2/29/2026",  # not a leap year
-        "13/1",  # no month 13 (month first)
+        "13/13",  # no month 13 either way
         "4/31/2026",
         "2026-02-30",
         "2026-13-01",
@@ -136,10 +196,13 @@ def test_impossible_dates_are_refused(text):
         parse_day(text, today=WED)
 
 
-def test_day_first_changes_which_is_impossible():
+def test_the_other_order_is_taken_only_when_the_preferred_is_no_real_date():
+    # The lookup box's rule (25/12/1985 is Christmas whichever way round the clinic writes).
     assert parse_day("13/1", today=WED, day_first=True) == date(2026, 1, 13)
-    with pytest.raises(DateNotUnderstood):
-        parse_day("1/13", today=WED, day_first=True)
+    assert parse_day("1/13", today=WED, day_first=True) == date(2026, 1, 13)
+    assert parse_day("13/1/2026", today=WED) == date(2026, 1, 13)
+    assert parse_day("1/2/2026", today=WED) == date(2026, 1, 2)
+    assert parse_day("1/2/2026", today=WED, day_first=True) == date(2026, 2, 1)
 
 
 def test_offset_past_year_9999_is_refused():
@@ -163,10 +226,10 @@ def test_offset_past_year_9999_is_refused():
         "mo",
         "24 Foo",
         "Foo 24",
-        "12/24/26",  # two-digit year: refused, not guessed
-        "12-24-2026",
-        "2026/12/24",
-        "24.12.2026",
+        "12/24/2",
+        "12/24/202",
+        "12-24",
+        "2026/12",
         "12/24/2026/1",
         "1961-2",
         "now",
@@ -240,3 +303,82 @@ def test_a_year_far_outside_clinic_work_is_refused():
         with pytest.raises(DateNotUnderstood, match="not a clinic day"):
             parse_day(text, today=WED)
     assert parse_day("1850-06-01", today=WED) == date(1850, 6, 1)  # old birth dates still parse
+
+
+# --- one grammar with the lookup box and the registration form ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "day_first", "expected"),
+    [
+        ("12/24/26", False, date(2026, 12, 24)),  # two digits: the year nearest today's
+        ("24/12/26", True, date(2026, 12, 24)),
+        ("1/2/99", False, date(1999, 1, 2)),
+        ("12-24-2026", False, date(2026, 12, 24)),
+        ("24.12.2026", True, date(2026, 12, 24)),
+        ("3.4.85", False, date(1985, 3, 4)),
+        ("2026/12/24", True, date(2026, 12, 24)),
+        ("December 24th, 2026", False, date(2026, 12, 24)),
+        ("24-DEC-26", False, date(2026, 12, 24)),
+        ("12 24 2026", False, date(2026, 12, 24)),
+        ("12242026", False, date(2026, 12, 24)),
+        ("24122026", True, date(2026, 12, 24)),
+        ("20261224", False, date(2026, 12, 24)),
+        ("24th dec", False, date(2026, 12, 24)),
+    ],
+)
+def test_the_lookup_box_shapes_work_everywhere(text, day_first, expected):
+    assert parse_day(text, today=WED, day_first=day_first) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "day_first", "expected"),
+    [
+        ("3/4/85", False, date(1985, 3, 4)),
+        ("3/4/85", True, date(1985, 4, 3)),
+        ("3/4/1985", False, date(1985, 3, 4)),
+        ("1985-03-04", True, date(1985, 3, 4)),
+        ("4 Mar 1985", False, date(1985, 3, 4)),
+        ("March 4th, 1985", False, date(1985, 3, 4)),
+        ("04-MAR-85", False, date(1985, 3, 4)),
+        ("19850304", False, date(1985, 3, 4)),
+        ("03041985", False, date(1985, 3, 4)),
+        ("25/12/85", False, date(1985, 12, 25)),
+        ("3/4/26", False, date(2026, 3, 4)),  # last week: a baby
+        ("3/12/26", False, date(1926, 3, 12)),  # 2026-03-12 is tomorrow: last century
+        ("3/11/26", False, date(2026, 3, 11)),  # born today
+        ("3/4", False, date(2026, 3, 4)),  # no year: the latest 4 March
+        ("3/12", False, date(2025, 3, 12)),  # tomorrow's day last year
+        ("mon", False, date(2026, 3, 9)),  # the latest Monday
+        ("T", False, WED),  # a newborn
+        ("T-3", False, date(2026, 3, 8)),
+    ],
+)
+def test_birth_dates_read_toward_the_past(text, day_first, expected):
+    assert read_birth_date(text, today=WED, day_first=day_first) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("3/12/2026", FUTURE),
+        ("T+1", FUTURE),
+        ("tomorrow", FUTURE),
+        ("1/1/1850", OUT_OF_RANGE),
+        ("2/30/1985", IMPOSSIBLE),
+        ("13/13/85", IMPOSSIBLE),
+        ("2/29/1985", IMPOSSIBLE),
+        ("3/4/198", UNKNOWN),
+        ("soon", UNKNOWN),
+        ("", EMPTY),
+    ],
+)
+def test_birth_date_refusals_say_why(text, reason):
+    with pytest.raises(DateNotUnderstood) as info:
+        read_birth_date(text, today=WED)
+    assert info.value.reason == reason
+
+
+def test_two_digit_leap_day_takes_the_century_that_had_one():
+    assert read_birth_date("2/29/00", today=WED) == date(2000, 2, 29)
+    assert read_birth_date("2/29/24", today=date(2023, 1, 1)) == date(1924, 2, 29)

@@ -39,7 +39,17 @@ def test_who_looked_needs_a_supervisor_and_a_real_patient(ctx, desk_user):
 
 
 def test_describe_exports_and_odd_details():
-    assert describe("schedule.export", None) == ("exported (schedule.export)", False)
+    assert describe("schedule.export", None) == ("exported (schedule)", False)
     assert describe("patient.view", "not json") == ("viewed the record", False)
     assert describe("patient.view", "[1, 2]") == ("viewed the record", False)
     assert describe("break_glass", '{"reason": "x"}')[1] is True
+
+
+def test_what_is_said_in_words_never_internal_codes():
+    """Issue 13: users saw internal codes (`id_card`, `birth_date`) on screens."""
+    changed = describe("patient.update", '{"changed": {"birth_date": 1, "phone_mobile": 1, "family_name": 1}}')
+    assert changed == ("changed birth date, last name, mobile phone", False)
+    for action in ("appointment.walk_in", "appointment.status_undo", "callback.attempt", "checkin.seen",
+                   "payment.take", "waitlist.add", "some_new.thing_here"):
+        what, _glass = describe(action, None)
+        assert "_" not in what and "." not in what, what

@@ -201,3 +201,55 @@ def test_two_desks_claiming_the_same_item_at_once_one_wins(ctx, desk_user):
                  for user in ("demo", "super")]
         outcomes = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
         assert outcomes == ["lost", "won"], [p.stderr for p in procs]
+
+
+def test_a_failed_call_puts_the_item_back_so_the_next_comes_first(ctx, desk_user, clock):
+    """Issue 13: after `3 No answer` the item stayed first and OVERDUE."""
+    before = cb.list_queue(ctx, desk_user)
+    first = before[0]  # urgent, due at noon
+    cb.claim(ctx, desk_user, first.id)
+    work = cb.record_attempt(ctx, desk_user, first.id, CallbackOutcome.NO_ANSWER)
+    due_local = work.item.due_at.astimezone(ctx.settings.tz)
+    assert (due_local.date(), due_local.hour, due_local.minute) == (CLINIC_DAY, 12, 45)  # 10:45 + 2 h
+    assert not work.item.overdue and work.item.retry_pending
+    after = cb.list_queue(ctx, desk_user)
+    assert after[0].id == before[1].id  # the next item comes first
+    assert after[-1].id == first.id  # waiting for its retry: after every item callable now
+    assert first.id not in {i.id for i in cb.list_queue(ctx, desk_user, cb.QueueFilter(overdue=True))}
+
+    clock.advance(hours=2, minutes=1)  # the retry is due: back in its place, overdue again
+    again = cb.list_queue(ctx, desk_user)
+    assert not next(i for i in again if i.id == first.id).retry_pending
+    assert again[0].id == first.id
+
+    cb.claim(ctx, desk_user, first.id)
+    clock.advance(hours=3)  # 15:46: two more hours would be after calling hours
+    work = cb.record_attempt(ctx, desk_user, first.id, CallbackOutcome.BUSY)
+    due_local = work.item.due_at.astimezone(ctx.settings.tz)
+    assert (due_local.date(), due_local.hour) == (CLINIC_DAY + timedelta(days=1), 9)  # next morning
+
+
+def test_the_retry_interval_is_a_setting_and_never_pulls_an_item_forward(ctx, desk_user):
+    import dataclasses
+
+    quick = dataclasses.replace(ctx, settings=dataclasses.replace(ctx.settings, callback_retry_minutes=30))
+    queue = cb.list_queue(ctx, desk_user)
+    first, later = next(i for i in queue if i.overdue), queue[-1]
+    cb.claim(quick, desk_user, first.id)
+    work = cb.record_attempt(quick, desk_user, first.id, CallbackOutcome.VOICEMAIL)
+    assert work.item.due_at == ctx.now() + timedelta(minutes=30)
+    # An item due later than the retry keeps its due time.
+    far = cb.create_by_hand(ctx, desk_user, patient_id=later.patient_id, reason=CallbackReason.REFERRAL,
+                            due_at=cb.due_at_on(ctx, CLINIC_DAY + timedelta(days=5)))[0]
+    cb.claim(ctx, desk_user, far)
+    work = cb.record_attempt(ctx, desk_user, far, CallbackOutcome.NO_ANSWER)
+    assert work.item.due_at == cb.due_at_on(ctx, CLINIC_DAY + timedelta(days=5))
+
+
+def test_the_escalating_call_leaves_the_item_due_for_the_supervisor(ctx, desk_user, clock):
+    item = next(i for i in cb.list_queue(ctx, desk_user) if i.priority is not Priority.HIGH and i.overdue)
+    cb.claim(ctx, desk_user, item.id)
+    for outcome in (CallbackOutcome.NO_ANSWER, CallbackOutcome.VOICEMAIL, CallbackOutcome.BUSY):
+        work = cb.record_attempt(ctx, desk_user, item.id, outcome)
+        clock.advance(minutes=30)
+    assert work.item.escalated and work.item.due_at < ctx.now()  # due now: a supervisor decides

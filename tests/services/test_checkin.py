@@ -339,3 +339,21 @@ def test_walk_in_never_lands_in_blocked_time(ctx, desk_user, seeded_path):
     assert svc.walk_in_times(ctx, desk_user, [provider.id])[provider.id] is None
     with pytest.raises(UserError, match="no free time left today"):
         svc.walk_in(ctx, desk_user, patient_id, provider.id)
+
+
+def test_outstanding_items_in_history_are_words_even_for_older_check_ins(ctx, desk_user, appt, seeded_path):
+    """Issue 13: `id_card` was shown to users; older rows kept the codes in their reason."""
+    current = svc.checklist(ctx, desk_user, appt.id)
+    assert all("_" not in item.word for item in current.outstanding)
+    svc.check_in(ctx, desk_user, appt.id, current.version, exception_reason="no ID today")
+    last = svc.status_history(ctx, desk_user, appt.id)[-1]
+    assert "photo ID and insurance card" in last.reason and "id_card" not in last.reason
+    assert last.reason.endswith("outstanding: no ID today")
+    conn = sqlite3.connect(seeded_path)  # as written before the words existed
+    conn.execute("INSERT INTO appointment_status_events (appointment_id, from_status, to_status, at, reason, "
+                 "is_undo) VALUES (?, 'scheduled', 'arrived', '2026-11-23 15:50:00.000000', "
+                 "'checked in with id_card, copay outstanding: no_ID', 0)", (appt.id,))
+    conn.commit()
+    conn.close()
+    last = svc.status_history(ctx, desk_user, appt.id)[-1]
+    assert last.reason == "checked in with photo ID and insurance card, copay outstanding: no_ID"

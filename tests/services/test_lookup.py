@@ -64,6 +64,17 @@ def test_hyphenated_and_double_surnames(ctx, desk_user, people, text):
     assert people["double"] in ids(find(ctx, desk_user, text))[:5]
 
 
+@pytest.mark.parametrize("text", ["walace-gilmore", "wallace-gilmour", "wallace gilmour",
+                                  "walace gilmore", "wsllace-gilmore", "wallace-gilmour, hamish", "hamish walace-gilmore",
+                                  "wallace-gilmour 6/7/1958", "walace-gilmore hamish"])
+def test_a_typo_inside_a_double_surname(ctx, desk_user, text):
+    """Issue 13: a typo in either half of a hyphenated surname found nothing."""
+    who = add_patient(ctx, "Wallace-Gilmore", "Hamish", date(1958, 6, 7))
+    hits = find(ctx, desk_user, text)
+    assert who in ids(hits)[:3], (text, hits[:3])
+    assert hits[ids(hits).index(who)].reason.startswith(("typo", "sounds like", "name part")), hits[:3]
+
+
 @pytest.mark.parametrize("text", ["quaxley zebulon", "zebulon quaxley", "quaxley, zebulon",
                                   "zeb quax"])
 def test_first_and_last_either_way_round(ctx, desk_user, people, text):

@@ -227,3 +227,25 @@ def test_state_and_country_edits_are_stored_as_codes_and_checked_against_the_cou
     assert (moved.country, moved.region, moved.postal_code) == ("CA", "Ontario", "K1A 0B1")
     svc.update_patient(ctx, desk_user, pid, {"region": "Quebec"}, moved.version)  # checked against CA
     assert svc.get_record(ctx, desk_user, pid).region == "Quebec"
+
+
+def test_registration_reads_the_birth_date_as_the_lookup_box_does(ctx, desk_user):
+    """Issue 13: `3/4/85` found patients in the lookup box but was refused at registration."""
+    import dataclasses
+
+    from coordinator_tui.services.lookup import search_patients
+
+    made = svc.register_patient(ctx, desk_user, {"given_name": "Ida", "family_name": "Quenneville",
+                                                 "birth_date": "3/4/85", "sex": "F"})
+    assert svc.get_record(ctx, desk_user, made.patient_id).birth_date == date(1985, 3, 4)
+    hits = search_patients(ctx, desk_user, "quenneville 3/4/85")
+    assert [h.mrn for h in hits][:1] == [made.mrn]
+
+    day_first = dataclasses.replace(ctx, settings=dataclasses.replace(ctx.settings, day_first=True))
+    other = svc.register_patient(day_first, desk_user, {"given_name": "Eve", "family_name": "Quenneville",
+                                                        "birth_date": "3/4/85", "sex": "F"})
+    assert svc.get_record(ctx, desk_user, other.patient_id).birth_date == date(1985, 4, 3)
+    with pytest.raises(svc.ValidationFailed) as caught:
+        svc.register_patient(ctx, desk_user, {"given_name": "Al", "family_name": "Quenneville",
+                                              "birth_date": "12/24/2026", "sex": "M"})
+    assert "future" in str(caught.value.errors[0])

@@ -45,6 +45,9 @@ def test_new_settings_have_todays_defaults_and_load_from_file_and_environment(tm
     settings = load_settings()
     assert (settings.recall_after_days, settings.failed_attempts_before_escalation,
             settings.alert_arrived_minutes) == (180, 5, 15)
+    assert settings.callback_retry_minutes == 120
+    monkeypatch.setenv("COORDINATOR_CALLBACK_RETRY_MINUTES", "45")
+    assert load_settings().callback_retry_minutes == 45
 
 
 @pytest.mark.parametrize("name, raw, message", [
@@ -52,6 +55,8 @@ def test_new_settings_have_todays_defaults_and_load_from_file_and_environment(tm
     ("RECALL_AFTER_DAYS", "-5", "between 1 and 3660"),
     ("ALERT_ROOMED_MINUTES", "twenty", "not a valid int"),
     ("ALERT_WITH_PROVIDER_MINUTES", "99999", "between 1 and 1440"),
+    ("CALLBACK_RETRY_MINUTES", "0", "between 5 and 1440"),
+    ("CALLBACK_RETRY_MINUTES", "2h", "not a valid int"),
 ])
 def test_bad_settings_are_refused_by_name(monkeypatch, name, raw, message):
     monkeypatch.setenv(f"COORDINATOR_{name}", raw)

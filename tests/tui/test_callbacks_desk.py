@@ -94,3 +94,29 @@ async def test_a_repeated_failed_call_key_is_refused_not_escalated(ctx, desk_use
     escalated = conn.execute("SELECT escalated_at FROM callbacks WHERE id = ?", (first.id,)).fetchone()[0]
     conn.close()
     assert outcomes == ["no_answer", "wrong_number"] and escalated is None
+
+
+async def test_no_answer_moves_the_item_down_and_says_when_it_is_due_again(ctx, desk_user):
+    """Issue 13: after `3 No answer` the item stayed first and OVERDUE."""
+    first, second = cb.list_queue(ctx, desk_user)[:2]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallbackWorkScreen) and first.mrn in screen_text(app)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert "Recorded: No answer. Due again 12:45; Esc for the next item." in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallbacksScreen)
+        table = app.screen.query_one("#callbacks-table", DataTable)
+        assert app.screen.items[0].id == second.id and app.screen.items[-1].id == first.id
+        last = table.get_row_at(table.row_count - 1)
+        assert str(last[2]) == "↻ 23 Nov 12:45"
+        await pilot.press("enter")  # Enter now works the next item
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallbackWorkScreen) and app.screen.callback_id == second.id

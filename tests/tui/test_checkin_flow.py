@@ -455,3 +455,28 @@ async def test_a_changed_amount_is_asked_about_again(ctx, desk_user, seeded_path
         await settle(app, pilot)
         assert isinstance(app.screen, ChecklistScreen)
     assert db_rows(seeded_path, "SELECT count(*) FROM payments") == before
+
+
+async def test_outstanding_items_are_named_in_words_never_internal_codes(ctx, desk_user, seeded_path):
+    """Issue 13: the reason prompt said `Outstanding: id_card`, and the status history kept it."""
+    import re
+
+    row = unique_row(ctx, desk_user)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=(120, 24)) as pilot:  # wide enough to show the whole list
+        await settle(app, pilot)
+        await open_checklist_of(app, pilot, row)
+        outstanding = app.screen.checklist.outstanding
+        assert "id_card" in {i.key for i in outstanding}
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReasonPrompt)
+        text = screen_text(app)
+        assert "photo ID and insurance card" in text, text
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), re.findall(r"\b[a-z]+_[a-z_]+\b", text)
+        await pilot.press(*"no ID", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+    [(reason,)] = db_rows(seeded_path, "SELECT reason FROM appointment_status_events WHERE appointment_id = ? "
+                          "AND to_status = 'arrived'", row.id)
+    assert "photo ID and insurance card" in reason and "id_card" not in reason, reason

@@ -176,3 +176,30 @@ async def test_edit_refuses_a_made_up_state_and_country_by_keys(ctx, desk_user):
         assert ", NJ, " in screen_text(app)
     after = get_record(ctx, desk_user, pid)
     assert (after.region, after.country) == ("NJ", "US")
+
+
+async def test_callback_reasons_and_referral_statuses_are_words(ctx, desk_user, seeded_path):
+    """Issue 13: internal codes (`no_show`, `auth_pending`) were shown on the record."""
+    import re
+    import sqlite3
+
+    from coordinator_tui.domain.vocab import CallbackReason
+    from coordinator_tui.services import callbacks
+
+    pid = some_patient(ctx)
+    callbacks.create_by_hand(ctx, desk_user, patient_id=pid, reason=CallbackReason.PATIENT_REQUEST,
+                             due_at=ctx.now())
+    conn = sqlite3.connect(seeded_path)
+    conn.execute("INSERT INTO referrals (patient_id, direction, to_specialty, received_on, status, "
+                 "auth_required, created_at, version_id) VALUES (?, 'incoming', 'Cardiology', '2026-11-20', "
+                 "'auth_pending', 1, '2026-11-20 10:00:00.000000', 1)", (pid,))
+    conn.commit()
+    conn.close()
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=(80, 80)) as pilot:  # tall: every section on screen
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "Patient asked" in text and "Auth pending" in text, text
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), re.findall(r"\b[a-z]+_[a-z_]+\b", text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time as wall
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from textual.widgets import DataTable
@@ -245,3 +245,18 @@ async def test_another_desks_check_in_appears_on_the_check_in_desk(ctx, desk_use
             await pilot.pause()
         assert arrived_shown(), "another desk's check-in did not appear in 2 s"
     other_desk.db.dispose()
+
+
+async def test_go_to_a_date_without_a_year_goes_forward_across_the_year_end(ctx, desk_user):
+    """Issue 13: `g 1/5` typed in November went to last January."""
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "f3")
+        screen = app.screen
+        assert CLINIC_DAY.month == 11
+        await press(app, pilot, "g", *"1/5", "enter")
+        assert isinstance(app.screen, ScheduleScreen)
+        assert screen.day == date(2027, 1, 5) and "Tue 05 Jan 2027" in screen_text(app)
+        await press(app, pilot, "g", *"11/20", "enter")  # last Friday: recent, so not next year
+        assert screen.day == date(2026, 11, 20)

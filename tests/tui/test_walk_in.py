@@ -1,6 +1,7 @@
 """Walk-in (F7 on the Check-in desk) at 80x24 by keys alone: who the patient is and the time
-each provider would see them are on screen before a digit books; Ctrl+N registers a new patient
-from the MRN box."""
+each provider would see them are on screen before a digit books; the box takes the one-box lookup
+(name, birth date, phone, MRN) with a numbered pick when several match; Ctrl+N registers a new
+patient from the box."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ async def test_a_digit_after_an_unknown_mrn_books_nobody(ctx, desk_user, seeded_
         await settle(app, pilot)
         await pilot.press("m", *"nobody", "enter")
         await settle(app, pilot)
-        assert "No patient with that MRN" in screen_text(app)
+        assert "No patient found" in screen_text(app)
         app.set_focus(None)
         await pilot.press("1")
         await settle(app, pilot)
@@ -117,7 +118,7 @@ async def test_ctrl_n_in_the_mrn_box_registers_a_new_patient_and_carries_on(ctx,
         assert "^n: register a new patient" in screen_text(app)
         await pilot.press(*"nobody", "enter")
         await settle(app, pilot)
-        assert "No patient with that MRN.  ^n registers a new patient." in screen_text(app)
+        assert "No patient found" in screen_text(app) and "^n registers a new patient." in screen_text(app)
         app.screen.query_one("#walkin-mrn", Input).focus()  # the box has focus: ^n still works
         await pilot.press("ctrl+n")
         await settle(app, pilot)
@@ -137,3 +138,99 @@ async def test_ctrl_n_in_the_mrn_box_registers_a_new_patient_and_carries_on(ctx,
         assert isinstance(app.screen, CheckinScreen)
     assert db_rows(seeded_path, "SELECT a.status FROM appointments a JOIN patients p ON p.id = a.patient_id "
                    "WHERE p.family_name = 'Zzyzx'") == [("arrived",)]
+
+
+def add_walk_in_patient(ctx, family, given, birth, phone=None):
+    from tests.services.lookup_helpers import add_patient
+
+    return add_patient(ctx, family, given, birth, phone=phone)
+
+
+async def test_the_box_finds_by_name_birth_date_or_phone_like_every_desk(ctx, desk_user, seeded_path):
+    """Issue 13: the walk-in dialog found patients by MRN only."""
+    from datetime import date
+
+    who = add_walk_in_patient(ctx, "Quillfeather", "Odessa", date(1961, 2, 3), phone="(617) 555-0177")
+    for typed in ("quillfeather", "quillfeather odessa", "odessa quillfeather 2/3/1961", "617-555-0177"):
+        app = CoordinatorApp(ctx, desk_user)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_walk_in(app, pilot)
+            await pilot.press(*typed, "enter")
+            await settle(app, pilot)
+            text = screen_text(app)
+            assert "Quillfeather, Odessa" in text and "born 1961-02-03" in text, (typed, text)
+            assert "No appointment today" in text and app.screen.patient_id == who
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_walk_in(app, pilot)
+        await pilot.press(*"quillfeather", "enter")
+        await settle(app, pilot)
+        await pilot.press("1")  # the one patient found: the digit books the first provider
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+    assert db_rows(seeded_path, "SELECT status FROM appointments WHERE patient_id = ? AND is_walk_in = 1",
+                   who) == [("arrived",)]
+
+
+async def test_several_matches_are_numbered_and_a_digit_picks_one_then_a_provider(ctx, desk_user, seeded_path):
+    from datetime import date
+
+    first = add_walk_in_patient(ctx, "Thistlewood", "Ada", date(1950, 1, 1))
+    second = add_walk_in_patient(ctx, "Thistlewood", "Bea", date(1990, 6, 7))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_walk_in(app, pilot)
+        await pilot.press(*"thistlewood", "enter")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "2 patients match: 1-2 picks one" in text, text
+        rows = [line for line in text.splitlines() if "Thistlewood, " in line]
+        assert rows[0].split()[0] == "1" and rows[1].split()[0] == "2", rows
+        pick = 2 if "Thistlewood, Bea" in rows[1] else 1
+        await pilot.press("9")  # no ninth patient: nothing happens, nothing is booked
+        await settle(app, pilot)
+        assert isinstance(app.screen, WalkInScreen) and app.screen.patient_id is None
+        await pilot.press(str(pick))
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "Thistlewood, Bea" in text and "born 1990-06-07" in text and app.screen.patient_id == second
+        assert "Provider (one key)" in text  # the providers are back; the next digit books
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+    assert db_rows(seeded_path, "SELECT patient_id FROM appointments WHERE is_walk_in = 1 "
+                   "AND patient_id IN (?, ?)", first, second) == [(second,)]
+
+
+async def test_the_typed_name_and_birth_date_carry_over_to_ctrl_n(ctx, desk_user):
+    from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_walk_in(app, pilot)
+        await pilot.press(*"Zyxwvut, Ottilie 4/5/1977", "enter")
+        await settle(app, pilot)
+        app.screen.query_one("#walkin-mrn", Input).focus()
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientFormScreen)
+        form = app.screen
+        assert form.query_one("#f-family_name", Input).value == "Zyxwvut"
+        assert form.query_one("#f-given_name", Input).value == "Ottilie"
+        assert form.query_one("#f-birth_date", Input).value == "1977-04-05"
+
+
+async def test_a_single_near_spelling_is_offered_not_taken(ctx, desk_user, seeded_path):
+    from datetime import date
+
+    who = add_walk_in_patient(ctx, "Quillfeather", "Odessa", date(1961, 2, 3))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_walk_in(app, pilot)
+        await pilot.press(*"quilfeather odessa", "enter")  # a typo
+        await settle(app, pilot)
+        assert "1 patient is a near match: 1 picks them" in screen_text(app)
+        assert app.screen.patient_id is None
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert app.screen.patient_id == who and "born 1961-02-03" in screen_text(app)

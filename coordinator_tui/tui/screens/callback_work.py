@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from coordinator_tui.domain import phones
+from coordinator_tui.domain.callback_retry import when_words
 from coordinator_tui.domain.vocab import CallbackOutcome, CallbackReason
 from coordinator_tui.tui.service_call import (
     IGNORE_KEYS,
@@ -126,11 +127,16 @@ class CallbackWorkScreen(Screen[None]):
         note_box = self.query_one("#work-note", Input)
         note = note_box.value
 
-        def after(_result):
+        def after(result):
             note_box.value = ""
             self.reached = outcome is CallbackOutcome.REACHED
             hint = ("Reached: b books now, k confirms the appointment, d closes as done."
                     if self.reached else f"Recorded: {OUTCOME_LABELS[outcome]}.")
+            item = getattr(result, "item", None)
+            if not self.reached and item is not None and item.retry_pending:
+                ctx = self.app.ctx
+                again = when_words(item.due_at.astimezone(ctx.settings.tz), ctx.today())
+                hint += f" Due again {again}; Esc for the next item."
             self.query_one("#work-message", Static).update(hint)
             if self.reached and self.work is not None and self.work.item.reason in BOOK_AT_ONCE:
                 self.action_book()  # offered at once; Esc comes back to the item

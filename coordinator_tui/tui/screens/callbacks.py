@@ -1,5 +1,6 @@
-"""The callback queue desk: open items, most urgent first, overdue ones marked in words; filters
-by key; Enter works the highlighted item (claimed for this desk while open)."""
+"""The callback queue desk: open items, most urgent first, overdue ones marked in words, items
+waiting for a retry after a failed call marked ↻ and listed last; filters by key; Enter works the
+highlighted item (claimed for this desk while open)."""
 
 from __future__ import annotations
 
@@ -123,7 +124,7 @@ class CallbacksScreen(DeskScreen):
         for number, item in enumerate(items, start=1):
             due_local = item.due_at.astimezone(tz)
             due = Text(f"OVERDUE {due_local:%d %b}", style="bold red") if item.overdue \
-                else Text(f"{due_local:%d %b %H:%M}")
+                else Text(f"{'↻ ' if item.retry_pending else ''}{due_local:%d %b %H:%M}")
             reason = item.reason.label + (" ⚑" if item.escalated else "")
             tries = str(item.attempts) + ("*" if item.being_worked_by else "")
             lines.append(((str(number), priority_text(item.priority), due, item.patient_name[:18],

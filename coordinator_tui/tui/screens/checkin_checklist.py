@@ -150,7 +150,7 @@ class ChecklistScreen(DeskScreen):
         if self.busy or not current.can_check_in:
             return
         if current.outstanding:
-            names = ", ".join(i.key for i in current.outstanding)
+            names = ", ".join(i.word for i in current.outstanding)
 
             def with_reason(reason: str | None) -> None:
                 if reason:

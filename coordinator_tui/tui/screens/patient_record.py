@@ -14,11 +14,11 @@ from textual.widgets import Static
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.money import format_cents
-from coordinator_tui.domain.vocab import Role
+from coordinator_tui.domain.vocab import CallbackReason, ReferralStatus, Role
 from coordinator_tui.services.desk_views import age_on
 from coordinator_tui.services.patients import PatientRecord, get_record
 from coordinator_tui.services.permissions import Permission, allows
-from coordinator_tui.tui.formatting import status_text
+from coordinator_tui.tui.formatting import status_text, vocab_words
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
@@ -134,13 +134,14 @@ class PatientRecordScreen(DeskScreen):
                 f"{a.starts_at.astimezone(tz):%a %m/%d/%Y %H:%M}  {a.provider[:10]:<10} "
                 f"{a.type_code:<5} {status_text(a.status).plain}" for a in appointments])
         section("callbacks", "Callbacks", [
-            f"{c.status:<9} {c.reason:<15} due {c.due_at.astimezone(tz):%m/%d %H:%M} {c.priority}"
+            f"{c.status:<9} {vocab_words(CallbackReason, c.reason)[:21]:<21} "
+            f"due {c.due_at.astimezone(tz):%m/%d %H:%M} {c.priority}"
             for c in record.callbacks])
         section("payments", "Payments", [
             f"{p.taken_at.astimezone(tz):%m/%d/%Y} {format_cents(p.amount_cents):>9} {p.method:<5} "
             f"{p.receipt_number}{' VOID' if p.voided else ''}" for p in record.payments])
         section("referrals", "Referrals", [
-            f"{r.received_on:%m/%d/%Y} {r.status:<12} {(r.to_specialty or '-')[:20]:<20} "
+            f"{r.received_on:%m/%d/%Y} {vocab_words(ReferralStatus, r.status):<12} {(r.to_specialty or '-')[:20]:<20} "
             f"auth {r.auth_number or '-'}" for r in record.referrals])
 
 

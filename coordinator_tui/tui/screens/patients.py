@@ -21,7 +21,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain import phones
-from coordinator_tui.domain.lookup_query import parse_lookup
+from coordinator_tui.domain.lookup_query import parse_lookup, registration_prefill
 from coordinator_tui.domain.names import name_key
 from coordinator_tui.services.desk_views import PatientRow, age_on, patient_count, patient_page
 from coordinator_tui.services.lookup import PatientHit, search_patients
@@ -100,15 +100,7 @@ class PatientsScreen(DeskScreen):
         """Register a walk-in: what was typed in the box (a name, a birth date) is carried over."""
         query = parse_lookup(self.query_one(Input).value, day_first=self.app.ctx.settings.day_first,
                              today=self.app.ctx.today())
-        prefill: dict = {}
-        if query.names:
-            family, *given = query.names if query.surname_first else (query.names[-1], *query.names[:-1])
-            prefill["family_name"] = family.title()
-            if given:
-                prefill["given_name"] = " ".join(given).title()
-        if query.birth_date:
-            prefill["birth_date"] = query.birth_date.isoformat()
-        self.app.register_patient(prefill or None)
+        self.app.register_patient(registration_prefill(query) or None)
 
     def action_clear_search(self) -> None:
         box = self.query_one("#patients-search", Input)

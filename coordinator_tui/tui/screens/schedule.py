@@ -398,21 +398,21 @@ class ScheduleScreen(DeskScreen):
         title = f"Book {starts_at.astimezone(tz):%a %d %b %H:%M} with {short_name}"
         if overbook:
             title = "OVERBOOK: " + title
-        today = self.app.ctx.today()
+        today, day_first = self.app.ctx.today(), self.app.ctx.settings.day_first
 
         def check(values: dict) -> str | None:
             if not values["patient"].strip():
                 return "Type the patient's MRN or family name"
             if values["desired"].strip():
                 try:
-                    parse_day(values["desired"], today=today)
+                    parse_day(values["desired"], today=today, day_first=day_first)
                 except ValueError as exc:
                     return str(exc)
             return None
 
         def done(values: dict | None) -> None:
             if values:
-                desired = parse_day(values["desired"], today=today) if values["desired"].strip() else None
+                desired = parse_day(values["desired"], today=today, day_first=day_first) if values["desired"].strip() else None
                 self._find_patient(values["patient"], values["type"], desired, provider_id, starts_at, overbook)
 
         self.app.push_screen(PromptModal(title, [("patient", "Patient MRN/name", ""), ("type", "Type", "FU"),
@@ -424,7 +424,7 @@ class ScheduleScreen(DeskScreen):
         if self.schedule is None:
             return
         ctx, actor = self.app.ctx, self.app.actor
-        today, tz = ctx.today(), ctx.settings.tz
+        today, tz, day_first = ctx.today(), ctx.settings.tz, ctx.settings.day_first
         providers = {p.short_name: p.id for p in self.schedule.providers}
 
         def check(values: dict) -> str | None:
@@ -434,7 +434,7 @@ class ScheduleScreen(DeskScreen):
             if values["part"].strip().lower() not in ("any", "am", "pm"):
                 return "Part of day: any, am or pm"
             try:
-                parse_day(values["after"], today=today)
+                parse_day(values["after"], today=today, day_first=day_first)
             except ValueError as exc:
                 return str(exc)
             return None
@@ -444,7 +444,7 @@ class ScheduleScreen(DeskScreen):
                 return
             name = values["provider"].strip().upper()
             provider_id = providers.get(name) if name else None
-            after = parse_day(values["after"], today=today)
+            after = parse_day(values["after"], today=today, day_first=day_first)
             part = values["part"].strip().lower()
             type_code = values["type"]
 

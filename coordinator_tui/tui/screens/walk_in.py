@@ -1,5 +1,6 @@
-"""Walk-in (F7 from the check-in desk): find the patient by MRN (or register a new one with
-Ctrl+N), see who they are (name, birth date, age) and whether they are booked today or on
+"""Walk-in (F7 from the check-in desk): find the patient with the one-box lookup every desk uses
+(name, birth date, phone or MRN; several matches are numbered and a digit picks one), or register
+a new one with Ctrl+N; see who they are (name, birth date, age) and whether they are booked today or on
 another day (wrong day), then one digit picks the provider: a same-day walk-in at the time shown
 next to that provider, marked arrived at once.
 
@@ -12,11 +13,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
+from coordinator_tui.domain.lookup_query import parse_lookup, registration_prefill
 from coordinator_tui.errors import ConflictError
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
+
+# services.lookup reasons of a match that is not the name as typed.
+_NEAR_MATCH = ("sounds like", "typo", "part of name", "weak name")
 
 
 class WalkInScreen(DeskScreen):
@@ -31,7 +36,7 @@ class WalkInScreen(DeskScreen):
         # Ctrl+N, as on the Patients desk: a plain n would be typed into the MRN box.
         Binding("ctrl+n", "register", "New patient", key_display="^n"),
         Binding("a", "open_booked", "Open booked appt"),
-        Binding("m", "find", "MRN"),
+        Binding("m", "find", "Find"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -43,13 +48,14 @@ class WalkInScreen(DeskScreen):
         self.providers: list[svc.ProviderChoice] = []
         self.times: dict = {}  # provider id -> the start a walk-in would get now (None: full)
         self.booked: svc.AppointmentBrief | None = None
+        self.matches: list = []  # PatientHit rows numbered on screen: a digit picks one
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
         with Horizontal(classes="search-row"):
-            yield Label("MRN:", classes="search-label")
-            yield Input(placeholder="MRN, then Enter (^n: register a new patient)", id="walkin-mrn",
-                        classes="search-box", max_length=16)
+            yield Label("Find:", classes="search-label")
+            yield Input(placeholder="name, birth date, phone or MRN, Enter (^n: register a new patient)",
+                        id="walkin-mrn", classes="search-box", max_length=200)
         yield Static("", id="walkin-patient", markup=False)
         yield Static("", id="walkin-providers", markup=False)
         yield KeyFooter()
@@ -72,6 +78,8 @@ class WalkInScreen(DeskScreen):
 
     def _show_providers(self, times: dict) -> None:
         self.times = times
+        if self.matches:
+            return  # the numbered patients are on screen until one is picked
         tz = self.app.ctx.settings.tz
         lines = ["Provider (one key): walk-in time now"]
         for n, p in enumerate(self.providers, start=1):
@@ -81,20 +89,55 @@ class WalkInScreen(DeskScreen):
         self.query_one("#walkin-providers", Static).update("\n".join(lines))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        from coordinator_tui.services.lookup import search_patients
+
         ctx, actor, typed = self.app.ctx, self.app.actor, event.value
         self._forget_patient()
-        self.load(lambda: svc.patient_by_mrn(ctx, actor, typed), self._lookup_done, group="lookup")
+        if not typed.strip():
+            self.query_one("#walkin-patient", Static).update(
+                "Type a name, birth date, phone or MRN, then Enter.  ^n registers a new patient.")
+            return
+        self.query_one("#walkin-patient", Static).update("Searching…")
+        self.load(lambda: (typed, search_patients(ctx, actor, typed, limit=9)), self._found, group="lookup")
 
     def _forget_patient(self) -> None:
         # A digit must never book for the previous patient while another MRN is being looked up.
         self.patient_id = self.mrn = self.patient = self.booked = None
         self.query_one("#walkin-patient", Static).update("")
+        if self.matches:
+            self.matches = []
+            self._show_providers(self.times)
+
+    def _found(self, result) -> None:
+        typed, hits = result
+        if typed != self.query_one("#walkin-mrn", Input).value:
+            return  # the box has changed since: that search answers nothing now
+        info = self.query_one("#walkin-patient", Static)
+        if not hits:
+            info.update("No patient found: check the spelling, birth date, phone or MRN.\n"
+                        "^n registers a new patient.")
+            return
+        # One patient found as typed (or by MRN) is taken at once; a single near-spelling is
+        # offered as a numbered row instead, so a digit never books for a guess.
+        if hits[0].reason.startswith(("MRN", "member id")) or (
+                len(hits) == 1 and not hits[0].reason.startswith(_NEAR_MATCH)):
+            self._lookup_done((hits[0].id, hits[0].mrn))
+            return
+        self.matches = hits
+        self.set_focus(None)  # digits pick a patient now
+        more = "  Type more to narrow." if len(hits) == 9 else ""
+        info.update(f"{len(hits)} patients match: 1-{len(hits)} picks one, m searches again.{more}"
+                    if len(hits) > 1 else "1 patient is a near match: 1 picks them, m searches again.")
+        lines = ["Patient (one key)"]
+        for n, hit in enumerate(hits, start=1):
+            lines.append(f"  {n}  {hit.display_name[:28]:<28} born {hit.birth_date:%Y-%m-%d}  {hit.mrn:<9}"
+                         f" {hit.phone_masked}")
+        self.query_one("#walkin-providers", Static).update("\n".join(lines))
 
     def _lookup_done(self, found) -> None:
-        info = self.query_one("#walkin-patient", Static)
-        if found is None:
-            info.update("No patient with that MRN.  ^n registers a new patient.")
-            return
+        if self.matches:
+            self.matches = []
+            self._show_providers(self.times)
         self.patient_id, self.mrn = found
         self.set_focus(None)
         ctx, actor, patient_id = self.app.ctx, self.app.actor, self.patient_id
@@ -109,7 +152,7 @@ class WalkInScreen(DeskScreen):
     def _show_booking(self, found) -> None:
         patient, today, other = found
         if patient.id != self.patient_id:
-            return  # another MRN was typed meanwhile
+            return  # another search was made meanwhile
         self.patient = patient
         self.set_focus(None)  # digits pick a provider now (focus comes back to the box after a form)
         tz = self.app.ctx.settings.tz
@@ -118,7 +161,7 @@ class WalkInScreen(DeskScreen):
         who = f"{patient.mrn}  {patient.name[:36]}  born {patient.birth_date:%Y-%m-%d}, age {patient.age}"
         if today is not None:
             info.update(f"{who}\nBooked TODAY {today.starts_at.astimezone(tz):%H:%M} with "
-                        f"{today.provider} ({today.status.label}).\na opens that check-in.  m: another MRN")
+                        f"{today.provider} ({today.status.label}).\na opens that check-in.  m: find another")
         elif other is not None:
             info.update(f"{who}\nWRONG DAY - booked {other.starts_at.astimezone(tz):%a %d %b %H:%M} "
                         f"with {other.provider}.\na opens that appointment; or a digit books a walk-in today.")
@@ -126,8 +169,13 @@ class WalkInScreen(DeskScreen):
             info.update(f"{who}\nNo appointment today.\nA provider's digit books a walk-in at the time shown.")
 
     def action_choose(self, number: int) -> None:
+        if self.matches and self.patient_id is None:
+            if 1 <= number <= len(self.matches):
+                hit = self.matches[number - 1]
+                self._lookup_done((hit.id, hit.mrn))
+            return
         if self.patient is None:
-            self.notify("Find the patient first (MRN, Enter)", severity="warning")
+            self.notify("Find the patient first (name, birth date, phone or MRN, Enter)", severity="warning")
             return
         if not 1 <= number <= len(self.providers):
             return
@@ -174,7 +222,10 @@ class WalkInScreen(DeskScreen):
             self.query_one("#walkin-mrn", Input).value = mrn
             self._lookup_done((patient_id, mrn))
 
-        self.app.register_patient(None, on_done=registered)
+        ctx = self.app.ctx
+        typed = self.query_one("#walkin-mrn", Input).value
+        query = parse_lookup(typed, day_first=ctx.settings.day_first, today=ctx.today())
+        self.app.register_patient(registration_prefill(query) or None, on_done=registered)
 
     def action_back(self) -> None:
         self.dismiss(None)
