@@ -85,7 +85,7 @@ async def test_the_screen_fits_80x24(ctx, desk_user):
         provider = await open_availability(app, pilot)
         text = screen_text(app)
         for needed in ("Mon", "Sun", "08:00-12:00,13:00-17:00", "20m", "Main clinic", provider.short_name,
-                       "Exceptions", "Edit day", "Esc Back", "x Exception", "d Delete"):
+                       "Exceptions", "e Edit", "Esc Back", "x Exception", "x add, d delete"):
             assert needed in text, text
         # Every line of the week fits without being cut.
         assert all(len(line) <= 80 for line in text.splitlines())

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from coordinator_tui.domain.hours import WEEKDAYS, format_clock, parse_blocks, parse_part_of_day
 from coordinator_tui.domain.relative_dates import parse_day
@@ -25,6 +25,7 @@ from coordinator_tui.services import availability, weekly_hours
 from coordinator_tui.services.permissions import Permission, require
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.prompt import PromptModal
 from coordinator_tui.tui.widgets.saving_prompt import SavingPrompt
 
@@ -65,12 +66,12 @@ def parse_types(text: str) -> list[str]:
 class AvailabilityScreen(DeskScreen):
     DESK_TITLE = "Availability"
     BINDINGS = [
-        Binding("escape", "back", "Back", key_display="Esc"),
-        Binding("e", "edit_day", "Edit day"),
+        Binding("e", "edit_day", "Edit"),
         Binding("x", "add_exception", "Exception"),
-        Binding("d", "delete_exception", "Delete"),
+        Binding("d", "delete_exception", "Delete", show=False),
         Binding("p", "choose_provider", "Provider"),
-        Binding("tab", "switch_list", "Lists", key_display="Tab"),
+        Binding("escape", "back", "Back", key_display="Esc"),
+        Binding("tab", "switch_list", "Week / exceptions", key_display="Tab", show=False),
         Binding("less_than_sign", "step_provider(-1)", "Prev provider", key_display="<", show=False),
         Binding("greater_than_sign", "step_provider(1)", "Next provider", key_display=">", show=False),
         Binding("g", "as_of", "Week on date", show=False),
@@ -97,7 +98,7 @@ class AvailabilityScreen(DeskScreen):
         yield DataTable(id="avail-exceptions", cursor_type="row", zebra_stripes=False)
         yield Static("", id="avail-detail", classes="desk-summary", markup=False)
         yield Static("", id="avail-message", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         week = self.query_one("#avail-week", DataTable)

@@ -25,7 +25,7 @@ class CallbacksScreen(DeskScreen):
         Binding("m", "toggle('mine')", "Mine"),
         Binding("u", "toggle('unassigned')", "Unassigned"),
         Binding("o", "toggle('overdue')", "Overdue"),
-        Binding("r", "next_reason", "Reason"),
+        Binding("r", "next_reason", "Next reason", show=False),
         Binding("a", "show_all", "All"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]

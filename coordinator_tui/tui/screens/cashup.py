@@ -25,10 +25,11 @@ class CashupScreen(DeskScreen):
     CashupScreen #cashup-summary { height: 5; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("left_square_bracket", "day(-1)", "Prev day", key_display="["),
-        Binding("right_square_bracket", "day(1)", "Next day", key_display="]"),
+        # One footer entry for both day keys (80 columns); F1 lists each.
+        Binding("left_square_bracket", "day(-1)", "Day", key_display="[ ]"),
+        Binding("right_square_bracket", "day(1)", "Next day", key_display="]", show=False),
         Binding("t", "today", "Today"),
-        Binding("v", "void", "Void (supervisor)"),
+        Binding("v", "void", "Void"),
         Binding("escape", "back", "Back"),
     ]
 

@@ -38,10 +38,10 @@ class CheckinScreen(DeskScreen):
     DESK_TITLE = "Check-in"
     BINDINGS = [
         Binding("escape", "clear_search", "Clear", show=True),
-        Binding("ctrl+r", "reload", "Reload", show=True),
+        Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("down", "focus_table", "List", show=False),
         # Check-in flow (issue 5): Enter on a row or on a unique search opens the checklist.
-        Binding("u", "undo_checkin", "Undo check-in"),
+        Binding("u", "undo_checkin", "Undo"),
         Binding("f6", "cashup", "Cash-up", priority=True),
         Binding("f7", "walk_in", "Walk-in", priority=True),
     ]

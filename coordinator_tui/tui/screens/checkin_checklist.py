@@ -38,11 +38,12 @@ class ChecklistScreen(DeskScreen):
     """
     BINDINGS = [
         Binding("enter,ctrl+s", "complete", "Check in"),
-        Binding("d", "demographics", "Addr"),
-        Binding("e", "eligibility", "Elig"),
+        # Each outstanding item shows its key beside it; the footer keeps to 80 columns.
+        Binding("d", "demographics", "Address and phone", show=False),
+        Binding("e", "eligibility", "Eligibility", show=False),
         Binding("dollar_sign,p", "payment", "Pay", key_display="$"),
-        Binding("f", "forms", "Forms"),
-        Binding("i", "seen", "ID seen"),
+        Binding("f", "forms", "Forms signed", show=False),
+        Binding("i", "seen", "ID and card seen", show=False),
         Binding("h", "history", "History"),
         Binding("escape", "back", "Back"),
     ]

@@ -45,8 +45,8 @@ class PatientFormScreen(DeskScreen):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", key_display="^s", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+o", "use_existing", "Use this patient", key_display="^o", priority=True),
+        Binding("escape", "cancel", "Back"),
+        Binding("ctrl+o", "use_existing", "Use existing", key_display="^o", priority=True),
         Binding("ctrl+r", "register_anyway", "Register anyway", key_display="^r", priority=True),
         Binding("ctrl+f", "full_form", "Full form", key_display="^f", priority=True),
     ]
@@ -88,10 +88,15 @@ class PatientFormScreen(DeskScreen):
         self.query_one(f"#f-{self.fields[0]}", Input).focus()
 
     def check_action(self, action: str, parameters) -> bool | None:
+        """Keys that cannot act now are hidden, not shown dimmed (the footer keeps to 80
+        columns): ^o/^r only while look-alikes are listed, and then ^s and ^f are not offered
+        (^r saves what is typed, ^o opens the existing patient)."""
         if action in ("use_existing", "register_anyway"):
-            return bool(self.candidates) or None
+            return bool(self.candidates)
         if action == "full_form":
-            return (self.record is None and self.fields != FIELDS) or None
+            return self.record is None and self.fields != FIELDS and not self.candidates
+        if action == "save":
+            return not self.candidates
         return True
 
     # --- reading and showing the form --------------------------------------------------------

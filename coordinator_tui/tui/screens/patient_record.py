@@ -30,9 +30,9 @@ class PatientRecordScreen(DeskScreen):
         Binding("escape", "back", "Back"),
         Binding("b", "book", "Book"),
         Binding("e", "edit", "Edit"),
-        Binding("m", "merge", "Merge"),
+        Binding("m", "merge", "Merge", show=False),
         Binding("w", "who_looked", "Who looked"),
-        Binding("r", "reload", "Reload"),
+        Binding("r", "reload", "Reload", show=False),
     ]
     DEFAULT_CSS = """
     PatientRecordScreen #record-body { height: 1fr; padding: 0 1; }

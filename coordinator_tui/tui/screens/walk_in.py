@@ -26,11 +26,11 @@ class WalkInScreen(DeskScreen):
     WalkInScreen #walkin-providers { height: auto; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("1", "choose(1)", "Provider", key_display="1-9"),
+        Binding("1", "choose(1)", "Book", key_display="1-9"),
         *[Binding(str(n), f"choose({n})", f"Provider {n}", show=False) for n in range(2, 10)],
+        Binding("a", "open_booked", "Appt"),
         # Ctrl+N, as on the Patients desk: a plain n would be typed into the MRN box.
-        Binding("ctrl+n", "register", "New patient", key_display="^n"),
-        Binding("a", "open_booked", "Open booked appt"),
+        Binding("ctrl+n", "register", "Register", key_display="^n"),
         Binding("m", "find", "MRN"),
         Binding("escape", "back", "Back"),
     ]
@@ -62,6 +62,11 @@ class WalkInScreen(DeskScreen):
         else:
             self.query_one("#walkin-mrn", Input).focus()
 
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "open_booked":  # shown only when there is a booked appointment to open
+            return self.booked is not None
+        return True
+
     def _got_providers(self, providers: list[svc.ProviderChoice]) -> None:
         self.providers = providers
         self._refresh_times()
@@ -89,6 +94,7 @@ class WalkInScreen(DeskScreen):
         # A digit must never book for the previous patient while another MRN is being looked up.
         self.patient_id = self.mrn = self.patient = self.booked = None
         self.query_one("#walkin-patient", Static).update("")
+        self.refresh_bindings()
 
     def _lookup_done(self, found) -> None:
         info = self.query_one("#walkin-patient", Static)
@@ -115,6 +121,7 @@ class WalkInScreen(DeskScreen):
         tz = self.app.ctx.settings.tz
         info = self.query_one("#walkin-patient", Static)
         self.booked = today or other
+        self.refresh_bindings()
         who = f"{patient.mrn}  {patient.name[:36]}  born {patient.birth_date:%Y-%m-%d}, age {patient.age}"
         if today is not None:
             info.update(f"{who}\nBooked TODAY {today.starts_at.astimezone(tz):%H:%M} with "
