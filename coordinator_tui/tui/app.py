@@ -326,26 +326,16 @@ class CoordinatorApp(App[int]):
         self.push_screen(BookForPatientScreen(patient_id, reason=reason, callback_id=callback_id), on_done)
 
     def action_show_keys(self) -> None:
+        """F1: the desk keys, then what this screen does (its HELP_KEYS: Enter, digits, typing),
+        then every key of this screen and of the app that the signed-in user can use now. Only
+        our own bindings: Textual's (copy, focus next, palette internals) mean nothing at a desk."""
+        from coordinator_tui.tui.screens.help import help_lines
+
         lines: list[tuple[str, str]] = [
             ("F2 / Alt+1", "Check-in desk"), ("F3 / Alt+2", "Schedule desk"),
             ("F4 / Alt+3", "Patients desk"), ("F5 / Alt+4", "Callbacks desk"),
         ]
-        # Every key of an action (F12 / ^l), not just the first: where one key doesn't arrive,
-        # the other is the way.
-        keys_of: dict[str, list[str]] = {}
-        described: dict[str, str] = {}
-        for node, binding, _enabled, _tooltip in self.screen.active_bindings.values():
-            if node is not self and node is not self.screen:
-                continue  # widget-level keys (cursor movement...) are summarised below
-            if binding.action.startswith("switch_mode") or binding.action == "command_palette":
-                continue
-            keys = keys_of.setdefault(binding.action, [])
-            display = self.get_key_display(binding.with_key(binding.key, key_display=None))
-            if display not in keys:
-                keys.append(display)
-            described.setdefault(binding.action, binding.description or binding.action)
-        for action, keys in keys_of.items():
-            lines.append((" / ".join(keys), described[action]))
+        lines += help_lines(self, self.screen)
         lines += [("^p", "Command palette: any desk or action by name"),
-                  ("Up Down PgUp PgDn", "Move in a list")]
+                  ("Tab ↑ ↓ PgUp PgDn", "Between the box and the list; move in a list")]
         self.push_screen(HelpScreen(lines))

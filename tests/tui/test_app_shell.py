@@ -165,3 +165,53 @@ async def test_a_live_refresh_tick_while_the_screen_stack_is_empty_is_skipped(ct
             app._screen_stack.extend(stack)
         await settle(app, pilot)
         assert app.screen is desk
+
+
+TEXTUAL_INTERNALS = ("Focus Next", "Focus Previous", "Copy", "copy", "Maximize", "Minimize", "Screenshot",
+                     "Theme", "Toggle")
+
+
+async def test_f1_lists_each_desks_real_actions_and_no_textual_internals(ctx, desk_user):
+    """Issue 13: F1 showed 'tab Focus Next' and '^c Copy selected text' and left out Enter, u and
+    the digits, the keys the desks are worked with."""
+    app = CoordinatorApp(ctx, desk_user)
+    wanted = {
+        "f2": ("Enter", "u", "F6", "F7", "Esc"),          # check-in
+        "f3": ("[", "]", "b", "f", "m", "c", "n", "s"),  # schedule
+        "f4": ("Enter", "1-9", "^n", "Esc"),             # patients
+        "f5": ("Enter", "m", "u", "o", "a"),             # callbacks
+    }
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for desk_key, keys in wanted.items():
+            await pilot.press(desk_key)
+            await settle(app, pilot)
+            await pilot.press("f1")
+            await settle(app, pilot)
+            assert isinstance(app.screen, HelpScreen)
+            listed = dict(app.screen.lines)
+            for key in (*keys, "F1", "F12 / ^l", "^q", "F8", "^p"):
+                assert key in listed, (desk_key, key, listed)
+            text = screen_text(app)
+            assert "F2 / Alt+1" in text and f"{keys[0]:>17}  {listed[keys[0]]}" in text
+            for internal in TEXTUAL_INTERNALS:
+                assert not any(internal in words for words in listed.values()), (desk_key, internal)
+            assert "tab" not in listed and "shift+tab" not in listed and "^c / super+c" not in listed
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_f1_on_the_callback_screen_names_the_five_outcomes(ctx, desk_user):
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await settle(app, pilot)
+        listed = dict(app.screen.lines)
+        assert "reached" in listed["1-5"] and "busy" in listed["1-5"]
+        assert "1-5" in screen_text(app)

@@ -31,6 +31,10 @@ FIELDS = (("type", "Type", "FU"), ("provider", "Provider", ""), ("after", "After
 
 
 class BookForPatientScreen(Screen[booking.BookingResult | None]):
+    HELP_KEYS = [
+        ("Enter", "Next field; on the last, find slots; on a slot, book it"),
+        ("y", "Book anyway after a same-time warning"),
+    ]
     BINDINGS = [
         Binding("ctrl+f", "find", "Find slots"),
         Binding("y", "book_anyway", "Book anyway", show=False),

@@ -26,6 +26,7 @@ OUTCOME_LABELS = {CallbackOutcome.REACHED: "Reached", CallbackOutcome.VOICEMAIL:
 
 
 class CallbackWorkScreen(Screen[None]):
+    HELP_KEYS = [("1-5", "The call: 1 reached, 2 left voicemail, 3 no answer, 4 wrong number, 5 busy")]
     BINDINGS = [
         # One footer entry for the five outcomes (the screen lists them); F1 lists each.
         *[Binding(key, f"outcome('{key}')", "Result" if key == "1" else OUTCOME_LABELS[o],

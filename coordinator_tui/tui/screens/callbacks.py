@@ -20,6 +20,7 @@ REASONS = [None, *CallbackReason]
 
 class CallbacksScreen(DeskScreen):
     DESK_TITLE = "Callbacks"
+    HELP_KEYS = [("Enter", "Work the highlighted item (claims it for this desk)")]
     BINDINGS = [
         Binding("enter", "work", "Work item", show=True),
         Binding("m", "toggle('mine')", "Mine"),

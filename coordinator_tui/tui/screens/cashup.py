@@ -21,6 +21,7 @@ from coordinator_tui.tui.widgets.footer import KeyFooter
 
 class CashupScreen(DeskScreen):
     DESK_TITLE = "Cash-up"
+    HELP_KEYS = [("[", "Previous day"), ("]", "Next day")]
     DEFAULT_CSS = """
     CashupScreen #cashup-summary { height: 5; padding: 0 1; }
     """

@@ -36,6 +36,14 @@ def minutes_late(row: AppointmentRow, now) -> int | None:
 
 class CheckinScreen(DeskScreen):
     DESK_TITLE = "Check-in"
+    # F1's first lines: what the desk is for, in the order it is done.
+    HELP_KEYS = [
+        ("letters", "Find today's patient (name, birth date, phone, MRN)"),
+        ("Enter", "Open the checklist: the one patient found, or the row"),
+        ("↓", "From the Find box into the list"),
+        ("u", "In the list: undo a check-in (asks a reason)"),
+        ("Esc", "Clear the Find box, cursor back in it"),
+    ]
     BINDINGS = [
         Binding("escape", "clear_search", "Clear", show=True),
         Binding("ctrl+r", "reload", "Reload", show=False),

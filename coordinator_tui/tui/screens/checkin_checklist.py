@@ -31,6 +31,10 @@ ITEM_KEY = {"demographics": "d", "eligibility": "e", "copay": "$", "forms": "f",
 
 class ChecklistScreen(DeskScreen):
     DESK_TITLE = "Check-in: checklist"
+    HELP_KEYS = [
+        ("Enter / ^s", "Check in (items outstanding: asks a reason)"),
+        ("d e $ f i", "The outstanding item with that key (shown beside it)"),
+    ]
     DEFAULT_CSS = """
     ChecklistScreen #cl-patient { height: 2; padding: 0 1; }
     ChecklistScreen #cl-items { height: auto; padding: 0 1; }

@@ -43,6 +43,8 @@ FORM_CSS = """
 class PatientFormScreen(DeskScreen):
     """Edit an existing record (`record=`) or register a new patient (`quick` = walk-in fields)."""
 
+    HELP_KEYS = [("Tab / Shift+Tab", "Next / previous field")]
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", key_display="^s", priority=True),
         Binding("escape", "cancel", "Back"),

@@ -78,6 +78,13 @@ def status_word(appt: DayAppointment, now) -> Text:
 
 class ScheduleScreen(DeskScreen):
     DESK_TITLE = "Schedule"
+    HELP_KEYS = [
+        ("[", "Previous day"), ("]", "Next day"),
+        ("b", "Book at the cursor (patient, type)"),
+        ("f", "Find the first free slots (type, provider, after a date, am/pm)"),
+        ("m", "Move: m on the appointment, then m on the new slot"),
+        ("Esc", "Stop moving"),
+    ]
     BINDINGS = [
         # The footer shows the day and the four bookings keys (80 columns); F1 lists every key.
         Binding("left_square_bracket", "shift_day(-1)", "Day", key_display="[ ]"),

@@ -21,6 +21,10 @@ from coordinator_tui.tui.widgets.footer import KeyFooter
 
 class WalkInScreen(DeskScreen):
     DESK_TITLE = "Check-in: walk-in"
+    HELP_KEYS = [
+        ("MRN, Enter", "Find the patient"),
+        ("1-9", "Book a walk-in with that provider, at the time shown"),
+    ]
     DEFAULT_CSS = """
     WalkInScreen #walkin-patient { height: 3; padding: 0 1; }
     WalkInScreen #walkin-providers { height: auto; padding: 0 1; }
