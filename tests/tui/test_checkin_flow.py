@@ -455,3 +455,35 @@ async def test_a_changed_amount_is_asked_about_again(ctx, desk_user, seeded_path
         await settle(app, pilot)
         assert isinstance(app.screen, ChecklistScreen)
     assert db_rows(seeded_path, "SELECT count(*) FROM payments") == before
+
+
+async def test_check_in_is_confirmed_by_name_under_the_find_box_and_stays_on_this_desk(
+        ctx, desk_user, seeded_path):
+    """Issue 13: the confirmation named an MRN in a toast over the list, which followed the user
+    to the other desks. Now the desk says who was checked in, and when, on its own line."""
+    row = unique_row(ctx, desk_user)
+    make_ready(ctx, desk_user, row.id)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await type_until_unique(app, pilot, row)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+        lines = screen_text(app).splitlines()
+        said = f"Checked in: {row.patient_name} 10:45"
+        status = next((n for n, line in enumerate(lines) if said in line), None)
+        assert status is not None, "\n".join(lines)
+        assert lines[status - 1].lstrip().startswith("Find:")  # right under the box, not over the list
+        assert not [n.message for n in app._notifications if "Checked in" in n.message]
+        # The list is whole: every row still drawn below the line, none covered.
+        table = app.screen.query_one("#arrivals", DataTable)
+        assert table.region.y > status
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert said not in screen_text(app)  # the Schedule desk does not carry it
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert said in screen_text(app)

@@ -70,6 +70,9 @@ class CheckinScreen(DeskScreen):
             yield Label("Find:", classes="search-label")
             yield Input(placeholder="today's patient: name, birth date, phone, MRN",
                         id="checkin-search", classes="search-box")
+        # The last check-in (or undo) in words, on this desk only: a toast covered the list and
+        # followed the user to the other desks.
+        yield Static("", id="checkin-status", classes="desk-summary", markup=False)
         yield LineTable(id="arrivals", cursor_type="row", zebra_stripes=False)
         yield KeyFooter()
 

@@ -2,8 +2,9 @@
 check in. With nothing outstanding it says "Ready - Enter checks in", so express check-in from
 the board is: letters of the name, Enter, Enter.
 
-Dismisses with True when the patient was checked in (the board then clears its search box and
-puts the cursor back in it), False otherwise."""
+Dismisses with "Checked in: <name> <time>" when the patient was checked in (the board then
+clears its search box, puts the cursor back in it and shows that line under it), False
+otherwise."""
 
 from __future__ import annotations
 
@@ -173,8 +174,8 @@ class ChecklistScreen(DeskScreen):
         def done(_change) -> None:
             self.busy = False
             late = f" ({current.late_minutes} min late)" if current.late_minutes else ""
-            self.notify(f"Checked in: MRN {current.mrn}{late}", timeout=4)
-            self.dismiss(True)
+            # Said by the desk under its Find box (the patient by name, the time checked in).
+            self.dismiss(f"Checked in: {current.patient_name} {clock(ctx.now(), ctx.settings.tz)}{late}")
 
         def fetch():
             try:

@@ -169,7 +169,7 @@ class WalkInScreen(DeskScreen):
             return
         from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
 
-        self.app.push_screen(ChecklistScreen(self.booked.id), lambda done: self.dismiss(None) if done else None)
+        self.app.push_screen(ChecklistScreen(self.booked.id), lambda done: self.dismiss(done) if done else None)
 
     def action_find(self) -> None:
         search = self.query_one("#walkin-mrn", Input)
