@@ -67,8 +67,65 @@ async def test_esc_cancels_an_edit_without_saving(ctx, desk_user):
         app.screen.query_one("#f-given_name", Input).value = "Changed"
         await pilot.press("escape")
         await settle(app, pilot)
+        assert "Discard changes? y/n" in screen_text(app)
+        await pilot.press("y")
+        await settle(app, pilot)
         assert isinstance(app.screen, PatientRecordScreen)
     assert get_record(ctx, desk_user, pid).given_name == before.given_name
+
+
+async def test_esc_on_a_changed_form_asks_first_and_n_or_esc_go_back_to_it(ctx, desk_user):
+    """Issue 13: Esc threw a half-typed edit away without a word."""
+    pid = some_patient(ctx)
+    before = get_record(ctx, desk_user, pid)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, PatientFormScreen)
+        await pilot.press("end", *"xy")  # typed into the first field
+        await settle(app, pilot)
+        for back in ("n", "escape"):
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert "Discard changes? y/n" in screen_text(app)
+            await pilot.press(back)
+            await settle(app, pilot)
+            assert app.screen is form, back
+            assert "Discard changes?" not in screen_text(app)
+            assert form.query_one(f"#f-{form.fields[0]}", Input).value.endswith("xy")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        # An unchanged form closes at once, nothing asked.
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientFormScreen)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        assert "Discard changes?" not in screen_text(app)
+        # Registration: the quick form's typing is kept when it grows into the full form (^f),
+        # and Esc there still asks.
+        app.register_patient({})
+        await settle(app, pilot)
+        await pilot.press(*"Newname")
+        await pilot.press("ctrl+f")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert "Discard changes? y/n" in screen_text(app)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+    after = get_record(ctx, desk_user, pid)
+    assert after.version == before.version and after.given_name == before.given_name
 
 
 async def test_registration_shows_duplicates_with_reasons(ctx, desk_user):

@@ -1,6 +1,7 @@
 """Editing a patient and registering a new one; the supervisor's merge dialog.
 
-Keys: Ctrl+S save, Esc cancel (nothing saved), Tab / Shift+Tab move between fields.
+Keys: Ctrl+S save, Esc back (nothing saved; with changes typed it asks "Discard changes? y/n"
+first), Tab / Shift+Tab move between fields.
 Registration: when look-alikes exist they are listed with why they matched; Ctrl+O opens the
 highlighted one ("use this patient"), Ctrl+R registers anyway. Field errors show under the field.
 """
@@ -60,8 +61,11 @@ class PatientFormScreen(DeskScreen):
     """
 
     def __init__(self, *, record: PatientRecord | None = None, prefill: dict | None = None,
-                 quick: bool = True, open_record: bool = True) -> None:
+                 quick: bool = True, open_record: bool = True, original: dict | None = None) -> None:
+        """`original`: what the form held when it was first opened (the quick form's, for the
+        full form it grew into); Esc asks before throwing away anything typed since."""
         super().__init__()
+        self.original = original
         self.record = record
         self.prefill = dict(prefill or {})
         self.open_record = open_record  # False when a flow (walk-in) continues with the result
@@ -88,6 +92,12 @@ class PatientFormScreen(DeskScreen):
         for label, width in (("#", 2), ("MRN", 8), ("Name", 22), ("Born", 10), ("Why", 26)):
             table.add_column(label, width=width)
         self.query_one(f"#f-{self.fields[0]}", Input).focus()
+        if self.original is None:
+            self.original = self.form_values()
+
+    def has_changes(self) -> bool:
+        original = self.original or {}
+        return any(value != original.get(name, "") for name, value in self.form_values().items())
 
     def check_action(self, action: str, parameters) -> bool | None:
         """Keys that cannot act now are hidden, not shown dimmed (the footer keeps to 80
@@ -124,11 +134,15 @@ class PatientFormScreen(DeskScreen):
     # --- actions -----------------------------------------------------------------------------
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Esc backs out: at once when nothing was typed, else after "Discard changes? y/n"."""
+        if not self.has_changes():
+            self.dismiss(None)
+            return
+        self.app.push_screen(DiscardChanges(), lambda discard: self.dismiss(None) if discard else None)
 
     def action_full_form(self) -> None:
         self.app.switch_screen(PatientFormScreen(prefill=self.form_values(), quick=False,
-                                                 open_record=self.open_record))
+                                                 open_record=self.open_record, original=self.original))
 
     def action_save(self, confirmed: tuple[int, ...] = ()) -> None:
         ctx, actor = self.app.ctx, self.app.actor
@@ -203,6 +217,23 @@ class PatientFormScreen(DeskScreen):
     def action_register_anyway(self) -> None:
         if self.candidates:
             self.action_save(tuple(c.patient_id for c in self.candidates))
+
+
+class DiscardChanges(ModalScreen[bool]):
+    """y throws the typed changes away; n or Esc goes back to the form (Esc only backs out)."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Discard"), Binding("n,escape", "answer(False)", "Back to form")]
+    DEFAULT_CSS = """
+    DiscardChanges { align: center middle; background: $background; }
+    DiscardChanges > Static { width: 44; height: 3; border: round $warning; padding: 0 1;
+                              background: $surface; text-style: bold; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("Discard changes? y/n", markup=False)
+
+    def action_answer(self, discard: bool) -> None:
+        self.dismiss(discard)
 
 
 class MergeDialog(ModalScreen[bool]):
