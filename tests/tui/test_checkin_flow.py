@@ -487,3 +487,20 @@ async def test_check_in_is_confirmed_by_name_under_the_find_box_and_stays_on_thi
         await pilot.press("f2")
         await settle(app, pilot)
         assert said in screen_text(app)
+
+
+async def test_void_is_offered_only_to_roles_that_may_void(ctx, desk_user):
+    """Issue 13: v (void) was in the front desk's footer, then refused."""
+    from coordinator_tui.services.staff import actor_for
+
+    for actor, offered in ((desk_user, False), (actor_for(ctx, "super"), True)):
+        app = CoordinatorApp(ctx, actor)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f6")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CashupScreen)
+            assert ("v Void" in screen_text(app).splitlines()[-1]) is offered
+            await pilot.press("f1")
+            await settle(app, pilot)
+            assert ("v" in dict(app.screen.lines)) is offered

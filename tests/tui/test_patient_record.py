@@ -167,7 +167,7 @@ async def test_register_anyway_creates_a_new_record(ctx, desk_user):
         assert "Grunewald" in screen_text(app)
 
 
-async def test_who_looked_key_front_desk_refused_supervisor_sees_list(ctx, desk_user):
+async def test_who_looked_and_merge_hidden_from_front_desk_supervisor_sees_list(ctx, desk_user):
     from coordinator_tui.services.staff import actor_for
     from coordinator_tui.tui.screens.patient_access import PatientAccessScreen
 
@@ -177,16 +177,27 @@ async def test_who_looked_key_front_desk_refused_supervisor_sees_list(ctx, desk_
         await settle(app, pilot)
         app.open_patient(pid)
         await settle(app, pilot)
-        assert "Who looked" in screen_text(app)  # in the footer
-        await pilot.press("w")
+        # Issue 13: not offered to the front desk at all (it was shown, then refused).
+        footer = screen_text(app).splitlines()[-1]
+        assert "Who looked" not in footer and "Merge" not in footer
+        await pilot.press("f1")
         await settle(app, pilot)
-        assert isinstance(app.screen, PatientRecordScreen)
-        assert any("needs a supervisor" in n.message for n in app._notifications)
+        listed = dict(app.screen.lines)
+        assert "w" not in listed and "m" not in listed and "b" in listed
+        await pilot.press("escape", "w", "m")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)  # w and m do nothing here
     sup = actor_for(ctx, "super")
     app = CoordinatorApp(ctx, sup)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         app.open_patient(pid)
+        await settle(app, pilot)
+        assert "w Who looked" in screen_text(app).splitlines()[-1]
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert dict(app.screen.lines)["m"] == "Merge"
+        await pilot.press("escape")
         await settle(app, pilot)
         mrn = app.screen.record.mrn
         await pilot.press("w")

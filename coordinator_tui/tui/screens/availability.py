@@ -22,7 +22,7 @@ from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import AvailabilityExceptionKind as Kind
 from coordinator_tui.errors import PermissionDenied
 from coordinator_tui.services import availability, weekly_hours
-from coordinator_tui.services.permissions import Permission, require
+from coordinator_tui.services.permissions import Permission, allows, require
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
@@ -202,7 +202,7 @@ class AvailabilityScreen(DeskScreen):
                 text += f", {day.slot_minutes}-minute slots, types {','.join(day.type_codes) or 'all'}"
             if day.next_change:
                 text += f"; changes {day.next_change:%a %d %b}"
-            self._detail(text + "  (e edits)")
+            self._detail(text + ("  (e edits)" if allows(self.app.actor, Permission.MANAGE_TEMPLATES) else ""))
         else:
             item = self._current_exception()
             if item is None:
@@ -271,6 +271,13 @@ class AvailabilityScreen(DeskScreen):
                                          info="T, T+7, mon, 12/24, 2026-12-24", check=check), done)
 
     # --- editing a weekday ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        """e (change a weekday's hours) only for the roles allowed to manage schedule templates
+        (services/permissions.py); everyone else looks, and is not offered the key."""
+        if action == "edit_day":
+            return allows(self.app.actor, Permission.MANAGE_TEMPLATES)
+        return True
 
     def action_edit_day(self) -> None:
         if self.view is None:

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.services.cashup import CashUp, cash_up
 from coordinator_tui.services.checkin import void_payment
+from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.tui.formatting import clock
 from coordinator_tui.tui.screens.checkin_dialogs import ReasonPrompt
 from coordinator_tui.tui.screens.desk import DeskScreen
@@ -84,6 +85,12 @@ class CashupScreen(DeskScreen):
     def action_today(self) -> None:
         self.day = self.app.ctx.today()
         self.reload()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        """v (void) only for the roles services/permissions.py lets void: hidden from the rest."""
+        if action == "void":
+            return allows(self.app.actor, Permission.VOID_PAYMENT)
+        return True
 
     def action_void(self) -> None:
         table = self.query_one("#cashup-table", DataTable)
