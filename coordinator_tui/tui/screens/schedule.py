@@ -471,8 +471,9 @@ class ScheduleScreen(DeskScreen):
                     self.action_reload()
                     self._open_booking(slot.provider_id, slot.provider, slot.starts_at, False)
 
+                # Nothing pre-picked: the user types the number of the slot they chose.
                 self.app.push_screen(PromptModal(
-                    f"Free {type_code.upper()[:12]} slots", [("n", "Number", "1")], info=info,
+                    f"Free {type_code.upper()[:12]} slots", [("n", "Number", "")], info=info,
                     check=lambda v: None if v["n"].strip().isdigit() and 1 <= int(v["n"]) <= len(slots)
                     else "Type a number from the list"), chosen)
 
