@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from coordinator_tui.domain.vocab import AppointmentStatus as S
@@ -15,7 +16,11 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.cashup import CashupScreen
 from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
-from coordinator_tui.tui.screens.checkin_dialogs import PaymentDialog, ReasonPrompt
+from coordinator_tui.tui.screens.checkin_dialogs import (
+    DemographicsDialog,
+    PaymentDialog,
+    ReasonPrompt,
+)
 from tests.conftest import CLINIC_DAY
 from tests.services.test_checkin import make_ready
 from tests.tui.screen import screen_text
@@ -504,3 +509,42 @@ async def test_void_is_offered_only_to_roles_that_may_void(ctx, desk_user):
             await pilot.press("f1")
             await settle(app, pilot)
             assert ("v" in dict(app.screen.lines)) is offered
+
+
+def outside_the_box(app) -> list[str]:
+    """What the screen draws outside the top dialog's border, line by line (non-blank only)."""
+    box = app.screen.query_one(Vertical).region
+    stray = []
+    for y, line in enumerate(screen_text(app).rstrip("\n").split("\n")):
+        inside = box.y <= y < box.bottom
+        outside = (line[:box.x] + line[box.right:]) if inside else line
+        if outside.strip():
+            stray.append(f"{y}: {outside.strip()}")
+    return stray
+
+
+async def test_address_and_payment_dialogs_draw_nothing_outside_their_border(ctx, desk_user, seeded_path):
+    """Issue 13: the checklist behind the dialogs showed through beside their border ('rd', 'to')
+    at 80x24, words that belonged to neither."""
+    row = unique_row(ctx, desk_user)
+    copay_due(seeded_path, row.patient_id)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_checklist_of(app, pilot, row)
+        for key, dialog in (("d", DemographicsDialog), ("p", PaymentDialog)):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert isinstance(app.screen, dialog)
+            assert outside_the_box(app) == [], screen_text(app)
+            assert "Esc back" in screen_text(app)  # the dialog's own last line is inside
+            assert row.patient_name[:20] in screen_text(app)  # whose, with the checklist covered
+            if dialog is PaymentDialog:  # and after saving, with the receipt
+                await pilot.press("enter", "c", "enter", "enter")
+                await settle(app, pilot)
+                assert app.screen.receipt is not None
+                assert outside_the_box(app) == [], screen_text(app)
+                assert "Enter or Esc closes" in screen_text(app)
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ChecklistScreen)
