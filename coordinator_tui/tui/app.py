@@ -13,11 +13,13 @@ import importlib
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.widgets import Input
 
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.page_warmer import warm_page_cache
@@ -69,6 +71,11 @@ def preload_desks(*, freeze: bool = False) -> None:
 # any binding saw it: on_event turns these keys into the desks first.
 ALT_DIGIT_DESK = {"inverted_exclamation_mark": "checkin", "trade_mark_sign": "schedule",
                   "pound_sign": "patients", "cent_sign": "callbacks"}
+# Esc, then 1-4 at a human pace, where neither function keys nor Alt arrive: an Esc with nothing
+# to back out of (on a desk, no dialog, an empty search box) makes the next key, if it is a digit
+# 1-4 typed within ESC_DIGIT_SECONDS, switch desks. Any Esc that backs out of something does not.
+ESC_DIGIT_DESK = {"1": "checkin", "2": "schedule", "3": "patients", "4": "callbacks"}
+ESC_DIGIT_SECONDS = 1.5
 
 
 class CoordinatorApp(App[int]):
@@ -195,10 +202,31 @@ class CoordinatorApp(App[int]):
         if not self.locked:
             self.switch_mode(mode)
 
+    _esc_armed_at: float | None = None  # when an Esc with nothing to back out of armed 1-4
+
+    def _esc_backs_out_of_nothing(self) -> bool:
+        """Esc on a desk itself (no dialog, record or form over it) where it clears nothing: the
+        cursor in an empty search box, or on a desk without one (Schedule not moving)."""
+        if self.locked or self.current_mode not in DESKS or len(self.screen_stack) != 1:
+            return False
+        screen = self.screen
+        if getattr(screen, "moving", None) is not None:
+            return False  # Schedule: Esc stops a move
+        if isinstance(screen.focused, Input):
+            return not screen.focused.value
+        return not screen.query(Input)  # in a desk's list, Esc puts the cursor back in its box
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self.last_activity = self.ctx.now()
             desk = ALT_DIGIT_DESK.get(event.key)
+            armed, self._esc_armed_at = self._esc_armed_at, None
+            if desk is None and armed is not None and time.monotonic() - armed <= ESC_DIGIT_SECONDS:
+                desk = ESC_DIGIT_DESK.get(event.key)
+                if desk == self.current_mode:
+                    desk = None  # already there: the digit is typed as usual
+            if event.key == "escape" and self._esc_backs_out_of_nothing():
+                self._esc_armed_at = time.monotonic()
             if desk is not None:
                 # Esc+digit: a search box would take its character as typed text before any
                 # binding saw it, so the desk keys are handled here, first.

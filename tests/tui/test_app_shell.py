@@ -215,3 +215,67 @@ async def test_f1_on_the_callback_screen_names_the_five_outcomes(ctx, desk_user)
         listed = dict(app.screen.lines)
         assert "reached" in listed["1-5"] and "busy" in listed["1-5"]
         assert "1-5" in screen_text(app)
+
+
+async def test_esc_then_a_digit_at_human_pace_switches_desks(ctx, desk_user):
+    """Issue 13: 'Esc then 1-4' (the fallback where F-keys and Alt don't arrive) worked only
+    within ~50 ms, when the terminal merged the two keys into Alt+digit. An Esc with nothing to
+    back out of (an empty Find box, a desk without one) now lets 1-4 switch desks for 1.5 s."""
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        search = app.screen.query_one("#checkin-search", Input)
+        assert app.focused is search and search.value == ""
+        for digit, screen in (("2", ScheduleScreen), ("3", PatientsScreen), ("4", CallbacksScreen),
+                              ("1", CheckinScreen)):
+            await pilot.press("escape")
+            await pilot.pause(0.4)  # a person's pace, not a terminal's escape sequence
+            await pilot.press(digit)
+            await settle(app, pilot)
+            assert isinstance(app.screen, screen), digit
+        assert "Find:" in screen_text(app) and app.screen.query_one("#checkin-search", Input).value == ""
+
+
+async def test_esc_that_backs_out_of_something_leaves_digits_as_digits(ctx, desk_user, monkeypatch):
+    import coordinator_tui.tui.app as app_module
+
+    monkeypatch.setattr(app_module, "ESC_DIGIT_SECONDS", 0.3)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        search = app.screen.query_one("#checkin-search", Input)
+        # Esc clears what was typed: the digit after it is a search (a birth date, a phone).
+        await pilot.press(*"ab")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen) and search.value == "2"
+        assert "Find: 2" in screen_text(app)
+        # Esc on the empty box, then too long a wait: the digit is typed.
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause(0.5)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen) and search.value == "3"
+        # Esc closing a dialog (F1's list) backs out of it, nothing more.
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen) and search.value == "2"
+        # Esc then 1 on the check-in desk itself: already there, the 1 is typed.
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen) and search.value == "1"
