@@ -279,3 +279,22 @@ async def test_esc_that_backs_out_of_something_leaves_digits_as_digits(ctx, desk
         await pilot.press("1")
         await settle(app, pilot)
         assert isinstance(app.screen, CheckinScreen) and search.value == "1"
+
+
+async def test_f1_draws_nothing_outside_its_border_and_scrolls_to_the_end(ctx, desk_user):
+    from textual.containers import VerticalScroll
+
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f3", "f1")  # Schedule: the longest list
+        await settle(app, pilot)
+        box = app.screen.query_one(VerticalScroll).region
+        lines = screen_text(app).rstrip("\n").split("\n")
+        for y, line in enumerate(lines):
+            outside = line[:box.x] + line[box.right:] if box.y <= y < box.bottom else line
+            assert not outside.strip(), f"{y}: {line!r}"
+        assert "Command palette" not in screen_text(app)
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert "Command palette" in screen_text(app)  # the last lines, by keys

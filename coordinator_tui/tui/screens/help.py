@@ -12,7 +12,7 @@ import re
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -63,10 +63,16 @@ def help_lines(app, screen) -> list[tuple[str, str]]:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+    # The list sits in a cover as big as the screen (the desk behind would otherwise show its
+    # letters beside the border: the screen's background is transparent with the terminal's own
+    # palette); a long description wraps under itself, not under the keys.
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 76; max-height: 22; border: round $accent; padding: 0 1;
-                                  background: $surface; }
+    HelpScreen #help-cover { width: 100%; height: 100%; align: center middle; }
+    HelpScreen VerticalScroll { width: 76; height: auto; max-height: 22; border: round $accent;
+                                padding: 0 1; background: $surface; }
+    HelpScreen .help-line { height: auto; }
+    HelpScreen .help-key { width: 17; height: auto; margin-right: 2; text-align: right; }
+    HelpScreen .help-words { width: 1fr; height: auto; }
     """
 
     def __init__(self, lines: list[tuple[str, str]]) -> None:
@@ -74,7 +80,9 @@ class HelpScreen(ModalScreen[None]):
         self.lines = lines
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with Container(id="help-cover"), VerticalScroll():
             yield Static("[b]Keys[/b]  (Esc closes; ↑ ↓ scroll)")
             for key, description in self.lines:
-                yield Static(f"{key:>17}  {description}", markup=False)
+                yield Horizontal(Static(key, classes="help-key", markup=False),
+                                 Static(description, classes="help-words", markup=False),
+                                 classes="help-line")
