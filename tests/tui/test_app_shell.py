@@ -15,7 +15,7 @@ from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.patients import PatientsScreen
 from coordinator_tui.tui.screens.schedule import ScheduleScreen
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text, settle
+from tests.tui.screen import drawn_outside, screen_text, settle
 
 SIZE = (80, 24)
 
@@ -289,11 +289,7 @@ async def test_f1_draws_nothing_outside_its_border_and_scrolls_to_the_end(ctx, d
         await settle(app, pilot)
         await pilot.press("f3", "f1")  # Schedule: the longest list
         await settle(app, pilot)
-        box = app.screen.query_one(VerticalScroll).region
-        lines = screen_text(app).rstrip("\n").split("\n")
-        for y, line in enumerate(lines):
-            outside = line[:box.x] + line[box.right:] if box.y <= y < box.bottom else line
-            assert not outside.strip(), f"{y}: {line!r}"
+        assert drawn_outside(app, app.screen.query_one(VerticalScroll).region) == []
         assert "Command palette" not in screen_text(app)
         await pilot.press("end")
         await settle(app, pilot)

@@ -23,7 +23,7 @@ from coordinator_tui.tui.screens.checkin_dialogs import (
 )
 from tests.conftest import CLINIC_DAY
 from tests.services.test_checkin import make_ready
-from tests.tui.screen import screen_text
+from tests.tui.screen import drawn_outside, screen_text
 
 SIZE = (80, 24)
 
@@ -513,14 +513,7 @@ async def test_void_is_offered_only_to_roles_that_may_void(ctx, desk_user):
 
 def outside_the_box(app) -> list[str]:
     """What the screen draws outside the top dialog's border, line by line (non-blank only)."""
-    box = app.screen.query_one(Vertical).region
-    stray = []
-    for y, line in enumerate(screen_text(app).rstrip("\n").split("\n")):
-        inside = box.y <= y < box.bottom
-        outside = (line[:box.x] + line[box.right:]) if inside else line
-        if outside.strip():
-            stray.append(f"{y}: {outside.strip()}")
-    return stray
+    return drawn_outside(app, app.screen.query_one(Vertical).region)
 
 
 async def test_address_and_payment_dialogs_draw_nothing_outside_their_border(ctx, desk_user, seeded_path):

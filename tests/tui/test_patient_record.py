@@ -11,7 +11,7 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.patient_form import PatientFormScreen
 from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
-from tests.tui.screen import screen_text, settle
+from tests.tui.screen import drawn_outside, screen_text, settle
 
 SIZE = (80, 24)
 
@@ -93,6 +93,7 @@ async def test_esc_on_a_changed_form_asks_first_and_n_or_esc_go_back_to_it(ctx, 
             await pilot.press("escape")
             await settle(app, pilot)
             assert "Discard changes? y/n" in screen_text(app)
+            assert drawn_outside(app, app.screen.query_one("Static").region) == []
             await pilot.press(back)
             await settle(app, pilot)
             assert app.screen is form, back

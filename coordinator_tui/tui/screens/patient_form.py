@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -224,13 +224,14 @@ class DiscardChanges(ModalScreen[bool]):
 
     BINDINGS = [Binding("y", "answer(True)", "Discard"), Binding("n,escape", "answer(False)", "Back to form")]
     DEFAULT_CSS = """
-    DiscardChanges { align: center middle; background: $background; }
-    DiscardChanges > Static { width: 44; height: 3; border: round $warning; padding: 0 1;
-                              background: $surface; text-style: bold; }
+    DiscardChanges .dialog-cover { width: 100%; height: 100%; align: center middle; }
+    DiscardChanges .dialog-cover > Static { width: 44; height: 3; border: round $warning; padding: 0 1;
+                                            background: $surface; text-style: bold; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("Discard changes? y/n", markup=False)
+        with Container(classes="dialog-cover"):
+            yield Static("Discard changes? y/n", markup=False)
 
     def action_answer(self, discard: bool) -> None:
         self.dismiss(discard)
@@ -242,8 +243,8 @@ class MergeDialog(ModalScreen[bool]):
     BINDINGS = [Binding("ctrl+s", "merge", "Merge", key_display="^s", priority=True),
                 Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = FORM_CSS + """
-    MergeDialog { align: center middle; }
-    MergeDialog > Vertical { width: 74; height: auto; border: round $warning; padding: 0 1;
+    MergeDialog .dialog-cover { width: 100%; height: 100%; align: center middle; }
+    MergeDialog .dialog-cover > Vertical { width: 74; height: auto; border: round $warning; padding: 0 1;
                              background: $surface; }
     MergeDialog #merge-message { height: auto; }
     """
@@ -253,7 +254,7 @@ class MergeDialog(ModalScreen[bool]):
         self.survivor = survivor
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Container(classes="dialog-cover"), Vertical():
             yield Static(f"Merge another record INTO {self.survivor.mrn} (this one survives).",
                          markup=False)
             with Horizontal(classes="form-row"):
