@@ -13,11 +13,13 @@ import importlib
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.widgets import Input
 
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.page_warmer import warm_page_cache
@@ -70,6 +72,11 @@ def preload_desks(*, freeze: bool = False) -> None:
 # any binding saw it: on_event turns these keys into the desks first.
 ALT_DIGIT_DESK = {"inverted_exclamation_mark": "checkin", "trade_mark_sign": "schedule",
                   "pound_sign": "patients", "cent_sign": "callbacks"}
+# Esc, then 1-4 at a human pace, where neither function keys nor Alt arrive: an Esc with nothing
+# to back out of (on a desk, no dialog, an empty search box) makes the next key, if it is a digit
+# 1-4 typed within ESC_DIGIT_SECONDS, switch desks. Any Esc that backs out of something does not.
+ESC_DIGIT_DESK = {"1": "checkin", "2": "schedule", "3": "patients", "4": "callbacks"}
+ESC_DIGIT_SECONDS = 1.5
 
 
 class CoordinatorApp(App[int]):
@@ -205,6 +212,20 @@ class CoordinatorApp(App[int]):
         if not self.locked:
             self.switch_mode(mode)
 
+    _esc_armed_at: float | None = None  # when an Esc with nothing to back out of armed 1-4
+
+    def _esc_backs_out_of_nothing(self) -> bool:
+        """Esc on a desk itself (no dialog, record or form over it) where it clears nothing: the
+        cursor in an empty search box, or on a desk without one (Schedule not moving)."""
+        if self.locked or self.current_mode not in DESKS or len(self.screen_stack) != 1:
+            return False
+        screen = self.screen
+        if getattr(screen, "moving", None) is not None:
+            return False  # Schedule: Esc stops a move
+        if isinstance(screen.focused, Input):
+            return not screen.focused.value
+        return not screen.query(Input)  # in a desk's list, Esc puts the cursor back in its box
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
             if isinstance(event, events.Key):
@@ -217,6 +238,13 @@ class CoordinatorApp(App[int]):
         """One key from the gate's queue, handled as Textual would (bindings, then the focus)."""
         if isinstance(event, events.Key):
             desk = ALT_DIGIT_DESK.get(event.key)
+            armed, self._esc_armed_at = self._esc_armed_at, None
+            if desk is None and armed is not None and time.monotonic() - armed <= ESC_DIGIT_SECONDS:
+                desk = ESC_DIGIT_DESK.get(event.key)
+                if desk == self.current_mode:
+                    desk = None  # already there: the digit is typed as usual
+            if event.key == "escape" and self._esc_backs_out_of_nothing():
+                self._esc_armed_at = time.monotonic()
             if desk is not None:
                 # Esc+digit: a search box would take its character as typed text before any
                 # binding saw it, so the desk keys are handled here, first.
@@ -347,26 +375,16 @@ class CoordinatorApp(App[int]):
         self.push_screen(BookForPatientScreen(patient_id, reason=reason, callback_id=callback_id), on_done)
 
     def action_show_keys(self) -> None:
+        """F1: the desk keys, then what this screen does (its HELP_KEYS: Enter, digits, typing),
+        then every key of this screen and of the app that the signed-in user can use now. Only
+        our own bindings: Textual's (copy, focus next, palette internals) mean nothing at a desk."""
+        from coordinator_tui.tui.screens.help import help_lines
+
         lines: list[tuple[str, str]] = [
             ("F2 / Alt+1", "Check-in desk"), ("F3 / Alt+2", "Schedule desk"),
             ("F4 / Alt+3", "Patients desk"), ("F5 / Alt+4", "Callbacks desk"),
         ]
-        # Every key of an action (F12 / ^l), not just the first: where one key doesn't arrive,
-        # the other is the way.
-        keys_of: dict[str, list[str]] = {}
-        described: dict[str, str] = {}
-        for node, binding, _enabled, _tooltip in self.screen.active_bindings.values():
-            if node is not self and node is not self.screen:
-                continue  # widget-level keys (cursor movement...) are summarised below
-            if binding.action.startswith("switch_mode") or binding.action == "command_palette":
-                continue
-            keys = keys_of.setdefault(binding.action, [])
-            display = self.get_key_display(binding.with_key(binding.key, key_display=None))
-            if display not in keys:
-                keys.append(display)
-            described.setdefault(binding.action, binding.description or binding.action)
-        for action, keys in keys_of.items():
-            lines.append((" / ".join(keys), described[action]))
+        lines += help_lines(self, self.screen)
         lines += [("^p", "Command palette: any desk or action by name"),
-                  ("Up Down PgUp PgDn", "Move in a list")]
+                  ("Tab ↑ ↓ PgUp PgDn", "Between the box and the list; move in a list")]
         self.push_screen(HelpScreen(lines))

@@ -2,9 +2,9 @@
 in tmux at 80x24 for TERM = xterm-256color, xterm, screen, linux and vt100, and with NO_COLOR=1.
 
 For each: sign in, reach every desk with the function keys that terminal really sends (its
-terminfo kf2-kf5, sent as raw bytes) and with Alt+1-4 (Esc + digit) from the search box, read F1,
-search, and check that the header (desk, clock, user), the table's column headings and the
-footer's first keys are whole at 80x24. The bytes the app wrote are read too: no mouse reporting
+terminfo kf2-kf5, sent as raw bytes), with Alt+1-4 (Esc + digit) from the search box and with
+Esc then 1-4 typed half a second apart, read F1, search, and check that the header (desk, clock,
+user), the table's column headings and the footer's first keys are whole at 80x24. The bytes the app wrote are read too: no mouse reporting
 (unless --mouse), nothing blinking, and no 256-colour or true-colour codes where the terminal
 doesn't have them. Resizing to 100x30 and back redraws the same screen; the desk writes nothing
 while idle.
@@ -121,7 +121,7 @@ def assert_whole(lines: list[str], desk: str) -> None:
     assert set(headings) <= set(heading_line.split()), heading_line
     if desk == "schedule":
         assert len(heading_line.split()) >= 4, heading_line  # Time and at least three providers
-    assert footer.startswith(" f1 Keys  F2-F5 Desks"), footer
+    assert footer.startswith(" F1 Keys  F2-F5 Desks"), footer
 
 
 def go(pane: Tmux, desk: str, send) -> list[str]:
@@ -167,12 +167,23 @@ def test_every_desk_by_keys_at_80x24(clinic, tmp_path, term, env):
             assert_whole(go(pane, desk, lambda d=desk: pane.keys(f"M-{DESKS[d][0] - 1}")), desk)
         assert "Find:" in pane.screen() and "¡" not in pane.screen()
 
+        # Esc, then the digit at a person's pace (two keys, not Alt's one sequence): the fallback
+        # where neither function keys nor Alt arrive. The Esc has nothing to back out of here.
+        def esc_then(digit: int) -> None:
+            pane.keys("Escape")
+            time.sleep(0.5)
+            pane.keys(str(digit))
+
+        for desk in ("schedule", "patients", "callbacks", "checkin"):
+            assert_whole(go(pane, desk, lambda d=desk: esc_then(DESKS[d][0] - 1)), desk)
+        assert "Find:" in pane.screen() and not re.search(r"Find: *\d", pane.screen())
+
         # F1 lists every desk with both of its keys (vt100's F1 is PF1: \eOP, like xterm's).
         pane.send_bytes(function_key(term, 1))
         helped = pane.wait_screen("Keys", "F5 / Alt+4")
         for number, name in ((2, "Check-in"), (3, "Schedule"), (4, "Patients"), (5, "Callbacks")):
             assert f"F{number} / Alt+{number - 1}  {name} desk" in helped
-        assert "f12 / ^l" in helped and "^p" in helped
+        assert "F12 / ^l" in helped and "^p" in helped
         pane.keys("Escape")
         assert wait_for(lambda: "Esc closes" not in pane.screen(), timeout=10)
 
@@ -203,12 +214,12 @@ def test_resizing_redraws(clinic, tmp_path, term):
         pane.wait_quiet(quiet=0.5)
         before = pane.screen()
         pane.resize(100, 30)
-        assert wait_for(lambda: len(pane.lines()) >= 30 and pane.lines()[29].startswith(" f1 Keys"),
+        assert wait_for(lambda: len(pane.lines()) >= 30 and pane.lines()[29].startswith(" F1 Keys"),
                         timeout=10), pane.screen()
         assert pane.lines()[0].startswith(" Check-in │") and pane.size() == (100, 30)
         assert "Dana Demo" in pane.lines()[0] and pane.lines()[0].rstrip().endswith("Dana Demo")
         pane.resize(80, 24)
-        assert wait_for(lambda: pane.lines()[23].startswith(" f1 Keys"), timeout=10)
+        assert wait_for(lambda: pane.lines()[23].startswith(" F1 Keys"), timeout=10)
         pane.wait_quiet(quiet=0.5)
         digits = re.compile(r"\d")
         assert digits.sub("0", pane.screen()) == digits.sub("0", before)

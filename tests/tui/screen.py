@@ -22,3 +22,14 @@ async def settle(app, pilot) -> None:
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def drawn_outside(app, region) -> list[str]:
+    """What the screen shows outside `region` (a dialog's box), as "row: text" for each line with
+    anything there: at 80x24 a dialog must not have stray words beside its border."""
+    stray = []
+    for y, line in enumerate(screen_text(app).rstrip("\n").split("\n")):
+        outside = line[:region.x] + line[region.right:] if region.y <= y < region.bottom else line
+        if outside.strip():
+            stray.append(f"{y}: {outside.strip()}")
+    return stray

@@ -15,7 +15,7 @@ from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.patients import PatientsScreen
 from coordinator_tui.tui.screens.schedule import ScheduleScreen
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text, settle
+from tests.tui.screen import drawn_outside, screen_text, settle
 
 SIZE = (80, 24)
 
@@ -165,3 +165,132 @@ async def test_a_live_refresh_tick_while_the_screen_stack_is_empty_is_skipped(ct
             app._screen_stack.extend(stack)
         await settle(app, pilot)
         assert app.screen is desk
+
+
+TEXTUAL_INTERNALS = ("Focus Next", "Focus Previous", "Copy", "copy", "Maximize", "Minimize", "Screenshot",
+                     "Theme", "Toggle")
+
+
+async def test_f1_lists_each_desks_real_actions_and_no_textual_internals(ctx, desk_user):
+    """Issue 13: F1 showed 'tab Focus Next' and '^c Copy selected text' and left out Enter, u and
+    the digits, the keys the desks are worked with."""
+    app = CoordinatorApp(ctx, desk_user)
+    wanted = {
+        "f2": ("Enter", "u", "F6", "F7", "Esc"),          # check-in
+        "f3": ("[", "]", "b", "f", "m", "c", "n", "s"),  # schedule
+        "f4": ("Enter", "1-9", "^n", "Esc"),             # patients
+        "f5": ("Enter", "m", "u", "o", "a"),             # callbacks
+    }
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for desk_key, keys in wanted.items():
+            await pilot.press(desk_key)
+            await settle(app, pilot)
+            await pilot.press("f1")
+            await settle(app, pilot)
+            assert isinstance(app.screen, HelpScreen)
+            listed = dict(app.screen.lines)
+            for key in (*keys, "F1", "F12 / ^l", "^q", "F8", "^p"):
+                assert key in listed, (desk_key, key, listed)
+            text = screen_text(app)
+            assert "F2 / Alt+1" in text and f"{keys[0]:>17}  {listed[keys[0]]}" in text
+            for internal in TEXTUAL_INTERNALS:
+                assert not any(internal in words for words in listed.values()), (desk_key, internal)
+            assert "tab" not in listed and "shift+tab" not in listed and "^c / super+c" not in listed
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_f1_on_the_callback_screen_names_the_five_outcomes(ctx, desk_user):
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await settle(app, pilot)
+        listed = dict(app.screen.lines)
+        assert "reached" in listed["1-5"] and "busy" in listed["1-5"]
+        assert "1-5" in screen_text(app)
+
+
+async def test_esc_then_a_digit_at_human_pace_switches_desks(ctx, desk_user):
+    """Issue 13: 'Esc then 1-4' (the fallback where F-keys and Alt don't arrive) worked only
+    within ~50 ms, when the terminal merged the two keys into Alt+digit. An Esc with nothing to
+    back out of (an empty Find box, a desk without one) now lets 1-4 switch desks for 1.5 s."""
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        search = app.screen.query_one("#checkin-search", Input)
+        assert app.focused is search and search.value == ""
+        for digit, screen in (("2", ScheduleScreen), ("3", PatientsScreen), ("4", CallbacksScreen),
+                              ("1", CheckinScreen)):
+            await pilot.press("escape")
+            await pilot.pause(0.4)  # a person's pace, not a terminal's escape sequence
+            await pilot.press(digit)
+            await settle(app, pilot)
+            assert isinstance(app.screen, screen), digit
+        assert "Find:" in screen_text(app) and app.screen.query_one("#checkin-search", Input).value == ""
+
+
+async def test_esc_that_backs_out_of_something_leaves_digits_as_digits(ctx, desk_user, monkeypatch):
+    import coordinator_tui.tui.app as app_module
+
+    monkeypatch.setattr(app_module, "ESC_DIGIT_SECONDS", 0.3)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        search = app.screen.query_one("#checkin-search", Input)
+        # Esc clears what was typed: the digit after it is a search (a birth date, a phone).
+        await pilot.press(*"ab")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen) and search.value == "2"
+        assert "Find: 2" in screen_text(app)
+        # Esc on the empty box, then too long a wait: the digit is typed.
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause(0.5)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen) and search.value == "3"
+        # Esc closing a dialog (F1's list) backs out of it, nothing more.
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen) and search.value == "2"
+        # Esc then 1 on the check-in desk itself: already there, the 1 is typed.
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen) and search.value == "1"
+
+
+async def test_f1_draws_nothing_outside_its_border_and_scrolls_to_the_end(ctx, desk_user):
+    from textual.containers import VerticalScroll
+
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f3", "f1")  # Schedule: the longest list
+        await settle(app, pilot)
+        assert drawn_outside(app, app.screen.query_one(VerticalScroll).region) == []
+        assert "Command palette" not in screen_text(app)
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert "Command palette" in screen_text(app)  # the last lines, by keys

@@ -186,3 +186,20 @@ async def test_ctrl_f_moves_to_the_first_slot_and_enter_books_it(ctx, desk_user)
         booked = session.scalar(select(Appointment).where(Appointment.patient_id == 14,
                                                    Appointment.starts_at == first.starts_at))
         assert booked.provider_id == first.provider_id
+
+
+async def test_every_provider_is_listed_on_the_booking_form_at_80_columns(ctx, desk_user):
+    """Issue 13: the providers line was cut at 80 columns and the 8th provider was not shown."""
+    options = booking.booking_options(ctx, desk_user, 5)
+    names = [name for _pid, name in options.providers]
+    assert len(names) >= 8
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_record_by_keys(app, pilot, ctx, 5)
+        await press(app, pilot, "b")
+        assert isinstance(app.screen, BookForPatientScreen)
+        shown = " ".join(screen_text(app).split())
+        for name in names:
+            assert f" {name} " in f" {shown} ", name
+        assert "Desired date" in shown  # the form itself still fits

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from coordinator_tui.domain.vocab import AppointmentStatus as S
@@ -15,10 +16,14 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.cashup import CashupScreen
 from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
-from coordinator_tui.tui.screens.checkin_dialogs import PaymentDialog, ReasonPrompt
+from coordinator_tui.tui.screens.checkin_dialogs import (
+    DemographicsDialog,
+    PaymentDialog,
+    ReasonPrompt,
+)
 from tests.conftest import CLINIC_DAY
 from tests.services.test_checkin import make_ready
-from tests.tui.screen import screen_text
+from tests.tui.screen import drawn_outside, screen_text
 
 SIZE = (80, 24)
 
@@ -480,3 +485,84 @@ async def test_outstanding_items_are_named_in_words_never_internal_codes(ctx, de
     [(reason,)] = db_rows(seeded_path, "SELECT reason FROM appointment_status_events WHERE appointment_id = ? "
                           "AND to_status = 'arrived'", row.id)
     assert "photo ID and insurance card" in reason and "id_card" not in reason, reason
+
+
+async def test_check_in_is_confirmed_by_name_under_the_find_box_and_stays_on_this_desk(
+        ctx, desk_user, seeded_path):
+    """Issue 13: the confirmation named an MRN in a toast over the list, which followed the user
+    to the other desks. Now the desk says who was checked in, and when, on its own line."""
+    row = unique_row(ctx, desk_user)
+    make_ready(ctx, desk_user, row.id)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await type_until_unique(app, pilot, row)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+        lines = screen_text(app).splitlines()
+        said = f"Checked in: {row.patient_name} 10:45"
+        status = next((n for n, line in enumerate(lines) if said in line), None)
+        assert status is not None, "\n".join(lines)
+        assert lines[status - 1].lstrip().startswith("Find:")  # right under the box, not over the list
+        assert not [n.message for n in app._notifications if "Checked in" in n.message]
+        # The list is whole: every row still drawn below the line, none covered.
+        table = app.screen.query_one("#arrivals", DataTable)
+        assert table.region.y > status
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert said not in screen_text(app)  # the Schedule desk does not carry it
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert said in screen_text(app)
+
+
+async def test_void_is_offered_only_to_roles_that_may_void(ctx, desk_user):
+    """Issue 13: v (void) was in the front desk's footer, then refused."""
+    from coordinator_tui.services.staff import actor_for
+
+    for actor, offered in ((desk_user, False), (actor_for(ctx, "super"), True)):
+        app = CoordinatorApp(ctx, actor)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f6")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CashupScreen)
+            assert ("v Void" in screen_text(app).splitlines()[-1]) is offered
+            await pilot.press("f1")
+            await settle(app, pilot)
+            assert ("v" in dict(app.screen.lines)) is offered
+
+
+def outside_the_box(app) -> list[str]:
+    """What the screen draws outside the top dialog's border, line by line (non-blank only)."""
+    return drawn_outside(app, app.screen.query_one(Vertical).region)
+
+
+async def test_address_and_payment_dialogs_draw_nothing_outside_their_border(ctx, desk_user, seeded_path):
+    """Issue 13: the checklist behind the dialogs showed through beside their border ('rd', 'to')
+    at 80x24, words that belonged to neither."""
+    row = unique_row(ctx, desk_user)
+    copay_due(seeded_path, row.patient_id)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_checklist_of(app, pilot, row)
+        for key, dialog in (("d", DemographicsDialog), ("p", PaymentDialog)):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert isinstance(app.screen, dialog)
+            assert outside_the_box(app) == [], screen_text(app)
+            assert "Esc back" in screen_text(app)  # the dialog's own last line is inside
+            assert row.patient_name[:20] in screen_text(app)  # whose, with the checklist covered
+            if dialog is PaymentDialog:  # and after saving, with the receipt
+                await pilot.press("enter", "c", "enter", "enter")
+                await settle(app, pilot)
+                assert app.screen.receipt is not None
+                assert outside_the_box(app) == [], screen_text(app)
+                assert "Enter or Esc closes" in screen_text(app)
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ChecklistScreen)

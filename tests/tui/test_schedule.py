@@ -197,7 +197,14 @@ async def test_find_a_slot_then_book_it_by_keys(ctx, desk_user):
         await press(app, pilot, "f", "enter", "enter", *["backspace"] * 3, *"T+20", "enter",
                     *["backspace"] * 3, *"pm", "enter")
         assert isinstance(app.screen, PromptModal) and "Free FU slots" in screen_text(app)
+        # Issue 13: no slot is pre-picked; Enter alone chooses nothing and says so.
+        assert app.focused.value == ""
+        number_field = next(part for line in screen_text(app).splitlines() for part in line.split("│")
+                            if "Number" in part)  # inside the dialog's border
+        assert number_field.split() == ["Number"], number_field
         await press(app, pilot, "enter")
+        assert isinstance(app.screen, PromptModal) and "Type a number from the list" in screen_text(app)
+        await press(app, pilot, "1", "enter")
         assert "Book" in screen_text(app)
         await press(app, pilot, *mrn_of(ctx, 15), "enter", "enter", "enter")
         [appt] = appointments_of(ctx, 15)

@@ -144,3 +144,17 @@ async def test_moving_to_a_slot_that_has_passed_is_refused_before_the_reason(ctx
         assert "That time has already passed" in " ".join(n.message for n in app._notifications)
     [still] = appointments_of(ctx, 13)
     assert (still.id, still.status) == (appt.id, "scheduled")
+
+
+async def test_a_schedule_prompt_draws_nothing_outside_its_border(ctx, desk_user):
+    """Issue 13: the grid behind a prompt showed through beside its border ('12:0│ Number')."""
+    from textual.containers import Vertical
+
+    from tests.tui.screen import drawn_outside
+
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "f3", "g")
+        assert isinstance(app.screen, PromptModal) and "Go to date" in screen_text(app)
+        assert drawn_outside(app, app.screen.query_one(Vertical).region) == []

@@ -15,16 +15,17 @@ from datetime import date, timedelta
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from coordinator_tui.domain.hours import WEEKDAYS, format_clock, parse_blocks, parse_part_of_day
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import AvailabilityExceptionKind as Kind
 from coordinator_tui.errors import PermissionDenied
 from coordinator_tui.services import availability, weekly_hours
-from coordinator_tui.services.permissions import Permission, require
+from coordinator_tui.services.permissions import Permission, allows, require
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.prompt import PromptModal
 from coordinator_tui.tui.widgets.saving_prompt import SavingPrompt
 
@@ -65,12 +66,12 @@ def parse_types(text: str) -> list[str]:
 class AvailabilityScreen(DeskScreen):
     DESK_TITLE = "Availability"
     BINDINGS = [
-        Binding("escape", "back", "Back", key_display="Esc"),
-        Binding("e", "edit_day", "Edit day"),
+        Binding("e", "edit_day", "Edit"),
         Binding("x", "add_exception", "Exception"),
-        Binding("d", "delete_exception", "Delete"),
+        Binding("d", "delete_exception", "Delete", show=False),
         Binding("p", "choose_provider", "Provider"),
-        Binding("tab", "switch_list", "Lists", key_display="Tab"),
+        Binding("escape", "back", "Back", key_display="Esc"),
+        Binding("tab", "switch_list", "Week / exceptions", key_display="Tab", show=False),
         Binding("less_than_sign", "step_provider(-1)", "Prev provider", key_display="<", show=False),
         Binding("greater_than_sign", "step_provider(1)", "Next provider", key_display=">", show=False),
         Binding("g", "as_of", "Week on date", show=False),
@@ -97,7 +98,7 @@ class AvailabilityScreen(DeskScreen):
         yield DataTable(id="avail-exceptions", cursor_type="row", zebra_stripes=False)
         yield Static("", id="avail-detail", classes="desk-summary", markup=False)
         yield Static("", id="avail-message", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         week = self.query_one("#avail-week", DataTable)
@@ -201,7 +202,7 @@ class AvailabilityScreen(DeskScreen):
                 text += f", {day.slot_minutes}-minute slots, types {','.join(day.type_codes) or 'all'}"
             if day.next_change:
                 text += f"; changes {day.next_change:%a %d %b}"
-            self._detail(text + "  (e edits)")
+            self._detail(text + ("  (e edits)" if allows(self.app.actor, Permission.MANAGE_TEMPLATES) else ""))
         else:
             item = self._current_exception()
             if item is None:
@@ -270,6 +271,13 @@ class AvailabilityScreen(DeskScreen):
                                          info="T, T+7, mon, 12/24, 2026-12-24", check=check), done)
 
     # --- editing a weekday ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        """e (change a weekday's hours) only for the roles allowed to manage schedule templates
+        (services/permissions.py); everyone else looks, and is not offered the key."""
+        if action == "edit_day":
+            return allows(self.app.actor, Permission.MANAGE_TEMPLATES)
+        return True
 
     def action_edit_day(self) -> None:
         if self.view is None:

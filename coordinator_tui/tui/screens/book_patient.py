@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.services import booking
 from coordinator_tui.tui.service_call import call_service, error_in_words
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 PARTS = {"": "any", "any": "any", "a": "any", "am": "am", "morning": "am", "mornings": "am",
          "pm": "pm", "afternoon": "pm", "afternoons": "pm"}
@@ -29,6 +30,10 @@ FIELDS = (("type", "Type", "FU"), ("provider", "Provider", ""), ("after", "After
 
 
 class BookForPatientScreen(Screen[booking.BookingResult | None]):
+    HELP_KEYS = [
+        ("Enter", "Next field; on the last, find slots; on a slot, book it"),
+        ("y", "Book anyway after a same-time warning"),
+    ]
     BINDINGS = [
         Binding("ctrl+f", "find", "Find slots"),
         Binding("y", "book_anyway", "Book anyway", show=False),
@@ -36,7 +41,7 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
     ]
     DEFAULT_CSS = """
     BookForPatientScreen #book-title { height: 1; padding: 0 1; text-style: bold; }
-    BookForPatientScreen .book-info { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    BookForPatientScreen .book-info { height: auto; padding: 0 1; color: $text-muted; }
     BookForPatientScreen .field-row { height: 1; padding: 0 1; }
     BookForPatientScreen .field-row Label { width: 14; }
     BookForPatientScreen .field-row Input { border: none; height: 1; padding: 0; width: 1fr;
@@ -69,7 +74,7 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         yield Static("Enter: next field, find on the last; ^f find; Esc back",
                      id="book-message", markup=False)
         yield DataTable(id="book-slots", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#book-slots", DataTable)
@@ -121,8 +126,8 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         self.query_one("#book-title", Static).update(title[:78])
         types = "  ".join(f"{t.code} {t.minutes}m" for t in options.types)
         providers = " ".join(name for _pid, name in options.providers)
-        self.query_one("#book-types", Static).update(
-            f"Types: {types}\nProviders (empty: any): {providers}"[:156])
+        # Every provider, wrapped over as many lines as it takes (a cut list hid the 8th).
+        self.query_one("#book-types", Static).update(f"Types: {types}\nProviders (empty: any): {providers}")
 
     def values(self) -> dict:
         return {name: self.query_one(f"#book-{name}", Input).value for name, _l, _d in FIELDS}

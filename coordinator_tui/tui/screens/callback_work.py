@@ -32,13 +32,17 @@ OUTCOME_LABELS = {CallbackOutcome.REACHED: "Reached", CallbackOutcome.VOICEMAIL:
 
 
 class CallbackWorkScreen(Screen[None]):
+    HELP_KEYS = [("1-5", "The call: 1 reached, 2 left voicemail, 3 no answer, 4 wrong number, 5 busy")]
     BINDINGS = [
-        *[Binding(key, f"outcome('{key}')", OUTCOME_LABELS[o], key_display=key) for key, o in OUTCOME_KEYS.items()],
+        # One footer entry for the five outcomes (the screen lists them); F1 lists each.
+        *[Binding(key, f"outcome('{key}')", "Result" if key == "1" else OUTCOME_LABELS[o],
+                  key_display="1-5" if key == "1" else key, show=key == "1")
+          for key, o in OUTCOME_KEYS.items()],
         Binding("n", "note", "Note"),
-        Binding("k", "confirm", "Confirm appt"),
+        Binding("k", "confirm", "Confirm appt", show=False),
         Binding("b", "book", "Book"),
         Binding("d", "close(True)", "Done"),
-        Binding("x", "close(False)", "Cancel item"),
+        Binding("x", "close(False)", "Cancel item", show=False),
         Binding("escape", "leave", "Back"),
     ]
     DEFAULT_CSS = """
@@ -47,6 +51,7 @@ class CallbackWorkScreen(Screen[None]):
     CallbackWorkScreen .field-row Label { width: 8; }
     CallbackWorkScreen .field-row Input { border: none; height: 1; padding: 0; width: 1fr; background: $boost; }
     CallbackWorkScreen #work-message { height: 1; padding: 0 1; }
+    CallbackWorkScreen #work-outcomes { height: 1; padding: 0 1; }
     """
 
     def __init__(self, callback_id: int) -> None:
@@ -64,6 +69,9 @@ class CallbackWorkScreen(Screen[None]):
             yield Input(placeholder="n types a note; Enter leaves it; then 1-5 records the call",
                         id="work-note", max_length=480)
         yield Static("", id="work-message")
+        # The outcomes in words (the footer has room for "1-5 Result" only).
+        yield Static("  ".join(f"{key} {OUTCOME_LABELS[o].lower()}" for key, o in OUTCOME_KEYS.items()),
+                     id="work-outcomes", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:

@@ -21,12 +21,13 @@ REASONS = [None, *CallbackReason]
 
 class CallbacksScreen(DeskScreen):
     DESK_TITLE = "Callbacks"
+    HELP_KEYS = [("Enter", "Work the highlighted item (claims it for this desk)")]
     BINDINGS = [
         Binding("enter", "work", "Work item", show=True),
         Binding("m", "toggle('mine')", "Mine"),
         Binding("u", "toggle('unassigned')", "Unassigned"),
         Binding("o", "toggle('overdue')", "Overdue"),
-        Binding("r", "next_reason", "Reason"),
+        Binding("r", "next_reason", "Next reason", show=False),
         Binding("a", "show_all", "All"),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]

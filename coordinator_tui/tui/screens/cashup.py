@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.services.cashup import CashUp, cash_up
 from coordinator_tui.services.checkin import void_payment
+from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.tui.formatting import clock
 from coordinator_tui.tui.screens.checkin_dialogs import ReasonPrompt
 from coordinator_tui.tui.screens.desk import DeskScreen
@@ -21,14 +22,16 @@ from coordinator_tui.tui.widgets.footer import KeyFooter
 
 class CashupScreen(DeskScreen):
     DESK_TITLE = "Cash-up"
+    HELP_KEYS = [("[", "Previous day"), ("]", "Next day")]
     DEFAULT_CSS = """
     CashupScreen #cashup-summary { height: 5; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("left_square_bracket", "day(-1)", "Prev day", key_display="["),
-        Binding("right_square_bracket", "day(1)", "Next day", key_display="]"),
+        # One footer entry for both day keys (80 columns); F1 lists each.
+        Binding("left_square_bracket", "day(-1)", "Day", key_display="[ ]"),
+        Binding("right_square_bracket", "day(1)", "Next day", key_display="]", show=False),
         Binding("t", "today", "Today"),
-        Binding("v", "void", "Void (supervisor)"),
+        Binding("v", "void", "Void"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -82,6 +85,12 @@ class CashupScreen(DeskScreen):
     def action_today(self) -> None:
         self.day = self.app.ctx.today()
         self.reload()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        """v (void) only for the roles services/permissions.py lets void: hidden from the rest."""
+        if action == "void":
+            return allows(self.app.actor, Permission.VOID_PAYMENT)
+        return True
 
     def action_void(self) -> None:
         table = self.query_one("#cashup-table", DataTable)

@@ -36,12 +36,20 @@ def minutes_late(row: AppointmentRow, now) -> int | None:
 
 class CheckinScreen(DeskScreen):
     DESK_TITLE = "Check-in"
+    # F1's first lines: what the desk is for, in the order it is done.
+    HELP_KEYS = [
+        ("letters", "Find today's patient (name, birth date, phone, MRN)"),
+        ("Enter", "Open the checklist: the one patient found, or the row"),
+        ("↓", "From the Find box into the list"),
+        ("u", "In the list: undo a check-in (asks a reason)"),
+        ("Esc", "Clear the Find box, cursor back in it"),
+    ]
     BINDINGS = [
         Binding("escape", "clear_search", "Clear", show=True),
-        Binding("ctrl+r", "reload", "Reload", show=True),
+        Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("down", "focus_table", "List", show=False),
         # Check-in flow (issue 5): Enter on a row or on a unique search opens the checklist.
-        Binding("u", "undo_checkin", "Undo check-in"),
+        Binding("u", "undo_checkin", "Undo"),
         Binding("f6", "cashup", "Cash-up", priority=True),
         Binding("f7", "walk_in", "Walk-in", priority=True),
     ]
@@ -61,6 +69,9 @@ class CheckinScreen(DeskScreen):
             yield Label("Find:", classes="search-label")
             yield Input(placeholder="today's patient: name, birth date, phone, MRN",
                         id="checkin-search", classes="search-box")
+        # The last check-in (or undo) in words, on this desk only: a toast covered the list and
+        # followed the user to the other desks.
+        yield Static("", id="checkin-status", classes="desk-summary", markup=False)
         yield LineTable(id="arrivals", cursor_type="row", zebra_stripes=False)
         yield KeyFooter()
 

@@ -2,8 +2,9 @@
 check in. With nothing outstanding it says "Ready - Enter checks in", so express check-in from
 the board is: letters of the name, Enter, Enter.
 
-Dismisses with True when the patient was checked in (the board then clears its search box and
-puts the cursor back in it), False otherwise."""
+Dismisses with "Checked in: <name> <time>" when the patient was checked in (the board then
+clears its search box, puts the cursor back in it and shows that line under it), False
+otherwise."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ ITEM_KEY = {"demographics": "d", "eligibility": "e", "copay": "$", "forms": "f",
 
 class ChecklistScreen(DeskScreen):
     DESK_TITLE = "Check-in: checklist"
+    HELP_KEYS = [
+        ("Enter / ^s", "Check in (items outstanding: asks a reason)"),
+        ("d e $ f i", "The outstanding item with that key (shown beside it)"),
+    ]
     DEFAULT_CSS = """
     ChecklistScreen #cl-patient { height: 2; padding: 0 1; }
     ChecklistScreen #cl-items { height: auto; padding: 0 1; }
@@ -38,11 +43,12 @@ class ChecklistScreen(DeskScreen):
     """
     BINDINGS = [
         Binding("enter,ctrl+s", "complete", "Check in"),
-        Binding("d", "demographics", "Addr"),
-        Binding("e", "eligibility", "Elig"),
+        # Each outstanding item shows its key beside it; the footer keeps to 80 columns.
+        Binding("d", "demographics", "Address and phone", show=False),
+        Binding("e", "eligibility", "Eligibility", show=False),
         Binding("dollar_sign,p", "payment", "Pay", key_display="$"),
-        Binding("f", "forms", "Forms"),
-        Binding("i", "seen", "ID seen"),
+        Binding("f", "forms", "Forms signed", show=False),
+        Binding("i", "seen", "ID and card seen", show=False),
         Binding("h", "history", "History"),
         Binding("escape", "back", "Back"),
     ]
@@ -168,8 +174,8 @@ class ChecklistScreen(DeskScreen):
         def done(_change) -> None:
             self.busy = False
             late = f" ({current.late_minutes} min late)" if current.late_minutes else ""
-            self.notify(f"Checked in: MRN {current.mrn}{late}", timeout=4)
-            self.dismiss(True)
+            # Said by the desk under its Find box (the patient by name, the time checked in).
+            self.dismiss(f"Checked in: {current.patient_name} {clock(ctx.now(), ctx.settings.tz)}{late}")
 
         def fetch():
             try:

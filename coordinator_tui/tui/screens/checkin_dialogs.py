@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -18,10 +19,13 @@ from coordinator_tui.domain.money import format_cents
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.service_call import call_service, error_in_words
 
+# The dialog's box sits in a cover as big as the screen. With the terminal's own palette (ansi-dark)
+# a modal screen's background is transparent, so the checklist behind drew its words beside the
+# box's border at 80x24 ('rd', 'to'); a widget covering the screen hides them, in any colours.
 DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{ width: 64; height: auto; max-height: 22; border: round $accent;
-                     padding: 0 1; background: $surface; }}
+{name} .dialog-cover {{ width: 100%; height: 100%; align: center middle; }}
+{name} .dialog-cover > Vertical {{ width: 64; height: auto; max-height: 22; border: round $accent;
+                                   padding: 0 1; background: $surface; }}
 {name} .field-row {{ height: 1; }}
 {name} .field-label {{ width: 11; height: 1; }}
 {name} .field {{ height: 1; border: none; padding: 0; width: 1fr; background: $boost; }}
@@ -66,7 +70,7 @@ class ReasonPrompt(ModalScreen[str | None]):
         self.detail = detail
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Container(classes="dialog-cover"), Vertical():
             yield Static(f"[b]{self.title_text}[/b]")
             if self.detail:
                 yield Static(self.detail, markup=False)
@@ -101,7 +105,7 @@ class EligibilityDialog(ModalScreen[tuple[bool, str | None] | None]):
         self.detail = detail
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Container(classes="dialog-cover"), Vertical():
             yield Static("[b]Insurance eligibility[/b]")
             yield Static(self.detail, markup=False)
             yield Static("v  verified with the payer now\np  a problem: type a note (billing gets a callback)")
@@ -139,8 +143,10 @@ class DemographicsDialog(WorkedModal):
 
     def compose(self) -> ComposeResult:
         current = self.checklist
-        with Vertical():
-            yield Static("[b]Confirm address and phone[/b]  (blank = keep)")
+        with Container(classes="dialog-cover"), Vertical():
+            # Whose (the checklist behind is covered): the name, then what is on file.
+            yield Static(f"[b]Confirm address and phone[/b]  {escape(current.patient_name[:28])}")
+            yield Static("Type over what changed; blank = keep", classes="dialog-hint")
             yield Static(f"On file: {current.address or 'no address'}"[:60], markup=False)
             yield Static(f"Phone:   {current.phone or 'none'}", markup=False)
             yield _field("Address:", "address", max_length=200)
@@ -189,8 +195,9 @@ class PaymentDialog(WorkedModal):
 
     def compose(self) -> ComposeResult:
         due = self.checklist.copay_due_cents
-        with Vertical():
-            yield Static(f"[b]Take a payment[/b]  MRN {self.checklist.mrn}  due {format_cents(due)}")
+        with Container(classes="dialog-cover"), Vertical():
+            yield Static(f"[b]Take a payment[/b]  {escape(self.checklist.patient_name[:28])}  "
+                         f"due {format_cents(due)}")
             yield _field("Amount $:", "amount", value=f"{due / 100:.2f}" if due else "", max_length=20)
             yield _field("Method:", "method", placeholder="c cash  k card  h check", max_length=1)
             yield _field("Reference:", "reference", placeholder="card auth or check number", max_length=60)
@@ -263,7 +270,7 @@ class HistoryDialog(ModalScreen[None]):
         self.tz = tz
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Container(classes="dialog-cover"), Vertical():
             yield Static("[b]Status history[/b]  (Esc closes)")
             for row in self.rows[-16:]:
                 start = row.from_status.label if row.from_status else "new"

@@ -6,7 +6,7 @@ Kept out of checkin.py so the board's search and table code can change independe
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin as svc
@@ -20,11 +20,19 @@ def _search(board) -> Input:
     return board.query_one("#checkin-search", Input)
 
 
-def back_to_search(board, checked_in: bool) -> None:
-    """After a check-in the cursor is in the cleared search box, ready for the next patient."""
+def say(board, text: str) -> None:
+    """One line under the Find box, on the check-in desk only (not a toast over the list)."""
+    board.query_one("#checkin-status", Static).update(text)
+
+
+def back_to_search(board, checked_in) -> None:
+    """After a check-in the cursor is in the cleared search box, ready for the next patient, and
+    the line under it says who was checked in (`checked_in` is then that sentence)."""
     search = _search(board)
     if checked_in:
         search.value = ""
+    if isinstance(checked_in, str):
+        say(board, checked_in)
     search.focus()
     board.action_reload()
 
@@ -32,7 +40,7 @@ def back_to_search(board, checked_in: bool) -> None:
 def open_checklist(board, appointment_id: int) -> None:
     from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
 
-    board.app.push_screen(ChecklistScreen(appointment_id), lambda done: back_to_search(board, bool(done)))
+    board.app.push_screen(ChecklistScreen(appointment_id), lambda done: back_to_search(board, done))
 
 
 def search_submitted(board, value: str) -> None:
@@ -77,7 +85,7 @@ def undo_checkin(board) -> None:
             return
 
         def done(change) -> None:
-            board.notify(f"Check-in undone: now {change.to_status.label}", timeout=4)
+            say(board, f"Check-in undone: {row.patient_name}, now {change.to_status.label}")
             board.action_reload()
 
         board.load(lambda: svc.undo_check_in(ctx, actor, appointment_id, reason, expected_version=seen), done,
@@ -95,4 +103,5 @@ def open_cashup(board) -> None:
 def open_walk_in(board) -> None:
     from coordinator_tui.tui.screens.walk_in import WalkInScreen
 
-    board.app.push_screen(WalkInScreen(), lambda made: back_to_search(board, bool(made)))
+    board.app.push_screen(WalkInScreen(), lambda made: back_to_search(board, made if isinstance(made, str)
+                                                                     else bool(made)))

@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import CallbackReason, Priority
 from coordinator_tui.tui.service_call import call_service, error_in_words
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 REASONS = list(CallbackReason)
 PRIORITIES = {"u": Priority.URGENT, "h": Priority.HIGH, "n": Priority.NORMAL, "l": Priority.LOW}
@@ -75,7 +76,7 @@ class NewCallbackScreen(Screen[int | None]):
                 yield Input(defaults[name], id=f"newcb-{name}", max_length=480 if name == "note" else 60)
         yield Static("", id="newcb-message", markup=False)
         yield DataTable(id="newcb-matches", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#newcb-matches", DataTable)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from coordinator_tui.services.audit_views import AccessLine, patient_access
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.footer import KeyFooter
 
 COLUMNS = (("When", 16), ("Who", 12), ("What", 44))
 
@@ -31,7 +32,7 @@ class PatientAccessScreen(DeskScreen):
         yield ClinicHeader(self.DESK_TITLE)
         yield Static(f"Who looked at {self.mrn}: loading...", id="access-title", markup=False)
         yield DataTable(id="access-table", cursor_type="row", zebra_stripes=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#access-table", DataTable)

@@ -1,6 +1,7 @@
 """Editing a patient and registering a new one; the supervisor's merge dialog.
 
-Keys: Ctrl+S save, Esc cancel (nothing saved), Tab / Shift+Tab move between fields.
+Keys: Ctrl+S save, Esc back (nothing saved; with changes typed it asks "Discard changes? y/n"
+first), Tab / Shift+Tab move between fields.
 Registration: when look-alikes exist they are listed with why they matched; Ctrl+O opens the
 highlighted one ("use this patient"), Ctrl+R registers anyway. Field errors show under the field.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -44,10 +45,12 @@ FORM_CSS = """
 class PatientFormScreen(DeskScreen):
     """Edit an existing record (`record=`) or register a new patient (`quick` = walk-in fields)."""
 
+    HELP_KEYS = [("Tab / Shift+Tab", "Next / previous field")]
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", key_display="^s", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+o", "use_existing", "Use this patient", key_display="^o", priority=True),
+        Binding("escape", "cancel", "Back"),
+        Binding("ctrl+o", "use_existing", "Use existing", key_display="^o", priority=True),
         Binding("ctrl+r", "register_anyway", "Register anyway", key_display="^r", priority=True),
         Binding("ctrl+f", "full_form", "Full form", key_display="^f", priority=True),
     ]
@@ -59,8 +62,11 @@ class PatientFormScreen(DeskScreen):
     """
 
     def __init__(self, *, record: PatientRecord | None = None, prefill: dict | None = None,
-                 quick: bool = True, open_record: bool = True) -> None:
+                 quick: bool = True, open_record: bool = True, original: dict | None = None) -> None:
+        """`original`: what the form held when it was first opened (the quick form's, for the
+        full form it grew into); Esc asks before throwing away anything typed since."""
         super().__init__()
+        self.original = original
         self.record = record
         self.prefill = dict(prefill or {})
         self.open_record = open_record  # False when a flow (walk-in) continues with the result
@@ -87,12 +93,23 @@ class PatientFormScreen(DeskScreen):
         for label, width in (("#", 2), ("MRN", 8), ("Name", 22), ("Born", 10), ("Why", 26)):
             table.add_column(label, width=width)
         self.query_one(f"#f-{self.fields[0]}", Input).focus()
+        if self.original is None:
+            self.original = self.form_values()
+
+    def has_changes(self) -> bool:
+        original = self.original or {}
+        return any(value != original.get(name, "") for name, value in self.form_values().items())
 
     def check_action(self, action: str, parameters) -> bool | None:
+        """Keys that cannot act now are hidden, not shown dimmed (the footer keeps to 80
+        columns): ^o/^r only while look-alikes are listed, and then ^s and ^f are not offered
+        (^r saves what is typed, ^o opens the existing patient)."""
         if action in ("use_existing", "register_anyway"):
-            return bool(self.candidates) or None
+            return bool(self.candidates)
         if action == "full_form":
-            return (self.record is None and self.fields != FIELDS) or None
+            return self.record is None and self.fields != FIELDS and not self.candidates
+        if action == "save":
+            return not self.candidates
         return True
 
     # --- reading and showing the form --------------------------------------------------------
@@ -118,11 +135,15 @@ class PatientFormScreen(DeskScreen):
     # --- actions -----------------------------------------------------------------------------
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Esc backs out: at once when nothing was typed, else after "Discard changes? y/n"."""
+        if not self.has_changes():
+            self.dismiss(None)
+            return
+        self.app.push_screen(DiscardChanges(), lambda discard: self.dismiss(None) if discard else None)
 
     def action_full_form(self) -> None:
         self.app.switch_screen(PatientFormScreen(prefill=self.form_values(), quick=False,
-                                                 open_record=self.open_record))
+                                                 open_record=self.open_record, original=self.original))
 
     def action_save(self, confirmed: tuple[int, ...] = ()) -> None:
         ctx, actor = self.app.ctx, self.app.actor
@@ -199,14 +220,32 @@ class PatientFormScreen(DeskScreen):
             self.action_save(tuple(c.patient_id for c in self.candidates))
 
 
+class DiscardChanges(ModalScreen[bool]):
+    """y throws the typed changes away; n or Esc goes back to the form (Esc only backs out)."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Discard"), Binding("n,escape", "answer(False)", "Back to form")]
+    DEFAULT_CSS = """
+    DiscardChanges .dialog-cover { width: 100%; height: 100%; align: center middle; }
+    DiscardChanges .dialog-cover > Static { width: 44; height: 3; border: round $warning; padding: 0 1;
+                                            background: $surface; text-style: bold; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Container(classes="dialog-cover"):
+            yield Static("Discard changes? y/n", markup=False)
+
+    def action_answer(self, discard: bool) -> None:
+        self.dismiss(discard)
+
+
 class MergeDialog(ModalScreen[bool]):
     """Merge another record (typed by MRN) into this one, which survives. Supervisors only."""
 
     BINDINGS = [Binding("ctrl+s", "merge", "Merge", key_display="^s", priority=True),
                 Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = FORM_CSS + """
-    MergeDialog { align: center middle; }
-    MergeDialog > Vertical { width: 74; height: auto; border: round $warning; padding: 0 1;
+    MergeDialog .dialog-cover { width: 100%; height: 100%; align: center middle; }
+    MergeDialog .dialog-cover > Vertical { width: 74; height: auto; border: round $warning; padding: 0 1;
                              background: $surface; }
     MergeDialog #merge-message { height: auto; }
     """
@@ -216,7 +255,7 @@ class MergeDialog(ModalScreen[bool]):
         self.survivor = survivor
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Container(classes="dialog-cover"), Vertical():
             yield Static(f"Merge another record INTO {self.survivor.mrn} (this one survives).",
                          markup=False)
             with Horizontal(classes="form-row"):

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.money import format_cents
-from coordinator_tui.domain.vocab import CallbackReason, ReferralStatus, Role
+from coordinator_tui.domain.vocab import CallbackReason, ReferralStatus
 from coordinator_tui.services.desk_views import age_on
 from coordinator_tui.services.patients import PatientRecord, get_record
 from coordinator_tui.services.permissions import Permission, allows
@@ -30,9 +30,9 @@ class PatientRecordScreen(DeskScreen):
         Binding("escape", "back", "Back"),
         Binding("b", "book", "Book"),
         Binding("e", "edit", "Edit"),
-        Binding("m", "merge", "Merge"),
+        Binding("m", "merge", "Merge", show=False),
         Binding("w", "who_looked", "Who looked"),
-        Binding("r", "reload", "Reload"),
+        Binding("r", "reload", "Reload", show=False),
     ]
     DEFAULT_CSS = """
     PatientRecordScreen #record-body { height: 1fr; padding: 0 1; }
@@ -53,6 +53,14 @@ class PatientRecordScreen(DeskScreen):
             for section in ("coverages", "upcoming", "past", "callbacks", "payments", "referrals"):
                 yield Static("", id=f"record-{section}", classes="record-section", markup=False)
         yield KeyFooter()
+
+    # Keys only some roles may use (services/permissions.py decides): hidden from the others,
+    # in the footer and in F1, instead of shown and then refused.
+    NEEDS = {"merge": Permission.MERGE_PATIENTS, "who_looked": Permission.READ_AUDIT}
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        needed = self.NEEDS.get(action)
+        return needed is None or allows(self.app.actor, needed)
 
     def on_mount(self) -> None:
         self.query_one("#record-body").focus()
@@ -81,7 +89,7 @@ class PatientRecordScreen(DeskScreen):
     def action_merge(self) -> None:
         if self.record is None:
             return
-        if self.app.actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        if not allows(self.app.actor, Permission.MERGE_PATIENTS):
             self.notify("Merging records needs a supervisor.", severity="warning")
             return
         from coordinator_tui.tui.screens.patient_form import MergeDialog

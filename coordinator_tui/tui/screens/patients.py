@@ -48,6 +48,13 @@ class PatientTable(LineTable):
 
 class PatientsScreen(DeskScreen):
     DESK_TITLE = "Patients"
+    HELP_KEYS = [
+        ("letters, digits", "Search: name, birth date, phone or last 4, MRN, member id"),
+        ("Enter", "Open the highlighted patient (in the box: the first)"),
+        ("↓", "From the box into the list"),
+        ("1-9", "In the list: open that row"),
+        ("Esc", "Clear the box, cursor back in it"),
+    ]
     BINDINGS = [
         Binding("escape", "clear_search", "Clear"),
         Binding("enter", "open_selected", "Open"),

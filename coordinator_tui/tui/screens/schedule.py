@@ -78,23 +78,31 @@ def status_word(appt: DayAppointment, now) -> Text:
 
 class ScheduleScreen(DeskScreen):
     DESK_TITLE = "Schedule"
+    HELP_KEYS = [
+        ("[", "Previous day"), ("]", "Next day"),
+        ("b", "Book at the cursor (patient, type)"),
+        ("f", "Find the first free slots (type, provider, after a date, am/pm)"),
+        ("m", "Move: m on the appointment, then m on the new slot"),
+        ("Esc", "Stop moving"),
+    ]
     BINDINGS = [
-        Binding("left_square_bracket", "shift_day(-1)", "Prev day", key_display="["),
-        Binding("right_square_bracket", "shift_day(1)", "Next day", key_display="]"),
-        Binding("t", "today", "Today"),
-        Binding("g", "go_to_date", "Go to"),
+        # The footer shows the day and the four bookings keys (80 columns); F1 lists every key.
+        Binding("left_square_bracket", "shift_day(-1)", "Day", key_display="[ ]"),
+        Binding("right_square_bracket", "shift_day(1)", "Next day", key_display="]", show=False),
+        Binding("t", "today", "Today", show=False),
+        Binding("g", "go_to_date", "Go to date", show=False),
         Binding("b", "book", "Book"),
         Binding("m", "move", "Move"),
         Binding("c", "cancel_appointment", "Cancel"),
-        Binding("n", "no_show", "No-show"),
-        Binding("u", "undo", "Undo"),
-        Binding("v", "toggle_view", "List/grid"),
+        Binding("n", "no_show", "No-show", show=False),
+        Binding("u", "undo", "Undo status", show=False),
+        Binding("v", "toggle_view", "List/grid", show=False),
         Binding("less_than_sign", "page(-1)", "Prev providers", key_display="<", show=False),
         Binding("greater_than_sign", "page(1)", "Next providers", key_display=">", show=False),
         Binding("w", "waitlist", "Wait list fits", show=False),
         Binding("x", "block_time", "Block time", show=False),
-        Binding("a", "availability", "Availability"),
-        Binding("f", "find_slot", "Find slot"),
+        Binding("a", "availability", "Availability", show=False),
+        Binding("f", "find_slot", "Find"),
         Binding("s", "next_status", "Next status", show=False),
         Binding("e", "wants_earlier", "Wait list add", show=False),
         Binding("escape", "stop_moving", "Stop moving", show=False),
@@ -463,8 +471,9 @@ class ScheduleScreen(DeskScreen):
                     self.action_reload()
                     self._open_booking(slot.provider_id, slot.provider, slot.starts_at, False)
 
+                # Nothing pre-picked: the user types the number of the slot they chose.
                 self.app.push_screen(PromptModal(
-                    f"Free {type_code.upper()[:12]} slots", [("n", "Number", "1")], info=info,
+                    f"Free {type_code.upper()[:12]} slots", [("n", "Number", "")], info=info,
                     check=lambda v: None if v["n"].strip().isdigit() and 1 <= int(v["n"]) <= len(slots)
                     else "Type a number from the list"), chosen)
 

@@ -26,16 +26,20 @@ _NEAR_MATCH = ("sounds like", "typo", "part of name", "weak name")
 
 class WalkInScreen(DeskScreen):
     DESK_TITLE = "Check-in: walk-in"
+    HELP_KEYS = [
+        ("Name, birth date, phone or MRN, Enter", "Find the patient"),
+        ("1-9", "Book a walk-in with that provider, at the time shown"),
+    ]
     DEFAULT_CSS = """
     WalkInScreen #walkin-patient { height: 3; padding: 0 1; }
     WalkInScreen #walkin-providers { height: auto; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("1", "choose(1)", "Provider", key_display="1-9"),
+        Binding("1", "choose(1)", "Book", key_display="1-9"),
         *[Binding(str(n), f"choose({n})", f"Provider {n}", show=False) for n in range(2, 10)],
+        Binding("a", "open_booked", "Appt"),
         # Ctrl+N, as on the Patients desk: a plain n would be typed into the MRN box.
-        Binding("ctrl+n", "register", "New patient", key_display="^n"),
-        Binding("a", "open_booked", "Open booked appt"),
+        Binding("ctrl+n", "register", "Register", key_display="^n"),
         Binding("m", "find", "Find"),
         Binding("escape", "back", "Back"),
     ]
@@ -67,6 +71,11 @@ class WalkInScreen(DeskScreen):
             self._lookup_done((self.patient_id, self.mrn or str(self.patient_id)))
         else:
             self.query_one("#walkin-mrn", Input).focus()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "open_booked":  # shown only when there is a booked appointment to open
+            return self.booked is not None
+        return True
 
     def _got_providers(self, providers: list[svc.ProviderChoice]) -> None:
         self.providers = providers
@@ -107,6 +116,7 @@ class WalkInScreen(DeskScreen):
         if self.matches:
             self.matches = []
             self._show_providers(self.times)
+        self.refresh_bindings()
 
     def _found(self, result) -> None:
         typed, hits = result
@@ -158,6 +168,7 @@ class WalkInScreen(DeskScreen):
         tz = self.app.ctx.settings.tz
         info = self.query_one("#walkin-patient", Static)
         self.booked = today or other
+        self.refresh_bindings()
         who = f"{patient.mrn}  {patient.name[:36]}  born {patient.birth_date:%Y-%m-%d}, age {patient.age}"
         if today is not None:
             info.update(f"{who}\nBooked TODAY {today.starts_at.astimezone(tz):%H:%M} with "
@@ -206,7 +217,7 @@ class WalkInScreen(DeskScreen):
             return
         from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
 
-        self.app.push_screen(ChecklistScreen(self.booked.id), lambda done: self.dismiss(None) if done else None)
+        self.app.push_screen(ChecklistScreen(self.booked.id), lambda done: self.dismiss(done) if done else None)
 
     def action_find(self) -> None:
         search = self.query_one("#walkin-mrn", Input)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 
 class PromptModal(ModalScreen[dict | None]):
     DEFAULT_CSS = """
-    PromptModal { align: center middle; }
-    PromptModal > Vertical { width: 70; height: auto; max-height: 20; border: solid $primary;
+    PromptModal .prompt-cover { width: 100%; height: 100%; align: center middle; }
+    PromptModal .prompt-cover > Vertical { width: 70; height: auto; max-height: 20; border: solid $primary;
                              background: $surface; padding: 0 1; }
     PromptModal .prompt-title { text-style: bold; height: 1; }
     PromptModal .prompt-info { height: auto; max-height: 9; }
@@ -36,7 +36,9 @@ class PromptModal(ModalScreen[dict | None]):
         self.check = check
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        # In a cover as big as the screen: the desk behind (its background is transparent with
+        # the terminal's own palette) would draw its letters beside the border.
+        with Container(classes="prompt-cover"), Vertical():
             yield Static(self.title_text, classes="prompt-title")
             if self.info:
                 yield Static(self.info, classes="prompt-info", markup=False)
