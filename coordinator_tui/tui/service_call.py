@@ -69,6 +69,8 @@ def call_service(node, work: Callable[[], Any], done: Callable[[Any], None] | No
                 refused(value)
             else:
                 node.notify(error_in_words(value), severity="error", timeout=8)
+        except Exception as error:  # a bug in the screen's own handler: the app's crash path
+            app._handle_exception(error)  # (a redacted report, never a traceback on screen)
         finally:
             if gate is not None:
                 gate.release(token)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
+import pytest
 from textual.widgets import Input
 
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin import CheckinScreen
-from coordinator_tui.tui.screens.patient_form import PatientFormScreen
 from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
 from coordinator_tui.tui.screens.patients import PatientsScreen
 from tests.helpers.keys import ENTER, ESC, TAB, burst, quiet
@@ -75,16 +75,18 @@ async def test_esc_typed_ahead_still_backs_out_in_order(ctx, desk_user):
         assert app.screen.query_one("#patients-search", Input).value == "abc"
 
 
-async def test_a_registration_typed_in_one_burst_saves_every_field_as_typed(ctx, desk_user, seeded_path):
+@pytest.mark.parametrize("between", [TAB, ENTER])
+async def test_a_registration_typed_in_one_burst_saves_every_field_as_typed(
+        ctx, desk_user, seeded_path, between):
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
         await quiet(app)
         await pilot.press("f4")
         await quiet(app)
-        await burst(app, "ctrl+n")
-        form = app.screen
-        assert isinstance(form, PatientFormScreen) and app.focused is form.query_one("#f-family_name")
-        await burst(app, "Smithqz", TAB, "John", TAB, "04/03/1985")
-        values = form.form_values()
-        print(values)
-        assert values["family_name"] == "Smithqz" and values["given_name"] == "John"
+        # Ctrl+N and the whole form in one go: the form opens while the name is being typed.
+        await burst(app, "ctrl+n", "Smithqz", between, "John", between, "04/03/1985", between, "F",
+                    between, "6175550123", ENTER if between == ENTER else "ctrl+s")
+        assert isinstance(app.screen, PatientRecordScreen)  # registered, and its record opened
+    assert db_rows(seeded_path, "SELECT family_name, given_name, birth_date, sex, phone_mobile "
+                   "FROM patients WHERE family_name = 'Smithqz'") == [
+        ("Smithqz", "John", "1985-04-03", "F", "+16175550123")]

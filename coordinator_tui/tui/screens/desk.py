@@ -9,10 +9,19 @@ from typing import Any
 from textual.app import ScreenStackError
 from textual.screen import Screen
 
-from coordinator_tui.tui.service_call import IGNORE_KEYS, TEXT_PASSES, call_service
+from coordinator_tui.tui.service_call import (
+    IGNORE_KEYS,
+    TEXT_PASSES,
+    WAIT_FOR_ANSWER,
+    call_service,
+)
 
 # Loads no key depends on: live-refresh polling and the patient count.
 BACKGROUND_GROUPS = frozenset({"watch", "count"})
+# Reads that run while someone types in a search box: letters go on into the box meanwhile;
+# any other key waits for the answer. Everything else (a save, a check-in, a booking) holds
+# every key until it answers, so nothing typed ahead goes into a form that is about to close.
+TYPING_GROUPS = frozenset({"load", "search", "lookup"})
 
 
 class DeskScreen(Screen):
@@ -74,7 +83,8 @@ class DeskScreen(Screen):
 
     def load(self, fetch: Callable[[], Any], show: Callable[[Any], None], *, group: str = "load") -> None:
         """`fetch` in a thread, then `show` with its answer; a newer load of the same group
-        replaces an older one. Keys other than text for the search box wait for the answer
-        (Enter acts on the rows it draws), except behind polling and counting."""
-        keys = IGNORE_KEYS if group in BACKGROUND_GROUPS else TEXT_PASSES
+        replaces an older one. Keys typed meanwhile wait for the answer (Enter acts on the rows
+        it draws), except text for a search box behind a read, and nothing waits for polling."""
+        keys = (IGNORE_KEYS if group in BACKGROUND_GROUPS
+                else TEXT_PASSES if group in TYPING_GROUPS else WAIT_FOR_ANSWER)
         call_service(self, fetch, show, group=group, keys=keys)

@@ -1,7 +1,7 @@
 """Editing a patient and registering a new one; the supervisor's merge dialog.
 
 Keys: Ctrl+S save, Esc back (nothing saved; with changes typed it asks "Discard changes? y/n"
-first), Tab / Shift+Tab move between fields.
+first), Enter or Tab moves to the next field (Enter on the last saves), Shift+Tab back.
 Registration: when look-alikes exist they are listed with why they matched; Ctrl+O opens the
 highlighted one ("use this patient"), Ctrl+R registers anyway. Field errors show under the field.
 """
@@ -133,6 +133,18 @@ class PatientFormScreen(DeskScreen):
         self.query_one("#form-message", Static).update(text)
 
     # --- actions -----------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field, as on every other form; on the last it saves."""
+        if not (event.input.id or "").startswith("f-"):
+            return
+        event.stop()
+        boxes = [self.query_one(f"#f-{name}", Input) for name in self.fields]
+        index = boxes.index(event.input)
+        if index + 1 < len(boxes):
+            boxes[index + 1].focus()
+        else:
+            self.action_save()
 
     def action_cancel(self) -> None:
         """Esc backs out: at once when nothing was typed, else after "Discard changes? y/n"."""
