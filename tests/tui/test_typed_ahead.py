@@ -17,6 +17,7 @@ from coordinator_tui.tui.screens.patients import PatientsScreen
 from tests.helpers.keys import ENTER, ESC, TAB, burst, quiet
 from tests.services.lookup_helpers import add_patient
 from tests.services.test_checkin import make_ready
+from tests.tui.screen import screen_text
 from tests.tui.test_checkin_flow import unique_row
 
 SIZE = (80, 24)
@@ -90,3 +91,47 @@ async def test_a_registration_typed_in_one_burst_saves_every_field_as_typed(
     assert db_rows(seeded_path, "SELECT family_name, given_name, birth_date, sex, phone_mobile "
                    "FROM patients WHERE family_name = 'Smithqz'") == [
         ("Smithqz", "John", "1985-04-03", "F", "+16175550123")]
+
+
+async def test_a_booking_typed_ahead_books_the_first_slot(ctx, desk_user, seeded_path):
+    wanted = add_patient(ctx, "Bookaheadqz", "Ana", date(1971, 5, 6))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await quiet(app)
+        await pilot.press("f4")
+        await quiet(app)
+        # Open the record, b, accept every field's default, Enter books the first slot offered.
+        await burst(app, "bookaheadqz", ENTER, "b", ENTER, ENTER, ENTER, ENTER, ENTER, ENTER)
+        assert isinstance(app.screen, PatientRecordScreen)  # the booking closed, back on the record
+    assert db_rows(seeded_path, "SELECT count(*) FROM appointments WHERE patient_id = ?", wanted) == [(1,)]
+
+
+async def test_a_payment_typed_ahead_is_taken_as_typed(ctx, desk_user, seeded_path):
+    from coordinator_tui.services import checkin
+
+    row = unique_row(ctx, desk_user)
+    due = checkin.checklist(ctx, desk_user, row.id).copay_due_cents
+    assert due > 0
+    family = row.patient_name.split(",")[0].lower()
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE):
+        await quiet(app)
+        # Checklist, $, Enter keeps the copay due filled in, k card, a reference, save: one go.
+        await burst(app, family, ENTER, "$", ENTER, "k", ENTER, "R123", ENTER)
+        assert "Receipt" in screen_text(app)
+    assert db_rows(seeded_path, "SELECT amount_cents, method, reference FROM payments WHERE "
+                   "appointment_id = ?", row.id) == [(due, "card", "R123")]
+
+
+async def test_a_callback_outcome_typed_ahead_lands_on_the_item_it_opened(ctx, desk_user, seeded_path):
+    from coordinator_tui.services import callbacks
+
+    first = callbacks.list_queue(ctx, desk_user)[0].id
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await quiet(app)
+        await pilot.press("f5")
+        await quiet(app)
+        await burst(app, ENTER, "3")  # open the first item and record No answer at once
+        assert "Recorded: No answer" in screen_text(app)
+    assert db_rows(seeded_path, "SELECT callback_id, outcome FROM callback_attempts") == [(first, "no_answer")]
