@@ -16,8 +16,8 @@ def test_cash_up_totals_by_method_and_user_and_lists_voids(ctx, desk_user):
     supervisor = actor_for(ctx, "super")
     before = cash_up(ctx, desk_user, CLINIC_DAY)
     appointment = day_appointments(ctx, desk_user, CLINIC_DAY)[-1].id
-    svc.take_payment(ctx, desk_user, appointment, "10.00", "cash")
-    svc.take_payment(ctx, supervisor, appointment, "2.50", "card", "auth 9")
+    svc.take_payment(ctx, desk_user, appointment, "10.00", "cash", confirm_over_due=True)
+    svc.take_payment(ctx, supervisor, appointment, "2.50", "card", "auth 9", confirm_over_due=True)
     voided = svc.take_payment(ctx, desk_user, appointment, "99.99", "cash", confirm_over_due=True)
     svc.void_payment(ctx, supervisor, voided.payment_id, "keyed twice")
     after = cash_up(ctx, desk_user, CLINIC_DAY)

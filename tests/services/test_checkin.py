@@ -21,6 +21,23 @@ def waiting_rows(ctx, actor):
     return [r for r in day_appointments(ctx, actor, CLINIC_DAY) if r.status in (S.SCHEDULED, S.CONFIRMED)]
 
 
+def fresh_rows(ctx, actor, copay_cents: int | None = None):
+    """Expected patients with nothing done ahead: no address, ID or card ever checked and
+    nothing paid for the visit (the seeded clinic makes a third of them express-ready); with
+    `copay_cents`, only those whose primary coverage has that copay."""
+    conn = sqlite3.connect(ctx.db.path)
+    try:
+        done = {r[0] for r in conn.execute("SELECT a.patient_id FROM checkin_checks c "
+                                           "JOIN appointments a ON a.id = c.appointment_id")}
+        paid = {r[0] for r in conn.execute("SELECT appointment_id FROM payments")}
+        copays = dict(conn.execute("SELECT patient_id, copay_cents FROM coverages "
+                                   "WHERE rank = 'primary' AND active = 1").fetchall())
+    finally:
+        conn.close()
+    return [r for r in waiting_rows(ctx, actor) if r.patient_id not in done and r.id not in paid
+            and (copay_cents is None or copays.get(r.patient_id) == copay_cents)]
+
+
 def make_ready(ctx, actor, appointment_id):
     """Everything current, nothing owed: what express check-in needs."""
     svc.confirm_demographics(ctx, actor, appointment_id)
@@ -44,7 +61,7 @@ def rows(path, sql, *args):
 
 @pytest.fixture
 def appt(ctx, desk_user):
-    return waiting_rows(ctx, desk_user)[-1]
+    return fresh_rows(ctx, desk_user, copay_cents=2500)[-1]  # the payment tests owe $25.00
 
 
 def test_fresh_visit_lists_what_is_outstanding(ctx, desk_user, appt):
@@ -121,8 +138,8 @@ def test_eligibility_problem_needs_a_note_and_opens_one_callback(ctx, desk_user,
 
 def test_payment_gives_a_daily_receipt_number_and_text(ctx, desk_user, appt, seeded_path):
     first = svc.take_payment(ctx, desk_user, appt.id, "$25.00", PaymentMethod.CARD, "auth 1234")
-    second = svc.take_payment(ctx, desk_user, appt.id, "0.50", "c")
-    assert first.receipt_number.startswith("R20261123-")
+    second = svc.take_payment(ctx, desk_user, appt.id, "0.50", "c", confirm_over_due=True)
+    assert first.receipt_number.startswith(f"R{CLINIC_DAY:%Y%m%d}-")
     assert int(second.receipt_number[-4:]) == int(first.receipt_number[-4:]) + 1
     text = svc.render_receipt(first, ctx.settings.tz)
     assert first.receipt_number in text and "$25.00" in text and "card" in text

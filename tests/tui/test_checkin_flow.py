@@ -319,8 +319,10 @@ async def test_esc_in_the_list_puts_the_cursor_back_in_the_search_box(ctx, desk_
 
 async def test_cash_up_from_the_board(ctx, desk_user, seeded_path):
     row = unique_row(ctx, desk_user)
-    svc.take_payment(ctx, desk_user, row.id, "12.34", "cash")
-    total = db_rows(seeded_path, "SELECT sum(amount_cents), count(*) FROM payments WHERE voided_at IS NULL")[0]
+    svc.take_payment(ctx, desk_user, row.id, "12.34", "cash", confirm_over_due=True)
+    # The day's payments (copays paid online the evening before are on that day's cash-up).
+    total = db_rows(seeded_path, "SELECT sum(amount_cents), count(*) FROM payments WHERE voided_at IS NULL"
+                    " AND receipt_number LIKE ?", f"R{CLINIC_DAY:%Y%m%d}-%")[0]
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -357,7 +359,7 @@ async def test_void_from_cash_up_is_for_supervisors_only(ctx, desk_user, seeded_
     from coordinator_tui.services.staff import actor_for
 
     row = unique_row(ctx, desk_user)
-    svc.take_payment(ctx, desk_user, row.id, "7.00", "cash")
+    svc.take_payment(ctx, desk_user, row.id, "7.00", "cash", confirm_over_due=True)
     for actor, voided in ((desk_user, 0), (actor_for(ctx, "super"), 1)):
         app = CoordinatorApp(ctx, actor)
         async with app.run_test(size=SIZE) as pilot:

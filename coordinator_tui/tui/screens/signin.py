@@ -53,6 +53,10 @@ class UsernameInput(Input):
         event.prevent_default()
 
 
+# Only ever shown for a database `coordinator demo` made (DEMO_MARK): its accounts are public.
+DEMO_LOGINS = "Demo clinic: sign in as demo / demo (front desk), super / demo, admin / demo"
+
+
 class SignInScreen(Screen):
     BINDINGS = [Binding("f9", "toggle_break_glass", "Emergency access", priority=True)]
     DEFAULT_CSS = """
@@ -76,6 +80,8 @@ class SignInScreen(Screen):
         with Vertical():
             yield Static(f"[b]{app.clinic_name}[/b]", markup=True, id="signin-clinic")
             yield Static(title, id="signin-title", markup=False)
+            if getattr(app, "demo", False):
+                yield Static(DEMO_LOGINS, id="signin-demo", markup=False)
             yield Label("Username")
             prefill = self.locked_user or getattr(app, "prefill_username", "") or ""
             yield UsernameInput(value=prefill, id="signin-username", max_length=64)
