@@ -3,6 +3,7 @@ seeded clinic built once per test session and copied for each test that writes."
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from coordinator_tui.clock import FrozenClock
+from coordinator_tui.clock import FrozenClock, parse_instant
 from coordinator_tui.config import Settings
 from coordinator_tui.services.context import AppContext
 from coordinator_tui.services.demo_clinic import seed_clinic
@@ -21,9 +22,18 @@ from coordinator_tui.store.migrate import ensure_current
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 CLINIC_TZ = "America/New_York"
-# A fixed clinic day and time: 10:45 in New York, shortly after the demo's 10:30 snapshot.
-CLINIC_DAY = date(2026, 11, 23)
-CLINIC_NOW = datetime.combine(CLINIC_DAY, time(10, 45), tzinfo=ZoneInfo(CLINIC_TZ)).astimezone(UTC)
+# The suite's clinic clock. By default a fixed clinic day and time: 10:45 in New York, shortly
+# after the seeded clinic's 10:30 snapshot. COORDINATOR_TEST_CLOCK (an ISO instant with its
+# offset, e.g. 2026-11-23T23:30-05:00) runs the whole suite at another instant instead, to prove
+# that no test depends on the hour: the seeded clinic is built for that instant's clinic day.
+TEST_CLOCK_VARIABLE = "COORDINATOR_TEST_CLOCK"
+_TEST_CLOCK = os.environ.get(TEST_CLOCK_VARIABLE, "").strip()
+if _TEST_CLOCK:
+    CLINIC_NOW = parse_instant(_TEST_CLOCK).astimezone(UTC)
+    CLINIC_DAY = CLINIC_NOW.astimezone(ZoneInfo(CLINIC_TZ)).date()
+else:
+    CLINIC_DAY = date(2026, 11, 23)
+    CLINIC_NOW = datetime.combine(CLINIC_DAY, time(10, 45), tzinfo=ZoneInfo(CLINIC_TZ)).astimezone(UTC)
 SEEDED_PATIENTS = 600
 
 
