@@ -14,7 +14,7 @@ from coordinator_tui.errors import PermissionDenied, UserError
 from coordinator_tui.services import availability, booking, weekly_hours
 from coordinator_tui.services.staff import actor_for
 from coordinator_tui.store.models import Appointment, AuditEvent, AvailabilityException, Callback
-from tests.conftest import CLINIC_DAY, CLINIC_TZ
+from tests.conftest import CLINIC_DAY, CLINIC_TZ, FREE_DAY
 
 TZ = ZoneInfo(CLINIC_TZ)
 
@@ -87,7 +87,7 @@ def test_vacation_over_a_range_lists_then_blocks_and_calls_back_once_each(ctx, d
 
 
 def test_half_day_block_am_pm_or_a_range(ctx, desk_user):
-    day = CLINIC_DAY + timedelta(days=20)
+    day = FREE_DAY
     pm = availability.block_days(ctx, desk_user, provider_id=1, kind="block", first=day,
                                  part=parse_part_of_day("pm"), reason="Training")
     assert pm.affected == ()
@@ -150,7 +150,7 @@ def test_bad_exceptions_are_refused_and_change_nothing(ctx, desk_user, kwargs, m
 
 
 def test_deleting_an_exception_opens_the_time_and_is_audited(ctx, desk_user, clock):
-    day = CLINIC_DAY + timedelta(days=20)
+    day = FREE_DAY
     result = availability.block_days(ctx, desk_user, provider_id=1, kind="vacation", first=day)
     assert booking.find_free_slots(ctx, desk_user, provider_id=1, type_code="FU", after=day,
                                    limit=1)[0].starts_at.astimezone(TZ).date() > day

@@ -301,7 +301,7 @@ def test_wrong_day_patient_is_offered_their_real_appointment(ctx, desk_user, see
         svc.check_in(ctx, desk_user, found.id, None, exception_reason="x")
 
 
-def test_walk_in_gets_the_next_free_time_today_and_is_arrived(ctx, desk_user, seeded_path):
+def test_walk_in_gets_the_next_free_time_today_and_is_arrived(ctx, desk_user, seeded_path, clinic_open):
     today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
     patient_id = next(p for p in range(1, 600) if p not in today_ids)
     provider = svc.providers(ctx, desk_user)[0]
@@ -316,7 +316,7 @@ def test_walk_in_gets_the_next_free_time_today_and_is_arrived(ctx, desk_user, se
         svc.walk_in(ctx, desk_user, 10**9, provider.id)
 
 
-def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path):
+def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path, clinic_open):
     today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
     first, second, third = [p for p in range(1, 600) if p not in today_ids][:3]
     provider = svc.providers(ctx, desk_user)[0]
@@ -333,7 +333,7 @@ def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path
                 third) == [(1,)]
 
 
-def test_walk_in_never_lands_in_blocked_time(ctx, desk_user, seeded_path):
+def test_walk_in_never_lands_in_blocked_time(ctx, desk_user, seeded_path, clinic_open):
     """A provider blocked for the next hour gets walk-ins after it; blocked for the rest of the
     day, none (a walk-in in someone's vacation would sit in the waiting room for nothing)."""
     from coordinator_tui.services.booking import block_time

@@ -150,7 +150,9 @@ def test_possible_duplicates_are_flagged(ctx, desk_user, people):
 
 
 def test_rows_carry_age_sex_and_next_appointment(ctx, desk_user):
-    appointment = next(a for a in day_appointments(ctx, desk_user, CLINIC_DAY)
+    # The first booked visit after now (later today, or on a later day late in the evening).
+    appointment = next(a for offset in range(15)
+                       for a in day_appointments(ctx, desk_user, CLINIC_DAY + timedelta(days=offset))
                        if a.starts_at > ctx.now() and a.status.value in ("scheduled", "confirmed"))
     with ctx.db.read() as session:
         patient = session.get(Patient, appointment.patient_id)

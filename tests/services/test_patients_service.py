@@ -20,7 +20,7 @@ from coordinator_tui.store.models import (
     Patient,
     Payment,
 )
-from tests.conftest import make_context
+from tests.conftest import NOW_HHMM, make_context
 
 NEW = {"given_name": "Zofia", "family_name": "Wiśniewska-Kowalczyk", "birth_date": "7/8/1990",
        "sex": "F", "phone_mobile": "(617) 201-9876"}
@@ -94,7 +94,7 @@ def test_two_desks_editing_at_once_the_second_is_told_and_nothing_is_overwritten
         svc.update_patient(desk_a, dana, pid, {"phone_mobile": "617-555-0101"}, seen_a.version)
         with pytest.raises(ConflictError) as caught:
             svc.update_patient(desk_b, sam, pid, {"phone_mobile": "617-555-0199"}, seen_b.version)
-        assert str(caught.value) == ("changed by Dana Demo at 10:45; your changes were not saved; "
+        assert str(caught.value) == (f"changed by Dana Demo at {NOW_HHMM}; your changes were not saved; "
                                      "reloaded")
         assert svc.get_record(desk_b, sam, pid).phone_mobile == "+16175550101"
     finally:

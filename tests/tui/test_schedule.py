@@ -16,14 +16,12 @@ from coordinator_tui.store.models import Appointment, Callback, Patient
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.schedule import PER_PAGE, ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
-from tests.conftest import CLINIC_DAY, make_context
+from tests.conftest import CLINIC_DAY, FREE_DAY, make_context
 from tests.tui.screen import screen_text, settle
 
 SIZE = (80, 24)
-# Beyond the demo's bookings, so every slot is free: the first weekday (providers work Monday
-# to Friday) at least 20 days after the clinic day.
-AHEAD = next(n for n in range(20, 27) if (CLINIC_DAY + timedelta(days=n)).weekday() < 5)
-FUTURE = CLINIC_DAY + timedelta(days=AHEAD)
+FUTURE = FREE_DAY  # beyond the demo's bookings, a weekday: every slot free
+AHEAD = (FUTURE - CLINIC_DAY).days
 
 
 async def press(app, pilot, *keys):
