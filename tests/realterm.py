@@ -116,6 +116,12 @@ def express_ready_patient(db: Path, day: date):
         ctx.db.dispose()
 
 
+# How often a test reads a status back while the app writes it. Opening a fresh connection ten
+# times a second held the app's check-in back until the polling stopped (30 s, about two runs
+# in three, seen 2026-12-02); twice a second it goes through at once.
+STATUS_POLL = 0.5
+
+
 def appointment_status(db: Path, appointment_id: int) -> str:
     conn = sqlite3.connect(db)
     try:

@@ -26,6 +26,7 @@ from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.conftest import CLINIC_NOW
 from tests.realterm import (
     COORDINATOR,
+    STATUS_POLL,
     Tmux,
     appointment_status,
     express_ready_patient,
@@ -140,7 +141,7 @@ def test_a_desk_checks_a_patient_in_over_ssh(tmp_path):
             pane.keys("Enter")
             pane.wait_screen("Ready - Enter checks in")
             pane.keys("Enter")
-            assert wait_for(lambda: appointment_status(db, row.id) == "arrived"), pane.screen()
+            assert wait_for(lambda: appointment_status(db, row.id) == "arrived", step=STATUS_POLL), pane.screen()
     finally:
         sshd.terminate()
         sshd.wait(timeout=10)
