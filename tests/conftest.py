@@ -107,8 +107,9 @@ def clock() -> FrozenClock:
 
 def open_instant() -> datetime:
     """CLINIC_NOW when the clinic is open then (08:00-16:00 clinic time), else 13:00 on the
-    clinic day. For the tests of what only happens while it is open (a walk-in gets a time
-    later today): they say so with the `clinic_open` fixture instead of assuming the hour."""
+    clinic day. For the tests of what needs the clinic open with part of its day behind it (a
+    walk-in gets a time later today, a slot that has passed is refused): they say so with the
+    `clinic_open` fixture instead of assuming the hour."""
     if time(8) <= LOCAL_NOW.time() < time(16):
         return CLINIC_NOW
     return datetime.combine(CLINIC_DAY, time(13), tzinfo=ZoneInfo(CLINIC_TZ)).astimezone(UTC)

@@ -38,12 +38,14 @@ def test_another_day_is_empty(ctx, desk_user):
 
 def test_csv_export_has_one_row_per_payment_and_defuses_formulas(ctx, desk_user):
     appointment = day_appointments(ctx, desk_user, CLINIC_DAY)[-1].id
-    svc.take_payment(ctx, desk_user, appointment, "1,234.56", "check", "=HYPERLINK(1)", confirm_over_due=True)
+    taken = svc.take_payment(ctx, desk_user, appointment, "1,234.56", "check", "=HYPERLINK(1)",
+                             confirm_over_due=True)
     text, count = payments_csv(ctx, CLINIC_DAY)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == count == len(cash_up(ctx, desk_user, CLINIC_DAY).payments)
     assert list(rows[0]) == CSV_COLUMNS
-    last = rows[-1]
+    # Rows are in the order taken: before opening, the seeded morning's payments come after it.
+    last = next(row for row in rows if row["receipt_number"] == taken.receipt_number)
     assert last["amount"] == "1234.56" and last["amount_cents"] == "123456" and last["method"] == "check"
     assert last["reference"] == "'=HYPERLINK(1)"
     assert last["taken_at"].startswith(f"{LOCAL_NOW:%Y-%m-%dT%H:%M}")
