@@ -88,13 +88,19 @@ def unique_waiting(ctx, actor, day):
     from coordinator_tui.domain.names import name_key
     from coordinator_tui.domain.vocab import AppointmentStatus as S
     from coordinator_tui.services.desk_views import day_appointments
+    from coordinator_tui.services.lookup import search_patients
 
     everyone = day_appointments(ctx, actor, day)
+    today = {o.patient_id for o in everyone}
     for row in everyone:
         family = row.patient_name.split(",")[0]
         if row.status not in (S.SCHEDULED, S.CONFIRMED) or not (family.isascii() and family.isalpha()):
             continue
-        if sum(name_key(family) in name_key(o.patient_name) for o in everyone) == 1:
+        if sum(name_key(family) in name_key(o.patient_name) for o in everyone) != 1:
+            continue
+        # The desk's lookup also finds sound-alikes (Thompson: Thomas): it must leave one row.
+        found = search_patients(ctx, actor, family.lower(), limit=30, today_first=True)
+        if [hit.id for hit in found if hit.id in today] == [row.patient_id]:
             return row
     return None
 

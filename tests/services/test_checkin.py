@@ -231,7 +231,7 @@ def test_forms_recorded_signed_today(ctx, desk_user, appt, seeded_path):
     svc.record_forms_signed(ctx, desk_user, appt.id, [FormKind.PRIVACY_NOTICE, FormKind.CONSENT_TO_TREAT,
                                                        FormKind.FINANCIAL_POLICY])
     assert svc.checklist(ctx, desk_user, appt.id).item("forms").done
-    assert ("2026-11-23",) in rows(seeded_path, "SELECT signed_on FROM form_signatures WHERE patient_id = ?",
+    assert (CLINIC_DAY.isoformat(),) in rows(seeded_path, "SELECT signed_on FROM form_signatures WHERE patient_id = ?",
                                    appt.patient_id)
     with pytest.raises(UserError):
         svc.record_forms_signed(ctx, desk_user, appt.id)  # nothing left to sign

@@ -163,7 +163,7 @@ def test_rows_carry_age_sex_and_next_appointment(ctx, desk_user):
 
 
 def test_today_first_puts_todays_patients_on_top(ctx, desk_user):
-    appointment = day_appointments(ctx, desk_user, CLINIC_DAY)[3]
+    appointment = [a for a in day_appointments(ctx, desk_user, CLINIC_DAY) if a.status.value != "cancelled"][3]
     family, given = (part.strip() for part in appointment.patient_name.split(",", 1))
     # Many namesakes who sort before today's patient and are not expected today.
     for n in range(30):
