@@ -3,14 +3,15 @@ seeded clinic built once per test session and copied for each test that writes."
 
 from __future__ import annotations
 
+import os
 import shutil
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from coordinator_tui.clock import FrozenClock
+from coordinator_tui.clock import FrozenClock, parse_instant
 from coordinator_tui.config import Settings
 from coordinator_tui.services.context import AppContext
 from coordinator_tui.services.demo_clinic import seed_clinic
@@ -21,10 +22,35 @@ from coordinator_tui.store.migrate import ensure_current
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 CLINIC_TZ = "America/New_York"
-# A fixed clinic day and time: 10:45 in New York, shortly after the demo's 10:30 snapshot.
-CLINIC_DAY = date(2026, 11, 23)
-CLINIC_NOW = datetime.combine(CLINIC_DAY, time(10, 45), tzinfo=ZoneInfo(CLINIC_TZ)).astimezone(UTC)
+# The suite's clinic clock. By default a fixed clinic day and time: 10:45 in New York, shortly
+# after the seeded clinic's 10:30 snapshot. COORDINATOR_TEST_CLOCK (an ISO instant with its
+# offset, e.g. 2026-11-23T23:30-05:00) runs the whole suite at another instant instead, to prove
+# that no test depends on the hour: the seeded clinic is built for that instant's clinic day.
+TEST_CLOCK_VARIABLE = "COORDINATOR_TEST_CLOCK"
+_TEST_CLOCK = os.environ.get(TEST_CLOCK_VARIABLE, "").strip()
+if _TEST_CLOCK:
+    CLINIC_NOW = parse_instant(_TEST_CLOCK).astimezone(UTC)
+    CLINIC_DAY = CLINIC_NOW.astimezone(ZoneInfo(CLINIC_TZ)).date()
+else:
+    CLINIC_DAY = date(2026, 11, 23)
+    CLINIC_NOW = datetime.combine(CLINIC_DAY, time(10, 45), tzinfo=ZoneInfo(CLINIC_TZ)).astimezone(UTC)
+LOCAL_NOW = CLINIC_NOW.astimezone(ZoneInfo(CLINIC_TZ))
+NOW_HHMM = f"{LOCAL_NOW:%H:%M}"  # the clinic clock as the desks show it ("10:45")
 SEEDED_PATIENTS = 600
+
+
+def weekday_from(days: int) -> date:
+    """The first weekday (the seeded providers work Monday to Friday) at least `days` days
+    after CLINIC_DAY: a day the tests can expect open, whatever day CLINIC_DAY is."""
+    day = CLINIC_DAY + timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+# Beyond the seeded bookings (they reach 14 days ahead), so every slot is free; a weekday.
+FREE_DAY = weekday_from(20)
+FREE_DAY_TYPED = f"T+{(FREE_DAY - CLINIC_DAY).days}"  # the same day as typed at a desk
 
 
 def make_settings(path: Path, **overrides) -> Settings:
@@ -77,6 +103,23 @@ def seeded_path(seeded_template, tmp_path) -> Path:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(CLINIC_NOW)
+
+
+def open_instant() -> datetime:
+    """CLINIC_NOW when the clinic is open then (08:00-16:00 clinic time), else 13:00 on the
+    clinic day. For the tests of what needs the clinic open with part of its day behind it (a
+    walk-in gets a time later today, a slot that has passed is refused): they say so with the
+    `clinic_open` fixture instead of assuming the hour."""
+    if time(8) <= LOCAL_NOW.time() < time(16):
+        return CLINIC_NOW
+    return datetime.combine(CLINIC_DAY, time(13), tzinfo=ZoneInfo(CLINIC_TZ)).astimezone(UTC)
+
+
+@pytest.fixture
+def clinic_open(clock) -> datetime:
+    """The test's clock moved into opening hours (see open_instant); the instant."""
+    clock.advance(seconds=(open_instant() - clock.now()).total_seconds())
+    return clock.now()
 
 
 @pytest.fixture

@@ -23,6 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from coordinator_tui.clock import CLOCK_VARIABLE, FrozenClock
+from tests.conftest import CLINIC_DAY, CLINIC_NOW
+
 COORDINATOR = Path(sys.executable).parent / "coordinator"
 TMUX = shutil.which("tmux")
 
@@ -46,20 +49,25 @@ def wait_for(predicate, timeout=30.0, step=0.1):
     return predicate()
 
 
-def clinic_today(tz: str = "America/New_York") -> date:
-    """The app's "today": the real clock in the clinic's zone (the installed app has no frozen
-    clock)."""
-    from coordinator_tui.clock import SystemClock
-    from coordinator_tui.config import Settings
+def clinic_today() -> date:
+    """The app's "today": the suite's clinic day (tests.conftest.CLINIC_DAY), never the real
+    date. The installed app is started at CLINIC_NOW through COORDINATOR_CLOCK (see
+    app_environment), and the database is seeded for that day."""
+    return CLINIC_DAY
 
-    return SystemClock().now().astimezone(Settings(clinic_tz=tz).tz).date()
+
+def clock_environment() -> dict[str, str]:
+    """The installed command's clock: the suite's clinic instant, running forward from there."""
+    return {CLOCK_VARIABLE: CLINIC_NOW.isoformat()}
 
 
 def seed_database(db: Path, patients: int = 300) -> date:
-    """`coordinator seed` a clinic for today into `db` (users demo/demo, super/demo, admin/demo)."""
+    """`coordinator seed` a clinic for the clinic day into `db` (users demo/demo, super/demo,
+    admin/demo)."""
     today = clinic_today()
     seeded = subprocess.run([str(COORDINATOR), "seed", "--patients", str(patients), "--db", str(db),
-                             "--date", today.isoformat()], capture_output=True, text=True, timeout=300)
+                             "--date", today.isoformat()], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, **clock_environment()})
     assert seeded.returncode == 0, seeded.stderr
     return today
 
@@ -70,7 +78,8 @@ def open_context(db: Path):
     from coordinator_tui.store.engine import Database, url_for_path
 
     return AppContext(db=Database(url_for_path(db)),
-                      settings=Settings(db_url=url_for_path(db), clinic_tz="America/New_York"))
+                      settings=Settings(db_url=url_for_path(db), clinic_tz="America/New_York"),
+                      clock=FrozenClock(CLINIC_NOW))  # what the app's clock says
 
 
 def unique_waiting(ctx, actor, day):
@@ -79,13 +88,19 @@ def unique_waiting(ctx, actor, day):
     from coordinator_tui.domain.names import name_key
     from coordinator_tui.domain.vocab import AppointmentStatus as S
     from coordinator_tui.services.desk_views import day_appointments
+    from coordinator_tui.services.lookup import search_patients
 
     everyone = day_appointments(ctx, actor, day)
+    today = {o.patient_id for o in everyone}
     for row in everyone:
         family = row.patient_name.split(",")[0]
         if row.status not in (S.SCHEDULED, S.CONFIRMED) or not (family.isascii() and family.isalpha()):
             continue
-        if sum(name_key(family) in name_key(o.patient_name) for o in everyone) == 1:
+        if sum(name_key(family) in name_key(o.patient_name) for o in everyone) != 1:
+            continue
+        # The desk's lookup also finds sound-alikes (Thompson: Thomas): it must leave one row.
+        found = search_patients(ctx, actor, family.lower(), limit=30, today_first=True)
+        if [hit.id for hit in found if hit.id in today] == [row.patient_id]:
             return row
     return None
 
@@ -107,6 +122,12 @@ def express_ready_patient(db: Path, day: date):
         ctx.db.dispose()
 
 
+# How often a test reads a status back while the app writes it. Opening a fresh connection ten
+# times a second held the app's check-in back until the polling stopped (30 s, about two runs
+# in three, seen 2026-12-02); twice a second it goes through at once.
+STATUS_POLL = 0.5
+
+
 def appointment_status(db: Path, appointment_id: int) -> str:
     conn = sqlite3.connect(db)
     try:
@@ -117,7 +138,7 @@ def appointment_status(db: Path, appointment_id: int) -> str:
 
 def app_environment(home: Path, term: str, **extra: str) -> dict[str, str]:
     env = {"TERM": term, "HOME": str(home), "XDG_DATA_HOME": f"{home}/data",
-           "XDG_CONFIG_HOME": f"{home}/config", "LANG": "C.UTF-8"}
+           "XDG_CONFIG_HOME": f"{home}/config", "LANG": "C.UTF-8", **clock_environment()}
     env.update(extra)
     return env
 

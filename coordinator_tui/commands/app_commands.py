@@ -45,8 +45,9 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     seed.set_defaults(handler=cmd_seed)
 
 
-def prepare_app(settings, username: str | None):
-    """A current schema, the staff checks, and the app on its sign-in screen (not yet running).
+def prepare_app(settings, username: str | None, clock=None):
+    """A current schema, the staff checks, and the app on its sign-in screen (not yet running),
+    on the process's clock or on `clock` (the demo's).
 
     Nothing here imports the ORM for a SQLite database: the first frame does not need it."""
     from coordinator_tui.errors import UserError, disabled_staff, unknown_staff
@@ -55,18 +56,19 @@ def prepare_app(settings, username: str | None):
 
     refuse_first_start(settings)
     ensure_current(settings.db_url, create=False)
-    ctx = context_for(settings)
+    ctx = context_for(settings, clock)
     username = username or settings.user
     facts = probe(settings.db_url, username)
     if facts is None:  # not SQLite: ask the services
         from coordinator_tui.services.accounts import staff_count
-        from coordinator_tui.services.clinic import clinic_name
+        from coordinator_tui.services.clinic import clinic_name, is_demo
 
-        staff, clinic = staff_count(ctx), clinic_name(ctx)
+        staff, clinic, demo = staff_count(ctx), clinic_name(ctx), is_demo(ctx)
         if staff and username:
-            acting_user(ctx, username)
+            acting_user(ctx, username, "run")
     else:
         staff, clinic = facts.staff_accounts, facts.clinic_name or settings.clinic_name
+        demo = facts.is_demo
     if not staff:
         raise UserError("no staff accounts yet: create the first admin with "
                         "'coordinator users add NAME --name \"Full Name\" --role admin'")
@@ -77,7 +79,7 @@ def prepare_app(settings, username: str | None):
             raise disabled_staff(username)
     from coordinator_tui.tui.app import CoordinatorApp
 
-    return CoordinatorApp(ctx, prefill_username=username or "", clinic_name=clinic)
+    return CoordinatorApp(ctx, prefill_username=username or "", clinic_name=clinic, demo=demo)
 
 
 def refuse_first_start(settings) -> None:
@@ -95,10 +97,10 @@ def refuse_first_start(settings) -> None:
                     f"add NAME --name \"Full Name\" --role admin{where}' (or try 'coordinator demo')")
 
 
-def open_app(settings, username: str | None, mouse: bool) -> int:
+def open_app(settings, username: str | None, mouse: bool, clock=None) -> int:
     from coordinator_tui.errors import UserError
 
-    app = prepare_app(settings, username)
+    app = prepare_app(settings, username, clock)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Over SSH without a terminal (`ssh desk@server some-command`, no -t) Textual would wait
         # forever on a pipe: say what to do instead.
@@ -118,20 +120,22 @@ def cmd_run(args) -> int:
 
 def cmd_demo(args) -> int:
     from coordinator_tui.config import demo_db_url
-    from coordinator_tui.services.demo_file import build_demo
+    from coordinator_tui.services.demo_file import build_demo, demo_clock
 
     settings = settings_from(args)
     if getattr(args, "db", None) is None and not os.environ.get("COORDINATOR_DB_URL"):
         settings = settings_from(args, db_url=demo_db_url())
+    # The demo's morning at 10:30, running forward, whatever the hour (COORDINATOR_CLOCK wins).
+    clock = demo_clock(settings)
     update, bar = progress_bar()
     with bar:
         built = build_demo(settings, patients=args.patients, seed=args.seed, fresh=args.fresh,
-                           progress=update)
+                           progress=update, clock=clock)
     if built:
         print(f"Demo clinic ready: {settings.db_url}", file=sys.stderr)
     if args.no_open:
         return 0
-    return open_app(settings, args.user or "demo", args.mouse)
+    return open_app(settings, args.user or "demo", args.mouse, clock)
 
 
 def cmd_seed(args) -> int:

@@ -84,7 +84,7 @@ def cmd_audit_show(args) -> int:
     from coordinator_tui.services.audit_trail import show
 
     ctx = ready_context(args)
-    actor = acting_user(ctx, args.acting)
+    actor = acting_user(ctx, args.acting, "audit show", "--as")
     lines = show(ctx, actor, mrn=args.patient, username=args.staff,
                  since=_since(args.since, ctx), limit=args.limit)
     for line in lines:

@@ -45,7 +45,7 @@ def cmd_backup(args) -> int:
     from coordinator_tui.services.backup import backup
 
     ctx = ready_context(args)
-    actor = acting_user(ctx, args.user)
+    actor = acting_user(ctx, args.user, "backup")
     update, bar = progress_bar()
     with bar:
         report = backup(ctx, actor, args.path, force=args.force, progress=update)
@@ -62,7 +62,7 @@ def cmd_restore(args) -> int:
     ctx = context_for(settings)
     # Refuse a bad backup first, before asking anything.
     revision = check_backup(args.path)
-    actor = acting_user(ctx, args.user) if restore_needs_admin(ctx) else None
+    actor = acting_user(ctx, args.user, "restore") if restore_needs_admin(ctx) else None
     if not args.yes and not sys.stdin.isatty():
         raise UserError("not a terminal to confirm on; add --yes to restore")
     print(f"coordinator: restore REPLACES the database {ctx.db.path} with {args.path} (schema "

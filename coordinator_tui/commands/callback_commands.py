@@ -21,6 +21,6 @@ def cmd_generate(args) -> int:
     from coordinator_tui.services.callbacks import generate_daily
 
     ctx = ready_context(args)
-    made = generate_daily(ctx, acting_user(ctx, args.user))
+    made = generate_daily(ctx, acting_user(ctx, args.user, "callbacks generate"))
     print(f"added {made.recalls} recalls and {made.confirmations} confirmation calls")
     return 0

@@ -58,11 +58,14 @@ def settings_from(args, **extra):
     return load_settings(**values)
 
 
-def context_for(settings):
+def context_for(settings, clock=None):
+    """A context on the process's clock (COORDINATOR_CLOCK or the wall), or on `clock`."""
     from coordinator_tui.services.context import AppContext
     from coordinator_tui.store.engine import Database
 
-    return AppContext(db=Database(settings.db_url), settings=settings)
+    if clock is None:
+        return AppContext(db=Database(settings.db_url), settings=settings)
+    return AppContext(db=Database(settings.db_url), settings=settings, clock=clock)
 
 
 def ready_context(args, *, create: bool = False):
@@ -77,10 +80,30 @@ def ready_context(args, *, create: bool = False):
     return context_for(settings)
 
 
-def acting_user(ctx, username: str | None):
-    from coordinator_tui.services.staff import actor_for
+DEMO_USER = "demo"  # the demo clinic's front-desk account (services.demo_clinic.STAFF)
 
-    return actor_for(ctx, username or ctx.settings.user or login_name())
+
+def acting_user(ctx, username: str | None, command: str = "this command", flag: str = "--user"):
+    """The staff member a command acts as: --user, else COORDINATOR_USER (or the config file's
+    `user`), else the login name. A login name that is no staff account is an ordinary case (the
+    README's examples give no --user): on a demo clinic the command acts as the demo's front
+    desk, `demo`, whose logins are public anyway; on any other clinic it stops and says how to
+    name the account. A name given explicitly is never replaced."""
+    from coordinator_tui.errors import UserError
+    from coordinator_tui.services.clinic import is_demo
+    from coordinator_tui.services.staff import account_exists, actor_for
+
+    given = username or ctx.settings.user
+    if given:
+        return actor_for(ctx, given)
+    login = login_name()
+    if account_exists(ctx, login):
+        return actor_for(ctx, login)  # a disabled account says so
+    if is_demo(ctx):
+        return actor_for(ctx, DEMO_USER)
+    raise UserError(f"coordinator {command} needs a staff account: add {flag} NAME or set "
+                    f"COORDINATOR_USER (your login name {login!r} is not one; the demo clinic's "
+                    f"is {DEMO_USER})")
 
 
 def login_name() -> str:

@@ -38,7 +38,7 @@ def cmd_export_payments(args) -> int:
         day = parse_day(args.date, today=ctx.today(), day_first=ctx.settings.day_first)
     except DateNotUnderstood as exc:
         raise UserError(str(exc)) from None
-    actor = acting_user(ctx, args.user)
+    actor = acting_user(ctx, args.user, "export")
     text, count = payments_csv(ctx, day)
     deliver(target, text, lambda: exported(ctx, actor, day, count))
     if target.path is not None:

@@ -36,7 +36,7 @@ def cmd_find(args) -> int:
         raise UserError(f"{because}nothing to search for: give a name, birth date, phone, MRN or member id")
     if left_out:
         print(f"coordinator: left out {left_out} (not a date or phone I can use)", file=sys.stderr)
-    actor = acting_user(ctx, args.user)
+    actor = acting_user(ctx, args.user, "find")
     hits = search_patients(ctx, actor, args.query, limit=args.limit)
     if args.json:
         rows = [{

@@ -34,7 +34,7 @@ def cmd_import_patients(args) -> int:
     mapping = parse_mapping(args.map)  # bad --map fails before the database is touched
     ctx = ready_context(args)
     try:
-        actor = acting_user(ctx, args.user)
+        actor = acting_user(ctx, args.user, "import patients")
         update, bar = progress_bar()
         with bar:
             report = import_patients(ctx, actor, args.file, mapping=mapping, dry_run=args.dry_run,

@@ -63,7 +63,7 @@ def cmd_export_schedule(args) -> int:
     target = output_target(args.output)  # refused before any work is done
     ctx = ready_context(args)
     not_the_database(target, ctx.db.path)
-    actor = acting_user(ctx, args.user)
+    actor = acting_user(ctx, args.user, "schedule hours")
     try:
         day = parse_day(args.date, today=ctx.today(), day_first=ctx.settings.day_first)
     except ValueError as exc:
@@ -87,7 +87,7 @@ def cmd_schedule_hours(args) -> int:
     from coordinator_tui.services.weekly_hours import set_weekly_hours, weekly_hours
 
     ctx = ready_context(args)
-    actor = acting_user(ctx, args.user)
+    actor = acting_user(ctx, args.user, "schedule hours")
     names = {name.upper(): pid for name, pid in provider_ids_by_name(ctx, actor).items()}
     provider_id = names.get(args.provider.strip().upper())
     if provider_id is None:

@@ -91,7 +91,7 @@ def cmd_users_add(args) -> int:
     with undone_on_failure(sqlite_path(settings_from(args).db_url)):
         ctx = ready_context(args, create=True)
         try:
-            actor = acting_user(ctx, args.user) if staff_count(ctx) else None
+            actor = acting_user(ctx, args.user, "users add") if staff_count(ctx) else None
             account = add_user(ctx, actor, args.username, args.name, args.role, read_password(args))
         finally:
             ctx.db.dispose()
@@ -103,7 +103,7 @@ def cmd_users_disable(args) -> int:
     from coordinator_tui.services.accounts import disable_user
 
     ctx = ready_context(args)
-    account = disable_user(ctx, acting_user(ctx, args.user), args.username)
+    account = disable_user(ctx, acting_user(ctx, args.user, "users disable"), args.username)
     print(f"disabled {account.username}")
     return 0
 
@@ -112,7 +112,7 @@ def cmd_users_reset(args) -> int:
     from coordinator_tui.services.accounts import reset_password
 
     ctx = ready_context(args)
-    actor = acting_user(ctx, args.user)
+    actor = acting_user(ctx, args.user, "users reset-password")
     account = reset_password(ctx, actor, args.username, read_password(args))
     print(f"new password set for {account.username}")
     return 0
@@ -122,7 +122,7 @@ def cmd_users_list(args) -> int:
     from coordinator_tui.services.accounts import list_users
 
     ctx = ready_context(args)
-    accounts = list_users(ctx, acting_user(ctx, args.user))
+    accounts = list_users(ctx, acting_user(ctx, args.user, "users list"))
     print(f"{'username':<16} {'role':<11} {'state':<9} name")
     for a in accounts:
         state = "disabled" if not a.active else ("no pass" if not a.has_password else "active")
@@ -138,7 +138,7 @@ def cmd_break_glass_enable(args) -> int:
     ctx = ready_context(args)
     if args.minutes < 1:
         raise UserError("--minutes must be 1 to 1440")
-    until = enable_break_glass(ctx, acting_user(ctx, args.user), args.minutes, args.username)
+    until = enable_break_glass(ctx, acting_user(ctx, args.user, "users break-glass", "--by"), args.minutes, args.username)
     who = args.username or "any account"
     print(f"emergency access open for {who} until {ctx.local(until):%Y-%m-%d %H:%M}; each "
           f"emergency sign-in needs a reason and lasts at most {BREAK_GLASS_SESSION_MINUTES} min")
@@ -149,6 +149,6 @@ def cmd_break_glass_disable(args) -> int:
     from coordinator_tui.services.accounts import enable_break_glass
 
     ctx = ready_context(args)
-    enable_break_glass(ctx, acting_user(ctx, args.user), 0, args.username)
+    enable_break_glass(ctx, acting_user(ctx, args.user, "users break-glass", "--by"), 0, args.username)
     print(f"emergency access closed for {args.username or 'any account'}")
     return 0

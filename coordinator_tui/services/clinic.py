@@ -6,13 +6,13 @@ from sqlalchemy import select
 
 from coordinator_tui.services.context import AppContext
 from coordinator_tui.store.models import Setting
-from coordinator_tui.store.startup_probe import CLINIC_NAME_KEY
+from coordinator_tui.store.startup_probe import CLINIC_NAME_KEY, DEMO_MARK_KEY
 
 CLINIC_NAME = CLINIC_NAME_KEY
 DEMO_DATE = "demo_date"
 DEMO_SEED = "demo_seed"
 # Written only by `coordinator demo` (never by seed): demo rebuilds only files carrying it.
-DEMO_MARK = "demo_made_by"
+DEMO_MARK = DEMO_MARK_KEY
 
 
 def get_setting(ctx: AppContext, key: str) -> str | None:
@@ -22,3 +22,8 @@ def get_setting(ctx: AppContext, key: str) -> str | None:
 
 def clinic_name(ctx: AppContext) -> str:
     return get_setting(ctx, CLINIC_NAME) or ctx.settings.clinic_name
+
+
+def is_demo(ctx: AppContext) -> bool:
+    """Made by `coordinator demo` (its logins are public: the sign-in screen names them)."""
+    return get_setting(ctx, DEMO_MARK) is not None

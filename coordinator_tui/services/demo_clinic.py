@@ -37,8 +37,14 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 DEMO_PASSWORD = "demo"  # documented in the README; the demo is not for real patients
 CLINIC = "Riverside Family Health"
 BATCH = 20_000
-# The demo's schedule is drawn as the clinic looks at 10:30 on the day, whatever the wall clock.
+# The demo's schedule is drawn as the clinic looks at 10:30 on the day, whatever the wall clock,
+# and `coordinator demo` runs the app on a clock that starts there (see snapshot_instant).
 AS_OF = time(10, 30)
+# Providers work Monday to Friday (weekday() 0-4).
+WORKDAYS = range(5)
+# Of the patients still expected at the snapshot, every READY_EVERY-th has nothing outstanding on
+# the check-in checklist, so express check-in (letters, Enter, Enter) can be tried at once.
+READY_EVERY = 3
 
 LOCALES = [("en_US", 64), ("es_MX", 12), ("vi_VN", 4), ("pt_BR", 4), ("de_DE", 3), ("fr_FR", 3),
            ("pl_PL", 3), ("it_IT", 3), ("ga_IE", 2), ("en_IE", 2)]
@@ -65,6 +71,25 @@ TYPES = [("NEW", "New patient", 40), ("FU", "Follow-up", 20), ("ANN", "Annual ph
          ("WALK", "Walk-in", 20)]
 STAFF = [("demo", "Dana Demo", "front_desk"), ("super", "Sam Supervisor", "supervisor"),
          ("admin", "Alex Admin", "admin")]
+
+
+def snapshot_instant(day: date, tz: ZoneInfo) -> datetime:
+    """The instant (UTC) the clinic's schedule on `day` is drawn at: 10:30 clinic time."""
+    return datetime.combine(day, AS_OF, tzinfo=tz).astimezone(UTC)
+
+
+def demo_day(today: date) -> date:
+    """The day the demo shows: today, or on a weekend the nearest weekday (Saturday: the Friday
+    before, Sunday: the Monday after), since providers work weekdays only."""
+    if today.weekday() == 5:
+        return today - timedelta(days=1)
+    if today.weekday() == 6:
+        return today + timedelta(days=1)
+    return today
+
+
+def is_workday(day: date) -> bool:
+    return day.weekday() in WORKDAYS
 
 
 @dataclass(frozen=True)
@@ -170,7 +195,8 @@ def _patient_rows(rng: random.Random, pools: _Pools, first_id: int, count: int, 
         yield patient, primary, secondary
 
 
-def _setup_clinic(conn, rng: random.Random, now: datetime, start_day: date, demo_hash: str) -> None:
+def _setup_clinic(conn, rng: random.Random, now: datetime, start_day: date, demo_hash: str,
+                  day: date) -> None:
     stamp = sql_instant(now)
     insert_many(conn, "settings", ("key", "value"), [(CLINIC_NAME, CLINIC)])
     insert_many(conn, "staff_users", ("username", "display_name", "role", "active", "failed_logins",
@@ -185,14 +211,18 @@ def _setup_clinic(conn, rng: random.Random, now: datetime, start_day: date, demo
     insert_many(conn, "appointment_types", ("code", "name", "default_minutes", "active"),
                 [(c, n, m, 1) for c, n, m in TYPES])
     insert_many(conn, "payers", ("name",), [(p,) for p in PAYERS])
-    # Open every day (an urgent-and-family-care centre), 08:00-12:00 and 13:00-17:00, 20-minute slots.
+    # Monday to Friday, 08:00-12:00 and 13:00-17:00, 20-minute slots. A clinic seeded around a
+    # weekend day (`seed --date` a Saturday or Sunday; demo never is, see demo_day) also opens
+    # on that one day, as a weekend session: the day it was asked for has a schedule to show.
     rows = []
     for provider_id in range(1, len(PROVIDERS) + 1):
-        for weekday in range(7):
-            for start, end in ((8 * 60, 12 * 60), (13 * 60, 17 * 60)):
-                rows.append((provider_id, 1, weekday, start, end, 20, sql_date(start_day)))
+        for start, end in ((8 * 60, 12 * 60), (13 * 60, 17 * 60)):
+            for weekday in WORKDAYS:
+                rows.append((provider_id, 1, weekday, start, end, 20, sql_date(start_day), None))
+            if not is_workday(day):
+                rows.append((provider_id, 1, day.weekday(), start, end, 20, sql_date(day), sql_date(day)))
     insert_many(conn, "availability_templates", ("provider_id", "location_id", "weekday", "start_minute",
-                                                 "end_minute", "slot_minutes", "valid_from"), rows)
+                                                 "end_minute", "slot_minutes", "valid_from", "valid_to"), rows)
 
 
 def _statuses_for(rng: random.Random, start: datetime, as_of: datetime) -> list[S]:
@@ -219,7 +249,7 @@ def _statuses_for(rng: random.Random, start: datetime, as_of: datetime) -> list[
 def _build_schedule(conn, rng: random.Random, day: date, tz: ZoneInfo, patient_count: int,
                     actor_id: int, now: datetime) -> tuple[int, int, list[tuple[int, int, S]]]:
     """Appointments from 30 days before `day` to 14 days after. Returns (all, on day, outcomes)."""
-    as_of = datetime.combine(day, AS_OF, tzinfo=tz).astimezone(UTC)
+    as_of = snapshot_instant(day, tz)
     appt_rows, event_rows, outcomes = [], [], []
     appointment_id = 0
     type_weights = [8, 40, 14, 20, 6, 8, 4]
@@ -227,6 +257,9 @@ def _build_schedule(conn, rng: random.Random, day: date, tz: ZoneInfo, patient_c
     today_patients: set[int] = set()
     for offset in range(-30, 15):
         current = day + timedelta(days=offset)
+        # Closed at weekends: those days are drawn like any other (so a seed's other days come
+        # out the same whatever the weekday) but not kept.
+        closed = offset != 0 and not is_workday(current)
         starts = [s for block in ((time(8), time(12)), (time(13), time(17)))
                   for s in slot_starts(current, tz, block[0], block[1], 20)]
         if offset == 0:
@@ -265,6 +298,8 @@ def _build_schedule(conn, rng: random.Random, day: date, tz: ZoneInfo, patient_c
                     path = [S.SCHEDULED] if rng.random() < 0.9 else [S.SCHEDULED, S.CANCELLED]
                 final = path[-1]
                 cancelled = final is S.CANCELLED
+                if closed:
+                    continue  # (its id stays unused: the other days' ids are unchanged too)
                 appt_rows.append((
                     appointment_id, patient_id, provider_id, type_index + 1, 1, sql_instant(start),
                     sql_instant(end), sql_date(desired), final.value, 1 if TYPES[type_index][0] == "WALK" else 0,
@@ -291,39 +326,75 @@ def _build_schedule(conn, rng: random.Random, day: date, tz: ZoneInfo, patient_c
                                        status.value, sql_instant(at), actor_id, 0))
                 if offset == 0:
                     on_day += 1
-                    outcomes.append((appointment_id, patient_id, final))
+                    outcomes.append((appointment_id, patient_id, final, start))
     insert_many(conn, "appointments", (
         "id", "patient_id", "provider_id", "appointment_type_id", "location_id", "starts_at",
         "ends_at", "desired_date", "status", "is_walk_in", "is_overbook", "cancelled_by",
         "cancel_reason", "created_at", "created_by_id", "version_id"), appt_rows)
     insert_many(conn, "appointment_status_events", (
         "appointment_id", "from_status", "to_status", "at", "by_id", "is_undo"), event_rows)
-    return appointment_id, on_day, outcomes
+    return len(appt_rows), on_day, outcomes
 
 
 def _today_paperwork(conn, rng: random.Random, outcomes, day: date, tz: ZoneInfo, actor_id: int,
                      now: datetime, patient_count: int) -> int:
-    """Eligibility, forms, copays for today's patients, and the callbacks a real morning leaves."""
+    """Eligibility, forms, copays for today's patients, and the callbacks a real morning leaves.
+
+    Dates are relative to the day's snapshot (10:30), not the wall clock, so what is current on
+    the checklist depends only on the seed and the day. A third of the patients still expected
+    at the snapshot (READY_EVERY) have everything current: eligibility verified lately, forms
+    signed, address, photo ID and card seen at an earlier visit, and the copay paid ahead (online
+    the evening before) or none due: express check-in works on them."""
     stamp = sql_instant(now)
+    as_of = snapshot_instant(day, tz)
     callbacks = []
     payments = []
     forms = []
+    checks = []
     seen: set[tuple[int, str]] = set()
-    receipt = 0
+    receipt = prepaid = expected = 0
     due_today = datetime.combine(day, time(16), tzinfo=tz).astimezone(UTC)
-    for appointment_id, patient_id, status in outcomes:
+    # The ready patients' extras come from their own stream: the rest of the clinic is drawn
+    # exactly as before they existed.
+    ready_rng = random.Random(f"ready {day.isoformat()} {patient_count}")
+    evening_before = datetime.combine(day - timedelta(days=1), time(19), tzinfo=tz).astimezone(UTC)
+    for appointment_id, patient_id, status, start in outcomes:
+        ready = False
+        if status in (S.SCHEDULED, S.CONFIRMED) and start >= as_of:
+            ready = expected % READY_EVERY == 0
+            expected += 1
         r = rng.random()
         eligibility = "verified" if r < 0.7 else "problem" if r < 0.78 else "unverified"
-        verified_at = sql_instant(now - timedelta(days=rng.randrange(0, 25))) if eligibility == "verified" else None
+        verified_at = (as_of - timedelta(days=rng.randrange(0, 25))) if eligibility == "verified" else None
+        if ready and verified_at is None:
+            eligibility, verified_at = "verified", as_of - timedelta(days=ready_rng.randrange(0, 25))
+        verified_at = sql_instant(verified_at) if verified_at else None
         conn.exec_driver_sql(
             "UPDATE coverages SET eligibility_status = ?, verified_at = ?, verified_by_id = ?,"
             " eligibility_note = ? WHERE patient_id = ? AND rank = 'primary'",
             (eligibility, verified_at, actor_id if verified_at else None,
              "Member id not found at payer" if eligibility == "problem" else None, patient_id))
-        if rng.random() < 0.8:
-            signed = day - timedelta(days=rng.randrange(0, 500))
+        signed = day - timedelta(days=rng.randrange(0, 500)) if rng.random() < 0.8 else None
+        if ready and (signed is None or (day - signed).days > 300):
+            signed = day - timedelta(days=ready_rng.randrange(0, 300))  # the privacy notice is yearly
+        if signed is not None:
             for form in ("privacy_notice", "consent_to_treat", "financial_policy"):
                 forms.append((patient_id, form, sql_date(signed), stamp, actor_id))
+        if ready:
+            earlier = conn.exec_driver_sql(
+                "SELECT max(id) FROM appointments WHERE patient_id = ? AND starts_at < ?",
+                (patient_id, sql_instant(start - timedelta(hours=12)))).scalar()
+            checked = as_of - timedelta(days=ready_rng.randrange(1, 80))
+            for item in ("demographics", "photo_id", "insurance_card"):
+                checks.append((earlier or appointment_id, item, sql_instant(checked), actor_id))
+            copay = conn.exec_driver_sql(
+                "SELECT copay_cents FROM coverages WHERE patient_id = ? AND rank = 'primary' AND active = 1",
+                (patient_id,)).scalar()
+            if copay:
+                prepaid += 1
+                payments.append((patient_id, appointment_id, copay, "card", "online pre-check-in",
+                                 f"R{day - timedelta(days=1):%Y%m%d}-{prepaid:04d}",
+                                 sql_instant(evening_before), actor_id))
         if status in (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT):
             copay = conn.exec_driver_sql(
                 "SELECT copay_cents FROM coverages WHERE patient_id = ? AND rank = 'primary' AND active = 1",
@@ -331,7 +402,8 @@ def _today_paperwork(conn, rng: random.Random, outcomes, day: date, tz: ZoneInfo
             if copay:
                 receipt += 1
                 payments.append((patient_id, appointment_id, copay, rng.choice(["card", "card", "cash", "check"]),
-                                 None, f"R{day:%Y%m%d}-{receipt:04d}", stamp, actor_id))
+                                 None, f"R{day:%Y%m%d}-{receipt:04d}", sql_instant(min(start, as_of)),
+                                 actor_id))
         # A small clinic sees one patient several times a day: one open callback per patient
         # and reason, as the callbacks' unique index (and the desks) require.
         if status is S.NO_SHOW and (patient_id, "no_show") not in seen:
@@ -354,6 +426,7 @@ def _today_paperwork(conn, rng: random.Random, outcomes, day: date, tz: ZoneInfo
         due = datetime.combine(day + timedelta(days=days_ahead - 1), time(12), tzinfo=tz).astimezone(UTC)
         callbacks.append((patient_id, None, reason, priority, sql_instant(due), note))
     insert_many(conn, "form_signatures", ("patient_id", "form", "signed_on", "recorded_at", "recorded_by_id"), forms)
+    insert_many(conn, "checkin_checks", ("appointment_id", "item", "checked_at", "checked_by_id"), checks)
     insert_many(conn, "payments", ("patient_id", "appointment_id", "amount_cents", "method", "reference",
                                    "receipt_number", "taken_at", "taken_by_id"), payments)
     insert_many(conn, "callbacks", ("patient_id", "appointment_id", "reason", "priority", "status", "due_at",
@@ -393,7 +466,7 @@ def seed_clinic(ctx: AppContext, *, patients: int, seed: int, day: date,
         conn.execution_options(coordinator_write=True)
         with conn.begin():
             _refuse_a_clinic(conn)
-            _setup_clinic(conn, rng, now, day - timedelta(days=400), demo_hash)
+            _setup_clinic(conn, rng, now, day - timedelta(days=400), demo_hash, day)
             rows = _patient_rows(rng, pools, 1, patients, day, created)
             done = 0
             # The indexes are built once at the end (see indexes_built_after).

@@ -26,6 +26,12 @@ def actor_for(ctx: AppContext, username: str) -> Actor:
         return _actor(user)
 
 
+def account_exists(ctx: AppContext, username: str) -> bool:
+    """Whether a staff account (active or not) has this username."""
+    with ctx.db.read() as session:
+        return session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None
+
+
 def ensure_user(ctx: AppContext, username: str, display_name: str, role: Role) -> Actor:
     """Create the account if missing (used by the demo clinic and first-run setup)."""
     with ctx.db.write() as session:

@@ -18,6 +18,7 @@ from coordinator_tui.errors import StorageError
 from coordinator_tui.store.engine import describe_storage_error, sqlite_path
 
 CLINIC_NAME_KEY = "clinic_name"  # the settings-table key services.clinic uses too
+DEMO_MARK_KEY = "demo_made_by"  # services.clinic.DEMO_MARK: written only by `coordinator demo`
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class StartupFacts:
     user_active: bool | None  # None: no username asked about, or no such account
     user_exists: bool
     clinic_name: str | None
+    is_demo: bool = False  # made by `coordinator demo`: the sign-in screen names its logins
 
 
 def probe(url: str, username: str | None) -> StartupFacts | None:
@@ -41,13 +43,14 @@ def probe(url: str, username: str | None) -> StartupFacts | None:
         user = (conn.execute("SELECT active FROM staff_users WHERE username = ?", (username,)).fetchone()
                 if username else None)
         name = conn.execute("SELECT value FROM settings WHERE key = ?", (CLINIC_NAME_KEY,)).fetchone()
+        demo = conn.execute("SELECT 1 FROM settings WHERE key = ?", (DEMO_MARK_KEY,)).fetchone()
     except sqlite3.Error as exc:
         raise StorageError(describe_storage_error(exc, url)) from None
     finally:
         conn.close()
     return StartupFacts(staff_accounts=int(staff), user_exists=user is not None,
                         user_active=bool(user[0]) if user is not None else None,
-                        clinic_name=name[0] if name else None)
+                        clinic_name=name[0] if name else None, is_demo=demo is not None)
 
 
 def connect_without_writing(path, url: str) -> sqlite3.Connection:

@@ -104,7 +104,8 @@ class CoordinatorApp(App[int]):
     ]
 
     def __init__(self, ctx: AppContext, actor: Actor | None = None, *,
-                 prefill_username: str = "", clinic_name: str | None = None) -> None:
+                 prefill_username: str = "", clinic_name: str | None = None,
+                 demo: bool | None = None) -> None:
         """`actor` given: already signed in (tests); None: the sign-in screen comes first,
         with `prefill_username` typed in the username box."""
         if actor is None:
@@ -129,6 +130,11 @@ class CoordinatorApp(App[int]):
 
             clinic_name = stored_clinic_name(ctx)
         self.clinic_name = clinic_name
+        if demo is None:
+            from coordinator_tui.services.clinic import is_demo
+
+            demo = is_demo(ctx)
+        self.demo = demo  # a `coordinator demo` clinic: the sign-in screen names its logins
         self.last_activity = ctx.now()
         self._desk_before_lock = "checkin"
         # Every key typed goes through this one queue: see tui/key_gate.py.

@@ -5,17 +5,18 @@ leaves the disk as it was."""
 
 from __future__ import annotations
 
-import signal
+import os
 import sqlite3
 import subprocess
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.cli.test_cli import one_line_error, run, snapshot
+from tests.conftest import CLINIC_NOW
 
 
 def tree(folder: Path) -> set[str]:
@@ -134,20 +135,40 @@ def test_seed_refuses_a_clinic_that_has_staff_and_changes_nothing(tmp_path):
     assert snapshot(tmp_path) == before
 
 
+# The real command in a real process, with one change: its progress callback sends the process
+# SIGINT (what Ctrl+C does) once the first batch of patients is written. The interruption lands
+# mid-transaction at the same point however fast or loaded the machine is (it used to be sent
+# when the WAL file had grown past 8 MB, which a slow CI machine could take minutes to reach).
+INTERRUPTING_SEED = """
+import os, signal, sys
+from coordinator_tui import cli
+
+# Ctrl+C's normal meaning, as in a shell: a parent (a test runner) may have left SIGINT ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from coordinator_tui.commands import app_commands
+
+real_progress_bar = app_commands.progress_bar
+
+def progress_bar():
+    update, bar = real_progress_bar()
+
+    def update_then_interrupt(stage, done, total):
+        update(stage, done, total)
+        if stage == "patients" and done > 0:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    return update_then_interrupt, bar
+
+app_commands.progress_bar = progress_bar
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
 def _interrupt_seed(db: Path) -> subprocess.CompletedProcess:
-    """Start a big seed, press Ctrl+C once it is writing patients, and wait for it to end."""
-    proc = subprocess.Popen([sys.executable, "-m", "coordinator_tui", "seed", "--patients",
-                             "2000000", "--db", str(db)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    wal = Path(str(db) + "-wal")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if wal.exists() and wal.stat().st_size > 8_000_000:  # patients are going in
-            break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    """A seed interrupted (SIGINT) right after its first batch of patients went in."""
+    return subprocess.run([sys.executable, "-c", INTERRUPTING_SEED, "seed", "--patients", "100000",
+                           "--db", str(db)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, CLOCK_VARIABLE: CLINIC_NOW.isoformat()})
 
 
 def test_an_interrupted_seed_of_a_new_file_leaves_nothing(tmp_path):

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.cli.test_cli import run
+from tests.conftest import CLINIC_NOW
 
 
 def test_demo_builds_in_the_data_directory_then_reuses_it(tmp_path):
@@ -51,6 +53,7 @@ def test_demo_opens_the_check_in_desk_in_a_real_terminal(tmp_path):
     # environment; and the environment is spelled out in the command for the same reason.
     tmux = ["tmux", "-L", f"coordinator-test-{os.getpid()}"]
     command = (f"env HOME={tmp_path} XDG_DATA_HOME={tmp_path / 'data'} TERM=xterm-256color "
+               f"{CLOCK_VARIABLE}={CLINIC_NOW.isoformat()} "
                f"{sys.executable} -m coordinator_tui demo --patients 300")
     subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
                    check=True, env=env, cwd=Path(__file__).resolve().parents[2])
@@ -66,6 +69,7 @@ def test_demo_opens_the_check_in_desk_in_a_real_terminal(tmp_path):
             if "Password" in screen:
                 break
         assert "Password" in screen, screen
+        assert "Demo clinic: sign in as demo / demo" in screen, screen  # a demo names its logins
         time.sleep(1.0)  # let the sign-in screen finish mounting before typing
         subprocess.run([*tmux, "send-keys", "-t", session, "demo", "Enter"], check=True)
         for _ in range(60):

@@ -7,18 +7,19 @@ import io
 import shutil
 
 from tests.cli.test_cli import one_line_error, run
+from tests.conftest import CLINIC_DAY
 
 
 def test_export_payments_csv_to_stdout_and_file(seeded_template, tmp_path):
     db = tmp_path / "c.sqlite"
     shutil.copyfile(seeded_template, db)
-    result = run("export", "payments", "--date", "2026-11-23", "--format", "csv", "--db", str(db),
+    result = run("export", "payments", "--date", CLINIC_DAY.isoformat(), "--format", "csv", "--db", str(db),
                  "--user", "demo")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert rows and all(r["receipt_number"].startswith("R20261123-") for r in rows)
+    assert rows and all(r["receipt_number"].startswith(f"R{CLINIC_DAY:%Y%m%d}-") for r in rows)
     out = tmp_path / "pay.csv"
-    again = run("--db", str(db), "export", "payments", "--date", "2026-11-23", "-o", str(out), "--user", "demo")
+    again = run("--db", str(db), "export", "payments", "--date", CLINIC_DAY.isoformat(), "-o", str(out), "--user", "demo")
     assert again.returncode == 0 and out.read_text() == result.stdout
 
 

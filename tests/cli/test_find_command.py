@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 from datetime import date
 
+from coordinator_tui.services.clinic import DEMO_MARK
 from tests.services.lookup_helpers import add_patient
 
 
@@ -44,3 +47,41 @@ def test_a_date_that_cannot_be_used_is_named_not_silently_dropped(seeded_path):
     with_name = run("find", "smith 13/13/2020", "--db", str(seeded_path), "--user", "demo")
     assert with_name.returncode == 0 and "Smith" in with_name.stdout
     assert 'left out "13/13/2020"' in with_name.stderr
+
+
+def _as_login(extra_env: dict | None = None) -> dict:
+    """The environment of a user whose login name is no staff account, and no COORDINATOR_USER."""
+    env = {k: v for k, v in os.environ.items() if k != "COORDINATOR_USER"}
+    return {**env, "LOGNAME": "nurse-nobody", "USER": "nurse-nobody", **(extra_env or {})}
+
+
+def _run_as_login(*args):
+    # os.getlogin() reads the terminal's owner when there is one: no terminal here, so the
+    # login name comes from LOGNAME, as under cron, ssh without -t or a CI runner.
+    return subprocess.run([sys.executable, "-m", "coordinator_tui", *args], capture_output=True,
+                          text=True, timeout=120, env=_as_login(), stdin=subprocess.DEVNULL,
+                          start_new_session=True)
+
+
+def test_find_without_a_staff_account_says_which_and_how(seeded_path):
+    done = _run_as_login("find", "smith", "--db", str(seeded_path))
+    assert done.returncode == 2, done.stderr
+    line = done.stderr.strip()
+    assert line.startswith("coordinator: coordinator find needs a staff account: add --user NAME "
+                           "or set COORDINATOR_USER"), line
+    assert "'nurse-nobody'" in line and "root" not in line and len(line.splitlines()) == 1
+
+
+def test_find_on_the_demo_clinic_works_as_the_readme_prints_it(seeded_path):
+    """The README's `coordinator find "QUERY"` on the demo: no --user needed, it acts as the
+    demo's front desk (whose logins are public) when the login name is no staff account."""
+    conn = sqlite3.connect(seeded_path)
+    with conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, 'coordinator demo')", (DEMO_MARK,))
+    conn.close()
+    done = _run_as_login("find", "a", "--limit", "3", "--db", str(seeded_path))
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.strip().splitlines()) == 3
+    # A name given explicitly is never replaced by the demo's.
+    named = run("find", "a", "--db", str(seeded_path), "--user", "ghost")
+    assert named.returncode == 2 and "no staff account named 'ghost'" in named.stderr

@@ -12,7 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from tests.realterm import COORDINATOR, wait_for
+from coordinator_tui.clock import CLOCK_VARIABLE
+from tests.conftest import CLINIC_NOW
+from tests.realterm import COORDINATOR, seed_database, wait_for
 
 SECONDS_ALLOWED = 5.0  # the figure (well under 1 s here) is printed; the bound only catches a hang
 
@@ -35,9 +37,7 @@ def alive(pid: int) -> bool:
 
 def test_sighup_in_the_middle_of_a_patient_edit_exits_and_saves_nothing(tmp_path):
     db = tmp_path / "hangup.sqlite"
-    seeded = subprocess.run([str(COORDINATOR), "seed", "--patients", "200", "--db", str(db)],
-                            capture_output=True, text=True, timeout=300)
-    assert seeded.returncode == 0, seeded.stderr
+    seed_database(db, patients=200)  # for the suite's clinic day, whatever today's date
     conn = sqlite3.connect(db)
     patient_id, mrn = conn.execute("SELECT id, mrn FROM patients ORDER BY id LIMIT 1").fetchone()
     conn.close()
@@ -51,7 +51,7 @@ def test_sighup_in_the_middle_of_a_patient_edit_exits_and_saves_nothing(tmp_path
     launcher = (f"import subprocess, sys, time; code = subprocess.run(sys.argv[1:]).returncode; "
                 f"open({str(exit_file)!r}, 'w').write(str(code)); time.sleep(60)")
     command = (f"env TERM=xterm-256color HOME={tmp_path} XDG_DATA_HOME={tmp_path}/data "
-               f"XDG_CONFIG_HOME={tmp_path}/config {sys.executable} -c \"{launcher}\" "
+               f"XDG_CONFIG_HOME={tmp_path}/config {CLOCK_VARIABLE}={CLINIC_NOW.isoformat()} {sys.executable} -c \"{launcher}\" "
                f"{COORDINATOR} --db {db} run --user demo")
     subprocess.run([*tmux, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "24", "-s", "desk",
                     command], check=True, timeout=30)

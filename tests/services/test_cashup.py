@@ -9,15 +9,15 @@ from coordinator_tui.services import checkin as svc
 from coordinator_tui.services.cashup import CSV_COLUMNS, cash_up, payments_csv
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff import actor_for
-from tests.conftest import CLINIC_DAY
+from tests.conftest import CLINIC_DAY, LOCAL_NOW
 
 
 def test_cash_up_totals_by_method_and_user_and_lists_voids(ctx, desk_user):
     supervisor = actor_for(ctx, "super")
     before = cash_up(ctx, desk_user, CLINIC_DAY)
     appointment = day_appointments(ctx, desk_user, CLINIC_DAY)[-1].id
-    svc.take_payment(ctx, desk_user, appointment, "10.00", "cash")
-    svc.take_payment(ctx, supervisor, appointment, "2.50", "card", "auth 9")
+    svc.take_payment(ctx, desk_user, appointment, "10.00", "cash", confirm_over_due=True)
+    svc.take_payment(ctx, supervisor, appointment, "2.50", "card", "auth 9", confirm_over_due=True)
     voided = svc.take_payment(ctx, desk_user, appointment, "99.99", "cash", confirm_over_due=True)
     svc.void_payment(ctx, supervisor, voided.payment_id, "keyed twice")
     after = cash_up(ctx, desk_user, CLINIC_DAY)
@@ -38,12 +38,14 @@ def test_another_day_is_empty(ctx, desk_user):
 
 def test_csv_export_has_one_row_per_payment_and_defuses_formulas(ctx, desk_user):
     appointment = day_appointments(ctx, desk_user, CLINIC_DAY)[-1].id
-    svc.take_payment(ctx, desk_user, appointment, "1,234.56", "check", "=HYPERLINK(1)", confirm_over_due=True)
+    taken = svc.take_payment(ctx, desk_user, appointment, "1,234.56", "check", "=HYPERLINK(1)",
+                             confirm_over_due=True)
     text, count = payments_csv(ctx, CLINIC_DAY)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == count == len(cash_up(ctx, desk_user, CLINIC_DAY).payments)
     assert list(rows[0]) == CSV_COLUMNS
-    last = rows[-1]
+    # Rows are in the order taken: before opening, the seeded morning's payments come after it.
+    last = next(row for row in rows if row["receipt_number"] == taken.receipt_number)
     assert last["amount"] == "1234.56" and last["amount_cents"] == "123456" and last["method"] == "check"
     assert last["reference"] == "'=HYPERLINK(1)"
-    assert last["taken_at"].startswith("2026-11-23T10:45")
+    assert last["taken_at"].startswith(f"{LOCAL_NOW:%Y-%m-%dT%H:%M}")

@@ -21,6 +21,23 @@ def waiting_rows(ctx, actor):
     return [r for r in day_appointments(ctx, actor, CLINIC_DAY) if r.status in (S.SCHEDULED, S.CONFIRMED)]
 
 
+def fresh_rows(ctx, actor, copay_cents: int | None = None):
+    """Expected patients with nothing done ahead: no address, ID or card ever checked and
+    nothing paid for the visit (the seeded clinic makes a third of them express-ready); with
+    `copay_cents`, only those whose primary coverage has that copay."""
+    conn = sqlite3.connect(ctx.db.path)
+    try:
+        done = {r[0] for r in conn.execute("SELECT a.patient_id FROM checkin_checks c "
+                                           "JOIN appointments a ON a.id = c.appointment_id")}
+        paid = {r[0] for r in conn.execute("SELECT appointment_id FROM payments")}
+        copays = dict(conn.execute("SELECT patient_id, copay_cents FROM coverages "
+                                   "WHERE rank = 'primary' AND active = 1").fetchall())
+    finally:
+        conn.close()
+    return [r for r in waiting_rows(ctx, actor) if r.patient_id not in done and r.id not in paid
+            and (copay_cents is None or copays.get(r.patient_id) == copay_cents)]
+
+
 def make_ready(ctx, actor, appointment_id):
     """Everything current, nothing owed: what express check-in needs."""
     svc.confirm_demographics(ctx, actor, appointment_id)
@@ -44,7 +61,7 @@ def rows(path, sql, *args):
 
 @pytest.fixture
 def appt(ctx, desk_user):
-    return waiting_rows(ctx, desk_user)[-1]
+    return fresh_rows(ctx, desk_user, copay_cents=2500)[-1]  # the payment tests owe $25.00
 
 
 def test_fresh_visit_lists_what_is_outstanding(ctx, desk_user, appt):
@@ -121,8 +138,8 @@ def test_eligibility_problem_needs_a_note_and_opens_one_callback(ctx, desk_user,
 
 def test_payment_gives_a_daily_receipt_number_and_text(ctx, desk_user, appt, seeded_path):
     first = svc.take_payment(ctx, desk_user, appt.id, "$25.00", PaymentMethod.CARD, "auth 1234")
-    second = svc.take_payment(ctx, desk_user, appt.id, "0.50", "c")
-    assert first.receipt_number.startswith("R20261123-")
+    second = svc.take_payment(ctx, desk_user, appt.id, "0.50", "c", confirm_over_due=True)
+    assert first.receipt_number.startswith(f"R{CLINIC_DAY:%Y%m%d}-")
     assert int(second.receipt_number[-4:]) == int(first.receipt_number[-4:]) + 1
     text = svc.render_receipt(first, ctx.settings.tz)
     assert first.receipt_number in text and "$25.00" in text and "card" in text
@@ -214,7 +231,7 @@ def test_forms_recorded_signed_today(ctx, desk_user, appt, seeded_path):
     svc.record_forms_signed(ctx, desk_user, appt.id, [FormKind.PRIVACY_NOTICE, FormKind.CONSENT_TO_TREAT,
                                                        FormKind.FINANCIAL_POLICY])
     assert svc.checklist(ctx, desk_user, appt.id).item("forms").done
-    assert ("2026-11-23",) in rows(seeded_path, "SELECT signed_on FROM form_signatures WHERE patient_id = ?",
+    assert (CLINIC_DAY.isoformat(),) in rows(seeded_path, "SELECT signed_on FROM form_signatures WHERE patient_id = ?",
                                    appt.patient_id)
     with pytest.raises(UserError):
         svc.record_forms_signed(ctx, desk_user, appt.id)  # nothing left to sign
@@ -284,7 +301,7 @@ def test_wrong_day_patient_is_offered_their_real_appointment(ctx, desk_user, see
         svc.check_in(ctx, desk_user, found.id, None, exception_reason="x")
 
 
-def test_walk_in_gets_the_next_free_time_today_and_is_arrived(ctx, desk_user, seeded_path):
+def test_walk_in_gets_the_next_free_time_today_and_is_arrived(ctx, desk_user, seeded_path, clinic_open):
     today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
     patient_id = next(p for p in range(1, 600) if p not in today_ids)
     provider = svc.providers(ctx, desk_user)[0]
@@ -299,7 +316,7 @@ def test_walk_in_gets_the_next_free_time_today_and_is_arrived(ctx, desk_user, se
         svc.walk_in(ctx, desk_user, 10**9, provider.id)
 
 
-def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path):
+def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path, clinic_open):
     today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
     first, second, third = [p for p in range(1, 600) if p not in today_ids][:3]
     provider = svc.providers(ctx, desk_user)[0]
@@ -316,7 +333,7 @@ def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path
                 third) == [(1,)]
 
 
-def test_walk_in_never_lands_in_blocked_time(ctx, desk_user, seeded_path):
+def test_walk_in_never_lands_in_blocked_time(ctx, desk_user, seeded_path, clinic_open):
     """A provider blocked for the next hour gets walk-ins after it; blocked for the rest of the
     day, none (a walk-in in someone's vacation would sit in the waiting room for nothing)."""
     from coordinator_tui.services.booking import block_time

@@ -4,7 +4,7 @@ with duplicate reasons, and supervisor merges with tombstones."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +20,7 @@ from coordinator_tui.store.models import (
     Patient,
     Payment,
 )
-from tests.conftest import make_context
+from tests.conftest import CLINIC_DAY, NOW_HHMM, make_context
 
 NEW = {"given_name": "Zofia", "family_name": "Wiśniewska-Kowalczyk", "birth_date": "7/8/1990",
        "sex": "F", "phone_mobile": "(617) 201-9876"}
@@ -94,7 +94,7 @@ def test_two_desks_editing_at_once_the_second_is_told_and_nothing_is_overwritten
         svc.update_patient(desk_a, dana, pid, {"phone_mobile": "617-555-0101"}, seen_a.version)
         with pytest.raises(ConflictError) as caught:
             svc.update_patient(desk_b, sam, pid, {"phone_mobile": "617-555-0199"}, seen_b.version)
-        assert str(caught.value) == ("changed by Dana Demo at 10:45; your changes were not saved; "
+        assert str(caught.value) == (f"changed by Dana Demo at {NOW_HHMM}; your changes were not saved; "
                                      "reloaded")
         assert svc.get_record(desk_b, sam, pid).phone_mobile == "+16175550101"
     finally:
@@ -129,11 +129,14 @@ def test_registration_then_duplicates_with_reasons(ctx, desk_user):
     assert json.loads(audit_rows(ctx, "patient.register")[-1][1]) == {"dismissed_duplicates": [first.mrn]}
 
 
+BORN = CLINIC_DAY - timedelta(days=3)  # a newborn, whatever the clinic day
+
+
 def test_quick_registration_needs_only_the_minimum(ctx, desk_user):
     made = svc.register_patient(ctx, desk_user, {"given_name": "Ana", "family_name": "Lü",
-                                                 "birth_date": "2026-11-20", "sex": "F"})
+                                                 "birth_date": BORN.isoformat(), "sex": "F"})
     record = svc.get_record(ctx, desk_user, made.patient_id)
-    assert record.birth_date == date(2026, 11, 20) and record.phone_mobile is None
+    assert record.birth_date == BORN and record.phone_mobile is None
     with pytest.raises(svc.ValidationFailed) as caught:
         svc.register_patient(ctx, desk_user, {"given_name": "Ana"})
     assert {e.field for e in caught.value.errors} == {"family_name", "birth_date", "sex"}

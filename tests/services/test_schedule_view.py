@@ -16,10 +16,10 @@ from coordinator_tui.services.schedule_view import (
     OUTSIDE,
     day_schedule,
 )
-from tests.conftest import CLINIC_DAY, CLINIC_TZ
+from tests.conftest import CLINIC_DAY, CLINIC_TZ, FREE_DAY
 
 TZ = ZoneInfo(CLINIC_TZ)
-LATER = CLINIC_DAY + timedelta(days=20)
+LATER = FREE_DAY
 
 
 def at(day, hh, mm=0):

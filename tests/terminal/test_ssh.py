@@ -22,8 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from coordinator_tui.clock import CLOCK_VARIABLE
+from tests.conftest import CLINIC_NOW
 from tests.realterm import (
     COORDINATOR,
+    STATUS_POLL,
     Tmux,
     appointment_status,
     express_ready_patient,
@@ -84,7 +87,7 @@ def test_a_desk_checks_a_patient_in_over_ssh(tmp_path):
     # The documented block, pointed at this test's app, database and group. The app's own
     # environment (HOME for its data folder) is set on the ForceCommand line.
     force = (f"env HOME={home} XDG_DATA_HOME={home}/data XDG_CONFIG_HOME={home}/config "
-             f"{COORDINATOR} --db {db}")
+             f"{CLOCK_VARIABLE}={CLINIC_NOW.isoformat()} {COORDINATOR} --db {db}")
     block = (documented_config()
              .replace("/opt/coordinator/.venv/bin/coordinator --db /srv/clinic/coordinator.sqlite", force)
              .replace("Match Group frontdesk", f"Match Group {group}"))
@@ -138,7 +141,7 @@ def test_a_desk_checks_a_patient_in_over_ssh(tmp_path):
             pane.keys("Enter")
             pane.wait_screen("Ready - Enter checks in")
             pane.keys("Enter")
-            assert wait_for(lambda: appointment_status(db, row.id) == "arrived"), pane.screen()
+            assert wait_for(lambda: appointment_status(db, row.id) == "arrived", step=STATUS_POLL), pane.screen()
     finally:
         sshd.terminate()
         sshd.wait(timeout=10)

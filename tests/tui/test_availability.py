@@ -25,7 +25,7 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.availability import AvailabilityScreen
 from coordinator_tui.tui.screens.schedule import ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
-from tests.conftest import CLINIC_DAY, CLINIC_TZ
+from tests.conftest import CLINIC_DAY, CLINIC_TZ, FREE_DAY, FREE_DAY_TYPED
 from tests.tui.screen import screen_text
 
 SIZE = (80, 24)
@@ -234,7 +234,7 @@ async def test_vacation_lists_booked_patients_then_calls_each_back_once(ctx, des
 
 
 async def test_clinic_holiday_closes_every_provider_and_can_be_deleted(ctx, desk_user):
-    day = CLINIC_DAY + timedelta(days=20)
+    day = FREE_DAY
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
         await open_availability(app, pilot)
@@ -243,7 +243,7 @@ async def test_clinic_holiday_closes_every_provider_and_can_be_deleted(ctx, desk
         await type_text(app, pilot, "holiday")
         await press(app, pilot, "enter")
         await clear_field(app, pilot)
-        await type_text(app, pilot, "T+20")
+        await type_text(app, pilot, FREE_DAY_TYPED)
         await press(app, pilot, "enter", "enter", "enter")
         await type_text(app, pilot, "Closed")
         await press(app, pilot, "enter")

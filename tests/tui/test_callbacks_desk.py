@@ -10,6 +10,7 @@ from coordinator_tui.services import callbacks as cb
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.callback_work import CallbackWorkScreen
 from coordinator_tui.tui.screens.callbacks import CallbacksScreen
+from tests.conftest import NOW_HHMM
 from tests.tui.screen import screen_text, settle
 
 SIZE = (80, 24)
@@ -82,7 +83,7 @@ async def test_a_repeated_failed_call_key_is_refused_not_escalated(ctx, desk_use
         await pilot.press("3", "3")  # the key pressed again, twice, in the same minute
         await settle(app, pilot)
         text = screen_text(app)
-        assert "already recorded 'no answer' at 10:45; wait before calling again" in text
+        assert f"already recorded 'no answer' at {NOW_HHMM}; wait before calling again" in text
         assert "Escalated" not in text and "Attempts (1)" in text
         clock.advance(minutes=cb.REPEAT_FAILED_CALL_WINDOW.total_seconds() / 60)  # a real second call
         await pilot.press("4")

@@ -5,11 +5,11 @@ cash-up (walk-in: test_walk_in.py)."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
-from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.tui.app import CoordinatorApp
@@ -22,7 +22,7 @@ from coordinator_tui.tui.screens.checkin_dialogs import (
     ReasonPrompt,
 )
 from tests.conftest import CLINIC_DAY
-from tests.services.test_checkin import make_ready
+from tests.services.test_checkin import fresh_rows, make_ready
 from tests.tui.screen import drawn_outside, screen_text
 
 SIZE = (80, 24)
@@ -45,8 +45,9 @@ def db_rows(path, sql, *args):
 
 
 def waiting(ctx, actor):
-    return [r for r in day_appointments(ctx, actor, CLINIC_DAY)
-            if r.status in (S.SCHEDULED, S.CONFIRMED) and r.patient_name.split(",")[0].isascii()
+    """Expected patients with nothing done ahead and a $25.00 copay (what these tests type), with
+    a plain ASCII family name."""
+    return [r for r in fresh_rows(ctx, actor, copay_cents=2500) if r.patient_name.split(",")[0].isascii()
             and r.patient_name.split(",")[0].isalpha()]
 
 
@@ -70,11 +71,17 @@ async def type_until_unique(app, pilot, row) -> int:
 def unique_row(ctx, actor):
     """A waiting patient whose family name (as typed) matches no other patient today."""
     from coordinator_tui.domain.names import name_key
+    from coordinator_tui.services.lookup import search_patients
 
     everyone = day_appointments(ctx, actor, CLINIC_DAY)
+    today = {other.patient_id for other in everyone}
     for row in reversed(waiting(ctx, actor)):
         family = name_key(row.patient_name.split(",")[0])
-        if sum(family in name_key(other.patient_name) for other in everyone) == 1:
+        if sum(family in name_key(other.patient_name) for other in everyone) != 1:
+            continue
+        # The lookup also finds sound-alikes (Thompson: Thomas): typing the name must leave one.
+        found = search_patients(ctx, actor, family, limit=30, today_first=True)
+        if [hit.id for hit in found if hit.id in today] == [row.patient_id]:
             return row
     raise AssertionError("no uniquely named waiting patient in the seed")
 
@@ -166,7 +173,7 @@ async def test_each_checklist_item_is_one_key_away(ctx, desk_user, seeded_path):
         assert app.screen.query_one("#amount", Input).value == "25.00"
         await pilot.press("enter", "k", "enter", *"4242", "enter")
         await settle(app, pilot)
-        assert "R20261123-" in screen_text(app) and "$25.00" in screen_text(app)
+        assert f"R{CLINIC_DAY:%Y%m%d}-" in screen_text(app) and "$25.00" in screen_text(app)
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.screen is screen and screen.checklist.outstanding == []
@@ -271,11 +278,14 @@ async def test_undo_refuses_when_another_desk_changed_the_visit_while_the_reason
                    " AND reason = 'wrong person'", row.id) == [(0,)]
 
 
-async def test_a_late_patient_shows_how_many_minutes_late(ctx, desk_user):
-    now = ctx.now()
-    late = [r for r in waiting(ctx, desk_user) if (now - r.starts_at).total_seconds() > 600]
-    assert late, "the demo day has patients still expected after their time"
+async def test_a_late_patient_shows_how_many_minutes_late(ctx, desk_user, clock):
+    late = [r for r in waiting(ctx, desk_user) if (ctx.now() - r.starts_at).total_seconds() > 600]
+    if not late:  # early in the day nobody is late yet: come back 25 minutes after someone's time
+        first = waiting(ctx, desk_user)[0]
+        clock.advance(seconds=(first.starts_at + timedelta(minutes=25) - ctx.now()).total_seconds())
+        late = [first]
     row = late[0]
+    now = ctx.now()
     minutes = int((now - row.starts_at).total_seconds() // 60)
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
@@ -324,8 +334,10 @@ async def test_esc_in_the_list_puts_the_cursor_back_in_the_search_box(ctx, desk_
 
 async def test_cash_up_from_the_board(ctx, desk_user, seeded_path):
     row = unique_row(ctx, desk_user)
-    svc.take_payment(ctx, desk_user, row.id, "12.34", "cash")
-    total = db_rows(seeded_path, "SELECT sum(amount_cents), count(*) FROM payments WHERE voided_at IS NULL")[0]
+    svc.take_payment(ctx, desk_user, row.id, "12.34", "cash", confirm_over_due=True)
+    # The day's payments (copays paid online the evening before are on that day's cash-up).
+    total = db_rows(seeded_path, "SELECT sum(amount_cents), count(*) FROM payments WHERE voided_at IS NULL"
+                    " AND receipt_number LIKE ?", f"R{CLINIC_DAY:%Y%m%d}-%")[0]
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -362,7 +374,7 @@ async def test_void_from_cash_up_is_for_supervisors_only(ctx, desk_user, seeded_
     from coordinator_tui.services.staff import actor_for
 
     row = unique_row(ctx, desk_user)
-    svc.take_payment(ctx, desk_user, row.id, "7.00", "cash")
+    svc.take_payment(ctx, desk_user, row.id, "7.00", "cash", confirm_over_due=True)
     for actor, voided in ((desk_user, 0), (actor_for(ctx, "super"), 1)):
         app = CoordinatorApp(ctx, actor)
         async with app.run_test(size=SIZE) as pilot:

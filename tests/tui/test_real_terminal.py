@@ -5,6 +5,7 @@ back from the database file with sqlite3. (tests/terminal/ covers every TERM.)""
 from __future__ import annotations
 
 from tests.realterm import (
+    STATUS_POLL,
     Tmux,
     app_command,
     appointment_status,
@@ -28,6 +29,6 @@ def test_check_in_by_keys_in_a_real_80x24_linux_terminal(tmp_path):
         pane.keys("Enter")
         pane.wait_screen("Ready - Enter checks in")
         pane.keys("Enter")
-        assert wait_for(lambda: appointment_status(db, row.id) == "arrived"), pane.screen()
+        assert wait_for(lambda: appointment_status(db, row.id) == "arrived", step=STATUS_POLL), pane.screen()
         assert wait_for(lambda: "Checked in" in pane.screen() or "Find:" in pane.screen())
     assert appointment_status(db, row.id) == "arrived"

@@ -16,11 +16,12 @@ from coordinator_tui.store.models import Appointment, Callback, Patient
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.schedule import PER_PAGE, ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
-from tests.conftest import CLINIC_DAY, make_context
+from tests.conftest import CLINIC_DAY, FREE_DAY, make_context
 from tests.tui.screen import screen_text, settle
 
 SIZE = (80, 24)
-FUTURE = CLINIC_DAY + timedelta(days=20)  # beyond the demo's bookings: every slot free
+FUTURE = FREE_DAY  # beyond the demo's bookings, a weekday: every slot free
+AHEAD = (FUTURE - CLINIC_DAY).days
 
 
 async def press(app, pilot, *keys):
@@ -34,7 +35,7 @@ async def open_future_day(app, pilot):
     assert isinstance(app.screen, ScheduleScreen)
     await press(app, pilot, "g")
     assert isinstance(app.screen, PromptModal)
-    await press(app, pilot, *"T+20", "enter")
+    await press(app, pilot, *f"T+{AHEAD}", "enter")
     assert isinstance(app.screen, ScheduleScreen) and app.screen.day == FUTURE
 
 
@@ -56,7 +57,7 @@ async def book_first_slot(app, pilot, ctx, patient_id):
     first_provider = screen.schedule.providers[0]
     await press(app, pilot, "b")
     assert isinstance(app.screen, PromptModal)
-    await press(app, pilot, *mrn_of(ctx, patient_id), "enter", "enter", *"T+19", "enter")
+    await press(app, pilot, *mrn_of(ctx, patient_id), "enter", "enter", *f"T+{AHEAD - 1}", "enter")
     assert isinstance(app.screen, ScheduleScreen)
     [appt] = appointments_of(ctx, patient_id)
     assert appt.provider_id == first_provider.id
@@ -194,7 +195,7 @@ async def test_find_a_slot_then_book_it_by_keys(ctx, desk_user):
         provider = app.screen.schedule.providers[0]
         expected = booking.find_free_slots(ctx, desk_user, provider_id=provider.id, type_code="FU",
                                            after=FUTURE, part_of_day="pm", limit=1)[0]
-        await press(app, pilot, "f", "enter", "enter", *["backspace"] * 3, *"T+20", "enter",
+        await press(app, pilot, "f", "enter", "enter", *["backspace"] * 3, *f"T+{AHEAD}", "enter",
                     *["backspace"] * 3, *"pm", "enter")
         assert isinstance(app.screen, PromptModal) and "Free FU slots" in screen_text(app)
         # Issue 13: no slot is pre-picked; Enter alone chooses nothing and says so.

@@ -118,7 +118,8 @@ async def go_to_past_free_slot(app, pilot, ctx):
     return schedule.times[target[1]]
 
 
-async def test_b_on_a_slot_that_has_passed_is_refused_before_any_form(ctx, desk_user, seeded_path):
+async def test_b_on_a_slot_that_has_passed_is_refused_before_any_form(ctx, desk_user, seeded_path,
+                                                                  clinic_open):
     before = sqlite3.connect(seeded_path).execute("SELECT count(*) FROM appointments").fetchone()
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
@@ -131,7 +132,7 @@ async def test_b_on_a_slot_that_has_passed_is_refused_before_any_form(ctx, desk_
     assert sqlite3.connect(seeded_path).execute("SELECT count(*) FROM appointments").fetchone() == before
 
 
-async def test_moving_to_a_slot_that_has_passed_is_refused_before_the_reason(ctx, desk_user):
+async def test_moving_to_a_slot_that_has_passed_is_refused_before_the_reason(ctx, desk_user, clinic_open):
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

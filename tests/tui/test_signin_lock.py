@@ -11,7 +11,7 @@ from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff import actor_for
 from coordinator_tui.store.models import AuditEvent, Patient
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.checkin import CheckinScreen
+from coordinator_tui.tui.screens.checkin import CheckinScreen, first_to_come
 from coordinator_tui.tui.screens.signin import SignInScreen
 from tests.conftest import CLINIC_DAY
 from tests.tui.screen import screen_text, settle
@@ -90,7 +90,8 @@ async def test_idle_lock_hides_patients_and_unlocks_with_the_password(ctx, desk_
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         before = screen_text(app)
-        assert day_appointments(ctx, desk_user, CLINIC_DAY)[0].patient_name[:22] in before
+        rows = day_appointments(ctx, desk_user, CLINIC_DAY)
+        assert rows[first_to_come(rows, ctx.now()) or 0].patient_name[:22] in before
         clock.advance(minutes=ctx.settings.idle_lock_minutes - 1)
         app.check_idle_lock()
         await settle(app, pilot)

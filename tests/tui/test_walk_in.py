@@ -43,7 +43,7 @@ async def open_walk_in(app, pilot):
 
 
 async def test_name_birth_date_and_each_providers_time_are_shown_before_a_digit_books(
-        ctx, desk_user, seeded_path):
+        ctx, desk_user, seeded_path, clinic_open):
     patient_id, mrn, family, given, birth = not_booked_today(ctx, desk_user, seeded_path)
     providers = svc.providers(ctx, desk_user)
     first = svc.walk_in_times(ctx, desk_user, [providers[0].id])[providers[0].id]
@@ -70,7 +70,8 @@ async def test_name_birth_date_and_each_providers_time_are_shown_before_a_digit_
                    "AND patient_id = ?", patient_id) != [(0,)]
 
 
-async def test_a_time_taken_meanwhile_is_refused_and_the_new_time_shown(ctx, desk_user, seeded_path):
+async def test_a_time_taken_meanwhile_is_refused_and_the_new_time_shown(ctx, desk_user, seeded_path,
+                                                                        clinic_open):
     patient_id, mrn, *_ = not_booked_today(ctx, desk_user, seeded_path)
     other_id = not_booked_today(ctx, desk_user, seeded_path)[0] + 1
     provider = svc.providers(ctx, desk_user)[0]
@@ -90,7 +91,7 @@ async def test_a_time_taken_meanwhile_is_refused_and_the_new_time_shown(ctx, des
                    patient_id) == [(0,)]
 
 
-async def test_a_digit_after_an_unknown_mrn_books_nobody(ctx, desk_user, seeded_path):
+async def test_a_digit_after_an_unknown_mrn_books_nobody(ctx, desk_user, seeded_path, clinic_open):
     _pid, mrn, *_ = not_booked_today(ctx, desk_user, seeded_path)
     before = db_rows(seeded_path, "SELECT count(*) FROM appointments")
     app = CoordinatorApp(ctx, desk_user)
@@ -109,7 +110,8 @@ async def test_a_digit_after_an_unknown_mrn_books_nobody(ctx, desk_user, seeded_
     assert db_rows(seeded_path, "SELECT count(*) FROM appointments") == before
 
 
-async def test_ctrl_n_in_the_mrn_box_registers_a_new_patient_and_carries_on(ctx, desk_user, seeded_path):
+async def test_ctrl_n_in_the_mrn_box_registers_a_new_patient_and_carries_on(ctx, desk_user, seeded_path,
+                                                                            clinic_open):
     from coordinator_tui.tui.screens.patient_form import PatientFormScreen
 
     app = CoordinatorApp(ctx, desk_user)

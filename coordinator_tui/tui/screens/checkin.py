@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 
+from coordinator_tui.domain.appointment_flow import is_active
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
 from coordinator_tui.services.lookup import PatientHit, search_patients
@@ -32,6 +33,23 @@ def is_late(row: AppointmentRow, now) -> bool:
 def minutes_late(row: AppointmentRow, now) -> int | None:
     """Minutes past the booked time for a patient still expected after the grace time, else None."""
     return minutes_between(row.starts_at, now) if is_late(row, now) else None
+
+
+TO_COME = {S.SCHEDULED, S.CONFIRMED, S.ARRIVED}
+
+
+def first_to_come(rows: list[AppointmentRow], now) -> int | None:
+    """Where the desk's list opens: the first patient still expected or waiting whose time is
+    at or after now minus the late grace (the morning's finished visits are above it). None for
+    an empty day; after the day's last start, the last row (the day is over)."""
+    if not rows:
+        return None
+    since = now - LATE_AFTER
+    for index, row in enumerate(rows):
+        if row.status in TO_COME and row.starts_at >= since:
+            return index
+    later = [index for index, row in enumerate(rows) if row.starts_at >= since]
+    return later[0] if later else len(rows) - 1
 
 
 class CheckinScreen(DeskScreen):
@@ -61,6 +79,7 @@ class CheckinScreen(DeskScreen):
         self.hits: list[PatientHit] | None = None
         self._seq = 0
         self._shown_seq = 0  # the query whose results the table shows
+        self._list_drawn = False  # the table shows the day list (not search results)
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
@@ -136,13 +155,16 @@ class CheckinScreen(DeskScreen):
     def _render_rows(self) -> None:
         ctx = self.app.ctx
         now, tz = ctx.now(), ctx.settings.tz
-        expected = [r for r in self.rows if r.status is not S.CANCELLED]
+        # "Booked" is the Schedule desk's "booked" (the same rule, is_active: cancelled and
+        # no-show visits no longer hold their slot), so the two desks' numbers agree; booked +
+        # no-show are all the day's visits that were not cancelled.
         counts = {
-            "expected": len(expected),
-            "arrived": sum(r.status in HERE or r.status is S.CHECKED_OUT for r in expected),
-            "waiting": sum(r.status in WAITING for r in expected),
-            "late": sum(is_late(r, now) for r in expected),
-            "no-show": sum(r.status is S.NO_SHOW for r in expected),
+            "booked": sum(is_active(r.status) for r in self.rows),
+            "expected": sum(r.status in (S.SCHEDULED, S.CONFIRMED) for r in self.rows),
+            "arrived": sum(r.status in HERE or r.status is S.CHECKED_OUT for r in self.rows),
+            "waiting": sum(r.status in WAITING for r in self.rows),
+            "late": sum(is_late(r, now) for r in self.rows),
+            "no-show": sum(r.status is S.NO_SHOW for r in self.rows),
         }
         update_text(self.query_one("#checkin-counts", Static),
                     "  ".join(f"{label.capitalize()} {value}" for label, value in counts.items()))
@@ -173,9 +195,26 @@ class CheckinScreen(DeskScreen):
                            "not today", ""), f"p{hit.id}"))
         if not changed(table, lines):
             return  # the same rows: repainting them would only cost bytes
+        # The day list keeps the row the desk is on across reloads; shown afresh (opening the
+        # desk, or back from a search) it opens at the patients still to come, not at 08:00.
+        kept = None
+        if self.hits is None and self._list_drawn and table.row_count:
+            kept = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self._list_drawn = self.hits is None
         table.clear()
         for cells, key in lines:
             table.add_line(*cells, key=key)
+        if self.hits is not None:
+            return
+        keys = [key for _cells, key in lines]
+        if kept in keys:
+            table.move_cursor(row=keys.index(kept), animate=False)
+            return
+        row = first_to_come(shown, now)
+        if row:
+            table.move_cursor(row=row, animate=False, scroll=False)
+            # The row near the top, one finished visit above it for context.
+            self.call_after_refresh(table.scroll_to, y=max(0, row - 1), animate=False)
 
     # --- check-in flow (issue 5): checklist, express, undo, cash-up, walk-in ----------------------
     # Kept apart from the search and table code above: see tui/screens/checkin_flow.py.

@@ -164,8 +164,11 @@ class ScheduleScreen(DeskScreen):
             return
         ctx = self.app.ctx
         now, tz = ctx.now(), ctx.settings.tz
+        # "booked" as on the Check-in desk (is_active: not cancelled, not a no-show); no-shows
+        # named beside it, so the two desks' counts visibly add up.
         active = [a for a in schedule.appointments if a.active]
         waiting = sum(a.status is S.ARRIVED for a in active)
+        no_shows = sum(a.status is S.NO_SHOW for a in schedule.appointments)
         marker = " (today)" if schedule.day == ctx.today() else ""
         pages = max(1, -(-len(schedule.providers) // PER_PAGE))
         self.page = min(self.page, pages - 1)
@@ -175,7 +178,8 @@ class ScheduleScreen(DeskScreen):
                      f"{self.provider_index + 1}/{len(schedule.providers)}")
         else:
             where = f"providers {self.page + 1}/{pages}"
-        summary = (f"{schedule.day:%a %d %b %Y}{marker}  {len(active)} booked, {waiting} waiting  {where}")
+        summary = (f"{schedule.day:%a %d %b %Y}{marker}  {len(active)} booked, {no_shows} no-show, "
+                   f"{waiting} waiting  {where}")
         if self.moving is not None:
             # Who is being moved, by name and time (an internal number means nothing at the desk);
             # it replaces the counts so the line still fits 80 columns.

@@ -18,6 +18,9 @@ from textual.widgets import Input, Label, Static
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
+# Only ever shown for a database `coordinator demo` made (DEMO_MARK): its accounts are public.
+DEMO_LOGINS = "Demo clinic: sign in as demo / demo (front desk), super / demo, admin / demo"
+
 
 class SignInScreen(Screen):
     BINDINGS = [Binding("f9", "toggle_break_glass", "Emergency access", priority=True)]
@@ -42,6 +45,8 @@ class SignInScreen(Screen):
         with Vertical():
             yield Static(f"[b]{app.clinic_name}[/b]", markup=True, id="signin-clinic")
             yield Static(title, id="signin-title", markup=False)
+            if getattr(app, "demo", False):
+                yield Static(DEMO_LOGINS, id="signin-demo", markup=False)
             yield Label("Username")
             prefill = self.locked_user or getattr(app, "prefill_username", "") or ""
             yield Input(value=prefill, id="signin-username", max_length=64)
