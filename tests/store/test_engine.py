@@ -122,9 +122,9 @@ def test_history_tables_refuse_rewrites_from_any_client(seeded_path, statement):
      "VALUES (1, 0, 'cash', 'R-zero', '2026-01-01 00:00:00.000000', 1)", "amount_positive"),
     ("INSERT INTO payments (patient_id, amount_cents, method, receipt_number, taken_at, taken_by_id) "
      "VALUES (1, 100, 'bitcoin', 'R-coin', '2026-01-01 00:00:00.000000', 1)", "method_valid"),
-    ("UPDATE appointments SET status = 'teleported' WHERE id = 1", "status_valid"),
-    ("UPDATE appointments SET status = 'cancelled', cancel_reason = NULL WHERE id = 1", "cancel_has_reason"),
-    ("UPDATE appointments SET ends_at = starts_at WHERE id = 1", "interval_order"),
+    ("UPDATE appointments SET status = 'teleported' WHERE id = (SELECT min(id) FROM appointments)", "status_valid"),
+    ("UPDATE appointments SET status = 'cancelled', cancel_reason = NULL WHERE id = (SELECT min(id) FROM appointments)", "cancel_has_reason"),
+    ("UPDATE appointments SET ends_at = starts_at WHERE id = (SELECT min(id) FROM appointments)", "interval_order"),
     ("UPDATE patients SET merged_into_id = id WHERE id = 1", "not_merged_into_self"),
     ("UPDATE coverages SET eligibility_status = 'verified', verified_at = NULL WHERE id = 1",
      "verified_has_who_and_when"),
@@ -139,7 +139,7 @@ def test_check_constraints_hold_in_the_database(seeded_path, statement, constrai
 def test_foreign_keys_are_enforced(seeded_path):
     db = Database(url_for_path(seeded_path))
     with pytest.raises(StorageError), db.write() as session:
-        session.execute(text("UPDATE appointments SET patient_id = 99999999 WHERE id = 1"))
+        session.execute(text("UPDATE appointments SET patient_id = 99999999 WHERE id = (SELECT min(id) FROM appointments)"))
     db.dispose()
 
 

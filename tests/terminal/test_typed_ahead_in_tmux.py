@@ -86,6 +86,8 @@ def ready_patients_expected_today(db, day, count: int, *, make_them_ready: bool 
     """`count` of today's booked patients, each alone on the board when their family name is
     typed, made express-ready (or, without `make_them_ready`, each with a copay due):
     [(appointment id, name typed)]."""
+    from sqlalchemy import text
+
     from coordinator_tui.domain.vocab import AppointmentStatus as S
     from coordinator_tui.services import checkin
     from coordinator_tui.services.desk_views import day_appointments
@@ -112,7 +114,12 @@ def ready_patients_expected_today(db, day, count: int, *, make_them_ready: bool 
                 outstanding = checkin.checklist(ctx, actor, row.id).outstanding
                 assert not outstanding, (row.id, [item.key for item in outstanding])
             elif not checkin.checklist(ctx, actor, row.id).copay_due_cents:
-                continue
+                # A copay to take: the desk fills in what is due, and Enter accepts it.
+                with ctx.db.write() as session:
+                    session.execute(text("UPDATE coverages SET copay_cents = 2500 "
+                                         "WHERE patient_id = :pid"), {"pid": row.patient_id})
+                if not checkin.checklist(ctx, actor, row.id).copay_due_cents:
+                    continue
             chosen.append((row.id, family.lower()))
             if len(chosen) == count:
                 return chosen

@@ -40,7 +40,7 @@ class WalkInScreen(DeskScreen):
         Binding("a", "open_booked", "Appt"),
         # Ctrl+N, as on the Patients desk: a plain n would be typed into the MRN box.
         Binding("ctrl+n", "register", "Register", key_display="^n"),
-        Binding("m", "find", "Find"),
+        Binding("m", "find", "Find", show=False),  # said on screen when it applies; F1 lists it
         Binding("escape", "back", "Back"),
     ]
 
