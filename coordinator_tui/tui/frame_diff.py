@@ -1,0 +1,147 @@
+"""Send the terminal only the cells that changed: every byte goes down an SSH link.
+
+Textual writes whole lines: a partial update writes each dirty widget's lines, and a screen push
+or pop (the checklist, a dialog, back to the board) writes all 24 lines, 6-9 KB at 80x24 although
+most of the screen is often what was there already (the header, the footer, blank lines). Here
+the app keeps what it last sent (a shadow of the terminal: each cell's character and SGR codes),
+renders every update as the whole frame, and writes only the runs of cells that differ, each run
+once, with one SGR code per change of style rather than one per segment.
+
+The shadow is dropped (the next frame is written whole) whenever the terminal may hold something
+else: the first frame, a new size, and after the process was suspended and resumed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import repeat
+
+from rich.cells import cell_len
+from textual._compositor import CompositorUpdate
+from textual.strip import Strip
+
+# A run of unchanged cells shorter than this is rewritten rather than skipped with a cursor move
+# ("\x1b[24;80H" is up to 8 bytes).
+GAP = 8
+
+Cell = tuple[str, str]  # the character ("" for the right half of a wide one) and its SGR codes
+
+
+class DiffUpdate(CompositorUpdate):
+    """What changed since the last frame, already turned into terminal sequences."""
+
+    def __init__(self, sequences: str) -> None:
+        self.sequences = sequences
+
+    def render_segments(self, console) -> str:
+        return self.sequences
+
+
+class FrameDiff:
+    def __init__(self) -> None:
+        self.lines: list[list[Cell]] | None = None
+        self._codes: dict = {}  # style -> SGR parameters (for this colour system)
+
+    def forget(self) -> None:
+        """The terminal may show something else: write the next frame whole."""
+        self.lines = None
+        self._codes.clear()
+
+    def _sgr(self, style, color_system) -> str:
+        if style is None:
+            return ""
+        codes = self._codes.get(style)
+        if codes is None:
+            codes = Strip.render_ansi(style, color_system)
+            if style._link:  # never drawn by this app; kept exact rather than dropped
+                codes = f"{codes}\x00{style._link_id}\x00{style._link}"
+            self._codes[style] = codes
+        return codes
+
+    def cells(self, strips: Iterable[Strip], color_system) -> list[Cell]:
+        row: list[Cell] = []
+        for strip in strips:
+            for text, style, control in strip._segments:
+                if control or not text:
+                    continue
+                sgr = self._sgr(style, color_system)
+                if text.isascii():
+                    row.extend(zip(text, repeat(sgr)))
+                    continue
+                for char in text:
+                    width = cell_len(char)
+                    if width == 0:  # a combining mark: part of the cell before it
+                        if row:
+                            row[-1] = (row[-1][0] + char, row[-1][1])
+                        continue
+                    row.append((char, sgr))
+                    if width == 2:
+                        row.append(("", sgr))
+        return row
+
+    def update(self, frame: list[Iterable[Strip]], width: int, color_system) -> str:
+        """Terminal sequences that turn the last frame into `frame` (one list of strips per line,
+        top to bottom, each `width` cells)."""
+        new = [self.cells(strips, color_system) for strips in frame]
+        old = self.lines
+        if old is None or len(old) != len(new) or any(len(line) != width for line in old):
+            old = [[] for _ in new]
+        out: list[str] = []
+        for y, (before, after) in enumerate(zip(old, new, strict=True)):
+            if before == after:
+                continue
+            for x1, x2 in _changed_runs(before, after):
+                out.append(f"\x1b[{y + 1};{x1 + 1}H")
+                out.append(_draw(after, x1, x2))
+        self.lines = new
+        return "".join(out)
+
+
+def _changed_runs(before: list[Cell], after: list[Cell]) -> list[tuple[int, int]]:
+    """[x1, x2) spans of `after` to write, close ones merged, never splitting a wide character."""
+    width = len(after)
+    if len(before) != width:
+        return [(0, width)]
+    runs: list[tuple[int, int]] = []
+    x = 0
+    while x < width:
+        if before[x] == after[x]:
+            x += 1
+            continue
+        start = x
+        while x < width and before[x] != after[x]:
+            x += 1
+        if start and after[start][0] == "":
+            start -= 1
+        if x < width and after[x][0] == "":
+            x += 1
+        if runs and start - runs[-1][1] < GAP:
+            runs[-1] = (runs[-1][0], x)
+        else:
+            runs.append((start, x))
+    return runs
+
+
+def _draw(cells: list[Cell], x1: int, x2: int) -> str:
+    """Cells x1..x2 as text with one SGR sequence per change of style, reset at the end."""
+    out: list[str] = []
+    current = ""
+    link = False
+    for char, sgr in cells[x1:x2]:
+        if sgr != current:
+            codes, _, hyperlink = sgr.partition("\x00")
+            if link:
+                out.append("\x1b]8;;\x1b\\")
+                link = False
+            out.append(f"\x1b[0;{codes}m" if codes else "\x1b[0m")
+            if hyperlink:
+                link_id, _, target = hyperlink.partition("\x00")
+                out.append(f"\x1b]8;id={link_id};{target}\x1b\\")
+                link = True
+            current = sgr
+        out.append(char)
+    if link:
+        out.append("\x1b]8;;\x1b\\")
+    if current:
+        out.append("\x1b[0m")
+    return "".join(out)
