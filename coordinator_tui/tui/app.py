@@ -148,8 +148,7 @@ class CoordinatorApp(App[int]):
                 and self._driver is not None and not self._driver.is_inline):
             if isinstance(renderable, ChopsUpdate):
                 renderable = screen._compositor.render_full_update()
-            sequences = self._frame_diff.update(renderable.strips, screen.size.width,
-                                                self.console._color_system)
+            sequences = self._frame_diff.update(renderable.strips, screen.size.width, self.console)
             cursor = screen.outer_size.clamp_offset(self.cursor_position)
             if not sequences and cursor == self._previous_cursor_position:
                 return

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from itertools import repeat
 
 from rich.cells import cell_len
+from rich.color import ColorSystem
 from textual._compositor import CompositorUpdate
 from textual.strip import Strip
 
@@ -40,11 +41,15 @@ class DiffUpdate(CompositorUpdate):
 class FrameDiff:
     def __init__(self) -> None:
         self.lines: list[list[Cell]] | None = None
+        # Each line as Textual would write it (Strip.render is cached per strip): a line whose
+        # text is unchanged is not taken apart into cells again.
+        self.texts: list[str] = []
         self._codes: dict = {}  # style -> SGR parameters (for this colour system)
 
     def forget(self) -> None:
         """The terminal may show something else: write the next frame whole."""
         self.lines = None
+        self.texts = []
         self._codes.clear()
 
     def _sgr(self, style, color_system) -> str:
@@ -79,21 +84,29 @@ class FrameDiff:
                         row.append(("", sgr))
         return row
 
-    def update(self, frame: list[Iterable[Strip]], width: int, color_system) -> str:
+    def update(self, frame: list[Iterable[Strip]], width: int, console) -> str:
         """Terminal sequences that turn the last frame into `frame` (one list of strips per line,
         top to bottom, each `width` cells)."""
-        new = [self.cells(strips, color_system) for strips in frame]
+        color_system = console._color_system or ColorSystem.TRUECOLOR  # as Strip.render does
+        frame = [list(strips) for strips in frame]
+        texts = ["".join([strip.render(console) for strip in strips]) for strips in frame]
         old = self.lines
-        if old is None or len(old) != len(new) or any(len(line) != width for line in old):
-            old = [[] for _ in new]
+        if old is None or len(old) != len(frame) or any(len(line) != width for line in old):
+            old, self.texts = [[] for _ in frame], ["\x00"] * len(frame)
+        new: list[list[Cell]] = []
         out: list[str] = []
-        for y, (before, after) in enumerate(zip(old, new, strict=True)):
+        for y, (before, strips) in enumerate(zip(old, frame, strict=True)):
+            if texts[y] == self.texts[y]:
+                new.append(before)
+                continue
+            after = self.cells(strips, color_system)
+            new.append(after)
             if before == after:
                 continue
             for x1, x2 in _changed_runs(before, after):
                 out.append(f"\x1b[{y + 1};{x1 + 1}H")
                 out.append(_draw(after, x1, x2))
-        self.lines = new
+        self.lines, self.texts = new, texts
         return "".join(out)
 
 
