@@ -18,12 +18,17 @@ from itertools import repeat
 
 from rich.cells import cell_len
 from rich.color import ColorSystem
+from rich.style import Style
 from textual._compositor import CompositorUpdate
 from textual.strip import Strip
 
 # A run of unchanged cells shorter than this is rewritten rather than skipped with a cursor move
 # ("\x1b[24;80H" is up to 8 bytes).
 GAP = 8
+
+# Erase from the cursor to the end of the line, in the default colours (SGR is reset before it):
+# 3 bytes for the blank end of a line rather than a space a cell.
+ERASE_TO_END = "\x1b[K"
 
 Cell = tuple[str, str]  # the character ("" for the right half of a wide one) and its SGR codes
 
@@ -45,12 +50,14 @@ class FrameDiff:
         # text is unchanged is not taken apart into cells again.
         self.texts: list[str] = []
         self._codes: dict = {}  # style -> SGR parameters (for this colour system)
+        self._blank_codes: dict = {}  # style -> the SGR parameters a space shows
 
     def forget(self) -> None:
         """The terminal may show something else: write the next frame whole."""
         self.lines = None
         self.texts = []
         self._codes.clear()
+        self._blank_codes.clear()
 
     def _sgr(self, style, color_system) -> str:
         if style is None:
@@ -63,6 +70,25 @@ class FrameDiff:
             self._codes[style] = codes
         return codes
 
+    def _blank_sgr(self, style, color_system) -> str:
+        """The codes that show on a space: its background and lines through or under it, not
+        its foreground, bold or italic ("39;49" and "1;39;49" spaces look the same as "")."""
+        if style is None:
+            return ""
+        codes = self._blank_codes.get(style)
+        if codes is None:
+            if style.reverse or style._link:
+                codes = self._sgr(style, color_system)
+            else:
+                background = style.bgcolor
+                if background is not None and background.is_default:
+                    background = None
+                codes = self._sgr(Style(bgcolor=background, underline=style.underline,
+                                        underline2=style.underline2, strike=style.strike,
+                                        overline=style.overline), color_system)
+            self._blank_codes[style] = codes
+        return codes
+
     def cells(self, strips: Iterable[Strip], color_system) -> list[Cell]:
         row: list[Cell] = []
         for strip in strips:
@@ -71,7 +97,11 @@ class FrameDiff:
                     continue
                 sgr = self._sgr(style, color_system)
                 if text.isascii():
-                    row.extend(zip(text, repeat(sgr)))
+                    if " " in text:
+                        blank = self._blank_sgr(style, color_system)
+                        row.extend([(char, blank if char == " " else sgr) for char in text])
+                    else:
+                        row.extend(zip(text, repeat(sgr)))
                     continue
                 for char in text:
                     width = cell_len(char)
@@ -79,7 +109,7 @@ class FrameDiff:
                         if row:
                             row[-1] = (row[-1][0] + char, row[-1][1])
                         continue
-                    row.append((char, sgr))
+                    row.append((char, self._blank_sgr(style, color_system) if char == " " else sgr))
                     if width == 2:
                         row.append(("", sgr))
         return row
@@ -103,11 +133,25 @@ class FrameDiff:
             new.append(after)
             if before == after:
                 continue
+            tail = _blank_tail(after)
             for x1, x2 in _changed_runs(before, after):
                 out.append(f"\x1b[{y + 1};{x1 + 1}H")
+                if x2 - max(x1, tail) > len(ERASE_TO_END):
+                    # The rest of the line is blank: draw up to it, then erase to the end.
+                    out.append(_draw(after, x1, max(x1, tail)))
+                    out.append(ERASE_TO_END)
+                    break
                 out.append(_draw(after, x1, x2))
         self.lines, self.texts = new, texts
         return "".join(out)
+
+
+def _blank_tail(cells: list[Cell]) -> int:
+    """Where the line's trailing spaces in the default colours begin (its length if none)."""
+    x = len(cells)
+    while x and cells[x - 1] == (" ", ""):
+        x -= 1
+    return x
 
 
 def _changed_runs(before: list[Cell], after: list[Cell]) -> list[tuple[int, int]]:
