@@ -51,6 +51,7 @@ class FrameDiff:
         self.texts: list[str] = []
         self._codes: dict = {}  # style -> SGR parameters (for this colour system)
         self._blank_codes: dict = {}  # style -> the SGR parameters a space shows
+        self._blank_of: dict[str, str] = {"": ""}  # the same, by a style's own SGR parameters
 
     def forget(self) -> None:
         """The terminal may show something else: write the next frame whole."""
@@ -58,6 +59,7 @@ class FrameDiff:
         self.texts = []
         self._codes.clear()
         self._blank_codes.clear()
+        self._blank_of = {"": ""}
 
     def _sgr(self, style, color_system) -> str:
         if style is None:
@@ -87,6 +89,7 @@ class FrameDiff:
                                         underline2=style.underline2, strike=style.strike,
                                         overline=style.overline), color_system)
             self._blank_codes[style] = codes
+            self._blank_of[self._sgr(style, color_system)] = codes
         return codes
 
     def cells(self, strips: Iterable[Strip], color_system) -> list[Cell]:
@@ -138,11 +141,38 @@ class FrameDiff:
                 out.append(f"\x1b[{y + 1};{x1 + 1}H")
                 if x2 - max(x1, tail) > len(ERASE_TO_END):
                     # The rest of the line is blank: draw up to it, then erase to the end.
-                    out.append(_draw(after, x1, max(x1, tail)))
+                    out.append(self._draw(after, x1, max(x1, tail)))
                     out.append(ERASE_TO_END)
                     break
-                out.append(_draw(after, x1, x2))
+                out.append(self._draw(after, x1, x2))
         self.lines, self.texts = new, texts
+        return "".join(out)
+
+    def _draw(self, cells: list[Cell], x1: int, x2: int) -> str:
+        """Cells x1..x2 as text with one SGR sequence per change of style, reset at the end. A
+        space is written in the style before it when it looks the same there (the spaces
+        between bold words stay bold rather than costing two SGR sequences each)."""
+        out: list[str] = []
+        current = ""
+        link = False
+        blank_of = self._blank_of
+        for char, sgr in cells[x1:x2]:
+            if sgr != current and not (char == " " and blank_of.get(current) == sgr):
+                codes, _, hyperlink = sgr.partition("\x00")
+                if link:
+                    out.append("\x1b]8;;\x1b\\")
+                    link = False
+                out.append(f"\x1b[0;{codes}m" if codes else "\x1b[0m")
+                if hyperlink:
+                    link_id, _, target = hyperlink.partition("\x00")
+                    out.append(f"\x1b]8;id={link_id};{target}\x1b\\")
+                    link = True
+                current = sgr
+            out.append(char)
+        if link:
+            out.append("\x1b]8;;\x1b\\")
+        if current:
+            out.append("\x1b[0m")
         return "".join(out)
 
 
@@ -177,28 +207,3 @@ def _changed_runs(before: list[Cell], after: list[Cell]) -> list[tuple[int, int]
         else:
             runs.append((start, x))
     return runs
-
-
-def _draw(cells: list[Cell], x1: int, x2: int) -> str:
-    """Cells x1..x2 as text with one SGR sequence per change of style, reset at the end."""
-    out: list[str] = []
-    current = ""
-    link = False
-    for char, sgr in cells[x1:x2]:
-        if sgr != current:
-            codes, _, hyperlink = sgr.partition("\x00")
-            if link:
-                out.append("\x1b]8;;\x1b\\")
-                link = False
-            out.append(f"\x1b[0;{codes}m" if codes else "\x1b[0m")
-            if hyperlink:
-                link_id, _, target = hyperlink.partition("\x00")
-                out.append(f"\x1b]8;id={link_id};{target}\x1b\\")
-                link = True
-            current = sgr
-        out.append(char)
-    if link:
-        out.append("\x1b]8;;\x1b\\")
-    if current:
-        out.append("\x1b[0m")
-    return "".join(out)
