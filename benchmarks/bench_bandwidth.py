@@ -2,12 +2,20 @@
 and one idle minute (what a desk costs on a slow SSH link).
 
     python benchmarks/bench_bandwidth.py [--patients 300] [--idle 60] [--term xterm-256color]
+                                         [--clock 2026-11-23T10:45-05:00] [--raw out.bin]
 
 Runs the installed `coordinator` command on a pseudo-terminal this script owns (os.openpty, size
-set to 80x24), signs in as demo/demo, and counts every byte read from the master side. A phase
-ends when the app has written nothing for a second. The clinic is seeded with `coordinator seed`
-for today in a temporary folder (or `--db` an existing one with the demo users), and one of
-today's uniquely named patients is made express-ready (everything current, nothing owed).
+set to 80x24), signs in as demo/demo, and counts every byte read from the master side (the same
+bytes `tmux pipe-pane` captures in tests/terminal/test_bandwidth.py). A phase ends when the app
+has written nothing for a second. The app's clock starts at `--clock` (COORDINATOR_CLOCK), a
+Monday mid-morning, so the figures do not depend on the hour the script is run; the clinic is
+seeded with `coordinator seed` for that day in a temporary folder (or `--db` an existing one with
+the demo users), and one of the day's uniquely named patients is made express-ready (everything
+current, nothing owed).
+
+Each figure with a target (issue 13) is printed beside it with PASS or FAIL:
+search keystroke mean <= 1.5 KB, check-in (Enter on the search, Enter on the checklist, back on
+the board) <= 12 KB, an idle minute <= 1 KB.
 
 `measure(...)` returns the figures as a dict, for benchmarks/bench_desks.py.
 """
@@ -30,17 +38,21 @@ import time
 from pathlib import Path
 
 COORDINATOR = Path(sys.executable).parent / "coordinator"
+CLOCK = "2026-11-23T10:45-05:00"  # a Monday mid-morning at the seeded clinic (America/New_York)
+# Issue 13, item 6: bytes at 80x24.
+TARGETS = {"search_keystroke_mean": 1500, "checkin_enter_enter": 12000, "idle_bytes_per_minute": 1000}
 
 
 class PtyApp:
     """The installed app on a pty of width x height; counts what it writes."""
 
-    def __init__(self, db: Path, home: Path, term: str, width: int = 80, height: int = 24) -> None:
+    def __init__(self, db: Path, home: Path, term: str, width: int = 80, height: int = 24,
+                 clock: str = CLOCK) -> None:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TERM": term, "HOME": str(home),
                "XDG_DATA_HOME": f"{home}/data", "XDG_CONFIG_HOME": f"{home}/config",
-               "LANG": "C.UTF-8"}
+               "LANG": "C.UTF-8", "COORDINATOR_CLOCK": clock}
         self.proc = subprocess.Popen([str(COORDINATOR), "--db", str(db), "run", "--user", "demo"],
                                      stdin=slave, stdout=slave, stderr=slave, env=env,
                                      start_new_session=True, close_fds=True)
@@ -116,9 +128,9 @@ class PtyApp:
         os.close(self.master)
 
 
-def prepare(db: Path) -> tuple[int, str]:
-    """Today's uniquely named booked patient, made express-ready: (appointment id, family name)."""
-    from coordinator_tui.clock import SystemClock
+def prepare(db: Path, clock: str = CLOCK) -> tuple[int, str]:
+    """The day's uniquely named booked patient, made express-ready: (appointment id, family name)."""
+    from coordinator_tui.clock import StartedAtClock, parse_instant
     from coordinator_tui.config import Settings
     from coordinator_tui.domain.names import name_key
     from coordinator_tui.domain.vocab import AppointmentStatus as S
@@ -131,10 +143,11 @@ def prepare(db: Path) -> tuple[int, str]:
     from bench_checkin import make_ready
 
     settings = Settings(db_url=url_for_path(db), clinic_tz="America/New_York")
-    ctx = AppContext(db=Database(url_for_path(db)), settings=settings)
+    ctx = AppContext(db=Database(url_for_path(db)), settings=settings,
+                     clock=StartedAtClock(parse_instant(clock)))
     try:
         actor = actor_for(ctx, "demo")
-        today = SystemClock().now().astimezone(settings.tz).date()
+        today = ctx.today()
         everyone = day_appointments(ctx, actor, today)
         for row in everyone:
             family = row.patient_name.split(",")[0]
@@ -156,7 +169,7 @@ def status_of(db: Path, appointment_id: int) -> str:
 
 
 def measure(db: Path | None = None, *, patients: int = 300, idle_seconds: float = 60.0,
-            term: str = "xterm-256color") -> dict:
+            term: str = "xterm-256color", clock: str = CLOCK, raw: Path | None = None) -> dict:
     """Bytes written by the app at 80x24 for each phase. Seeds a temporary clinic when `db` is
     None. Keys of the result: signin_screen, first_desk_screen, search_keystroke_first,
     search_keystroke_mean, checkin_enter_enter, checkin_total, idle_bytes, idle_seconds,
@@ -165,14 +178,14 @@ def measure(db: Path | None = None, *, patients: int = 300, idle_seconds: float 
         home = Path(folder)
         if db is None:
             db = home / "clinic.sqlite"
-            from coordinator_tui.clock import SystemClock
+            from coordinator_tui.clock import parse_instant
             from coordinator_tui.config import Settings
 
-            today = SystemClock().now().astimezone(Settings(clinic_tz="America/New_York").tz).date()
+            today = parse_instant(clock).astimezone(Settings(clinic_tz="America/New_York").tz).date()
             subprocess.run([str(COORDINATOR), "seed", "--patients", str(patients), "--db", str(db),
                             "--date", today.isoformat()], check=True, capture_output=True, timeout=600)
-        appointment_id, family = prepare(db)
-        app = PtyApp(db, home, term)
+        appointment_id, family = prepare(db, clock)
+        app = PtyApp(db, home, term, clock=clock)
         try:
             figures: dict = {"term": term, "size": "80x24"}
             app.wait(lambda: app.seen(b"Password"))
@@ -207,6 +220,8 @@ def measure(db: Path | None = None, *, patients: int = 300, idle_seconds: float 
             return figures
         finally:
             app.close()
+            if raw is not None:
+                raw.write_bytes(bytes(app.data))
 
 
 def main() -> None:
@@ -215,17 +230,30 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--idle", type=float, default=60.0, help="idle seconds to count (default 60)")
     parser.add_argument("--term", default="xterm-256color")
+    parser.add_argument("--clock", default=CLOCK, help=f"the app's starting instant (default {CLOCK})")
+    parser.add_argument("--raw", type=Path, help="write every byte the app sent to this file")
     args = parser.parse_args()
-    report(measure(args.db, patients=args.patients, idle_seconds=args.idle, term=args.term))
+    figures = measure(args.db, patients=args.patients, idle_seconds=args.idle, term=args.term,
+                      clock=args.clock, raw=args.raw)
+    report(figures)
+    sys.exit(0 if all(figures[key] <= limit for key, limit in TARGETS.items()) else 1)
+
+
+def verdict(key: str, value: int) -> str:
+    """"<= 1,500 B  PASS" beside a figure with a target; "" for the others."""
+    if key not in TARGETS:
+        return ""
+    return f"   target <= {TARGETS[key]:>6,} B  {'PASS' if value <= TARGETS[key] else 'FAIL'}"
 
 
 def report(figures: dict) -> None:
     print(f"bytes sent to an {figures['size']} {figures['term']} terminal")
     for key in ("signin_screen", "first_desk_screen", "search_keystroke_first",
                 "search_keystroke_mean", "checkin_enter_enter", "checkin_total"):
-        print(f"  {key.replace('_', ' '):28} {figures[key]:>8,} B")
-    print(f"  {'idle':28} {figures['idle_bytes']:>8,} B in {figures['idle_seconds']:.0f} s "
-          f"({figures['idle_bytes_per_minute']:,} B/min)")
+        print(f"  {key.replace('_', ' '):28} {figures[key]:>8,} B{verdict(key, figures[key])}")
+    print(f"  {'idle':28} {figures['idle_bytes']:>8,} B in {figures['idle_seconds']:.0f} s")
+    print(f"  {'idle per minute':28} {figures['idle_bytes_per_minute']:>8,} B"
+          f"{verdict('idle_bytes_per_minute', figures['idle_bytes_per_minute'])}")
 
 
 if __name__ == "__main__":

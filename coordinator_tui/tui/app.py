@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from textual import events
+from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Input
@@ -24,6 +25,7 @@ from textual.widgets import Input
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.page_warmer import warm_page_cache
 from coordinator_tui.tui.commands import DeskCommands
+from coordinator_tui.tui.frame_diff import DiffUpdate, FrameDiff
 from coordinator_tui.tui.key_gate import KeyGate
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.signin import SignInScreen
@@ -140,6 +142,26 @@ class CoordinatorApp(App[int]):
         # Every key typed goes through this one queue: see tui/key_gate.py.
         self.key_gate = KeyGate(self._deliver_key, focused=lambda: self.focused,
                                 screen=self._screen_or_none, app_pump=self)
+        # Only the cells that changed go to the terminal (tui/frame_diff.py).
+        self._frame_diff = FrameDiff()
+
+    def _display(self, screen, renderable) -> None:
+        """Textual's frame, whole or in part, written as the cells that differ from what the
+        terminal already shows (tui/frame_diff.py): a screen push or pop no longer costs a full
+        frame, nor a repainted table the rows that stayed the same."""
+        if (isinstance(renderable, (LayoutUpdate, ChopsUpdate)) and screen is self._screen_or_none()
+                and self._running and not self._closed and not self.is_headless and not self._batch_count
+                and self._driver is not None and not self._driver.is_inline):
+            if isinstance(renderable, ChopsUpdate):
+                renderable = screen._compositor.render_full_update()
+            sequences = self._frame_diff.update(renderable.strips, screen.size.width, self.console)
+            cursor = screen.outer_size.clamp_offset(self.cursor_position)
+            if not sequences and cursor == self._previous_cursor_position:
+                return
+            renderable = DiffUpdate(sequences)
+        elif renderable is not None:
+            self._frame_diff.forget()
+        super()._display(screen, renderable)
 
     def _screen_or_none(self):
         try:
@@ -167,6 +189,8 @@ class CoordinatorApp(App[int]):
         self._close_messages_no_wait()
 
     def on_mount(self) -> None:
+        # Back from a suspend (^z, fg), the terminal shows what the shell left: draw it all again.
+        self.app_resume_signal.subscribe(self, lambda _app: self._frame_diff.forget(), immediate=True)
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
         if self.locked:
             # Once the sign-in screen is up, load the desks while the user types their password.
