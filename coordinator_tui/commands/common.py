@@ -60,9 +60,9 @@ def settings_from(args, **extra):
 
 def context_for(settings):
     from coordinator_tui.services.context import AppContext
-    from coordinator_tui.store.engine import Database
+    from coordinator_tui.services.database import open_database
 
-    return AppContext(db=Database(settings.db_url), settings=settings)
+    return AppContext(db=open_database(settings.db_url), settings=settings)
 
 
 def ready_context(args, *, create: bool = False):
@@ -70,7 +70,7 @@ def ready_context(args, *, create: bool = False):
 
     Only commands whose job is to make a clinic pass `create`; the others refuse a missing or
     empty database rather than leave an empty one behind."""
-    from coordinator_tui.store.migrate import ensure_current
+    from coordinator_tui.services.database import ensure_current
 
     settings = settings_from(args)
     ensure_current(settings.db_url, create=create)
