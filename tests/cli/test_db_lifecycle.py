@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import one_line_error, run, snapshot
+from tests.helpers.cli import one_line_error, run, snapshot
 
 
 def tree(folder: Path) -> set[str]:

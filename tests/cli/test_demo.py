@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import run
+from tests.helpers.cli import run
 
 
 def test_demo_builds_in_the_data_directory_then_reuses_it(tmp_path):

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import date
 
-from tests.services.lookup_helpers import add_patient
+from tests.helpers.lookup import add_patient
 
 
 def run(*args):

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.realterm import COORDINATOR, wait_for
+from tests.helpers.realterm import COORDINATOR, wait_for
 
 SECONDS_ALLOWED = 5.0  # the figure (well under 1 s here) is printed; the bound only catches a hang
 

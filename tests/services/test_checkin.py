@@ -15,23 +15,11 @@ from coordinator_tui.services import checkin as svc
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff import actor_for
 from tests.conftest import CLINIC_DAY
+from tests.helpers.checkin import make_ready
 
 
 def waiting_rows(ctx, actor):
     return [r for r in day_appointments(ctx, actor, CLINIC_DAY) if r.status in (S.SCHEDULED, S.CONFIRMED)]
-
-
-def make_ready(ctx, actor, appointment_id):
-    """Everything current, nothing owed: what express check-in needs."""
-    svc.confirm_demographics(ctx, actor, appointment_id)
-    current = svc.checklist(ctx, actor, appointment_id)
-    if not current.item("eligibility").done:
-        svc.mark_eligibility(ctx, actor, appointment_id, verified=True)
-    if current.copay_due_cents:
-        svc.take_payment(ctx, actor, appointment_id, f"{current.copay_due_cents / 100:.2f}", "card")
-    if not current.item("forms").done:
-        svc.record_forms_signed(ctx, actor, appointment_id)
-    return svc.mark_seen(ctx, actor, appointment_id)
 
 
 def rows(path, sql, *args):

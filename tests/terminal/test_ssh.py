@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.realterm import (
+from tests.helpers.realterm import (
     COORDINATOR,
     Tmux,
     appointment_status,

@@ -9,9 +9,7 @@ import sqlite3
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
-from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin as svc
-from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.cashup import CashupScreen
 from coordinator_tui.tui.screens.checkin import CheckinScreen
@@ -21,9 +19,8 @@ from coordinator_tui.tui.screens.checkin_dialogs import (
     PaymentDialog,
     ReasonPrompt,
 )
-from tests.conftest import CLINIC_DAY
-from tests.services.test_checkin import make_ready
-from tests.tui.screen import drawn_outside, screen_text
+from tests.helpers.checkin import make_ready, unique_row, waiting
+from tests.helpers.screen import drawn_outside, screen_text
 
 SIZE = (80, 24)
 
@@ -44,12 +41,6 @@ def db_rows(path, sql, *args):
         conn.close()
 
 
-def waiting(ctx, actor):
-    return [r for r in day_appointments(ctx, actor, CLINIC_DAY)
-            if r.status in (S.SCHEDULED, S.CONFIRMED) and r.patient_name.split(",")[0].isascii()
-            and r.patient_name.split(",")[0].isalpha()]
-
-
 async def type_until_unique(app, pilot, row) -> int:
     """Type the family name letter by letter until the board shows only this patient; the
     number of keys pressed."""
@@ -65,18 +56,6 @@ async def type_until_unique(app, pilot, row) -> int:
             assert today == [str(row.id)]
             return keys
     raise AssertionError("the family name does not single out the patient")
-
-
-def unique_row(ctx, actor):
-    """A waiting patient whose family name (as typed) matches no other patient today."""
-    from coordinator_tui.domain.names import name_key
-
-    everyone = day_appointments(ctx, actor, CLINIC_DAY)
-    for row in reversed(waiting(ctx, actor)):
-        family = name_key(row.patient_name.split(",")[0])
-        if sum(family in name_key(other.patient_name) for other in everyone) == 1:
-            return row
-    raise AssertionError("no uniquely named waiting patient in the seed")
 
 
 async def test_express_check_in_by_keys_alone(ctx, desk_user, seeded_path):

@@ -1,0 +1,40 @@
+"""Check-in set-ups shared by service, screen and real-terminal tests."""
+
+from __future__ import annotations
+
+from coordinator_tui.domain.vocab import AppointmentStatus as S
+from coordinator_tui.services import checkin as svc
+from coordinator_tui.services.desk_views import day_appointments
+from tests.conftest import CLINIC_DAY
+
+
+def make_ready(ctx, actor, appointment_id):
+    """Everything current, nothing owed: what express check-in needs."""
+    svc.confirm_demographics(ctx, actor, appointment_id)
+    current = svc.checklist(ctx, actor, appointment_id)
+    if not current.item("eligibility").done:
+        svc.mark_eligibility(ctx, actor, appointment_id, verified=True)
+    if current.copay_due_cents:
+        svc.take_payment(ctx, actor, appointment_id, f"{current.copay_due_cents / 100:.2f}", "card")
+    if not current.item("forms").done:
+        svc.record_forms_signed(ctx, actor, appointment_id)
+    return svc.mark_seen(ctx, actor, appointment_id)
+
+
+def waiting(ctx, actor):
+    """Today's patients not yet arrived whose family name is plain letters (easy to type)."""
+    return [r for r in day_appointments(ctx, actor, CLINIC_DAY)
+            if r.status in (S.SCHEDULED, S.CONFIRMED) and r.patient_name.split(",")[0].isascii()
+            and r.patient_name.split(",")[0].isalpha()]
+
+
+def unique_row(ctx, actor):
+    """A waiting patient whose family name (as typed) matches no other patient today."""
+    from coordinator_tui.domain.names import name_key
+
+    everyone = day_appointments(ctx, actor, CLINIC_DAY)
+    for row in reversed(waiting(ctx, actor)):
+        family = name_key(row.patient_name.split(",")[0])
+        if sum(family in name_key(other.patient_name) for other in everyone) == 1:
+            return row
+    raise AssertionError("no uniquely named waiting patient in the seed")
