@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from textual.widgets import DataTable
+
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.services.desk_views import day_appointments
 from tests.conftest import CLINIC_DAY
+
+
+async def settle(app, pilot):
+    """Two rounds of messages and workers: a search result, then the board it redraws."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 def make_ready(ctx, actor, appointment_id):
@@ -38,3 +49,30 @@ def unique_row(ctx, actor):
         if sum(family in name_key(other.patient_name) for other in everyone) == 1:
             return row
     raise AssertionError("no uniquely named waiting patient in the seed")
+
+
+async def type_until_unique(app, pilot, row) -> int:
+    """Type the family name letter by letter until the board shows only this patient; the
+    number of keys pressed."""
+    family = row.patient_name.split(",")[0].lower()
+    table = app.screen.query_one("#arrivals", DataTable)
+    keys = 0
+    for letter in family:
+        await pilot.press(letter)
+        keys += 1
+        await settle(app, pilot)
+        today = [key.value for key in table.rows if not key.value.startswith("p")]  # "p…" = not booked today
+        if keys >= 3 and len(today) == 1:
+            assert today == [str(row.id)]
+            return keys
+    raise AssertionError("the family name does not single out the patient")
+
+
+async def open_checklist_of(app, pilot, row):
+    await type_until_unique(app, pilot, row)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
+
+    assert isinstance(app.screen, ChecklistScreen)
+    return app.screen

@@ -19,7 +19,13 @@ from coordinator_tui.tui.screens.checkin_dialogs import (
     PaymentDialog,
     ReasonPrompt,
 )
-from tests.helpers.checkin import make_ready, unique_row, waiting
+from tests.helpers.checkin import (
+    make_ready,
+    open_checklist_of,
+    type_until_unique,
+    unique_row,
+    waiting,
+)
 from tests.helpers.screen import drawn_outside, screen_text
 
 SIZE = (80, 24)
@@ -39,23 +45,6 @@ def db_rows(path, sql, *args):
         return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
-
-
-async def type_until_unique(app, pilot, row) -> int:
-    """Type the family name letter by letter until the board shows only this patient; the
-    number of keys pressed."""
-    family = row.patient_name.split(",")[0].lower()
-    table = app.screen.query_one("#arrivals", DataTable)
-    keys = 0
-    for letter in family:
-        await pilot.press(letter)
-        keys += 1
-        await settle(app, pilot)
-        today = [key.value for key in table.rows if not key.value.startswith("p")]  # "p…" = not booked today
-        if keys >= 3 and len(today) == 1:
-            assert today == [str(row.id)]
-            return keys
-    raise AssertionError("the family name does not single out the patient")
 
 
 async def test_express_check_in_by_keys_alone(ctx, desk_user, seeded_path):
@@ -91,14 +80,6 @@ async def test_enter_typed_before_the_checklist_loads_still_checks_in(ctx, desk_
         await settle(app, pilot)
         assert isinstance(app.screen, CheckinScreen)
     assert db_rows(seeded_path, "SELECT status FROM appointments WHERE id = ?", row.id) == [("arrived",)]
-
-
-async def open_checklist_of(app, pilot, row):
-    await type_until_unique(app, pilot, row)
-    await pilot.press("enter")
-    await settle(app, pilot)
-    assert isinstance(app.screen, ChecklistScreen)
-    return app.screen
 
 
 async def test_each_checklist_item_is_one_key_away(ctx, desk_user, seeded_path):
