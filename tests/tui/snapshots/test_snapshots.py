@@ -4,7 +4,7 @@ default theme and with NO_COLOR, compared with the stored picture in __snapshots
 The app runs on the frozen clinic clock (tests/conftest.py CLINIC_NOW) and the fixed seeded
 clinic, driven by keys like a user. A changed picture fails the test: look at the new SVG
 (open it in a browser) and, if the change is meant, update the pictures with
-`.venv/bin/python -m pytest tests/tui/snapshots --snapshot-update`.
+`.venv/bin/python -m pytest -n 0 tests/tui/snapshots --snapshot-update`.
 """
 
 from __future__ import annotations
