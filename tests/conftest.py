@@ -62,6 +62,45 @@ def make_context(path: Path, clock: FrozenClock | None = None) -> AppContext:
                       clock=clock or FrozenClock(CLINIC_NOW))
 
 
+# Under pytest-xdist (addopts in pyproject.toml) these run on one worker, one after another:
+# tmux and real terminals, several desk processes at once, and timing or idle-CPU checks would
+# disturb one another (and measure each other) if two ran together.
+ONE_AT_A_TIME = ("terminal/", "concurrency/", "tui/test_real_terminal.py")
+
+
+def _one_at_a_time(nodeid: str) -> bool:
+    return nodeid.split("::")[0].removeprefix("tests/").startswith(ONE_AT_A_TIME)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadgroup, grouping by path as well as by marker.
+
+    pytest 9.2 keeps a node id in `Item._id`; xdist 3.8 still appends the group to `_nodeid`,
+    which nothing reads any more, so `xdist_group` markers alone do not group here. The
+    scheduler sees node ids ("tests/terminal/test_ssh.py::test_x") and groups by their path."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class OneAtATime(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if _one_at_a_time(nodeid):
+                return "one-at-a-time"
+            return super()._split_scope(nodeid)
+
+    return OneAtATime(config, log)
+
+
+def pytest_itemcollected(item):
+    # The marker says the same for readers and for an xdist that honours it under pytest 9.2.
+    try:
+        relative = item.path.resolve().relative_to(Path(__file__).resolve().parent).as_posix()
+    except ValueError:
+        return
+    if relative.startswith(ONE_AT_A_TIME):
+        item.add_marker(pytest.mark.xdist_group("one-at-a-time"))
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory, monkeypatch):
     """No test reads or writes the real user's data directory or settings."""

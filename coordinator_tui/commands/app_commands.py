@@ -51,14 +51,13 @@ def prepare_app(settings, username: str | None, clock=None):
 
     Nothing here imports the ORM for a SQLite database: the first frame does not need it."""
     from coordinator_tui.errors import UserError, disabled_staff, unknown_staff
-    from coordinator_tui.store.migrate import ensure_current
-    from coordinator_tui.store.startup_probe import probe
+    from coordinator_tui.services.database import ensure_current, startup_facts
 
     refuse_first_start(settings)
     ensure_current(settings.db_url, create=False)
     ctx = context_for(settings, clock)
     username = username or settings.user
-    facts = probe(settings.db_url, username)
+    facts = startup_facts(settings.db_url, username)
     if facts is None:  # not SQLite: ask the services
         from coordinator_tui.services.accounts import staff_count
         from coordinator_tui.services.clinic import clinic_name, is_demo
@@ -87,7 +86,7 @@ def refuse_first_start(settings) -> None:
     staff could not be signed into anyway. Say how to make the first admin, who makes the file."""
     from coordinator_tui.config import default_db_url
     from coordinator_tui.errors import UserError
-    from coordinator_tui.store.engine import sqlite_path
+    from coordinator_tui.services.database import sqlite_path
 
     path = sqlite_path(settings.db_url)
     if path is None or path.is_dir() or (path.exists() and path.stat().st_size > 0):
@@ -139,9 +138,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_seed(args) -> int:
+    from coordinator_tui.services.database import sqlite_path, undone_on_failure
     from coordinator_tui.services.demo_clinic import seed_clinic
-    from coordinator_tui.store.engine import sqlite_path
-    from coordinator_tui.store.file_guard import undone_on_failure
 
     # A seed that fails or is interrupted leaves no file, folder or lock it made.
     with undone_on_failure(sqlite_path(settings_from(args).db_url)):

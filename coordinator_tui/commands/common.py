@@ -61,11 +61,11 @@ def settings_from(args, **extra):
 def context_for(settings, clock=None):
     """A context on the process's clock (COORDINATOR_CLOCK or the wall), or on `clock`."""
     from coordinator_tui.services.context import AppContext
-    from coordinator_tui.store.engine import Database
+    from coordinator_tui.services.database import open_database
 
     if clock is None:
-        return AppContext(db=Database(settings.db_url), settings=settings)
-    return AppContext(db=Database(settings.db_url), settings=settings, clock=clock)
+        return AppContext(db=open_database(settings.db_url), settings=settings)
+    return AppContext(db=open_database(settings.db_url), settings=settings, clock=clock)
 
 
 def ready_context(args, *, create: bool = False):
@@ -73,7 +73,7 @@ def ready_context(args, *, create: bool = False):
 
     Only commands whose job is to make a clinic pass `create`; the others refuse a missing or
     empty database rather than leave an empty one behind."""
-    from coordinator_tui.store.migrate import ensure_current
+    from coordinator_tui.services.database import ensure_current
 
     settings = settings_from(args)
     ensure_current(settings.db_url, create=create)

@@ -84,8 +84,7 @@ def read_password(args) -> str:
 
 def cmd_users_add(args) -> int:
     from coordinator_tui.services.accounts import add_user, staff_count
-    from coordinator_tui.store.engine import sqlite_path
-    from coordinator_tui.store.file_guard import undone_on_failure
+    from coordinator_tui.services.database import sqlite_path, undone_on_failure
 
     # The first admin of a fresh install makes the database; refused, nothing is left behind.
     with undone_on_failure(sqlite_path(settings_from(args).db_url)):

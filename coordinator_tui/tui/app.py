@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.widgets import Input
 
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.store.page_warmer import warm_page_cache
+from coordinator_tui.services.database import warm_page_cache
 from coordinator_tui.tui.commands import DeskCommands
 from coordinator_tui.tui.frame_diff import DiffUpdate, FrameDiff
 from coordinator_tui.tui.key_gate import KeyGate
@@ -201,7 +201,7 @@ class CoordinatorApp(App[int]):
 
     def _prepare_desks(self) -> None:
         """While the user signs in: load the desks, then read the database file into the page
-        cache (store/page_warmer.py) so the first search is as quick as the rest."""
+        cache (services/database.py -> store/page_warmer.py) so the first search is as quick as the rest."""
         # Freeze only in a real terminal: a test process runs hundreds of apps one after
         # another, and freezing would keep every earlier app's garbage.
         preload_desks(freeze=not self.is_headless)

@@ -9,8 +9,8 @@ import pytest
 
 from coordinator_tui.services import accounts, audit
 from coordinator_tui.services.staff import actor_for
-from tests.cli.test_cli import one_line_error, run
 from tests.conftest import make_context
+from tests.helpers.cli import one_line_error, run
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import signal
 import sqlite3
 import stat
 
-from tests.cli.test_cli import one_line_error, run
+from tests.helpers.cli import one_line_error, run, run_process
 
 
 def test_backup_then_restore_from_the_command_line(seeded_path, tmp_path):
@@ -97,8 +97,9 @@ def test_a_backup_that_cannot_be_written_leaves_nothing(seeded_path, tmp_path):
     desk = sqlite3.connect(seeded_path)
     desk.execute("SELECT count(*) FROM audit_events").fetchone()
     try:
-        result = run("backup", str(folder / "b.sqlite"), "--db", str(seeded_path), "--user", "super",
-                     preexec_fn=limit_file_size)
+        # A real process: the file-size limit must apply to the command alone, not the tests.
+        result = run_process("backup", str(folder / "b.sqlite"), "--db", str(seeded_path),
+                             "--user", "super", preexec_fn=limit_file_size)
     finally:
         desk.close()
     assert one_line_error(result).startswith(f"coordinator: cannot write {folder / 'b.sqlite'}: ")

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.cli.test_cli import one_line_error, run, snapshot
+from tests.helpers.cli import one_line_error, run, snapshot
 
 
 def count(path, table) -> int:

@@ -1,41 +1,19 @@
-"""The `coordinator` command as a user runs it: real processes, real files.
+"""The `coordinator` command as a user runs it: real processes, real files (the other tests in
+tests/cli/ call it in-process; each command has a real-process test here).
 
 Bad input: one clear line on stderr, exit status 2, nothing changed on disk."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from coordinator_tui.clock import CLOCK_VARIABLE
 from coordinator_tui.store.schema_version import SCHEMA_HEAD
-from tests.conftest import CLINIC_NOW
-
-
-def run(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    # The command runs on the tests' clinic clock (10:45 on CLINIC_DAY), never on today's date.
-    full_env = {**os.environ, CLOCK_VARIABLE: CLINIC_NOW.isoformat(), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "coordinator_tui", *args], capture_output=True,
-                          text=True, timeout=180, env=full_env, **kw)
-
-
-def one_line_error(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("coordinator: ")
-    assert "Traceback" not in result.stderr
-    return lines[0]
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()}
+from tests.helpers.cli import one_line_error, snapshot
+from tests.helpers.cli import run_process as run
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["seed"], ["db"], ["db", "upgrade"],
@@ -44,6 +22,30 @@ def test_every_command_has_help(command):
     result = run(*command, "--help")
     assert result.returncode == 0
     assert "usage: coordinator" in result.stdout
+
+
+def test_the_commands_tested_in_process_also_run_as_processes(seeded_path, tmp_path):
+    """The other tests in tests/cli/ call main() in this process; here each of their commands
+    runs once as the real `coordinator` (entry point, exit status, output through the pipe)."""
+    db = str(seeded_path)
+    found = run("find", "zzzz", "--db", db, "--user", "demo")
+    assert (found.returncode, found.stdout.strip().lower()) == (0, "no patient found"), found.stderr
+    verified = run("audit", "verify", "--db", db)
+    assert verified.returncode == 0 and "intact" in verified.stdout, verified.stderr
+    backup = tmp_path / "b.sqlite"
+    copied = run("backup", str(backup), "--db", db, "--user", "super")
+    assert copied.returncode == 0 and backup.exists(), copied.stderr
+    restored = run("restore", str(backup), "--yes", "--db", db, "--user", "admin")
+    assert restored.returncode == 0, restored.stderr
+    csv = tmp_path / "p.csv"
+    csv.write_text("family_name,given_name,birth_date,sex\nZed,Ann,1980-01-02,F\n")
+    dry = run("import", "patients", str(csv), "--dry-run", "--db", db, "--user", "admin")
+    assert dry.returncode == 0 and "would import 1" in dry.stdout, dry.stderr
+    assert "provider" in one_line_error(run("schedule", "hours", "--db", db, "--user", "admin"))
+    listing = run("users", "list", "--db", db, "--user", "admin")
+    assert listing.returncode == 0 and "admin" in listing.stdout, listing.stderr
+    demo = run("demo", "--no-open", "--patients", "50", "--db", str(tmp_path / "demo.sqlite"))
+    assert demo.returncode == 0, demo.stderr
 
 
 def test_db_upgrade_current_check_downgrade(tmp_path):

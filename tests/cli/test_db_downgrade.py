@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cli.test_cli import one_line_error, run, snapshot
+from tests.helpers.cli import one_line_error, run, snapshot
 
 
 def test_downgrading_a_clinic_that_holds_data_needs_yes(tmp_path):

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.clock import CLOCK_VARIABLE
-from tests.cli.test_cli import one_line_error, run, snapshot
 from tests.conftest import CLINIC_NOW
+from tests.helpers.cli import one_line_error, run, snapshot
 
 
 def tree(folder: Path) -> set[str]:

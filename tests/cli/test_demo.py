@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.clock import CLOCK_VARIABLE
-from tests.cli.test_cli import run
 from tests.conftest import CLINIC_NOW
+from tests.helpers.cli import run
 
 
 def test_demo_builds_in_the_data_directory_then_reuses_it(tmp_path):

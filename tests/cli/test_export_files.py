@@ -15,8 +15,9 @@ import sys
 
 import pytest
 
-from tests.cli.test_cli import one_line_error, run
 from tests.conftest import CLINIC_DAY, REPO
+from tests.helpers.cli import one_line_error
+from tests.helpers.cli import run_process as run
 
 EXPORTS = {
     "schedule": ["export", "schedule", "--format", "csv"],

@@ -6,8 +6,8 @@ import csv
 import io
 import shutil
 
-from tests.cli.test_cli import one_line_error, run
 from tests.conftest import CLINIC_DAY
+from tests.helpers.cli import one_line_error, run
 
 
 def test_export_payments_csv_to_stdout_and_file(seeded_template, tmp_path):

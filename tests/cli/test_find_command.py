@@ -10,7 +10,7 @@ import sys
 from datetime import date
 
 from coordinator_tui.services.clinic import DEMO_MARK
-from tests.services.lookup_helpers import add_patient
+from tests.helpers.lookup import add_patient
 
 
 def run(*args):

@@ -9,8 +9,8 @@ import stat
 import pytest
 
 from coordinator_tui.services.schedule_view import day_schedule
-from tests.cli.test_cli import run
 from tests.conftest import CLINIC_DAY
+from tests.helpers.cli import run
 
 
 def export(path, *args):

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from coordinator_tui.domain.hours import parse_blocks, parse_clock, parse_weekday
-from tests.cli.test_cli import run
+from tests.helpers.cli import run
 
 
 def hours(path, *args, user="admin"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cli.test_cli import one_line_error, run
+from tests.helpers.cli import one_line_error, run
 
 
 def test_first_admin_then_accounts_by_that_admin(tmp_path):

@@ -2,7 +2,7 @@
 
 8 desk processes do mixed check-ins, undos, bookings, edits and registrations through the services
 at the same time; a writer is killed with SIGKILL at random moments. The checks read the file
-as an auditor would (tests/concurrency/desk_driver.py): nothing reported as saved is missing,
+as an auditor would (tests/helpers/desk_driver.py): nothing reported as saved is missing,
 nothing is half-written, the audit chain verifies, and every desk ends up reading the same rows.
 benchmarks/bench_desks.py runs the same for 60 s and 100 kills and prints the figures.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
-from tests.concurrency import desk_driver
 from tests.conftest import CLINIC_DAY
+from tests.helpers import desk_driver
 
 DESKS = 8
 SECONDS = 8.0

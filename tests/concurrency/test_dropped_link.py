@@ -14,7 +14,7 @@ from pathlib import Path
 
 from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.conftest import CLINIC_NOW
-from tests.realterm import COORDINATOR, seed_database, wait_for
+from tests.helpers.realterm import COORDINATOR, seed_database, wait_for
 
 SECONDS_ALLOWED = 5.0  # the figure (well under 1 s here) is printed; the bound only catches a hang
 

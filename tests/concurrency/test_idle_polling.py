@@ -18,7 +18,7 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.desk import DeskScreen
 from tests.conftest import CLINIC_DAY, make_context
-from tests.tui.test_app_shell import settle
+from tests.helpers.screen import settle
 
 SIZE = (80, 24)
 WATCH_SECONDS = 3.0

@@ -15,40 +15,7 @@ from coordinator_tui.services import checkin as svc
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff import actor_for
 from tests.conftest import CLINIC_DAY
-
-
-def waiting_rows(ctx, actor):
-    return [r for r in day_appointments(ctx, actor, CLINIC_DAY) if r.status in (S.SCHEDULED, S.CONFIRMED)]
-
-
-def fresh_rows(ctx, actor, copay_cents: int | None = None):
-    """Expected patients with nothing done ahead: no address, ID or card ever checked and
-    nothing paid for the visit (the seeded clinic makes a third of them express-ready); with
-    `copay_cents`, only those whose primary coverage has that copay."""
-    conn = sqlite3.connect(ctx.db.path)
-    try:
-        done = {r[0] for r in conn.execute("SELECT a.patient_id FROM checkin_checks c "
-                                           "JOIN appointments a ON a.id = c.appointment_id")}
-        paid = {r[0] for r in conn.execute("SELECT appointment_id FROM payments")}
-        copays = dict(conn.execute("SELECT patient_id, copay_cents FROM coverages "
-                                   "WHERE rank = 'primary' AND active = 1").fetchall())
-    finally:
-        conn.close()
-    return [r for r in waiting_rows(ctx, actor) if r.patient_id not in done and r.id not in paid
-            and (copay_cents is None or copays.get(r.patient_id) == copay_cents)]
-
-
-def make_ready(ctx, actor, appointment_id):
-    """Everything current, nothing owed: what express check-in needs."""
-    svc.confirm_demographics(ctx, actor, appointment_id)
-    current = svc.checklist(ctx, actor, appointment_id)
-    if not current.item("eligibility").done:
-        svc.mark_eligibility(ctx, actor, appointment_id, verified=True)
-    if current.copay_due_cents:
-        svc.take_payment(ctx, actor, appointment_id, f"{current.copay_due_cents / 100:.2f}", "card")
-    if not current.item("forms").done:
-        svc.record_forms_signed(ctx, actor, appointment_id)
-    return svc.mark_seen(ctx, actor, appointment_id)
+from tests.helpers.checkin import fresh_rows, make_ready
 
 
 def rows(path, sql, *args):

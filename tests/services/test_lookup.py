@@ -14,7 +14,7 @@ from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.lookup import PatientHit, search_patients
 from coordinator_tui.store.models import Patient
 from tests.conftest import CLINIC_DAY
-from tests.services.lookup_helpers import add_patient
+from tests.helpers.lookup import add_patient
 
 BORN = date(1985, 3, 4)
 

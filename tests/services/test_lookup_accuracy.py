@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from coordinator_tui.services.lookup import search_patients
-from tests.services.lookup_helpers import add_patient
+from tests.helpers.lookup import add_patient
 
 REPO = Path(__file__).resolve().parents[2]
 CANDIDATES = [REPO.parent / "shared" / "data", Path("/work/shared/data")]

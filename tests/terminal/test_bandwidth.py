@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from tests.realterm import (
+from tests.helpers.realterm import (
     COORDINATOR,
     Tmux,
     app_command,
@@ -45,7 +45,7 @@ def clinic(tmp_path_factory):
     from coordinator_tui.services.context import AppContext
     from coordinator_tui.services.staff import actor_for
     from coordinator_tui.store.engine import Database, url_for_path
-    from tests.services.test_checkin import make_ready
+    from tests.helpers.checkin import make_ready
 
     db = tmp_path_factory.mktemp("bandwidth") / "clinic.sqlite"
     seeded = subprocess.run([str(COORDINATOR), "seed", "--patients", "300", "--db", str(db), "--date", DAY],

@@ -24,7 +24,7 @@ import pytest
 
 from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.conftest import CLINIC_NOW
-from tests.realterm import (
+from tests.helpers.realterm import (
     COORDINATOR,
     STATUS_POLL,
     Tmux,

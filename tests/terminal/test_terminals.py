@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from tests.realterm import (
+from tests.helpers.realterm import (
     MOUSE_ON,
     Tmux,
     app_command,

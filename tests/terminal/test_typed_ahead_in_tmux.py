@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.realterm import (
+from tests.helpers.realterm import (
     Tmux,
     app_command,
     needs_real_terminal,
@@ -93,7 +93,7 @@ def ready_patients_expected_today(db, day, count: int, *, make_them_ready: bool 
     from coordinator_tui.services.desk_views import day_appointments
     from coordinator_tui.services.lookup import search_patients
     from coordinator_tui.services.staff import actor_for
-    from tests.services.test_checkin import make_ready
+    from tests.helpers.checkin import make_ready
 
     ctx = open_context(db)
     try:

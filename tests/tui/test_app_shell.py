@@ -15,7 +15,7 @@ from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.patients import PatientsScreen
 from coordinator_tui.tui.screens.schedule import ScheduleScreen
 from tests.conftest import CLINIC_DAY, LOCAL_NOW
-from tests.tui.screen import drawn_outside, screen_text, settle
+from tests.helpers.screen import drawn_outside, screen_text, settle
 
 SIZE = (80, 24)
 

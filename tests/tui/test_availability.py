@@ -26,7 +26,7 @@ from coordinator_tui.tui.screens.availability import AvailabilityScreen
 from coordinator_tui.tui.screens.schedule import ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
 from tests.conftest import CLINIC_DAY, CLINIC_TZ, FREE_DAY, FREE_DAY_TYPED
-from tests.tui.screen import screen_text
+from tests.helpers.screen import screen_text
 
 SIZE = (80, 24)
 TZ = ZoneInfo(CLINIC_TZ)

@@ -20,7 +20,7 @@ from coordinator_tui.tui.screens.callback_work import CallbackWorkScreen
 from coordinator_tui.tui.screens.callbacks import CallbacksScreen
 from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text, settle
+from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
 FUTURE = CLINIC_DAY + timedelta(days=20)  # beyond the demo's bookings

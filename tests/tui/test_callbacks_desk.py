@@ -11,7 +11,7 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.callback_work import CallbackWorkScreen
 from coordinator_tui.tui.screens.callbacks import CallbacksScreen
 from tests.conftest import NOW_HHMM
-from tests.tui.screen import screen_text, settle
+from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
 

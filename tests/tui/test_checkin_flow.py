@@ -11,7 +11,6 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from coordinator_tui.services import checkin as svc
-from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.cashup import CashupScreen
 from coordinator_tui.tui.screens.checkin import CheckinScreen
@@ -22,8 +21,14 @@ from coordinator_tui.tui.screens.checkin_dialogs import (
     ReasonPrompt,
 )
 from tests.conftest import CLINIC_DAY
-from tests.services.test_checkin import fresh_rows, make_ready
-from tests.tui.screen import drawn_outside, screen_text
+from tests.helpers.checkin import (
+    make_ready,
+    open_checklist_of,
+    type_until_unique,
+    unique_row,
+    waiting,
+)
+from tests.helpers.screen import drawn_outside, screen_text
 
 SIZE = (80, 24)
 
@@ -42,48 +47,6 @@ def db_rows(path, sql, *args):
         return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
-
-
-def waiting(ctx, actor):
-    """Expected patients with nothing done ahead and a $25.00 copay (what these tests type), with
-    a plain ASCII family name."""
-    return [r for r in fresh_rows(ctx, actor, copay_cents=2500) if r.patient_name.split(",")[0].isascii()
-            and r.patient_name.split(",")[0].isalpha()]
-
-
-async def type_until_unique(app, pilot, row) -> int:
-    """Type the family name letter by letter until the board shows only this patient; the
-    number of keys pressed."""
-    family = row.patient_name.split(",")[0].lower()
-    table = app.screen.query_one("#arrivals", DataTable)
-    keys = 0
-    for letter in family:
-        await pilot.press(letter)
-        keys += 1
-        await settle(app, pilot)
-        today = [key.value for key in table.rows if not key.value.startswith("p")]  # "p…" = not booked today
-        if keys >= 3 and len(today) == 1:
-            assert today == [str(row.id)]
-            return keys
-    raise AssertionError("the family name does not single out the patient")
-
-
-def unique_row(ctx, actor):
-    """A waiting patient whose family name (as typed) matches no other patient today."""
-    from coordinator_tui.domain.names import name_key
-    from coordinator_tui.services.lookup import search_patients
-
-    everyone = day_appointments(ctx, actor, CLINIC_DAY)
-    today = {other.patient_id for other in everyone}
-    for row in reversed(waiting(ctx, actor)):
-        family = name_key(row.patient_name.split(",")[0])
-        if sum(family in name_key(other.patient_name) for other in everyone) != 1:
-            continue
-        # The lookup also finds sound-alikes (Thompson: Thomas): typing the name must leave one.
-        found = search_patients(ctx, actor, family, limit=30, today_first=True)
-        if [hit.id for hit in found if hit.id in today] == [row.patient_id]:
-            return row
-    raise AssertionError("no uniquely named waiting patient in the seed")
 
 
 async def test_express_check_in_by_keys_alone(ctx, desk_user, seeded_path):
@@ -119,14 +82,6 @@ async def test_enter_typed_before_the_checklist_loads_still_checks_in(ctx, desk_
         await settle(app, pilot)
         assert isinstance(app.screen, CheckinScreen)
     assert db_rows(seeded_path, "SELECT status FROM appointments WHERE id = ?", row.id) == [("arrived",)]
-
-
-async def open_checklist_of(app, pilot, row):
-    await type_until_unique(app, pilot, row)
-    await pilot.press("enter")
-    await settle(app, pilot)
-    assert isinstance(app.screen, ChecklistScreen)
-    return app.screen
 
 
 async def test_each_checklist_item_is_one_key_away(ctx, desk_user, seeded_path):

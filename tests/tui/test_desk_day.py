@@ -18,7 +18,7 @@ from coordinator_tui.tui.screens.checkin import LATE_AFTER, CheckinScreen, first
 from coordinator_tui.tui.screens.schedule import ScheduleScreen
 from coordinator_tui.tui.screens.signin import DEMO_LOGINS
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text, settle
+from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
 

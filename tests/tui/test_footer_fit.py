@@ -12,7 +12,7 @@ from coordinator_tui.services.staff import actor_for
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.walk_in import WalkInScreen
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text, settle
+from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
 

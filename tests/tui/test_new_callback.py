@@ -12,7 +12,7 @@ from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.new_callback import NewCallbackScreen, priority_from, reason_from
 from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text, settle
+from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
 

@@ -8,8 +8,8 @@ from textual.widgets import DataTable, Input
 
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.patients import PatientsScreen
-from tests.services.lookup_helpers import add_patient
-from tests.tui.screen import screen_text, settle
+from tests.helpers.lookup import add_patient
+from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
 

@@ -11,7 +11,7 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.patient_form import PatientFormScreen
 from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
-from tests.tui.screen import drawn_outside, screen_text, settle
+from tests.helpers.screen import drawn_outside, screen_text, settle
 
 SIZE = (80, 24)
 

@@ -4,7 +4,7 @@ back from the database file with sqlite3. (tests/terminal/ covers every TERM.)""
 
 from __future__ import annotations
 
-from tests.realterm import (
+from tests.helpers.realterm import (
     STATUS_POLL,
     Tmux,
     app_command,

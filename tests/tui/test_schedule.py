@@ -10,61 +10,24 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from textual.widgets import DataTable
 
-from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.services import booking
 from coordinator_tui.store.models import Appointment, Callback, Patient
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.schedule import PER_PAGE, ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
-from tests.conftest import CLINIC_DAY, FREE_DAY, make_context
-from tests.tui.screen import screen_text, settle
+from tests.conftest import CLINIC_DAY, make_context
+from tests.helpers.schedule import (
+    AHEAD,
+    FUTURE,
+    appointments_of,
+    book_first_slot,
+    mrn_of,
+    open_future_day,
+    press,
+)
+from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
-FUTURE = FREE_DAY  # beyond the demo's bookings, a weekday: every slot free
-AHEAD = (FUTURE - CLINIC_DAY).days
-
-
-async def press(app, pilot, *keys):
-    for key in keys:
-        await pilot.press(key)
-        await settle(app, pilot)
-
-
-async def open_future_day(app, pilot):
-    await press(app, pilot, "f3")
-    assert isinstance(app.screen, ScheduleScreen)
-    await press(app, pilot, "g")
-    assert isinstance(app.screen, PromptModal)
-    await press(app, pilot, *f"T+{AHEAD}", "enter")
-    assert isinstance(app.screen, ScheduleScreen) and app.screen.day == FUTURE
-
-
-def mrn_of(ctx, patient_id):
-    with ctx.db.read() as session:
-        return session.get(Patient, patient_id).mrn
-
-
-def appointments_of(ctx, patient_id):
-    with ctx.db.read() as session:
-        return session.scalars(select(Appointment).where(Appointment.patient_id == patient_id,
-                                                         Appointment.starts_at >= day_bounds_utc(
-                                                             FUTURE, ctx.settings.tz)[0])
-                               .order_by(Appointment.id)).all()
-
-
-async def book_first_slot(app, pilot, ctx, patient_id):
-    screen = app.screen
-    first_provider = screen.schedule.providers[0]
-    await press(app, pilot, "b")
-    assert isinstance(app.screen, PromptModal)
-    await press(app, pilot, *mrn_of(ctx, patient_id), "enter", "enter", *f"T+{AHEAD - 1}", "enter")
-    assert isinstance(app.screen, ScheduleScreen)
-    [appt] = appointments_of(ctx, patient_id)
-    assert appt.provider_id == first_provider.id
-    assert appt.starts_at == screen.schedule.times[0] and appt.desired_date == FUTURE - timedelta(days=1)
-    return appt
-
-
 async def test_book_by_keys_from_a_free_slot(ctx, desk_user):
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:

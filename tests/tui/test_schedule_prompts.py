@@ -9,8 +9,8 @@ import sqlite3
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.schedule import ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
-from tests.tui.screen import screen_text, settle
-from tests.tui.test_schedule import appointments_of, book_first_slot, open_future_day, press
+from tests.helpers.schedule import appointments_of, book_first_slot, open_future_day, press
+from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
 
@@ -151,7 +151,7 @@ async def test_a_schedule_prompt_draws_nothing_outside_its_border(ctx, desk_user
     """Issue 13: the grid behind a prompt showed through beside its border ('12:0│ Number')."""
     from textual.containers import Vertical
 
-    from tests.tui.screen import drawn_outside
+    from tests.helpers.screen import drawn_outside
 
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:

@@ -14,7 +14,7 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin import CheckinScreen, first_to_come
 from coordinator_tui.tui.screens.signin import SignInScreen
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text, settle
+from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
 

@@ -14,11 +14,10 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
 from coordinator_tui.tui.screens.patients import PatientsScreen
+from tests.helpers.checkin import make_ready, unique_row
 from tests.helpers.keys import ENTER, ESC, TAB, burst, quiet
-from tests.services.lookup_helpers import add_patient
-from tests.services.test_checkin import make_ready
-from tests.tui.screen import screen_text
-from tests.tui.test_checkin_flow import unique_row
+from tests.helpers.lookup import add_patient
+from tests.helpers.screen import screen_text
 
 SIZE = (80, 24)
 

@@ -16,7 +16,7 @@ from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin import CheckinScreen
 from coordinator_tui.tui.screens.walk_in import WalkInScreen
 from tests.conftest import CLINIC_DAY
-from tests.tui.screen import screen_text, settle
+from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
 
@@ -143,7 +143,7 @@ async def test_ctrl_n_in_the_mrn_box_registers_a_new_patient_and_carries_on(ctx,
 
 
 def add_walk_in_patient(ctx, family, given, birth, phone=None):
-    from tests.services.lookup_helpers import add_patient
+    from tests.helpers.lookup import add_patient
 
     return add_patient(ctx, family, given, birth, phone=phone)
 

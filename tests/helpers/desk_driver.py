@@ -1,8 +1,8 @@
 """A front desk in its own process, for the concurrency and crash tests and bench_desks.py.
 
-    python -m tests.concurrency.desk_driver desk  --db F --day D --desk N --desks K --seconds S
+    python -m tests.helpers.desk_driver desk  --db F --day D --desk N --desks K --seconds S
                                                   --barrier DIR --out FILE [--seed X]
-    python -m tests.concurrency.desk_driver crash-server --db F --day D
+    python -m tests.helpers.desk_driver crash-server --db F --day D
 
 `desk`: mixed check-ins (and their undo), bookings, patient edits and registrations through the
 services for S seconds, started and ended together with the other desks (files in DIR are the
@@ -348,7 +348,7 @@ def run_desks(db: Path, day: date, *, desks: int, seconds: float, workdir: Path,
     barrier = workdir / "barrier"
     barrier.mkdir(parents=True, exist_ok=True)
     procs = [subprocess.Popen(
-        [sys.executable, "-m", "tests.concurrency.desk_driver", "desk", "--db", str(db),
+        [sys.executable, "-m", "tests.helpers.desk_driver", "desk", "--db", str(db),
          "--day", day.isoformat(), "--desk", str(n), "--desks", str(desks), "--seconds", str(seconds),
          "--barrier", str(barrier), "--out", str(workdir / f"desk-{n}.json"), "--seed", str(seed)],
         cwd=REPO, stderr=subprocess.PIPE, text=True) for n in range(desks)]
@@ -375,7 +375,7 @@ def crash_runs(db: Path, day: date, *, runs: int, workdir: Path, seed: int = 1,
     rng = random.Random(seed)
     base = baseline(db)
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.concurrency.desk_driver", "crash-server", "--db", str(db),
+        [sys.executable, "-m", "tests.helpers.desk_driver", "crash-server", "--db", str(db),
          "--day", day.isoformat()], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     reported: list[list] = []
     problems: list[str] = []

@@ -1,0 +1,82 @@
+"""The schema of the whole front desk, as SQLAlchemy 2 typed models.
+
+Integrity lives in the database as well as in the services: foreign keys, unique and CHECK
+constraints (vocabularies from `domain.vocab`), partial unique indexes for "only one open ...",
+and (in the migrations) triggers that make event tables append-only.
+
+One module per area (base, staff, places, patients, appointments, checkin, callbacks, audit);
+this package re-exports every model, so `from coordinator_tui.store.models import X` works and
+importing it registers every table on `Base.metadata` (Alembic autogenerate needs all of them).
+"""
+
+from coordinator_tui.store.models.appointments import (
+    Appointment,
+    AppointmentStatusEvent,
+    WaitlistEntry,
+)
+from coordinator_tui.store.models.audit import (
+    AuditEvent,
+)
+from coordinator_tui.store.models.base import (
+    NAMING,
+    Base,
+    one_of,
+    staff_fk,
+)
+from coordinator_tui.store.models.callbacks import (
+    Callback,
+    CallbackAttempt,
+)
+from coordinator_tui.store.models.checkin import (
+    CheckinCheck,
+    FormSignature,
+    Payment,
+    Referral,
+)
+from coordinator_tui.store.models.patients import (
+    Coverage,
+    Patient,
+    Payer,
+)
+from coordinator_tui.store.models.places import (
+    AppointmentType,
+    AvailabilityException,
+    AvailabilityTemplate,
+    AvailabilityTemplateType,
+    Location,
+    Provider,
+    Room,
+)
+from coordinator_tui.store.models.staff import (
+    Setting,
+    StaffUser,
+)
+
+__all__ = [
+    "Appointment",
+    "AppointmentStatusEvent",
+    "AppointmentType",
+    "AuditEvent",
+    "AvailabilityException",
+    "AvailabilityTemplate",
+    "AvailabilityTemplateType",
+    "Base",
+    "Callback",
+    "CallbackAttempt",
+    "CheckinCheck",
+    "Coverage",
+    "FormSignature",
+    "Location",
+    "NAMING",
+    "Patient",
+    "Payer",
+    "Payment",
+    "Provider",
+    "Referral",
+    "Room",
+    "Setting",
+    "StaffUser",
+    "WaitlistEntry",
+    "one_of",
+    "staff_fk",
+]
