@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -257,8 +257,11 @@ def _part_ok(instant: datetime, tz, part: str) -> bool:
     return morning if part == "am" else not morning
 
 
-def _free_on_day(session: Session, ctx: AppContext, providers: list[Provider], kind: AppointmentType,
-                 day: date, part: str, not_before: datetime) -> list[FreeSlot]:
+def free_on_day(session: Session, ctx: AppContext, providers: list[Provider], kind: AppointmentType,
+                day: date, part: str, not_before: datetime, *, running: bool = False) -> list[FreeSlot]:
+    """Free starts on `day` where `kind` fits, earliest first: each template's slots (only the
+    templates that allow the type) minus blocked time and booked visits, none before
+    `not_before` (with `running`, a slot still under way at `not_before` counts)."""
     tz = ctx.settings.tz
     ids = [p.id for p in providers]
     day_start, day_end = day_bounds_utc(day, tz)
@@ -275,7 +278,12 @@ def _free_on_day(session: Session, ctx: AppContext, providers: list[Provider], k
             if offer.type_ids and kind.id not in offer.type_ids:
                 continue
             for start in free_slots(offer.starts, offer.slot_minutes, busy, kind.default_minutes):
-                if start < not_before or not _part_ok(start, tz, part):
+                if running:
+                    if start + timedelta(minutes=offer.slot_minutes) <= not_before:
+                        continue
+                elif start < not_before:
+                    continue
+                if not _part_ok(start, tz, part):
                     continue
                 found.append(FreeSlot(provider.id, provider.short_name, start,
                                       start + timedelta(minutes=kind.default_minutes), offer.location_id))
@@ -305,7 +313,7 @@ def find_free_slots(ctx: AppContext, actor: Actor, *, provider_id: int | None, t
         result: list[FreeSlot] = []
         day = max(after, ctx.today())
         for _ in range(SEARCH_DAYS):
-            result += _free_on_day(session, ctx, providers, kind, day, part_of_day, now)
+            result += free_on_day(session, ctx, providers, kind, day, part_of_day, now)
             if len(result) >= limit:
                 break
             day += timedelta(days=1)
@@ -474,23 +482,55 @@ def cancel(ctx: AppContext, actor: Actor, appointment_id: int, *, reason: str, b
            rebook_callback: bool = False, expected_version: int | None = None) -> int | None:
     """Cancel with a reason and who asked; optionally put the patient on the callback queue to
     rebook. Returns the callback id (or None)."""
-    reason = clean_text(reason, "the reason for cancelling", required=True)
-    try:
-        by = CancelledBy(by)
-    except ValueError:
-        raise UserError("say whether the patient or the clinic cancelled") from None
+    reason, by = _cancel_words(reason, by)
     at = ctx.now()
     with ctx.db.write() as session:
-        apply_status_change(session, actor, appointment_id, AppointmentStatus.CANCELLED, at=at,
-                            reason=reason, expected_version=expected_version,
-                            extra={"cancel_reason": reason, "cancelled_by": by.value})
-        if not rebook_callback:
-            return None
+        return _cancel_in(session, actor, appointment_id, at=at, reason=reason, by=by,
+                          rebook_callback=rebook_callback, expected_version=expected_version)
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    callback_id: int | None           # the rebook callback, when one was asked for
+    fits: list[WaitlistRow]           # wait-listed patients who fit the freed slot
+
+
+def cancel_and_offer(ctx: AppContext, actor: Actor, appointment_id: int, *, reason: str, by: CancelledBy,
+                     rebook_callback: bool = False, expected_version: int | None = None) -> Cancelled:
+    """The schedule's cancel: cancel (and the rebook callback) and, in the same transaction, the
+    wait-listed patients who fit the slot it frees."""
+    reason, by = _cancel_words(reason, by)
+    at = ctx.now()
+    with ctx.db.write() as session:
+        callback_id = _cancel_in(session, actor, appointment_id, at=at, reason=reason, by=by,
+                                 rebook_callback=rebook_callback, expected_version=expected_version)
         appointment = session.get(Appointment, appointment_id)
-        item, _ = ensure_open_callback(session, actor, patient_id=appointment.patient_id,
-                                       reason=CallbackReason.REBOOK, at=at, due_at=at + timedelta(days=1),
-                                       appointment_id=appointment_id, note="Cancelled: rebook")
-        return item.id
+        starts = appointment.starts_at
+        fits = _fits_in(session, ctx, appointment.provider_id,
+                        starts if starts.tzinfo else starts.replace(tzinfo=UTC))
+        return Cancelled(callback_id, fits)
+
+
+def _cancel_words(reason: str, by: CancelledBy) -> tuple[str, CancelledBy]:
+    reason = clean_text(reason, "the reason for cancelling", required=True)
+    try:
+        return reason, CancelledBy(by)
+    except ValueError:
+        raise UserError("say whether the patient or the clinic cancelled") from None
+
+
+def _cancel_in(session: Session, actor: Actor, appointment_id: int, *, at: datetime, reason: str,
+               by: CancelledBy, rebook_callback: bool, expected_version: int | None) -> int | None:
+    apply_status_change(session, actor, appointment_id, AppointmentStatus.CANCELLED, at=at,
+                        reason=reason, expected_version=expected_version,
+                        extra={"cancel_reason": reason, "cancelled_by": by.value})
+    if not rebook_callback:
+        return None
+    appointment = session.get(Appointment, appointment_id)
+    item, _ = ensure_open_callback(session, actor, patient_id=appointment.patient_id,
+                                   reason=CallbackReason.REBOOK, at=at, due_at=at + timedelta(days=1),
+                                   appointment_id=appointment_id, note="Cancelled: rebook")
+    return item.id
 
 
 def no_show(ctx: AppContext, actor: Actor, appointment_id: int, *,
@@ -623,30 +663,34 @@ def fits_for_slot(ctx: AppContext, actor: Actor, provider_id: int, starts_at: da
     """Wait-listed patients who fit a free slot: their window holds the day, the part of day
     matches, the provider is theirs (or any), and their type's length is free from `starts_at`."""
     starts_at = _aware(starts_at)
+    with ctx.db.read() as session:
+        return _fits_in(session, ctx, provider_id, starts_at)
+
+
+def _fits_in(session: Session, ctx: AppContext, provider_id: int, starts_at: datetime) -> list[WaitlistRow]:
     tz = ctx.settings.tz
     day = starts_at.astimezone(tz).date()
-    with ctx.db.read() as session:
-        provider = _provider(session, provider_id)
-        rows = session.execute(_waitlist_stmt().where(
-            WaitlistEntry.earliest <= day,
-            (WaitlistEntry.latest.is_(None)) | (WaitlistEntry.latest >= day),
-            (WaitlistEntry.provider_id.is_(None)) | (WaitlistEntry.provider_id == provider.id))).all()
-        if not rows:
-            return []
-        offers = offers_for_day(session, tz, [provider.id], day).get(provider.id, [])
-        day_start, day_end = day_bounds_utc(day, tz)
-        busy = booked_intervals(session, [provider.id], day_start, day_end + timedelta(hours=8)).get(provider.id, [])
-        busy += [(s, e) for entries in blocked_intervals(session, [provider.id], day_start,
-                                                          day_end + timedelta(hours=8)).values()
-                 for s, e, _k, _r in entries]
-        fits = []
-        for r in rows:
-            if not _part_ok(starts_at, tz, r[9]):
-                continue
-            length = r[11]
-            if any(starts_at in free_slots(o.starts, o.slot_minutes, busy, length) for o in offers):
-                fits.append(_row(r))
-        return fits
+    provider = _provider(session, provider_id)
+    rows = session.execute(_waitlist_stmt().where(
+        WaitlistEntry.earliest <= day,
+        (WaitlistEntry.latest.is_(None)) | (WaitlistEntry.latest >= day),
+        (WaitlistEntry.provider_id.is_(None)) | (WaitlistEntry.provider_id == provider.id))).all()
+    if not rows:
+        return []
+    offers = offers_for_day(session, tz, [provider.id], day).get(provider.id, [])
+    day_start, day_end = day_bounds_utc(day, tz)
+    busy = booked_intervals(session, [provider.id], day_start, day_end + timedelta(hours=8)).get(provider.id, [])
+    busy += [(s, e) for entries in blocked_intervals(session, [provider.id], day_start,
+                                                      day_end + timedelta(hours=8)).values()
+             for s, e, _k, _r in entries]
+    fits = []
+    for r in rows:
+        if not _part_ok(starts_at, tz, r[9]):
+            continue
+        length = r[11]
+        if any(starts_at in free_slots(o.starts, o.slot_minutes, busy, length) for o in offers):
+            fits.append(_row(r))
+    return fits
 
 
 # --- booking for one patient ---------------------------------------------------------------------

@@ -23,7 +23,7 @@ from coordinator_tui.domain.vocab import (
 )
 from coordinator_tui.errors import ConflictError, UserError
 from coordinator_tui.services import audit
-from coordinator_tui.services.appointment_status import change_status
+from coordinator_tui.services.appointment_status import apply_status_change
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.models import (
@@ -275,23 +275,29 @@ def close(ctx: AppContext, actor: Actor, callback_id: int, *, done: bool, reason
     with ctx.db.write() as session:
         item = _open_item(session, callback_id)
         _check_claim(session, item, actor, now)
-        item.status = "done" if done else "cancelled"
-        item.closed_at, item.closed_by_id, item.close_reason = now, actor.id, reason
-        item.claimed_by_id = item.claimed_at = None
-        audit.record(session, actor, "callback.close", now, patient_id=item.patient_id,
-                     entity="callback", entity_id=item.id, detail={"status": item.status, "reason": reason})
+        _close_item(session, actor, item, now, done=done, reason=reason)
+
+
+def _close_item(session, actor: Actor, item: Callback, now: datetime, *, done: bool, reason: str) -> None:
+    item.status = "done" if done else "cancelled"
+    item.closed_at, item.closed_by_id, item.close_reason = now, actor.id, reason
+    item.claimed_by_id = item.claimed_at = None
+    audit.record(session, actor, "callback.close", now, patient_id=item.patient_id,
+                 entity="callback", entity_id=item.id, detail={"status": item.status, "reason": reason})
 
 
 def confirm_appointment_by_phone(ctx: AppContext, actor: Actor, callback_id: int) -> None:
     """A confirmation call that reached the patient: the appointment is confirmed and the item
-    is closed as done."""
-    with ctx.db.read() as session:
+    is closed as done, in one transaction (never a confirmed appointment with its call still open)."""
+    now = ctx.now()
+    with ctx.db.write() as session:
         item = _open_item(session, callback_id)
-        appointment_id = item.appointment_id
-    if appointment_id is None:
-        raise UserError("this item has no appointment to confirm")
-    change_status(ctx, actor, appointment_id, AppointmentStatus.CONFIRMED, reason="confirmed by phone")
-    close(ctx, actor, callback_id, done=True, reason="appointment confirmed by phone")
+        if item.appointment_id is None:
+            raise UserError("this item has no appointment to confirm")
+        _check_claim(session, item, actor, now)
+        apply_status_change(session, actor, item.appointment_id, AppointmentStatus.CONFIRMED, at=now,
+                            reason="confirmed by phone")
+        _close_item(session, actor, item, now, done=True, reason="appointment confirmed by phone")
 
 
 DUE_HOUR = time(17)  # a callback due "on a day" is due by the end of that clinic day

@@ -21,7 +21,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -29,7 +29,7 @@ from coordinator_tui.domain import phones
 from coordinator_tui.domain.appointment_flow import check_transition, is_active
 from coordinator_tui.domain.money import AmountInvalid, format_cents, parse_payment
 from coordinator_tui.domain.patient_validation import validate_patient
-from coordinator_tui.domain.slots import day_bounds_utc, free_slots, slot_starts
+from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.domain.vocab import (
     CHECKLIST_ITEM_WORDS,
     AppointmentStatus,
@@ -44,10 +44,10 @@ from coordinator_tui.errors import ConflictError, PermissionDenied, UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.appointment_status import (
     StatusChange,
-    change_status,
-    undo_last_change,
+    apply_status_change,
+    apply_undo,
 )
-from coordinator_tui.services.booking import blocked_intervals
+from coordinator_tui.services.booking import free_on_day
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
@@ -56,7 +56,6 @@ from coordinator_tui.store.models import (
     Appointment,
     AppointmentStatusEvent,
     AppointmentType,
-    AvailabilityTemplate,
     CheckinCheck,
     Coverage,
     FormSignature,
@@ -538,31 +537,38 @@ def void_payment(ctx: AppContext, actor: Actor, payment_id: int, reason: str) ->
 def check_in(ctx: AppContext, actor: Actor, appointment_id: int, expected_version: int | None,
              exception_reason: str | None = None) -> StatusChange:
     """Mark the patient arrived. Refused while items are outstanding unless a reason is given
-    (kept on the appointment and in its status history)."""
+    (kept on the appointment and in its status history). The checklist is built inside the
+    transaction that changes the status, so the decision is made from what is saved now; the
+    change is audited (a view is audited when someone looks, not when the desk decides)."""
     reason = clean_text(exception_reason, what="reason", max_length=300)
-    current = checklist(ctx, actor, appointment_id)
-    if not current.is_today:
-        raise UserError(f"appointment {appointment_id} is on {current.day:%a %d %b %Y}, not today")
-    outstanding = current.outstanding
-    if outstanding and reason is None:
-        raise UserError("still outstanding: " + ", ".join(i.label.split(" (")[0].lower() for i in outstanding)
-                        + "; give a reason to check in anyway")
-    extra = {"checkin_exception_reason": reason} if outstanding else None
-    event_reason = None
-    if outstanding:
-        event_reason = f"checked in with {', '.join(i.word for i in outstanding)} outstanding: {reason}"[:300]
-    return change_status(ctx, actor, appointment_id, S.ARRIVED, reason=event_reason,
-                         expected_version=expected_version, extra=extra)
+    at = ctx.now()
+    with ctx.db.write() as session:
+        current = _build(ctx, session, _appointment(session, appointment_id))
+        if not current.is_today:
+            raise UserError(f"appointment {appointment_id} is on {current.day:%a %d %b %Y}, not today")
+        outstanding = current.outstanding
+        if outstanding and reason is None:
+            raise UserError("still outstanding: " + ", ".join(i.label.split(" (")[0].lower() for i in outstanding)
+                            + "; give a reason to check in anyway")
+        extra = {"checkin_exception_reason": reason} if outstanding else None
+        event_reason = None
+        if outstanding:
+            event_reason = f"checked in with {', '.join(i.word for i in outstanding)} outstanding: {reason}"[:300]
+        return apply_status_change(session, actor, appointment_id, S.ARRIVED, at=at, reason=event_reason,
+                                   expected_version=expected_version, extra=extra)
 
 
 def undo_check_in(ctx: AppContext, actor: Actor, appointment_id: int, reason: str,
                   expected_version: int | None = None) -> StatusChange:
-    with ctx.db.read() as session:
-        appointment = _appointment(session, appointment_id)
-        status = appointment.status
-    if status != S.ARRIVED.value:
-        raise UserError(f"appointment {appointment_id} is not checked in (it is {S(status).label})")
-    return undo_last_change(ctx, actor, appointment_id, reason=reason, expected_version=expected_version)
+    """Undo a check-in: refused unless the appointment is checked in now (read in the same
+    transaction as the undo)."""
+    at = ctx.now()
+    with ctx.db.write() as session:
+        status = _appointment(session, appointment_id).status
+        if status != S.ARRIVED.value:
+            raise UserError(f"appointment {appointment_id} is not checked in (it is {S(status).label})")
+        return apply_undo(session, actor, appointment_id, at=at, reason=reason,
+                          expected_version=expected_version)
 
 
 @dataclass(frozen=True)
@@ -617,33 +623,41 @@ class AppointmentBrief:
 
 
 def todays_appointment(ctx: AppContext, actor: Actor, patient_id: int) -> AppointmentBrief | None:
-    start, end = day_bounds_utc(ctx.today(), ctx.settings.tz)
     with ctx.db.read() as session:
-        rows = session.execute(
-            select(Appointment.id, Appointment.starts_at, Provider.short_name, Appointment.status)
-            .join(Provider, Provider.id == Appointment.provider_id)
-            .where(Appointment.patient_id == patient_id, Appointment.starts_at >= start,
-                   Appointment.starts_at < end).order_by(Appointment.starts_at)).all()
+        return _todays_brief(session, ctx, patient_id)
+
+
+def wrong_day_appointment(ctx: AppContext, actor: Actor, patient_id: int) -> AppointmentBrief | None:
+    """A patient with no appointment today but a booked one on another day: that one (the
+    nearest to today, within 30 days either side), else None."""
+    with ctx.db.read() as session:
+        if _todays_brief(session, ctx, patient_id) is not None:
+            return None
+        return _other_day_brief(session, ctx, patient_id)
+
+
+def _todays_brief(session, ctx: AppContext, patient_id: int) -> AppointmentBrief | None:
+    start, end = day_bounds_utc(ctx.today(), ctx.settings.tz)
+    rows = session.execute(
+        select(Appointment.id, Appointment.starts_at, Provider.short_name, Appointment.status)
+        .join(Provider, Provider.id == Appointment.provider_id)
+        .where(Appointment.patient_id == patient_id, Appointment.starts_at >= start,
+               Appointment.starts_at < end).order_by(Appointment.starts_at)).all()
     for r in rows:
         if is_active(r[3]):
             return AppointmentBrief(r[0], patient_id, _aware(r[1]), r[2], S(r[3]))
     return None
 
 
-def wrong_day_appointment(ctx: AppContext, actor: Actor, patient_id: int) -> AppointmentBrief | None:
-    """A patient with no appointment today but a booked one on another day: that one (the
-    nearest to today, within 30 days either side), else None."""
-    if todays_appointment(ctx, actor, patient_id) is not None:
-        return None
+def _other_day_brief(session, ctx: AppContext, patient_id: int) -> AppointmentBrief | None:
     now = ctx.now()
-    with ctx.db.read() as session:
-        rows = session.execute(
-            select(Appointment.id, Appointment.starts_at, Provider.short_name, Appointment.status)
-            .join(Provider, Provider.id == Appointment.provider_id)
-            .where(Appointment.patient_id == patient_id,
-                   Appointment.starts_at >= now - timedelta(days=30),
-                   Appointment.starts_at < now + timedelta(days=30),
-                   Appointment.status.in_([S.SCHEDULED.value, S.CONFIRMED.value]))).all()
+    rows = session.execute(
+        select(Appointment.id, Appointment.starts_at, Provider.short_name, Appointment.status)
+        .join(Provider, Provider.id == Appointment.provider_id)
+        .where(Appointment.patient_id == patient_id,
+               Appointment.starts_at >= now - timedelta(days=30),
+               Appointment.starts_at < now + timedelta(days=30),
+               Appointment.status.in_([S.SCHEDULED.value, S.CONFIRMED.value]))).all()
     if not rows:
         return None
     best = min(rows, key=lambda r: abs((_aware(r[1]) - now).total_seconds()))
@@ -679,14 +693,30 @@ class WalkInPatient:
 def walk_in_patient(ctx: AppContext, actor: Actor, patient_id: int) -> WalkInPatient:
     """Who the walk-in is, to check before booking: showing a name and birth date is a look at
     the record, so it is audited."""
+    return walk_in_lookup(ctx, actor, patient_id).patient
+
+
+@dataclass(frozen=True)
+class WalkInLookup:
+    patient: WalkInPatient
+    today: AppointmentBrief | None   # booked today: check them in instead
+    other_day: AppointmentBrief | None  # no visit today, but one booked on another day
+
+
+def walk_in_lookup(ctx: AppContext, actor: Actor, patient_id: int) -> WalkInLookup:
+    """Everything the walk-in desk shows about the patient, read in one transaction and audited
+    once as a look at the record."""
     with ctx.db.write() as session:
         patient = session.get(Patient, patient_id)
         if patient is None or patient.merged_into_id is not None:
             raise UserError("no such patient (merged or removed); type the MRN again")
+        today = _todays_brief(session, ctx, patient.id)
+        other = None if today is not None else _other_day_brief(session, ctx, patient.id)
         audit.record(session, actor, "patient.view", ctx.now(), patient_id=patient.id, entity="patient",
                      entity_id=patient.id, detail={"screen": "walk-in"})
-        return WalkInPatient(patient.id, patient.mrn, f"{patient.family_name}, {patient.given_name}",
-                             patient.birth_date, age_on(patient.birth_date, ctx.today()))
+        who = WalkInPatient(patient.id, patient.mrn, f"{patient.family_name}, {patient.given_name}",
+                            patient.birth_date, age_on(patient.birth_date, ctx.today()))
+        return WalkInLookup(who, today, other)
 
 
 def _walk_in_kind(session) -> AppointmentType:
@@ -696,41 +726,25 @@ def _walk_in_kind(session) -> AppointmentType:
     return kind
 
 
-def _next_walk_in_start(session, ctx: AppContext, provider_id: int, minutes: int) -> datetime | None:
-    """The provider's next free start today that fits `minutes`, or None."""
-    now, today, tz = ctx.now(), ctx.today(), ctx.settings.tz
-    templates = session.scalars(select(AvailabilityTemplate).where(
-        AvailabilityTemplate.provider_id == provider_id,
-        AvailabilityTemplate.weekday == today.weekday(),
-        AvailabilityTemplate.valid_from <= today,
-        (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= today))).all()
-    start, end = day_bounds_utc(today, tz)
-    busy = [(_aware(a), _aware(b)) for a, b, status in session.execute(
-        select(Appointment.starts_at, Appointment.ends_at, Appointment.status).where(
-            Appointment.provider_id == provider_id, Appointment.starts_at < end,
-            Appointment.ends_at > start)).all() if is_active(status)]
-    # Blocked time (vacation, half-day, clinic holiday) is as taken as a booked visit.
-    for blocks in blocked_intervals(session, [provider_id], start, end).values():
-        busy += [(_aware(s), _aware(e)) for s, e, _kind, _reason in blocks]
-    for template in sorted(templates, key=lambda t: t.start_minute):
-        starts = slot_starts(today, tz, time(template.start_minute // 60, template.start_minute % 60),
-                             time(0) if template.end_minute == 1440 else
-                             time(template.end_minute // 60, template.end_minute % 60),
-                             template.slot_minutes)
-        # The current slot counts while it is still running: a walk-in is seen now.
-        candidates = [s for s in starts if s + timedelta(minutes=template.slot_minutes) > now]
-        free = free_slots(candidates, template.slot_minutes, busy, minutes)
-        if free:
-            return free[0]
-    return None
+def _next_walk_in_start(session, ctx: AppContext, provider: Provider,
+                        kind: AppointmentType) -> datetime | None:
+    """The provider's next free start today where a walk-in fits, or None: the schedule's own
+    free-slot search (templates and the types they allow, blocked time, booked visits). The
+    current slot counts while it is still running: a walk-in is seen now."""
+    found = free_on_day(session, ctx, [provider], kind, ctx.today(), "any", ctx.now(), running=True)
+    return found[0].starts_at if found else None
 
 
 def walk_in_times(ctx: AppContext, actor: Actor, provider_ids: Iterable[int]) -> dict[int, datetime | None]:
     """When a walk-in would be booked with each provider now (None: no free time left today),
     shown before the desk picks one."""
     with ctx.db.read() as session:
-        minutes = _walk_in_kind(session).default_minutes
-        return {pid: _next_walk_in_start(session, ctx, pid, minutes) for pid in provider_ids}
+        kind = _walk_in_kind(session)
+        found = {}
+        for pid in provider_ids:
+            provider = session.get(Provider, pid)
+            found[pid] = _next_walk_in_start(session, ctx, provider, kind) if provider else None
+        return found
 
 
 def walk_in(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, *,
@@ -748,10 +762,10 @@ def walk_in(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, *,
         provider = session.get(Provider, provider_id)
         if provider is None or not provider.active:
             raise UserError(f"provider {provider_id} does not exist or is not active")
-        if todays_appointment_in(session, ctx, patient_id) is not None:
+        if _todays_brief(session, ctx, patient_id) is not None:
             raise UserError("this patient already has an appointment today: check them in instead")
         kind = _walk_in_kind(session)
-        found = _next_walk_in_start(session, ctx, provider_id, kind.default_minutes)
+        found = _next_walk_in_start(session, ctx, provider, kind)
         if found is None:
             raise UserError(f"{provider.short_name} has no free time left today; choose another provider")
         if expected_start is not None and found != _aware(expected_start):
@@ -778,16 +792,6 @@ def walk_in(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, *,
                      entity="appointment", entity_id=appointment.id,
                      detail={"provider_id": provider_id, "starts_at": found.isoformat()})
         return AppointmentBrief(appointment.id, patient_id, found, provider.short_name, S.ARRIVED)
-
-
-def todays_appointment_in(session, ctx: AppContext, patient_id: int):
-    start, end = day_bounds_utc(ctx.today(), ctx.settings.tz)
-    for status in session.scalars(select(Appointment.status).where(
-            Appointment.patient_id == patient_id, Appointment.starts_at >= start,
-            Appointment.starts_at < end)):
-        if is_active(status):
-            return status
-    return None
 
 
 def patient_by_mrn(ctx: AppContext, actor: Actor, mrn: str) -> tuple[int, str] | None:

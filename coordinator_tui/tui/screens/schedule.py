@@ -613,9 +613,9 @@ class ScheduleScreen(DeskScreen):
             by = CancelledBy.CLINIC if values["by"].strip().lower().startswith("c") else CancelledBy.PATIENT
             rebook = values["rebook"].strip().lower().startswith("y")
             def cancel_and_find_fits():
-                callback = booking.cancel(ctx, actor, appt.id, reason=values["reason"], by=by,
-                                          rebook_callback=rebook, expected_version=appt.version)
-                return callback, booking.fits_for_slot(ctx, actor, appt.provider_id, appt.starts_at)
+                done = booking.cancel_and_offer(ctx, actor, appt.id, reason=values["reason"], by=by,
+                                                rebook_callback=rebook, expected_version=appt.version)
+                return done.callback_id, done.fits
 
             def shown(result) -> None:
                 callback, fits = result
