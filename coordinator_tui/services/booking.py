@@ -8,7 +8,6 @@ for the first to commit, then sees its appointment and is refused with a clear m
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,18 +17,20 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.appointment_flow import is_active
 from coordinator_tui.domain.slots import day_bounds_utc, free_slots, slot_starts
+from coordinator_tui.domain.text import clean_text
 from coordinator_tui.domain.vocab import (
     AppointmentStatus,
     AvailabilityExceptionKind,
     CallbackReason,
     CancelledBy,
-    Role,
 )
 from coordinator_tui.errors import PermissionDenied, UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.appointment_status import apply_status_change
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.lookup import MAX_LIMIT, search_patients
+from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.store.models import (
     Appointment,
     AppointmentStatusEvent,
@@ -54,10 +55,8 @@ _ACTIVE = [s.value for s in AppointmentStatus if is_active(s)]
 
 
 def may_overbook(actor: Actor) -> bool:
-    """May this user overbook beyond a provider's daily limit? (Supervisors and admins.)
-
-    Kept in one function so the general permission module can replace it."""
-    return actor.role in (Role.SUPERVISOR, Role.ADMIN)
+    """May this user overbook beyond a provider's daily limit? (Permission.OVERBOOK.)"""
+    return allows(actor, Permission.OVERBOOK)
 
 
 # --- results --------------------------------------------------------------------------------------
@@ -125,24 +124,6 @@ class PatientChoice:
 # --- input checks ---------------------------------------------------------------------------------
 
 
-def clean_text(value: str | None, what: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
-    """Strip, refuse control characters and overlong text; None for empty (or an error if required)."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise UserError(f"{what} must be text")
-    value = value.strip()
-    if not value:
-        if required:
-            raise UserError(f"enter {what}")
-        return None
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise UserError(f"{what} contains control characters")
-    if len(value) > limit:
-        raise UserError(f"{what} is too long (at most {limit} characters)")
-    return value
-
-
 def _aware(instant: datetime, what: str = "the time") -> datetime:
     if not isinstance(instant, datetime):
         raise UserError(f"{what} must be a date and time")
@@ -151,7 +132,7 @@ def _aware(instant: datetime, what: str = "the time") -> datetime:
     return instant
 
 
-def _type_by_code(session: Session, code: str) -> AppointmentType:
+def type_by_code(session: Session, code: str) -> AppointmentType:
     if not isinstance(code, str) or not code.strip():
         raise UserError("choose an appointment type")
     kind = session.scalar(select(AppointmentType).where(
@@ -161,7 +142,7 @@ def _type_by_code(session: Session, code: str) -> AppointmentType:
     return kind
 
 
-def _provider(session: Session, provider_id: int) -> Provider:
+def active_provider(session: Session, provider_id: int) -> Provider:
     provider = session.get(Provider, provider_id) if isinstance(provider_id, int) else None
     if provider is None or not provider.active:
         raise UserError(f"provider {provider_id} does not exist or is not seeing patients")
@@ -304,12 +285,12 @@ def find_free_slots(ctx: AppContext, actor: Actor, *, provider_id: int | None, t
         raise UserError("ask for between 1 and 500 slots")
     now = ctx.now()
     with ctx.db.read() as session:
-        kind = _type_by_code(session, type_code)
+        kind = type_by_code(session, type_code)
         if provider_id is None:
             providers = list(session.scalars(select(Provider).where(Provider.active.is_(True))
                                              .order_by(Provider.short_name)))
         else:
-            providers = [_provider(session, provider_id)]
+            providers = [active_provider(session, provider_id)]
         result: list[FreeSlot] = []
         day = max(after, ctx.today())
         for _ in range(SEARCH_DAYS):
@@ -392,12 +373,12 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
     starts_at = _aware(starts_at)
     if desired_date is not None and not isinstance(desired_date, date):
         raise UserError("the desired date must be a date")
-    reason = clean_text(reason, "the reason")
+    reason = clean_text(reason, "the reason", limit=MAX_TEXT)
     at = ctx.now()
     with ctx.db.write() as session:
         patient = _patient(session, patient_id)
-        provider = _provider(session, provider_id)
-        kind = _type_by_code(session, type_code)
+        provider = active_provider(session, provider_id)
+        kind = type_by_code(session, type_code)
         ends_at = starts_at + timedelta(minutes=kind.default_minutes)
         if starts_at < at - timedelta(minutes=kind.default_minutes):
             raise UserError("that time has already passed")
@@ -437,7 +418,7 @@ def reschedule(ctx: AppContext, actor: Actor, appointment_id: int, new_starts_at
     """Move an appointment: a new appointment linked to the old one (rescheduled_from_id), and the
     old one cancelled with the reason, in one transaction. Same patient, type and desired date."""
     new_starts_at = _aware(new_starts_at)
-    reason = clean_text(reason, "the reason for moving", required=True)
+    reason = clean_text(reason, "the reason for moving", required=True, limit=MAX_TEXT)
     by = CancelledBy(by)
     at = ctx.now()
     with ctx.db.write() as session:
@@ -447,7 +428,7 @@ def reschedule(ctx: AppContext, actor: Actor, appointment_id: int, new_starts_at
         if old.status not in (AppointmentStatus.SCHEDULED.value, AppointmentStatus.CONFIRMED.value):
             raise UserError(f"only a booked or confirmed appointment can be moved; this one is "
                             f"{AppointmentStatus(old.status).label}")
-        provider = _provider(session, provider_id if provider_id is not None else old.provider_id)
+        provider = active_provider(session, provider_id if provider_id is not None else old.provider_id)
         kind = session.get(AppointmentType, old.appointment_type_id)
         ends_at = new_starts_at + timedelta(minutes=kind.default_minutes)
         if new_starts_at < at:
@@ -512,7 +493,7 @@ def cancel_and_offer(ctx: AppContext, actor: Actor, appointment_id: int, *, reas
 
 
 def _cancel_words(reason: str, by: CancelledBy) -> tuple[str, CancelledBy]:
-    reason = clean_text(reason, "the reason for cancelling", required=True)
+    reason = clean_text(reason, "the reason for cancelling", required=True, limit=MAX_TEXT)
     try:
         return reason, CancelledBy(by)
     except ValueError:
@@ -589,7 +570,7 @@ def block_time(ctx: AppContext, actor: Actor, *, provider_id: int | None, starts
     at = ctx.now()
     with ctx.db.write() as session:
         if provider_id is not None:
-            _provider(session, provider_id)
+            active_provider(session, provider_id)
         exception = AvailabilityException(provider_id=provider_id, kind=kind.value, starts_at=starts_at,
                                           ends_at=ends_at, reason=reason, created_by_id=actor.id,
                                           created_at=at)
@@ -620,13 +601,13 @@ def add_to_waitlist(ctx: AppContext, actor: Actor, patient_id: int, type_code: s
         raise UserError("give the wait-list window as dates")
     if latest is not None and latest < earliest:
         raise UserError("the latest date is before the earliest")
-    note = clean_text(note, "the note")
+    note = clean_text(note, "the note", limit=MAX_TEXT)
     at = ctx.now()
     with ctx.db.write() as session:
         patient = _patient(session, patient_id)
-        kind = _type_by_code(session, type_code)
+        kind = type_by_code(session, type_code)
         if provider_id is not None:
-            _provider(session, provider_id)
+            active_provider(session, provider_id)
         entry = WaitlistEntry(patient_id=patient.id, provider_id=provider_id, appointment_type_id=kind.id,
                               current_appointment_id=current_appointment_id, earliest=earliest,
                               latest=latest, part_of_day=part_of_day, note=note, active=True,
@@ -670,7 +651,7 @@ def fits_for_slot(ctx: AppContext, actor: Actor, provider_id: int, starts_at: da
 def _fits_in(session: Session, ctx: AppContext, provider_id: int, starts_at: datetime) -> list[WaitlistRow]:
     tz = ctx.settings.tz
     day = starts_at.astimezone(tz).date()
-    provider = _provider(session, provider_id)
+    provider = active_provider(session, provider_id)
     rows = session.execute(_waitlist_stmt().where(
         WaitlistEntry.earliest <= day,
         (WaitlistEntry.latest.is_(None)) | (WaitlistEntry.latest >= day),
@@ -729,22 +710,8 @@ def booking_options(ctx: AppContext, actor: Actor, patient_id: int) -> BookingOp
 
 
 def pick_patients(ctx: AppContext, actor: Actor, text: str, limit: int = 8) -> list[PatientChoice]:
-    """A small lookup for the booking form: an exact MRN, or a family-name prefix
-    ("smi" or "smi,jo" for family, given)."""
-    from coordinator_tui.domain.names import name_key
-
+    """The booking form's patient pick: the one patient search (MRN, name, birth date, phone),
+    best first."""
     text = clean_text(text, "an MRN or a name", required=True, limit=100)
-    with ctx.db.read() as session:
-        base = select(Patient.id, Patient.mrn, Patient.family_name, Patient.given_name,
-                      Patient.birth_date).where(Patient.merged_into_id.is_(None))
-        rows = session.execute(base.where(Patient.mrn == text.upper())).all()
-        if not rows:
-            family, _, given = text.partition(",")
-            fkey, gkey = name_key(family), name_key(given)
-            if not fkey:
-                return []
-            stmt = base.where(Patient.family_key >= fkey, Patient.family_key < fkey + "\uffff")
-            if gkey:
-                stmt = stmt.where(Patient.given_key >= gkey, Patient.given_key < gkey + "\uffff")
-            rows = session.execute(stmt.order_by(Patient.family_key, Patient.given_key).limit(limit)).all()
-    return [PatientChoice(r[0], r[1], f"{r[2]}, {r[3]}", r[4]) for r in rows]
+    hits = search_patients(ctx, actor, text, limit=min(limit, MAX_LIMIT))
+    return [PatientChoice(h.id, h.mrn, h.display_name, h.birth_date) for h in hits]

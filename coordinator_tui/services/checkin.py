@@ -18,7 +18,6 @@ Decisions (kept here so the desk and the tests agree):
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +29,7 @@ from coordinator_tui.domain.appointment_flow import check_transition, is_active
 from coordinator_tui.domain.money import AmountInvalid, format_cents, parse_payment
 from coordinator_tui.domain.patient_validation import validate_patient
 from coordinator_tui.domain.slots import day_bounds_utc
+from coordinator_tui.domain.text import clean_text
 from coordinator_tui.domain.vocab import (
     CHECKLIST_ITEM_WORDS,
     AppointmentStatus,
@@ -38,9 +38,8 @@ from coordinator_tui.domain.vocab import (
     FormKind,
     PaymentMethod,
     Priority,
-    Role,
 )
-from coordinator_tui.errors import ConflictError, PermissionDenied, UserError
+from coordinator_tui.errors import ConflictError, UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.appointment_status import (
     StatusChange,
@@ -52,6 +51,7 @@ from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
 from coordinator_tui.services.patients import ValidationFailed
+from coordinator_tui.services.permissions import Permission, require
 from coordinator_tui.store.models import (
     Appointment,
     AppointmentStatusEvent,
@@ -82,24 +82,6 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def clean_text(value: str | None, *, what: str, max_length: int, required: bool = False) -> str | None:
-    """Typed text, trimmed; control characters refused; None when empty and optional."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise UserError(f"{what} must be text")
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise UserError(f"{what} contains control characters")
-    value = " ".join(value.split())
-    if not value:
-        if required:
-            raise UserError(f"{what} is required")
-        return None
-    if len(value) > max_length:
-        raise UserError(f"{what} is too long (at most {max_length} characters)")
-    return value
 
 
 # --- the checklist -----------------------------------------------------------------------------
@@ -339,7 +321,7 @@ def mark_eligibility(ctx: AppContext, actor: Actor, appointment_id: int, *, veri
                      note: str | None = None) -> Checklist:
     """Verified (who and when recorded) or a problem (note required; opens an insurance callback
     for billing follow-up, one per patient)."""
-    note = clean_text(note, what="problem note", max_length=300, required=not verified)
+    note = clean_text(note, "a problem note", limit=300, required=not verified)
     at = ctx.now()
     with ctx.db.write() as session:
         appointment = _appointment(session, appointment_id)
@@ -467,7 +449,7 @@ def take_payment(ctx: AppContext, actor: Actor, appointment_id: int, amount: str
     except AmountInvalid as exc:
         raise UserError(str(exc)) from None
     kind = _method(method)
-    reference = clean_text(reference, what="reference", max_length=60,
+    reference = clean_text(reference, "the reference", limit=60,
                            required=kind is PaymentMethod.CHECK)
     at = ctx.now()
     from coordinator_tui.services.clinic import clinic_name
@@ -513,9 +495,8 @@ def render_receipt(receipt: Receipt, tz) -> str:
 
 def void_payment(ctx: AppContext, actor: Actor, payment_id: int, reason: str) -> None:
     """Void (never delete) a payment: supervisors and admins only, with a reason."""
-    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise PermissionDenied("only a supervisor or admin may void a payment")
-    reason = clean_text(reason, what="reason", max_length=300, required=True)
+    require(actor, Permission.VOID_PAYMENT)
+    reason = clean_text(reason, "the reason", limit=300, required=True)
     at = ctx.now()
     with ctx.db.write() as session:
         payment = session.get(Payment, payment_id)
@@ -540,7 +521,7 @@ def check_in(ctx: AppContext, actor: Actor, appointment_id: int, expected_versio
     (kept on the appointment and in its status history). The checklist is built inside the
     transaction that changes the status, so the decision is made from what is saved now; the
     change is audited (a view is audited when someone looks, not when the desk decides)."""
-    reason = clean_text(exception_reason, what="reason", max_length=300)
+    reason = clean_text(exception_reason, "the reason", limit=300)
     at = ctx.now()
     with ctx.db.write() as session:
         current = _build(ctx, session, _appointment(session, appointment_id))
@@ -792,12 +773,3 @@ def walk_in(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, *,
                      entity="appointment", entity_id=appointment.id,
                      detail={"provider_id": provider_id, "starts_at": found.isoformat()})
         return AppointmentBrief(appointment.id, patient_id, found, provider.short_name, S.ARRIVED)
-
-
-def patient_by_mrn(ctx: AppContext, actor: Actor, mrn: str) -> tuple[int, str] | None:
-    """(patient id, MRN) for a typed MRN, or None."""
-    mrn = clean_text(mrn, what="MRN", max_length=16, required=True).upper()
-    with ctx.db.read() as session:
-        row = session.execute(select(Patient.id, Patient.mrn).where(
-            Patient.mrn == mrn, Patient.merged_into_id.is_(None))).first()
-    return (row[0], row[1]) if row else None

@@ -18,10 +18,11 @@ from coordinator_tui.domain.patient_validation import (
     FieldError,
     validate_patient,
 )
-from coordinator_tui.domain.vocab import AppointmentStatus, Role
-from coordinator_tui.errors import ConflictError, PermissionDenied, UserError
+from coordinator_tui.domain.vocab import AppointmentStatus
+from coordinator_tui.errors import ConflictError, UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.permissions import Permission, require
 from coordinator_tui.store.models import (
     Appointment,
     AppointmentType,
@@ -406,7 +407,7 @@ def _similar_names(given: str, family: str, p_given: str, p_family: str) -> bool
     return straight or swapped
 
 
-def _find_duplicates(session, values: dict, member_id: str | None = None,
+def duplicates_in(session, values: dict, member_id: str | None = None,
                      exclude: set[int] = frozenset()) -> list[DuplicateCandidate]:
     found: dict[int, tuple[Patient, list[str]]] = {}
 
@@ -453,7 +454,7 @@ def find_duplicates(ctx: AppContext, actor: Actor, form: dict) -> list[Duplicate
     bad = {e.field for e in checked.errors}
     values = {k: v for k, v in checked.values.items() if k not in bad}
     with ctx.db.read() as session:
-        return _find_duplicates(session, values, form.get("member_id"))
+        return duplicates_in(session, values, form.get("member_id"))
 
 
 def next_mrn(session) -> str:
@@ -484,7 +485,7 @@ def register_patient(ctx: AppContext, actor: Actor, form: dict, *,
         raise ValidationFailed(checked.errors)
     now = ctx.now()
     with ctx.db.write() as session:
-        candidates = _find_duplicates(session, checked.values, form.get("member_id"))
+        candidates = duplicates_in(session, checked.values, form.get("member_id"))
         unseen = [c for c in candidates if c.patient_id not in set(confirm_not_duplicate_of)]
         if unseen:
             raise DuplicatesFound(candidates)
@@ -501,16 +502,11 @@ def register_patient(ctx: AppContext, actor: Actor, form: dict, *,
 # --- merging -------------------------------------------------------------------------------------
 
 
-def _require_supervisor(actor: Actor) -> None:
-    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise PermissionDenied("merging patient records needs a supervisor or admin")
-
-
 def merge_patients(ctx: AppContext, actor: Actor, survivor_id: int, merged_id: int,
                    reason: str) -> MergeResult:
     """Move everything of `merged_id` onto `survivor_id` and leave `merged_id` as a tombstone
     pointing at it. One transaction, audited on both records."""
-    _require_supervisor(actor)
+    require(actor, Permission.MERGE_PATIENTS)
     reason = " ".join((reason or "").split())
     if not reason:
         raise UserError("say why the two records are the same patient")
