@@ -93,7 +93,7 @@ def unique_waiting(ctx, actor, day):
 def express_ready_patient(db: Path, day: date):
     """A uniquely named patient expected today with nothing outstanding (express check-in:
     letters, Enter, Enter). Returns the day_appointments row."""
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
     from tests.services.test_checkin import make_ready
 
     ctx = open_context(db)

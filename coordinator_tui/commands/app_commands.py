@@ -59,8 +59,8 @@ def prepare_app(settings, username: str | None):
     username = username or settings.user
     facts = probe(settings.db_url, username)
     if facts is None:  # not SQLite: ask the services
-        from coordinator_tui.services.accounts import staff_count
         from coordinator_tui.services.clinic import clinic_name
+        from coordinator_tui.services.staff.accounts import staff_count
 
         staff, clinic = staff_count(ctx), clinic_name(ctx)
         if staff and username:
@@ -118,7 +118,7 @@ def cmd_run(args) -> int:
 
 def cmd_demo(args) -> int:
     from coordinator_tui.config import demo_db_url
-    from coordinator_tui.services.demo_file import build_demo
+    from coordinator_tui.services.demo.file import build_demo
 
     settings = settings_from(args)
     if getattr(args, "db", None) is None and not os.environ.get("COORDINATOR_DB_URL"):
@@ -135,7 +135,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_seed(args) -> int:
-    from coordinator_tui.services.demo_clinic import seed_clinic
+    from coordinator_tui.services.demo.clinic import seed_clinic
     from coordinator_tui.store.engine import sqlite_path
     from coordinator_tui.store.file_guard import undone_on_failure
 

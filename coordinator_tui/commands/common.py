@@ -78,7 +78,7 @@ def ready_context(args, *, create: bool = False):
 
 
 def acting_user(ctx, username: str | None):
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
 
     return actor_for(ctx, username or ctx.settings.user or login_name())
 

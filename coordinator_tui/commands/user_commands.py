@@ -83,7 +83,7 @@ def read_password(args) -> str:
 
 
 def cmd_users_add(args) -> int:
-    from coordinator_tui.services.accounts import add_user, staff_count
+    from coordinator_tui.services.staff.accounts import add_user, staff_count
     from coordinator_tui.store.engine import sqlite_path
     from coordinator_tui.store.file_guard import undone_on_failure
 
@@ -100,7 +100,7 @@ def cmd_users_add(args) -> int:
 
 
 def cmd_users_disable(args) -> int:
-    from coordinator_tui.services.accounts import disable_user
+    from coordinator_tui.services.staff.accounts import disable_user
 
     ctx = ready_context(args)
     account = disable_user(ctx, acting_user(ctx, args.user), args.username)
@@ -109,7 +109,7 @@ def cmd_users_disable(args) -> int:
 
 
 def cmd_users_reset(args) -> int:
-    from coordinator_tui.services.accounts import reset_password
+    from coordinator_tui.services.staff.accounts import reset_password
 
     ctx = ready_context(args)
     actor = acting_user(ctx, args.user)
@@ -119,7 +119,7 @@ def cmd_users_reset(args) -> int:
 
 
 def cmd_users_list(args) -> int:
-    from coordinator_tui.services.accounts import list_users
+    from coordinator_tui.services.staff.accounts import list_users
 
     ctx = ready_context(args)
     accounts = list_users(ctx, acting_user(ctx, args.user))
@@ -133,7 +133,10 @@ def cmd_users_list(args) -> int:
 
 
 def cmd_break_glass_enable(args) -> int:
-    from coordinator_tui.services.accounts import BREAK_GLASS_SESSION_MINUTES, enable_break_glass
+    from coordinator_tui.services.staff.accounts import (
+        BREAK_GLASS_SESSION_MINUTES,
+        enable_break_glass,
+    )
 
     ctx = ready_context(args)
     if args.minutes < 1:
@@ -146,7 +149,7 @@ def cmd_break_glass_enable(args) -> int:
 
 
 def cmd_break_glass_disable(args) -> int:
-    from coordinator_tui.services.accounts import enable_break_glass
+    from coordinator_tui.services.staff.accounts import enable_break_glass
 
     ctx = ready_context(args)
     enable_break_glass(ctx, acting_user(ctx, args.user), 0, args.username)

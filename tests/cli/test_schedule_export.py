@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from coordinator_tui.services.schedule_view import day_schedule
+from coordinator_tui.services.schedule.schedule_view import day_schedule
 from tests.cli.test_cli import run
 from tests.conftest import CLINIC_DAY
 

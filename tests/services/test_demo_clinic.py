@@ -6,7 +6,7 @@ import sqlite3
 from collections import Counter
 
 from coordinator_tui.domain.vocab import AppointmentStatus as S
-from coordinator_tui.services.demo_clinic import seed_clinic
+from coordinator_tui.services.demo.clinic import seed_clinic
 from coordinator_tui.services.desk_views import day_appointments, open_callbacks
 from coordinator_tui.store.engine import url_for_path
 from coordinator_tui.store.migrate import ensure_current

@@ -26,26 +26,21 @@ from coordinator_tui.domain.vocab import (
     FormKind,
     Role,
 )
-from coordinator_tui.services import (
-    accounts,
-    audit_trail,
-    audit_views,
-    availability,
-    backup,
-    booking,
-    cashup,
-    checkin,
-    patient_import,
-    patients,
-    schedule_export,
-    staff,
-    weekly_hours,
-)
 from coordinator_tui.services import callbacks as cb
+from coordinator_tui.services import checkin, patients
+from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
+from coordinator_tui.services.checkin import cashup
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.schedule_export import day_sheet
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.patients import importing as patient_import
+from coordinator_tui.services.schedule import availability
+from coordinator_tui.services.schedule import export as schedule_export
+from coordinator_tui.services.schedule import hours as weekly_hours
+from coordinator_tui.services.schedule.export import day_sheet
+from coordinator_tui.services.staff import accounts, audit_trail, audit_views
+from coordinator_tui.services.staff import actors as staff
+from coordinator_tui.services.staff import backups as backup
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.engine import WRITE_OPTION
 from coordinator_tui.store.models import AuditEvent
 from tests.conftest import CLINIC_DAY

@@ -21,9 +21,9 @@ from textual.widgets import DataTable, Static
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.domain.vocab import CancelledBy
-from coordinator_tui.services import booking
+from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
-from coordinator_tui.services.schedule_view import (
+from coordinator_tui.services.schedule.schedule_view import (
     BLOCKED,
     BOOKED,
     CONTINUES,

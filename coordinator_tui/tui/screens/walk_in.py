@@ -98,7 +98,7 @@ class WalkInScreen(DeskScreen):
         self.query_one("#walkin-providers", Static).update("\n".join(lines))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        from coordinator_tui.services.lookup import search_patients
+        from coordinator_tui.services.patients.lookup import search_patients
 
         ctx, actor, typed = self.app.ctx, self.app.actor, event.value
         self._forget_patient()

@@ -19,7 +19,7 @@ from coordinator_tui.domain import names
 from coordinator_tui.interop.patients_csv import ParsedRow, open_rows, parse_mapping
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.services.patients import duplicates_in, new_patient, next_mrn
+from coordinator_tui.services.patients.editing import duplicates_in, new_patient, next_mrn
 from coordinator_tui.store.models import Patient
 
 BATCH = 500

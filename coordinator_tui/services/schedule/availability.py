@@ -19,14 +19,14 @@ from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.domain.vocab import AvailabilityExceptionKind as Kind
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
-from coordinator_tui.services.booking import (
+from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.schedule.blocks import (
     AffectedAppointment,
     BlockResult,
-    active_provider,
     appointments_in_block,
     block_time,
 )
-from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.schedule.free_slots import active_provider
 from coordinator_tui.store.models import (
     AppointmentType,
     AvailabilityException,

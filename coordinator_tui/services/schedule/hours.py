@@ -21,10 +21,11 @@ from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.domain.vocab import AppointmentStatus, CallbackReason
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
-from coordinator_tui.services.booking import AffectedAppointment, active_provider, type_by_code
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
+from coordinator_tui.services.schedule.blocks import AffectedAppointment
+from coordinator_tui.services.schedule.free_slots import active_provider, type_by_code
 from coordinator_tui.store.models import (
     Appointment,
     AvailabilityTemplate,
