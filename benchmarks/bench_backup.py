@@ -14,8 +14,8 @@ from pathlib import Path
 
 from coordinator_tui.config import Settings
 from coordinator_tui.domain.vocab import Role
-from coordinator_tui.services.backup import backup, check_backup
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.staff.backups import backup, check_backup
 from coordinator_tui.store.engine import Database, url_for_path
 
 

@@ -136,7 +136,7 @@ def prepare(db: Path, clock: str = CLOCK) -> tuple[int, str]:
     from coordinator_tui.domain.vocab import AppointmentStatus as S
     from coordinator_tui.services.context import AppContext
     from coordinator_tui.services.desk_views import day_appointments
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
     from coordinator_tui.store.engine import Database, url_for_path
 
     sys.path.insert(0, str(Path(__file__).parent))

@@ -28,7 +28,7 @@ from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.services.context import AppContext
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.engine import Database, url_for_path
 
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from coordinator_tui.clock import FrozenClock  # noqa: E402
 from coordinator_tui.config import Settings  # noqa: E402
 from coordinator_tui.services.context import AppContext  # noqa: E402
-from coordinator_tui.services.demo_clinic import seed_clinic  # noqa: E402
+from coordinator_tui.services.demo.clinic import seed_clinic  # noqa: E402
 from coordinator_tui.store.engine import Database, url_for_path  # noqa: E402
 from coordinator_tui.store.migrate import ensure_current  # noqa: E402
 from tests.concurrency import desk_driver  # noqa: E402
@@ -125,7 +125,7 @@ def section_crashes(args, template: Path, work: Path) -> None:
 def section_idle(args, template: Path, work: Path) -> None:
     from sqlalchemy import event
 
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
     from coordinator_tui.tui.app import CoordinatorApp
     from coordinator_tui.tui.screens.desk import DeskScreen
 

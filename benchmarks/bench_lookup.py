@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from coordinator_tui.config import load_settings  # noqa: E402
 from coordinator_tui.services.context import AppContext  # noqa: E402
-from coordinator_tui.services.lookup import search_patients  # noqa: E402
-from coordinator_tui.services.staff import actor_for  # noqa: E402
+from coordinator_tui.services.patients.lookup import search_patients  # noqa: E402
+from coordinator_tui.services.staff.actors import actor_for  # noqa: E402
 from coordinator_tui.store.engine import Database, url_for_path  # noqa: E402
 from coordinator_tui.store.migrate import ensure_current  # noqa: E402
 from coordinator_tui.store.page_warmer import warm_page_cache  # noqa: E402
@@ -193,7 +193,7 @@ def main() -> int:
     raw = sqlite3.connect(path)
     have = raw.execute("SELECT count(*) FROM patients").fetchone()[0]
     if have == 0:
-        from coordinator_tui.services.demo_clinic import seed_clinic
+        from coordinator_tui.services.demo.clinic import seed_clinic
 
         t = time.perf_counter()
         seed_clinic(ctx, patients=args.patients, seed=1, day=ctx.today())

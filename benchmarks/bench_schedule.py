@@ -30,8 +30,8 @@ from coordinator_tui.clock import FrozenClock  # noqa: E402
 from coordinator_tui.config import Settings  # noqa: E402
 from coordinator_tui.domain.slots import slot_starts  # noqa: E402
 from coordinator_tui.services.context import AppContext  # noqa: E402
-from coordinator_tui.services.demo_clinic import seed_clinic  # noqa: E402
-from coordinator_tui.services.staff import actor_for  # noqa: E402
+from coordinator_tui.services.demo.clinic import seed_clinic  # noqa: E402
+from coordinator_tui.services.staff.actors import actor_for  # noqa: E402
 from coordinator_tui.store.bulk import insert_many, sql_date, sql_instant  # noqa: E402
 from coordinator_tui.store.engine import Database, url_for_path  # noqa: E402
 from coordinator_tui.store.migrate import ensure_current  # noqa: E402

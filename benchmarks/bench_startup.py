@@ -81,7 +81,7 @@ def child_app(db_url: str, signed_in: bool) -> None:
         app.run(headless=True, size=(80, 24))
         return
 
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
     from coordinator_tui.tui.app import CoordinatorApp
 
     app = prepare_app(settings, "demo")

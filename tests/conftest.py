@@ -14,8 +14,8 @@ import pytest
 from coordinator_tui.clock import FrozenClock, parse_instant
 from coordinator_tui.config import Settings
 from coordinator_tui.services.context import AppContext
-from coordinator_tui.services.demo_clinic import seed_clinic
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.demo.clinic import seed_clinic
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.engine import Database, url_for_path
 from coordinator_tui.store.migrate import ensure_current
 

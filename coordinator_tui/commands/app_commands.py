@@ -59,8 +59,8 @@ def prepare_app(settings, username: str | None, clock=None):
     username = username or settings.user
     facts = startup_facts(settings.db_url, username)
     if facts is None:  # not SQLite: ask the services
-        from coordinator_tui.services.accounts import staff_count
         from coordinator_tui.services.clinic import clinic_name, is_demo
+        from coordinator_tui.services.staff.accounts import staff_count
 
         staff, clinic, demo = staff_count(ctx), clinic_name(ctx), is_demo(ctx)
         if staff and username:
@@ -119,7 +119,7 @@ def cmd_run(args) -> int:
 
 def cmd_demo(args) -> int:
     from coordinator_tui.config import demo_db_url
-    from coordinator_tui.services.demo_file import build_demo, demo_clock
+    from coordinator_tui.services.demo.file import build_demo, demo_clock
 
     settings = settings_from(args)
     if getattr(args, "db", None) is None and not os.environ.get("COORDINATOR_DB_URL"):
@@ -139,7 +139,7 @@ def cmd_demo(args) -> int:
 
 def cmd_seed(args) -> int:
     from coordinator_tui.services.database import sqlite_path, undone_on_failure
-    from coordinator_tui.services.demo_clinic import seed_clinic
+    from coordinator_tui.services.demo.clinic import seed_clinic
 
     # A seed that fails or is interrupted leaves no file, folder or lock it made.
     with undone_on_failure(sqlite_path(settings_from(args).db_url)):

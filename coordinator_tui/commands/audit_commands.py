@@ -28,7 +28,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_audit_verify(args) -> int:
-    from coordinator_tui.services.audit_trail import verify
+    from coordinator_tui.services.staff.audit_trail import verify
 
     report = verify(ready_context(args))
     if report.broken is None:
@@ -81,7 +81,7 @@ def _since(text: str | None, ctx):
 
 
 def cmd_audit_show(args) -> int:
-    from coordinator_tui.services.audit_trail import show
+    from coordinator_tui.services.staff.audit_trail import show
 
     ctx = ready_context(args)
     actor = acting_user(ctx, args.acting, "audit show", "--as")

@@ -42,7 +42,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_backup(args) -> int:
-    from coordinator_tui.services.backup import backup
+    from coordinator_tui.services.staff.backups import backup
 
     ctx = ready_context(args)
     actor = acting_user(ctx, args.user, "backup")
@@ -56,7 +56,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from coordinator_tui.services.backup import check_backup, restore, restore_needs_admin
+    from coordinator_tui.services.staff.backups import check_backup, restore, restore_needs_admin
 
     settings = settings_from(args)
     ctx = context_for(settings)

@@ -18,7 +18,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_generate(args) -> int:
-    from coordinator_tui.services.callbacks import generate_daily
+    from coordinator_tui.services.callbacks.generate import generate_daily
 
     ctx = ready_context(args)
     made = generate_daily(ctx, acting_user(ctx, args.user, "callbacks generate"))

@@ -80,7 +80,7 @@ def ready_context(args, *, create: bool = False):
     return context_for(settings)
 
 
-DEMO_USER = "demo"  # the demo clinic's front-desk account (services.demo_clinic.STAFF)
+DEMO_USER = "demo"  # the demo clinic's front-desk account (services.demo.clinic.STAFF)
 
 
 def acting_user(ctx, username: str | None, command: str = "this command", flag: str = "--user"):
@@ -91,7 +91,7 @@ def acting_user(ctx, username: str | None, command: str = "this command", flag: 
     name the account. A name given explicitly is never replaced."""
     from coordinator_tui.errors import UserError
     from coordinator_tui.services.clinic import is_demo
-    from coordinator_tui.services.staff import account_exists, actor_for
+    from coordinator_tui.services.staff.actors import account_exists, actor_for
 
     given = username or ctx.settings.user
     if given:

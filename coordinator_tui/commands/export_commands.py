@@ -29,7 +29,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 def cmd_export_payments(args) -> int:
     from coordinator_tui.domain.relative_dates import DateNotUnderstood, parse_day
     from coordinator_tui.interop.private_file import deliver, not_the_database, output_target
-    from coordinator_tui.services.cashup import exported, payments_csv
+    from coordinator_tui.services.checkin.cashup import exported, payments_csv
 
     target = output_target(args.output)  # refused before any work is done
     ctx = ready_context(args)

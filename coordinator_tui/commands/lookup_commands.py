@@ -23,7 +23,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 def cmd_find(args) -> int:
     from coordinator_tui.domain.lookup_query import parse_lookup
     from coordinator_tui.errors import UserError
-    from coordinator_tui.services.lookup import MAX_LIMIT, search_patients
+    from coordinator_tui.services.patients.lookup import MAX_LIMIT, search_patients
 
     if args.limit > MAX_LIMIT:
         raise UserError(f"--limit must be at most {MAX_LIMIT}")

@@ -29,7 +29,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 def cmd_import_patients(args) -> int:
     from coordinator_tui.interop.patients_csv import parse_mapping
-    from coordinator_tui.services.patient_import import import_patients
+    from coordinator_tui.services.patients.importing import import_patients
 
     mapping = parse_mapping(args.map)  # bad --map fails before the database is touched
     ctx = ready_context(args)

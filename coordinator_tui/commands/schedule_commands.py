@@ -58,7 +58,7 @@ def cmd_export_schedule(args) -> int:
     from coordinator_tui.domain.relative_dates import parse_day
     from coordinator_tui.errors import UserError
     from coordinator_tui.interop.private_file import deliver, not_the_database, output_target
-    from coordinator_tui.services.schedule_export import day_sheet, exported, render
+    from coordinator_tui.services.schedule.export import day_sheet, exported, render
 
     target = output_target(args.output)  # refused before any work is done
     ctx = ready_context(args)
@@ -83,8 +83,8 @@ def cmd_schedule_hours(args) -> int:
     )
     from coordinator_tui.domain.relative_dates import parse_day
     from coordinator_tui.errors import UserError
-    from coordinator_tui.services.schedule_view import provider_ids_by_name
-    from coordinator_tui.services.weekly_hours import set_weekly_hours, weekly_hours
+    from coordinator_tui.services.schedule.hours import set_weekly_hours, weekly_hours
+    from coordinator_tui.services.schedule.schedule_view import provider_ids_by_name
 
     ctx = ready_context(args)
     actor = acting_user(ctx, args.user, "schedule hours")

@@ -83,8 +83,8 @@ def read_password(args) -> str:
 
 
 def cmd_users_add(args) -> int:
-    from coordinator_tui.services.accounts import add_user, staff_count
     from coordinator_tui.services.database import sqlite_path, undone_on_failure
+    from coordinator_tui.services.staff.accounts import add_user, staff_count
 
     # The first admin of a fresh install makes the database; refused, nothing is left behind.
     with undone_on_failure(sqlite_path(settings_from(args).db_url)):
@@ -99,7 +99,7 @@ def cmd_users_add(args) -> int:
 
 
 def cmd_users_disable(args) -> int:
-    from coordinator_tui.services.accounts import disable_user
+    from coordinator_tui.services.staff.accounts import disable_user
 
     ctx = ready_context(args)
     account = disable_user(ctx, acting_user(ctx, args.user, "users disable"), args.username)
@@ -108,7 +108,7 @@ def cmd_users_disable(args) -> int:
 
 
 def cmd_users_reset(args) -> int:
-    from coordinator_tui.services.accounts import reset_password
+    from coordinator_tui.services.staff.accounts import reset_password
 
     ctx = ready_context(args)
     actor = acting_user(ctx, args.user, "users reset-password")
@@ -118,7 +118,7 @@ def cmd_users_reset(args) -> int:
 
 
 def cmd_users_list(args) -> int:
-    from coordinator_tui.services.accounts import list_users
+    from coordinator_tui.services.staff.accounts import list_users
 
     ctx = ready_context(args)
     accounts = list_users(ctx, acting_user(ctx, args.user, "users list"))
@@ -132,7 +132,10 @@ def cmd_users_list(args) -> int:
 
 
 def cmd_break_glass_enable(args) -> int:
-    from coordinator_tui.services.accounts import BREAK_GLASS_SESSION_MINUTES, enable_break_glass
+    from coordinator_tui.services.staff.accounts import (
+        BREAK_GLASS_SESSION_MINUTES,
+        enable_break_glass,
+    )
 
     ctx = ready_context(args)
     if args.minutes < 1:
@@ -145,7 +148,7 @@ def cmd_break_glass_enable(args) -> int:
 
 
 def cmd_break_glass_disable(args) -> int:
-    from coordinator_tui.services.accounts import enable_break_glass
+    from coordinator_tui.services.staff.accounts import enable_break_glass
 
     ctx = ready_context(args)
     enable_break_glass(ctx, acting_user(ctx, args.user, "users break-glass", "--by"), 0, args.username)

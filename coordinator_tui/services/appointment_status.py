@@ -91,28 +91,37 @@ def undo_last_change(ctx: AppContext, actor: Actor, appointment_id: int, *, reas
         raise UserError("say why the change is being undone")
     at = ctx.now()
     with ctx.db.write() as session:
-        appointment = _load(session, appointment_id)
-        if expected_version is not None and appointment.version_id != expected_version:
-            raise ConflictError(f"changed by {_last_change_by(session, appointment_id)}; "
-                                f"nothing was undone; reloaded")
-        events = session.execute(
-            select(AppointmentStatusEvent.from_status, AppointmentStatusEvent.to_status)
-            .where(AppointmentStatusEvent.appointment_id == appointment_id)
-            .order_by(AppointmentStatusEvent.id)).all()
-        target = undo_target([(e[0], e[1]) for e in events])
-        if target is None:
-            raise UserError("there is no status change to undo")
-        current = AppointmentStatus(appointment.status)
-        try:
-            check_transition(current, target, undo=True)
-        except TransitionRefused as exc:
-            raise UserError(str(exc)) from None
-        appointment.status = target.value
-        session.add(AppointmentStatusEvent(appointment_id=appointment_id, from_status=current.value,
-                                           to_status=target.value, at=at, by_id=actor.id,
-                                           reason=reason.strip()[:300], is_undo=True))
-        session.flush()
-        audit.record(session, actor, "appointment.status_undo", at, patient_id=appointment.patient_id,
-                     entity="appointment", entity_id=appointment_id,
-                     detail={"from": current.value, "to": target.value, "reason": reason})
-        return StatusChange(appointment_id, current, target, at, appointment.version_id)
+        return apply_undo(session, actor, appointment_id, at=at, reason=reason,
+                          expected_version=expected_version)
+
+
+def apply_undo(session, actor: Actor, appointment_id: int, *, at: datetime, reason: str,
+               expected_version: int | None = None) -> StatusChange:
+    """`undo_last_change` inside the caller's open write transaction."""
+    if not reason or not reason.strip():
+        raise UserError("say why the change is being undone")
+    appointment = _load(session, appointment_id)
+    if expected_version is not None and appointment.version_id != expected_version:
+        raise ConflictError(f"changed by {_last_change_by(session, appointment_id)}; "
+                            f"nothing was undone; reloaded")
+    events = session.execute(
+        select(AppointmentStatusEvent.from_status, AppointmentStatusEvent.to_status)
+        .where(AppointmentStatusEvent.appointment_id == appointment_id)
+        .order_by(AppointmentStatusEvent.id)).all()
+    target = undo_target([(e[0], e[1]) for e in events])
+    if target is None:
+        raise UserError("there is no status change to undo")
+    current = AppointmentStatus(appointment.status)
+    try:
+        check_transition(current, target, undo=True)
+    except TransitionRefused as exc:
+        raise UserError(str(exc)) from None
+    appointment.status = target.value
+    session.add(AppointmentStatusEvent(appointment_id=appointment_id, from_status=current.value,
+                                       to_status=target.value, at=at, by_id=actor.id,
+                                       reason=reason.strip()[:300], is_undo=True))
+    session.flush()
+    audit.record(session, actor, "appointment.status_undo", at, patient_id=appointment.patient_id,
+                 entity="appointment", entity_id=appointment_id,
+                 detail={"from": current.value, "to": target.value, "reason": reason})
+    return StatusChange(appointment_id, current, target, at, appointment.version_id)

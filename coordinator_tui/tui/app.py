@@ -297,7 +297,7 @@ class CoordinatorApp(App[int]):
         until = self.actor.elevated_until
         if until is not None and self.ctx.now() >= until:
             # Emergency access ran out: lock; unlocking gives the account's own role back.
-            from coordinator_tui.services import accounts
+            from coordinator_tui.services.staff import accounts
 
             accounts.end_break_glass(self.ctx, self.actor)
             self.lock(idle=False, notice="Emergency access ended. Sign in again.")
@@ -328,7 +328,7 @@ class CoordinatorApp(App[int]):
         self.locked = True
         if self.current_mode in DESKS:
             self._desk_before_lock = self.current_mode
-        from coordinator_tui.services import accounts
+        from coordinator_tui.services.staff import accounts
 
         accounts.lock(self.ctx, self.actor, idle=idle)
         self._show_signin(locked_user=self.actor.username, notice=notice)
@@ -349,7 +349,7 @@ class CoordinatorApp(App[int]):
         """Called by the sign-in screen. Another user than the locked one starts fresh desks."""
         previous = self.actor
         if previous is not None and previous.id != actor.id:
-            from coordinator_tui.services import accounts
+            from coordinator_tui.services.staff import accounts
 
             accounts.logout(self.ctx, previous)
             self._desk_before_lock = "checkin"
@@ -363,7 +363,7 @@ class CoordinatorApp(App[int]):
 
     async def action_quit(self) -> None:
         if self.actor is not None and not self.locked:
-            from coordinator_tui.services import accounts
+            from coordinator_tui.services.staff import accounts
 
             accounts.logout(self.ctx, self.actor)
         await super().action_quit()

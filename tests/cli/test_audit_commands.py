@@ -7,8 +7,9 @@ import sqlite3
 
 import pytest
 
-from coordinator_tui.services import accounts, audit
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services import audit
+from coordinator_tui.services.staff import accounts
+from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import make_context
 from tests.helpers.cli import one_line_error, run
 

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from coordinator_tui.services.schedule_view import day_schedule
+from coordinator_tui.services.schedule.schedule_view import day_schedule
 from tests.conftest import CLINIC_DAY
 from tests.helpers.cli import run
 

@@ -11,9 +11,9 @@ import pytest
 from coordinator_tui.commands.app_commands import prepare_app
 from coordinator_tui.config import load_settings
 from coordinator_tui.errors import UserError
-from coordinator_tui.services.accounts import disable_user
 from coordinator_tui.services.clinic import clinic_name
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.staff.accounts import disable_user
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.engine import url_for_path
 
 FRESH_PROCESS = """

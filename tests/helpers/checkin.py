@@ -66,7 +66,7 @@ def waiting(ctx, actor):
 def unique_row(ctx, actor):
     """A waiting patient whose family name (as typed) matches no other patient today."""
     from coordinator_tui.domain.names import name_key
-    from coordinator_tui.services.lookup import search_patients
+    from coordinator_tui.services.patients.lookup import search_patients
 
     everyone = day_appointments(ctx, actor, CLINIC_DAY)
     today = {other.patient_id for other in everyone}

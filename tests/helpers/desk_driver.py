@@ -106,7 +106,7 @@ class Desk:
 
     def book(self):
         from coordinator_tui.errors import UserError
-        from coordinator_tui.services import booking
+        from coordinator_tui.services import schedule as booking
 
         provider_id = self.rng.choice(self.provider_ids)
         after = self.ctx.today() + timedelta(days=self.rng.randint(1, BOOK_DAYS))
@@ -425,7 +425,7 @@ def _wait_for(barrier: Path, stage: str, count: int, timeout: float = 120.0) -> 
 
 
 def run_desk(args) -> int:
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
 
     ctx = make_ctx(Path(args.db), args.day)
     actor = actor_for(ctx, "demo")
@@ -469,7 +469,7 @@ def run_desk(args) -> int:
 
 def crash_writer(db: Path, day: date, seed: int, log) -> None:
     """Write forever; `log` gets "saved <json>" only after a service call returned."""
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
 
     ctx = make_ctx(db, day)
     actor = actor_for(ctx, "demo")
@@ -499,10 +499,10 @@ def run_crash_server(args) -> int:
     import os
     import signal
 
-    import coordinator_tui.services.booking  # noqa: F401  (imported once, before forking)
     import coordinator_tui.services.checkin  # noqa: F401
     import coordinator_tui.services.desk_views  # noqa: F401
     import coordinator_tui.services.patients  # noqa: F401
+    import coordinator_tui.services.schedule  # noqa: F401  (imported once, before forking)
     import coordinator_tui.services.staff  # noqa: F401
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel

@@ -88,7 +88,7 @@ def unique_waiting(ctx, actor, day):
     from coordinator_tui.domain.names import name_key
     from coordinator_tui.domain.vocab import AppointmentStatus as S
     from coordinator_tui.services.desk_views import day_appointments
-    from coordinator_tui.services.lookup import search_patients
+    from coordinator_tui.services.patients.lookup import search_patients
 
     everyone = day_appointments(ctx, actor, day)
     today = {o.patient_id for o in everyone}
@@ -108,7 +108,7 @@ def unique_waiting(ctx, actor, day):
 def express_ready_patient(db: Path, day: date):
     """A uniquely named patient expected today with nothing outstanding (express check-in:
     letters, Enter, Enter). Returns the day_appointments row."""
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
     from tests.helpers.checkin import make_ready
 
     ctx = open_context(db)

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from coordinator_tui.domain.vocab import Role
 from coordinator_tui.errors import UserError
 from coordinator_tui.interop.patients_csv import map_columns, parse_mapping
-from coordinator_tui.services.patient_import import import_patients
-from coordinator_tui.services.staff import ensure_user
+from coordinator_tui.services.patients.importing import import_patients
+from coordinator_tui.services.staff.actors import ensure_user
 from coordinator_tui.store.models import Patient
 from tests.conftest import SHARED_DATA, make_context
 

@@ -21,7 +21,7 @@ from textual.widgets import Input
 from coordinator_tui import cli
 from coordinator_tui.config import data_dir
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import Patient
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.patient_record import PatientRecordScreen

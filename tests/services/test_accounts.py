@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from coordinator_tui.domain.vocab import Role
 from coordinator_tui.errors import PermissionDenied, UserError
-from coordinator_tui.services import accounts
-from coordinator_tui.services.accounts import LOGIN_FAILED, LoginRefused
 from coordinator_tui.services.context import Actor
 from coordinator_tui.services.permissions import ALLOWED, Permission, require
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.staff import accounts
+from coordinator_tui.services.staff.accounts import LOGIN_FAILED, LoginRefused
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import AuditEvent, StaffUser
 from tests.conftest import make_context
 

@@ -17,10 +17,11 @@ from coordinator_tui.clock import FrozenClock, parse_instant
 from coordinator_tui.domain.appointment_flow import is_active
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin as svc
-from coordinator_tui.services.demo_clinic import seed_clinic, snapshot_instant
-from coordinator_tui.services.demo_file import build_demo, demo_clock
+from coordinator_tui.services.demo.clinic import seed_clinic
+from coordinator_tui.services.demo.file import build_demo, demo_clock
+from coordinator_tui.services.demo.schedule import snapshot_instant
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.schedule_view import day_schedule
+from coordinator_tui.services.schedule.schedule_view import day_schedule
 from coordinator_tui.services.staff import actor_for
 from coordinator_tui.store.engine import url_for_path
 from coordinator_tui.store.migrate import ensure_current

@@ -9,7 +9,7 @@ from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.errors import ConflictError, UserError
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import Appointment, AppointmentStatusEvent, AuditEvent
 from tests.conftest import CLINIC_DAY
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from coordinator_tui.errors import PermissionDenied, UserError
-from coordinator_tui.services import accounts
-from coordinator_tui.services.audit_views import describe, patient_access
-from coordinator_tui.services.patients import get_record, update_patient
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.patients.editing import update_patient
+from coordinator_tui.services.patients.records import get_record
+from coordinator_tui.services.staff import accounts
+from coordinator_tui.services.staff.actors import actor_for
+from coordinator_tui.services.staff.audit_views import describe, patient_access
 
 
 def test_who_looked_lists_views_changes_and_break_glass(ctx, desk_user):

@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 
 from coordinator_tui.domain.hours import parse_part_of_day
 from coordinator_tui.errors import PermissionDenied, UserError
-from coordinator_tui.services import availability, booking, weekly_hours
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services import schedule as booking
+from coordinator_tui.services.schedule import availability
+from coordinator_tui.services.schedule import hours as weekly_hours
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import Appointment, AuditEvent, AvailabilityException, Callback
 from tests.conftest import CLINIC_DAY, CLINIC_TZ, FREE_DAY
 

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from coordinator_tui.errors import PermissionDenied, StorageError, UserError
-from coordinator_tui.services import accounts, audit_trail
-from coordinator_tui.services.backup import backup, check_backup, restore
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.staff import accounts, audit_trail
+from coordinator_tui.services.staff.actors import actor_for
+from coordinator_tui.services.staff.backups import backup, check_backup, restore
 from coordinator_tui.store import backup_file
 from coordinator_tui.store.models import AuditEvent, Patient
 from coordinator_tui.store.schema_version import SCHEMA_HEAD

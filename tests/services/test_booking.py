@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.domain.vocab import AvailabilityExceptionKind, CancelledBy
 from coordinator_tui.errors import ConflictError, PermissionDenied, UserError
-from coordinator_tui.services import booking, weekly_hours
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services import schedule as booking
+from coordinator_tui.services.schedule import hours as weekly_hours
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import Appointment, AppointmentStatusEvent, AuditEvent, Callback
 from tests.conftest import CLINIC_DAY, CLINIC_TZ
 

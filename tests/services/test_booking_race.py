@@ -10,8 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from coordinator_tui.services import booking
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.errors import UserError
+from coordinator_tui.services import schedule as booking
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import Appointment
 from tests.conftest import CLINIC_DAY, make_context
 
@@ -27,7 +28,7 @@ def _desk(path: str, patient_id: int, slots: list[str], barrier, results) -> Non
         try:
             result = booking.book(ctx, actor, patient_id, 1, "FU", datetime.fromisoformat(text))
             results.put((index, patient_id, "ok", result.appointment_id))
-        except booking.UserError as exc:
+        except UserError as exc:
             results.put((index, patient_id, "refused", str(exc)))
         except Exception as exc:  # pragma: no cover - reported to the test, which fails
             results.put((index, patient_id, "error", type(exc).__name__))

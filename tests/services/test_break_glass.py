@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from coordinator_tui.errors import PermissionDenied, UserError
-from coordinator_tui.services import accounts
-from coordinator_tui.services.patients import get_record
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.patients.records import get_record
+from coordinator_tui.services.staff import accounts
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import AuditEvent
 
 REASON = "patient collapsed in the waiting room"

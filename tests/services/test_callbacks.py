@@ -19,7 +19,7 @@ from coordinator_tui.domain.vocab import (
 from coordinator_tui.errors import ConflictError, UserError
 from coordinator_tui.services import callbacks as cb
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_DAY, NOW_HHMM
 
 

@@ -6,9 +6,9 @@ import csv
 import io
 
 from coordinator_tui.services import checkin as svc
-from coordinator_tui.services.cashup import CSV_COLUMNS, cash_up, payments_csv
+from coordinator_tui.services.checkin.cashup import CSV_COLUMNS, cash_up, payments_csv
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_DAY, LOCAL_NOW
 
 

@@ -13,7 +13,7 @@ from coordinator_tui.domain.vocab import FormKind, PaymentMethod
 from coordinator_tui.errors import ConflictError, PermissionDenied, UserError
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_DAY
 from tests.helpers.checkin import fresh_rows, make_ready
 
@@ -303,8 +303,8 @@ def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path
 def test_walk_in_never_lands_in_blocked_time(ctx, desk_user, seeded_path, clinic_open):
     """A provider blocked for the next hour gets walk-ins after it; blocked for the rest of the
     day, none (a walk-in in someone's vacation would sit in the waiting room for nothing)."""
-    from coordinator_tui.services.booking import block_time
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.schedule.blocks import block_time
+    from coordinator_tui.services.staff.actors import actor_for
 
     supervisor = actor_for(ctx, "super")
     today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from coordinator_tui.domain.names import name_key, phonetic
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.lookup import PatientHit, search_patients
+from coordinator_tui.services.patients.lookup import PatientHit, search_patients
 from coordinator_tui.store.models import Patient
 from tests.conftest import CLINIC_DAY
 from tests.helpers.lookup import add_patient

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_tui.services.lookup import search_patients
+from coordinator_tui.services.patients.lookup import search_patients
 from tests.helpers.lookup import add_patient
 
 REPO = Path(__file__).resolve().parents[2]

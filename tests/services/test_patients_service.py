@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from coordinator_tui.errors import ConflictError, PermissionDenied, UserError
 from coordinator_tui.services import patients as svc
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import (
     Appointment,
     AuditEvent,
@@ -236,7 +236,7 @@ def test_registration_reads_the_birth_date_as_the_lookup_box_does(ctx, desk_user
     """Issue 13: `3/4/85` found patients in the lookup box but was refused at registration."""
     import dataclasses
 
-    from coordinator_tui.services.lookup import search_patients
+    from coordinator_tui.services.patients.lookup import search_patients
 
     made = svc.register_patient(ctx, desk_user, {"given_name": "Ida", "family_name": "Quenneville",
                                                  "birth_date": "3/4/85", "sex": "F"})

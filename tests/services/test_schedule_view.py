@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from coordinator_tui.domain.vocab import AppointmentStatus as S
-from coordinator_tui.services import booking
-from coordinator_tui.services.schedule_view import (
+from coordinator_tui.services import schedule as booking
+from coordinator_tui.services.schedule.schedule_view import (
     BLOCKED,
     BOOKED,
     CONTINUES,

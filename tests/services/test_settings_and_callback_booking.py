@@ -15,10 +15,10 @@ from coordinator_tui.config import load_settings
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.domain.vocab import CallbackOutcome, CallbackReason, Priority
 from coordinator_tui.errors import ConflictError, UserError
-from coordinator_tui.services import booking
 from coordinator_tui.services import callbacks as cb
-from coordinator_tui.services.schedule_view import day_schedule
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services import schedule as booking
+from coordinator_tui.services.schedule.schedule_view import day_schedule
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import Appointment, Callback
 from tests.conftest import CLINIC_DAY
 

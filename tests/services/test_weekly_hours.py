@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from coordinator_tui.errors import UserError
-from coordinator_tui.services import weekly_hours
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.schedule import hours as weekly_hours
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import Appointment, AvailabilityTemplate, Callback
 from tests.conftest import CLINIC_DAY, CLINIC_TZ
 

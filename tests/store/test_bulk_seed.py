@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from coordinator_tui.errors import UserError
-from coordinator_tui.services.demo_clinic import seed_clinic
+from coordinator_tui.services.demo.clinic import seed_clinic
 from coordinator_tui.store.engine import url_for_path
 from coordinator_tui.store.migrate import ensure_current
 from tests.conftest import CLINIC_DAY, make_context

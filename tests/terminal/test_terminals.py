@@ -93,7 +93,7 @@ def clinic(tmp_path_factory):
     """One seeded clinic for the module, and a family name that only one patient has."""
     from coordinator_tui.domain.names import name_key
     from coordinator_tui.services.desk_views import day_appointments
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
 
     folder = tmp_path_factory.mktemp("terminals")
     db = folder / "clinic.sqlite"

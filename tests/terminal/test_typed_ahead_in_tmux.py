@@ -60,8 +60,8 @@ def typable(name: str) -> bool:
 
 def patients_found_by_family_name(db, count: int):
     """`count` patients whose family name, typed, finds exactly them: (id, mrn, name typed)."""
-    from coordinator_tui.services.lookup import search_patients
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.patients.lookup import search_patients
+    from coordinator_tui.services.staff.actors import actor_for
 
     ctx = open_context(db)
     try:
@@ -91,8 +91,8 @@ def ready_patients_expected_today(db, day, count: int, *, make_them_ready: bool 
     from coordinator_tui.domain.vocab import AppointmentStatus as S
     from coordinator_tui.services import checkin
     from coordinator_tui.services.desk_views import day_appointments
-    from coordinator_tui.services.lookup import search_patients
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.patients.lookup import search_patients
+    from coordinator_tui.services.staff.actors import actor_for
     from tests.helpers.checkin import make_ready
 
     ctx = open_context(db)
@@ -249,7 +249,7 @@ def test_a_payment_typed_ahead_is_taken_as_typed_20_of_20(clinic, tmp_path):
 def test_a_callback_outcome_typed_ahead_lands_on_the_item_opened_20_of_20(clinic, tmp_path):
     from coordinator_tui.domain.vocab import CallbackReason
     from coordinator_tui.services import callbacks
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
 
     db, _day = clinic
     ctx = open_context(db)

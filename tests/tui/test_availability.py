@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from textual.widgets import DataTable
 
-from coordinator_tui.services import booking
-from coordinator_tui.services.schedule_view import day_schedule
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services import schedule as booking
+from coordinator_tui.services.schedule.schedule_view import day_schedule
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import (
     Appointment,
     AuditEvent,

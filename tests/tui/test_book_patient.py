@@ -11,8 +11,8 @@ from textual.widgets import DataTable
 
 from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.domain.vocab import CallbackReason
-from coordinator_tui.services import booking
 from coordinator_tui.services import callbacks as cb
+from coordinator_tui.services import schedule as booking
 from coordinator_tui.store.models import Appointment, Callback, Patient
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.book_patient import BookForPatientScreen

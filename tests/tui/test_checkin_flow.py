@@ -207,7 +207,7 @@ async def test_undo_check_in_from_the_board_with_a_reason(ctx, desk_user, seeded
 
 async def test_undo_refuses_when_another_desk_changed_the_visit_while_the_reason_was_typed(
         ctx, desk_user, seeded_path):
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
 
     row = unique_row(ctx, desk_user)
     ready = make_ready(ctx, desk_user, row.id)
@@ -326,7 +326,7 @@ async def test_eligibility_problem_by_keys_opens_a_billing_callback(ctx, desk_us
 
 
 async def test_void_from_cash_up_is_for_supervisors_only(ctx, desk_user, seeded_path):
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
 
     row = unique_row(ctx, desk_user)
     svc.take_payment(ctx, desk_user, row.id, "7.00", "cash", confirm_over_due=True)
@@ -489,7 +489,7 @@ async def test_check_in_is_confirmed_by_name_under_the_find_box_and_stays_on_thi
 
 async def test_void_is_offered_only_to_roles_that_may_void(ctx, desk_user):
     """Issue 13: v (void) was in the front desk's footer, then refused."""
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
 
     for actor, offered in ((desk_user, False), (actor_for(ctx, "super"), True)):
         app = CoordinatorApp(ctx, actor)

@@ -7,8 +7,8 @@ import pytest
 from textual.widgets._footer import FooterKey
 
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.patients import register_patient
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.patients.editing import register_patient
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.walk_in import WalkInScreen
 from tests.conftest import CLINIC_DAY

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from textual.widgets import DataTable, Input
 
-from coordinator_tui.services.patients import get_record, register_patient
+from coordinator_tui.services.patients.editing import register_patient
+from coordinator_tui.services.patients.records import get_record
 from coordinator_tui.store.models import Appointment
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin import CheckinScreen
@@ -169,7 +170,7 @@ async def test_register_anyway_creates_a_new_record(ctx, desk_user):
 
 
 async def test_who_looked_and_merge_hidden_from_front_desk_supervisor_sees_list(ctx, desk_user):
-    from coordinator_tui.services.staff import actor_for
+    from coordinator_tui.services.staff.actors import actor_for
     from coordinator_tui.tui.screens.patient_access import PatientAccessScreen
 
     pid = some_patient(ctx)

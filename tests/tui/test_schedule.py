@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from textual.widgets import DataTable
 
-from coordinator_tui.services import booking
+from coordinator_tui.services import schedule as booking
 from coordinator_tui.store.models import Appointment, Callback, Patient
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.schedule import PER_PAGE, ScheduleScreen

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from textual.widgets import Input
 
-from coordinator_tui.services.accounts import enable_break_glass
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.staff import actor_for
+from coordinator_tui.services.staff.accounts import enable_break_glass
+from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import AuditEvent, Patient
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin import CheckinScreen, first_to_come

@@ -21,8 +21,9 @@ from coordinator_tui.domain.hours import WEEKDAYS, format_clock, parse_blocks, p
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import AvailabilityExceptionKind as Kind
 from coordinator_tui.errors import PermissionDenied
-from coordinator_tui.services import availability, weekly_hours
 from coordinator_tui.services.permissions import Permission, allows, require
+from coordinator_tui.services.schedule import availability
+from coordinator_tui.services.schedule import hours as weekly_hours
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.relative_dates import parse_day
-from coordinator_tui.services import booking
+from coordinator_tui.services import schedule as booking
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.footer import KeyFooter
 

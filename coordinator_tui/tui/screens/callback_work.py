@@ -76,12 +76,12 @@ class CallbackWorkScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_focus(None)  # number keys record outcomes at once; n opens the note box
-        self._run(lambda ctx, actor: __import__("coordinator_tui.services.callbacks", fromlist=["claim"])
+        self._run(lambda ctx, actor: __import__("coordinator_tui.services.callbacks.work", fromlist=["claim"])
                   .claim(ctx, actor, self.callback_id))
         self.set_interval(60, self._refresh_claim)
 
     def _refresh_claim(self) -> None:
-        from coordinator_tui.services.callbacks import claim
+        from coordinator_tui.services.callbacks.work import claim
 
         self._run(lambda ctx, actor: claim(ctx, actor, self.callback_id), quiet=True)
 
@@ -129,7 +129,7 @@ class CallbackWorkScreen(Screen[None]):
         self.query_one("#work-detail", Static).update("\n".join(lines))
 
     def action_outcome(self, key: str) -> None:
-        from coordinator_tui.services.callbacks import record_attempt
+        from coordinator_tui.services.callbacks.work import record_attempt
 
         outcome = OUTCOME_KEYS[key]
         note_box = self.query_one("#work-note", Input)
@@ -155,7 +155,7 @@ class CallbackWorkScreen(Screen[None]):
         self.query_one("#work-note", Input).focus()
 
     def action_confirm(self) -> None:
-        from coordinator_tui.services.callbacks import confirm_appointment_by_phone
+        from coordinator_tui.services.callbacks.work import confirm_appointment_by_phone
 
         if self.work is None or self.work.item.reason is not CallbackReason.CONFIRMATION:
             self.query_one("#work-message", Static).update("! Only confirmation calls confirm an appointment.")
@@ -182,7 +182,7 @@ class CallbackWorkScreen(Screen[None]):
         return self.work.item.patient_id if self.work is not None else None
 
     def action_close(self, done: bool, reason: str | None = None) -> None:
-        from coordinator_tui.services.callbacks import close
+        from coordinator_tui.services.callbacks.work import close
 
         why = reason or self.query_one("#work-note", Input).value.strip()
         if not why:
@@ -194,7 +194,7 @@ class CallbackWorkScreen(Screen[None]):
                   then=lambda _: self.dismiss(None))
 
     def action_leave(self) -> None:
-        from coordinator_tui.services.callbacks import release
+        from coordinator_tui.services.callbacks.work import release
 
         ctx, actor, callback_id = self.app.ctx, self.app.actor, self.callback_id
         call_service(self.app, lambda: release(ctx, actor, callback_id), group="release",

@@ -34,7 +34,7 @@ class CallbacksScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        from coordinator_tui.services.callbacks import QueueFilter
+        from coordinator_tui.services.callbacks.work import QueueFilter
 
         self.queue_filter = QueueFilter()
         self.items = []
@@ -52,7 +52,7 @@ class CallbacksScreen(DeskScreen):
                              ("Reason", 18), ("Tries", 5)):
             table.add_column(label, width=width)
         table.focus()
-        from coordinator_tui.services.callbacks import generate_daily
+        from coordinator_tui.services.callbacks.generate import generate_daily
 
         # The queue fills itself: recalls due and tomorrow's confirmation calls (idempotent).
         ctx, actor = self.app.ctx, self.app.actor
@@ -81,13 +81,14 @@ class CallbacksScreen(DeskScreen):
         self.action_reload()
 
     def action_show_all(self) -> None:
-        from coordinator_tui.services.callbacks import QueueFilter
+        from coordinator_tui.services.callbacks.work import QueueFilter
 
         self.queue_filter = QueueFilter()
         self.action_reload()
 
     def action_reload(self) -> None:
-        from coordinator_tui.services.callbacks import figures, list_queue
+        from coordinator_tui.services.callbacks.generate import figures
+        from coordinator_tui.services.callbacks.work import list_queue
 
         ctx, actor, chosen = self.app.ctx, self.app.actor, self.queue_filter
         self.load(lambda: (chosen, list_queue(ctx, actor, chosen), figures(ctx, actor)), self._show)

@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from coordinator_tui.domain.money import format_cents
-from coordinator_tui.services.cashup import CashUp, cash_up
-from coordinator_tui.services.checkin import void_payment
+from coordinator_tui.services.checkin.cashup import CashUp, cash_up
+from coordinator_tui.services.checkin.payments import void_payment
 from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.tui.formatting import clock
 from coordinator_tui.tui.screens.checkin_dialogs import ReasonPrompt

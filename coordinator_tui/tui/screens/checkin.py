@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from coordinator_tui.domain.appointment_flow import is_active
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
-from coordinator_tui.services.lookup import PatientHit, search_patients
+from coordinator_tui.services.patients.lookup import PatientHit, search_patients
 from coordinator_tui.tui.formatting import clock, minutes_between, status_text
 from coordinator_tui.tui.quiet import changed, update_text
 from coordinator_tui.tui.screens import checkin_flow

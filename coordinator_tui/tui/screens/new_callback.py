@@ -85,7 +85,7 @@ class NewCallbackScreen(Screen[int | None]):
         table.display = False
         if self.patient_id is not None:
             ctx, actor, pid = self.app.ctx, self.app.actor, self.patient_id
-            from coordinator_tui.services.booking import booking_options
+            from coordinator_tui.services.schedule.booking import booking_options
 
             self._run(lambda: booking_options(ctx, actor, pid).patient, self._prefilled, fatal=True)
             self.query_one("#newcb-reason", Input).focus()
@@ -128,7 +128,7 @@ class NewCallbackScreen(Screen[int | None]):
         self._say("Enter moves on; Enter on Note (or ^s) saves")
 
     def _search(self, text: str) -> None:
-        from coordinator_tui.services.lookup import search_patients
+        from coordinator_tui.services.patients.lookup import search_patients
 
         ctx, actor = self.app.ctx, self.app.actor
         self._say("Searching…")
@@ -212,7 +212,7 @@ class NewCallbackScreen(Screen[int | None]):
         except ValueError as exc:
             self._problem("due", f"Due: {exc}")
             return
-        from coordinator_tui.services.callbacks import create_by_hand, due_at_on
+        from coordinator_tui.services.callbacks.generate import create_by_hand, due_at_on
 
         actor, pid, note = self.app.actor, self.patient_id, values["note"]
 

@@ -16,16 +16,18 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.patient_validation import FIELD_LABELS, FIELDS, QUICK_FIELDS
 from coordinator_tui.errors import ConflictError
-from coordinator_tui.services.patients import (
+from coordinator_tui.services.patients.editing import (
     DuplicateCandidate,
     DuplicatesFound,
+    register_patient,
+    update_patient,
+)
+from coordinator_tui.services.patients.merge import merge_patients
+from coordinator_tui.services.patients.records import (
     PatientRecord,
     ValidationFailed,
     get_record,
-    merge_patients,
-    register_patient,
     resolve_mrn,
-    update_patient,
 )
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.service_call import call_service, error_in_words

@@ -16,7 +16,7 @@ from coordinator_tui.domain import phones
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.domain.vocab import CallbackReason, ReferralStatus
 from coordinator_tui.services.desk_views import age_on
-from coordinator_tui.services.patients import PatientRecord, get_record
+from coordinator_tui.services.patients.records import PatientRecord, get_record
 from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.tui.formatting import status_text, vocab_words
 from coordinator_tui.tui.screens.desk import DeskScreen

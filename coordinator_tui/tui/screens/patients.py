@@ -24,7 +24,7 @@ from coordinator_tui.domain import phones
 from coordinator_tui.domain.lookup_query import parse_lookup, registration_prefill
 from coordinator_tui.domain.names import name_key
 from coordinator_tui.services.desk_views import PatientRow, age_on, patient_count, patient_page
-from coordinator_tui.services.lookup import PatientHit, search_patients
+from coordinator_tui.services.patients.lookup import PatientHit, search_patients
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter

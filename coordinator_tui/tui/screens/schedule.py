@@ -21,9 +21,9 @@ from textual.widgets import DataTable, Static
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.domain.vocab import CancelledBy
-from coordinator_tui.services import booking
+from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
-from coordinator_tui.services.schedule_view import (
+from coordinator_tui.services.schedule.schedule_view import (
     BLOCKED,
     BOOKED,
     CONTINUES,
@@ -617,9 +617,9 @@ class ScheduleScreen(DeskScreen):
             by = CancelledBy.CLINIC if values["by"].strip().lower().startswith("c") else CancelledBy.PATIENT
             rebook = values["rebook"].strip().lower().startswith("y")
             def cancel_and_find_fits():
-                callback = booking.cancel(ctx, actor, appt.id, reason=values["reason"], by=by,
-                                          rebook_callback=rebook, expected_version=appt.version)
-                return callback, booking.fits_for_slot(ctx, actor, appt.provider_id, appt.starts_at)
+                done = booking.cancel_and_offer(ctx, actor, appt.id, reason=values["reason"], by=by,
+                                                rebook_callback=rebook, expected_version=appt.version)
+                return done.callback_id, done.fits
 
             def shown(result) -> None:
                 callback, fits = result

@@ -83,7 +83,7 @@ class SignInScreen(Screen):
 
         def authenticate():
             # Imported here: the sign-in screen draws before the ORM is loaded (see app.py).
-            from coordinator_tui.services import accounts
+            from coordinator_tui.services.staff import accounts
 
             return accounts.authenticate(ctx, username, password, break_glass_reason=reason,
                                          action=action)

@@ -98,7 +98,7 @@ class WalkInScreen(DeskScreen):
         self.query_one("#walkin-providers", Static).update("\n".join(lines))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        from coordinator_tui.services.lookup import search_patients
+        from coordinator_tui.services.patients.lookup import search_patients
 
         ctx, actor, typed = self.app.ctx, self.app.actor, event.value
         self._forget_patient()
@@ -153,14 +153,13 @@ class WalkInScreen(DeskScreen):
         ctx, actor, patient_id = self.app.ctx, self.app.actor, self.patient_id
 
         def fetch():
-            return (svc.walk_in_patient(ctx, actor, patient_id), svc.todays_appointment(ctx, actor, patient_id),
-                    svc.wrong_day_appointment(ctx, actor, patient_id))
+            return svc.walk_in_lookup(ctx, actor, patient_id)
 
         self.load(fetch, self._show_booking, group="booking")
         self._refresh_times()  # the times may have moved on since the screen opened
 
     def _show_booking(self, found) -> None:
-        patient, today, other = found
+        patient, today, other = found.patient, found.today, found.other_day
         if patient.id != self.patient_id:
             return  # another search was made meanwhile
         self.patient = patient

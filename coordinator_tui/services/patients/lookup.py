@@ -18,82 +18,68 @@ over at most a few hundred candidates):
   5. rank: exact before fuzzy (tier), then score; with `today_first`, patients with an
      appointment today come first (the check-in desk).
 
-Searching is not audited per keystroke (it would write on every key); opening a record is.
-"""
+Searching is not audited per keystroke (it would write on every key); opening a record is."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 from sqlalchemy import Connection
 
 from coordinator_tui.domain.lookup_query import LookupQuery, parse_lookup
-from coordinator_tui.domain.names import name_key, phonetic
+from coordinator_tui.domain.names import name_key
 from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
+from coordinator_tui.services.patients.lookup_scores import (
+    NAME_REASON,
+    TYPO_THRESHOLD,
+    date_closeness,
+    name_match,
+    part_or_similar,
+    phonetic_key,
+)
+from coordinator_tui.services.patients.lookup_sql import (
+    ACTIVE_PATIENT,
+    CANDIDATES,
+    HIT_COLUMNS,
+    SQL_BY_DOB,
+    SQL_BY_ID,
+    SQL_BY_MEMBER,
+    SQL_BY_MRN,
+    SQL_BY_PHONE,
+    SQL_DUPES,
+    SQL_FAMILY_ONLY,
+    SQL_FAMILY_PREFIX,
+    SQL_GIVEN_ONLY,
+    SQL_GIVEN_PREFIX,
+    SQL_NEXT_APPT,
+    SQL_TODAY,
+    SQL_VOCAB_PHONETIC,
+    SQL_VOCAB_PREFIX,
+    SQL_VOCAB_TRIGRAM,
+    chunks,
+    in_marks,
+    trigram_query,
+    upper_bound,
+)
 from coordinator_tui.store.bulk import sql_date, sql_instant
 
 MAX_LIMIT = 200
-CANDIDATES = 200  # rows fetched per candidate query
+
+
 FUZZY_TERMS = 8  # vocabulary terms kept per name word for expansion
-TYPO_THRESHOLD = 0.82
-
-_COLUMNS = ("p.id, p.mrn, p.family_name, p.given_name, p.family_key, p.given_key, "
-            "p.family_phonetic, p.given_phonetic, p.birth_date, p.sex, p.phone_mobile, "
-            "p.phone_home, p.alerts, p.merged_into_id, p.phone_mobile_rev, p.phone_home_rev")
-_ACTIVE = "p.merged_into_id IS NULL"
-
-# Prebuilt statements (raw SQL through the connection: the ORM costs 6-8x on the hot path).
-SQL_BY_MRN = f"SELECT {_COLUMNS} FROM patients p WHERE p.mrn = ?"
-SQL_BY_ID = f"SELECT {_COLUMNS} FROM patients p WHERE p.id = ?"
-SQL_BY_MEMBER = (f"SELECT {_COLUMNS} FROM coverages c JOIN patients p ON p.id = c.patient_id "
-                 f"WHERE c.member_id = ? AND {_ACTIVE} LIMIT 50")
-SQL_BY_PHONE = (f"SELECT {_COLUMNS} FROM patients p WHERE p.phone_mobile_rev = ? AND {_ACTIVE} "
-                f"UNION SELECT {_COLUMNS} FROM patients p WHERE p.phone_home_rev = ? AND {_ACTIVE} "
-                f"LIMIT {CANDIDATES}")
-SQL_BY_LAST4 = (f"SELECT {_COLUMNS} FROM patients p WHERE p.phone_mobile_rev >= ? "
-                f"AND p.phone_mobile_rev < ? AND {_ACTIVE} "
-                f"UNION SELECT {_COLUMNS} FROM patients p WHERE p.phone_home_rev >= ? "
-                f"AND p.phone_home_rev < ? AND {_ACTIVE} LIMIT {CANDIDATES}")
-SQL_BY_DOB = f"SELECT {_COLUMNS} FROM patients p WHERE p.birth_date = ? AND {_ACTIVE} LIMIT ?"
-SQL_FAMILY_PREFIX = (f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key >= ? AND p.family_key < ? "
-                     f"AND p.given_key >= ? AND p.given_key < ? AND {_ACTIVE} LIMIT ?")
-# The same question through the other index: for "jo smi" read as family "jo", given "smi", the
-# range over given names starting "smi" is far shorter than over family names starting "jo".
-SQL_GIVEN_PREFIX = (f"SELECT {_COLUMNS} FROM patients p INDEXED BY ix_patients_given_key_family_key "
-                    f"WHERE p.family_key >= ? AND p.family_key < ? "
-                    f"AND p.given_key >= ? AND p.given_key < ? AND {_ACTIVE} LIMIT ?")
-SQL_FAMILY_ONLY = (f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key >= ? AND p.family_key < ? "
-                   f"AND {_ACTIVE} LIMIT ?")
-SQL_GIVEN_ONLY = (f"SELECT {_COLUMNS} FROM patients p INDEXED BY ix_patients_given_key_family_key "
-                  f"WHERE p.given_key >= ? AND p.given_key < ? AND {_ACTIVE} LIMIT ?")
-SQL_VOCAB_PHONETIC = ("SELECT key FROM patient_search_vocab WHERE kind = ? AND phonetic = ? "
-                      "LIMIT 60")
-SQL_VOCAB_PREFIX = ("SELECT key FROM patient_search_vocab WHERE kind = ? AND key >= ? AND key < ? "
-                    "LIMIT 300")
-SQL_VOCAB_TRIGRAM = ("SELECT v.key FROM patient_search_trigram t JOIN patient_search_vocab v "
-                     "ON v.id = t.rowid WHERE patient_search_trigram MATCH ? AND v.kind = ? "
-                     "ORDER BY t.rank LIMIT 80")
-SQL_TODAY = ("SELECT DISTINCT a.patient_id FROM appointments a WHERE a.starts_at >= ? "
-             "AND a.starts_at < ? AND a.status NOT IN ('cancelled')")
-SQL_NEXT_APPT = ("SELECT a.patient_id, min(a.starts_at) FROM appointments a "
-                 "WHERE a.patient_id IN ({marks}) AND a.starts_at >= ? "
-                 "AND a.status IN ('scheduled', 'confirmed', 'arrived', 'roomed', 'with_provider') "
-                 "GROUP BY a.patient_id")
-SQL_DUPES = ("SELECT p.birth_date, p.family_key, count(*) FROM patients p "
-             "WHERE p.birth_date IN ({dates}) AND p.family_key IN ({keys}) AND " + _ACTIVE +
-             " GROUP BY p.birth_date, p.family_key")
 
 
-def _in_marks(count: int) -> str:
-    return ", ".join("?" * count)
+SQL_BY_LAST4 = (f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.phone_mobile_rev >= ? "
+                f"AND p.phone_mobile_rev < ? AND {ACTIVE_PATIENT} "
+                f"UNION SELECT {HIT_COLUMNS} FROM patients p WHERE p.phone_home_rev >= ? "
+                f"AND p.phone_home_rev < ? AND {ACTIVE_PATIENT} LIMIT {CANDIDATES}")
 
 
 @dataclass(frozen=True)
@@ -122,18 +108,6 @@ class PatientHit:
 class _Candidate:
     row: tuple
     via: set[str]
-
-
-def _upper_bound(prefix: str) -> str:
-    """The smallest string above every string starting with `prefix` (for range queries)."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def _trigram_query(word: str) -> str | None:
-    if len(word) < 3:
-        return None
-    grams = {word[i:i + 3] for i in range(len(word) - 2)}
-    return " OR ".join('"' + g.replace('"', '""') + '"' for g in sorted(grams))
 
 
 class _Search:
@@ -168,7 +142,7 @@ class _Search:
             self.run(SQL_BY_PHONE, (rev, rev), "phone")
         if q.phone_last4:
             lo = q.phone_last4[::-1]
-            hi = _upper_bound(lo)
+            hi = upper_bound(lo)
             self.run(SQL_BY_LAST4, (lo, hi, lo, hi), "phone")
         if q.birth_date:
             self.run(SQL_BY_DOB, (sql_date(q.birth_date), CANDIDATES), "birth date")
@@ -207,23 +181,23 @@ class _Search:
         cached = self._fuzzy_cache.get((kind, word, parts, deep))
         if cached is not None:
             return cached
-        sounds = {r[0] for r in self.raw.execute(SQL_VOCAB_PHONETIC, (kind, _phonetic(word)))}
+        sounds = {r[0] for r in self.raw.execute(SQL_VOCAB_PHONETIC, (kind, phonetic_key(word)))}
         sounds.discard(word)
         pool: set[str] = set()
         if len(word) >= 4:  # a typo after the first two (three) letters
             head = word[:3] if len(word) >= 6 else word[:2]
-            pool.update(r[0] for r in self.raw.execute(SQL_VOCAB_PREFIX, (kind, head, _upper_bound(head))))
+            pool.update(r[0] for r in self.raw.execute(SQL_VOCAB_PREFIX, (kind, head, upper_bound(head))))
         pool.discard(word)
         # Jaro-Winkler in C over the pool; sound-alikes first (they are few), then the closest.
         close = [t for t, sim, _i in process.extract(word, list(pool), scorer=JaroWinkler.normalized_similarity,
                                                      limit=FUZZY_TERMS, score_cutoff=TYPO_THRESHOLD)]
         best = max((JaroWinkler.normalized_similarity(word, t) for t in (*sounds, *close)), default=0.0)
         extra: list[str] = []
-        match = _trigram_query(word)
+        match = trigram_query(word)
         if deep and match and len(word) >= 4 and (parts or best < 0.9):
             # A typo in the first letters, or one half of a double surname.
             found = [r[0] for r in self.raw.execute(SQL_VOCAB_TRIGRAM, (match, kind)) if r[0] != word]
-            extra = [t for t, _sim, _i in process.extract(word, found, scorer=_part_or_similar,
+            extra = [t for t, _sim, _i in process.extract(word, found, scorer=part_or_similar,
                                                            limit=FUZZY_TERMS, score_cutoff=0.75)]
         ranked = sorted(sounds, key=lambda t: -JaroWinkler.normalized_similarity(word, t))
         ranked += [t for t in close + extra if t not in sounds]
@@ -234,7 +208,7 @@ class _Search:
     def _by_names(self, *, narrowed: bool) -> None:
         exact = 0
         for family, given in self._pairings():
-            f_hi = _upper_bound(family)
+            f_hi = upper_bound(family)
             if given is None:
                 exact += len(self.run(SQL_FAMILY_ONLY, (family, f_hi, self.cap), "name"))
                 if exact < self.cap:
@@ -243,7 +217,7 @@ class _Search:
                 # Only the first column of an index is a range: range over the longer (rarer)
                 # prefix and filter by the other.
                 sql = SQL_GIVEN_PREFIX if len(given) > len(family) else SQL_FAMILY_PREFIX
-                exact += len(self.run(sql, (family, f_hi, given, _upper_bound(given), self.cap), "name"))
+                exact += len(self.run(sql, (family, f_hi, given, upper_bound(given), self.cap), "name"))
         if exact >= self.cap and not narrowed:
             return  # enough exact and prefix matches: fuzzy ones would rank below them all
         # Fuzzy: expand the best vocabulary terms of each word (bounded IN lists on the indexes).
@@ -252,8 +226,8 @@ class _Search:
             # Narrowed by a birth date or phone and the name found as typed: no trigram search.
             families = self._fuzzy_terms("f", word, parts=True, deep=not (narrowed and exact))
             if families:
-                self.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key IN "
-                         f"({_in_marks(len(families))}) AND {_ACTIVE} LIMIT ?",
+                self.run(f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.family_key IN "
+                         f"({in_marks(len(families))}) AND {ACTIVE_PATIENT} LIMIT ?",
                          [*families, self.cap], "fuzzy")
             return
         # With some names already matching as typed, look for sound-alikes and typos among close
@@ -264,79 +238,22 @@ class _Search:
             families = [family] + self._fuzzy_terms("f", family, deep=deep)
             givens = [given] + self._fuzzy_terms("g", given, deep=deep)
             # Given name as a prefix (still being typed) for the exact family and its variants.
-            fuzzy += self.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key IN "
-                     f"({_in_marks(len(families))}) AND p.given_key IN ({_in_marks(len(givens))}) "
-                     f"AND {_ACTIVE} LIMIT ?", [*families, *givens, self.cap], "fuzzy")
+            fuzzy += self.run(f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.family_key IN "
+                     f"({in_marks(len(families))}) AND p.given_key IN ({in_marks(len(givens))}) "
+                     f"AND {ACTIVE_PATIENT} LIMIT ?", [*families, *givens, self.cap], "fuzzy")
         # Two words, none found as typed nor as a close family + given name: perhaps one double
         # surname with a typo in either half ("walace-gilmore", "wallace gilmour"). The
         # vocabulary holds whole keys, so expand the words joined.
         if exact or len(self.words) != 2:
             return
         pairings = self._pairings()
-        if any(_name_match(pairings, row)[1] not in ("partial", "weak") for row in fuzzy):
+        if any(name_match(pairings, row)[1] not in ("partial", "weak") for row in fuzzy):
             return
         families = self._fuzzy_terms("f", "".join(self.words))
         if families:
-            self.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.family_key IN "
-                     f"({_in_marks(len(families))}) AND {_ACTIVE} LIMIT ?",
+            self.run(f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.family_key IN "
+                     f"({in_marks(len(families))}) AND {ACTIVE_PATIENT} LIMIT ?",
                      [*families, self.cap], "fuzzy")
-
-
-@lru_cache(maxsize=4096)
-def _phonetic(word: str) -> str:
-    return phonetic(word)
-
-
-@lru_cache(maxsize=65536)
-def _word_score(query: str, key: str, key_phonetic: str) -> tuple[float, str]:
-    """How well one query word matches one stored key: (score 0..1, kind of match)."""
-    if not key:
-        return 0.0, ""
-    if key == query:
-        return 1.0, "exact"
-    if key.startswith(query):
-        return 0.93, "prefix"
-    if len(query) >= 4 and query in key:
-        return 0.86, "part"  # one half of a double surname
-    sim = JaroWinkler.normalized_similarity(query, key)  # both are keys already
-    if _phonetic(query) == key_phonetic and sim >= 0.6:
-        return 0.80 + 0.05 * sim, "sound"
-    if sim >= TYPO_THRESHOLD:
-        return 0.70 * sim + 0.05, "typo"
-    return 0.5 * sim, "weak"
-
-
-def _part_or_similar(word: str, term: str, **_kw) -> float:
-    return 0.9 if len(word) >= 4 and word in term else JaroWinkler.normalized_similarity(word, term)
-
-
-_NAME_REASON = {"exact": "exact name", "prefix": "name starts", "part": "name part",
-                "sound": "sounds like", "typo": "typo", "partial": "part of name",
-                "weak": "weak name"}
-_KIND_ORDER = {"exact": 0, "prefix": 1, "part": 2, "sound": 3, "typo": 4, "partial": 5, "weak": 6}
-
-
-def _name_match(pairings, row: tuple) -> tuple[float, str]:
-    """Best (score, worst word kind) over the pairings (both ways round) for a candidate row."""
-    family_key, given_key, family_ph, given_ph = row[4], row[5], row[6], row[7]
-    best = (0.0, "weak")
-    for family, given in pairings:
-        f_score, f_kind = _word_score(family, family_key, family_ph)
-        if given is None:
-            g_score, g_kind = _word_score(family, given_key, given_ph)
-            if g_score > f_score:  # one word matching the given name only: ranked lower
-                score, kind = g_score * 0.9, g_kind
-            else:
-                score, kind = f_score, f_kind
-        else:
-            g_score, g_kind = _word_score(given, given_key, given_ph)
-            score = (f_score + g_score) / 2
-            kind = max(f_kind, g_kind, key=lambda k: _KIND_ORDER[k])
-            if kind == "weak" and score >= 0.6:
-                kind = "partial"  # one name right, the other not: kept, ranked by score
-        if score > best[0]:
-            best = (score, kind)
-    return best
 
 
 def _clamp_limit(limit: int) -> int:
@@ -367,16 +284,11 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
             today_ids = {r[0] for r in search.raw.execute(SQL_TODAY, (sql_instant(start), sql_instant(end)))}
             # Today's patients are few: look at all of them, so a common name cannot hide them.
             missing = [pid for pid in today_ids if pid not in search.found]
-            for chunk in _chunks(missing, 400):
-                search.run(f"SELECT {_COLUMNS} FROM patients p WHERE p.id IN ({_in_marks(len(chunk))}) "
-                           f"AND {_ACTIVE}", chunk, "today")
+            for chunk in chunks(missing, 400):
+                search.run(f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.id IN ({in_marks(len(chunk))}) "
+                           f"AND {ACTIVE_PATIENT}", chunk, "today")
         ranked = _rank(search, query, today_ids)[:limit]
         return _hits(search, ranked, ctx, today, today_ids)
-
-
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def _rank(search: _Search, query: LookupQuery, today_ids: set[int]) -> list[tuple[tuple, float, str]]:
@@ -405,7 +317,7 @@ def _rank(search: _Search, query: LookupQuery, today_ids: set[int]) -> list[tupl
             if hit:
                 reasons.append("phone")
         if dob:
-            near = _date_closeness(dob, str(row[8]))
+            near = date_closeness(dob, str(row[8]))
             parts.append((0.7, near))
             exact &= near == 1.0
             if near == 1.0:
@@ -413,10 +325,10 @@ def _rank(search: _Search, query: LookupQuery, today_ids: set[int]) -> list[tupl
             elif near > 0:
                 reasons.append("birth date near")
         if words:
-            score, kind = _name_match(pairings, row)
+            score, kind = name_match(pairings, row)
             parts.append((1.0, score))
             exact &= kind in ("exact", "prefix")
-            reasons.insert(0, _NAME_REASON[kind])
+            reasons.insert(0, NAME_REASON[kind])
             if kind == "weak" and not (rev_phone or last4 or dob or "MRN" in cand.via or
                                        "member id" in cand.via):
                 continue  # a name query whose name does not match at all: not a hit
@@ -434,32 +346,19 @@ def _rank(search: _Search, query: LookupQuery, today_ids: set[int]) -> list[tupl
     return [(row, score, reason) for row, _key, score, reason in out]
 
 
-def _date_closeness(wanted: str, stored: str) -> float:
-    """1 for the same ISO date, 0.5 for a likely slip (day and month swapped, one digit off)."""
-    if wanted == stored:
-        return 1.0
-    if len(wanted) != 10 or len(stored) != 10:
-        return 0.0
-    if wanted[:4] == stored[:4] and wanted[5:7] == stored[8:10] and wanted[8:10] == stored[5:7]:
-        return 0.5
-    if sum(a != b for a, b in zip(wanted, stored, strict=True)) == 1:
-        return 0.5
-    return 0.0
-
-
 def _hits(search: _Search, ranked, ctx: AppContext, today: date, today_ids: set[int]) -> list[PatientHit]:
     if not ranked:
         return []
     raw = search.raw
     ids = [row[0] for row, _s, _r in ranked]
     next_appt: dict[int, datetime] = {}
-    for pid, at in raw.execute(SQL_NEXT_APPT.format(marks=_in_marks(len(ids))),
+    for pid, at in raw.execute(SQL_NEXT_APPT.format(marks=in_marks(len(ids))),
                                (*ids, sql_instant(ctx.now()))):
         next_appt[pid] = _instant(at)
     dates = sorted({str(row[8]) for row, _s, _r in ranked})
     keys = sorted({row[4] for row, _s, _r in ranked})
     dupes = {(d, k) for d, k, n in raw.execute(
-        SQL_DUPES.format(dates=_in_marks(len(dates)), keys=_in_marks(len(keys))), (*dates, *keys))
+        SQL_DUPES.format(dates=in_marks(len(dates)), keys=in_marks(len(keys))), (*dates, *keys))
         if n > 1}
     hits = []
     for row, score, reason in ranked:
@@ -489,3 +388,4 @@ def _instant(value) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+

@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
+from coordinator_tui.domain.text import clean_text
 from coordinator_tui.domain.vocab import Role
 from coordinator_tui.errors import PermissionDenied, UserError
 from coordinator_tui.services import audit
@@ -70,21 +71,8 @@ def _actor(user: StaffUser) -> Actor:
                  role=Role(user.role))
 
 
-def _clean_text(value: str, what: str, limit: int) -> str:
-    if not isinstance(value, str):
-        raise UserError(f"{what} must be text")
-    value = value.strip()
-    if not value:
-        raise UserError(f"{what} is empty")
-    if len(value) > limit:
-        raise UserError(f"{what} is longer than {limit} characters")
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in value):
-        raise UserError(f"{what} contains control characters")
-    return value
-
-
 def clean_username(username: str) -> str:
-    username = _clean_text(username, "the username", 64)
+    username = clean_text(username, "the username", limit=64, required=True)
     if any(ch.isspace() for ch in username):
         raise UserError("the username must not contain spaces")
     return username
@@ -130,7 +118,7 @@ def add_user(ctx: AppContext, actor: Actor | None, username: str, display_name: 
     """Create an account. Needs MANAGE_USERS, except the very first account of an empty
     staff table, which needs no actor and must be an admin."""
     username = clean_username(username)
-    display_name = _clean_text(display_name, "the name", 120)
+    display_name = clean_text(display_name, "the name", limit=120, required=True)
     role = _role(role)
     check_password(password)
     password_hash = hash_password(password)  # slow on purpose: outside the transaction
@@ -211,7 +199,7 @@ def authenticate(ctx: AppContext, username: str, password: str, *,
         raise LoginRefused(LOGIN_FAILED)
     username = username.strip()[:64]
     if break_glass_reason is not None:
-        break_glass_reason = _clean_text(break_glass_reason, "the reason", 500)
+        break_glass_reason = clean_text(break_glass_reason, "the reason", limit=500, required=True)
         if len(break_glass_reason) < 10:
             raise UserError("emergency access needs a reason of at least 10 characters")
     with ctx.db.read() as session:

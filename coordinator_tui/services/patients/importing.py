@@ -19,7 +19,7 @@ from coordinator_tui.domain import names
 from coordinator_tui.interop.patients_csv import ParsedRow, open_rows, parse_mapping
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.services.patients import _find_duplicates, new_patient, next_mrn
+from coordinator_tui.services.patients.editing import duplicates_in, new_patient, next_mrn
 from coordinator_tui.store.models import Patient
 
 BATCH = 500
@@ -65,7 +65,7 @@ def _import_batch(ctx: AppContext, actor: Actor, batch: list[ParsedRow], report:
             if _existing(session, row) is not None:
                 report.already += 1
                 continue
-            look_alikes = _find_duplicates(session, row.checked.values, row.member_id)
+            look_alikes = duplicates_in(session, row.checked.values, row.member_id)
             if look_alikes:
                 first = look_alikes[0]
                 more = f" (+{len(look_alikes) - 1} more)" if len(look_alikes) > 1 else ""

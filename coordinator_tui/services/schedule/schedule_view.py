@@ -16,9 +16,9 @@ from coordinator_tui.config import Settings
 from coordinator_tui.domain.appointment_flow import is_active
 from coordinator_tui.domain.slots import day_bounds_utc, slot_starts
 from coordinator_tui.domain.vocab import AppointmentStatus
-from coordinator_tui.services.booking import blocked_intervals, offers_for_day
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
+from coordinator_tui.services.schedule.free_slots import blocked_intervals, offers_for_day
 from coordinator_tui.store.models import (
     Appointment,
     AppointmentStatusEvent,

@@ -19,7 +19,8 @@ from coordinator_tui.config import demo_db_url
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.clinic import DEMO_DATE, DEMO_MARK, DEMO_SEED
 from coordinator_tui.services.context import AppContext
-from coordinator_tui.services.demo_clinic import Progress, demo_day, seed_clinic, snapshot_instant
+from coordinator_tui.services.demo.clinic import Progress, seed_clinic
+from coordinator_tui.services.demo.schedule import demo_day, snapshot_instant
 from coordinator_tui.store.engine import Database, sqlite_path
 from coordinator_tui.store.file_guard import undone_on_failure
 from coordinator_tui.store.migrate import check_not_newer, ensure_current, read_revision

@@ -19,14 +19,14 @@ from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.domain.vocab import AvailabilityExceptionKind as Kind
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
-from coordinator_tui.services.booking import (
+from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.schedule.blocks import (
     AffectedAppointment,
     BlockResult,
-    _provider,
     appointments_in_block,
     block_time,
 )
-from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.schedule.free_slots import active_provider
 from coordinator_tui.store.models import (
     AppointmentType,
     AvailabilityException,
@@ -81,7 +81,7 @@ def provider_availability(ctx: AppContext, actor: Actor, provider_id: int,
     now = ctx.now()
     horizon = day_bounds_utc(ctx.today() + timedelta(days=EXCEPTION_DAYS), ctx.settings.tz)[1]
     with ctx.db.read() as session:
-        provider = _provider(session, provider_id)
+        provider = active_provider(session, provider_id)
         templates = session.scalars(select(AvailabilityTemplate).where(
             AvailabilityTemplate.provider_id == provider.id,
             (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= as_of))
@@ -175,7 +175,7 @@ def preview_block(ctx: AppContext, actor: Actor, *, provider_id: int | None, kin
     provider_id = _who(kind, provider_id)
     with ctx.db.read() as session:
         if provider_id is not None:
-            _provider(session, provider_id)
+            active_provider(session, provider_id)
         return appointments_in_block(session, provider_id, starts_at, ends_at)
 
 

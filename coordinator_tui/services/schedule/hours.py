@@ -21,10 +21,11 @@ from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.domain.vocab import AppointmentStatus, CallbackReason
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
-from coordinator_tui.services.booking import AffectedAppointment, _provider, _type_by_code
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
+from coordinator_tui.services.schedule.blocks import AffectedAppointment
+from coordinator_tui.services.schedule.free_slots import active_provider, type_by_code
 from coordinator_tui.store.models import (
     Appointment,
     AvailabilityTemplate,
@@ -108,7 +109,7 @@ def preview_hours_change(ctx: AppContext, actor: Actor, provider_id: int, weekda
     if not isinstance(valid_from, date):
         raise UserError("give the first day the hours apply")
     with ctx.db.read() as session:
-        _provider(session, provider_id)
+        active_provider(session, provider_id)
         return appointments_outside_hours(session, ctx, provider_id, weekday, blocks, valid_from)
 
 
@@ -127,8 +128,8 @@ def set_weekly_hours(ctx: AppContext, actor: Actor, provider_id: int, weekday: i
         raise UserError("give the first day the hours apply")
     at = ctx.now()
     with ctx.db.write() as session:
-        _provider(session, provider_id)
-        kinds = [_type_by_code(session, code) for code in type_codes]
+        active_provider(session, provider_id)
+        kinds = [type_by_code(session, code) for code in type_codes]
         if location_id is None:
             location_id = session.scalar(
                 select(AvailabilityTemplate.location_id).where(AvailabilityTemplate.provider_id == provider_id)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.services.schedule_view import DayAppointment, day_schedule
+from coordinator_tui.services.schedule.schedule_view import DayAppointment, day_schedule
 from coordinator_tui.store.models import Provider
 
 FORMATS = ("csv", "ics", "txt")

@@ -5,15 +5,12 @@ Items are never deleted: they are closed as done or cancelled with a reason."""
 
 from __future__ import annotations
 
-import statistics
-import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 
 from coordinator_tui.domain.callback_retry import next_try
-from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.domain.vocab import (
     AppointmentStatus,
     CallbackOutcome,
@@ -23,11 +20,9 @@ from coordinator_tui.domain.vocab import (
 )
 from coordinator_tui.errors import ConflictError, UserError
 from coordinator_tui.services import audit
-from coordinator_tui.services.appointment_status import change_status
-from coordinator_tui.services.callback_queue import ensure_open_callback
+from coordinator_tui.services.appointment_status import apply_status_change
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.models import (
-    Appointment,
     Callback,
     CallbackAttempt,
     Patient,
@@ -36,8 +31,12 @@ from coordinator_tui.store.models import (
 
 # A claim lapses when its desk goes quiet this long (the work screen refreshes it every minute).
 CLAIM_TTL = timedelta(minutes=5)
+
+
 FAILED = {CallbackOutcome.VOICEMAIL, CallbackOutcome.NO_ANSWER, CallbackOutcome.WRONG_NUMBER,
           CallbackOutcome.BUSY}
+
+
 # A second failed call on one item by one caller sooner than this is a double key press, not a
 # second call: refused, so it cannot count towards escalation.
 REPEAT_FAILED_CALL_WINDOW = timedelta(minutes=2)
@@ -94,15 +93,6 @@ class WorkItem:
     preferred_language: str
     attempts: tuple[Attempt, ...]
     version: int
-
-
-@dataclass(frozen=True)
-class Figures:
-    open: int
-    overdue: int
-    closed_today: int
-    median_minutes_to_first_attempt: float | None
-    open_by_reason: dict[str, int]
 
 
 _PRIORITY_ORDER = case({p.value: p.rank for p in Priority}, value=Callback.priority)
@@ -215,7 +205,7 @@ def record_attempt(ctx: AppContext, actor: Actor, callback_id: int, outcome: Cal
     """One phone call's outcome. A failed call puts the item back by `callback_retry_minutes`
     (next morning when that is after calling hours; never earlier than it was due); too many
     failed calls escalate it to a supervisor instead."""
-    note = _clean_note(note)
+    note = clean_note(note)
     now = ctx.now()
     with ctx.db.write() as session:
         item = _open_item(session, callback_id)
@@ -244,7 +234,7 @@ def record_attempt(ctx: AppContext, actor: Actor, callback_id: int, outcome: Cal
             item.due_at = min(item.due_at, now)  # a supervisor's to decide now, retry or not
             item.priority = Priority.HIGH.value
             item.assigned_to_id = supervisor
-            item.note = _clean_note(f"Escalated after {failed} failed calls: send a letter or decide. "
+            item.note = clean_note(f"Escalated after {failed} failed calls: send a letter or decide. "
                                     + (item.note or ""))
             detail["escalated"] = True
         audit.record(session, actor, "callback.attempt", now, patient_id=item.patient_id,
@@ -268,80 +258,36 @@ def _refuse_repeated_failure(ctx: AppContext, session, callback_id: int, actor: 
 
 def close(ctx: AppContext, actor: Actor, callback_id: int, *, done: bool, reason: str) -> None:
     """Close as done or cancelled; a reason is always kept."""
-    reason = _clean_note(reason)
+    reason = clean_note(reason)
     if not reason:
         raise UserError("say why the item is being closed")
     now = ctx.now()
     with ctx.db.write() as session:
         item = _open_item(session, callback_id)
         _check_claim(session, item, actor, now)
-        item.status = "done" if done else "cancelled"
-        item.closed_at, item.closed_by_id, item.close_reason = now, actor.id, reason
-        item.claimed_by_id = item.claimed_at = None
-        audit.record(session, actor, "callback.close", now, patient_id=item.patient_id,
-                     entity="callback", entity_id=item.id, detail={"status": item.status, "reason": reason})
+        _close_item(session, actor, item, now, done=done, reason=reason)
+
+
+def _close_item(session, actor: Actor, item: Callback, now: datetime, *, done: bool, reason: str) -> None:
+    item.status = "done" if done else "cancelled"
+    item.closed_at, item.closed_by_id, item.close_reason = now, actor.id, reason
+    item.claimed_by_id = item.claimed_at = None
+    audit.record(session, actor, "callback.close", now, patient_id=item.patient_id,
+                 entity="callback", entity_id=item.id, detail={"status": item.status, "reason": reason})
 
 
 def confirm_appointment_by_phone(ctx: AppContext, actor: Actor, callback_id: int) -> None:
     """A confirmation call that reached the patient: the appointment is confirmed and the item
-    is closed as done."""
-    with ctx.db.read() as session:
-        item = _open_item(session, callback_id)
-        appointment_id = item.appointment_id
-    if appointment_id is None:
-        raise UserError("this item has no appointment to confirm")
-    change_status(ctx, actor, appointment_id, AppointmentStatus.CONFIRMED, reason="confirmed by phone")
-    close(ctx, actor, callback_id, done=True, reason="appointment confirmed by phone")
-
-
-DUE_HOUR = time(17)  # a callback due "on a day" is due by the end of that clinic day
-
-
-def due_at_on(ctx: AppContext, day: date) -> datetime:
-    """When an item due "on `day`" falls due: 17:00 clinic time that day (UTC instant)."""
-    if not isinstance(day, date) or isinstance(day, datetime):
-        raise UserError("the due date must be a date")
-    if day < ctx.today():
-        raise UserError("the due date is in the past")
-    if day > ctx.today() + timedelta(days=366):
-        raise UserError("the due date is more than a year ahead")
-    return datetime.combine(day, DUE_HOUR, tzinfo=ctx.settings.tz).astimezone(UTC)
-
-
-def create_by_hand(ctx: AppContext, actor: Actor, *, patient_id: int, reason: CallbackReason,
-                   due_at: datetime, priority: Priority = Priority.NORMAL,
-                   note: str | None = None, refuse_duplicate: bool = False) -> tuple[int, bool]:
-    """Returns (item id, created). An open item for the same patient and reason is reused, or,
-    with `refuse_duplicate`, refused with a ConflictError naming the open item."""
-    try:
-        reason, priority = CallbackReason(reason), Priority(priority)
-    except ValueError:
-        raise UserError("choose a reason and a priority from the lists") from None
-    if not isinstance(due_at, datetime) or due_at.tzinfo is None:
-        raise UserError("the due time must be a date and time with its time zone")
-    if note is not None and not isinstance(note, str):
-        raise UserError("the note must be text")
-    if note and any(unicodedata.category(ch) == "Cc" for ch in note):
-        raise UserError("the note contains control characters")
-    if note and len(note.strip()) > 480:
-        raise UserError("the note is too long (at most 480 characters)")
+    is closed as done, in one transaction (never a confirmed appointment with its call still open)."""
     now = ctx.now()
     with ctx.db.write() as session:
-        patient = session.get(Patient, patient_id) if isinstance(patient_id, int) else None
-        if patient is None:
-            raise UserError(f"patient {patient_id} does not exist")
-        if patient.merged_into_id is not None:
-            raise UserError(f"{patient.mrn} was merged into another record; use the surviving record")
-        if refuse_duplicate:
-            existing = session.scalar(select(Callback).where(
-                Callback.patient_id == patient.id, Callback.reason == reason.value, Callback.status == "open"))
-            if existing is not None:
-                raise ConflictError(
-                    f"{patient.mrn} already has an open '{reason.label}' callback (#{existing.id}, due "
-                    f"{existing.due_at.astimezone(ctx.settings.tz):%d %b}); work that one instead")
-        item, created = ensure_open_callback(session, actor, patient_id=patient.id, reason=reason, at=now,
-                                             due_at=due_at, priority=priority, note=_clean_note(note))
-        return item.id, created
+        item = _open_item(session, callback_id)
+        if item.appointment_id is None:
+            raise UserError("this item has no appointment to confirm")
+        _check_claim(session, item, actor, now)
+        apply_status_change(session, actor, item.appointment_id, AppointmentStatus.CONFIRMED, at=now,
+                            reason="confirmed by phone")
+        _close_item(session, actor, item, now, done=True, reason="appointment confirmed by phone")
 
 
 def close_as_booked(session, ctx: AppContext, actor: Actor, callback_id: int, appointment_id: int,
@@ -361,102 +307,9 @@ def close_as_booked(session, ctx: AppContext, actor: Actor, callback_id: int, ap
                  entity_id=item.id, detail={"status": "done", "booked_appointment": appointment_id})
 
 
-def figures(ctx: AppContext, actor: Actor, day: date | None = None) -> Figures:
-    now = ctx.now()
-    day = day or ctx.today()
-    start, end = day_bounds_utc(day, ctx.settings.tz)
-    first_attempt = (select(CallbackAttempt.callback_id, func.min(CallbackAttempt.at).label("first"))
-                     .group_by(CallbackAttempt.callback_id).subquery())
-    with ctx.db.read() as session:
-        open_count = session.scalar(select(func.count()).select_from(Callback).where(Callback.status == "open"))
-        overdue = session.scalar(select(func.count()).select_from(Callback).where(
-            Callback.status == "open", Callback.due_at < now))
-        closed_today = session.scalar(select(func.count()).select_from(Callback).where(
-            Callback.closed_at >= start, Callback.closed_at < end))
-        waits = session.execute(select(Callback.created_at, first_attempt.c.first)
-                                .join(first_attempt, first_attempt.c.callback_id == Callback.id)).all()
-        by_reason = dict(session.execute(select(Callback.reason, func.count()).where(
-            Callback.status == "open").group_by(Callback.reason)).all())
-    minutes = [(first - created).total_seconds() / 60 for created, first in waits]
-    return Figures(open_count, overdue, closed_today,
-                   statistics.median(minutes) if minutes else None,
-                   {CallbackReason(k).label: v for k, v in sorted(by_reason.items())})
-
-
-def generate_recalls(ctx: AppContext, actor: Actor, *, after: timedelta | None = None) -> int:
-    """"Annual visit 12 months after last seen": patients last seen (checked out) at least `after`
-    (default: the recall_after_days setting) ago, with nothing booked ahead, get one recall item.
-    A second run creates none."""
-    now = ctx.now()
-    if after is None:
-        after = timedelta(days=ctx.settings.recall_after_days)
-    since = f"{round(after.days / 30.4)} months" if after.days >= 60 else f"{after.days} days"
-    last_seen = (select(Appointment.patient_id, func.max(Appointment.starts_at).label("seen"))
-                 .where(Appointment.status == AppointmentStatus.CHECKED_OUT.value)
-                 .group_by(Appointment.patient_id).subquery())
-    booked_ahead = select(Appointment.id).where(
-        Appointment.patient_id == last_seen.c.patient_id, Appointment.starts_at > now,
-        Appointment.status.in_([AppointmentStatus.SCHEDULED.value, AppointmentStatus.CONFIRMED.value]))
-    due = (select(last_seen.c.patient_id).join(Patient, Patient.id == last_seen.c.patient_id)
-           .where(last_seen.c.seen <= now - after, ~booked_ahead.exists(),
-                  Patient.merged_into_id.is_(None), Patient.deceased_date.is_(None)))
-    created = 0
-    with ctx.db.write() as session:
-        for (patient_id,) in session.execute(due).all():
-            _, new = ensure_open_callback(session, actor, patient_id=patient_id, reason=CallbackReason.RECALL,
-                                          at=now, due_at=now + timedelta(days=7), priority=Priority.LOW,
-                                          note=f"Recall due ({since} since last seen)")
-            created += new
-    return created
-
-
-def generate_confirmations(ctx: AppContext, actor: Actor, *, for_day: date | None = None) -> int:
-    """Confirmation calls for the next clinic day's booked, unconfirmed appointments."""
-    now = ctx.now()
-    day = for_day or _next_clinic_day(ctx)
-    start, end = day_bounds_utc(day, ctx.settings.tz)
-    due_at = datetime.combine(ctx.today(), time(16), tzinfo=ctx.settings.tz)
-    stmt = (select(Appointment.id, Appointment.patient_id, Appointment.starts_at)
-            .where(Appointment.starts_at >= start, Appointment.starts_at < end,
-                   Appointment.status == AppointmentStatus.SCHEDULED.value)
-            .order_by(Appointment.starts_at))
-    created = 0
-    with ctx.db.write() as session:
-        for appointment_id, patient_id, starts_at in session.execute(stmt).all():
-            local = starts_at.astimezone(ctx.settings.tz)
-            _, new = ensure_open_callback(session, actor, patient_id=patient_id,
-                                          reason=CallbackReason.CONFIRMATION, at=now, due_at=due_at,
-                                          appointment_id=appointment_id,
-                                          note=f"Confirm {local:%a %d %b %H:%M}")
-            created += new
-    return created
-
-
-def _next_clinic_day(ctx: AppContext) -> date:
-    """The next day after today with any booked appointment (clinics skip closed days)."""
-    today = ctx.today()
-    _, end_of_today = day_bounds_utc(today, ctx.settings.tz)
-    with ctx.db.read() as session:
-        first = session.scalar(select(func.min(Appointment.starts_at)).where(
-            Appointment.starts_at >= end_of_today,
-            or_(Appointment.status == AppointmentStatus.SCHEDULED.value,
-                and_(Appointment.status == AppointmentStatus.CONFIRMED.value))))
-    return first.astimezone(ctx.settings.tz).date() if first else today + timedelta(days=1)
-
-
-def _clean_note(note: str | None) -> str | None:
+def clean_note(note: str | None) -> str | None:
     if note is None:
         return None
     cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in note).split())
     return cleaned[:480] or None
 
-
-@dataclass(frozen=True)
-class Generated:
-    recalls: int
-    confirmations: int
-
-
-def generate_daily(ctx: AppContext, actor: Actor) -> Generated:
-    """Everything the queue fills itself with each morning; safe to run any number of times."""
-    return Generated(recalls=generate_recalls(ctx, actor), confirmations=generate_confirmations(ctx, actor))

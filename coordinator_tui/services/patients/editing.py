@@ -1,0 +1,214 @@
+"""Registering and editing a patient: validation, look-alike (duplicate) detection, MRNs, optimistic versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+
+from coordinator_tui.domain import names, phones
+from coordinator_tui.domain.patient_validation import (
+    FIELDS,
+    validate_patient,
+)
+from coordinator_tui.errors import ConflictError, UserError
+from coordinator_tui.services import audit
+from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.patients.records import (
+    ValidationFailed,
+    load_patient,
+    set_search_keys,
+    staff_name,
+)
+from coordinator_tui.store.models import (
+    Coverage,
+    Patient,
+)
+
+NAME_SIMILAR = 0.85
+
+
+class DuplicatesFound(UserError):
+    """Registration stopped: these existing patients look like the one being registered."""
+
+    def __init__(self, candidates: list[DuplicateCandidate]):
+        self.candidates = list(candidates)
+        mrns = ", ".join(c.mrn for c in candidates)
+        super().__init__(f"possible duplicate of {mrns}; choose the existing patient or "
+                         f"register anyway")
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    patient_id: int
+    mrn: str
+    name: str
+    birth_date: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class Registered:
+    patient_id: int
+    mrn: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Updated:
+    patient_id: int
+    version: int
+    changed: tuple[str, ...]
+
+
+def _conflict_message(ctx: AppContext, session, patient: Patient) -> str:
+    who = staff_name(session, patient.updated_by_id) or "another desk"
+    when = ctx.local(patient.updated_at).strftime("%H:%M")
+    return f"changed by {who} at {when}; your changes were not saved; reloaded"
+
+
+def _stored(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def update_patient(ctx: AppContext, actor: Actor, patient_id: int, changes: dict,
+                   expected_version: int) -> Updated:
+    """Apply the edited fields (text as typed). Nothing is saved when any field is wrong
+    (ValidationFailed) or when another desk saved this patient since `expected_version`
+    (ConflictError naming who and when)."""
+    unknown = [name for name in changes if name not in FIELDS]
+    if unknown:
+        raise UserError(f"unknown field(s): {', '.join(sorted(unknown))[:80]}")
+    now = ctx.now()
+    with ctx.db.write() as session:
+        patient = load_patient(session, patient_id)
+        # Inside the transaction: a State or ZIP typed alone is checked against the country on file.
+        checked = validate_patient(changes, today=ctx.today(), partial=True, country=patient.country,
+                                   day_first=ctx.settings.day_first)
+        if not checked.ok:
+            raise ValidationFailed(checked.errors)
+        if patient.merged_into_id is not None:
+            raise UserError(f"{patient.mrn} was merged into another record; edit that one")
+        if patient.version_id != expected_version:
+            raise ConflictError(_conflict_message(ctx, session, patient))
+        diff: dict[str, list] = {}
+        for name, value in checked.values.items():
+            old = getattr(patient, name)
+            if old != value:
+                diff[name] = [_stored(old), _stored(value)]
+                setattr(patient, name, value)
+        if not diff:
+            return Updated(patient.id, patient.version_id, ())
+        set_search_keys(patient)
+        patient.updated_at = now
+        patient.updated_by_id = actor.id
+        session.flush()
+        audit.record(session, actor, "patient.update", now, patient_id=patient.id,
+                     entity="patient", entity_id=patient.id, detail={"changed": diff})
+        return Updated(patient.id, patient.version_id, tuple(diff))
+
+
+def _similar_names(given: str, family: str, p_given: str, p_family: str) -> bool:
+    def close(a: str, b: str) -> bool:
+        return (names.similarity(a, b) >= NAME_SIMILAR
+                or (bool(names.phonetic(a)) and names.phonetic(a) == names.phonetic(b)
+                    and names.similarity(a, b) >= 0.7))
+
+    straight = close(family, p_family) and (close(given, p_given)
+                                            or names.name_key(given)[:1] == names.name_key(p_given)[:1])
+    swapped = close(family, p_given) and close(given, p_family)
+    return straight or swapped
+
+
+def duplicates_in(session, values: dict, member_id: str | None = None,
+                     exclude: set[int] = frozenset()) -> list[DuplicateCandidate]:
+    found: dict[int, tuple[Patient, list[str]]] = {}
+
+    def note(patient: Patient, reason: str) -> None:
+        if patient.id in exclude or patient.merged_into_id is not None:
+            return
+        entry = found.setdefault(patient.id, (patient, []))
+        if reason not in entry[1]:
+            entry[1].append(reason)
+
+    birth = values.get("birth_date")
+    given, family = values.get("given_name") or "", values.get("family_name") or ""
+    if birth and (given or family):
+        # Indexed: ix_patients_birth_date_family_key (a few dozen rows per day at 1M patients).
+        for patient in session.scalars(select(Patient).where(Patient.birth_date == birth).limit(500)):
+            if _similar_names(given, family, patient.given_name, patient.family_name):
+                same = (names.name_key(given) == patient.given_key
+                        and names.name_key(family) == patient.family_key)
+                note(patient, "same birth date and same name" if same
+                     else "same birth date and similar name")
+    for column in ("phone_mobile", "phone_home"):
+        rev = phones.reversed_digits(values.get(column))
+        if not rev:
+            continue
+        for patient in session.scalars(select(Patient).where(
+                or_(Patient.phone_mobile_rev == rev, Patient.phone_home_rev == rev)).limit(50)):
+            note(patient, "same phone")
+    member = (member_id or "").strip()
+    if member:
+        for patient in session.scalars(
+                select(Patient).join(Coverage, Coverage.patient_id == Patient.id)
+                .where(Coverage.member_id == member).limit(20)):
+            note(patient, "same member id")
+    return [DuplicateCandidate(p.id, p.mrn, f"{p.family_name}, {p.given_name}", p.birth_date,
+                               "; ".join(reasons))
+            for p, reasons in sorted(found.values(), key=lambda item: (-len(item[1]), item[0].id))]
+
+
+def find_duplicates(ctx: AppContext, actor: Actor, form: dict) -> list[DuplicateCandidate]:
+    """Existing patients who look like the one in `form`, each with why it matched. Only the
+    fields that are valid are used (so it can run while the form is half filled)."""
+    checked = validate_patient({k: v for k, v in form.items() if k in FIELDS},
+                               today=ctx.today(), partial=True, day_first=ctx.settings.day_first)
+    bad = {e.field for e in checked.errors}
+    values = {k: v for k, v in checked.values.items() if k not in bad}
+    with ctx.db.read() as session:
+        return duplicates_in(session, values, form.get("member_id"))
+
+
+def next_mrn(session) -> str:
+    top = session.scalar(select(func.max(Patient.mrn)).where(Patient.mrn.like("M_______")))
+    number = int(top[1:]) + 1 if top and top[1:].isdigit() else 1
+    return f"M{number:07d}"
+
+
+def new_patient(values: dict, *, mrn: str, now: datetime, actor_id: int | None) -> Patient:
+    """A Patient built from validated values, search keys filled in."""
+    patient = Patient(mrn=mrn, created_at=now, updated_at=now, updated_by_id=actor_id,
+                      country="US", preferred_language="English")
+    for name, value in values.items():
+        if value is not None or name not in ("country", "preferred_language"):
+            setattr(patient, name, value)
+    set_search_keys(patient)
+    return patient
+
+
+def register_patient(ctx: AppContext, actor: Actor, form: dict, *,
+                     confirm_not_duplicate_of: list[int] | tuple[int, ...] = ()) -> Registered:
+    """Quick (names, birth date, sex, phone) or full registration. Raises ValidationFailed for
+    field errors, and DuplicatesFound when look-alikes exist that the user has not yet seen and
+    dismissed (`confirm_not_duplicate_of` lists the ids they chose to register past)."""
+    checked = validate_patient({k: v for k, v in form.items() if k in FIELDS}, today=ctx.today(),
+                               day_first=ctx.settings.day_first)
+    if not checked.ok:
+        raise ValidationFailed(checked.errors)
+    now = ctx.now()
+    with ctx.db.write() as session:
+        candidates = duplicates_in(session, checked.values, form.get("member_id"))
+        unseen = [c for c in candidates if c.patient_id not in set(confirm_not_duplicate_of)]
+        if unseen:
+            raise DuplicatesFound(candidates)
+        patient = new_patient(checked.values, mrn=next_mrn(session), now=now, actor_id=actor.id)
+        session.add(patient)
+        session.flush()
+        audit.record(session, actor, "patient.register", now, patient_id=patient.id,
+                     entity="patient", entity_id=patient.id,
+                     detail={"dismissed_duplicates": [c.mrn for c in candidates]} if candidates
+                     else None)
+        return Registered(patient.id, patient.mrn, patient.version_id)
+

@@ -1,0 +1,223 @@
+"""Free slots: each template's slots (and the appointment types it allows) minus blocked time and booked visits. Used by booking, the wait list and walk-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coordinator_tui.domain.appointment_flow import is_active
+from coordinator_tui.domain.slots import day_bounds_utc, free_slots, slot_starts
+from coordinator_tui.domain.vocab import AppointmentStatus
+from coordinator_tui.errors import UserError
+from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.store.models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityException,
+    AvailabilityTemplate,
+    AvailabilityTemplateType,
+    Patient,
+    Provider,
+)
+
+PARTS_OF_DAY = ("any", "am", "pm")
+
+
+NOON = time(12)
+
+
+SEARCH_DAYS = 90  # how far ahead find_free_slots looks
+
+
+MAX_TEXT = 300
+
+
+ACTIVE_STATUSES = [s.value for s in AppointmentStatus if is_active(s)]
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    provider_id: int
+    provider: str
+    starts_at: datetime
+    ends_at: datetime
+    location_id: int
+
+
+def aware_instant(instant: datetime, what: str = "the time") -> datetime:
+    if not isinstance(instant, datetime):
+        raise UserError(f"{what} must be a date and time")
+    if instant.tzinfo is None:
+        raise UserError(f"{what} has no time zone")
+    return instant
+
+
+def type_by_code(session: Session, code: str) -> AppointmentType:
+    if not isinstance(code, str) or not code.strip():
+        raise UserError("choose an appointment type")
+    kind = session.scalar(select(AppointmentType).where(
+        AppointmentType.code == code.strip().upper(), AppointmentType.active.is_(True)))
+    if kind is None:
+        raise UserError(f"there is no appointment type {code.strip()[:12]!r}")
+    return kind
+
+
+def active_provider(session: Session, provider_id: int) -> Provider:
+    provider = session.get(Provider, provider_id) if isinstance(provider_id, int) else None
+    if provider is None or not provider.active:
+        raise UserError(f"provider {provider_id} does not exist or is not seeing patients")
+    return provider
+
+
+def bookable_patient(session: Session, patient_id: int) -> Patient:
+    patient = session.get(Patient, patient_id) if isinstance(patient_id, int) else None
+    if patient is None:
+        raise UserError(f"patient {patient_id} does not exist")
+    if patient.merged_into_id is not None:
+        raise UserError(f"patient {patient.mrn} was merged into another record; book the surviving record")
+    return patient
+
+
+@dataclass(frozen=True)
+class _Offer:
+    starts: tuple[datetime, ...]
+    slot_minutes: int
+    location_id: int
+    type_ids: frozenset[int]  # empty = all types
+
+
+def _templates(session: Session, provider_ids: Iterable[int], day: date):
+    ids = list(provider_ids)
+    rows = session.execute(
+        select(AvailabilityTemplate).where(
+            AvailabilityTemplate.provider_id.in_(ids), AvailabilityTemplate.weekday == day.weekday(),
+            AvailabilityTemplate.valid_from <= day,
+            (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= day))
+    ).scalars().all()
+    types: dict[int, set[int]] = {}
+    if rows:
+        for template_id, type_id in session.execute(
+                select(AvailabilityTemplateType.template_id, AvailabilityTemplateType.appointment_type_id)
+                .where(AvailabilityTemplateType.template_id.in_([t.id for t in rows]))):
+            types.setdefault(template_id, set()).add(type_id)
+    return {pid: [t for t in rows if t.provider_id == pid] for pid in ids}, types
+
+
+def offers_for_day(session: Session, tz, provider_ids: Iterable[int], day: date) -> dict[int, list[_Offer]]:
+    """Each provider's offered slot starts on `day` (UTC instants), per template."""
+    found, types = _templates(session, provider_ids, day)
+    result: dict[int, list[_Offer]] = {}
+    for pid, templates in found.items():
+        offers = []
+        for t in templates:
+            start = time(t.start_minute // 60, t.start_minute % 60)
+            end = time(0) if t.end_minute == 1440 else time(t.end_minute // 60, t.end_minute % 60)
+            offers.append(_Offer(tuple(slot_starts(day, tz, start, end, t.slot_minutes)),
+                                 t.slot_minutes, t.location_id, frozenset(types.get(t.id, ()))))
+        result[pid] = offers
+    return result
+
+
+def blocked_intervals(session: Session, provider_ids: Iterable[int], start: datetime,
+                      end: datetime) -> dict[int | None, list[tuple[datetime, datetime, str, str | None]]]:
+    """Exceptions touching [start, end): per provider id, and None for the whole clinic."""
+    ids = list(provider_ids)
+    rows = session.execute(
+        select(AvailabilityException.provider_id, AvailabilityException.starts_at,
+               AvailabilityException.ends_at, AvailabilityException.kind, AvailabilityException.reason)
+        .where(AvailabilityException.starts_at < end, AvailabilityException.ends_at > start,
+               (AvailabilityException.provider_id.is_(None)) | (AvailabilityException.provider_id.in_(ids)))
+    ).all()
+    result: dict[int | None, list] = {}
+    for pid, s, e, kind, reason in rows:
+        result.setdefault(pid, []).append((s, e, kind, reason))
+    return result
+
+
+def booked_intervals(session: Session, provider_ids: Iterable[int], start: datetime, end: datetime,
+                     *, exclude_id: int | None = None) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Active appointments touching [start, end), per provider."""
+    stmt = (select(Appointment.provider_id, Appointment.starts_at, Appointment.ends_at)
+            .where(Appointment.provider_id.in_(list(provider_ids)), Appointment.starts_at < end,
+                   Appointment.ends_at > start, Appointment.status.in_(ACTIVE_STATUSES)))
+    if exclude_id is not None:
+        stmt = stmt.where(Appointment.id != exclude_id)
+    result: dict[int, list] = {}
+    for pid, s, e in session.execute(stmt):
+        result.setdefault(pid, []).append((s, e))
+    return result
+
+
+def part_ok(instant: datetime, tz, part: str) -> bool:
+    if part == "any":
+        return True
+    morning = instant.astimezone(tz).time() < NOON
+    return morning if part == "am" else not morning
+
+
+def free_on_day(session: Session, ctx: AppContext, providers: list[Provider], kind: AppointmentType,
+                day: date, part: str, not_before: datetime, *, running: bool = False) -> list[FreeSlot]:
+    """Free starts on `day` where `kind` fits, earliest first: each template's slots (only the
+    templates that allow the type) minus blocked time and booked visits, none before
+    `not_before` (with `running`, a slot still under way at `not_before` counts)."""
+    tz = ctx.settings.tz
+    ids = [p.id for p in providers]
+    day_start, day_end = day_bounds_utc(day, tz)
+    offers = offers_for_day(session, tz, ids, day)
+    # Look a little past the day's end: a late appointment may run on.
+    blocks = blocked_intervals(session, ids, day_start, day_end + timedelta(hours=8))
+    booked = booked_intervals(session, ids, day_start, day_end + timedelta(hours=8))
+    clinic_blocks = [(s, e) for s, e, _k, _r in blocks.get(None, [])]
+    found = []
+    for provider in providers:
+        busy = booked.get(provider.id, []) + clinic_blocks + [
+            (s, e) for s, e, _k, _r in blocks.get(provider.id, [])]
+        for offer in offers.get(provider.id, []):
+            if offer.type_ids and kind.id not in offer.type_ids:
+                continue
+            for start in free_slots(offer.starts, offer.slot_minutes, busy, kind.default_minutes):
+                if running:
+                    if start + timedelta(minutes=offer.slot_minutes) <= not_before:
+                        continue
+                elif start < not_before:
+                    continue
+                if not part_ok(start, tz, part):
+                    continue
+                found.append(FreeSlot(provider.id, provider.short_name, start,
+                                      start + timedelta(minutes=kind.default_minutes), offer.location_id))
+    found.sort(key=lambda s: (s.starts_at, s.provider))
+    return found
+
+
+def find_free_slots(ctx: AppContext, actor: Actor, *, provider_id: int | None, type_code: str,
+                    after: date, part_of_day: str = "any", limit: int = 10) -> list[FreeSlot]:
+    """The first free slots on or after `after` (and never in the past) where an appointment of
+    this type fits: templates minus exceptions minus booked appointments. Any provider when
+    `provider_id` is None."""
+    if part_of_day not in PARTS_OF_DAY:
+        raise UserError("part of day must be any, am or pm")
+    if not isinstance(after, date):
+        raise UserError("give the first day to search from")
+    if not isinstance(limit, int) or not 1 <= limit <= 500:
+        raise UserError("ask for between 1 and 500 slots")
+    now = ctx.now()
+    with ctx.db.read() as session:
+        kind = type_by_code(session, type_code)
+        if provider_id is None:
+            providers = list(session.scalars(select(Provider).where(Provider.active.is_(True))
+                                             .order_by(Provider.short_name)))
+        else:
+            providers = [active_provider(session, provider_id)]
+        result: list[FreeSlot] = []
+        day = max(after, ctx.today())
+        for _ in range(SEARCH_DAYS):
+            result += free_on_day(session, ctx, providers, kind, day, part_of_day, now)
+            if len(result) >= limit:
+                break
+            day += timedelta(days=1)
+    return result[:limit]
+
