@@ -110,3 +110,26 @@ async def test_only_a_demo_clinic_names_the_demo_logins(ctx, seeded_path):
     demo = " ".join((await _sign_in_text(ctx)).split())
     assert " ".join(DEMO_LOGINS.split()) in demo or ("Demo clinic: sign in as demo / demo" in demo
                                                     and "admin / demo" in demo), demo
+
+
+async def test_the_minutes_reload_redraws_rows_in_place_without_moving_the_list(ctx, desk_user, clock):
+    """The list reloads every minute (waits grow): it must not jump back to 08:00 or scroll
+    under the desk's eyes, and only the rows that changed are redrawn."""
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        board = app.screen
+        assert isinstance(board, CheckinScreen)
+        table = board.query_one("#arrivals", DataTable)
+        await pilot.press("down", "down", "down")  # into the list, the cursor on a later row
+        await settle(app, pilot)
+        cursor, scroll = table.cursor_row, table.scroll_y
+        before = screen_text(app)
+        clock.advance(minutes=1)
+        board.action_reload()
+        await settle(app, pilot)
+        assert (table.cursor_row, table.scroll_y) == (cursor, scroll)
+        after = screen_text(app)
+    waits = [line for line in before.splitlines() if re.search(r"\d+m\s*$", line)]
+    if waits:  # someone waiting on screen: their minutes moved on, in place
+        assert after != before

@@ -193,8 +193,18 @@ class CheckinScreen(DeskScreen):
         for later, hit in enumerate(others, start=len(shown) + 1):
             lines.append(((str(later), "", hit.display_name, str(hit.age), "", "",
                            "not today", ""), f"p{hit.id}"))
+        previous = getattr(table, "_coordinator_drawn", None)
         if not changed(table, lines):
             return  # the same rows: repainting them would only cost bytes
+        if previous is not None and table.row_count == len(lines) \
+                and [key for _cells, key in previous] == [key for _cells, key in lines]:
+            # The same visits in the same order (the minute's reload: a wait grew, a status
+            # moved on): redraw the changed rows in place, so the list neither jumps back to
+            # the top nor scrolls under the desk's eyes.
+            for (before, key), (cells, _key) in zip(previous, lines, strict=True):
+                if before != cells:
+                    table.update_line(key, *cells)
+            return
         # The day list keeps the row the desk is on across reloads; shown afresh (opening the
         # desk, or back from a search) it opens at the patients still to come, not at 08:00.
         kept = None

@@ -39,3 +39,7 @@ class LineTable(DataTable):
 
     def add_line(self, *values: str | Text, key: str | None = None) -> None:
         self.add_row(self.layout(values), key=key)
+
+    def update_line(self, key: str, *values: str | Text) -> None:
+        """Redraw one row in place: the cursor and the scroll position stay where they are."""
+        self.update_cell(key, "line", self.layout(values))
