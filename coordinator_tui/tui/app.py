@@ -40,10 +40,10 @@ def _desk(module: str, screen_class: str):
 
 
 DESKS = {
-    "checkin": _desk("checkin", "CheckinScreen"),
-    "schedule": _desk("schedule", "ScheduleScreen"),
-    "patients": _desk("patients", "PatientsScreen"),
-    "callbacks": _desk("callbacks", "CallbacksScreen"),
+    "checkin": _desk("checkin.board", "CheckinScreen"),
+    "schedule": _desk("schedule.schedule", "ScheduleScreen"),
+    "patients": _desk("patients.desk", "PatientsScreen"),
+    "callbacks": _desk("callbacks.desk", "CallbacksScreen"),
 }
 IDLE_CHECK_SECONDS = 15
 # After SIGHUP (the SSH link or the terminal went away) the app asks itself to exit; if restoring
@@ -340,7 +340,7 @@ class CoordinatorApp(App[int]):
 
     def open_patient(self, patient_id: int) -> None:
         """Open a patient's record over the current desk (Esc comes back)."""
-        from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+        from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 
         self.push_screen(PatientRecordScreen(patient_id))
 
@@ -349,13 +349,13 @@ class CoordinatorApp(App[int]):
 
         With `on_done`, the caller gets the registered patient (or None) and carries on with its
         own flow (a walk-in); without it, the new patient's record opens."""
-        from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+        from coordinator_tui.tui.screens.patients.form import PatientFormScreen
 
         self.push_screen(PatientFormScreen(prefill=prefill, quick=quick, open_record=on_done is None), on_done)
 
     def action_new_callback(self) -> None:
         """F8: a callback by hand, for the patient on screen if there is one."""
-        from coordinator_tui.tui.screens.new_callback import NewCallbackScreen
+        from coordinator_tui.tui.screens.callbacks.new_callback import NewCallbackScreen
 
         if self.locked or self.actor is None or isinstance(self.screen, NewCallbackScreen):
             return
@@ -370,7 +370,7 @@ class CoordinatorApp(App[int]):
         """Open the booking screen for one patient (Esc comes back). `on_done` gets the
         BookingResult, or None when nothing was booked. With `callback_id`, that callback
         closes as done in the booking's own transaction."""
-        from coordinator_tui.tui.screens.book_patient import BookForPatientScreen
+        from coordinator_tui.tui.screens.schedule.book_patient import BookForPatientScreen
 
         self.push_screen(BookForPatientScreen(patient_id, reason=reason, callback_id=callback_id), on_done)
 

@@ -24,7 +24,7 @@ from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff import actor_for
 from coordinator_tui.store.models import Patient
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 from tests.conftest import CLINIC_DAY, make_context
 
 SIZE = (80, 24)

@@ -22,8 +22,8 @@ from coordinator_tui.store.models import (
     Callback,
 )
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.availability import AvailabilityScreen
-from coordinator_tui.tui.screens.schedule import ScheduleScreen
+from coordinator_tui.tui.screens.schedule.availability import AvailabilityScreen
+from coordinator_tui.tui.screens.schedule.schedule import ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
 from tests.conftest import CLINIC_DAY, CLINIC_TZ
 from tests.tui.screen import screen_text

@@ -13,10 +13,10 @@ from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.cashup import CashupScreen
-from coordinator_tui.tui.screens.checkin import CheckinScreen
-from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
-from coordinator_tui.tui.screens.checkin_dialogs import (
+from coordinator_tui.tui.screens.checkin.board import CheckinScreen
+from coordinator_tui.tui.screens.checkin.cashup import CashupScreen
+from coordinator_tui.tui.screens.checkin.checklist import ChecklistScreen
+from coordinator_tui.tui.screens.checkin.dialogs import (
     DemographicsDialog,
     PaymentDialog,
     ReasonPrompt,

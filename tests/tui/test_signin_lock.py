@@ -11,7 +11,7 @@ from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff import actor_for
 from coordinator_tui.store.models import AuditEvent, Patient
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.checkin import CheckinScreen
+from coordinator_tui.tui.screens.checkin.board import CheckinScreen
 from coordinator_tui.tui.screens.signin import SignInScreen
 from tests.conftest import CLINIC_DAY
 from tests.tui.screen import screen_text, settle

@@ -215,7 +215,7 @@ class WalkInScreen(DeskScreen):
     def action_open_booked(self) -> None:
         if self.booked is None:
             return
-        from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
+        from coordinator_tui.tui.screens.checkin.checklist import ChecklistScreen
 
         self.app.push_screen(ChecklistScreen(self.booked.id), lambda done: self.dismiss(done) if done else None)
 

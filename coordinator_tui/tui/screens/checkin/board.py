@@ -14,7 +14,7 @@ from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
 from coordinator_tui.services.lookup import PatientHit, search_patients
 from coordinator_tui.tui.formatting import clock, minutes_between, status_text
 from coordinator_tui.tui.quiet import changed, update_text
-from coordinator_tui.tui.screens import checkin_flow
+from coordinator_tui.tui.screens.checkin import flow as checkin_flow
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
@@ -178,7 +178,7 @@ class CheckinScreen(DeskScreen):
             table.add_line(*cells, key=key)
 
     # --- check-in flow (issue 5): checklist, express, undo, cash-up, walk-in ----------------------
-    # Kept apart from the search and table code above: see tui/screens/checkin_flow.py.
+    # Kept apart from the search and table code above: see tui/screens/checkin/flow.py.
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value

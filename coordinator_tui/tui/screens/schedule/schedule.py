@@ -749,7 +749,7 @@ class ScheduleScreen(DeskScreen):
 
     def action_availability(self) -> None:
         """The provider under the cursor: weekly hours, exceptions (Esc comes back here)."""
-        from coordinator_tui.tui.screens.availability import AvailabilityScreen
+        from coordinator_tui.tui.screens.schedule.availability import AvailabilityScreen
 
         here = self.current()
         if here is None:

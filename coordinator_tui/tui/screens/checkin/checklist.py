@@ -16,7 +16,7 @@ from textual.widgets import Static
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.formatting import clock
-from coordinator_tui.tui.screens.checkin_dialogs import (
+from coordinator_tui.tui.screens.checkin.dialogs import (
     DemographicsDialog,
     EligibilityDialog,
     HistoryDialog,
