@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.appointment_flow import is_active
+from coordinator_tui.domain.hours import PARTS_OF_DAY
 from coordinator_tui.domain.slots import day_bounds_utc, free_slots, slot_starts
 from coordinator_tui.domain.vocab import (
     AppointmentStatus,
@@ -43,7 +44,6 @@ from coordinator_tui.store.models import (
     WaitlistEntry,
 )
 
-PARTS_OF_DAY = ("any", "am", "pm")
 NOON = time(12)
 SEARCH_DAYS = 90  # how far ahead find_free_slots looks
 MAX_TEXT = 300

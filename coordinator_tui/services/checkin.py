@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.appointment_flow import check_transition, is_active
+from coordinator_tui.domain.lateness import late_minutes
 from coordinator_tui.domain.money import AmountInvalid, format_cents, parse_payment
 from coordinator_tui.domain.patient_validation import validate_patient
 from coordinator_tui.domain.slots import day_bounds_utc, free_slots, slot_starts
@@ -71,7 +72,6 @@ ELIGIBILITY_VALID_DAYS = 30
 DEMOGRAPHICS_VALID_DAYS = 90
 ID_VALID_DAYS = 365
 PRIVACY_NOTICE_VALID_DAYS = 365
-LATE_AFTER_MINUTES = 10
 
 S = AppointmentStatus
 ITEM_KEYS = ("demographics", "eligibility", "copay", "forms", "id_card")
@@ -152,12 +152,6 @@ class Checklist:
 def is_express_ready(checklist: Checklist) -> bool:
     """Nothing outstanding and the appointment can be checked in now."""
     return checklist.can_check_in and not checklist.outstanding
-
-
-def late_minutes(starts_at: datetime, at: datetime) -> int:
-    """Whole minutes after the start, once past the grace period (0 when not late)."""
-    minutes = int((at - starts_at).total_seconds() // 60)
-    return minutes if minutes > LATE_AFTER_MINUTES else 0
 
 
 def _primary_coverage(session, patient_id: int) -> Coverage | None:

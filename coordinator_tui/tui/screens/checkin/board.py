@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 
+from coordinator_tui.domain.lateness import is_late as is_late_for
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
 from coordinator_tui.services.lookup import PatientHit, search_patients
@@ -20,13 +19,12 @@ from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
 
-LATE_AFTER = timedelta(minutes=10)
 WAITING = {S.ARRIVED}
 HERE = {S.ARRIVED, S.ROOMED, S.WITH_PROVIDER}
 
 
 def is_late(row: AppointmentRow, now) -> bool:
-    return row.status in (S.SCHEDULED, S.CONFIRMED) and now - row.starts_at > LATE_AFTER
+    return is_late_for(row.status, row.starts_at, now)
 
 
 def minutes_late(row: AppointmentRow, now) -> int | None:

@@ -17,13 +17,12 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
+from coordinator_tui.domain.hours import part_of_day_word
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.services import booking
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
-PARTS = {"": "any", "any": "any", "a": "any", "am": "am", "morning": "am", "mornings": "am",
-         "pm": "pm", "afternoon": "pm", "afternoons": "pm"}
 SLOTS_SHOWN = 12
 FIELDS = (("type", "Type", "FU"), ("provider", "Provider", ""), ("after", "After", "T"),
           ("part", "am/pm/any", "any"), ("desired", "Desired date", ""))
@@ -149,7 +148,7 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
             provider_id = next((pid for pid, short in self.options.providers if short.upper() == name), None)
             if provider_id is None:
                 return "provider", f"No provider {name[:12]!r}; leave it empty for any provider"
-        part = PARTS.get(values["part"].strip().lower())
+        part = part_of_day_word(values["part"])
         if part is None:
             return "part", "Part of day: am, pm or any"
         try:
