@@ -19,7 +19,7 @@ def parse_clock(text: str, what: str = "the time") -> int:
         raise ValueError(f"{what}: {key[:12]!r} is not a time; type HH:MM, for example 08:30")
     hours, minutes = int(match.group(1)), int(match.group(2) or 0)
     if hours > 24 or minutes > 59 or (hours == 24 and minutes):
-        raise ValueError(f"{what}: {key} is not a time of day (00:00 to 24:00)")
+        raise ValueError(f"{what}: {key} is not a time of day (HH:MM, 00:00 to 24:00)")
     return hours * 60 + minutes
 
 

@@ -19,20 +19,20 @@ from coordinator_tui.tui.screens.checkin.checklist import ChecklistScreen
 from coordinator_tui.tui.screens.checkin.dialogs import (
     DemographicsDialog,
     PaymentDialog,
-    ReasonPrompt,
 )
+from coordinator_tui.tui.widgets.reason import ReasonPrompt
 from tests.conftest import CLINIC_DAY
 from tests.services.test_checkin import make_ready
-from tests.tui.screen import drawn_outside, screen_text
+from tests.tui.screen import drawn_outside, screen_text, wait_for_workers
 
 SIZE = (80, 24)
 
 
 async def settle(app, pilot):
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    await wait_for_workers(app)
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    await wait_for_workers(app)
     await pilot.pause()
 
 

@@ -14,10 +14,10 @@ from coordinator_tui.services.cashup import CashUp, cash_up
 from coordinator_tui.services.checkin import void_payment
 from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.tui.formatting import clock
-from coordinator_tui.tui.screens.checkin.dialogs import ReasonPrompt
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
+from coordinator_tui.tui.widgets.reason import ReasonPrompt
 
 
 class CashupScreen(DeskScreen):

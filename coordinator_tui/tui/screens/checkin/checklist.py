@@ -21,11 +21,11 @@ from coordinator_tui.tui.screens.checkin.dialogs import (
     EligibilityDialog,
     HistoryDialog,
     PaymentDialog,
-    ReasonPrompt,
 )
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
+from coordinator_tui.tui.widgets.reason import ReasonPrompt
 
 ITEM_KEY = {"demographics": "d", "eligibility": "e", "copay": "$", "forms": "f", "id_card": "i"}
 

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Static
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.formatting import clock
-from coordinator_tui.tui.screens.checkin.dialogs import ReasonPrompt
+from coordinator_tui.tui.widgets.reason import ReasonPrompt
 
 EXPRESS_MIN_LETTERS = 3
 

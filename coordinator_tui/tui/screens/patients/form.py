@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.patient_validation import FIELD_LABELS, FIELDS, QUICK_FIELDS
@@ -30,6 +29,8 @@ from coordinator_tui.services.patients import (
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.confirm import ConfirmDialog
+from coordinator_tui.tui.widgets.dialog import Dialog
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
 FORM_CSS = """
@@ -151,7 +152,7 @@ class PatientFormScreen(DeskScreen):
         if not self.has_changes():
             self.dismiss(None)
             return
-        self.app.push_screen(DiscardChanges(), lambda discard: self.dismiss(None) if discard else None)
+        self.app.push_screen(ConfirmDialog("Discard changes? y/n"), lambda discard: self.dismiss(None) if discard else None)
 
     def action_full_form(self) -> None:
         self.app.switch_screen(PatientFormScreen(prefill=self.form_values(), quick=False,
@@ -232,33 +233,12 @@ class PatientFormScreen(DeskScreen):
             self.action_save(tuple(c.patient_id for c in self.candidates))
 
 
-class DiscardChanges(ModalScreen[bool]):
-    """y throws the typed changes away; n or Esc goes back to the form (Esc only backs out)."""
-
-    BINDINGS = [Binding("y", "answer(True)", "Discard"), Binding("n,escape", "answer(False)", "Back to form")]
-    DEFAULT_CSS = """
-    DiscardChanges .dialog-cover { width: 100%; height: 100%; align: center middle; }
-    DiscardChanges .dialog-cover > Static { width: 44; height: 3; border: round $warning; padding: 0 1;
-                                            background: $surface; text-style: bold; }
-    """
-
-    def compose(self) -> ComposeResult:
-        with Container(classes="dialog-cover"):
-            yield Static("Discard changes? y/n", markup=False)
-
-    def action_answer(self, discard: bool) -> None:
-        self.dismiss(discard)
-
-
-class MergeDialog(ModalScreen[bool]):
+class MergeDialog(Dialog[bool]):
     """Merge another record (typed by MRN) into this one, which survives. Supervisors only."""
 
     BINDINGS = [Binding("ctrl+s", "merge", "Merge", key_display="^s", priority=True),
                 Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = FORM_CSS + """
-    MergeDialog .dialog-cover { width: 100%; height: 100%; align: center middle; }
-    MergeDialog .dialog-cover > Vertical { width: 74; height: auto; border: round $warning; padding: 0 1;
-                             background: $surface; }
     MergeDialog #merge-message { height: auto; }
     """
 
@@ -267,7 +247,7 @@ class MergeDialog(ModalScreen[bool]):
         self.survivor = survivor
 
     def compose(self) -> ComposeResult:
-        with Container(classes="dialog-cover"), Vertical():
+        with self.cover(box_classes="merge-box"):
             yield Static(f"Merge another record INTO {self.survivor.mrn} (this one survives).",
                          markup=False)
             with Horizontal(classes="form-row"):

@@ -1,82 +1,46 @@
 """The day schedule: providers x time at the clinic's slot size, or one provider's day as a list.
 
-Keys: arrows move; [ ] previous/next day; t today; g go to a date (T+7, mon, 12/24...);
-< > page across providers; v grid/list; b book at the cursor; m move (press m on the
-appointment, then m again on the new slot); c cancel; n no-show; u undo the last status change;
-w wait-listed patients who fit the free slot; x block time; a the provider's availability
-(weekly hours and exceptions); ctrl+r reload. Another desk's changes appear by
-themselves within about a second.
+Keys: arrows move; [ ] day; t today; g date; < > providers; v grid/list; b book; m move; c cancel;
+n no-show; u undo; w wait list fits; x block time; a availability; ctrl+r reload. The dialogs are
+in prompts.py, the cells in cells.py. Another desk's changes appear within about a second.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
+from datetime import date, timedelta
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from coordinator_tui.domain.relative_dates import parse_day
+from coordinator_tui.domain.appointment_flow import next_status
 from coordinator_tui.domain.vocab import AppointmentStatus as S
-from coordinator_tui.domain.vocab import CancelledBy
 from coordinator_tui.services import booking
-from coordinator_tui.services.appointment_status import change_status, undo_last_change
+from coordinator_tui.services.appointment_status import change_status
 from coordinator_tui.services.schedule_view import (
     BLOCKED,
     BOOKED,
-    CONTINUES,
     FREE,
     Cell,
     DayAppointment,
     DaySchedule,
     day_schedule,
 )
-from coordinator_tui.tui.formatting import STATUS_STYLE, clock
+from coordinator_tui.tui.formatting import clock
 from coordinator_tui.tui.quiet import changed, forget
 from coordinator_tui.tui.screens.desk import DeskScreen
+from coordinator_tui.tui.screens.schedule.cells import (
+    COL_WIDTH,
+    LIST_COLUMNS,
+    cell_text,
+    status_word,
+)
+from coordinator_tui.tui.screens.schedule.prompts import SchedulePrompts
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
-from coordinator_tui.tui.widgets.prompt import PromptModal
 
 PER_PAGE = 5  # provider columns at 80 columns: 5 + 2 + 5 x (11 + 2) = 72, plus the scrollbar
-COL_WIDTH = 11
-PICK_SHOWN = 8  # patients listed in "Which patient?" (the prompt's info shows 9 lines)
-LIST_COLUMNS = (("Time", 5), ("Patient", 24), ("Age", 3), ("Type", 4), ("Status", 11), ("Wait", 4))
-
-
-def cell_text(cell: Cell, now, *, width: int = COL_WIDTH) -> Text:
-    """What one grid cell shows: a word or symbol first, colour only adds."""
-    if cell.kind == FREE:
-        return Text("· free", style="dim")
-    if cell.kind == BLOCKED:
-        return Text(f"▓ {cell.note or 'blocked'}"[:width], style="reverse")
-    if cell.kind == CONTINUES:
-        return Text("│", style="dim")
-    if cell.kind == BOOKED:
-        appt = cell.appointment
-        symbol, style = STATUS_STYLE[appt.status]
-        if appt.held_too_long(now):
-            symbol, style = "!", "bold red"
-        waited = appt.waited_minutes(now)
-        tail = f"{waited}m" if waited is not None else appt.type_code
-        if cell.extra:
-            tail = f"+{cell.extra}"
-        room = width - 1 - len(tail) - 1
-        name = appt.patient_name.replace(", ", " ")
-        return Text(f"{symbol}{name[:room]:<{room}} {tail}", style=style)
-    return Text("░ closed", style="dim")
-
-
-def status_word(appt: DayAppointment, now) -> Text:
-    symbol, style = STATUS_STYLE[appt.status]
-    if appt.held_too_long(now):
-        return Text(f"! {appt.status.label}"[:11], style="bold red")
-    return Text(f"{symbol} {appt.status.label}", style=style)
-
-
-class ScheduleScreen(DeskScreen):
+class ScheduleScreen(SchedulePrompts, DeskScreen):
     DESK_TITLE = "Schedule"
     HELP_KEYS = [
         ("[", "Previous day"), ("]", "Next day"),
@@ -314,25 +278,6 @@ class ScheduleScreen(DeskScreen):
         self.day = self.app.ctx.today()
         self.action_reload()
 
-    def action_go_to_date(self) -> None:
-        today = self.app.ctx.today()
-        day_first = self.app.ctx.settings.day_first
-
-        def check(values: dict) -> str | None:
-            try:
-                parse_day(values["date"], today=today, day_first=day_first)
-            except ValueError as exc:
-                return str(exc)
-            return None
-
-        def done(values: dict | None) -> None:
-            if values:
-                self.day = parse_day(values["date"], today=today, day_first=day_first)
-                self.action_reload()
-
-        self.app.push_screen(PromptModal("Go to date", [("date", "Date", "")],
-                                         info="T, T+7, mon, 12/24, 2026-12-24", check=check), done)
-
     def action_page(self, step: int) -> None:
         if self.schedule is None:
             return
@@ -384,254 +329,6 @@ class ScheduleScreen(DeskScreen):
             self.notify("No appointment here: move the cursor onto one", severity="warning")
         return appt
 
-    def action_book(self) -> None:
-        found = self.current_cell()
-        if found is None:
-            return
-        cell, pindex, row = found
-        if cell.kind not in (FREE, BOOKED, CONTINUES):
-            self.notify("That time is not open for booking", severity="warning")
-            return
-        starts_at = self.schedule.times[row]
-        # Refused now, not after the whole form is typed (the service refuses it then anyway):
-        # a slot that has ended has passed; the one running now can still take a patient.
-        if starts_at + timedelta(minutes=self.schedule.slot_minutes) <= self.app.ctx.now():
-            self.notify("That time has already passed: choose a later slot", severity="warning")
-            return
-        provider = self.schedule.providers[pindex]
-        self._open_booking(provider.id, provider.short_name, starts_at, cell.kind != FREE)
-
-    def _open_booking(self, provider_id: int, short_name: str, starts_at, overbook: bool) -> None:
-        tz = self.app.ctx.settings.tz
-        title = f"Book {starts_at.astimezone(tz):%a %d %b %H:%M} with {short_name}"
-        if overbook:
-            title = "OVERBOOK: " + title
-        today, day_first = self.app.ctx.today(), self.app.ctx.settings.day_first
-
-        def check(values: dict) -> str | None:
-            if not values["patient"].strip():
-                return "Type the patient's MRN or family name"
-            if values["desired"].strip():
-                try:
-                    parse_day(values["desired"], today=today, day_first=day_first)
-                except ValueError as exc:
-                    return str(exc)
-            return None
-
-        def done(values: dict | None) -> None:
-            if values:
-                desired = parse_day(values["desired"], today=today, day_first=day_first) if values["desired"].strip() else None
-                self._find_patient(values["patient"], values["type"], desired, provider_id, starts_at, overbook)
-
-        self.app.push_screen(PromptModal(title, [("patient", "Patient MRN/name", ""), ("type", "Type", "FU"),
-                                                 ("desired", "Desired date", "")],
-                                         info="Name as family or family,given", check=check), done)
-
-    def action_find_slot(self) -> None:
-        """First free slots for a type, a provider or any, after a date, mornings/afternoons."""
-        if self.schedule is None:
-            return
-        ctx, actor = self.app.ctx, self.app.actor
-        today, tz, day_first = ctx.today(), ctx.settings.tz, ctx.settings.day_first
-        providers = {p.short_name: p.id for p in self.schedule.providers}
-
-        def check(values: dict) -> str | None:
-            name = values["provider"].strip().upper()
-            if name and name not in providers:
-                return f"No provider {name[:16]}; leave empty for any"
-            if values["part"].strip().lower() not in ("any", "am", "pm"):
-                return "Part of day: any, am or pm"
-            try:
-                parse_day(values["after"], today=today, day_first=day_first)
-            except ValueError as exc:
-                return str(exc)
-            return None
-
-        def done(values: dict | None) -> None:
-            if not values:
-                return
-            name = values["provider"].strip().upper()
-            provider_id = providers.get(name) if name else None
-            after = parse_day(values["after"], today=today, day_first=day_first)
-            part = values["part"].strip().lower()
-            type_code = values["type"]
-
-            def pick(slots) -> None:
-                if not slots:
-                    self.notify("No free slot found in the next 90 days", severity="warning")
-                    return
-                info = "\n".join(f"{n}. {s.starts_at.astimezone(tz):%a %d %b %H:%M}  {s.provider}"
-                                  for n, s in enumerate(slots, start=1))
-
-                def chosen(values: dict | None) -> None:
-                    if not values:
-                        return
-                    slot = slots[int(values["n"]) - 1]
-                    self.day = slot.starts_at.astimezone(tz).date()
-                    self.action_reload()
-                    self._open_booking(slot.provider_id, slot.provider, slot.starts_at, False)
-
-                # Nothing pre-picked: the user types the number of the slot they chose.
-                self.app.push_screen(PromptModal(
-                    f"Free {type_code.upper()[:12]} slots", [("n", "Number", "")], info=info,
-                    check=lambda v: None if v["n"].strip().isdigit() and 1 <= int(v["n"]) <= len(slots)
-                    else "Type a number from the list"), chosen)
-
-            self.load(lambda: booking.find_free_slots(ctx, actor, provider_id=provider_id, type_code=type_code,
-                                                      after=after, part_of_day=part, limit=8),
-                      pick, group="act")
-
-        here = self.current()
-        default = self.schedule.providers[here[0]].short_name if here else ""
-        self.app.push_screen(PromptModal("Find a free slot", [
-            ("type", "Type", "FU"), ("provider", "Provider", default), ("after", "After", "T"),
-            ("part", "any/am/pm", "any")], info="Empty provider: any provider", check=check), done)
-
-    def _find_patient(self, text, type_code, desired, provider_id, starts_at, overbook) -> None:
-        ctx, actor = self.app.ctx, self.app.actor
-
-        def chosen(matches) -> None:
-            if not matches:
-                self.notify("No patient matches; check the MRN or spelling", severity="warning")
-            elif len(matches) == 1:
-                self._book(matches[0].id, type_code, desired, provider_id, starts_at, overbook)
-            else:
-                self._pick(matches, type_code, desired, provider_id, starts_at, overbook)
-
-        # One more than is shown, to know whether to say that more patients match.
-        self.load(lambda: booking.pick_patients(ctx, actor, text, limit=PICK_SHOWN + 1), chosen, group="act")
-
-    def _pick(self, matches, type_code, desired, provider_id, starts_at, overbook) -> None:
-        more = len(matches) > PICK_SHOWN
-        matches = matches[:PICK_SHOWN]
-        info = "\n".join(f"{n}. {m.name[:30]}  {m.birth_date:%Y-%m-%d}  {m.mrn}"
-                         for n, m in enumerate(matches, start=1))
-        if more:
-            info += "\nmore patients match: type more of the name (family,given) or the MRN"
-
-        def check(values: dict) -> str | None:
-            text = values["n"].strip()
-            if text.isdigit() and 1 <= int(text) <= len(matches):
-                return None
-            return f"Type the patient's number, 1-{len(matches)} (Esc: back)"
-
-        def done(values: dict | None) -> None:
-            if values:
-                choice = matches[int(values["n"]) - 1]
-                self._book(choice.id, type_code, desired, provider_id, starts_at, overbook)
-
-        # No number filled in: Enter alone must not book whoever happens to be first.
-        self.app.push_screen(PromptModal("Which patient?", [("n", "Number", "")], info=info, check=check),
-                             done)
-
-    def _book(self, patient_id, type_code, desired, provider_id, starts_at, overbook, confirm=False) -> None:
-        ctx, actor = self.app.ctx, self.app.actor
-
-        def shown(result: booking.BookingResult) -> None:
-            if result.appointment_id is None:
-                def again(values: dict | None) -> None:
-                    if values and values["yes"].strip().lower() in ("y", "yes"):
-                        self._book(patient_id, type_code, desired, provider_id, starts_at, overbook, True)
-
-                self.app.push_screen(PromptModal("Book anyway?", [("yes", "y to book", "")],
-                                                 info=result.warning or ""), again)
-                return
-            tz = ctx.settings.tz
-            self._after_change(f"Booked {clock(result.starts_at, tz)} with {result.provider}"
-                               + (" (overbooked)" if result.is_overbook else ""))
-
-        self.load(lambda: booking.book(ctx, actor, patient_id, provider_id, type_code, starts_at,
-                                       desired_date=desired, overbook=overbook, confirm_double=confirm),
-                  shown, group="act")
-
-    def action_move(self) -> None:
-        found = self.current_cell()
-        if found is None:
-            return
-        cell, pindex, row = found
-        if self.moving is None:
-            appt = self._appointment_here()
-            if appt is not None:
-                if appt.status not in (S.SCHEDULED, S.CONFIRMED):
-                    self.notify(f"A {appt.status.label} appointment cannot be moved", severity="warning")
-                    return
-                self.moving = appt
-                self.notify("Go to the new slot (any day) and press m; Esc stops", timeout=6)
-                self._redraw()
-            return
-        if cell.kind != FREE:
-            self.notify("Choose a free slot for the move", severity="warning")
-            return
-        appt = self.moving
-        provider = self.schedule.providers[pindex]
-        starts_at = self.schedule.times[row]
-        if starts_at < self.app.ctx.now():  # the service's rule for moves, before the reason is typed
-            self.notify("That time has already passed: choose a later slot", severity="warning")
-            return
-        ctx, actor = self.app.ctx, self.app.actor
-
-        def done(values: dict | None) -> None:
-            if not values:
-                return
-            by = CancelledBy.CLINIC if values["by"].strip().lower().startswith("c") else CancelledBy.PATIENT
-            self.moving = None
-            self.load(lambda: booking.reschedule(ctx, actor, appt.id, starts_at, provider_id=provider.id,
-                                                 reason=values["reason"], by=by, expected_version=appt.version),
-                      lambda r: self._after_change(f"Moved to {clock(r.starts_at, ctx.settings.tz)} "
-                                                   f"with {r.provider}"), group="act")
-
-        self.app.push_screen(PromptModal(
-            f"Move {appt.patient_name[:22]} to {clock(starts_at, ctx.settings.tz)} "
-            f"{self.schedule.day:%a %d %b} {provider.short_name}",
-            [("reason", "Reason", "patient asked"), ("by", "Asked by p/c", "patient")],
-            info=f"Now {self.slot_label(appt)}",
-            check=lambda v: None if v["reason"].strip() else ("reason", "Say why it is moved")), done)
-
-    def action_stop_moving(self) -> None:
-        if self.moving is not None:
-            self.moving = None
-            self._redraw()
-
-    def action_cancel_appointment(self) -> None:
-        appt = self._appointment_here()
-        if appt is None:
-            return
-        ctx, actor = self.app.ctx, self.app.actor
-
-        def check(values: dict) -> str | None:
-            if not values["reason"].strip():
-                return "reason", "Say why it is cancelled"
-            if values["by"].strip().lower()[:1] not in ("p", "c"):
-                return "by", "Cancelled by p(atient) or c(linic)"
-            if values["rebook"].strip().lower()[:1] not in ("y", "n"):
-                return "rebook", "Rebook callback: y or n"
-            return None
-
-        def done(values: dict | None) -> None:
-            if not values:
-                return
-            by = CancelledBy.CLINIC if values["by"].strip().lower().startswith("c") else CancelledBy.PATIENT
-            rebook = values["rebook"].strip().lower().startswith("y")
-            def cancel_and_find_fits():
-                callback = booking.cancel(ctx, actor, appt.id, reason=values["reason"], by=by,
-                                          rebook_callback=rebook, expected_version=appt.version)
-                return callback, booking.fits_for_slot(ctx, actor, appt.provider_id, appt.starts_at)
-
-            def shown(result) -> None:
-                callback, fits = result
-                message = "Cancelled" + ("; callback to rebook added" if callback else "")
-                if fits:
-                    message += ". Wait list fits: " + "; ".join(
-                        f"{r.mrn} {r.patient_name[:18]} {r.type_code}" for r in fits[:3])
-                self._after_change(message)
-
-            self.load(cancel_and_find_fits, shown, group="act")
-
-        self.app.push_screen(PromptModal(
-            f"Cancel {self.slot_label(appt)}",
-            [("reason", "Reason", ""), ("by", "By p/c", "patient"), ("rebook", "Rebook call y/n", "y")],
-            check=check), done)
-
     def action_no_show(self) -> None:
         appt = self._appointment_here()
         if appt is None:
@@ -646,8 +343,7 @@ class ScheduleScreen(DeskScreen):
         appt = self._appointment_here()
         if appt is None:
             return
-        following = {S.SCHEDULED: S.CONFIRMED, S.CONFIRMED: S.ARRIVED, S.ARRIVED: S.ROOMED,
-                     S.ROOMED: S.WITH_PROVIDER, S.WITH_PROVIDER: S.CHECKED_OUT}.get(appt.status)
+        following = next_status(appt.status)
         if following is None:
             self.notify(f"A {appt.status.label} appointment has no next status (u undoes)", severity="warning")
             return
@@ -670,82 +366,6 @@ class ScheduleScreen(DeskScreen):
             current_appointment_id=appt.id, note="wants an earlier slot"),
             lambda _id: self._after_change(f"{appt.mrn} is on the wait list for an earlier slot"),
             group="act")
-
-    def action_undo(self) -> None:
-        appt = self._appointment_here()
-        if appt is None:
-            return
-        ctx, actor = self.app.ctx, self.app.actor
-
-        def done(values: dict | None) -> None:
-            if values:
-                self.load(lambda: undo_last_change(ctx, actor, appt.id, reason=values["reason"],
-                                                   expected_version=appt.version),
-                          lambda change: self._after_change(f"Back to {change.to_status.label}"),
-                          group="act")
-
-        self.app.push_screen(PromptModal(f"Undo last status change: {self.slot_label(appt)}",
-                                         [("reason", "Reason", "keyed in error")],
-                                         check=lambda v: None if v["reason"].strip() else ("reason", "Say why")),
-                             done)
-
-    def action_block_time(self) -> None:
-        found = self.current_cell()
-        if found is None:
-            return
-        _cell, pindex, row = found
-        ctx, actor = self.app.ctx, self.app.actor
-        tz, day = ctx.settings.tz, self.schedule.day
-        provider = self.schedule.providers[pindex]
-        start_text = clock(self.schedule.times[row], tz)
-
-        def parse(values: dict):
-            instants = []
-            for name in ("start", "end"):
-                hh, _, mm = values[name].strip().partition(":")
-                if not (hh.isdigit() and mm.isdigit() and int(hh) <= 24 and int(mm) < 60):
-                    raise ValueError(f"{name} time as HH:MM, for example 13:00")
-                minutes = int(hh) * 60 + int(mm)
-                if minutes > 1440:
-                    raise ValueError("times run to 24:00 at most")
-                instants.append(datetime.combine(day, dtime(0), tzinfo=tz).astimezone(UTC)
-                                + timedelta(minutes=minutes) if minutes == 1440 else
-                                datetime.combine(day, dtime(minutes // 60, minutes % 60), tzinfo=tz)
-                                .astimezone(UTC))
-            kind = values["kind"].strip().lower()
-            if kind not in ("block", "vacation", "holiday"):
-                raise ValueError("kind: block, vacation or holiday")
-            return instants[0], instants[1], kind
-
-        def check(values: dict) -> str | None:
-            try:
-                parse(values)
-            except ValueError as exc:
-                return str(exc)
-            return None
-
-        def done(values: dict | None) -> None:
-            if not values:
-                return
-            starts_at, ends_at, kind = parse(values)
-            provider_id = None if kind == "holiday" else provider.id
-
-            def shown(result: booking.BlockResult) -> None:
-                message = "Time blocked"
-                if result.affected:
-                    listed = "; ".join(f"{clock(a.starts_at, tz)} {a.provider} {a.mrn}" for a in result.affected[:4])
-                    message += (f". {len(result.affected)} booked appointment(s) to rebook "
-                                f"({result.callbacks_created} callbacks added): {listed}")
-                self._after_change(message)
-
-            self.load(lambda: booking.block_time(ctx, actor, provider_id=provider_id, starts_at=starts_at,
-                                                 ends_at=ends_at, kind=kind, reason=values["reason"]),
-                      shown, group="act")
-
-        self.app.push_screen(PromptModal(
-            f"Block time {day:%a %d %b} for {provider.short_name} (holiday: whole clinic)",
-            [("start", "From", start_text), ("end", "To", "24:00"), ("kind", "Kind", "block"),
-             ("reason", "Reason", "")], check=check), done)
 
     def action_availability(self) -> None:
         """The provider under the cursor: weekly hours, exceptions (Esc comes back here)."""
