@@ -78,7 +78,9 @@ ESC_DIGIT_SECONDS = 1.5
 class CoordinatorApp(App[int]):
     TITLE = "coordinator"
     # Absolute, so subclasses defined elsewhere (tests, benchmarks) find it too.
-    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
+    # One stylesheet per desk after the shared one (all shipped as package data).
+    CSS_PATH = [Path(__file__).parent / "styles" / f"{name}.tcss"
+                for name in ("app", "checkin", "schedule", "patients", "callbacks")]
     MODES = {**DESKS, "signin": SignInScreen}
     DEFAULT_MODE = FIRST_DESK.mode
     COMMANDS = App.COMMANDS | {DeskCommands}

@@ -65,11 +65,6 @@ class HelpScreen(Dialog[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
     # The one dialog look (widgets/dialog.py), scrolling; a long description wraps under itself,
     # not under the keys.
-    DEFAULT_CSS = """
-    HelpScreen .help-line { height: auto; }
-    HelpScreen .help-key { width: 17; height: auto; margin-right: 2; text-align: right; }
-    HelpScreen .help-words { width: 1fr; height: auto; }
-    """
 
     def __init__(self, lines: list[tuple[str, str]]) -> None:
         super().__init__()

@@ -12,15 +12,6 @@ from coordinator_tui.tui.widgets.dialog import Dialog
 
 
 class PromptModal(Dialog[dict | None]):
-    DEFAULT_CSS = """
-    PromptModal .prompt-title { text-style: bold; height: 1; }
-    PromptModal .prompt-info { height: auto; max-height: 9; }
-    PromptModal .prompt-row { height: 1; }
-    PromptModal Label { width: 16; height: 1; }
-    PromptModal Input { height: 1; border: none; padding: 0; width: 1fr; background: $boost; }
-    PromptModal Input:focus { border: none; }
-    PromptModal .prompt-error { color: $error; height: auto; }
-    """
     BINDINGS = [Binding("escape", "dismiss_none", "Back")]
 
     def __init__(self, title: str, fields: list[tuple[str, str, str]], *, info: str = "",

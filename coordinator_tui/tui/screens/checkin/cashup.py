@@ -23,9 +23,6 @@ from coordinator_tui.tui.widgets.reason import ReasonPrompt
 class CashupScreen(DeskScreen):
     DESK_TITLE = "Cash-up"
     HELP_KEYS = [("[", "Previous day"), ("]", "Next day")]
-    DEFAULT_CSS = """
-    CashupScreen #cashup-summary { height: 5; padding: 0 1; }
-    """
     BINDINGS = [
         # One footer entry for both day keys (80 columns); F1 lists each.
         Binding("left_square_bracket", "day(-1)", "Day", key_display="[ ]"),

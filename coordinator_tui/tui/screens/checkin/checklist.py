@@ -36,11 +36,6 @@ class ChecklistScreen(DeskScreen):
         ("Enter / ^s", "Check in (items outstanding: asks a reason)"),
         ("d e $ f i", "The outstanding item with that key (shown beside it)"),
     ]
-    DEFAULT_CSS = """
-    ChecklistScreen #cl-patient { height: 2; padding: 0 1; }
-    ChecklistScreen #cl-items { height: auto; padding: 0 1; }
-    ChecklistScreen #cl-status { height: 2; padding: 0 1; text-style: bold; }
-    """
     BINDINGS = [
         Binding("enter,ctrl+s", "complete", "Check in"),
         # Each outstanding item shows its key beside it; the footer keeps to 80 columns.

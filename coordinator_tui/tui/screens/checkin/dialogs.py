@@ -46,10 +46,6 @@ def _field(label: str, field_id: str, value: str = "", placeholder: str = "", ma
 class EligibilityDialog(Dialog[tuple[bool, str | None] | None]):
     """v: verified now by me. p: a problem (a note, then Enter), which opens a billing callback."""
 
-    DEFAULT_CSS = """
-    EligibilityDialog .field-row { display: none; }
-    EligibilityDialog .field-row.shown { display: block; }
-    """
     AUTO_FOCUS = None
     BINDINGS = [Binding("v", "verified", "Verified"), Binding("p", "problem", "Problem"),
                 Binding("escape", "dismiss(None)", "Back")]
@@ -133,9 +129,6 @@ class PaymentDialog(WorkedModal):
     """Amount (the copay due is filled in), method c/k/h, reference; Enter on the last field
     saves; then the receipt is shown as text and Enter or Esc closes."""
 
-    DEFAULT_CSS = """
-    PaymentDialog #receipt { height: auto; }
-    """
     BINDINGS = [Binding("escape", "close", "Back"), Binding("ctrl+s", "save", "Save")]
 
     def __init__(self, checklist: svc.Checklist) -> None:

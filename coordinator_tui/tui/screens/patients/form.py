@@ -33,15 +33,6 @@ from coordinator_tui.tui.widgets.confirm import ConfirmDialog
 from coordinator_tui.tui.widgets.dialog import Dialog
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
-FORM_CSS = """
-.form-row { height: 1; }
-.form-label { width: 16; height: 1; }
-.form-input { height: 1; border: none; padding: 0; width: 1fr; background: $boost; }
-.form-input:focus { border: none; background: $accent 30%; }
-.form-error { height: auto; color: $error; padding-left: 16; }
-.form-error.-empty { display: none; }
-"""
-
 
 class PatientFormScreen(DeskScreen):
     """Edit an existing record (`record=`) or register a new patient (`quick` = walk-in fields)."""
@@ -55,12 +46,6 @@ class PatientFormScreen(DeskScreen):
         Binding("ctrl+r", "register_anyway", "Register anyway", key_display="^r", priority=True),
         Binding("ctrl+f", "full_form", "Full form", key_display="^f", priority=True),
     ]
-    DEFAULT_CSS = FORM_CSS + """
-    PatientFormScreen #form-body { height: 1fr; padding: 0 1; }
-    PatientFormScreen #form-message { height: auto; padding: 0 1; }
-    PatientFormScreen #duplicates { height: 7; display: none; }
-    PatientFormScreen #duplicates.-shown { display: block; }
-    """
 
     def __init__(self, *, record: PatientRecord | None = None, prefill: dict | None = None,
                  quick: bool = True, open_record: bool = True, original: dict | None = None) -> None:
@@ -238,9 +223,6 @@ class MergeDialog(Dialog[bool]):
 
     BINDINGS = [Binding("ctrl+s", "merge", "Merge", key_display="^s", priority=True),
                 Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = FORM_CSS + """
-    MergeDialog #merge-message { height: auto; }
-    """
 
     def __init__(self, survivor: PatientRecord) -> None:
         super().__init__()

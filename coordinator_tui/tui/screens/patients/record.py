@@ -34,11 +34,6 @@ class PatientRecordScreen(DeskScreen):
         Binding("w", "who_looked", "Who looked"),
         Binding("r", "reload", "Reload", show=False),
     ]
-    DEFAULT_CSS = """
-    PatientRecordScreen #record-body { height: 1fr; padding: 0 1; }
-    PatientRecordScreen .record-section { height: auto; margin-bottom: 1; }
-    PatientRecordScreen #record-alerts { height: auto; color: $warning; text-style: bold; }
-    """
 
     def __init__(self, patient_id: int) -> None:
         super().__init__()

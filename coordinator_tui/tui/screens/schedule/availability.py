@@ -41,11 +41,6 @@ class AvailabilityScreen(AvailabilityEdits, DeskScreen):
         Binding("g", "as_of", "Week on date", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
-    DEFAULT_CSS = """
-    AvailabilityScreen #avail-week { height: 8; }
-    AvailabilityScreen #avail-exceptions { height: 1fr; }
-    AvailabilityScreen #avail-message { height: 2; padding: 0 1; text-style: bold; }
-    """
 
     def __init__(self, provider_id: int, as_of: date | None = None) -> None:
         super().__init__()

@@ -38,16 +38,6 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         Binding("y", "book_anyway", "Book anyway", show=False),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    BookForPatientScreen #book-title { height: 1; padding: 0 1; text-style: bold; }
-    BookForPatientScreen .book-info { height: auto; padding: 0 1; color: $text-muted; }
-    BookForPatientScreen .field-row { height: 1; padding: 0 1; }
-    BookForPatientScreen .field-row Label { width: 14; }
-    BookForPatientScreen .field-row Input { border: none; height: 1; padding: 0; width: 1fr;
-                                            background: $boost; }
-    BookForPatientScreen #book-message { height: 2; padding: 0 1; }
-    BookForPatientScreen #book-slots { height: 1fr; }
-    """
 
     def __init__(self, patient_id: int, *, reason: str | None = None, callback_id: int | None = None) -> None:
         super().__init__()
