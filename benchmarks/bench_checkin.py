@@ -53,7 +53,7 @@ async def drive(ctx, actor, rows, count):
     from textual.widgets import DataTable, Input
 
     from coordinator_tui.tui.app import CoordinatorApp
-    from coordinator_tui.tui.screens.checkin import CheckinScreen
+    from coordinator_tui.tui.screens.checkin.board import CheckinScreen
 
     app = CoordinatorApp(ctx, actor)
     keys_per, ms_per = [], []

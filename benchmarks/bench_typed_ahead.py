@@ -86,7 +86,7 @@ async def patients_desk(db: Path, runs: int) -> list[float]:
     from coordinator_tui.services.staff import actor_for
     from coordinator_tui.store.engine import Database, url_for_path
     from coordinator_tui.tui.app import CoordinatorApp
-    from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+    from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
     from tests.helpers.keys import quiet
 
     url = url_for_path(db)

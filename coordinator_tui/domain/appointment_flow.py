@@ -103,3 +103,14 @@ def undo_target(
 def _a(word: str) -> str:
     """'a Booked', 'an Arrived': the labels are shown in sentences."""
     return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+# The desk's "next status" key (Schedule `s`): one step along the forward flow.
+_NEXT = {_S.SCHEDULED: _S.CONFIRMED, _S.CONFIRMED: _S.ARRIVED, _S.ARRIVED: _S.ROOMED,
+         _S.ROOMED: _S.WITH_PROVIDER, _S.WITH_PROVIDER: _S.CHECKED_OUT}
+
+
+def next_status(status: AppointmentStatus | str) -> AppointmentStatus | None:
+    """scheduled -> confirmed -> arrived -> roomed -> with provider -> checked out; None after
+    that (and for cancelled or no-show)."""
+    return _NEXT.get(AppointmentStatus(status))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 _CLOCK = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?")
 
@@ -18,7 +19,7 @@ def parse_clock(text: str, what: str = "the time") -> int:
         raise ValueError(f"{what}: {key[:12]!r} is not a time; type HH:MM, for example 08:30")
     hours, minutes = int(match.group(1)), int(match.group(2) or 0)
     if hours > 24 or minutes > 59 or (hours == 24 and minutes):
-        raise ValueError(f"{what}: {key} is not a time of day (00:00 to 24:00)")
+        raise ValueError(f"{what}: {key} is not a time of day (HH:MM, 00:00 to 24:00)")
     return hours * 60 + minutes
 
 
@@ -46,6 +47,24 @@ def parse_blocks(text: str) -> list[tuple[int, int]]:
         if s2 < e1:
             raise ValueError("blocks of hours overlap")
     return blocks
+
+
+def day_instant(day: date, minutes: int, tz: tzinfo) -> datetime:
+    """The UTC instant `minutes` after local midnight of `day` (1440: the next midnight)."""
+    if minutes == 24 * 60:
+        return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC) + timedelta(days=1)
+    return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=tz).astimezone(UTC)
+
+
+# Part of the day for finding a free slot, as the desk types it (both booking forms).
+PARTS_OF_DAY = ("any", "am", "pm")
+PART_OF_DAY_WORDS = {"": "any", "any": "any", "a": "any", "am": "am", "morning": "am", "mornings": "am",
+                     "pm": "pm", "afternoon": "pm", "afternoons": "pm"}
+
+
+def part_of_day_word(text: str) -> str | None:
+    """ "morning" -> "am", "afternoons" -> "pm", "" -> "any"; None when not a part of the day."""
+    return PART_OF_DAY_WORDS.get(text.strip().lower()) if isinstance(text, str) else None
 
 
 def format_clock(minutes: int) -> str:

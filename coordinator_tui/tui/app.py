@@ -25,28 +25,25 @@ from textual.widgets import Input
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.database import warm_page_cache
 from coordinator_tui.tui.commands import DeskCommands
+from coordinator_tui.tui.desks import ALT_CHAR_DESK, DIGIT_DESK, FIRST_DESK, FKEYS_SHOWN, Desk
+from coordinator_tui.tui.desks import DESKS as DESK_TABLE
 from coordinator_tui.tui.frame_diff import DiffUpdate, FrameDiff
 from coordinator_tui.tui.key_gate import KeyGate
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.signin import SignInScreen
 
 
-def _desk(module: str, screen_class: str):
+def _desk(desk: Desk):
     """A desk screen made on first use. The desks import the services and with them the ORM and
     every model; importing them lazily lets the sign-in screen draw first (see
     store/startup_probe.py), while `preload_desks` loads them in the background."""
     def make():
-        return getattr(importlib.import_module(f"coordinator_tui.tui.screens.{module}"), screen_class)()
-    make.module = module
+        return getattr(importlib.import_module(desk.module), desk.screen_class)()
+    make.module = desk.module
     return make
 
 
-DESKS = {
-    "checkin": _desk("checkin", "CheckinScreen"),
-    "schedule": _desk("schedule", "ScheduleScreen"),
-    "patients": _desk("patients", "PatientsScreen"),
-    "callbacks": _desk("callbacks", "CallbacksScreen"),
-}
+DESKS = {desk.mode: _desk(desk) for desk in DESK_TABLE}
 IDLE_CHECK_SECONDS = 15
 # After SIGHUP (the SSH link or the terminal went away) the app asks itself to exit; if restoring
 # a terminal that is no longer there hangs, the process ends anyway after this long.
@@ -63,7 +60,7 @@ def preload_desks(*, freeze: bool = False) -> None:
     stalls a keystroke for up to ~60 ms (bench_lookup: keystroke-to-drawn p99 74 -> 40 ms).
     Frozen garbage is never freed, so this runs once, before any desk or patient exists."""
     for make in DESKS.values():
-        importlib.import_module(f"coordinator_tui.tui.screens.{make.module}")
+        importlib.import_module(make.module)
     if freeze:
         gc.collect()
         gc.freeze()
@@ -72,32 +69,34 @@ def preload_desks(*, freeze: bool = False) -> None:
 # Alt+1-4 as most terminals send it, Esc + digit, reaches the app as the character macOS types for
 # Option+digit (Textual maps Esc 1 to "¡"), which a focused search box would take as text before
 # any binding saw it: on_event turns these keys into the desks first.
-ALT_DIGIT_DESK = {"inverted_exclamation_mark": "checkin", "trade_mark_sign": "schedule",
-                  "pound_sign": "patients", "cent_sign": "callbacks"}
+ALT_DIGIT_DESK = ALT_CHAR_DESK
 # Esc, then 1-4 at a human pace, where neither function keys nor Alt arrive: an Esc with nothing
 # to back out of (on a desk, no dialog, an empty search box) makes the next key, if it is a digit
 # 1-4 typed within ESC_DIGIT_SECONDS, switch desks. Any Esc that backs out of something does not.
-ESC_DIGIT_DESK = {"1": "checkin", "2": "schedule", "3": "patients", "4": "callbacks"}
+ESC_DIGIT_DESK = DIGIT_DESK
 ESC_DIGIT_SECONDS = 1.5
 
 
 class CoordinatorApp(App[int]):
     TITLE = "coordinator"
     # Absolute, so subclasses defined elsewhere (tests, benchmarks) find it too.
-    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
+    # One stylesheet per desk after the shared one (all shipped as package data).
+    CSS_PATH = [Path(__file__).parent / "styles" / f"{name}.tcss"
+                for name in ("app", "checkin", "schedule", "patients", "callbacks")]
     MODES = {**DESKS, "signin": SignInScreen}
-    DEFAULT_MODE = "checkin"
+    DEFAULT_MODE = FIRST_DESK.mode
     COMMANDS = App.COMMANDS | {DeskCommands}
     BINDINGS = [
         Binding("f1", "show_keys", "Keys", priority=True),
         # The footer shows one "F2-F5 Desks" hint; F1 lists each desk key. Alt+digit is the
         # fallback where function keys don't arrive (vt100 has no F5); most terminals send it as
         # Esc + digit, which on_event handles (see ALT_DIGIT).
-        Binding("f2,alt+1", "switch_mode('checkin')", "Desks", key_display="F2-F5", priority=True,
-                tooltip="F2 Check-in"),
-        Binding("f3,alt+2", "switch_mode('schedule')", "Schedule desk", priority=True, show=False),
-        Binding("f4,alt+3", "switch_mode('patients')", "Patients desk", priority=True, show=False),
-        Binding("f5,alt+4", "switch_mode('callbacks')", "Callbacks desk", priority=True, show=False),
+        # (tui/desks.py: the first desk's binding carries the footer's hint; the rest are in F1.)
+        *(Binding(desk.keys, f"switch_mode('{desk.mode}')", "Desks", key_display=FKEYS_SHOWN,
+                  priority=True, tooltip=f"{desk.fkey.upper()} {desk.title}")
+          if desk is FIRST_DESK else
+          Binding(desk.keys, f"switch_mode('{desk.mode}')", desk.name, priority=True, show=False)
+          for desk in DESK_TABLE),
         # Lock at once (a patient walks up to the desk): F12, or Ctrl+L where F12 doesn't arrive.
         Binding("f12,ctrl+l", "lock", "Lock", key_display="F12", priority=True),
         Binding("ctrl+q", "quit", "Quit", key_display="^q", priority=True),
@@ -138,7 +137,7 @@ class CoordinatorApp(App[int]):
             demo = is_demo(ctx)
         self.demo = demo  # a `coordinator demo` clinic: the sign-in screen names its logins
         self.last_activity = ctx.now()
-        self._desk_before_lock = "checkin"
+        self._desk_before_lock = FIRST_DESK.mode
         # Every key typed goes through this one queue: see tui/key_gate.py.
         self.key_gate = KeyGate(self._deliver_key, focused=lambda: self.focused,
                                 screen=self._screen_or_none, app_pump=self)
@@ -352,11 +351,11 @@ class CoordinatorApp(App[int]):
             from coordinator_tui.services.staff import accounts
 
             accounts.logout(self.ctx, previous)
-            self._desk_before_lock = "checkin"
+            self._desk_before_lock = FIRST_DESK.mode
         self.actor = actor
         self.locked = False
         self.last_activity = self.ctx.now()
-        self.switch_mode(self._desk_before_lock if self.current_mode != "signin" else "checkin")
+        self.switch_mode(self._desk_before_lock if self.current_mode != "signin" else FIRST_DESK.mode)
         for mode in ("locked", "signin"):
             if mode in self._modes:
                 self.remove_mode(mode)
@@ -370,7 +369,7 @@ class CoordinatorApp(App[int]):
 
     def open_patient(self, patient_id: int) -> None:
         """Open a patient's record over the current desk (Esc comes back)."""
-        from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+        from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 
         self.push_screen(PatientRecordScreen(patient_id))
 
@@ -379,13 +378,13 @@ class CoordinatorApp(App[int]):
 
         With `on_done`, the caller gets the registered patient (or None) and carries on with its
         own flow (a walk-in); without it, the new patient's record opens."""
-        from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+        from coordinator_tui.tui.screens.patients.form import PatientFormScreen
 
         self.push_screen(PatientFormScreen(prefill=prefill, quick=quick, open_record=on_done is None), on_done)
 
     def action_new_callback(self) -> None:
         """F8: a callback by hand, for the patient on screen if there is one."""
-        from coordinator_tui.tui.screens.new_callback import NewCallbackScreen
+        from coordinator_tui.tui.screens.callbacks.new_callback import NewCallbackScreen
 
         if self.locked or self.actor is None or isinstance(self.screen, NewCallbackScreen):
             return
@@ -400,7 +399,7 @@ class CoordinatorApp(App[int]):
         """Open the booking screen for one patient (Esc comes back). `on_done` gets the
         BookingResult, or None when nothing was booked. With `callback_id`, that callback
         closes as done in the booking's own transaction."""
-        from coordinator_tui.tui.screens.book_patient import BookForPatientScreen
+        from coordinator_tui.tui.screens.schedule.book_patient import BookForPatientScreen
 
         self.push_screen(BookForPatientScreen(patient_id, reason=reason, callback_id=callback_id), on_done)
 
@@ -410,10 +409,7 @@ class CoordinatorApp(App[int]):
         our own bindings: Textual's (copy, focus next, palette internals) mean nothing at a desk."""
         from coordinator_tui.tui.screens.help import help_lines
 
-        lines: list[tuple[str, str]] = [
-            ("F2 / Alt+1", "Check-in desk"), ("F3 / Alt+2", "Schedule desk"),
-            ("F4 / Alt+3", "Patients desk"), ("F5 / Alt+4", "Callbacks desk"),
-        ]
+        lines: list[tuple[str, str]] = [(desk.key_help, desk.name) for desk in DESK_TABLE]
         lines += help_lines(self, self.screen)
         lines += [("^p", "Command palette: any desk or action by name"),
                   ("Tab ↑ ↓ PgUp PgDn", "Between the box and the list; move in a list")]

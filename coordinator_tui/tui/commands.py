@@ -7,14 +7,14 @@ from functools import partial
 
 from textual.command import Hit, Hits, Provider
 
-DESKS = [("checkin", "Check-in desk"), ("schedule", "Schedule desk"),
-         ("patients", "Patients desk"), ("callbacks", "Callbacks desk")]
+from coordinator_tui.tui.desks import DESKS
 
 
 class DeskCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for mode, title in DESKS:
+        for desk in DESKS:
+            mode, title = desk.mode, desk.name
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), partial(self.app.switch_desk, mode),

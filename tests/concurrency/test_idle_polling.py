@@ -15,7 +15,7 @@ from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.appointment_status import change_status
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.checkin import CheckinScreen
+from coordinator_tui.tui.screens.checkin.board import CheckinScreen
 from coordinator_tui.tui.screens.desk import DeskScreen
 from tests.conftest import CLINIC_DAY, make_context
 from tests.helpers.screen import settle

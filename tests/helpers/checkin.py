@@ -102,7 +102,7 @@ async def open_checklist_of(app, pilot, row):
     await type_until_unique(app, pilot, row)
     await pilot.press("enter")
     await settle(app, pilot)
-    from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
+    from coordinator_tui.tui.screens.checkin.checklist import ChecklistScreen
 
     assert isinstance(app.screen, ChecklistScreen)
     return app.screen

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.store.models import Appointment, Patient
-from coordinator_tui.tui.screens.schedule import ScheduleScreen
+from coordinator_tui.tui.screens.schedule.schedule import ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
 from tests.conftest import CLINIC_DAY, FREE_DAY
 from tests.helpers.screen import settle

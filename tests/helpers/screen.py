@@ -16,11 +16,23 @@ def screen_text(app) -> str:
     return console.export_text()
 
 
+async def wait_for_workers(app, pilot=None) -> None:
+    """Wait for the workers the app is running, round after round (an answer may start the next
+    call), but not for a prompt chain (tui/prompt_chain.py): it waits for a person, at a dialog."""
+    for _ in range(100):
+        busy = [w for w in app.workers if not w.is_finished and not w.group.startswith("chain-")]
+        if not busy:
+            return
+        await app.workers.wait_for_complete(busy)
+        if pilot is not None:
+            await pilot.pause()
+
+
 async def settle(app, pilot) -> None:
     """Let the app finish what the last keys started: messages, then thread workers (database
     calls), then the messages their results post."""
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    await wait_for_workers(app, pilot)
     await pilot.pause()
 
 

@@ -24,8 +24,9 @@ from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import Patient
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 from tests.conftest import CLINIC_DAY, make_context
+from tests.tui.screen import wait_for_workers
 
 SIZE = (80, 24)
 
@@ -128,21 +129,21 @@ async def test_realistic_work_leaves_no_patient_data_in_files(private_dirs, seed
         app = CoordinatorApp(ctx, desk)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            await app.workers.wait_for_complete()
+            await wait_for_workers(app)
             await pilot.press("f4")  # Patients desk: a search by name, then open the record
             await pilot.pause()
             app.screen.query_one(Input).focus()
             await pilot.press(*[c if c.isalnum() else "space" for c in family.lower()[:6]])
             await pilot.pause()
-            await app.workers.wait_for_complete()
+            await wait_for_workers(app)
             app.open_patient(row.patient_id)
             await pilot.pause()
-            await app.workers.wait_for_complete()
+            await wait_for_workers(app)
             await pilot.pause()
             assert isinstance(app.screen, PatientRecordScreen)
             await pilot.press("escape", "f2")
             await pilot.pause()
-            await app.workers.wait_for_complete()
+            await wait_for_workers(app)
         from coordinator_tui.domain.vocab import AppointmentStatus
         from coordinator_tui.services.appointment_status import change_status
 

@@ -25,7 +25,7 @@ from coordinator_tui.services.schedule.schedule_view import day_schedule
 from coordinator_tui.services.staff import actor_for
 from coordinator_tui.store.engine import url_for_path
 from coordinator_tui.store.migrate import ensure_current
-from coordinator_tui.tui.screens.checkin import LATE_AFTER, first_to_come
+from coordinator_tui.tui.screens.checkin.board import LATE_AFTER, first_to_come
 from tests.conftest import CLINIC_TZ, make_context, make_settings
 
 TZ = ZoneInfo(CLINIC_TZ)

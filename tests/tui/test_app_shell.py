@@ -9,11 +9,11 @@ from textual.widgets import DataTable, Input
 
 from coordinator_tui.services.desk_views import day_appointments, open_callbacks
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.callbacks import CallbacksScreen
-from coordinator_tui.tui.screens.checkin import CheckinScreen, first_to_come
+from coordinator_tui.tui.screens.callbacks.desk import CallbacksScreen
+from coordinator_tui.tui.screens.checkin.board import CheckinScreen, first_to_come
 from coordinator_tui.tui.screens.help import HelpScreen
-from coordinator_tui.tui.screens.patients import PatientsScreen
-from coordinator_tui.tui.screens.schedule import ScheduleScreen
+from coordinator_tui.tui.screens.patients.desk import PatientsScreen
+from coordinator_tui.tui.screens.schedule.schedule import ScheduleScreen
 from tests.conftest import CLINIC_DAY, LOCAL_NOW
 from tests.helpers.screen import drawn_outside, screen_text, settle
 

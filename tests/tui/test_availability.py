@@ -22,11 +22,12 @@ from coordinator_tui.store.models import (
     Callback,
 )
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.availability import AvailabilityScreen
-from coordinator_tui.tui.screens.schedule import ScheduleScreen
+from coordinator_tui.tui.screens.schedule.availability import AvailabilityScreen
+from coordinator_tui.tui.screens.schedule.schedule import ScheduleScreen
+from coordinator_tui.tui.widgets.confirm import ConfirmDialog
 from coordinator_tui.tui.widgets.prompt import PromptModal
 from tests.conftest import CLINIC_DAY, CLINIC_TZ, FREE_DAY, FREE_DAY_TYPED
-from tests.helpers.screen import screen_text
+from tests.helpers.screen import screen_text, wait_for_workers
 
 SIZE = (80, 24)
 TZ = ZoneInfo(CLINIC_TZ)
@@ -39,9 +40,9 @@ def at(day, hh, mm=0):
 
 async def settle(app, pilot):
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    await wait_for_workers(app)
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    await wait_for_workers(app)
     await pilot.pause()
 
 
@@ -204,7 +205,7 @@ async def test_vacation_lists_booked_patients_then_calls_each_back_once(ctx, des
         await type_text(app, pilot, "Vacation")
         await press(app, pilot, "enter")
         # The confirmation lists what is booked, before anything is saved.
-        assert isinstance(app.screen, PromptModal)
+        assert isinstance(app.screen, ConfirmDialog)
         text = screen_text(app)
         assert f"{len(booked)} booked in that time" in text
         from coordinator_tui.store.models import Patient
@@ -260,7 +261,7 @@ async def test_clinic_holiday_closes_every_provider_and_can_be_deleted(ctx, desk
         await press(app, pilot, "d")
         assert "Tab to the exceptions" in screen_text(app)
         await press(app, pilot, "tab", "d")
-        assert isinstance(app.screen, PromptModal) and "Delete holiday" in screen_text(app)
+        assert isinstance(app.screen, ConfirmDialog) and "Delete holiday" in screen_text(app)
         await press(app, pilot, "n", "enter")
         with ctx.db.read() as session:
             assert session.scalar(select(func.count()).select_from(AvailabilityException)) == 1
@@ -343,7 +344,7 @@ async def test_cutting_hours_lists_the_booked_patients_and_calls_them_back_after
             await press(app, pilot, "ctrl+s")
 
         await take_the_day_off()
-        assert isinstance(app.screen, PromptModal), screen_text(app)
+        assert isinstance(app.screen, ConfirmDialog), screen_text(app)
         text = screen_text(app)
         assert f"{len(booked)} booked outside the new hours" in text, text
         assert booked[0].mrn in text

@@ -15,10 +15,10 @@ from coordinator_tui.services import callbacks as cb
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.store.models import Appointment, Callback, Patient
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.book_patient import BookForPatientScreen
-from coordinator_tui.tui.screens.callback_work import CallbackWorkScreen
-from coordinator_tui.tui.screens.callbacks import CallbacksScreen
-from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+from coordinator_tui.tui.screens.callbacks.desk import CallbacksScreen
+from coordinator_tui.tui.screens.callbacks.work import CallbackWorkScreen
+from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
+from coordinator_tui.tui.screens.schedule.book_patient import BookForPatientScreen
 from tests.conftest import CLINIC_DAY
 from tests.helpers.screen import screen_text, settle
 

@@ -8,8 +8,8 @@ from textual.widgets import DataTable
 
 from coordinator_tui.services import callbacks as cb
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.callback_work import CallbackWorkScreen
-from coordinator_tui.tui.screens.callbacks import CallbacksScreen
+from coordinator_tui.tui.screens.callbacks.desk import CallbacksScreen
+from coordinator_tui.tui.screens.callbacks.work import CallbackWorkScreen
 from tests.conftest import NOW_HHMM
 from tests.helpers.screen import screen_text, settle
 

@@ -12,14 +12,14 @@ from textual.widgets import DataTable, Input, Static
 
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.cashup import CashupScreen
-from coordinator_tui.tui.screens.checkin import CheckinScreen
-from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
-from coordinator_tui.tui.screens.checkin_dialogs import (
+from coordinator_tui.tui.screens.checkin.board import CheckinScreen
+from coordinator_tui.tui.screens.checkin.cashup import CashupScreen
+from coordinator_tui.tui.screens.checkin.checklist import ChecklistScreen
+from coordinator_tui.tui.screens.checkin.dialogs import (
     DemographicsDialog,
     PaymentDialog,
-    ReasonPrompt,
 )
+from coordinator_tui.tui.widgets.reason import ReasonPrompt
 from tests.conftest import CLINIC_DAY
 from tests.helpers.checkin import (
     make_ready,
@@ -28,16 +28,16 @@ from tests.helpers.checkin import (
     unique_row,
     waiting,
 )
-from tests.helpers.screen import drawn_outside, screen_text
+from tests.helpers.screen import drawn_outside, screen_text, wait_for_workers
 
 SIZE = (80, 24)
 
 
 async def settle(app, pilot):
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    await wait_for_workers(app)
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    await wait_for_workers(app)
     await pilot.pause()
 
 

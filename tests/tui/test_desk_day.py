@@ -14,8 +14,8 @@ from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.clinic import DEMO_MARK
 from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.checkin import LATE_AFTER, CheckinScreen, first_to_come
-from coordinator_tui.tui.screens.schedule import ScheduleScreen
+from coordinator_tui.tui.screens.checkin.board import LATE_AFTER, CheckinScreen, first_to_come
+from coordinator_tui.tui.screens.schedule.schedule import ScheduleScreen
 from coordinator_tui.tui.screens.signin import DEMO_LOGINS
 from tests.conftest import CLINIC_DAY
 from tests.helpers.screen import screen_text, settle

@@ -10,7 +10,7 @@ from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.patients.editing import register_patient
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.walk_in import WalkInScreen
+from coordinator_tui.tui.screens.checkin.walk_in import WalkInScreen
 from tests.conftest import CLINIC_DAY
 from tests.helpers.screen import screen_text, settle
 

@@ -8,9 +8,13 @@ from sqlalchemy import func, select
 
 from coordinator_tui.store.models import Callback, Patient
 from coordinator_tui.tui.app import CoordinatorApp
+from coordinator_tui.tui.screens.callbacks.new_callback import (
+    NewCallbackScreen,
+    priority_from,
+    reason_from,
+)
 from coordinator_tui.tui.screens.help import HelpScreen
-from coordinator_tui.tui.screens.new_callback import NewCallbackScreen, priority_from, reason_from
-from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 from tests.conftest import CLINIC_DAY
 from tests.helpers.screen import screen_text, settle
 

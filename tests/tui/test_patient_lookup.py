@@ -7,7 +7,7 @@ from datetime import date
 from textual.widgets import DataTable, Input
 
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.patients import PatientsScreen
+from coordinator_tui.tui.screens.patients.desk import PatientsScreen
 from tests.helpers.lookup import add_patient
 from tests.helpers.screen import screen_text, settle
 
@@ -84,7 +84,7 @@ async def test_enter_and_a_digit_open_a_row(ctx, desk_user):
 
 
 async def test_enter_in_the_box_opens_the_first_patients_record(ctx, desk_user):
-    from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+    from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 
     add_patient(ctx, "Quaxley", "Anna", date(1960, 1, 2))
     app = CoordinatorApp(ctx, desk_user)
@@ -100,7 +100,7 @@ async def test_enter_in_the_box_opens_the_first_patients_record(ctx, desk_user):
 
 
 async def test_ctrl_n_registers_a_new_patient_with_what_was_typed(ctx, desk_user):
-    from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+    from coordinator_tui.tui.screens.patients.form import PatientFormScreen
 
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:

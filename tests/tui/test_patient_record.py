@@ -9,9 +9,9 @@ from coordinator_tui.services.patients.editing import register_patient
 from coordinator_tui.services.patients.records import get_record
 from coordinator_tui.store.models import Appointment
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.checkin import CheckinScreen
-from coordinator_tui.tui.screens.patient_form import PatientFormScreen
-from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
+from coordinator_tui.tui.screens.checkin.board import CheckinScreen
+from coordinator_tui.tui.screens.patients.form import PatientFormScreen
+from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 from tests.helpers.screen import drawn_outside, screen_text, settle
 
 SIZE = (80, 24)
@@ -171,7 +171,7 @@ async def test_register_anyway_creates_a_new_record(ctx, desk_user):
 
 async def test_who_looked_and_merge_hidden_from_front_desk_supervisor_sees_list(ctx, desk_user):
     from coordinator_tui.services.staff.actors import actor_for
-    from coordinator_tui.tui.screens.patient_access import PatientAccessScreen
+    from coordinator_tui.tui.screens.patients.access import PatientAccessScreen
 
     pid = some_patient(ctx)
     app = CoordinatorApp(ctx, desk_user)

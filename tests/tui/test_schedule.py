@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.store.models import Appointment, Callback, Patient
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.schedule import PER_PAGE, ScheduleScreen
+from coordinator_tui.tui.screens.schedule.schedule import PER_PAGE, ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
 from tests.conftest import CLINIC_DAY, make_context
 from tests.helpers.schedule import (
@@ -196,7 +196,7 @@ async def test_another_desks_check_in_appears_on_the_check_in_desk(ctx, desk_use
     from coordinator_tui.domain.vocab import AppointmentStatus as S
     from coordinator_tui.services.appointment_status import change_status
     from coordinator_tui.services.desk_views import day_appointments
-    from coordinator_tui.tui.screens.checkin import CheckinScreen
+    from coordinator_tui.tui.screens.checkin.board import CheckinScreen
 
     app = CoordinatorApp(ctx, desk_user)
     other_desk = make_context(seeded_path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.schedule import ScheduleScreen
+from coordinator_tui.tui.screens.schedule.schedule import ScheduleScreen
 from coordinator_tui.tui.widgets.prompt import PromptModal
 from tests.helpers.schedule import appointments_of, book_first_slot, open_future_day, press
 from tests.helpers.screen import screen_text, settle
@@ -101,7 +101,7 @@ async def go_to_past_free_slot(app, pilot, ctx):
 
     from textual.widgets import DataTable
 
-    from coordinator_tui.tui.screens.schedule import PER_PAGE
+    from coordinator_tui.tui.screens.schedule.schedule import PER_PAGE
 
     screen = app.screen
     schedule, now = screen.schedule, ctx.now()

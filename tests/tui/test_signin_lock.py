@@ -11,7 +11,7 @@ from coordinator_tui.services.staff.accounts import enable_break_glass
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import AuditEvent, Patient
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.checkin import CheckinScreen, first_to_come
+from coordinator_tui.tui.screens.checkin.board import CheckinScreen, first_to_come
 from coordinator_tui.tui.screens.signin import SignInScreen
 from tests.conftest import CLINIC_DAY
 from tests.helpers.screen import screen_text, settle

@@ -7,8 +7,8 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.checkin import CheckinScreen
-from coordinator_tui.tui.screens.schedule import ScheduleScreen
+from coordinator_tui.tui.screens.checkin.board import CheckinScreen
+from coordinator_tui.tui.screens.schedule.schedule import ScheduleScreen
 from coordinator_tui.tui.screens.signin import SignInScreen
 
 

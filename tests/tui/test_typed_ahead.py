@@ -11,9 +11,9 @@ import pytest
 from textual.widgets import Input
 
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.checkin import CheckinScreen
-from coordinator_tui.tui.screens.patient_record import PatientRecordScreen
-from coordinator_tui.tui.screens.patients import PatientsScreen
+from coordinator_tui.tui.screens.checkin.board import CheckinScreen
+from coordinator_tui.tui.screens.patients.desk import PatientsScreen
+from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 from tests.helpers.checkin import make_ready, unique_row
 from tests.helpers.keys import ENTER, ESC, TAB, burst, quiet
 from tests.helpers.lookup import add_patient

@@ -13,8 +13,8 @@ from textual.widgets import Input
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.tui.app import CoordinatorApp
-from coordinator_tui.tui.screens.checkin import CheckinScreen
-from coordinator_tui.tui.screens.walk_in import WalkInScreen
+from coordinator_tui.tui.screens.checkin.board import CheckinScreen
+from coordinator_tui.tui.screens.checkin.walk_in import WalkInScreen
 from tests.conftest import CLINIC_DAY
 from tests.helpers.screen import screen_text, settle
 
@@ -112,7 +112,7 @@ async def test_a_digit_after_an_unknown_mrn_books_nobody(ctx, desk_user, seeded_
 
 async def test_ctrl_n_in_the_mrn_box_registers_a_new_patient_and_carries_on(ctx, desk_user, seeded_path,
                                                                             clinic_open):
-    from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+    from coordinator_tui.tui.screens.patients.form import PatientFormScreen
 
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
@@ -205,7 +205,7 @@ async def test_several_matches_are_numbered_and_a_digit_picks_one_then_a_provide
 
 
 async def test_the_typed_name_and_birth_date_carry_over_to_ctrl_n(ctx, desk_user):
-    from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+    from coordinator_tui.tui.screens.patients.form import PatientFormScreen
 
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:

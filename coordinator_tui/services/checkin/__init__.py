@@ -4,6 +4,7 @@ The desk's services by name, for callers that use the desk as one module
 (`from coordinator_tui.services import checkin as svc`). Inside services/, import the
 module that defines a name instead."""
 
+from coordinator_tui.domain.lateness import LATE_AFTER_MINUTES, late_minutes
 from coordinator_tui.services.checkin.arrival import (
     HistoryRow,
     check_in,
@@ -25,7 +26,6 @@ from coordinator_tui.services.checkin.checklists import (
     FORM_LABELS,
     ID_VALID_DAYS,
     ITEM_KEYS,
-    LATE_AFTER_MINUTES,
     PRIVACY_NOTICE_VALID_DAYS,
     SEEN_ITEMS,
     Checklist,
@@ -35,7 +35,6 @@ from coordinator_tui.services.checkin.checklists import (
     checklist,
     confirm_demographics,
     is_express_ready,
-    late_minutes,
     load_appointment,
     mark_eligibility,
     mark_seen,

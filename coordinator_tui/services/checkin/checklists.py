@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from coordinator_tui.domain import phones
+from coordinator_tui.domain.lateness import late_minutes
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.domain.patient_validation import validate_patient
 from coordinator_tui.domain.text import clean_text
@@ -64,7 +65,6 @@ ID_VALID_DAYS = 365
 PRIVACY_NOTICE_VALID_DAYS = 365
 
 
-LATE_AFTER_MINUTES = 10
 
 
 S = AppointmentStatus
@@ -128,12 +128,6 @@ class Checklist:
 def is_express_ready(checklist: Checklist) -> bool:
     """Nothing outstanding and the appointment can be checked in now."""
     return checklist.can_check_in and not checklist.outstanding
-
-
-def late_minutes(starts_at: datetime, at: datetime) -> int:
-    """Whole minutes after the start, once past the grace period (0 when not late)."""
-    minutes = int((at - starts_at).total_seconds() // 60)
-    return minutes if minutes > LATE_AFTER_MINUTES else 0
 
 
 def primary_coverage(session, patient_id: int) -> Coverage | None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.appointment_flow import is_active
+from coordinator_tui.domain.hours import PARTS_OF_DAY
 from coordinator_tui.domain.slots import day_bounds_utc, free_slots, slot_starts
 from coordinator_tui.domain.vocab import AppointmentStatus
 from coordinator_tui.errors import UserError
@@ -23,9 +24,6 @@ from coordinator_tui.store.models import (
     Patient,
     Provider,
 )
-
-PARTS_OF_DAY = ("any", "am", "pm")
-
 
 NOON = time(12)
 

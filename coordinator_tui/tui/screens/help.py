@@ -13,9 +13,9 @@ import re
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from coordinator_tui.tui.widgets.dialog import Dialog
 from coordinator_tui.tui.widgets.footer import key_label
 
 
@@ -61,26 +61,17 @@ def help_lines(app, screen) -> list[tuple[str, str]]:
     return lines
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
-    # The list sits in a cover as big as the screen (the desk behind would otherwise show its
-    # letters beside the border: the screen's background is transparent with the terminal's own
-    # palette); a long description wraps under itself, not under the keys.
-    DEFAULT_CSS = """
-    HelpScreen #help-cover { width: 100%; height: 100%; align: center middle; }
-    HelpScreen VerticalScroll { width: 76; height: auto; max-height: 22; border: round $accent;
-                                padding: 0 1; background: $surface; }
-    HelpScreen .help-line { height: auto; }
-    HelpScreen .help-key { width: 17; height: auto; margin-right: 2; text-align: right; }
-    HelpScreen .help-words { width: 1fr; height: auto; }
-    """
+    # The one dialog look (widgets/dialog.py), scrolling; a long description wraps under itself,
+    # not under the keys.
 
     def __init__(self, lines: list[tuple[str, str]]) -> None:
         super().__init__()
         self.lines = lines
 
     def compose(self) -> ComposeResult:
-        with Container(id="help-cover"), VerticalScroll():
+        with Container(classes="dialog-cover"), VerticalScroll(classes="dialog-box help-box"):
             yield Static("[b]Keys[/b]  (Esc closes; ↑ ↓ scroll)")
             for key, description in self.lines:
                 yield Horizontal(Static(key, classes="help-key", markup=False),

@@ -24,14 +24,6 @@ DEMO_LOGINS = "Demo clinic: sign in as demo / demo (front desk), super / demo, a
 
 class SignInScreen(Screen):
     BINDINGS = [Binding("f9", "toggle_break_glass", "Emergency access", priority=True)]
-    DEFAULT_CSS = """
-    SignInScreen { align: center middle; }
-    SignInScreen > Vertical { width: 60; height: auto; border: round $accent; padding: 1 2; }
-    SignInScreen Input { width: 100%; }
-    SignInScreen #signin-message { height: 2; color: $error; }
-    SignInScreen #signin-reason-row { display: none; height: auto; }
-    SignInScreen.break-glass #signin-reason-row { display: block; }
-    """
 
     def __init__(self, locked_user: str | None = None, *, notice: str = "") -> None:
         super().__init__()

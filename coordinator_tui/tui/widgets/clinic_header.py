@@ -13,9 +13,6 @@ from coordinator_tui.tui.quiet import update_text
 
 
 class ClinicHeader(Static):
-    DEFAULT_CSS = """
-    ClinicHeader { height: 1; width: 100%; background: $primary; color: $text; padding: 0 1; }
-    """
 
     class Minute(Message):
         """The clock turned a minute: the screen may refresh what counts minutes (wait times),

@@ -17,7 +17,9 @@ from textual.binding import Binding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-FIRST = ("show_keys", "switch_mode('checkin')")
+from coordinator_tui.tui.desks import FIRST_DESK
+
+FIRST = ("show_keys", f"switch_mode('{FIRST_DESK.mode}')")
 LAST = ("lock",)
 # In F1 only: nobody quits a front desk by accident from the footer's reminder.
 F1_ONLY = ("quit",)

@@ -5,24 +5,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
+from coordinator_tui.tui.widgets.dialog import Dialog
 
-class PromptModal(ModalScreen[dict | None]):
-    DEFAULT_CSS = """
-    PromptModal .prompt-cover { width: 100%; height: 100%; align: center middle; }
-    PromptModal .prompt-cover > Vertical { width: 70; height: auto; max-height: 20; border: solid $primary;
-                             background: $surface; padding: 0 1; }
-    PromptModal .prompt-title { text-style: bold; height: 1; }
-    PromptModal .prompt-info { height: auto; max-height: 9; }
-    PromptModal .prompt-row { height: 1; }
-    PromptModal Label { width: 16; height: 1; }
-    PromptModal Input { height: 1; border: none; padding: 0; width: 1fr; background: $boost; }
-    PromptModal Input:focus { border: none; }
-    PromptModal .prompt-error { color: $error; height: auto; }
-    """
+
+class PromptModal(Dialog[dict | None]):
     BINDINGS = [Binding("escape", "dismiss_none", "Back")]
 
     def __init__(self, title: str, fields: list[tuple[str, str, str]], *, info: str = "",
@@ -36,9 +25,7 @@ class PromptModal(ModalScreen[dict | None]):
         self.check = check
 
     def compose(self) -> ComposeResult:
-        # In a cover as big as the screen: the desk behind (its background is transparent with
-        # the terminal's own palette) would draw its letters beside the border.
-        with Container(classes="prompt-cover"), Vertical():
+        with self.cover(box_classes="prompt-box"):
             yield Static(self.title_text, classes="prompt-title")
             if self.info:
                 yield Static(self.info, classes="prompt-info", markup=False)

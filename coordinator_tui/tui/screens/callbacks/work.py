@@ -45,14 +45,6 @@ class CallbackWorkScreen(Screen[None]):
         Binding("x", "close(False)", "Cancel item", show=False),
         Binding("escape", "leave", "Back"),
     ]
-    DEFAULT_CSS = """
-    CallbackWorkScreen #work-body { height: 1fr; padding: 0 1; }
-    CallbackWorkScreen .field-row { height: 1; padding: 0 1; }
-    CallbackWorkScreen .field-row Label { width: 8; }
-    CallbackWorkScreen .field-row Input { border: none; height: 1; padding: 0; width: 1fr; background: $boost; }
-    CallbackWorkScreen #work-message { height: 1; padding: 0 1; }
-    CallbackWorkScreen #work-outcomes { height: 1; padding: 0 1; }
-    """
 
     def __init__(self, callback_id: int) -> None:
         super().__init__()

@@ -30,10 +30,6 @@ class WalkInScreen(DeskScreen):
         ("Name, birth date, phone or MRN, Enter", "Find the patient"),
         ("1-9", "Book a walk-in with that provider, at the time shown"),
     ]
-    DEFAULT_CSS = """
-    WalkInScreen #walkin-patient { height: 3; padding: 0 1; }
-    WalkInScreen #walkin-providers { height: auto; padding: 0 1; }
-    """
     BINDINGS = [
         Binding("1", "choose(1)", "Book", key_display="1-9"),
         *[Binding(str(n), f"choose({n})", f"Provider {n}", show=False) for n in range(2, 10)],
@@ -214,7 +210,7 @@ class WalkInScreen(DeskScreen):
     def action_open_booked(self) -> None:
         if self.booked is None:
             return
-        from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
+        from coordinator_tui.tui.screens.checkin.checklist import ChecklistScreen
 
         self.app.push_screen(ChecklistScreen(self.booked.id), lambda done: self.dismiss(done) if done else None)
 

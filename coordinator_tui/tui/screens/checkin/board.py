@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.appointment_flow import is_active
+from coordinator_tui.domain.lateness import LATE_AFTER
+from coordinator_tui.domain.lateness import is_late as is_late_for
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
 from coordinator_tui.services.patients.lookup import PatientHit, search_patients
 from coordinator_tui.tui.formatting import clock, minutes_between, status_text
 from coordinator_tui.tui.quiet import changed, update_text
-from coordinator_tui.tui.screens import checkin_flow
+from coordinator_tui.tui.screens.checkin import flow as checkin_flow
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
 
-LATE_AFTER = timedelta(minutes=10)
 WAITING = {S.ARRIVED}
 HERE = {S.ARRIVED, S.ROOMED, S.WITH_PROVIDER}
 
 
 def is_late(row: AppointmentRow, now) -> bool:
-    return row.status in (S.SCHEDULED, S.CONFIRMED) and now - row.starts_at > LATE_AFTER
+    return is_late_for(row.status, row.starts_at, now)
 
 
 def minutes_late(row: AppointmentRow, now) -> int | None:
@@ -227,7 +226,7 @@ class CheckinScreen(DeskScreen):
             self.call_after_refresh(table.scroll_to, y=max(0, row - 1), animate=False)
 
     # --- check-in flow (issue 5): checklist, express, undo, cash-up, walk-in ----------------------
-    # Kept apart from the search and table code above: see tui/screens/checkin_flow.py.
+    # Kept apart from the search and table code above: see tui/screens/checkin/flow.py.
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value

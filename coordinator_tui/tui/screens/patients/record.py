@@ -34,11 +34,6 @@ class PatientRecordScreen(DeskScreen):
         Binding("w", "who_looked", "Who looked"),
         Binding("r", "reload", "Reload", show=False),
     ]
-    DEFAULT_CSS = """
-    PatientRecordScreen #record-body { height: 1fr; padding: 0 1; }
-    PatientRecordScreen .record-section { height: auto; margin-bottom: 1; }
-    PatientRecordScreen #record-alerts { height: auto; color: $warning; text-style: bold; }
-    """
 
     def __init__(self, patient_id: int) -> None:
         super().__init__()
@@ -82,7 +77,7 @@ class PatientRecordScreen(DeskScreen):
     def action_edit(self) -> None:
         if self.record is None:
             return
-        from coordinator_tui.tui.screens.patient_form import PatientFormScreen
+        from coordinator_tui.tui.screens.patients.form import PatientFormScreen
 
         self.app.push_screen(PatientFormScreen(record=self.record), lambda _saved: self.action_reload())
 
@@ -92,7 +87,7 @@ class PatientRecordScreen(DeskScreen):
         if not allows(self.app.actor, Permission.MERGE_PATIENTS):
             self.notify("Merging records needs a supervisor.", severity="warning")
             return
-        from coordinator_tui.tui.screens.patient_form import MergeDialog
+        from coordinator_tui.tui.screens.patients.form import MergeDialog
 
         self.app.push_screen(MergeDialog(self.record), lambda _done: self.action_reload())
 
@@ -102,7 +97,7 @@ class PatientRecordScreen(DeskScreen):
         if not allows(self.app.actor, Permission.READ_AUDIT):
             self.notify("Who looked at this record: needs a supervisor.", severity="warning")
             return
-        from coordinator_tui.tui.screens.patient_access import PatientAccessScreen
+        from coordinator_tui.tui.screens.patients.access import PatientAccessScreen
 
         self.app.push_screen(PatientAccessScreen(self.record.id, self.record.mrn))
 

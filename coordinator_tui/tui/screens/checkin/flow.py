@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Static
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.formatting import clock
-from coordinator_tui.tui.screens.checkin_dialogs import ReasonPrompt
+from coordinator_tui.tui.widgets.reason import ReasonPrompt
 
 EXPRESS_MIN_LETTERS = 3
 
@@ -38,7 +38,7 @@ def back_to_search(board, checked_in) -> None:
 
 
 def open_checklist(board, appointment_id: int) -> None:
-    from coordinator_tui.tui.screens.checkin_checklist import ChecklistScreen
+    from coordinator_tui.tui.screens.checkin.checklist import ChecklistScreen
 
     board.app.push_screen(ChecklistScreen(appointment_id), lambda done: back_to_search(board, done))
 
@@ -95,13 +95,13 @@ def undo_checkin(board) -> None:
 
 
 def open_cashup(board) -> None:
-    from coordinator_tui.tui.screens.cashup import CashupScreen
+    from coordinator_tui.tui.screens.checkin.cashup import CashupScreen
 
     board.app.push_screen(CashupScreen())
 
 
 def open_walk_in(board) -> None:
-    from coordinator_tui.tui.screens.walk_in import WalkInScreen
+    from coordinator_tui.tui.screens.checkin.walk_in import WalkInScreen
 
     board.app.push_screen(WalkInScreen(), lambda made: back_to_search(board, made if isinstance(made, str)
                                                                      else bool(made)))

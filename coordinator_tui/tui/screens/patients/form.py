@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.patient_validation import FIELD_LABELS, FIELDS, QUICK_FIELDS
@@ -32,16 +31,9 @@ from coordinator_tui.services.patients.records import (
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+from coordinator_tui.tui.widgets.confirm import ConfirmDialog
+from coordinator_tui.tui.widgets.dialog import Dialog
 from coordinator_tui.tui.widgets.footer import KeyFooter
-
-FORM_CSS = """
-.form-row { height: 1; }
-.form-label { width: 16; height: 1; }
-.form-input { height: 1; border: none; padding: 0; width: 1fr; background: $boost; }
-.form-input:focus { border: none; background: $accent 30%; }
-.form-error { height: auto; color: $error; padding-left: 16; }
-.form-error.-empty { display: none; }
-"""
 
 
 class PatientFormScreen(DeskScreen):
@@ -56,12 +48,6 @@ class PatientFormScreen(DeskScreen):
         Binding("ctrl+r", "register_anyway", "Register anyway", key_display="^r", priority=True),
         Binding("ctrl+f", "full_form", "Full form", key_display="^f", priority=True),
     ]
-    DEFAULT_CSS = FORM_CSS + """
-    PatientFormScreen #form-body { height: 1fr; padding: 0 1; }
-    PatientFormScreen #form-message { height: auto; padding: 0 1; }
-    PatientFormScreen #duplicates { height: 7; display: none; }
-    PatientFormScreen #duplicates.-shown { display: block; }
-    """
 
     def __init__(self, *, record: PatientRecord | None = None, prefill: dict | None = None,
                  quick: bool = True, open_record: bool = True, original: dict | None = None) -> None:
@@ -153,7 +139,7 @@ class PatientFormScreen(DeskScreen):
         if not self.has_changes():
             self.dismiss(None)
             return
-        self.app.push_screen(DiscardChanges(), lambda discard: self.dismiss(None) if discard else None)
+        self.app.push_screen(ConfirmDialog("Discard changes? y/n"), lambda discard: self.dismiss(None) if discard else None)
 
     def action_full_form(self) -> None:
         self.app.switch_screen(PatientFormScreen(prefill=self.form_values(), quick=False,
@@ -234,42 +220,18 @@ class PatientFormScreen(DeskScreen):
             self.action_save(tuple(c.patient_id for c in self.candidates))
 
 
-class DiscardChanges(ModalScreen[bool]):
-    """y throws the typed changes away; n or Esc goes back to the form (Esc only backs out)."""
-
-    BINDINGS = [Binding("y", "answer(True)", "Discard"), Binding("n,escape", "answer(False)", "Back to form")]
-    DEFAULT_CSS = """
-    DiscardChanges .dialog-cover { width: 100%; height: 100%; align: center middle; }
-    DiscardChanges .dialog-cover > Static { width: 44; height: 3; border: round $warning; padding: 0 1;
-                                            background: $surface; text-style: bold; }
-    """
-
-    def compose(self) -> ComposeResult:
-        with Container(classes="dialog-cover"):
-            yield Static("Discard changes? y/n", markup=False)
-
-    def action_answer(self, discard: bool) -> None:
-        self.dismiss(discard)
-
-
-class MergeDialog(ModalScreen[bool]):
+class MergeDialog(Dialog[bool]):
     """Merge another record (typed by MRN) into this one, which survives. Supervisors only."""
 
     BINDINGS = [Binding("ctrl+s", "merge", "Merge", key_display="^s", priority=True),
                 Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = FORM_CSS + """
-    MergeDialog .dialog-cover { width: 100%; height: 100%; align: center middle; }
-    MergeDialog .dialog-cover > Vertical { width: 74; height: auto; border: round $warning; padding: 0 1;
-                             background: $surface; }
-    MergeDialog #merge-message { height: auto; }
-    """
 
     def __init__(self, survivor: PatientRecord) -> None:
         super().__init__()
         self.survivor = survivor
 
     def compose(self) -> ComposeResult:
-        with Container(classes="dialog-cover"), Vertical():
+        with self.cover(box_classes="merge-box"):
             yield Static(f"Merge another record INTO {self.survivor.mrn} (this one survives).",
                          markup=False)
             with Horizontal(classes="form-row"):

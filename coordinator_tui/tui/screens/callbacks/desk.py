@@ -98,7 +98,7 @@ class CallbacksScreen(DeskScreen):
         if not self.items or table.cursor_row is None:
             self.notify("Nothing to work: the list is empty.", severity="warning")
             return
-        from coordinator_tui.tui.screens.callback_work import CallbackWorkScreen
+        from coordinator_tui.tui.screens.callbacks.work import CallbackWorkScreen
 
         item = self.items[table.cursor_row]
         self.app.push_screen(CallbackWorkScreen(item.id), lambda _: self.action_reload())

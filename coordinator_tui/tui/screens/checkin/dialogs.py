@@ -1,4 +1,4 @@
-"""The check-in dialogs: a reason prompt, eligibility (verified / problem), demographics edited in
+"""The check-in dialogs: eligibility (verified / problem), demographics edited in
 place, the payment dialog with its receipt, and the status history. Layout and keys only: the
 services do the work, in thread workers; a refused input is shown inside the dialog and nothing
 is saved."""
@@ -11,31 +11,16 @@ from typing import Any
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.service_call import call_service, error_in_words
-
-# The dialog's box sits in a cover as big as the screen. With the terminal's own palette (ansi-dark)
-# a modal screen's background is transparent, so the checklist behind drew its words beside the
-# box's border at 80x24 ('rd', 'to'); a widget covering the screen hides them, in any colours.
-DIALOG_CSS = """
-{name} .dialog-cover {{ width: 100%; height: 100%; align: center middle; }}
-{name} .dialog-cover > Vertical {{ width: 64; height: auto; max-height: 22; border: round $accent;
-                                   padding: 0 1; background: $surface; }}
-{name} .field-row {{ height: 1; }}
-{name} .field-label {{ width: 11; height: 1; }}
-{name} .field {{ height: 1; border: none; padding: 0; width: 1fr; background: $boost; }}
-{name} .field:focus {{ border: none; }}
-{name} .dialog-error {{ height: 2; color: $error; text-style: bold; }}
-{name} .dialog-hint {{ height: 1; color: $text-muted; }}
-"""
+from coordinator_tui.tui.widgets.dialog import Dialog
 
 
-class WorkedModal(ModalScreen):
+class WorkedModal(Dialog):
     """A modal that calls a service in a thread worker and shows a refusal inline."""
 
     def run_service(self, fetch: Callable[[], Any], show: Callable[[Any], None]) -> None:
@@ -58,44 +43,9 @@ def _field(label: str, field_id: str, value: str = "", placeholder: str = "", ma
                       classes="field-row")
 
 
-class ReasonPrompt(ModalScreen[str | None]):
-    """One line of text that must not be empty; Esc backs out with None."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ReasonPrompt")
-    BINDINGS = [Binding("escape", "dismiss(None)", "Back")]
-
-    def __init__(self, title: str, detail: str = "") -> None:
-        super().__init__()
-        self.title_text = title
-        self.detail = detail
-
-    def compose(self) -> ComposeResult:
-        with Container(classes="dialog-cover"), Vertical():
-            yield Static(f"[b]{self.title_text}[/b]")
-            if self.detail:
-                yield Static(self.detail, markup=False)
-            yield _field("Reason:", "reason", max_length=300)
-            yield Static("", classes="dialog-error")
-            yield Static("Enter saves  Esc backs out", classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#reason", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        text = " ".join(event.value.split())
-        if not text:
-            self.query_one(".dialog-error", Static).update("! a reason is needed")
-            return
-        self.dismiss(text)
-
-
-class EligibilityDialog(ModalScreen[tuple[bool, str | None] | None]):
+class EligibilityDialog(Dialog[tuple[bool, str | None] | None]):
     """v: verified now by me. p: a problem (a note, then Enter), which opens a billing callback."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="EligibilityDialog") + """
-    EligibilityDialog .field-row { display: none; }
-    EligibilityDialog .field-row.shown { display: block; }
-    """
     AUTO_FOCUS = None
     BINDINGS = [Binding("v", "verified", "Verified"), Binding("p", "problem", "Problem"),
                 Binding("escape", "dismiss(None)", "Back")]
@@ -105,7 +55,7 @@ class EligibilityDialog(ModalScreen[tuple[bool, str | None] | None]):
         self.detail = detail
 
     def compose(self) -> ComposeResult:
-        with Container(classes="dialog-cover"), Vertical():
+        with self.cover():
             yield Static("[b]Insurance eligibility[/b]")
             yield Static(self.detail, markup=False)
             yield Static("v  verified with the payer now\np  a problem: type a note (billing gets a callback)")
@@ -134,7 +84,6 @@ class EligibilityDialog(ModalScreen[tuple[bool, str | None] | None]):
 class DemographicsDialog(WorkedModal):
     """Address and phone read back to the patient; type over what changed; Enter confirms."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="DemographicsDialog")
     BINDINGS = [Binding("escape", "dismiss(None)", "Back"), Binding("ctrl+s", "save", "Confirm")]
 
     def __init__(self, checklist: svc.Checklist) -> None:
@@ -143,7 +92,7 @@ class DemographicsDialog(WorkedModal):
 
     def compose(self) -> ComposeResult:
         current = self.checklist
-        with Container(classes="dialog-cover"), Vertical():
+        with self.cover():
             # Whose (the checklist behind is covered): the name, then what is on file.
             yield Static(f"[b]Confirm address and phone[/b]  {escape(current.patient_name[:28])}")
             yield Static("Type over what changed; blank = keep", classes="dialog-hint")
@@ -180,9 +129,6 @@ class PaymentDialog(WorkedModal):
     """Amount (the copay due is filled in), method c/k/h, reference; Enter on the last field
     saves; then the receipt is shown as text and Enter or Esc closes."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="PaymentDialog") + """
-    PaymentDialog #receipt { height: auto; }
-    """
     BINDINGS = [Binding("escape", "close", "Back"), Binding("ctrl+s", "save", "Save")]
 
     def __init__(self, checklist: svc.Checklist) -> None:
@@ -195,7 +141,7 @@ class PaymentDialog(WorkedModal):
 
     def compose(self) -> ComposeResult:
         due = self.checklist.copay_due_cents
-        with Container(classes="dialog-cover"), Vertical():
+        with self.cover():
             yield Static(f"[b]Take a payment[/b]  {escape(self.checklist.patient_name[:28])}  "
                          f"due {format_cents(due)}")
             yield _field("Amount $:", "amount", value=f"{due / 100:.2f}" if due else "", max_length=20)
@@ -258,10 +204,9 @@ class PaymentDialog(WorkedModal):
         self.dismiss(self.receipt)
 
 
-class HistoryDialog(ModalScreen[None]):
+class HistoryDialog(Dialog[None]):
     """Every status change of the appointment: when, from, to, who, why."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="HistoryDialog")
     BINDINGS = [Binding("escape,h,enter", "dismiss(None)", "Close")]
 
     def __init__(self, rows: list[svc.HistoryRow], tz) -> None:
@@ -270,7 +215,7 @@ class HistoryDialog(ModalScreen[None]):
         self.tz = tz
 
     def compose(self) -> ComposeResult:
-        with Container(classes="dialog-cover"), Vertical():
+        with self.cover():
             yield Static("[b]Status history[/b]  (Esc closes)")
             for row in self.rows[-16:]:
                 start = row.from_status.label if row.from_status else "new"

@@ -18,10 +18,6 @@ COLUMNS = (("When", 16), ("Who", 12), ("What", 44))
 class PatientAccessScreen(DeskScreen):
     DESK_TITLE = "Who looked"
     BINDINGS = [Binding("escape", "back", "Back"), Binding("r", "reload", "Reload")]
-    DEFAULT_CSS = """
-    PatientAccessScreen #access-title { height: 1; padding: 0 1; }
-    PatientAccessScreen #access-table { height: 1fr; }
-    """
 
     def __init__(self, patient_id: int, mrn: str) -> None:
         super().__init__()

@@ -14,18 +14,15 @@ from coordinator_tui.services.checkin.cashup import CashUp, cash_up
 from coordinator_tui.services.checkin.payments import void_payment
 from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.tui.formatting import clock
-from coordinator_tui.tui.screens.checkin_dialogs import ReasonPrompt
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
+from coordinator_tui.tui.widgets.reason import ReasonPrompt
 
 
 class CashupScreen(DeskScreen):
     DESK_TITLE = "Cash-up"
     HELP_KEYS = [("[", "Previous day"), ("]", "Next day")]
-    DEFAULT_CSS = """
-    CashupScreen #cashup-summary { height: 5; padding: 0 1; }
-    """
     BINDINGS = [
         # One footer entry for both day keys (80 columns); F1 lists each.
         Binding("left_square_bracket", "day(-1)", "Day", key_display="[ ]"),

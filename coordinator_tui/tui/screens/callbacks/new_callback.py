@@ -46,16 +46,6 @@ class NewCallbackScreen(Screen[int | None]):
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    NewCallbackScreen #newcb-title { height: 1; padding: 0 1; text-style: bold; }
-    NewCallbackScreen .newcb-info { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
-    NewCallbackScreen .field-row { height: 1; padding: 0 1; }
-    NewCallbackScreen .field-row Label { width: 18; }
-    NewCallbackScreen .field-row Input { border: none; height: 1; padding: 0; width: 1fr; background: $boost; }
-    NewCallbackScreen #newcb-chosen { height: 1; padding: 0 1; }
-    NewCallbackScreen #newcb-message { height: 2; padding: 0 1; }
-    NewCallbackScreen #newcb-matches { height: 1fr; }
-    """
 
     def __init__(self, patient_id: int | None = None) -> None:
         super().__init__()

@@ -16,16 +16,16 @@ from textual.widgets import Static
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.formatting import clock
-from coordinator_tui.tui.screens.checkin_dialogs import (
+from coordinator_tui.tui.screens.checkin.dialogs import (
     DemographicsDialog,
     EligibilityDialog,
     HistoryDialog,
     PaymentDialog,
-    ReasonPrompt,
 )
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
+from coordinator_tui.tui.widgets.reason import ReasonPrompt
 
 ITEM_KEY = {"demographics": "d", "eligibility": "e", "copay": "$", "forms": "f", "id_card": "i"}
 
@@ -36,11 +36,6 @@ class ChecklistScreen(DeskScreen):
         ("Enter / ^s", "Check in (items outstanding: asks a reason)"),
         ("d e $ f i", "The outstanding item with that key (shown beside it)"),
     ]
-    DEFAULT_CSS = """
-    ChecklistScreen #cl-patient { height: 2; padding: 0 1; }
-    ChecklistScreen #cl-items { height: auto; padding: 0 1; }
-    ChecklistScreen #cl-status { height: 2; padding: 0 1; text-style: bold; }
-    """
     BINDINGS = [
         Binding("enter,ctrl+s", "complete", "Check in"),
         # Each outstanding item shows its key beside it; the footer keeps to 80 columns.

@@ -17,13 +17,12 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
+from coordinator_tui.domain.hours import part_of_day_word
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
-PARTS = {"": "any", "any": "any", "a": "any", "am": "am", "morning": "am", "mornings": "am",
-         "pm": "pm", "afternoon": "pm", "afternoons": "pm"}
 SLOTS_SHOWN = 12
 FIELDS = (("type", "Type", "FU"), ("provider", "Provider", ""), ("after", "After", "T"),
           ("part", "am/pm/any", "any"), ("desired", "Desired date", ""))
@@ -39,16 +38,6 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         Binding("y", "book_anyway", "Book anyway", show=False),
         Binding("escape", "back", "Back"),
     ]
-    DEFAULT_CSS = """
-    BookForPatientScreen #book-title { height: 1; padding: 0 1; text-style: bold; }
-    BookForPatientScreen .book-info { height: auto; padding: 0 1; color: $text-muted; }
-    BookForPatientScreen .field-row { height: 1; padding: 0 1; }
-    BookForPatientScreen .field-row Label { width: 14; }
-    BookForPatientScreen .field-row Input { border: none; height: 1; padding: 0; width: 1fr;
-                                            background: $boost; }
-    BookForPatientScreen #book-message { height: 2; padding: 0 1; }
-    BookForPatientScreen #book-slots { height: 1fr; }
-    """
 
     def __init__(self, patient_id: int, *, reason: str | None = None, callback_id: int | None = None) -> None:
         super().__init__()
@@ -149,7 +138,7 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
             provider_id = next((pid for pid, short in self.options.providers if short.upper() == name), None)
             if provider_id is None:
                 return "provider", f"No provider {name[:12]!r}; leave it empty for any provider"
-        part = PARTS.get(values["part"].strip().lower())
+        part = part_of_day_word(values["part"])
         if part is None:
             return "part", "Part of day: am, pm or any"
         try:
