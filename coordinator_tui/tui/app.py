@@ -7,12 +7,9 @@ it a temporary database and a frozen clock.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import importlib
 import os
-import signal
-import threading
 import time
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from coordinator_tui.tui.commands import DeskCommands
 from coordinator_tui.tui.desks import ALT_CHAR_DESK, DIGIT_DESK, FIRST_DESK, FKEYS_SHOWN, Desk
 from coordinator_tui.tui.desks import DESKS as DESK_TABLE
 from coordinator_tui.tui.frame_diff import DiffUpdate, FrameDiff
+from coordinator_tui.tui.hangup import exit_on_hangup
 from coordinator_tui.tui.key_gate import KeyGate
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.signin import SignInScreen
@@ -45,10 +43,6 @@ def _desk(desk: Desk):
 
 DESKS = {desk.mode: _desk(desk) for desk in DESK_TABLE}
 IDLE_CHECK_SECONDS = 15
-# After SIGHUP (the SSH link or the terminal went away) the app asks itself to exit; if restoring
-# a terminal that is no longer there hangs, the process ends anyway after this long.
-HANGUP_GRACE_SECONDS = 0.5
-HANGUP_EXIT_CODE = 128 + 1
 
 
 def preload_desks(*, freeze: bool = False) -> None:
@@ -196,7 +190,7 @@ class CoordinatorApp(App[int]):
             self.call_after_refresh(lambda: self.run_worker(self._prepare_desks, thread=True,
                                                             group="preload", exit_on_error=False))
         if not self.is_headless:  # a real terminal (tests under Pilot keep the process's handlers)
-            self._exit_on_hangup()
+            exit_on_hangup(self)
 
     def _prepare_desks(self) -> None:
         """While the user signs in: load the desks, then read the database file into the page
@@ -205,23 +199,6 @@ class CoordinatorApp(App[int]):
         # another, and freezing would keep every earlier app's garbage.
         preload_desks(freeze=not self.is_headless)
         warm_page_cache(self.ctx.db.path)
-
-    def _exit_on_hangup(self) -> None:
-        """A dropped link sends SIGHUP: leave at once. A half-typed form is never saved (forms
-        save only on ^s, in one transaction); a service call already running is one transaction
-        that commits whole or not at all, even if the process is killed mid-way."""
-        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGHUP"):
-            return
-        try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
-
-    def _hangup(self) -> None:
-        watchdog = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(HANGUP_EXIT_CODE,))
-        watchdog.daemon = True
-        watchdog.start()
-        self.exit(return_code=HANGUP_EXIT_CODE)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """No blinking cursor: a blinking Input repaints its line twice a second (about 250 bytes

@@ -357,20 +357,6 @@ class ScheduleScreen(SchedulePrompts, DeskScreen):
                                                     "(u undoes)"),
                   group="act")
 
-    def action_wants_earlier(self) -> None:
-        """Put the patient under the cursor on the wait list for an earlier slot."""
-        appt = self._appointment_here()
-        if appt is None:
-            return
-        ctx, actor = self.app.ctx, self.app.actor
-        today = ctx.today()
-        self.load(lambda: booking.add_to_waitlist(
-            ctx, actor, appt.patient_id, appt.type_code, earliest=today,
-            latest=appt.starts_at.astimezone(ctx.settings.tz).date(), provider_id=appt.provider_id,
-            current_appointment_id=appt.id, note="wants an earlier slot"),
-            lambda _id: self._after_change(f"{appt.mrn} is on the wait list for an earlier slot"),
-            group="act")
-
     def action_availability(self) -> None:
         """The provider under the cursor: weekly hours, exceptions (Esc comes back here)."""
         from coordinator_tui.tui.screens.schedule.availability import AvailabilityScreen
@@ -380,24 +366,6 @@ class ScheduleScreen(SchedulePrompts, DeskScreen):
             self.notify("No providers to show", severity="warning")
             return
         self.app.push_screen(AvailabilityScreen(self.schedule.providers[here[0]].id))
-
-    def action_waitlist(self) -> None:
-        found = self.current_cell()
-        if found is None or found[0].kind != FREE:
-            self.notify("Put the cursor on a free slot", severity="warning")
-            return
-        _cell, pindex, row = found
-        ctx, actor = self.app.ctx, self.app.actor
-        provider_id, starts_at = self.schedule.providers[pindex].id, self.schedule.times[row]
-
-        def shown(rows) -> None:
-            if not rows:
-                self.notify("Nobody on the wait list fits this slot", timeout=4)
-                return
-            self.notify("Wait list fits: " + "; ".join(f"{r.mrn} {r.patient_name[:20]} {r.type_code}"
-                                                       for r in rows[:4]), timeout=10)
-
-        self.load(lambda: booking.fits_for_slot(ctx, actor, provider_id, starts_at), shown, group="act")
 
 
 __all__ = ["ScheduleScreen"]
