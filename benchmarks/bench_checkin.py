@@ -21,32 +21,23 @@ import sys
 import time
 from pathlib import Path
 
-from coordinator_tui.clock import SystemClock
-from coordinator_tui.config import Settings
-from coordinator_tui.domain.names import name_key
-from coordinator_tui.domain.vocab import AppointmentStatus as S
-from coordinator_tui.services import checkin as svc
-from coordinator_tui.services.context import AppContext
-from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.staff.actors import actor_for
-from coordinator_tui.store.engine import Database, url_for_path
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from coordinator_tui.clock import SystemClock  # noqa: E402
+from coordinator_tui.config import Settings  # noqa: E402
+from coordinator_tui.domain.names import name_key  # noqa: E402
+from coordinator_tui.domain.vocab import AppointmentStatus as S  # noqa: E402
+from coordinator_tui.services import checkin as svc  # noqa: E402
+from coordinator_tui.services.context import AppContext  # noqa: E402
+from coordinator_tui.services.desk_views import day_appointments  # noqa: E402
+from coordinator_tui.services.staff.actors import actor_for  # noqa: E402
+from coordinator_tui.store.engine import Database, url_for_path  # noqa: E402
+from tests.helpers.checkin import make_ready  # noqa: E402
 
 
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def make_ready(ctx, actor, appointment_id):
-    svc.confirm_demographics(ctx, actor, appointment_id)
-    current = svc.checklist(ctx, actor, appointment_id)
-    if not current.item("eligibility").done:
-        svc.mark_eligibility(ctx, actor, appointment_id, verified=True)
-    if current.copay_due_cents:
-        svc.take_payment(ctx, actor, appointment_id, f"{current.copay_due_cents / 100:.2f}", "card")
-    if not current.item("forms").done:
-        svc.record_forms_signed(ctx, actor, appointment_id)
-    svc.mark_seen(ctx, actor, appointment_id)
 
 
 async def drive(ctx, actor, rows, count):
