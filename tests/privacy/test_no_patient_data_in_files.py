@@ -26,7 +26,7 @@ from coordinator_tui.store.models import Patient
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 from tests.conftest import CLINIC_DAY, make_context
-from tests.tui.screen import wait_for_workers
+from tests.helpers.screen import wait_for_workers
 
 SIZE = (80, 24)
 
