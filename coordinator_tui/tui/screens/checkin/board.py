@@ -77,7 +77,6 @@ class CheckinScreen(DeskScreen):
         # The lookup's answer for the text in the box (None: box empty, show today's list).
         self.hits: list[PatientHit] | None = None
         self._seq = 0
-        self._shown_seq = 0  # the query whose results the table shows
         self._list_drawn = False  # the table shows the day list (not search results)
 
     def compose(self) -> ComposeResult:
@@ -129,7 +128,6 @@ class CheckinScreen(DeskScreen):
         seq, text = self._seq, event.value
         if not text.strip():
             self.hits = None
-            self._shown_seq = seq
             self._render_rows()
             return
         ctx, actor = self.app.ctx, self.app.actor
@@ -144,7 +142,6 @@ class CheckinScreen(DeskScreen):
         if seq != self._seq:
             return
         self.hits = hits
-        self._shown_seq = seq
         self._render_rows()
 
     def _show(self, rows: list[AppointmentRow]) -> None:
