@@ -13,9 +13,9 @@ from sqlalchemy import case, func, select
 from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.domain.vocab import AppointmentStatus, CallbackReason, Priority
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.status_history import arrived_at, status_since
 from coordinator_tui.store.models import (
     Appointment,
-    AppointmentStatusEvent,
     AppointmentType,
     Callback,
     Patient,
@@ -48,27 +48,14 @@ class AppointmentRow:
 def day_appointments(ctx: AppContext, actor: Actor, day: date) -> list[AppointmentRow]:
     """All appointments starting on `day` (clinic time), in time order, cancelled ones included."""
     start, end = day_bounds_utc(day, ctx.settings.tz)
-    last_event = (
-        select(AppointmentStatusEvent.appointment_id, func.max(AppointmentStatusEvent.at).label("since"))
-        .group_by(AppointmentStatusEvent.appointment_id)
-        .subquery()
-    )
-    arrived = (
-        select(AppointmentStatusEvent.appointment_id, func.max(AppointmentStatusEvent.at).label("at"))
-        .where(AppointmentStatusEvent.to_status == AppointmentStatus.ARRIVED.value)
-        .group_by(AppointmentStatusEvent.appointment_id)
-        .subquery()
-    )
     stmt = (
         select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Patient.id,
                Patient.family_name, Patient.given_name, Patient.mrn, Patient.birth_date,
                Provider.short_name, AppointmentType.code, Appointment.status,
-               last_event.c.since, arrived.c.at, Appointment.version_id)
+               status_since(), arrived_at(), Appointment.version_id)
         .join(Patient, Patient.id == Appointment.patient_id)
         .join(Provider, Provider.id == Appointment.provider_id)
         .join(AppointmentType, AppointmentType.id == Appointment.appointment_type_id)
-        .outerjoin(last_event, last_event.c.appointment_id == Appointment.id)
-        .outerjoin(arrived, arrived.c.appointment_id == Appointment.id)
         .where(Appointment.starts_at >= start, Appointment.starts_at < end)
         .order_by(Appointment.starts_at, Provider.short_name)
     )

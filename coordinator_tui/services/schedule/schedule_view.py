@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coordinator_tui.config import Settings
 from coordinator_tui.domain.appointment_flow import is_active
@@ -19,9 +19,9 @@ from coordinator_tui.domain.vocab import AppointmentStatus
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
 from coordinator_tui.services.schedule.free_slots import blocked_intervals, offers_for_day
+from coordinator_tui.services.status_history import arrived_at, status_since
 from coordinator_tui.store.models import (
     Appointment,
-    AppointmentStatusEvent,
     AppointmentType,
     AvailabilityTemplate,
     Patient,
@@ -108,23 +108,14 @@ class DaySchedule:
 
 def _day_appointments(session, day: date, start: datetime, end: datetime,
                       alerts: dict[AppointmentStatus, int]) -> list[DayAppointment]:
-    last_event = (
-        select(AppointmentStatusEvent.appointment_id, func.max(AppointmentStatusEvent.at).label("since"))
-        .group_by(AppointmentStatusEvent.appointment_id).subquery())
-    arrived = (
-        select(AppointmentStatusEvent.appointment_id, func.max(AppointmentStatusEvent.at).label("at"))
-        .where(AppointmentStatusEvent.to_status == AppointmentStatus.ARRIVED.value)
-        .group_by(AppointmentStatusEvent.appointment_id).subquery())
     stmt = (
         select(Appointment.id, Appointment.version_id, Appointment.provider_id, Provider.short_name,
                Appointment.starts_at, Appointment.ends_at, Patient.id, Patient.family_name,
                Patient.given_name, Patient.mrn, Patient.birth_date, AppointmentType.code,
-               Appointment.status, last_event.c.since, arrived.c.at, Appointment.is_overbook)
+               Appointment.status, status_since(), arrived_at(), Appointment.is_overbook)
         .join(Patient, Patient.id == Appointment.patient_id)
         .join(Provider, Provider.id == Appointment.provider_id)
         .join(AppointmentType, AppointmentType.id == Appointment.appointment_type_id)
-        .outerjoin(last_event, last_event.c.appointment_id == Appointment.id)
-        .outerjoin(arrived, arrived.c.appointment_id == Appointment.id)
         .where(Appointment.starts_at >= start, Appointment.starts_at < end)
         .order_by(Appointment.starts_at, Provider.short_name, Appointment.id))
 
