@@ -107,16 +107,16 @@ def list_queue(ctx: AppContext, actor: Actor, queue_filter: QueueFilter = QueueF
     """Open items, most urgent first, then by due time; items already tried and not due again
     yet (a failed call's retry) come after every item that can be called now."""
     now = ctx.now()
-    attempts = (select(CallbackAttempt.callback_id, func.count().label("n"))
-                .group_by(CallbackAttempt.callback_id).subquery())
+    # Counted per listed item (index lookups), not grouped over every attempt ever made.
+    tries = func.coalesce(select(func.count()).where(CallbackAttempt.callback_id == Callback.id)
+                          .correlate(Callback).scalar_subquery(), 0)
     stmt = (
         select(Callback, Patient.mrn, Patient.family_name, Patient.given_name,
-               func.coalesce(attempts.c.n, 0))
+               tries)
         .join(Patient, Patient.id == Callback.patient_id)
-        .outerjoin(attempts, attempts.c.callback_id == Callback.id)
         .where(Callback.status == "open")
         # An item waiting for its retry (tried, not due yet) after every item callable now.
-        .order_by(case((and_(func.coalesce(attempts.c.n, 0) > 0, Callback.due_at > now), 1), else_=0),
+        .order_by(case((and_(tries > 0, Callback.due_at > now), 1), else_=0),
                   _PRIORITY_ORDER, Callback.due_at, Callback.id)
         .limit(limit)
     )

@@ -39,6 +39,9 @@ class Callback(Base):
         Index("ix_callbacks_open_patient_reason", "patient_id", "reason", unique=True,
               sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
         Index("ix_callbacks_status_due", "status", "due_at"),
+        # The desk's figures read recent items only; without these they scanned every item ever.
+        Index("ix_callbacks_created_at", "created_at"),
+        Index("ix_callbacks_closed_at", "closed_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))

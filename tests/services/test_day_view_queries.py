@@ -12,6 +12,7 @@ from sqlalchemy import event, text
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.schedule.schedule_view import day_schedule
 from tests.conftest import CLINIC_DAY
+from tests.helpers.history import add_history
 
 HISTORY = "appointment_status_events"
 
@@ -43,6 +44,7 @@ def test_day_views_never_scan_the_status_history(ctx, desk_user, view):
         "check-in board": lambda: day_appointments(ctx, desk_user, CLINIC_DAY),
         "day schedule": lambda: day_schedule(ctx, desk_user, CLINIC_DAY),
     }[view]
+    add_history(ctx, weeks=8)
     with ctx.db.read() as session:
         assert session.scalar(text(f"SELECT count(*) FROM {HISTORY}")) > 0  # a real history
 
