@@ -1,0 +1,262 @@
+"""How the desks' reads grow with the clinic: years of history and millions of patients (issue 23).
+
+History: a 30-provider clinic writes about 150,000 appointments and 600,000 status events a year.
+The same database gets year after year of it, and after each chosen year the script times what a
+desk reads on every day switch and refresh (the services the screens call, in this process, on a
+real SQLite file):
+
+  day switch      the Schedule desk's day (services.schedule.schedule_view.day_schedule)
+  board refresh   the Check-in board (services.desk_views.day_appointments)
+  callbacks       the Callbacks desk's queue and figures
+  old board SQL   beside them: the board's former query (a GROUP BY over the whole status
+                  history), so the curve it would have followed is printed in the same run
+
+Patients: for each chosen size a clinic is seeded and three lookup kinds are timed (surname, typo,
+sounds like), beside SQLite's floor for the same candidates (see bench_lookup.py for every kind).
+
+    python benchmarks/bench_growth.py [--years 1,3,5] [--patients 100000,1000000,3000000]
+                                      [--rounds 30] [--time-limit 3600] [--dir DIR]
+
+Every figure is milliseconds, p50 and p95. The script stops with a message after --time-limit
+seconds whatever it is doing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_lookup import pct, queries, sample  # noqa: E402
+
+from coordinator_tui.clock import FrozenClock  # noqa: E402
+from coordinator_tui.config import Settings  # noqa: E402
+from coordinator_tui.services.callbacks import figures, list_queue  # noqa: E402
+from coordinator_tui.services.context import AppContext  # noqa: E402
+from coordinator_tui.services.demo.clinic import seed_clinic  # noqa: E402
+from coordinator_tui.services.desk_views import day_appointments  # noqa: E402
+from coordinator_tui.services.patients.lookup import search_patients  # noqa: E402
+from coordinator_tui.services.schedule.schedule_view import day_schedule  # noqa: E402
+from coordinator_tui.services.staff.actors import actor_for  # noqa: E402
+from coordinator_tui.store.bulk import insert_many, sql_instant  # noqa: E402
+from coordinator_tui.store.engine import Database, url_for_path  # noqa: E402
+from coordinator_tui.store.migrate import ensure_current  # noqa: E402
+
+TZ_NAME = "America/New_York"
+TZ = ZoneInfo(TZ_NAME)
+SEED_DAY = date(2026, 11, 23)
+PROVIDERS = 30
+PER_PROVIDER_DAY = 20  # appointments: 30 x 20 x 250 clinic days = 150,000 a year
+CLINIC_DAYS_A_YEAR = 250
+LOOKUP_KINDS = ("surname", "typo", "sounds like")
+
+OLD_BOARD_SQL = """
+SELECT a.id, last.since, arrived.at FROM appointments a
+LEFT JOIN (SELECT appointment_id, max(at) AS since FROM appointment_status_events
+           GROUP BY appointment_id) last ON last.appointment_id = a.id
+LEFT JOIN (SELECT appointment_id, max(at) AS at FROM appointment_status_events
+           WHERE to_status = 'arrived' GROUP BY appointment_id) arrived ON arrived.appointment_id = a.id
+WHERE a.starts_at >= ? AND a.starts_at < ? ORDER BY a.starts_at
+"""
+
+
+def context(path: Path) -> AppContext:
+    now = datetime.combine(SEED_DAY, clock_time(10, 45), tzinfo=TZ).astimezone(UTC)
+    url = url_for_path(path)
+    return AppContext(db=Database(url), settings=Settings(db_url=url, clinic_tz=TZ_NAME),
+                      clock=FrozenClock(now))
+
+
+def seeded(path: Path, patients: int) -> AppContext:
+    ensure_current(url_for_path(path))
+    ctx = context(path)
+    seed_clinic(ctx, patients=patients, seed=3, day=SEED_DAY)
+    return ctx
+
+
+def add_providers(ctx: AppContext) -> list[int]:
+    with ctx.db.engine.begin() as conn:
+        existing = conn.exec_driver_sql("SELECT count(*) FROM providers").scalar()
+        insert_many(conn, "providers", ("display_name", "short_name", "active", "default_location_id",
+                                        "overbook_daily_limit"),
+                    [(f"Dr. Growth {n}", f"GROW{n:02d}", 1, 1, 2)
+                     for n in range(existing + 1, PROVIDERS + 1)])
+        return [r[0] for r in conn.exec_driver_sql("SELECT id FROM providers ORDER BY id LIMIT ?",
+                                                   (PROVIDERS,))]
+
+
+def clinic_days_back(first_year: int, years: int) -> list[date]:
+    """Weekdays before the seeded data, year `first_year` (1 = the most recent) onwards."""
+    days, day = [], SEED_DAY - timedelta(days=30 + 365 * (first_year - 1))
+    while len(days) < CLINIC_DAYS_A_YEAR * years:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            days.append(day)
+    return days
+
+
+def add_history(ctx: AppContext, providers: list[int], first_year: int, years: int,
+                patients: int, rng: random.Random) -> tuple[int, int]:
+    """Bulk-write `years` of past clinic days: each appointment with its scheduled, arrived,
+    roomed and checked-out events (a tenth no-show: scheduled and no-show)."""
+    appointments = events = 0
+    with ctx.db.engine.begin() as conn:
+        next_id = (conn.exec_driver_sql("SELECT max(id) FROM appointments").scalar() or 0) + 1
+        for day in clinic_days_back(first_year, years):
+            appts, evs = [], []
+            eight = datetime.combine(day, clock_time(8), tzinfo=TZ).astimezone(UTC)
+            for pid in providers:
+                for n in range(PER_PROVIDER_DAY):
+                    start = eight + timedelta(minutes=20 * n)
+                    no_show = rng.random() < 0.1
+                    appts.append((next_id, rng.randrange(1, patients + 1), pid, 2, 1, sql_instant(start),
+                                  sql_instant(start + timedelta(minutes=20)),
+                                  "no_show" if no_show else "checked_out",
+                                  sql_instant(start - timedelta(days=10)), 1))
+                    steps = ((None, "scheduled", -14400), ("scheduled", "no_show", 900)) if no_show else (
+                        (None, "scheduled", -14400), ("scheduled", "arrived", -300),
+                        ("arrived", "roomed", 600), ("roomed", "checked_out", 1800))
+                    evs += [(next_id, old, new, sql_instant(start + timedelta(seconds=s)), 1)
+                            for old, new, s in steps]
+                    next_id += 1
+            insert_many(conn, "appointments", ("id", "patient_id", "provider_id", "appointment_type_id",
+                                               "location_id", "starts_at", "ends_at", "status",
+                                               "created_at", "created_by_id"), appts)
+            insert_many(conn, "appointment_status_events",
+                        ("appointment_id", "from_status", "to_status", "at", "by_id"), evs)
+            appointments += len(appts)
+            events += len(evs)
+    with ctx.db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    return appointments, events
+
+
+def timed(work, rounds: int) -> list[float]:
+    work()  # warm
+    out = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        work()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def row(label: str, values: list[float]) -> str:
+    return f"{label:<16} {statistics.median(values):8.1f} {pct(values, 95):8.1f}"
+
+
+def history_curve(folder: Path, years_wanted: list[int], rounds: int) -> None:
+    path = folder / "growth-history.sqlite"
+    path.unlink(missing_ok=True)
+    patients = 20_000
+    started = time.perf_counter()
+    ctx = seeded(path, patients)
+    providers = add_providers(ctx)
+    actor = actor_for(ctx, "demo")
+    print(f"history: seeded {patients:,} patients in {time.perf_counter() - started:.0f} s; "
+          f"{PROVIDERS} providers x {PER_PROVIDER_DAY} visits x {CLINIC_DAYS_A_YEAR} days a year")
+    raw = sqlite3.connect(path)
+    day = SEED_DAY
+    start = datetime.combine(day, clock_time(0), tzinfo=TZ).astimezone(UTC)
+    bounds = (sql_instant(start), sql_instant(start + timedelta(days=1)))
+    rng = random.Random(11)
+    print(f"{'years':>5} {'appointments':>12} {'events':>10}   {'ms':<16} {'p50':>8} {'p95':>8}")
+    have = 0
+    for years in [0, *years_wanted]:
+        if years > have:
+            t = time.perf_counter()
+            add_history(ctx, providers, have + 1, years - have, patients, rng)
+            have = years
+            print(f"      (added history up to year {years} in {time.perf_counter() - t:.0f} s)")
+        counts = raw.execute("SELECT (SELECT count(*) FROM appointments), "
+                             "(SELECT count(*) FROM appointment_status_events)").fetchone()
+        print(f"{years:>5} {counts[0]:>12,} {counts[1]:>10,}")
+        for label, work in (("day switch", lambda: day_schedule(ctx, actor, day)),
+                            ("board refresh", lambda: day_appointments(ctx, actor, day)),
+                            ("callbacks", lambda: (list_queue(ctx, actor), figures(ctx, actor))),
+                            ("old board SQL", lambda: raw.execute(OLD_BOARD_SQL, bounds).fetchall())):
+            print(f"{'':>30}   " + row(label, timed(work, rounds)))
+    raw.close()
+    ctx.db.dispose()
+
+
+def lookup_curve(folder: Path, sizes: list[int], rounds: int) -> None:
+    print(f"\n{'patients':>9}   {'lookup kind':<16} {'p50':>8} {'p95':>8}   {'floor p50':>9} {'p95':>8}")
+    for size in sizes:
+        path = folder / f"growth-{size}.sqlite"
+        path.unlink(missing_ok=True)
+        t = time.perf_counter()
+        ctx = seeded(path, size)
+        print(f"{size:>9,}   (seeded in {time.perf_counter() - t:.0f} s)")
+        raw = sqlite3.connect(path)
+        lookup_at(ctx, raw, rounds)
+        raw.close()
+        ctx.db.dispose()
+        path.unlink()
+
+
+def lookup_at(ctx: AppContext, raw: sqlite3.Connection, rounds: int) -> None:
+    actor = actor_for(ctx, "demo")
+    kinds = queries(sample(raw, rounds, random.Random(5)), random.Random(6))
+    for kind in LOOKUP_KINDS:
+        service = timed_each(lambda text: search_patients(ctx, actor, text, limit=20),
+                             [text for text, _sql, _params in kinds[kind]])
+        floor = timed_each(lambda item: raw.execute(item[0], item[1]).fetchall(),
+                           [(sql, params) for _text, sql, params in kinds[kind]])
+        print(f"{'':>9}   {kind:<16} {statistics.median(service):8.2f} {pct(service, 95):8.2f}"
+              f"   {statistics.median(floor):9.3f} {pct(floor, 95):8.3f}")
+
+
+def timed_each(work, items) -> list[float]:
+    for item in items[:5]:
+        work(item)
+    out = []
+    for item in items:
+        started = time.perf_counter()
+        work(item)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def numbers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=numbers, default=[1, 3, 5])
+    parser.add_argument("--patients", type=numbers, default=[100_000, 1_000_000, 3_000_000])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--time-limit", type=int, default=3600, help="seconds (default 3600)")
+    parser.add_argument("--dir", type=Path, help="where to build the databases (default: a temp dir)")
+    args = parser.parse_args()
+
+    def out_of_time(_signum, _frame):
+        sys.exit(f"bench_growth: stopped after the {args.time_limit} s time limit")
+
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.alarm(args.time_limit)
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="bench-growth-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if args.years:
+        history_curve(folder, sorted(args.years), args.rounds)
+    if args.patients:
+        lookup_curve(folder, sorted(args.patients), args.rounds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
