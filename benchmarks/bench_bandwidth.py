@@ -37,6 +37,8 @@ import threading
 import time
 from pathlib import Path
 
+from limits import add_time_limit, start_time_limit  # noqa: E402
+
 COORDINATOR = Path(sys.executable).parent / "coordinator"
 CLOCK = "2026-11-23T10:45-05:00"  # a Monday mid-morning at the seeded clinic (America/New_York)
 # Issue 13, item 6: bytes at 80x24.
@@ -232,7 +234,9 @@ def main() -> None:
     parser.add_argument("--term", default="xterm-256color")
     parser.add_argument("--clock", default=CLOCK, help=f"the app's starting instant (default {CLOCK})")
     parser.add_argument("--raw", type=Path, help="write every byte the app sent to this file")
+    add_time_limit(parser, 900)
     args = parser.parse_args()
+    start_time_limit(args.time_limit, "bench_bandwidth")
     figures = measure(args.db, patients=args.patients, idle_seconds=args.idle, term=args.term,
                       clock=args.clock, raw=args.raw)
     report(figures)

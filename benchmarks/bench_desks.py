@@ -13,7 +13,7 @@
     python benchmarks/bench_desks.py [--seconds 60] [--desks 8] [--crashes 100] [--patients 5000]
                                      [--only desks,crashes,idle,bandwidth]
 
-The desk processes run tests/concurrency/desk_driver.py (the same code the tests run, shorter).
+The desk processes run tests/helpers/desk_driver.py (the same code the tests run, shorter).
 """
 
 from __future__ import annotations
@@ -33,13 +33,15 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from limits import add_time_limit, start_time_limit  # noqa: E402
+
 from coordinator_tui.clock import FrozenClock  # noqa: E402
 from coordinator_tui.config import Settings  # noqa: E402
 from coordinator_tui.services.context import AppContext  # noqa: E402
 from coordinator_tui.services.demo.clinic import seed_clinic  # noqa: E402
 from coordinator_tui.store.engine import Database, url_for_path  # noqa: E402
 from coordinator_tui.store.migrate import ensure_current  # noqa: E402
-from tests.concurrency import desk_driver  # noqa: E402
+from tests.helpers import desk_driver  # noqa: E402
 
 TZ_NAME = "America/New_York"
 DAY = date(2026, 11, 23)
@@ -191,7 +193,9 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle measure (default 10)")
     parser.add_argument("--patients", type=int, default=5000, help="seeded patients (default 5000)")
     parser.add_argument("--only", default="", help="comma-separated sections to run")
+    add_time_limit(parser, 1800)
     args = parser.parse_args()
+    start_time_limit(args.time_limit, "bench_desks")
     sections = {**SECTIONS, **EXTRA_SECTIONS}
     chosen = [s for s in args.only.split(",") if s] or list(sections)
     unknown = [s for s in chosen if s not in sections]

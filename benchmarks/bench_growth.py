@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import signal
 import sqlite3
 import statistics
 import sys
@@ -41,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_lookup import pct, queries, sample  # noqa: E402
+from limits import add_time_limit, start_time_limit  # noqa: E402
 
 from coordinator_tui.clock import FrozenClock  # noqa: E402
 from coordinator_tui.config import Settings  # noqa: E402
@@ -240,15 +240,11 @@ def main() -> int:
     parser.add_argument("--years", type=numbers, default=[1, 3, 5])
     parser.add_argument("--patients", type=numbers, default=[100_000, 1_000_000, 3_000_000])
     parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--time-limit", type=int, default=3600, help="seconds (default 3600)")
     parser.add_argument("--dir", type=Path, help="where to build the databases (default: a temp dir)")
+    add_time_limit(parser, 3600)
     args = parser.parse_args()
+    start_time_limit(args.time_limit, "bench_growth")
 
-    def out_of_time(_signum, _frame):
-        sys.exit(f"bench_growth: stopped after the {args.time_limit} s time limit")
-
-    signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(args.time_limit)
     folder = args.dir or Path(tempfile.mkdtemp(prefix="bench-growth-"))
     folder.mkdir(parents=True, exist_ok=True)
     if args.years:

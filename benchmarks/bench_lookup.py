@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from limits import add_time_limit, start_time_limit  # noqa: E402
+
 from coordinator_tui.config import load_settings  # noqa: E402
 from coordinator_tui.services.context import AppContext  # noqa: E402
 from coordinator_tui.services.patients.lookup import search_patients  # noqa: E402
@@ -178,7 +180,9 @@ def main() -> int:
     parser.add_argument("--cold", action="store_true",
                         help="drop the OS page cache first (root only), as after a reboot, then let the "
                              "app's sign-in warm-up read the file back")
+    add_time_limit(parser, 1800)
     args = parser.parse_args()
+    start_time_limit(args.time_limit, "bench_lookup")
     if args.cold:
         drop_page_cache()
         t = time.perf_counter()

@@ -4,9 +4,10 @@ Measures, through Textual's Pilot (headless, the real screen code and a real SQL
   open      switching to the Schedule desk until the day is drawn
   next/prev `]` then `[` (a day switch each) until the new day is drawn
   cursor    one arrow key until the cell detail line is updated
+  floor     the day's service call alone (no screen), beside them
 and prints p50/p95 in milliseconds. Target: a day switch p95 <= 150 ms.
 
-    python benchmarks/bench_schedule.py [--rounds 40] [--keep DIR]
+    python benchmarks/bench_schedule.py [--rounds 40] [--providers 30] [--appointments 600] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from limits import add_time_limit, start_time_limit  # noqa: E402
+
 from coordinator_tui.clock import FrozenClock  # noqa: E402
 from coordinator_tui.config import Settings  # noqa: E402
 from coordinator_tui.domain.slots import slot_starts  # noqa: E402
@@ -44,7 +47,7 @@ PROVIDERS = 30
 APPOINTMENTS = 600
 
 
-def build(path: Path) -> AppContext:
+def build(path: Path, providers: int = PROVIDERS, appointments: int = APPOINTMENTS) -> AppContext:
     ensure_current(url_for_path(path))
     now = datetime.combine(BENCH_DAY, clock_time(10, 45), tzinfo=TZ).astimezone(UTC)
     ctx = AppContext(db=Database(url_for_path(path)), settings=Settings(db_url=url_for_path(path),
@@ -55,18 +58,18 @@ def build(path: Path) -> AppContext:
         existing = conn.exec_driver_sql("SELECT count(*) FROM providers").scalar()
         insert_many(conn, "providers", ("display_name", "short_name", "active", "default_location_id",
                                         "overbook_daily_limit"),
-                    [(f"Dr. Bench {n}", f"BENCH{n:02d}", 1, 1, 2) for n in range(existing + 1, PROVIDERS + 1)])
+                    [(f"Dr. Bench {n}", f"BENCH{n:02d}", 1, 1, 2) for n in range(existing + 1, providers + 1)])
         insert_many(conn, "availability_templates", ("provider_id", "location_id", "weekday", "start_minute",
                                                      "end_minute", "slot_minutes", "valid_from"),
-                    [(pid, 1, wd, s, e, 20, sql_date(SEED_DAY)) for pid in range(existing + 1, PROVIDERS + 1)
+                    [(pid, 1, wd, s, e, 20, sql_date(SEED_DAY)) for pid in range(existing + 1, providers + 1)
                      for wd in range(7) for s, e in ((480, 720), (780, 1020))])
         next_id = conn.exec_driver_sql("SELECT max(id) FROM appointments").scalar() + 1
         appts, events = [], []
         for day in (BENCH_DAY - timedelta(days=1), BENCH_DAY, BENCH_DAY + timedelta(days=1)):
             starts = [s for a, b in ((clock_time(8), clock_time(12)), (clock_time(13), clock_time(17)))
                       for s in slot_starts(day, TZ, a, b, 20)]
-            slots = [(pid, s) for pid in range(1, PROVIDERS + 1) for s in starts]
-            for pid, start in rng.sample(slots, APPOINTMENTS):
+            slots = [(pid, s) for pid in range(1, providers + 1) for s in starts]
+            for pid, start in rng.sample(slots, min(appointments, len(slots))):
                 status = "scheduled"
                 if day == BENCH_DAY and start < now:
                     status = rng.choice(["checked_out", "with_provider", "roomed", "arrived", "no_show"])
@@ -98,7 +101,7 @@ async def _until(condition, limit_s: float = 10.0) -> None:
         await asyncio.sleep(0.0005)
 
 
-async def measure(ctx: AppContext, rounds: int) -> dict[str, list[float]]:
+async def measure(ctx: AppContext, rounds: int, appointments: int) -> dict[str, list[float]]:
     """Each figure runs from the action (as its key would start it) until the screen's data is
     updated: the service call in its thread worker, the DataTable rows, the detail line. The
     paint follows on the next frame. Pilot's own settling (about 90 ms a key on a loaded
@@ -128,7 +131,7 @@ async def measure(ctx: AppContext, rounds: int) -> dict[str, list[float]]:
         await app.switch_mode("schedule")
         await settle(pilot)
         screen = app.screen
-        assert len(screen.schedule.appointments) >= APPOINTMENTS
+        assert len(screen.schedule.appointments) >= appointments
         for _ in range(rounds):
             for step, name in ((1, "next day"), (-1, "prev day")):
                 before = screen.redraws
@@ -158,21 +161,39 @@ async def measure(ctx: AppContext, rounds: int) -> dict[str, list[float]]:
     return times
 
 
+def service_floor(ctx: AppContext, rounds: int) -> list[float]:
+    """The day switch without the screen: the service call alone, for the day after and before."""
+    from coordinator_tui.services.schedule.schedule_view import day_schedule
+
+    actor = actor_for(ctx, "demo")
+    out = []
+    for n in range(rounds * 2):
+        started = time.perf_counter()
+        day_schedule(ctx, actor, BENCH_DAY + timedelta(days=1 if n % 2 == 0 else -1))
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--providers", type=int, default=PROVIDERS)
+    parser.add_argument("--appointments", type=int, default=APPOINTMENTS, help="a day")
     parser.add_argument("--keep", type=Path, help="build the database in DIR and keep it")
+    add_time_limit(parser, 900)
     args = parser.parse_args()
+    start_time_limit(args.time_limit, "bench_schedule")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-schedule-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "bench.sqlite"
     if path.exists():
         path.unlink()
     started = time.perf_counter()
-    ctx = build(path)
-    print(f"built {PROVIDERS} providers, {APPOINTMENTS} appointments a day in "
+    ctx = build(path, args.providers, args.appointments)
+    print(f"built {args.providers} providers, {args.appointments} appointments a day in "
           f"{time.perf_counter() - started:.1f} s ({path})")
-    times = asyncio.run(measure(ctx, args.rounds))
+    times = asyncio.run(measure(ctx, args.rounds, args.appointments))
+    times["floor: service"] = service_floor(ctx, args.rounds)
     print(f"{'80x24, ms':<12} {'p50':>7} {'p95':>7} {'max':>7}   n={args.rounds}")
     for name, values in times.items():
         print(f"{name:<12} {statistics.median(values):7.1f} {pct(values, 0.95):7.1f} {max(values):7.1f}")

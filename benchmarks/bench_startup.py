@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from limits import add_time_limit, start_time_limit  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -135,7 +137,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--child", choices=["floor", "app", "desk"], help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
+    add_time_limit(parser, 1800)
     args = parser.parse_args()
+    start_time_limit(args.time_limit, "bench_startup")
     if args.child == "floor":
         return child_floor()
     if args.child in ("app", "desk"):

@@ -28,6 +28,8 @@ from textual.widgets import Input
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from limits import add_time_limit, start_time_limit  # noqa: E402
+
 from coordinator_tui.tui.key_gate import KeyGate  # noqa: E402
 from tests.helpers.keys import key_event  # noqa: E402
 
@@ -125,7 +127,9 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--db", default=None)
+    add_time_limit(parser, 900)
     args = parser.parse_args()
+    start_time_limit(args.time_limit, "bench_typed_ahead")
     db = Path(args.db or f"/tmp/bench-typed-ahead-{args.patients}.sqlite")
     if not db.exists():
         subprocess.run([str(Path(sys.executable).parent / "coordinator"), "seed", "--patients",

@@ -6,6 +6,7 @@ Built with a handful of queries in one read transaction, so the UI can switch da
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -170,29 +171,45 @@ def day_schedule(ctx: AppContext, actor: Actor, day: date) -> DaySchedule:
     columns = []
     for pid, short_name in providers:
         offered = [(s, s + timedelta(minutes=o.slot_minutes)) for o in offers.get(pid, []) for s in o.starts]
-        mine = by_provider.get(pid, [])
-        blocked = blocks.get(pid, []) + clinic_blocks
-        cells = []
-        for row_start in times:
-            row_end = row_start + step
-            starting = [a for a in mine if row_start <= a.starts_at < row_end]
-            if starting:
-                cells.append(Cell(BOOKED, starting[0], extra=len(starting) - 1))
-                continue
-            running = next((a for a in mine if a.starts_at < row_start < a.ends_at), None)
-            if running is not None:
-                cells.append(Cell(CONTINUES, running))
-                continue
-            block = next((b for b in blocked if b[0] < row_end and row_start < b[1]), None)
-            if block is not None:
-                cells.append(Cell(BLOCKED, note=block[2]))
-                continue
-            if any(s <= row_start < e for s, e in offered):
-                cells.append(Cell(FREE))
-            else:
-                cells.append(Cell(OUTSIDE))
-        columns.append(ProviderColumn(pid, short_name, tuple(cells)))
+        cells = _column(times, step, by_provider.get(pid, []), blocks.get(pid, []) + clinic_blocks, offered)
+        columns.append(ProviderColumn(pid, short_name, cells))
     return DaySchedule(day, slot, times, tuple(columns), tuple(appointments))
+
+
+def _column(times: tuple[datetime, ...], step: timedelta, mine: list[DayAppointment],
+            blocked: list, offered: list[tuple[datetime, datetime]]) -> tuple[Cell, ...]:
+    """One provider's cells, row by row: an appointment starting in the row (the first, and how
+    many more: an overbook), else one still running, else blocked time, else an offered slot,
+    else outside hours. Each appointment, block and offer is laid onto the rows it covers
+    (bisect over the row starts), so a day costs rows + items, not rows x items."""
+    rows = len(times)
+    starting: list[list[DayAppointment]] = [[] for _ in range(rows)]
+    running: list[DayAppointment | None] = [None] * rows
+    block_note: list[tuple | None] = [None] * rows
+    free = [False] * rows
+    for appt in mine:  # in time order: the first one wins a row, as the desk lists them
+        row = bisect_right(times, appt.starts_at) - 1
+        if row >= 0 and appt.starts_at < times[row] + step:
+            starting[row].append(appt)
+        for later in range(bisect_right(times, appt.starts_at), bisect_left(times, appt.ends_at)):
+            running[later] = running[later] or appt
+    for block in blocked:
+        for row in range(bisect_right(times, block[0] - step), bisect_left(times, block[1])):
+            block_note[row] = block_note[row] or block
+    for offer_start, offer_end in offered:
+        for row in range(bisect_left(times, offer_start), bisect_left(times, offer_end)):
+            free[row] = True
+    cells = []
+    for row in range(rows):
+        if starting[row]:
+            cells.append(Cell(BOOKED, starting[row][0], extra=len(starting[row]) - 1))
+        elif running[row] is not None:
+            cells.append(Cell(CONTINUES, running[row]))
+        elif block_note[row] is not None:
+            cells.append(Cell(BLOCKED, note=block_note[row][2]))
+        else:
+            cells.append(Cell(FREE if free[row] else OUTSIDE))
+    return tuple(cells)
 
 
 def provider_ids_by_name(ctx: AppContext, actor: Actor) -> dict[str, int]:
