@@ -126,7 +126,14 @@ def x12_date(segment: Segment, text: str) -> date:
         raise problem from None
 
 
-def read_271(text: str) -> list[Answer]:
+@dataclass(frozen=True)
+class Response:
+    control: str            # ISA13
+    sender: str             # ISA06
+    answers: tuple[Answer, ...]
+
+
+def read_271(text: str) -> Response:
     """Every answer in the file, or X12Error naming the first bad segment. Nothing partial."""
     delimiters, segments = tokenize(text)
     interchange = read_interchange(segments)
@@ -138,7 +145,7 @@ def read_271(text: str) -> list[Answer]:
         answers.extend(_answers(transaction.segments, delimiters.element, delimiters.segment))
     if not answers:
         raise X12Error("the file holds no subscriber or dependent answer", 0)
-    return answers
+    return Response(interchange.control, interchange.sender, tuple(answers))
 
 
 def _answers(segments: tuple[Segment, ...], element: str, terminator: str) -> list[Answer]:
