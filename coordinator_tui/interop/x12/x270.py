@@ -6,6 +6,7 @@ it in the 271."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -48,8 +49,10 @@ _BAD_CHARS = "*~^:|>\r\n"
 
 
 def clean(value: str, limit: int = 60) -> str:
-    """Text safe inside an element: delimiters and control characters dropped, upper case."""
-    kept = "".join(" " if c in _BAD_CHARS or ord(c) < 32 else c for c in value)
+    """Text safe inside an element: accents dropped (clearinghouses take the X12 basic and
+    extended character sets, ASCII), delimiters and control characters blanked, upper case."""
+    ascii_only = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    kept = "".join(" " if c in _BAD_CHARS or ord(c) < 32 else c for c in ascii_only)
     return " ".join(kept.split()).upper()[:limit]
 
 

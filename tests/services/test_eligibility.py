@@ -1,0 +1,229 @@
+"""Eligibility with payers end to end: a 270 for the seeded clinic day, the 271 a payer would send
+back (one AAA rejection, one inactive coverage, the rest active), imported, and what the desk then
+shows; and the bad files that must be refused whole."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from coordinator_tui.domain.vocab import AppointmentStatus as S
+from coordinator_tui.domain.vocab import CallbackReason
+from coordinator_tui.errors import UserError
+from coordinator_tui.interop.x12.tokenizer import X12Error
+from coordinator_tui.services import callbacks as cb
+from coordinator_tui.services import checkin
+from coordinator_tui.services.checkin.checklists import paid_cents as checkin_paid
+from coordinator_tui.services.eligibility import (
+    benefits_lines,
+    coverage_benefits,
+    estimate_visit,
+    import_271,
+    request_eligibility,
+)
+from coordinator_tui.services.patients.merge import merge_patients
+from coordinator_tui.services.staff.actors import actor_for
+from coordinator_tui.store.models import (
+    Callback,
+    Coverage,
+    EligibilityBenefit,
+    EligibilityInquiry,
+    Patient,
+    VisitEstimate,
+)
+from tests.conftest import CLINIC_DAY, FREE_DAY
+from tests.helpers.eligibility import traces, with_eligibility
+from tests.helpers.x12_payer import ACTIVE, INACTIVE, active_benefits, answer_270
+
+
+@pytest.fixture
+def elig(ctx):
+    return with_eligibility(ctx)
+
+
+def write_request(ctx, actor, day=CLINIC_DAY):
+    files: list[str] = []
+    result = request_eligibility(ctx, actor, day, files.append)
+    return result, (files[0] if files else None)
+
+
+def inquiry_for(ctx, trace):
+    with ctx.db.read() as s:
+        row = s.scalar(select(EligibilityInquiry).where(EligibilityInquiry.trace_number == trace))
+        return row.appointment_id, row.coverage_id, row.patient_id
+
+
+def primary(ctx, sent):
+    """The traces asked about a primary coverage (the one the checklist verifies)."""
+    with ctx.db.read() as s:
+        return [t for t in sent if s.scalar(
+            select(Coverage.rank).join(EligibilityInquiry, EligibilityInquiry.coverage_id == Coverage.id)
+            .where(EligibilityInquiry.trace_number == t)) == "primary"]
+
+
+def count(ctx, model, *where):
+    with ctx.db.read() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def make_dependent(ctx, desk):
+    """One booked patient's coverage held by a parent: asked about in a dependent loop."""
+    rows = [r for r in checkin_rows(ctx, desk)]
+    with ctx.db.write() as s:
+        for row in rows:
+            coverage = s.scalar(select(Coverage).where(Coverage.patient_id == row.patient_id,
+                                                       Coverage.rank == "primary", Coverage.active.is_(True)))
+            if coverage is not None and coverage.eligibility_status != "verified":
+                coverage.subscriber_relationship = "child"
+                coverage.subscriber_name = "Parent, Pat"
+                return coverage.id
+    raise AssertionError("no unverified coverage today")
+
+
+def checkin_rows(ctx, desk):
+    from coordinator_tui.services.desk_views import day_appointments
+
+    return [r for r in day_appointments(ctx, desk, CLINIC_DAY) if r.status in (S.SCHEDULED, S.CONFIRMED)]
+
+
+def test_round_trip_270_to_271_and_what_the_desk_shows(elig, desk_user):
+    ctx, desk = elig, desk_user
+    dependent_coverage = make_dependent(ctx, desk)
+    result, text = write_request(ctx, desk)
+    assert result.inquiries >= 5 and result.control_number == 1 and text.startswith("ISA*")
+    sent = traces(text)
+    assert len(sent) == len(set(sent)) == result.inquiries
+    assert "*23*0~" in text  # the dependent loop
+    rejected, inactive, active = primary(ctx, sent)[:3]
+    verdicts = {rejected: ("reject", "72"), inactive: INACTIVE}
+    answer = answer_270(text, lambda trace: verdicts.get(trace, ACTIVE))
+    callbacks_before = count(ctx, Callback, Callback.reason == CallbackReason.INSURANCE.value)
+
+    imported = import_271(ctx, desk, answer)
+    assert (imported.recorded, imported.rejected, imported.inactive) == (len(sent), 1, 1)
+    assert imported.active == len(sent) - 2
+
+    # Active: verified by the import, the payer's copay is the copay due at check-in.
+    appointment_id, coverage_id, patient_id = inquiry_for(ctx, active)
+    shown = checkin.checklist(ctx, desk, appointment_id)
+    item = shown.item("eligibility")
+    assert item.done and item.detail.startswith("271 11/") and item.detail.endswith("active, copay $25")
+    with ctx.db.read() as s:
+        paid = checkin_paid(s, appointment_id)
+    assert shown.copay_due_cents == max(0, 2500 - paid)
+    benefits = coverage_benefits(ctx, coverage_id)
+    assert benefits.auth_required is False and benefits.deductible_remaining_cents == 34000
+    with ctx.db.read() as s:
+        lines = benefits_lines(ctx, s, patient_id)
+        row = s.scalar(select(EligibilityBenefit).where(EligibilityBenefit.coverage_id == coverage_id))
+        assert row.imported_by_id == desk.id and row.imported_at is not None
+    assert lines[0].startswith("primary ") and "active, copay $25" in lines[0]
+    assert any("deductible $1,000 ($340 left), coinsurance 20%" in line for line in lines)
+
+    # The dependent's answer matched through its own loop.
+    with ctx.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(EligibilityBenefit).where(
+            EligibilityBenefit.coverage_id == dependent_coverage)) == 1
+
+    # Rejected and inactive: a problem on the checklist and ONE insurance callback each.
+    for trace, words in ((rejected, "invalid or missing member id"), (inactive, "inactive")):
+        appointment_id, _coverage_id, patient_id = inquiry_for(ctx, trace)
+        item = checkin.checklist(ctx, desk, appointment_id).item("eligibility")
+        assert not item.done and words in item.detail
+        assert count(ctx, Callback, Callback.patient_id == patient_id,
+                     Callback.reason == CallbackReason.INSURANCE.value, Callback.status == "open") == 1
+    added = count(ctx, Callback, Callback.reason == CallbackReason.INSURANCE.value) - callbacks_before
+    assert added == imported.callbacks <= 2
+
+    # The same file again records nothing new.
+    again = import_271(ctx, desk, answer)
+    assert (again.recorded, again.already, again.callbacks) == (0, len(sent), 0)
+    assert count(ctx, EligibilityBenefit) == len(sent)
+
+
+def test_same_rejection_in_a_later_answer_adds_no_second_callback(elig, desk_user):
+    ctx, desk = elig, desk_user
+    _result, text = write_request(ctx, desk)
+    first = primary(ctx, traces(text))[0]
+    import_271(ctx, desk, answer_270(text, lambda t: ("reject", "75") if t == first else ACTIVE))
+    _a, _c, patient_id = inquiry_for(ctx, first)
+    with ctx.db.read() as s:
+        item = s.scalar(select(Callback).where(Callback.patient_id == patient_id,
+                                               Callback.reason == "insurance", Callback.status == "open"))
+    cb.claim(ctx, desk, item.id)
+    cb.close(ctx, desk, item.id, done=True, reason="left a message with billing")
+    # The next run asks again (the coverage is a problem); the payer says the same thing.
+    result, text2 = write_request(ctx, desk)
+    assert result.control_number == 2  # control numbers increase across runs
+    assert "000000002" in text2.splitlines()[0]
+    again = import_271(ctx, desk, answer_270(text2, lambda t: ("reject", "75"), control=778))
+    assert again.recorded >= 1 and again.callbacks == 0
+    assert count(ctx, Callback, Callback.patient_id == patient_id, Callback.status == "open") == 0
+
+
+def test_a_day_with_nothing_to_ask_writes_nothing(elig, desk_user):
+    result, text = write_request(elig, desk_user, FREE_DAY)
+    assert (result.inquiries, result.control_number, text) == (0, None, None)
+    assert count(elig, EligibilityInquiry) == 0
+
+
+def test_missing_submitter_settings_are_named(ctx, desk_user):
+    with pytest.raises(UserError, match="eligibility_submitter_id"):
+        request_eligibility(ctx, desk_user, CLINIC_DAY)
+
+
+def test_a_failed_file_write_keeps_no_inquiry(elig, desk_user):
+    def full_disk(_text):
+        raise UserError("cannot write x: No space left on device")
+
+    with pytest.raises(UserError):
+        request_eligibility(elig, desk_user, CLINIC_DAY, full_disk)
+    assert count(elig, EligibilityInquiry) == 0
+    assert write_request(elig, desk_user)[0].control_number == 1  # the number was not used up
+
+
+def refused(ctx, desk, text) -> X12Error:
+    with pytest.raises(X12Error) as caught:
+        import_271(ctx, desk, text)
+    assert count(ctx, EligibilityBenefit) == 0  # nothing half-recorded
+    return caught.value
+
+
+def test_unknown_trace_number_refuses_the_whole_file(elig, desk_user):
+    _r, text = write_request(elig, desk_user)
+    last = traces(text)[-1]
+    answer = answer_270(text, lambda t: ACTIVE).replace(f"TRN*2*{last}*", "TRN*2*999999*")
+    error = refused(elig, desk_user, answer)
+    assert "'999999' was not sent from this clinic" in str(error) and error.segment > 1
+
+
+def test_answer_for_a_merged_patient_is_refused(elig, desk_user):
+    _r, text = write_request(elig, desk_user)
+    first = traces(text)[0]
+    _a, _c, patient_id = inquiry_for(elig, first)
+    with elig.db.read() as s:
+        other = s.scalar(select(Patient.id).where(Patient.id != patient_id, Patient.merged_into_id.is_(None))
+                         .order_by(Patient.id).limit(1))
+    merge_patients(elig, actor_for(elig, "super"), other, patient_id, reason="same person")
+    error = refused(elig, desk_user, answer_270(text, lambda t: ACTIVE))
+    assert "since merged into MRN" in str(error)
+
+
+def test_bad_amount_is_refused_naming_the_segment(elig, desk_user):
+    _r, text = write_request(elig, desk_user)
+    answer = answer_270(text, lambda t: active_benefits(copay="twenty"))
+    error = refused(elig, desk_user, answer)
+    assert "EB07 'twenty' is not an amount" in str(error)
+
+
+def test_estimate_is_recorded_with_the_appointment(elig, desk_user):
+    ctx, desk = elig, desk_user
+    _r, text = write_request(ctx, desk)
+    import_271(ctx, desk, answer_270(text, lambda t: ACTIVE))
+    appointment_id, _c, _p = inquiry_for(ctx, primary(ctx, traces(text))[0])
+    made = estimate_visit(ctx, desk, appointment_id)
+    assert made.explanation.startswith("Copay $25. Your deductible has $340 left")
+    assert "This is an estimate" in made.explanation and "ESTIMATED TOTAL" in made.sheet
+    with ctx.db.read() as s:
+        row = s.get(VisitEstimate, made.estimate_id)
+        assert row.appointment_id == appointment_id and row.total_cents == made.result.total_cents
