@@ -29,43 +29,39 @@ def active_benefits(copay="25", deductible="1000", left="340", coinsurance=".2",
 
 
 def answer_270(text: str, decide: Callable[[str], object], at: datetime | None = None,
-               control: int = 777) -> str:
+               control: int = 777, keep: Callable[[str], bool] | None = None) -> str:
     """The 271 for the 270 `text`. `decide(trace)` says what each inquiry gets: ACTIVE, INACTIVE,
-    ("reject", code), or a list of EB/DTP segments (an active answer with those benefits)."""
+    ("reject", code), or a list of EB/DTP segments (an active answer with those benefits).
+    `keep(trace)` False leaves that person out (a payer answering part of a file)."""
     _delims, segments = tokenize(text)
     interchange = read_interchange(segments)
     bodies = []
     for transaction in interchange.transactions:
         body: list[list[str]] = []
-        pending: list[list[str]] = []  # the person's loop, until its TRN says what to answer
+        pending: list[list[str]] = []  # one person's loop, answered once its TRN is known
         for seg in transaction.segments:
             parts = [seg.id, *seg.elements]
             if seg.id == "BHT":
                 body.append(["BHT", "0022", "11", seg.get(3), seg.get(4), seg.get(5)])
+            elif seg.id == "HL":
+                body.extend(_flush(pending, decide, keep))
+                pending = []
+                (pending if seg.get(3) in ("22", "23") else body).append(parts)
             elif seg.id == "TRN":
                 pending.append(["TRN", "2", *seg.elements[1:]])
                 pending.append(["__decide__", seg.get(2)])
             elif seg.id in ("DTP", "EQ"):
                 continue  # the payer answers with its own dates and benefits
-            elif seg.id == "HL":
-                body.extend(_flush(pending, decide))
-                pending = []
-                body.append(parts)
             else:
-                (pending if pending or seg.id in ("NM1", "DMG", "REF") and _in_person(body) else body).append(parts)
-        body.extend(_flush(pending, decide))
+                (pending if pending else body).append(parts)
+        body.extend(_flush(pending, decide, keep))
         bodies.append(body)
     return write_interchange(bodies, sender=Party("ZZ", interchange.receiver),
                              receiver=Party("ZZ", interchange.sender), control_number=control,
                              at=at or datetime(2026, 11, 22, 18, 0), functional_id="HB")
 
 
-def _in_person(body: list[list[str]]) -> bool:
-    last_hl = next((s for s in reversed(body) if s[0] == "HL"), None)
-    return last_hl is not None and last_hl[3] in ("22", "23")
-
-
-def _flush(pending: list[list[str]], decide) -> list[list[str]]:
+def _flush(pending: list[list[str]], decide, keep) -> list[list[str]]:
     out: list[list[str]] = []
     trace = None
     for parts in pending:
@@ -75,6 +71,8 @@ def _flush(pending: list[list[str]], decide) -> list[list[str]]:
             out.append(parts)
     if trace is None:
         return out
+    if keep is not None and not keep(trace):
+        return []
     verdict = decide(trace)
     if verdict == ACTIVE:
         out.extend(active_benefits())
