@@ -124,13 +124,14 @@ class PatientRecordScreen(DeskScreen):
         self.query_one("#record-demographics", Static).update("\n".join(lines))
         self.query_one("#record-alerts", Static).update(f"! ALERT: {record.alerts}" if record.alerts else "")
 
-        def section(name: str, title: str, rows: list[str]) -> None:
-            body = "\n".join(f"  {row}" for row in rows) if rows else "  none"
+        def section(name: str, title: str, rows: list[str], extra: tuple[str, ...] = ()) -> None:
+            body = "\n".join(f"  {row}" for row in [*rows, *extra]) if rows else "  none"
             self.query_one(f"#record-{name}", Static).update(f"{title} ({len(rows)})\n{body}")
 
         section("coverages", "Coverage", [
             f"{c.rank:<9} {c.payer[:22]:<22} {c.member_id[:14]:<14} copay {format_cents(c.copay_cents):>8} "
-            f"{c.eligibility_status}{'' if c.active else ' (inactive)'}" for c in record.coverages])
+            f"{c.eligibility_status}{'' if c.active else ' (inactive)'}" for c in record.coverages],
+            record.benefits)  # the payers' latest 271 answers, summarised
         for name, title, appointments in (("upcoming", "Upcoming appointments", record.upcoming),
                                           ("past", "Past appointments", record.past)):
             section(name, title, [
