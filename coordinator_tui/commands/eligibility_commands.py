@@ -122,6 +122,5 @@ def cmd_estimate(args) -> int:
     not_the_database(target, ctx.db.path)
     actor = acting_user(ctx, args.user, "eligibility estimate")
     appointment = args.appointment or appointment_for(ctx, args.mrn, _day(ctx, args.date))
-    result = estimate_visit(ctx, actor, appointment)
-    deliver(target, result.sheet)
+    estimate_visit(ctx, actor, appointment, lambda sheet: deliver(target, sheet))
     return 0

@@ -100,3 +100,13 @@ def test_estimate_prints_the_sheet_and_records_it(db, tmp_path):
     assert sheet.stat().st_mode & 0o777 == 0o600
     assert "MRN" in one_line_error(elig(db, "estimate", "--mrn", "nobody"))
     assert "--appointment" in one_line_error(elig(db, "estimate"))
+
+
+def test_a_bad_fee_schedule_or_payer_id_setting_is_named(db):
+    for name, value, words in (("COORDINATOR_FEE_SCHEDULE", "FU=abc", "fee_schedule: FU"),
+                               ("COORDINATOR_ELIGIBILITY_PAYER_IDS", "Aetna", "NAME=VALUE")):
+        result = run("eligibility", "request", "--date", CLINIC_DAY.isoformat(), "--db", str(db),
+                     "--user", "demo", env={**ENV, name: value})
+        assert words in one_line_error(result)
+    assert rows(db, "eligibility_inquiries") == 0
+

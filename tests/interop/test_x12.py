@@ -180,3 +180,17 @@ def test_envelope_control_numbers_must_match():
         read_interchange(tokenize(text.replace("IEA*1*000000005", "IEA*1*000000006"))[1])
     with pytest.raises(X12Error, match="GE01"):
         read_interchange(tokenize(text.replace("GE*1*5", "GE*2*5"))[1])
+
+
+def test_a_rejection_for_the_whole_payer_applies_to_every_answer():
+    text = answer_270(write_270([inquiry("1"), inquiry("2")], SUBMITTER, 3, AT), lambda t: INACTIVE)
+    _d, segments = tokenize(text)
+    body = [[s.id, *s.elements] for s in read_interchange(segments).transactions[0].segments]
+    payer = next(i for i, parts in enumerate(body) if parts[:2] == ["NM1", "PR"])
+    body.insert(payer + 1, ["AAA", "Y", "", "42", "R"])
+    rewritten = write_interchange([body], sender=Party("ZZ", "AVAILITY"), receiver=Party("ZZ", "CLINIC01"),
+                                  control_number=8, at=AT, functional_id="HB")
+    answers = read_271(rewritten).answers
+    assert [(a.trace, a.status, a.reject_code) for a in answers] == [("1", "rejected", "42"),
+                                                                     ("2", "rejected", "42")]
+    assert answers[0].reject_reason == "payer unable to respond now (try again later)"

@@ -227,3 +227,14 @@ def test_estimate_is_recorded_with_the_appointment(elig, desk_user):
     with ctx.db.read() as s:
         row = s.get(VisitEstimate, made.estimate_id)
         assert row.appointment_id == appointment_id and row.total_cents == made.result.total_cents
+
+
+def test_an_estimate_sheet_that_could_not_be_written_is_not_recorded(elig, desk_user):
+    appointment_id = checkin_rows(elig, desk_user)[0].id
+
+    def full_disk(_sheet):
+        raise UserError("cannot write sheet.txt: No space left on device")
+
+    with pytest.raises(UserError):
+        estimate_visit(elig, desk_user, appointment_id, full_disk)
+    assert count(elig, VisitEstimate) == 0

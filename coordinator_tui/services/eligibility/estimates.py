@@ -5,6 +5,7 @@ recorded with the appointment, as said, and can be printed as a text sheet."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,8 +47,11 @@ def _coverage(session, patient_id: int) -> Coverage | None:
         Coverage.patient_id == patient_id, Coverage.rank == "primary", Coverage.active.is_(True)))
 
 
-def estimate_visit(ctx: AppContext, actor: Actor, appointment_id: int) -> VisitEstimateSheet:
-    """Estimate, record (one row and its audit event) and return the sheet."""
+def estimate_visit(ctx: AppContext, actor: Actor, appointment_id: int,
+                   deliver: Callable[[str], None] | None = None) -> VisitEstimateSheet:
+    """Estimate, record (one row and its audit event) and return the sheet. `deliver` (the
+    command's file write) runs before the commit: a sheet that could not be written is not
+    recorded as given."""
     fees = parse_fee_schedule(ctx.settings.fee_schedule)
     clinic = clinic_name(ctx)
     at = ctx.now()
@@ -96,6 +100,8 @@ def estimate_visit(ctx: AppContext, actor: Actor, appointment_id: int) -> VisitE
                    ("Insurance", payer_line)]
         footer = f"Estimated {ctx.local(at):%Y-%m-%d %H:%M} by {actor.username}"
         text = rules.sheet(clinic, heading, result, footer)
+        if deliver is not None:
+            deliver(text)
         return VisitEstimateSheet(appointment.id, row.id, result, text)
 
 
