@@ -193,4 +193,4 @@ def test_a_rejection_for_the_whole_payer_applies_to_every_answer():
     answers = read_271(rewritten).answers
     assert [(a.trace, a.status, a.reject_code) for a in answers] == [("1", "rejected", "42"),
                                                                      ("2", "rejected", "42")]
-    assert answers[0].reject_reason == "payer unable to respond now (try again later)"
+    assert answers[0].reject_reason == "payer unable to respond now"

@@ -126,7 +126,7 @@ def test_round_trip_270_to_271_and_what_the_desk_shows(elig, desk_user):
             EligibilityBenefit.coverage_id == dependent_coverage)) == 1
 
     # Rejected and inactive: a problem on the checklist and ONE insurance callback each.
-    for trace, words in ((rejected, "invalid or missing member id"), (inactive, "inactive")):
+    for trace, words in ((rejected, "invalid member id"), (inactive, "inactive")):
         appointment_id, _coverage_id, patient_id = inquiry_for(ctx, trace)
         item = checkin.checklist(ctx, desk, appointment_id).item("eligibility")
         assert not item.done and words in item.detail
@@ -238,3 +238,35 @@ def test_an_estimate_sheet_that_could_not_be_written_is_not_recorded(elig, desk_
     with pytest.raises(UserError):
         estimate_visit(elig, desk_user, appointment_id, full_disk)
     assert count(elig, VisitEstimate) == 0
+
+
+def without_trace_numbers(text: str) -> str:
+    """The same 271 as a payer that drops the TRN would send it."""
+    from coordinator_tui.interop.x12.envelope import Party, read_interchange, write_interchange
+    from coordinator_tui.interop.x12.tokenizer import tokenize
+
+    interchange = read_interchange(tokenize(text)[1])
+    bodies = [[[s.id, *s.elements] for s in t.segments if s.id != "TRN"] for t in interchange.transactions]
+    return write_interchange(bodies, sender=Party("ZZ", interchange.sender),
+                             receiver=Party("ZZ", interchange.receiver), control_number=900,
+                             at=elig_now(), functional_id="HB")
+
+
+def elig_now():
+    from datetime import datetime
+
+    return datetime(2026, 11, 22, 18, 0)
+
+
+def test_without_a_trace_number_the_member_id_name_and_birth_date_match(elig, desk_user):
+    _r, text = write_request(elig, desk_user)
+    answer = without_trace_numbers(answer_270(text, lambda t: ACTIVE))
+    # A name that is not the member's is refused whole, naming the segment.
+    wrong = answer.replace("NM1*IL*1*", "NM1*IL*1*ZZ", 1)
+    with pytest.raises(X12Error, match="no active coverage with member id") as caught:
+        import_271(elig, desk_user, wrong)
+    assert caught.value.segment > 1 and count(elig, EligibilityBenefit) == 0
+    result = import_271(elig, desk_user, answer)
+    assert result.recorded == len(traces(text))
+    assert count(elig, EligibilityBenefit, EligibilityBenefit.trace_number.is_(None),
+                 EligibilityBenefit.inquiry_id.is_(None)) == result.recorded

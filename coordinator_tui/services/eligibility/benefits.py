@@ -105,7 +105,9 @@ def checklist_detail(ctx: AppContext, session: Session, coverage: Coverage) -> s
     if verified_at is not None and verified_at > latest.imported_at and coverage.eligibility_status == "verified":
         who = session.get(StaffUser, coverage.verified_by_id) if coverage.verified_by_id else None
         return f"by phone {ctx.local(verified_at):%m/%d %H:%M} by {who.username if who else '?'}"
-    return f"271 {ctx.local(latest.imported_at):%m/%d %H:%M} {latest.answer()}"
+    # The checklist shows 36 columns: a rejection by its reason alone (the item is marked undone).
+    words = latest.reject_reason if latest.status == "rejected" else latest.answer()
+    return f"271 {ctx.local(latest.imported_at):%m/%d %H:%M} {words}"
 
 
 def benefits_lines(ctx: AppContext, session: Session, patient_id: int) -> tuple[str, ...]:
