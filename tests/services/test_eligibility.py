@@ -15,6 +15,7 @@ from coordinator_tui.services import callbacks as cb
 from coordinator_tui.services import checkin
 from coordinator_tui.services.checkin.checklists import paid_cents as checkin_paid
 from coordinator_tui.services.eligibility import (
+    authorisation_required,
     benefits_lines,
     coverage_benefits,
     estimate_visit,
@@ -270,3 +271,25 @@ def test_without_a_trace_number_the_member_id_name_and_birth_date_match(elig, de
     assert result.recorded == len(traces(text))
     assert count(elig, EligibilityBenefit, EligibilityBenefit.trace_number.is_(None),
                  EligibilityBenefit.inquiry_id.is_(None)) == result.recorded
+
+
+def test_phone_verification_after_a_271_and_authorisation_required(elig, desk_user, clock):
+    ctx, desk = elig, desk_user
+    _r, text = write_request(ctx, desk)
+    sent = primary(ctx, traces(text))
+    needs_auth = sent[0]
+    import_271(ctx, desk, answer_270(
+        text, lambda t: active_benefits(auth="Y") if t == needs_auth else INACTIVE))
+    appointment_id, _c, patient_id = inquiry_for(ctx, needs_auth)
+    assert authorisation_required(ctx, patient_id) is True
+    other_appointment, _c, other_patient = inquiry_for(ctx, sent[1])
+    assert authorisation_required(ctx, other_patient) is None  # inactive: nothing to say
+    clock.advance(seconds=600)
+    shown = checkin.mark_eligibility(ctx, desk, other_appointment, verified=True)
+    item = shown.item("eligibility")
+    assert item.done and item.detail.startswith("by phone ") and item.detail.endswith("by demo")
+    with ctx.db.read() as s:
+        note = s.scalar(select(Coverage.eligibility_note).join(
+            EligibilityInquiry, EligibilityInquiry.coverage_id == Coverage.id)
+            .where(EligibilityInquiry.trace_number == sent[1]))
+    assert note == "verified by phone"

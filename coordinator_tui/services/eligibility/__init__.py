@@ -2,6 +2,7 @@
 
 from coordinator_tui.services.eligibility.benefits import (
     Benefits,
+    authorisation_required,
     benefits_lines,
     checklist_detail,
     coverage_benefits,
@@ -20,6 +21,7 @@ __all__ = [
     "ImportResult",
     "RequestResult",
     "VisitEstimateSheet",
+    "authorisation_required",
     "benefits_lines",
     "checklist_detail",
     "coverage_benefits",
