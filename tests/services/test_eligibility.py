@@ -25,6 +25,7 @@ from coordinator_tui.services.eligibility import (
 from coordinator_tui.services.patients.merge import merge_patients
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import (
+    AuditEvent,
     Callback,
     Coverage,
     EligibilityBenefit,
@@ -94,6 +95,10 @@ def test_round_trip_270_to_271_and_what_the_desk_shows(elig, desk_user):
     assert result.inquiries >= 5 and result.control_number == 1 and text.startswith("ISA*")
     sent = traces(text)
     assert len(sent) == len(set(sent)) == result.inquiries
+    with ctx.db.read() as s:  # each patient's trail says their data left in the file
+        exported = s.scalars(select(AuditEvent.patient_id).where(AuditEvent.action == "eligibility.export_270"))
+        asked = s.scalars(select(EligibilityInquiry.patient_id))
+        assert sorted(exported) == sorted(set(asked))
     assert "*23*0~" in text  # the dependent loop
     rejected, inactive, active = primary(ctx, sent)[:3]
     verdicts = {rejected: ("reject", "72"), inactive: INACTIVE}

@@ -227,7 +227,7 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     # eligibility with payers
     "eligibility.request_eligibility": (
         lambda c, u, t: (with_eligibility(c), lambda: elig.request_eligibility(c, u.desk, CLINIC_DAY))[1],
-        1, 1, "one row for the batch: the day, control number, patients asked about"),
+        1, None, "one row per patient asked about (their data leaves in the file)"),
     "eligibility.request_eligibility (nothing to ask)": (
         lambda c, u, t: (with_eligibility(c), lambda: elig.request_eligibility(c, u.desk, FREE_DAY))[1],
         1, 0, "nothing written"),

@@ -138,10 +138,11 @@ def request_eligibility(ctx: AppContext, actor: Actor, day: date,
         text = write_270(inquiries, sender, control, ctx.local(at))
         session.flush()
         payers = tuple(dict.fromkeys(payer.name for _a, _c, _p, payer, _t in chosen))
-        audit.record(session, actor, "eligibility.request", at, entity="eligibility_inquiries",
-                     detail={"day": day.isoformat(), "control_number": control,
-                             "inquiries": len(inquiries),
-                             "patients": sorted({p.id for _a, _c, p, _y, _t in chosen})})
+        # Each patient's data leaves in the file: one row on each patient's trail ("exported").
+        for patient_id in dict.fromkeys(p.id for _a, _c, p, _y, _t in chosen):
+            audit.record(session, actor, "eligibility.export_270", at, patient_id=patient_id,
+                         entity="x12_interchange", entity_id=control,
+                         detail={"day": day.isoformat(), "control_number": control})
         if deliver is not None:
             deliver(text)
         return RequestResult(day, len(inquiries), control, payers, tuple(skipped))
