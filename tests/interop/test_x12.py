@@ -194,3 +194,17 @@ def test_a_rejection_for_the_whole_payer_applies_to_every_answer():
     assert [(a.trace, a.status, a.reject_code) for a in answers] == [("1", "rejected", "42"),
                                                                      ("2", "rejected", "42")]
     assert answers[0].reject_reason == "payer unable to respond now"
+
+
+def test_segments_on_lines_without_the_declared_terminator_are_named():
+    text = good_271()
+    isa_end = text.index("~") + 1
+    broken = text[:isa_end] + text[isa_end:].replace("~", "")
+    with pytest.raises(X12Error, match="wrong segment terminator") as caught:
+        read_271(broken)
+    assert caught.value.segment == 2
+
+
+def test_an_implausible_amount_is_refused():
+    with pytest.raises(X12Error, match="not a plausible amount"):
+        read_271(good_271().replace("*25*", "*999999999999999999*"))

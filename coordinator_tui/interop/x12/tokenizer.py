@@ -82,11 +82,12 @@ def tokenize(text: str) -> tuple[Delimiters, list[Segment]]:
         stripped = raw.strip("\r\n")
         if not stripped.strip():
             continue
-        if index == len(raw_segments) - 1:
-            raise X12Error("the last segment has no terminator (a truncated file?)", len(segments) + 1)
         number = len(segments) + 1
         if "\r" in stripped or "\n" in stripped:
-            raise X12Error("a line break inside a segment (wrong segment terminator?)", number)
+            raise X12Error(f"a line break inside a segment: the ISA says segments end with "
+                           f"{delimiters.segment!r} (wrong segment terminator?)", number)
+        if index == len(raw_segments) - 1:
+            raise X12Error("the last segment has no terminator (a truncated file?)", number)
         parts = stripped.split(delimiters.element)
         seg_id = parts[0]
         if not (2 <= len(seg_id) <= 3 and seg_id.isalnum() and seg_id.isupper()):

@@ -56,6 +56,7 @@ REJECT_WORDS = {
     "T4": "payer name or identifier missing",
 }
 
+MAX_AMOUNT_CENTS = 100_000_000_00  # $100 million: more is a broken file, not a benefit
 _NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 
 
@@ -99,6 +100,8 @@ def money_cents(segment: Segment, position: int) -> int | None:
     cents = (Decimal(value) * 100).quantize(Decimal(1))
     if cents < 0:
         raise X12Error(f"{segment.id}{position:02d} {value[:20]!r} is a negative amount", segment.number)
+    if cents > MAX_AMOUNT_CENTS:
+        raise X12Error(f"{segment.id}{position:02d} {value[:20]!r} is not a plausible amount", segment.number)
     return int(cents)
 
 
