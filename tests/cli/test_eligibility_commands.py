@@ -110,3 +110,14 @@ def test_a_bad_fee_schedule_or_payer_id_setting_is_named(db):
         assert words in one_line_error(result)
     assert rows(db, "eligibility_inquiries") == 0
 
+
+
+def test_the_eligibility_commands_run_as_real_processes(db):
+    from tests.helpers.cli import run_process
+
+    for what in ("request", "import", "estimate"):
+        helped = run_process("eligibility", what, "--help")
+        assert helped.returncode == 0 and "usage: coordinator eligibility" in helped.stdout
+    nothing = run_process("eligibility", "request", "--date", FREE_DAY.isoformat(), "--db", str(db),
+                          "--user", "demo", env=ENV)
+    assert nothing.returncode == 0 and "Nothing to ask" in nothing.stderr, nothing.stderr
