@@ -298,3 +298,24 @@ def test_phone_verification_after_a_271_and_authorisation_required(elig, desk_us
             EligibilityInquiry, EligibilityInquiry.coverage_id == Coverage.id)
             .where(EligibilityInquiry.trace_number == sent[1]))
     assert note == "verified by phone"
+
+
+def test_a_verification_that_lapses_before_the_visit_day_is_asked_again(elig, desk_user):
+    from datetime import timedelta
+
+    from coordinator_tui.services.schedule import book, find_free_slots
+
+    later = CLINIC_DAY + timedelta(days=10)
+    slot = find_free_slots(elig, desk_user, provider_id=1, type_code="FU", after=later, limit=1)[0]
+    with elig.db.write() as s:
+        coverage = s.scalar(select(Coverage).where(Coverage.rank == "primary", Coverage.active.is_(True))
+                            .order_by(Coverage.id).limit(1))
+        coverage.eligibility_status = "verified"
+        coverage.verified_at = elig.now() - timedelta(days=25)  # current today, not in 10 days
+        coverage.verified_by_id = desk_user.id
+        coverage_id, patient_id = coverage.id, coverage.patient_id
+    made = book(elig, desk_user, patient_id, slot.provider_id, "FU", slot.starts_at)
+    visit_day = elig.local(slot.starts_at).date()
+    write_request(elig, desk_user, visit_day)
+    assert count(elig, EligibilityInquiry, EligibilityInquiry.coverage_id == coverage_id,
+                 EligibilityInquiry.appointment_id == made.appointment_id) == 1

@@ -89,8 +89,9 @@ def request_eligibility(ctx: AppContext, actor: Actor, day: date,
     sender = submitter(ctx)
     payer_ids = parse_payer_ids(ctx.settings.eligibility_payer_ids)
     at = ctx.now()
-    fresh_since = at - timedelta(days=ctx.settings.eligibility_valid_days)
     start, end = day_bounds_utc(day, ctx.settings.tz)
+    # Current on the visit day itself (what the checklist will ask at check-in), not just now.
+    fresh_since = max(at, end) - timedelta(days=ctx.settings.eligibility_valid_days)
     with ctx.db.write() as session:
         rows = session.execute(
             select(Appointment, Coverage, Patient, Payer, AppointmentType.code)
