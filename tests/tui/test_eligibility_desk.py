@@ -7,12 +7,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from coordinator_tui.services.eligibility import import_271, request_eligibility
-from coordinator_tui.store.models import Coverage, VisitEstimate
+from coordinator_tui.services.schedule import book, find_free_slots
+from coordinator_tui.store.models import Appointment, Coverage, VisitEstimate
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin.checklist import ChecklistScreen
 from coordinator_tui.tui.screens.checkin.estimate import EstimateDialog
 from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
-from tests.conftest import CLINIC_DAY
+from tests.conftest import CLINIC_DAY, FREE_DAY
 from tests.helpers.checkin import open_checklist_of, unique_row
 from tests.helpers.eligibility import with_eligibility
 from tests.helpers.screen import screen_text, settle
@@ -58,8 +59,10 @@ async def test_checklist_shows_the_271_and_o_shows_the_estimate(ctx, desk_user):
             VisitEstimate.appointment_id == row.id)) == 1
 
 
-async def test_record_shows_the_benefits_summary(ctx, desk_user):
+async def test_record_shows_the_benefits_summary_and_o_estimates_the_next_visit(ctx, desk_user):
     row = answered(ctx, desk_user)
+    slot = find_free_slots(ctx, desk_user, provider_id=1, type_code="FU", after=FREE_DAY, limit=1)[0]
+    next_visit = book(ctx, desk_user, row.patient_id, slot.provider_id, "FU", slot.starts_at)
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -70,3 +73,16 @@ async def test_record_shows_the_benefits_summary(ctx, desk_user):
         assert "Payer 271 of" in text and "active, copay $25" in text
         assert "GOLD PPO 500 2026-01-01 to 2026-12-31, in network" in text
         assert "deductible $1,000 ($340 left), coinsurance 20%" in text
+        await pilot.press("o")  # the estimate of the next visit, before it
+        await settle(app, pilot)
+        assert isinstance(app.screen, EstimateDialog)
+        assert "ESTIMATE OF WHAT YOU WILL OWE" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+    with ctx.db.read() as s:
+        estimated = s.scalar(select(VisitEstimate.appointment_id))
+        soonest = s.scalar(select(Appointment.id).where(
+            Appointment.patient_id == row.patient_id, Appointment.starts_at >= ctx.now(),
+            Appointment.status.not_in(("cancelled", "no_show"))).order_by(Appointment.starts_at).limit(1))
+    assert estimated == soonest and soonest in (row.id, next_visit.appointment_id)

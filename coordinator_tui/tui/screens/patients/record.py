@@ -2,7 +2,8 @@
 appointments, callbacks, payments and referrals, in one scrolling column that fits 80x24.
 
 Keys: b book an appointment, e edit, m merge another record into this one (supervisors), w who
-looked at this record (supervisors), r reload, Esc back.
+looked at this record (supervisors), o the estimate of what the next visit will cost the patient,
+r reload, Esc back.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class PatientRecordScreen(DeskScreen):
         Binding("m", "merge", "Merge", show=False),
         Binding("w", "who_looked", "Who looked"),
         Binding("r", "reload", "Reload", show=False),
+        Binding("o", "estimate", "Estimate next visit", show=False),
     ]
 
     def __init__(self, patient_id: int) -> None:
@@ -80,6 +82,21 @@ class PatientRecordScreen(DeskScreen):
         from coordinator_tui.tui.screens.patients.form import PatientFormScreen
 
         self.app.push_screen(PatientFormScreen(record=self.record), lambda _saved: self.action_reload())
+
+    def action_estimate(self) -> None:
+        """What the patient will owe at the next upcoming visit (before the visit, on the phone)."""
+        if self.record is None:
+            return
+        visit = next((a for a in self.record.upcoming if a.status.value not in ("cancelled", "no_show")), None)
+        if visit is None:
+            self.notify("No upcoming appointment to estimate.", severity="warning")
+            return
+        from coordinator_tui.services.eligibility import estimate_visit
+        from coordinator_tui.tui.screens.checkin.estimate import EstimateDialog
+
+        ctx, actor, appointment_id = self.app.ctx, self.app.actor, visit.id
+        self.load(lambda: estimate_visit(ctx, actor, appointment_id),
+                  lambda made: self.app.push_screen(EstimateDialog(made.sheet)), group="estimate")
 
     def action_merge(self) -> None:
         if self.record is None:
