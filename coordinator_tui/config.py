@@ -16,6 +16,11 @@ The TOML file is `$COORDINATOR_CONFIG`, else `config.toml` in the user's config 
     alert_arrived_minutes = 20    # a status held longer is flagged on the schedule
     alert_roomed_minutes = 20
     alert_with_provider_minutes = 60
+    eligibility_submitter_id = "CLINIC01"   # X12 270: the id the clearinghouse knows us by
+    eligibility_receiver_id = "AVAILITY"    # ...and the clearinghouse's (or payer's) id
+    clinic_npi = "1234567893"               # the clinic's NPI, named in every 270
+    eligibility_payer_ids = "Aetna=60054; Cigna=62308"  # payer name on file = payer id
+    fee_schedule = "NEW=250.00, FU=180.00"  # expected charge per appointment type (estimates)
 """
 
 from __future__ import annotations
@@ -70,6 +75,12 @@ class Settings:
     alert_with_provider_minutes: int = 60
     user: str = ""
     mouse: bool = False
+    # Eligibility with payers (X12 270/271) and estimates; see domain/eligibility.py.
+    eligibility_submitter_id: str = ""
+    eligibility_receiver_id: str = ""
+    clinic_npi: str = ""
+    eligibility_payer_ids: str = ""
+    fee_schedule: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -171,4 +182,15 @@ def load_settings(**overrides) -> Settings:
     if settings.login_lockout_minutes < 1:
         raise UserError("login_lockout_minutes must be at least 1")
     check_ranges(settings)
+    check_eligibility_settings(settings)
     return settings
+
+
+def check_eligibility_settings(settings: Settings) -> None:
+    """The payer ids and the fee schedule parse (a typo is named now, not at the first 270)."""
+    from coordinator_tui.domain.eligibility import parse_fee_schedule, parse_payer_ids
+
+    parse_payer_ids(settings.eligibility_payer_ids)
+    parse_fee_schedule(settings.fee_schedule)
+    if not 1 <= settings.eligibility_valid_days <= 366:
+        raise UserError(f"eligibility_valid_days must be between 1 and 366 (got {settings.eligibility_valid_days})")

@@ -1,7 +1,7 @@
 """check-in checks: demographics confirmed, photo ID and insurance card seen
 
 Revision ID: 0003_checkin_checks
-Revises: 0002_patient_search (the lead re-chains it after 0002 when merging)
+Revises: 0002_patient_search
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 items only instead of scanning every item the clinic ever made (issue 23)
 
 Revision ID: 0009_history_indexes
-Revises: 0003_checkin_checks (re-chained after the other branches' migrations at merge)
+Revises: 0006_eligibility
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009_history_indexes"
-down_revision = "0003_checkin_checks"
+down_revision = "0006_eligibility"
 branch_labels = None
 depends_on = None
 

@@ -28,6 +28,7 @@ from coordinator_tui.domain.vocab import (
 )
 from coordinator_tui.services import callbacks as cb
 from coordinator_tui.services import checkin, patients
+from coordinator_tui.services import eligibility as elig
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.checkin import cashup
@@ -42,8 +43,10 @@ from coordinator_tui.services.staff import actors as staff
 from coordinator_tui.services.staff import backups as backup
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.engine import WRITE_OPTION
-from coordinator_tui.store.models import AuditEvent
-from tests.conftest import CLINIC_DAY
+from coordinator_tui.store.models import AuditEvent, EligibilityInquiry
+from tests.conftest import CLINIC_DAY, FREE_DAY
+from tests.helpers.eligibility import traces, with_eligibility
+from tests.helpers.x12_payer import ACTIVE, answer_270
 
 GOOD_PASSWORD = "correct horse battery staple 42"
 
@@ -156,6 +159,28 @@ def block_then_delete(ctx, users, tmp):
     return lambda: availability.delete_exception(ctx, desk, made.exception_id)
 
 
+def asked(ctx, actor) -> str:
+    """A 270 written for the seeded day (eligibility settings set on ctx); its text."""
+    files: list[str] = []
+    elig.request_eligibility(with_eligibility(ctx), actor, CLINIC_DAY, files.append)
+    return files[0]
+
+
+def one_answer(ctx, actor, verdict) -> str:
+    """A 271 answering only the first inquiry of a fresh 270."""
+    text = asked(ctx, actor)
+    first = traces(text)[0]
+    return answer_270(text, lambda t: verdict, keep=lambda t: t == first)
+
+
+def estimate_case(ctx, users, tmp):
+    text = asked(ctx, users.desk)
+    elig.import_271(ctx, users.desk, answer_270(text, lambda t: ACTIVE))
+    with ctx.db.read() as session:
+        appointment_id = session.scalar(select(EligibilityInquiry.appointment_id).limit(1))
+    return lambda: elig.estimate_visit(ctx, users.desk, appointment_id)
+
+
 # Each case: (setup(ctx, users, tmp_path) -> the call to measure, write transactions, audit rows, why).
 Setup = Callable[..., Callable[[], object]]
 CASES: dict[str, tuple[Setup, int, int, str]] = {
@@ -199,6 +224,21 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
         lambda c, u, t: lambda: cashup.day_payments(c, u.desk, CLINIC_DAY), 1, 1, ""),
     "cashup.exported": (
         lambda c, u, t: lambda: entered(cashup.exported(c, u.desk, CLINIC_DAY, 3)), 1, 1, ""),
+    # eligibility with payers
+    "eligibility.request_eligibility": (
+        lambda c, u, t: (with_eligibility(c), lambda: elig.request_eligibility(c, u.desk, CLINIC_DAY))[1],
+        1, None, "one row per patient asked about (their data leaves in the file)"),
+    "eligibility.request_eligibility (nothing to ask)": (
+        lambda c, u, t: (with_eligibility(c), lambda: elig.request_eligibility(c, u.desk, FREE_DAY))[1],
+        1, 0, "nothing written"),
+    "eligibility.import_271 (one active answer)": (
+        lambda c, u, t: (lambda text: lambda: elig.import_271(c, u.desk, text))(one_answer(c, u.desk, ACTIVE)),
+        1, 1, "one row per answer, on the patient"),
+    "eligibility.import_271 (one rejection)": (
+        lambda c, u, t: (lambda text: lambda: elig.import_271(c, u.desk, text))(
+            one_answer(c, u.desk, ("reject", "72"))),
+        1, 2, "the answer and the insurance callback it opens"),
+    "eligibility.estimate_visit": (estimate_case, 1, 1, ""),
     # schedule desk
     "appointment_status.change_status": (
         lambda c, u, t: (lambda row: lambda: change_status(c, u.desk, row.id, S.ARRIVED))(waiting(c, u.desk)),

@@ -40,6 +40,7 @@ from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.eligibility.benefits import checklist_detail
 from coordinator_tui.services.patients.records import ValidationFailed
 from coordinator_tui.store.models import (
     Appointment,
@@ -209,6 +210,8 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
             detail, ok = f"last verified {ctx.local(verified_at):%Y-%m-%d}, older than {valid_days} days", False
         else:
             detail, ok = "not verified", False
+        if ok or coverage.eligibility_status == EligibilityStatus.PROBLEM.value:  # a 271's answer, if any
+            detail = checklist_detail(ctx, session, coverage) or detail
         items.append(ChecklistItem("eligibility", f"Insurance eligibility ({payer.name[:24]})", ok, detail))
         copay = coverage.copay_cents
     paid = paid_cents(session, appointment.id)
@@ -318,7 +321,7 @@ def mark_eligibility(ctx: AppContext, actor: Actor, appointment_id: int, *, veri
             coverage.eligibility_status = EligibilityStatus.VERIFIED.value
             coverage.verified_at = at
             coverage.verified_by_id = actor.id
-            coverage.eligibility_note = note
+            coverage.eligibility_note = note or "verified by phone"  # not a payer's 271
         else:
             coverage.eligibility_status = EligibilityStatus.PROBLEM.value
             coverage.eligibility_note = note

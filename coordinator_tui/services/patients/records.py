@@ -20,6 +20,7 @@ from coordinator_tui.domain.vocab import AppointmentStatus
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.eligibility.benefits import benefits_lines
 from coordinator_tui.store.models import (
     Appointment,
     AppointmentType,
@@ -135,6 +136,7 @@ class PatientRecord:
     callbacks: tuple[CallbackLine, ...] = ()
     payments: tuple[PaymentLine, ...] = ()
     referrals: tuple[ReferralLine, ...] = ()
+    benefits: tuple[str, ...] = ()  # the payers' latest 271 answers (services.eligibility)
 
     @property
     def display_name(self) -> str:
@@ -258,6 +260,7 @@ def get_record(ctx: AppContext, actor: Actor, patient_id: int) -> PatientRecord:
             upcoming=_appointment_lines(session, pid, upcoming=True, now=now),
             past=_appointment_lines(session, pid, upcoming=False, now=now),
             callbacks=callbacks, payments=payments, referrals=referrals,
+            benefits=benefits_lines(ctx, session, pid),
         )
         audit.record(session, actor, "patient.view", now, patient_id=pid, entity="patient",
                      entity_id=pid,

@@ -33,6 +33,11 @@ from coordinator_tui.store.models.checkin import (
     Payment,
     Referral,
 )
+from coordinator_tui.store.models.eligibility import (
+    EligibilityBenefit,
+    EligibilityInquiry,
+    VisitEstimate,
+)
 from coordinator_tui.store.models.patients import (
     Coverage,
     Patient,
@@ -65,6 +70,8 @@ __all__ = [
     "CallbackAttempt",
     "CheckinCheck",
     "Coverage",
+    "EligibilityBenefit",
+    "EligibilityInquiry",
     "FormSignature",
     "Location",
     "NAMING",
@@ -76,6 +83,7 @@ __all__ = [
     "Room",
     "Setting",
     "StaffUser",
+    "VisitEstimate",
     "WaitlistEntry",
     "one_of",
     "staff_fk",

@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import checkin as svc
+from coordinator_tui.services import eligibility
 from coordinator_tui.tui.formatting import clock
 from coordinator_tui.tui.screens.checkin.dialogs import (
     DemographicsDialog,
@@ -22,6 +23,7 @@ from coordinator_tui.tui.screens.checkin.dialogs import (
     HistoryDialog,
     PaymentDialog,
 )
+from coordinator_tui.tui.screens.checkin.estimate import EstimateDialog
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
@@ -35,6 +37,7 @@ class ChecklistScreen(DeskScreen):
     HELP_KEYS = [
         ("Enter / ^s", "Check in (items outstanding: asks a reason)"),
         ("d e $ f i", "The outstanding item with that key (shown beside it)"),
+        ("o", "What the patient will owe: the estimate, recorded with the visit"),
     ]
     BINDINGS = [
         Binding("enter,ctrl+s", "complete", "Check in"),
@@ -45,6 +48,7 @@ class ChecklistScreen(DeskScreen):
         Binding("f", "forms", "Forms signed", show=False),
         Binding("i", "seen", "ID and card seen", show=False),
         Binding("h", "history", "History"),
+        Binding("o", "estimate", "Estimate", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -92,7 +96,7 @@ class ChecklistScreen(DeskScreen):
         else:
             text = "Ready - Enter checks in"
         self.query_one("#cl-status", Static).update(
-            f"{text}\n[dim]h history  $ payment  Esc back[/dim]")
+            f"{text}\n[dim]h history  $ payment  o estimate  Esc back[/dim]")
         if self.pending_complete:
             self.pending_complete = False
             self.action_complete()
@@ -134,6 +138,11 @@ class ChecklistScreen(DeskScreen):
         ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.appointment_id
         self.load(lambda: svc.status_history(ctx, actor, appointment_id),
                   lambda rows: self.app.push_screen(HistoryDialog(rows, ctx.settings.tz)), group="history")
+
+    def action_estimate(self) -> None:
+        ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.appointment_id
+        self.load(lambda: eligibility.estimate_visit(ctx, actor, appointment_id),
+                  lambda made: self.app.push_screen(EstimateDialog(made.sheet)), group="estimate")
 
     def _after_dialog(self, result) -> None:
         if isinstance(result, svc.Checklist):

@@ -2,7 +2,8 @@
 appointments, callbacks, payments and referrals, in one scrolling column that fits 80x24.
 
 Keys: b book an appointment, e edit, m merge another record into this one (supervisors), w who
-looked at this record (supervisors), r reload, Esc back.
+looked at this record (supervisors), o the estimate of what the next visit will cost the patient,
+r reload, Esc back.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class PatientRecordScreen(DeskScreen):
         Binding("m", "merge", "Merge", show=False),
         Binding("w", "who_looked", "Who looked"),
         Binding("r", "reload", "Reload", show=False),
+        Binding("o", "estimate", "Estimate next visit", show=False),
     ]
 
     def __init__(self, patient_id: int) -> None:
@@ -81,6 +83,21 @@ class PatientRecordScreen(DeskScreen):
 
         self.app.push_screen(PatientFormScreen(record=self.record), lambda _saved: self.action_reload())
 
+    def action_estimate(self) -> None:
+        """What the patient will owe at the next upcoming visit (before the visit, on the phone)."""
+        if self.record is None:
+            return
+        visit = next((a for a in self.record.upcoming if a.status.value not in ("cancelled", "no_show")), None)
+        if visit is None:
+            self.notify("No upcoming appointment to estimate.", severity="warning")
+            return
+        from coordinator_tui.services.eligibility import estimate_visit
+        from coordinator_tui.tui.screens.checkin.estimate import EstimateDialog
+
+        ctx, actor, appointment_id = self.app.ctx, self.app.actor, visit.id
+        self.load(lambda: estimate_visit(ctx, actor, appointment_id),
+                  lambda made: self.app.push_screen(EstimateDialog(made.sheet)), group="estimate")
+
     def action_merge(self) -> None:
         if self.record is None:
             return
@@ -124,13 +141,14 @@ class PatientRecordScreen(DeskScreen):
         self.query_one("#record-demographics", Static).update("\n".join(lines))
         self.query_one("#record-alerts", Static).update(f"! ALERT: {record.alerts}" if record.alerts else "")
 
-        def section(name: str, title: str, rows: list[str]) -> None:
-            body = "\n".join(f"  {row}" for row in rows) if rows else "  none"
+        def section(name: str, title: str, rows: list[str], extra: tuple[str, ...] = ()) -> None:
+            body = "\n".join(f"  {row}" for row in [*rows, *extra]) if rows else "  none"
             self.query_one(f"#record-{name}", Static).update(f"{title} ({len(rows)})\n{body}")
 
         section("coverages", "Coverage", [
             f"{c.rank:<9} {c.payer[:22]:<22} {c.member_id[:14]:<14} copay {format_cents(c.copay_cents):>8} "
-            f"{c.eligibility_status}{'' if c.active else ' (inactive)'}" for c in record.coverages])
+            f"{c.eligibility_status}{'' if c.active else ' (inactive)'}" for c in record.coverages],
+            record.benefits)  # the payers' latest 271 answers, summarised
         for name, title, appointments in (("upcoming", "Upcoming appointments", record.upcoming),
                                           ("past", "Past appointments", record.past)):
             section(name, title, [
