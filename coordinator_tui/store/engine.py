@@ -138,6 +138,8 @@ def describe_storage_error(exc: BaseException, url: str) -> str:
         return f"cannot open {where} for writing"
     if "locked" in text or "busy" in text:
         return "the database is busy at another desk; please try again"
+    if "overlaps another active appointment" in text:  # migration 0008's triggers
+        return "that time is already booked for this provider; nothing was saved"
     if "disk" in text and ("full" in text or "i/o" in text):
         return "the disk holding the database is full or failing; nothing was saved"
     return f"the database at {where} could not be used ({type(original).__name__})"
