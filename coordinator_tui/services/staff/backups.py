@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,10 +62,10 @@ def _db_file(ctx: AppContext) -> Path:
 
 def _temp_beside(target: Path, tag: str) -> Path:
     # mkstemp creates the file with mode 0600 and O_EXCL: never readable by anyone else,
-    # not even for a moment.
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".{tag}", dir=target.parent)
-    os.close(fd)
-    return Path(name)
+    # not even for a moment. A run killed before it could remove its own is cleaned up by
+    # the next one in that folder.
+    backup_file.remove_abandoned(target.parent, tag)
+    return backup_file.temp_beside(target, tag)
 
 
 def _cleanup(temp: Path) -> None:
