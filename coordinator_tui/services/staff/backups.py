@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from coordinator_tui.errors import StorageError, UserError
+from coordinator_tui.folders import make_private_dirs
 from coordinator_tui.interop.private_file import check_target
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
@@ -180,7 +181,7 @@ def restore(ctx: AppContext, actor: Actor | None, source: Path | str, *,
     revision = check_backup(source)
     ctx.db.dispose()
     if not target.parent.is_dir():
-        target.parent.mkdir(mode=0o700, parents=True)
+        make_private_dirs(target.parent)  # 0700 each, whatever the umask
     if backup_file.other_connections(target):
         raise StorageError("refused: the database is open at a desk or in another program; "
                            "close every desk (and stop cron jobs) first; nothing was changed")
