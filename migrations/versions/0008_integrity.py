@@ -46,9 +46,14 @@ def _body(exclude_self: str) -> str:
 TRIGGERS = {
     "trg_appointments_no_overlap_insert": (
         f"BEFORE INSERT ON appointments WHEN NEW.{_ACTIVE} AND NEW.is_overbook = 0 ", ""),
+    # Only a change that makes the row take a slot it did not hold (moved, re-activated, no
+    # longer an overbook): checking in or rooming a patient whose slot was double-booked before
+    # this migration is never blocked.
     "trg_appointments_no_overlap_update": (
         "BEFORE UPDATE OF provider_id, starts_at, ends_at, status, is_overbook ON appointments "
-        f"WHEN NEW.{_ACTIVE} AND NEW.is_overbook = 0 ", " AND other.id <> NEW.id"),
+        f"WHEN NEW.{_ACTIVE} AND NEW.is_overbook = 0 AND (OLD.status IN ('cancelled', 'no_show') "
+        "OR OLD.is_overbook <> 0 OR NEW.provider_id <> OLD.provider_id OR NEW.starts_at <> OLD.starts_at "
+        "OR NEW.ends_at <> OLD.ends_at) ", " AND other.id <> NEW.id"),
 }
 
 

@@ -85,6 +85,34 @@ def test_a_raw_update_onto_a_taken_slot_or_reviving_a_cancelled_one_is_refused(s
     conn.execute("UPDATE appointments SET status = status, ends_at = ends_at WHERE id = ?", (taken_id,))
 
 
+def test_an_overbook_cannot_become_a_plain_booking_over_a_taken_slot(seeded_path):
+    conn = _raw(seeded_path)
+    _id, provider, starts, ends, type_id, location = _active_booking(conn)
+    _insert(conn, provider, starts, ends, type_id, location, overbook=1)
+    overbook_id = conn.execute("SELECT max(id) FROM appointments").fetchone()[0]
+    with pytest.raises(sqlite3.IntegrityError, match="overlaps"):
+        conn.execute("UPDATE appointments SET is_overbook = 0 WHERE id = ?", (overbook_id,))
+
+
+def test_a_double_booking_from_before_the_guard_never_blocks_a_check_in(seeded_path):
+    """A clinic's file may hold overlaps written before migration 0008: the patients in them are
+    still checked in, roomed and seen (only taking a slot anew is refused)."""
+    conn = _raw(seeded_path)
+    _id, provider, starts, ends, type_id, location = _active_booking(conn)
+    (saved,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'trg_appointments_no_overlap_insert'"
+                            ).fetchone()
+    conn.execute("DROP TRIGGER trg_appointments_no_overlap_insert")
+    _insert(conn, provider, starts, ends, type_id, location)  # the old double booking
+    conn.execute(saved)
+    legacy = conn.execute("SELECT max(id) FROM appointments").fetchone()[0]
+    for status in ("arrived", "roomed", "with_provider", "checked_out"):
+        conn.execute("UPDATE appointments SET status = ?, version_id = version_id + 1 WHERE id = ?",
+                     (status, legacy))
+    with pytest.raises(sqlite3.IntegrityError, match="overlaps"):  # moving within the slot is new
+        conn.execute("UPDATE appointments SET starts_at = ?, status = 'scheduled' WHERE id = ?",
+                     (_shift(starts, 5), legacy))
+
+
 def test_an_active_appointment_longer_than_a_day_is_refused(seeded_path):
     conn = _raw(seeded_path)
     _id, provider, starts, _ends, type_id, location = _active_booking(conn)
