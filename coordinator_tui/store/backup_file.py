@@ -185,6 +185,7 @@ def fsync_dir(path: Path) -> None:
 # next run in that folder removes every such file whose process is gone (issue #22: full copies
 # of the database used to be left behind, hidden, for ever).
 ABANDONED_UNKNOWN_AGE = 600  # seconds: a file without a process id is left alone this long
+ABANDONED_ANYWAY = 86_400  # untouched for a day: abandoned even if its process id was reused
 
 
 def temp_beside(target: Path, tag: str) -> Path:
@@ -228,7 +229,7 @@ def remove_abandoned(folder: Path, tag: str, *, now: float | None = None) -> lis
         pid = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
         if pid == os.getpid():
             continue
-        if pid is not None and not _process_gone(pid):
+        if pid is not None and not _process_gone(pid) and now - info.st_mtime < ABANDONED_ANYWAY:
             continue
         if pid is None and now - info.st_mtime < ABANDONED_UNKNOWN_AGE:
             continue

@@ -141,6 +141,8 @@ def describe_storage_error(exc: BaseException, url: str) -> str:
         return "the database is busy at another desk; please try again"
     if "overlaps another active appointment" in text:  # migration 0008's triggers
         return "that time is already booked for this provider; nothing was saved"
+    if "cannot last more than a day" in text:
+        return "an appointment cannot last more than a day; nothing was saved"
     if "disk" in text and ("full" in text or "i/o" in text):
         return "the disk holding the database is full or failing; nothing was saved"
     return f"the database at {where} could not be used ({type(original).__name__})"

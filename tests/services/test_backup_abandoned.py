@@ -73,6 +73,9 @@ def test_a_partial_copy_of_a_running_backup_is_left_alone(tmp_path):
     legacy_old = tmp_path / ".older.sqlite.zyxwvuts.partial"
     legacy_old.write_bytes(b"an older version's copy, long abandoned")
     os.utime(legacy_old, (time.time() - 3600, time.time() - 3600))
+    reused = tmp_path / f".third.sqlite.{os.getppid()}.abcdefgh.partial"  # a process id used again
+    reused.write_bytes(b"a copy untouched for two days")
+    os.utime(reused, (time.time() - 2 * 86400, time.time() - 2 * 86400))
     removed = backup_file.remove_abandoned(tmp_path, "partial")
-    assert removed == [legacy_old]
+    assert sorted(removed) == sorted([legacy_old, reused])
     assert mine.exists() and alive.exists() and legacy_recent.exists()
