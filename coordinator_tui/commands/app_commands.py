@@ -104,6 +104,11 @@ def open_app(settings, username: str | None, mouse: bool, clock=None) -> int:
         # Over SSH without a terminal (`ssh desk@server some-command`, no -t) Textual would wait
         # forever on a pipe: say what to do instead.
         raise UserError("coordinator needs a terminal: connect with 'ssh -t' (or run it in one)")
+    if not sys.stderr.isatty():
+        # Textual draws the screen on stderr: `coordinator run 2>file` would write patient
+        # names into that file (issue #22). Refused before anything is drawn.
+        raise UserError("coordinator draws its screen on the terminal and will not draw it into "
+                        "a file or pipe: run it without redirecting its output (2>...)")
     # Textual sizes the screen with shutil.get_terminal_size(), which believes exported COLUMNS
     # and LINES before the terminal: a login script or wrapper that exports them would pin the
     # app at that size and every resize (SIGWINCH) would redraw the old one.

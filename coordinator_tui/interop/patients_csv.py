@@ -77,6 +77,13 @@ def parse_mapping(items: list[str] | None) -> dict[str, str]:
 
 def map_columns(header: list[str], overrides: dict[str, str] | None = None) -> ColumnMap:
     folded = [_fold_header(h) for h in header]
+    seen: dict[str, int] = {}
+    for index, name in enumerate(folded):
+        if name and name in seen:  # which of the two would be used is anyone's guess: refuse
+            raise UserError(f"line 1: the header has {header[index].strip()[:40]!r} twice (columns "
+                            f"{seen[name] + 1} and {index + 1}); rename or remove one; nothing was "
+                            f"imported")
+        seen.setdefault(name, index)
     columns: dict[str, int] = {}
     for column, target in (overrides or {}).items():
         matches = [i for i, h in enumerate(header) if h.strip() == column]
@@ -192,6 +199,7 @@ def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     while True:
         line = reader.line_num + 1  # where this record starts (a quoted field may span lines)
+        end = line
         limit = csv.field_size_limit(len(text) + 1)
         try:
             values = next(reader)
@@ -202,7 +210,14 @@ def _records(text: str) -> Iterator[tuple[int, list[str] | str]]:
             continue
         finally:
             csv.field_size_limit(limit)  # the cap is process-wide: put it back at once
+            end = reader.line_num
+        # No patient field holds a line break: a record running over several lines is a quote
+        # left open, and the lines it swallowed are named, never silently lost (issue #22).
+        spans = (f"; its quotes run from line {line} to line {end} (an unclosed quote?), so "
+                 f"lines {line + 1}-{end} were not read as rows") if end > line else ""
         if any(len(v) > MAX_FIELD for v in values):
-            yield line, f"a field is longer than {MAX_FIELD:,} characters"
+            yield line, f"a field is longer than {MAX_FIELD:,} characters{spans}"
+        elif spans:
+            yield line, f"a quoted field runs over several lines{spans}"
         else:
             yield line, values

@@ -178,3 +178,63 @@ def fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+# A temporary copy beside its target is named ".TARGET.PID.RANDOM.TAG" (owner-only from birth,
+# mkstemp). A backup or restore killed mid-copy (SIGKILL, power cut) cannot remove its own: the
+# next run in that folder removes every such file whose process is gone (issue #22: full copies
+# of the database used to be left behind, hidden, for ever).
+ABANDONED_UNKNOWN_AGE = 600  # seconds: a file without a process id is left alone this long
+ABANDONED_ANYWAY = 86_400  # untouched for a day: abandoned even if its process id was reused
+
+
+def temp_beside(target: Path, tag: str) -> Path:
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=f".{tag}",
+                                dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def remove_abandoned(folder: Path, tag: str, *, now: float | None = None) -> list[Path]:
+    """Remove this user's temporary copies in `folder` whose process has ended (and their
+    journals). Returns what was removed."""
+    import time
+
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        candidates = list(folder.glob(f".*.{tag}"))
+    except OSError:
+        return removed
+    for path in candidates:
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if info.st_uid != os.getuid() or not path.is_file() or path.is_symlink():
+            continue
+        parts = path.name[: -len(tag) - 1].rsplit(".", 2)
+        pid = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+        if pid == os.getpid():
+            continue
+        if pid is not None and not _process_gone(pid) and now - info.st_mtime < ABANDONED_ANYWAY:
+            continue
+        if pid is None and now - info.st_mtime < ABANDONED_UNKNOWN_AGE:
+            continue
+        for extra in ("", "-journal", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                Path(str(path) + extra).unlink()
+        removed.append(path)
+    return removed

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from coordinator_tui.errors import StorageError
+from coordinator_tui.folders import make_private_dirs
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -66,7 +67,7 @@ def prepare_file(path: Path, *, create: bool) -> None:
     if parent.exists() and not parent.is_dir():
         raise StorageError(f"cannot create {path}: {parent} is not a directory")
     try:
-        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(parent)  # 0700 each, whatever the umask
         if not os.access(parent, os.W_OK):
             raise PermissionError
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -138,6 +139,10 @@ def describe_storage_error(exc: BaseException, url: str) -> str:
         return f"cannot open {where} for writing"
     if "locked" in text or "busy" in text:
         return "the database is busy at another desk; please try again"
+    if "overlaps another active appointment" in text:  # migration 0008's triggers
+        return "that time is already booked for this provider; nothing was saved"
+    if "cannot last more than a day" in text:
+        return "an appointment cannot last more than a day; nothing was saved"
     if "disk" in text and ("full" in text or "i/o" in text):
         return "the disk holding the database is full or failing; nothing was saved"
     return f"the database at {where} could not be used ({type(original).__name__})"

@@ -372,13 +372,14 @@ class CoordinatorApp(App[int]):
         self.push_screen(NewCallbackScreen(patient_id))
 
     def book_for_patient(self, patient_id: int, on_done=None, *, reason: str | None = None,
-                         callback_id: int | None = None) -> None:
+                         callback_id: int | None = None, callback_version: int | None = None) -> None:
         """Open the booking screen for one patient (Esc comes back). `on_done` gets the
         BookingResult, or None when nothing was booked. With `callback_id`, that callback
-        closes as done in the booking's own transaction."""
+        closes as done in the booking's own transaction (unless changed since `callback_version`)."""
         from coordinator_tui.tui.screens.schedule.book_patient import BookForPatientScreen
 
-        self.push_screen(BookForPatientScreen(patient_id, reason=reason, callback_id=callback_id), on_done)
+        self.push_screen(BookForPatientScreen(patient_id, reason=reason, callback_id=callback_id,
+                                              callback_version=callback_version), on_done)
 
     def action_show_keys(self) -> None:
         """F1: the desk keys, then what this screen does (its HELP_KEYS: Enter, digits, typing),

@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from coordinator_tui.config import data_dir
+from coordinator_tui.folders import make_private_dirs
 
 
 def write_report(error: BaseException | None) -> Path | None:
     try:
         folder = data_dir() / "crash-reports"
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(folder)  # 0700 each, whatever the umask
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = folder / f"crash-{stamp}.txt"
         lines = [f"coordinator crash report {stamp}",

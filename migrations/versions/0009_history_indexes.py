@@ -2,7 +2,7 @@
 items only instead of scanning every item the clinic ever made (issue 23)
 
 Revision ID: 0009_history_indexes
-Revises: 0006_eligibility
+Revises: 0008_integrity
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009_history_indexes"
-down_revision = "0006_eligibility"
+down_revision = "0008_integrity"
 branch_labels = None
 depends_on = None
 

@@ -46,6 +46,7 @@ from coordinator_tui.store.engine import WRITE_OPTION
 from coordinator_tui.store.models import AuditEvent, EligibilityInquiry
 from tests.conftest import CLINIC_DAY, FREE_DAY
 from tests.helpers.eligibility import traces, with_eligibility
+from tests.helpers.versions import service_functions, version_parameter, versioned_updates
 from tests.helpers.x12_payer import ACTIVE, answer_270
 
 GOOD_PASSWORD = "correct horse battery staple 42"
@@ -346,6 +347,10 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
 }
 
 
+# Who holds a callback (its claim) is bookkeeping no one edits: it leaves the version alone.
+CLAIM_BOOKKEEPING = {"claim", "release"}
+
+
 @dataclass
 class Users:
     desk: object
@@ -358,9 +363,16 @@ def test_one_use_case_is_one_write_transaction(name, ctx, tmp_path):
     setup, writes, audits, _why = CASES[name]
     users = Users(actor_for(ctx, "demo"), actor_for(ctx, "super"), actor_for(ctx, "admin"))
     call = setup(ctx, users, tmp_path)
-    with counted(ctx) as cost:
+    with counted(ctx) as cost, versioned_updates(ctx.db.engine) as updated:
         call()
     assert cost.writes == writes, f"{name}: {cost.writes} write transactions"
+    # No write overwrites another unseen (issue #22): an update of a patient, appointment,
+    # callback, coverage or referral carries the version the user saw (tests/services/
+    # test_versions_carried.py shows each one refusing a stale version).
+    function = name.split(" ")[0].rsplit(".", 1)[-1]
+    if updated and function not in CLAIM_BOOKKEEPING:
+        carried = [version_parameter(params) for _path, params in service_functions()[function]]
+        assert all(carried), f"{name} updates {sorted(updated)} without the version the user saw"
     if audits is None:
         assert cost.audits >= 0
     else:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coordinator_tui.domain.callback_retry import next_try
 from coordinator_tui.domain.vocab import (
@@ -22,6 +23,7 @@ from coordinator_tui.errors import ConflictError, UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.appointment_status import apply_status_change
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.versions import check_version
 from coordinator_tui.store.models import (
     Callback,
     CallbackAttempt,
@@ -164,14 +166,22 @@ def _check_claim(session, item: Callback, actor: Actor, now: datetime) -> None:
                             f"since {item.claimed_at:%H:%M} UTC")
 
 
+def _set_claim(session, item: Callback, by_id: int | None, at: datetime | None) -> None:
+    """Who holds the item is bookkeeping, not content a desk edits: it leaves the version alone,
+    so the minute's claim refresh never makes the desk's own next step look stale."""
+    session.execute(update(Callback).where(Callback.id == item.id)
+                    .values(claimed_by_id=by_id, claimed_at=at))
+    set_committed_value(item, "claimed_by_id", by_id)
+    set_committed_value(item, "claimed_at", at)
+
+
 def claim(ctx: AppContext, actor: Actor, callback_id: int) -> WorkItem:
     """Take the item for this desk (or refresh this desk's claim). Another live claim wins."""
     now = ctx.now()
     with ctx.db.write() as session:
         item = _open_item(session, callback_id)
         _check_claim(session, item, actor, now)
-        item.claimed_by_id, item.claimed_at = actor.id, now
-        session.flush()
+        _set_claim(session, item, actor.id, now)
         audit.record(session, actor, "patient.view", now, patient_id=item.patient_id,
                      entity="callback", entity_id=item.id, detail={"screen": "callback work"})
         return _work_item(session, item, now)
@@ -181,7 +191,7 @@ def release(ctx: AppContext, actor: Actor, callback_id: int) -> None:
     with ctx.db.write() as session:
         item = session.get(Callback, callback_id)
         if item is not None and item.claimed_by_id == actor.id:
-            item.claimed_by_id, item.claimed_at = None, None
+            _set_claim(session, item, None, None)
 
 
 def _work_item(session, item: Callback, now: datetime) -> WorkItem:
@@ -201,7 +211,7 @@ def _work_item(session, item: Callback, now: datetime) -> WorkItem:
 
 
 def record_attempt(ctx: AppContext, actor: Actor, callback_id: int, outcome: CallbackOutcome,
-                   note: str | None = None) -> WorkItem:
+                   note: str | None = None, *, expected_version: int | None = None) -> WorkItem:
     """One phone call's outcome. A failed call puts the item back by `callback_retry_minutes`
     (next morning when that is after calling hours; never earlier than it was due); too many
     failed calls escalate it to a supervisor instead."""
@@ -210,6 +220,7 @@ def record_attempt(ctx: AppContext, actor: Actor, callback_id: int, outcome: Cal
     with ctx.db.write() as session:
         item = _open_item(session, callback_id)
         _check_claim(session, item, actor, now)
+        check_version(item, expected_version, what="the callback", nothing="the call was not recorded")
         if outcome in FAILED:
             _refuse_repeated_failure(ctx, session, item.id, actor, now)
         item.claimed_by_id, item.claimed_at = actor.id, now
@@ -256,7 +267,8 @@ def _refuse_repeated_failure(ctx: AppContext, session, callback_id: int, actor: 
                         f"wait before calling again")
 
 
-def close(ctx: AppContext, actor: Actor, callback_id: int, *, done: bool, reason: str) -> None:
+def close(ctx: AppContext, actor: Actor, callback_id: int, *, done: bool, reason: str,
+          expected_version: int | None = None) -> None:
     """Close as done or cancelled; a reason is always kept."""
     reason = clean_note(reason)
     if not reason:
@@ -265,6 +277,7 @@ def close(ctx: AppContext, actor: Actor, callback_id: int, *, done: bool, reason
     with ctx.db.write() as session:
         item = _open_item(session, callback_id)
         _check_claim(session, item, actor, now)
+        check_version(item, expected_version, what="the callback", nothing="it was not closed")
         _close_item(session, actor, item, now, done=done, reason=reason)
 
 
@@ -276,7 +289,8 @@ def _close_item(session, actor: Actor, item: Callback, now: datetime, *, done: b
                  entity="callback", entity_id=item.id, detail={"status": item.status, "reason": reason})
 
 
-def confirm_appointment_by_phone(ctx: AppContext, actor: Actor, callback_id: int) -> None:
+def confirm_appointment_by_phone(ctx: AppContext, actor: Actor, callback_id: int, *,
+                                 expected_version: int | None = None) -> None:
     """A confirmation call that reached the patient: the appointment is confirmed and the item
     is closed as done, in one transaction (never a confirmed appointment with its call still open)."""
     now = ctx.now()
@@ -285,18 +299,20 @@ def confirm_appointment_by_phone(ctx: AppContext, actor: Actor, callback_id: int
         if item.appointment_id is None:
             raise UserError("this item has no appointment to confirm")
         _check_claim(session, item, actor, now)
+        check_version(item, expected_version, what="the callback", nothing="nothing was confirmed")
         apply_status_change(session, actor, item.appointment_id, AppointmentStatus.CONFIRMED, at=now,
                             reason="confirmed by phone")
         _close_item(session, actor, item, now, done=True, reason="appointment confirmed by phone")
 
 
 def close_as_booked(session, ctx: AppContext, actor: Actor, callback_id: int, appointment_id: int,
-                    now: datetime) -> None:
+                    now: datetime, *, expected_version: int | None = None) -> None:
     """Inside the booking's own write transaction: the callback that led to a booking closes as
     done, naming the new appointment. The item's own appointment link (the no-show, the cancelled
     visit) is kept; an item without one is linked to the new appointment."""
     item = _open_item(session, callback_id)
     _check_claim(session, item, actor, now)
+    check_version(item, expected_version, what="the callback", nothing="nothing was booked")
     item.status = "done"
     item.closed_at, item.closed_by_id = now, actor.id
     item.close_reason = f"booked appointment #{appointment_id}"

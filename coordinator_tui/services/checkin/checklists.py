@@ -41,7 +41,8 @@ from coordinator_tui.services import audit
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.eligibility.benefits import checklist_detail
-from coordinator_tui.services.patients.records import ValidationFailed
+from coordinator_tui.services.patients.records import ValidationFailed, staff_name
+from coordinator_tui.services.versions import check_version
 from coordinator_tui.store.models import (
     Appointment,
     CheckinCheck,
@@ -113,6 +114,10 @@ class Checklist:
     address: str
     phone: str
     items: tuple[ChecklistItem, ...] = field(default_factory=tuple)
+    # The versions this checklist showed: a step that changes the patient or the coverage
+    # carries them back (services/versions.py), so a newer edit is never overwritten unseen.
+    patient_version: int = 0
+    coverage_version: int | None = None
 
     @property
     def outstanding(self) -> list[ChecklistItem]:
@@ -246,7 +251,8 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
         is_today=day == today,
         late_minutes=late_minutes(starts, now) if status in (S.SCHEDULED, S.CONFIRMED) else 0,
         copay_due_cents=due, address=address, phone=phones.display(patient.phone_mobile or patient.phone_home),
-        items=tuple(items),
+        items=tuple(items), patient_version=patient.version_id,
+        coverage_version=coverage.version_id if coverage is not None else None,
     )
 
 
@@ -274,9 +280,11 @@ def _add_check(session, actor: Actor, appointment_id: int, item: str, at: dateti
 def confirm_demographics(ctx: AppContext, actor: Actor, appointment_id: int, *,
                          address_line1: str | None = None, city: str | None = None,
                          region: str | None = None, postal_code: str | None = None,
-                         phone: str | None = None) -> Checklist:
+                         phone: str | None = None, expected_version: int | None = None) -> Checklist:
     """Confirm address and phone with the patient; any value given replaces what is on file.
-    The values obey the same rules as the patient form (ValidationFailed names the field)."""
+    The values obey the same rules as the patient form (ValidationFailed names the field).
+    `expected_version` is the patient's version the checklist showed: saved since (the record
+    screen, another desk), nothing is confirmed or changed (ConflictError says who and when)."""
     typed = {name: value for name, value in (("address_line1", address_line1), ("city", city),
                                              ("region", region), ("postal_code", postal_code),
                                              ("phone_mobile", phone))
@@ -285,6 +293,8 @@ def confirm_demographics(ctx: AppContext, actor: Actor, appointment_id: int, *,
     with ctx.db.write() as session:
         appointment = load_appointment(session, appointment_id)
         patient = session.get(Patient, appointment.patient_id)
+        check_version(patient, expected_version, who=staff_name(session, patient.updated_by_id),
+                      when=ctx.local(patient.updated_at), what="the patient's record")
         # State and ZIP are checked against the patient's country on file.
         checked = validate_patient(typed, today=ctx.today(), partial=True, country=patient.country,
                                    day_first=ctx.settings.day_first)
@@ -307,9 +317,9 @@ def confirm_demographics(ctx: AppContext, actor: Actor, appointment_id: int, *,
 
 
 def mark_eligibility(ctx: AppContext, actor: Actor, appointment_id: int, *, verified: bool,
-                     note: str | None = None) -> Checklist:
+                     note: str | None = None, expected_version: int | None = None) -> Checklist:
     """Verified (who and when recorded) or a problem (note required; opens an insurance callback
-    for billing follow-up, one per patient)."""
+    for billing follow-up, one per patient). `expected_version`: the coverage's version shown."""
     note = clean_text(note, "a problem note", limit=300, required=not verified)
     at = ctx.now()
     with ctx.db.write() as session:
@@ -317,6 +327,7 @@ def mark_eligibility(ctx: AppContext, actor: Actor, appointment_id: int, *, veri
         coverage = primary_coverage(session, appointment.patient_id)
         if coverage is None:
             raise UserError("no insurance on file for this patient (self-pay): nothing to verify")
+        check_version(coverage, expected_version, what="the insurance on file")
         if verified:
             coverage.eligibility_status = EligibilityStatus.VERIFIED.value
             coverage.verified_at = at

@@ -5,6 +5,14 @@ and reason; rows that look like an existing patient (same birth date and similar
 phone, same member id) are flagged, not imported. Running the same file twice imports nothing
 the second time: a row whose external id (Synthea's Id) or exact name + birth date is already
 there counts as "already imported". `dry_run` reads only.
+
+A shared phone alone does not make a row a look-alike: a family registers together, and the
+second member of a household is not the first one again (issue #22).
+
+Interrupted (Ctrl+C): the batches already committed stay (each is whole: its patients and
+their audit rows), the one under way is rolled back, and ImportInterrupted says how many rows
+were imported; running the same file again finishes the job, since what is already there is
+skipped. Batches keep the write lock short, so the desks keep working during a long import.
 """
 
 from __future__ import annotations
@@ -43,6 +51,20 @@ class ImportReport:
     dry_run: bool = False
     synthea: bool = False
     unused_columns: tuple[str, ...] = ()
+    committed: int = 0  # patients saved for good (their batch's transaction committed)
+
+    @property
+    def all_imported(self) -> bool:
+        """Every row is in the database now (imported or already there)."""
+        return not self.bad and not self.flagged
+
+
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl+C during an import: `report.committed` patients were saved before it."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__()
+        self.report = report
 
 
 def _existing(session, row: ParsedRow) -> Patient | None:
@@ -65,7 +87,8 @@ def _import_batch(ctx: AppContext, actor: Actor, batch: list[ParsedRow], report:
             if _existing(session, row) is not None:
                 report.already += 1
                 continue
-            look_alikes = duplicates_in(session, row.checked.values, row.member_id)
+            look_alikes = [c for c in duplicates_in(session, row.checked.values, row.member_id)
+                           if c.reason != "same phone"]  # a household shares one phone
             if look_alikes:
                 first = look_alikes[0]
                 more = f" (+{len(look_alikes) - 1} more)" if len(look_alikes) > 1 else ""
@@ -92,7 +115,10 @@ def _import_batch(ctx: AppContext, actor: Actor, batch: list[ParsedRow], report:
 
 def import_patients(ctx: AppContext, actor: Actor, path: Path | str, *,
                     mapping: list[str] | dict[str, str] | None = None, dry_run: bool = False,
-                    progress: Progress | None = None) -> ImportReport:
+                    progress: Progress | None = None,
+                    stop: Callable[[], bool] | None = None) -> ImportReport:
+    """`stop()` true (the command's Ctrl+C) ends the import between rows: ImportInterrupted,
+    with exactly the patients committed so far."""
     overrides = mapping if isinstance(mapping, dict) else parse_mapping(mapping)
     cmap, total, rows = open_rows(Path(path), overrides, ctx.today())
     report = ImportReport(dry_run=dry_run, synthea=cmap.synthea, unused_columns=cmap.unused)
@@ -102,19 +128,29 @@ def import_patients(ctx: AppContext, actor: Actor, path: Path | str, *,
     def flush() -> None:
         nonlocal done
         if batch:
+            before = report.imported
             _import_batch(ctx, actor, batch, report)
+            if not dry_run:
+                report.committed += report.imported - before
             done += len(batch)
             batch.clear()
         if progress:
             progress("patients", min(done + len(report.bad), total), total)
 
-    for row in rows:
-        report.rows += 1
-        if not row.ok:
-            report.bad.append(RowProblem(row.line, "; ".join(row.errors)))
-            continue
-        batch.append(row)
-        if len(batch) >= BATCH:
-            flush()
-    flush()
+    try:
+        for row in rows:
+            if stop is not None and stop():
+                raise ImportInterrupted(report)
+            report.rows += 1
+            if not row.ok:
+                report.bad.append(RowProblem(row.line, "; ".join(row.errors)))
+                continue
+            batch.append(row)
+            if len(batch) >= BATCH:
+                flush()
+        flush()
+    except ImportInterrupted:
+        raise
+    except KeyboardInterrupt:  # a caller without `stop`: the batch under way is rolled back
+        raise ImportInterrupted(report) from None
     return report

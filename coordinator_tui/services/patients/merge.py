@@ -10,8 +10,9 @@ from sqlalchemy import select, update
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.services.patients.records import load_patient
+from coordinator_tui.services.patients.records import load_patient, staff_name
 from coordinator_tui.services.permissions import Permission, require
+from coordinator_tui.services.versions import check_version
 from coordinator_tui.store.models import (
     Appointment,
     AuditEvent,
@@ -45,9 +46,10 @@ class MergeRow:
 
 
 def merge_patients(ctx: AppContext, actor: Actor, survivor_id: int, merged_id: int,
-                   reason: str) -> MergeResult:
+                   reason: str, *, expected_version: int | None = None) -> MergeResult:
     """Move everything of `merged_id` onto `survivor_id` and leave `merged_id` as a tombstone
-    pointing at it. One transaction, audited on both records."""
+    pointing at it. One transaction, audited on both records. `expected_version`: the
+    survivor's version on the screen the merge was started from."""
     require(actor, Permission.MERGE_PATIENTS)
     reason = " ".join((reason or "").split())
     if not reason:
@@ -58,6 +60,8 @@ def merge_patients(ctx: AppContext, actor: Actor, survivor_id: int, merged_id: i
     with ctx.db.write() as session:
         survivor = load_patient(session, survivor_id)
         merged = load_patient(session, merged_id)
+        check_version(survivor, expected_version, who=staff_name(session, survivor.updated_by_id),
+                      when=ctx.local(survivor.updated_at), what=survivor.mrn, nothing="nothing was merged")
         for patient in (survivor, merged):
             if patient.merged_into_id is not None:
                 raise UserError(f"{patient.mrn} was already merged into another record")

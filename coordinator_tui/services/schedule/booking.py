@@ -128,14 +128,16 @@ def _same_time_elsewhere(session: Session, ctx: AppContext, patient_id: int, sta
 def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_code: str,
          starts_at: datetime, *, desired_date: date | None = None, overbook: bool = False,
          confirm_double: bool = False, reason: str | None = None,
-         close_callback_id: int | None = None) -> BookingResult:
+         close_callback_id: int | None = None,
+         close_callback_version: int | None = None) -> BookingResult:
     """Book one appointment. The type sets its length. The slot is re-checked inside the write
     transaction: taken means refused, unless `overbook` (within the provider's daily limit, or
     beyond it for a supervisor). If the patient is already booked at an overlapping time with
     anyone, nothing is booked and the result carries a warning, unless `confirm_double`.
 
     `close_callback_id`: the callback being worked ("reached -> book now") closes as done in the
-    same transaction, so there is never a booking whose callback stayed open, or the reverse."""
+    same transaction, so there is never a booking whose callback stayed open, or the reverse;
+    `close_callback_version` is the callback's version its work screen showed."""
     starts_at = aware_instant(starts_at)
     if desired_date is not None and not isinstance(desired_date, date):
         raise UserError("the desired date must be a date")
@@ -174,7 +176,8 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
             item = session.get(Callback, close_callback_id)
             if item is not None and item.patient_id != patient.id:
                 raise UserError(f"callback {close_callback_id} is for another patient")
-            close_as_booked(session, ctx, actor, close_callback_id, appointment.id, at)
+            close_as_booked(session, ctx, actor, close_callback_id, appointment.id, at,
+                            expected_version=close_callback_version)
         return BookingResult(appointment.id, starts_at, ends_at, provider.short_name, is_overbook, warning)
 
 

@@ -1,5 +1,6 @@
 """Reading the audit trail: verify the hash chain, and list events by patient, user and time
-(READ_AUDIT: supervisors and admins). Listing shows ids and MRNs, never names."""
+(READ_AUDIT: supervisors and admins). Listing shows ids, MRNs and field names, never names or
+values (services/staff/audit_detail.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
+from coordinator_tui.services.staff.audit_detail import describe
 from coordinator_tui.store.models import AuditEvent, Patient, StaffUser
 
 
@@ -59,7 +61,8 @@ def show(ctx: AppContext, actor: Actor, *, mrn: str | None = None, username: str
             query = query.where(AuditEvent.user_id == user_id)
         if since is not None:
             query = query.where(AuditEvent.at >= since)
-        rows = [AuditLine(e.id, e.at, u, e.action, m, e.entity, e.entity_id, e.detail)
+        # Field names and MRNs, never values (a patient's old and new phone, a typed reason).
+        rows = [AuditLine(e.id, e.at, u, e.action, m, e.entity, e.entity_id, describe(e.detail))
                 for e, u, m in session.execute(query)]
         # Reading who looked at a record is itself recorded.
         audit.record(session, actor, "audit.read", ctx.now(),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from coordinator_tui.errors import StorageError, UserError
+from coordinator_tui.folders import make_private_dirs
 from coordinator_tui.interop.private_file import check_target
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
@@ -63,10 +63,10 @@ def _db_file(ctx: AppContext) -> Path:
 
 def _temp_beside(target: Path, tag: str) -> Path:
     # mkstemp creates the file with mode 0600 and O_EXCL: never readable by anyone else,
-    # not even for a moment.
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".{tag}", dir=target.parent)
-    os.close(fd)
-    return Path(name)
+    # not even for a moment. A run killed before it could remove its own is cleaned up by
+    # the next one in that folder.
+    backup_file.remove_abandoned(target.parent, tag)
+    return backup_file.temp_beside(target, tag)
 
 
 def _cleanup(temp: Path) -> None:
@@ -181,7 +181,7 @@ def restore(ctx: AppContext, actor: Actor | None, source: Path | str, *,
     revision = check_backup(source)
     ctx.db.dispose()
     if not target.parent.is_dir():
-        target.parent.mkdir(mode=0o700, parents=True)
+        make_private_dirs(target.parent)  # 0700 each, whatever the umask
     if backup_file.other_connections(target):
         raise StorageError("refused: the database is open at a desk or in another program; "
                            "close every desk (and stop cron jobs) first; nothing was changed")

@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Static
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.callback_retry import when_words
 from coordinator_tui.domain.vocab import CallbackOutcome, CallbackReason
+from coordinator_tui.errors import ConflictError
 from coordinator_tui.tui.service_call import (
     IGNORE_KEYS,
     WAIT_FOR_ANSWER,
@@ -72,6 +73,11 @@ class CallbackWorkScreen(Screen[None]):
                   .claim(ctx, actor, self.callback_id))
         self.set_interval(60, self._refresh_claim)
 
+    @property
+    def seen(self) -> int | None:
+        """The item's version as this screen shows it: a step carries it (services/versions.py)."""
+        return self.work.version if self.work is not None else None
+
     def _refresh_claim(self) -> None:
         from coordinator_tui.services.callbacks.work import claim
 
@@ -95,6 +101,8 @@ class CallbackWorkScreen(Screen[None]):
             if not quiet and self.work is None:
                 self.notify(text, severity="error", timeout=8)
                 self.dismiss(None)
+            elif isinstance(error, ConflictError) and "reloaded" in text:
+                self._refresh_claim()  # another desk changed the item: show it as it is now
 
         # The minute's claim refresh is background work no key waits for.
         call_service(self, work, done, refused=refused, group="callback",
@@ -124,6 +132,7 @@ class CallbackWorkScreen(Screen[None]):
         from coordinator_tui.services.callbacks.work import record_attempt
 
         outcome = OUTCOME_KEYS[key]
+        seen = self.seen
         note_box = self.query_one("#work-note", Input)
         note = note_box.value
 
@@ -141,7 +150,8 @@ class CallbackWorkScreen(Screen[None]):
             if self.reached and self.work is not None and self.work.item.reason in BOOK_AT_ONCE:
                 self.action_book()  # offered at once; Esc comes back to the item
 
-        self._run(lambda ctx, actor: record_attempt(ctx, actor, self.callback_id, outcome, note), then=after)
+        self._run(lambda ctx, actor: record_attempt(ctx, actor, self.callback_id, outcome, note,
+                                                         expected_version=seen), then=after)
 
     def action_note(self) -> None:
         self.query_one("#work-note", Input).focus()
@@ -152,7 +162,9 @@ class CallbackWorkScreen(Screen[None]):
         if self.work is None or self.work.item.reason is not CallbackReason.CONFIRMATION:
             self.query_one("#work-message", Static).update("! Only confirmation calls confirm an appointment.")
             return
-        self._run(lambda ctx, actor: confirm_appointment_by_phone(ctx, actor, self.callback_id),
+        seen = self.seen
+        self._run(lambda ctx, actor: confirm_appointment_by_phone(ctx, actor, self.callback_id,
+                                                                  expected_version=seen),
                   then=lambda _: self.dismiss(None))
 
     def action_book(self) -> None:
@@ -161,7 +173,7 @@ class CallbackWorkScreen(Screen[None]):
             return
         item = self.work.item
         self.app.book_for_patient(item.patient_id, self._booked, reason=f"callback: {item.reason.label}",
-                                  callback_id=self.callback_id)
+                                  callback_id=self.callback_id, callback_version=self.seen)
 
     def _booked(self, result) -> None:
         if result is None:
@@ -182,7 +194,9 @@ class CallbackWorkScreen(Screen[None]):
                 "! Type the reason first (n, then Enter), then d (done) or x (cancel item).")
             self.query_one("#work-note", Input).focus()
             return
-        self._run(lambda ctx, actor: close(ctx, actor, self.callback_id, done=done, reason=why),
+        seen = self.seen
+        self._run(lambda ctx, actor: close(ctx, actor, self.callback_id, done=done, reason=why,
+                                           expected_version=seen),
                   then=lambda _: self.dismiss(None))
 
     def action_leave(self) -> None:

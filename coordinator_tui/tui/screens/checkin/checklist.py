@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from coordinator_tui.errors import UserError
+from coordinator_tui.errors import ConflictError, UserError
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.services import eligibility
 from coordinator_tui.tui.formatting import clock
@@ -105,7 +105,7 @@ class ChecklistScreen(DeskScreen):
 
     def _run(self, call) -> None:
         ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.appointment_id
-        self.load(lambda: call(ctx, actor, appointment_id), self.show_checklist)
+        self.load(lambda: call(ctx, actor, appointment_id), self._after_dialog)
 
     def action_demographics(self) -> None:
         if self.checklist:
@@ -120,7 +120,15 @@ class ChecklistScreen(DeskScreen):
             if result is None:
                 return
             verified, note = result
-            self._run(lambda c, a, i: svc.mark_eligibility(c, a, i, verified=verified, note=note))
+            seen = self.checklist.coverage_version if self.checklist else None
+
+            def mark(c, a, i):
+                try:
+                    return svc.mark_eligibility(c, a, i, verified=verified, note=note, expected_version=seen)
+                except ConflictError as exc:  # the coverage changed since it was shown
+                    return exc, svc.checklist(c, a, i)
+
+            self._run(mark)
 
         self.app.push_screen(EligibilityDialog(detail), chosen)
 
@@ -145,6 +153,9 @@ class ChecklistScreen(DeskScreen):
                   lambda made: self.app.push_screen(EstimateDialog(made.sheet)), group="estimate")
 
     def _after_dialog(self, result) -> None:
+        if isinstance(result, tuple):  # another desk saved first: say so, show what is on file now
+            conflict, result = result
+            self.notify(str(conflict), severity="warning", timeout=8)
         if isinstance(result, svc.Checklist):
             self.show_checklist(result)
         else:

@@ -15,6 +15,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
 from coordinator_tui.domain.money import format_cents
+from coordinator_tui.errors import ConflictError
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.dialog import Dialog
@@ -122,7 +123,15 @@ class DemographicsDialog(WorkedModal):
         ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.checklist.appointment_id
         fields = dict(address_line1=value("address"), city=value("city"), region=value("region"),
                       postal_code=value("postal"), phone=value("phone"))
-        self.run_service(lambda: svc.confirm_demographics(ctx, actor, appointment_id, **fields), self.dismiss)
+        seen = self.checklist.patient_version  # the record as this dialog shows it
+
+        def fetch():
+            try:
+                return svc.confirm_demographics(ctx, actor, appointment_id, expected_version=seen, **fields)
+            except ConflictError as exc:  # saved elsewhere since: back to the checklist, reloaded
+                return exc, svc.checklist(ctx, actor, appointment_id)
+
+        self.run_service(fetch, self.dismiss)
 
 
 class PaymentDialog(WorkedModal):

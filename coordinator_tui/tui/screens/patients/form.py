@@ -249,11 +249,11 @@ class MergeDialog(Dialog[bool]):
         ctx, actor = self.app.ctx, self.app.actor
         mrn = self.query_one("#merge-mrn", Input).value
         reason = self.query_one("#merge-reason", Input).value
-        survivor_id = self.survivor.id
+        survivor_id, seen = self.survivor.id, self.survivor.version
 
         def work():
             other = resolve_mrn(ctx, actor, mrn)
-            return merge_patients(ctx, actor, survivor_id, other.patient_id, reason)
+            return merge_patients(ctx, actor, survivor_id, other.patient_id, reason, expected_version=seen)
 
         def merged(result) -> None:
             self.notify(f"Merged {result.merged_mrn} into {result.survivor_mrn}.")

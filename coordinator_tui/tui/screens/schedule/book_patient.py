@@ -39,11 +39,13 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, patient_id: int, *, reason: str | None = None, callback_id: int | None = None) -> None:
+    def __init__(self, patient_id: int, *, reason: str | None = None, callback_id: int | None = None,
+                 callback_version: int | None = None) -> None:
         super().__init__()
         self.patient_id = patient_id
         self.reason = reason
         self.callback_id = callback_id
+        self.callback_version = callback_version  # the callback as its work screen showed it
         self.options: booking.BookingOptions | None = None
         self.slots: list[booking.FreeSlot] = []
         self.search: dict | None = None  # the checked form values the list was found with
@@ -214,12 +216,13 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         if search is None:
             return
         ctx, actor, pid = self.app.ctx, self.app.actor, self.patient_id
-        reason, callback_id = self.reason, self.callback_id
+        reason, callback_id, callback_version = self.reason, self.callback_id, self.callback_version
         self.pending = None
         self._say("Booking…")
         self._run(lambda: booking.book(ctx, actor, pid, slot.provider_id, search["type"].code, slot.starts_at,
                                        desired_date=search["desired"], confirm_double=confirm, reason=reason,
-                                       close_callback_id=callback_id),
+                                       close_callback_id=callback_id,
+                                       close_callback_version=callback_version),
                   lambda result: self._booked(slot, result))
 
     def _booked(self, slot: booking.FreeSlot, result: booking.BookingResult) -> None:
