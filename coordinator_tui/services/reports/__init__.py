@@ -139,3 +139,10 @@ def timed(fn: Callable[[], Report]) -> tuple[Report, float]:
 
 def last_weeks(today: date, weeks: int) -> tuple[date, date]:
     return today - timedelta(days=7 * weeks - 1), today
+
+
+def provider_names(ctx: AppContext, actor: Actor) -> list[str]:
+    """The providers' short names, for the desk's provider key."""
+    with ctx.db.read() as session:
+        return [name for (name,) in session.execute(
+            text("SELECT short_name FROM providers ORDER BY short_name"))]

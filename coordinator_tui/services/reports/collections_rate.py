@@ -80,7 +80,8 @@ def collection_report(visits: list[Visit], period: Period, copays: dict[int, int
              "patient in.")
     return Report("collections", f"Time-of-service collections by {CUT_WORDS[by].lower()}",
                   period.start, period.end, by, columns, tuple(rows), tuple(bars),
-                  "Collected / due", trend, "Collection rate % by week", notes)
+                  "Collected / due", trend, "Collection rate % by week", notes,
+                  f"{_pct_words(all_rate)} {format_cents(total[3])}/{format_cents(total[2])}")
 
 
 def _pct(rate: Rate) -> float | None:

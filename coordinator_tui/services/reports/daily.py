@@ -70,4 +70,5 @@ def daily_report(visits: list[Visit], period: Period, facts: dict, history: Hist
              f"payments {format_cents(total_cents)} in {total_count}.",
              "Referrals and authorisations expiring: not in this version.")
     return Report("day", "The day's summary", period.start, period.end, None, columns, tuple(rows),
-                  tuple(bars), "Visits by status", (), "", notes)
+                  tuple(bars), "Visits by status", (), "", notes,
+                  f"{len(visits)} appointments, {format_cents(total_cents)} taken")

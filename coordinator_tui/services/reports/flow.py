@@ -92,9 +92,13 @@ def flow_report(visits: list[Visit], period: Period, tz: ZoneInfo, by: str) -> R
     notes = ("Minutes. Median and 90th percentile (linear between ranks); 'not reached': visits "
              "that got to the first status but never the second.",
              f"{len(arrived)} visits arrived; walk-ins are left out of lateness.")
+    overall = measures(arrived)["wait"]
+    headline = (f"wait med {minutes_text(overall.median)} p90 {minutes_text(overall.p90)} min, "
+                f"n={overall.n}, {overall.open} never roomed")
     title = "Patient flow and waits" + ("" if by == "none" else f" by {CUT_WORDS[by].lower()}")
     return Report("flow", title, period.start, period.end, by, columns, tuple(rows), tuple(bars),
-                  "Median wait, arrival to roomed (min)", trend, "Median wait (min) by week", notes)
+                  "Median wait, arrival to roomed (min)", trend, "Median wait (min) by week", notes,
+                  headline)
 
 
 def waits_now(visits: list[Visit], now: datetime) -> Spread:

@@ -34,6 +34,7 @@ class Report:
     trend: tuple[tuple[date, float | None], ...] = ()
     trend_title: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    headline: str = ""  # the period's one figure, for the desk's status line
 
     @property
     def period_words(self) -> str:

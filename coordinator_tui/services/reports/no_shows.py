@@ -82,7 +82,7 @@ def no_show_report(visits: list[Visit], period: Period, tz: ZoneInfo, by: str,
              f"Left out: {cancelled} cancelled or rescheduled, {unmarked} still booked or never marked.")
     return Report("no-shows", f"No-shows by {CUT_WORDS[by].lower()}", period.start, period.end, by,
                   columns, tuple(rows), tuple(bars), "No-show rate", trend, "No-show rate % by week",
-                  notes)
+                  notes, f"no-show rate {total.words()}")
 
 
 def _pct(rate: Rate) -> float | None:

@@ -54,4 +54,5 @@ def upcoming_report(session, patient_id: int, mrn: str, period: Period, tz: Zone
     notes = (f"MRN {mrn}: {booked} booked, {len(rows) - booked} cancelled or missed, "
              f"from {period.start} to {period.end}.",)
     return Report("upcoming", f"Appointments, next {YEARS_AHEAD} years", period.start, period.end,
-                  None, columns, tuple(rows), notes=notes)
+                  None, columns, tuple(rows), notes=notes,
+                  headline=f"{booked} booked, {len(rows) - booked} cancelled or missed")
