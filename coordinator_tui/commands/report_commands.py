@@ -52,8 +52,8 @@ def cmd_report(args) -> int:
     from coordinator_tui.services.clinic import clinic_name
     from coordinator_tui.services.reports import render, report_exported, run_report
 
-    if args.format == "pdf" and args.output in (None, "-") and sys.stdout.isatty():
-        raise UserError("a PDF is not for the terminal: give --output FILE.pdf")
+    if args.format == "pdf" and args.output in (None, "-"):
+        raise UserError("a PDF goes to a file: give --output FILE.pdf")
     target = output_target(args.output)  # refused before any work is done
     ctx = ready_context(args)
     not_the_database(target, ctx.db.path)
