@@ -94,3 +94,32 @@ class Rate:
 def minutes_text(value: float | None) -> str:
     """Minutes as the reports print them: one decimal, '-' for none."""
     return "-" if value is None else f"{value:.1f}"
+
+
+def histogram_spread(counted: list[tuple[float, int]]) -> tuple[int, float | None, float | None]:
+    """(n, median, 90th percentile) of values given as (value, how many times), exactly as
+    `quantile` would give them for the values written out one by one."""
+    ordered = sorted(counted)
+    n = sum(count for _v, count in ordered)
+    return n, _from_counts(ordered, n, 0.5), _from_counts(ordered, n, 0.9)
+
+
+def _from_counts(ordered: list[tuple[float, int]], n: int, q: float) -> float | None:
+    if n == 0:
+        return None
+    position = (n - 1) * q
+    low = math.floor(position)
+    high = min(n - 1, low + 1)
+
+    def at(rank: int) -> float:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if rank < seen:
+                return float(value)
+        return float(ordered[-1][0])
+
+    low_value = at(low)
+    if high == low or position == low:
+        return low_value
+    return low_value + (at(high) - low_value) * (position - low)

@@ -18,7 +18,7 @@ from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.services.reports import collections_rate, daily, flow, no_shows, upcoming
-from coordinator_tui.services.reports.facts import Period, load_history, load_visits
+from coordinator_tui.services.reports.facts import Period, visits_query
 from coordinator_tui.services.reports.model import Report
 
 # name: (what it shows, its cuts (first = default), needs a patient)
@@ -78,22 +78,17 @@ def run_report(ctx: AppContext, actor: Actor, name: str, start: date, end: date,
                                     {"p": provider}).first()
             if known is None:
                 raise UserError(f"no provider {provider!r} (use the short name, as on the schedule)")
-        say(f"reading {period.days} days of visits")
-        visits = load_visits(session, period, tz, provider)
-        history = None
-        if name == "day" or (name == "no-shows" and by in no_shows.NEEDS_HISTORY):
-            say("reading the patients' earlier visits")
-            history = load_history(session, period, tz)
+        history = name == "day" or (name == "no-shows" and by in no_shows.NEEDS_HISTORY)
+        steps = name in ("flow", "collections")
+        query = visits_query(session, period, tz, provider=provider, steps=steps, history=history)
+        say(f"counting {period.days} days of visits" + (" and the patients' earlier visits" if history else ""))
         if name == "no-shows":
-            say(f"counting {len(visits):,} visits")
-            return no_shows.no_show_report(visits, period, tz, by, history)
+            return no_shows.no_show_report(session, query, period, by)
         if name == "flow":
-            say(f"measuring {len(visits):,} visits")
-            return flow.flow_report(visits, period, tz, by)
+            return flow.flow_report(session, query, period, by)
         if name == "collections":
-            copays, payments = collections_rate.copays_and_payments(session, period, tz)
-            return collections_rate.collection_report(visits, period, copays, payments, by)
-        return daily.daily_report(visits, period, daily.day_facts(session, period, tz), history)
+            return collections_rate.collection_report(session, query, period, tz, by)
+        return daily.daily_report(session, query, period, daily.day_facts(session, period, tz))
 
 
 def patient_upcoming(ctx: AppContext, actor: Actor, mrn: str) -> Report:
@@ -127,8 +122,8 @@ def median_wait_today(ctx: AppContext, actor: Actor):
     those still waiting). A Spread (n, median, p90, still waiting)."""
     today = ctx.today()
     with ctx.db.read() as session:
-        visits = load_visits(session, Period(today, today), ctx.settings.tz)
-    return flow.waits_now(visits, ctx.now())
+        query = visits_query(session, Period(today, today), ctx.settings.tz, steps=True, now=ctx.now())
+        return flow.waits_now(query.run(session, flow.WAITS_NOW))
 
 
 def timed(fn: Callable[[], Report]) -> tuple[Report, float]:

@@ -10,56 +10,41 @@ from __future__ import annotations
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
-
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.domain.report_stats import Rate
-from coordinator_tui.services.reports.facts import Period, Visit, instant, sql_bound, week_start
+from coordinator_tui.services.reports.facts import Period, Query, offset_case, week_of
 from coordinator_tui.services.reports.model import Column, Report
 
 CUTS = ("user", "day")
 CUT_WORDS = {"user": "Desk user", "day": "Day"}
+GROUP_SQL = {"user": "arrived_by", "day": "day"}
+_COLLECTED = """, paid AS (
+  SELECT appointment_id, date(taken_at, ({offset}) || ' minutes') AS paid_day, sum(amount_cents) AS cents
+  FROM payments
+  WHERE appointment_id IS NOT NULL AND voided_at IS NULL AND taken_at >= :start AND taken_at < :end
+  GROUP BY appointment_id, paid_day
+), due AS (
+  SELECT {group} AS grp, day, c.copay_cents AS due, min(c.copay_cents, coalesce(paid.cents, 0)) AS got
+  FROM v JOIN coverages c ON c.patient_id = v.patient_id AND c.rank = 'primary' AND c.active = 1
+  LEFT JOIN paid ON paid.appointment_id = v.id AND paid.paid_day = v.day
+  WHERE v.arrived IS NOT NULL AND c.copay_cents > 0
+)
+SELECT grp, day, count(*), sum(got = due), sum(due), sum(got) FROM due GROUP BY grp, day"""
 
-_COPAYS = text("SELECT patient_id, copay_cents FROM coverages WHERE rank = 'primary' AND active = 1")
-_PAID = text("""
-SELECT appointment_id, taken_at, amount_cents FROM payments
-WHERE appointment_id IS NOT NULL AND voided_at IS NULL AND taken_at >= :start AND taken_at < :end
-""")
 
-
-def copays_and_payments(session, period: Period, tz: ZoneInfo):
-    """(copay cents by patient, [(appointment id, local day taken, cents)]) for the period."""
+def collection_report(session, query: Query, period: Period, tz: ZoneInfo, by: str) -> Report:
     start, end = period.bounds(tz)
-    copays = dict(session.execute(_COPAYS).all())
-    paid = [(aid, instant(at).astimezone(tz).date(), cents)
-            for aid, at, cents in session.execute(_PAID, {"start": sql_bound(start), "end": sql_bound(end)})]
-    return copays, paid
-
-
-def collection_report(visits: list[Visit], period: Period, copays: dict[int, int],
-                      payments: list, by: str) -> Report:
-    paid_on_day: dict[int, int] = defaultdict(int)
-    day_of = {v.id: v.day for v in visits}
-    for aid, day, cents in payments:
-        if day_of.get(aid) == day:
-            paid_on_day[aid] += cents
+    found = query.run(session, _COLLECTED.format(offset=offset_case("taken_at", tz, start, end),
+                                                 group=GROUP_SQL[by]))
     groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # visits, full, due, collected
     weekly: dict = defaultdict(lambda: [0, 0])
-    for v in visits:
-        if v.arrived is None:
-            continue
-        due = copays.get(v.patient_id, 0)
-        if due <= 0:
-            continue
-        collected = min(due, paid_on_day.get(v.id, 0))
-        key = (v.arrived_by or "?") if by == "user" else v.day.isoformat()
+    for group, day, visits, full, due, got in found:
+        key = query.staff.get(group, "?") if by == "user" else group
         g = groups[key]
-        g[0] += 1
-        g[1] += collected == due
-        g[2] += due
-        g[3] += collected
-        weekly[week_start(v.day)][0] += due
-        weekly[week_start(v.day)][1] += collected
+        for i, value in enumerate((visits, full, due, got)):
+            g[i] += value
+        weekly[week_of(day)][0] += due
+        weekly[week_of(day)][1] += got
     rows, bars = [], []
     for key in sorted(groups):
         visits_due, full, due, collected = groups[key]

@@ -5,16 +5,16 @@
 
 Medians and 90th percentiles, never means. A visit that reached the first status of a measure
 but never the second is counted as "not reached" beside it, not dropped (OpenMRS O3's average
-wait stayed blank until someone finished waiting)."""
+wait stayed blank until someone finished waiting). SQLite counts each measure's minutes by value
+(to the tenth of a minute) and the percentiles are read off those counts."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from coordinator_tui.domain.report_stats import Spread, minutes_text, quantile
-from coordinator_tui.services.reports.facts import Period, Visit, week_start
+from coordinator_tui.domain.report_stats import Spread, histogram_spread, minutes_text, quantile
+from coordinator_tui.services.reports.facts import Period, Query
 from coordinator_tui.services.reports.model import Column, Report
 
 CUTS = ("none", "provider", "hour")
@@ -25,92 +25,98 @@ MEASURES = (
     ("rooming", "Room-provider"),
     ("cycle", "Cycle (arr-done)"),
 )
+GROUP_SQL = {"none": "'All'", "provider": "provider_id", "hour": "hour"}
+# One statement: the minutes of every arrived visit (f), to the tenth of a minute (6 seconds;
+# the reports print tenths), counted by value within each measure and group (a histogram: a
+# year's 600,000 values come back as a few thousand rows, and SQLite need not rank them), plus one
+# 'open' row per group with the counts of visits that never reached the later status (in the val
+# and count columns and a third: never roomed, roomed but never with the provider, never done).
+_FLOW = """, f AS MATERIALIZED (
+  SELECT {group} AS grp, day, roomed, with_provider, done,
+         CASE WHEN NOT walk_in THEN round((julianday(arrived) - julianday(starts_at)) * 1440, 1) END AS late,
+         round((julianday(roomed) - julianday(arrived)) * 1440, 1) AS wait,
+         round((julianday(with_provider) - julianday(roomed)) * 1440, 1) AS rooming,
+         round((julianday(done) - julianday(arrived)) * 1440, 1) AS cycle
+  FROM v WHERE arrived IS NOT NULL
+), m AS (
+  SELECT 'lateness' AS measure, grp, late AS val FROM f WHERE late IS NOT NULL
+  UNION ALL SELECT 'wait', grp, wait FROM f WHERE wait IS NOT NULL
+  UNION ALL SELECT 'rooming', grp, rooming FROM f WHERE rooming IS NOT NULL
+  UNION ALL SELECT 'cycle', grp, cycle FROM f WHERE cycle IS NOT NULL
+  UNION ALL SELECT 'week', date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days'),
+                   wait FROM f WHERE wait IS NOT NULL
+)
+SELECT measure, grp, val, count(*), NULL FROM m GROUP BY measure, grp, val
+UNION ALL
+SELECT 'open', grp, sum(roomed IS NULL), sum(roomed IS NOT NULL AND with_provider IS NULL),
+       sum(done IS NULL) FROM f GROUP BY grp"""
 
 
-def _minutes(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / 60
-
-
-def measures(visits: list[Visit]) -> dict[str, Spread]:
-    """The four measures over these visits (only those that arrived count)."""
-    late, wait, rooming, cycle = [], [], [], []
-    open_wait = open_rooming = open_cycle = 0
-    for v in visits:
-        if v.arrived is None:
-            continue
-        if not v.walk_in:
-            late.append(_minutes(v.starts_at, v.arrived))
-        if v.roomed is not None:
-            wait.append(_minutes(v.arrived, v.roomed))
-            if v.with_provider is not None:
-                rooming.append(_minutes(v.roomed, v.with_provider))
-            else:
-                open_rooming += 1
+def _spreads(rows) -> tuple[dict, dict]:
+    """{(measure, group): (n, median, p90)} and the 'open' counts by group."""
+    counted: dict = defaultdict(list)
+    opened: dict = {}
+    for measure, group, val, count, third in rows:
+        if measure == "open":
+            opened[group] = (val, count, third)
         else:
-            open_wait += 1
-        if v.done is not None:
-            cycle.append(_minutes(v.arrived, v.done))
-        else:
-            open_cycle += 1
-    return {"lateness": Spread.of(late), "wait": Spread.of(wait, open_wait),
-            "rooming": Spread.of(rooming, open_rooming), "cycle": Spread.of(cycle, open_cycle)}
+            counted[(measure, group)].append((val, count))
+    return {key: histogram_spread(values) for key, values in counted.items()}, opened
 
 
-def flow_report(visits: list[Visit], period: Period, tz: ZoneInfo, by: str) -> Report:
-    arrived = [v for v in visits if v.arrived is not None]
-    if by == "provider":
-        groups: dict[str, list[Visit]] = defaultdict(list)
-        for v in arrived:
-            groups[v.provider].append(v)
-        ordered = sorted(groups)
-    elif by == "hour":
-        groups = defaultdict(list)
-        for v in arrived:
-            groups[f"{v.local_start.hour:02d}:00"].append(v)
-        ordered = sorted(groups)
-    else:
-        groups, ordered = {"All": arrived}, ["All"]
+def flow_report(session, query: Query, period: Period, by: str) -> Report:
+    spreads, opened = _spreads(query.run(session, _FLOW.format(group=GROUP_SQL[by])))
+    groups = sorted(opened)
+    label = {"provider": lambda g: query.providers.get(g, "?"),
+             "hour": lambda g: f"{g:02d}:00"}.get(by, str)
     rows, bars = [], []
-    for group in ordered:
-        spreads = measures(groups[group])
+    for group in sorted(groups, key=label):
+        never_roomed, never_with, never_done = opened[group]
+        open_of = {"lateness": 0, "wait": never_roomed, "rooming": never_with, "cycle": never_done}
         for key, words in MEASURES:
-            s = spreads[key]
-            rows.append((group, words, s.n, _round(s.median), _round(s.p90), s.open))
-        wait = spreads["wait"]
-        bars.append((group, wait.median,
-                     f"med {minutes_text(wait.median)} p90 {minutes_text(wait.p90)} "
-                     f"n={wait.n} open {wait.open}"))
-    weekly: dict = defaultdict(list)
-    for v in arrived:
-        if v.roomed is not None:
-            weekly[week_start(v.day)].append(_minutes(v.arrived, v.roomed))
-    trend = tuple((week, quantile(values, 0.5)) for week, values in sorted(weekly.items()))
+            n, median, p90 = spreads.get((key, group), (0, None, None))
+            rows.append((label(group), words, n, _round(median), _round(p90), open_of[key]))
+        n, median, p90 = spreads.get(("wait", group), (0, None, None))
+        bars.append((label(group), median,
+                     f"med {minutes_text(median)} p90 {minutes_text(p90)} n={n} open {never_roomed}"))
+    trend = tuple(sorted((date.fromisoformat(group), median)
+                         for (measure, group), (_n, median, _p) in spreads.items() if measure == "week"))
+    arrived = sum(r[2] + r[5] for r in rows if r[1].startswith("Cycle"))
+    overall = _overall(rows, by)
     columns = (Column("group", CUT_WORDS[by], 10, numeric=False),
                Column("measure", "Measure", 16, numeric=False), Column("n", "N", 6),
                Column("median_min", "Median", 7), Column("p90_min", "P90", 7),
                Column("not_reached", "Not reached", 11))
     notes = ("Minutes. Median and 90th percentile (linear between ranks); 'not reached': visits "
              "that got to the first status but never the second.",
-             f"{len(arrived)} visits arrived; walk-ins are left out of lateness.")
-    overall = measures(arrived)["wait"]
-    headline = (f"wait med {minutes_text(overall.median)} p90 {minutes_text(overall.p90)} min, "
-                f"n={overall.n}, {overall.open} never roomed")
+             f"{arrived} visits arrived; walk-ins are left out of lateness.")
     title = "Patient flow and waits" + ("" if by == "none" else f" by {CUT_WORDS[by].lower()}")
     return Report("flow", title, period.start, period.end, by, columns, tuple(rows), tuple(bars),
                   "Median wait, arrival to roomed (min)", trend, "Median wait (min) by week", notes,
-                  headline)
+                  overall)
 
 
-def waits_now(visits: list[Visit], now: datetime) -> Spread:
+def _overall(rows, by: str) -> str:
+    waits = [r for r in rows if r[1].startswith("Wait")]
+    if by == "none" and waits:
+        _g, _w, n, median, p90, never = waits[0]
+        return f"wait med {minutes_text(median)} p90 {minutes_text(p90)} min, n={n}, {never} never roomed"
+    n = sum(r[2] for r in waits)
+    never = sum(r[5] for r in waits)
+    return f"{n} waits measured, {never} never roomed"
+
+
+def waits_now(rows) -> Spread:
     """Today's waits as the Check-in board shows them: each patient who arrived, until roomed,
-    or until now for those still waiting (so it is never blank once someone is here)."""
-    values = []
-    for v in visits:
-        if v.arrived is None:
-            continue
-        values.append(max(0.0, _minutes(v.arrived, v.roomed or now)))
-    still = sum(1 for v in visits if v.arrived is not None and v.roomed is None)
-    return Spread.of(values, still)
+    or until now for those still waiting (so it is never blank once someone is here).
+    `rows`: (minutes, still waiting) for each arrival."""
+    values = [max(0.0, minutes) for minutes, _still in rows if minutes is not None]
+    return Spread(len(values), quantile(values, 0.5), quantile(values, 0.9),
+                  sum(1 for _m, still in rows if still))
+
+
+WAITS_NOW = """SELECT round((julianday(coalesce(roomed, :now)) - julianday(arrived)) * 1440, 3),
+       roomed IS NULL FROM v WHERE arrived IS NOT NULL"""
 
 
 def _round(value: float | None) -> float | None:

@@ -8,63 +8,59 @@ the patient's earlier no-shows."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
-from coordinator_tui.domain.report_stats import LEAD_LABELS, WEEKDAYS, Rate, lead_bucket
-from coordinator_tui.domain.vocab import AppointmentStatus as S
-from coordinator_tui.services.reports.facts import History, Period, Visit, week_start
+from coordinator_tui.domain.report_stats import LEAD_LABELS, WEEKDAYS, Rate
+from coordinator_tui.services.reports.facts import ATTENDED_SQL, LEAD_SQL, Period, Query, week_of
 from coordinator_tui.services.reports.model import Column, Report
 
 CUTS = ("provider", "weekday", "hour", "type", "lead", "patient", "history")
 CUT_WORDS = {"provider": "Provider", "weekday": "Weekday", "hour": "Hour", "type": "Type",
              "lead": "Lead time", "patient": "New/estab.", "history": "Earlier NS"}
 NEEDS_HISTORY = frozenset({"patient", "history"})
+HISTORY_LABELS = ("none earlier", "1 earlier", "2+ earlier")
+# The SQL of each cut's group, over `v` (services/reports/facts.py).
+GROUP_SQL = {"provider": "provider_id", "weekday": "weekday", "hour": "hour", "type": "type_id",
+             "lead": LEAD_SQL, "patient": "coalesce(seen, 0)", "history": "min(coalesce(earlier_ns, 0), 2)"}
 
 
-def _history_label(count: int) -> str:
-    return "none earlier" if count == 0 else "1 earlier" if count == 1 else "2+ earlier"
-
-
-def grouping(by: str, tz: ZoneInfo, history: History | None) -> tuple[Callable[[Visit], str], list[str] | None]:
-    """The function giving a visit's group for the cut, and the groups' fixed order (None: sorted)."""
+def _labels(by: str, query: Query):
+    """(label of a group value, the groups' fixed order or None for sorted by label)."""
     if by == "provider":
-        return (lambda v: v.provider), None
-    if by == "weekday":
-        return (lambda v: WEEKDAYS[v.local_start.weekday()]), list(WEEKDAYS)
-    if by == "hour":
-        return (lambda v: f"{v.local_start.hour:02d}:00"), None
+        return (lambda g: query.providers.get(g, "?")), None
     if by == "type":
-        return (lambda v: v.type_code), None
+        return (lambda g: query.types.get(g, "?")), None
+    if by == "weekday":
+        return (lambda g: WEEKDAYS[g]), list(WEEKDAYS)
+    if by == "hour":
+        return (lambda g: f"{g:02d}:00"), None
     if by == "lead":
-        return (lambda v: lead_bucket(v.lead_days(tz))), list(LEAD_LABELS)
+        return (lambda g: LEAD_LABELS[g]), list(LEAD_LABELS)
     if by == "patient":
-        return (lambda v: "established" if history.established(v) else "new"), ["new", "established"]
-    if by == "history":
-        return (lambda v: _history_label(history.earlier_no_shows(v))), \
-            ["none earlier", "1 earlier", "2+ earlier"]
-    raise ValueError(by)
+        return (lambda g: "established" if g else "new"), ["new", "established"]
+    return (lambda g: HISTORY_LABELS[g]), list(HISTORY_LABELS)
 
 
-def no_show_report(visits: list[Visit], period: Period, tz: ZoneInfo, by: str,
-                   history: History | None = None) -> Report:
-    group_of, order = grouping(by, tz, history)
+def no_show_report(session, query: Query, period: Period, by: str) -> Report:
+    found = query.run(session, f"""
+SELECT {GROUP_SQL[by]} AS grp, day, sum(status IN {ATTENDED_SQL}), sum(status = 'no_show'),
+       sum(status = 'cancelled'), count(*)
+FROM v GROUP BY grp, day""")
+    label, order = _labels(by, query)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # attended, no-shows
     weekly: dict = defaultdict(lambda: [0, 0])
     cancelled = unmarked = 0
-    for visit in visits:
-        if visit.status == S.CANCELLED.value:
-            cancelled += 1
-            continue
-        if not (visit.attended or visit.no_show):
-            unmarked += 1
-            continue
-        index = 1 if visit.no_show else 0
-        counts[group_of(visit)][index] += 1
-        weekly[week_start(visit.day)][index] += 1
+    for group, day, attended, missed, cancels, every in found:
+        cancelled += cancels
+        unmarked += every - attended - missed - cancels
+        if attended or missed:
+            key = label(group)
+            counts[key][0] += attended
+            counts[key][1] += missed
+            week = weekly[week_of(day)]
+            week[0] += attended
+            week[1] += missed
     groups = [g for g in order if g in counts] if order else sorted(counts)
-    rows = []
-    bars = []
+    rows, bars = [], []
     for group in groups:
         attended, missed = counts[group]
         rate = Rate(missed, attended + missed)
