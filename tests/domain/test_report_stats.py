@@ -3,10 +3,20 @@ counts, and text bars that carry their number."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
-from coordinator_tui.domain.report_stats import Rate, Spread, lead_bucket, quantile
+from coordinator_tui.domain.report_stats import (
+    Rate,
+    Spread,
+    histogram_spread,
+    lead_bucket,
+    quantile,
+)
 from coordinator_tui.domain.text_bars import bar, bar_lines, sparkline
+from coordinator_tui.domain.zone_offsets import offset_changes
 
 
 def test_median_and_90th_percentile_interpolate_between_ranks():
@@ -54,3 +64,23 @@ def test_sparkline_heights_follow_the_values():
     assert sparkline([1, 2, 3]) == "▁▅█"
     assert sparkline([None, 4, 4]) == " ▁▁"
     assert sparkline([]) == ""
+
+
+def test_a_histogram_gives_the_quantiles_of_its_values_written_out():
+    values = [10, 10, 10, 20, 30, 50]
+    assert histogram_spread([(50, 1), (10, 3), (30, 1), (20, 1)]) == \
+        (6, quantile(values, 0.5), quantile(values, 0.9))
+    assert histogram_spread([]) == (0, None, None)
+    assert histogram_spread([(7.5, 1)]) == (1, 7.5, 7.5)
+
+
+def test_zone_offsets_find_the_daylight_saving_changes_to_the_second():
+    changes = offset_changes(ZoneInfo("America/New_York"), datetime(2026, 1, 1, tzinfo=UTC),
+                             datetime(2026, 12, 31, tzinfo=UTC))
+    assert [(at.isoformat(), minutes) for at, minutes in changes] == [
+        ("2026-01-01T00:00:00+00:00", -300),
+        ("2026-03-08T07:00:00+00:00", -240),  # 02:00 EST
+        ("2026-11-01T06:00:00+00:00", -300),  # 02:00 EDT
+    ]
+    assert len(offset_changes(ZoneInfo("UTC"), datetime(2026, 1, 1, tzinfo=UTC),
+                              datetime(2027, 1, 1, tzinfo=UTC))) == 1
