@@ -55,7 +55,8 @@ DIGIT_DESK = {desk.digit: desk.mode for desk in DESKS}
 
 
 def _fkeys_shown(desks: tuple[Desk, ...]) -> str:
-    """The footer's one hint for all desk keys: runs of neighbouring keys joined, "F2-F5,F9"."""
+    """The footer's one hint for all desk keys, short (a busy desk's footer has no column to
+    spare at 80): runs of neighbouring keys joined, "F2-5,9"."""
     numbers = [int(desk.fkey[1:]) for desk in desks]
     runs: list[list[int]] = []
     for n in numbers:
@@ -63,7 +64,7 @@ def _fkeys_shown(desks: tuple[Desk, ...]) -> str:
             runs[-1].append(n)
         else:
             runs.append([n])
-    return ",".join(f"F{r[0]}-F{r[-1]}" if len(r) > 1 else f"F{r[0]}" for r in runs)
+    return "F" + ",".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs)
 
 
 FKEYS_SHOWN = _fkeys_shown(DESKS)
