@@ -33,6 +33,7 @@ from coordinator_tui.services.appointment_status import change_status, undo_last
 from coordinator_tui.services.checkin import cashup
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.patients import importing as patient_import
+from coordinator_tui.services.reports import export as report_export
 from coordinator_tui.services.schedule import availability
 from coordinator_tui.services.schedule import export as schedule_export
 from coordinator_tui.services.schedule import hours as weekly_hours
@@ -202,6 +203,9 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "reports.report_exported": (
         lambda c, u, t: (lambda r: lambda: entered(reports.report_exported(c, u.super, r, "csv")))(
             reports.run_report(c, u.super, "no-shows", CLINIC_DAY, CLINIC_DAY)), 1, 1, ""),
+    "report_export.export_report": (
+        lambda c, u, t: (lambda r: lambda: report_export.export_report(c, u.super, r, str(t / "r.pdf")))(
+            reports.run_report(c, u.super, "flow", CLINIC_DAY, CLINIC_DAY)), 1, 1, ""),
     "cashup.exported": (
         lambda c, u, t: lambda: entered(cashup.exported(c, u.desk, CLINIC_DAY, 3)), 1, 1, ""),
     # schedule desk

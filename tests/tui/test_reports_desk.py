@@ -110,3 +110,14 @@ def test_starting_the_app_does_not_import_plotext():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
                             timeout=60)
     assert result.stdout.split() == ["False", "False", "False"], result.stderr
+
+
+async def test_x_writes_the_report_with_its_chart_to_an_owner_only_pdf(hctx, tmp_path):
+    target = tmp_path / "noshows.pdf"
+    app = CoordinatorApp(hctx, actor_for(hctx, "boss"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await keys(app, pilot, "f9", "x", "ctrl+u", *str(target), "enter")
+        assert f"Wrote {target}"[:78] in screen_text(app)
+    assert target.read_bytes().startswith(b"%PDF")
+    assert target.stat().st_mode & 0o777 == 0o600

@@ -42,6 +42,7 @@ class ReportsScreen(DeskScreen):
         ("b", "Next cut (by provider, weekday, hour, type, lead time...)"),
         ("t", "The chart's numbers as a table, and back"),
         ("l", "Week-over-week trend as a line chart (t there: its table)"),
+        ("x", "Export: a PDF with its chart, or CSV, JSON, text (owner-only file)"),
     ]
     BINDINGS = [
         Binding("1", "pick(1)", "Pick", key_display="1-5"),
@@ -53,6 +54,7 @@ class ReportsScreen(DeskScreen):
         Binding("v", "next_provider", "Next provider", show=False),
         Binding("t", "toggle_table", "Table"),
         Binding("l", "line_chart", "Trend"),
+        Binding("x", "export", "Export to a file (.pdf .csv .json .txt)", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -105,6 +107,8 @@ class ReportsScreen(DeskScreen):
             return self.may_look_back
         if action == "next_cut":
             return len(REPORTS[self.name_shown][1]) > 1
+        if action == "export":
+            return self.report is not None
         if action == "line_chart":
             return self.report is not None and len(self.report.trend) > 1
         return True
@@ -246,6 +250,31 @@ class ReportsScreen(DeskScreen):
             return
         self.as_table = not self.as_table
         self._set_table(self.as_table or not self.report.bars)
+
+    def action_export(self) -> None:
+        """x: the report on screen to a file; the name says the kind (.pdf, .csv, .json, .txt)."""
+        from coordinator_tui.services.reports.export import export_report
+        from coordinator_tui.tui.widgets.prompt import PromptModal
+
+        report = self.report
+        if report is None:
+            return
+        ctx, actor, clinic = self.app.ctx, self.app.actor, self.app.clinic_name
+        suggested = f"{report.name}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.pdf"
+
+        def chosen(values: dict | None) -> None:
+            if not values:
+                return
+            name = values["file"]
+            self.load(lambda: export_report(ctx, actor, report, name, clinic), self._exported,
+                      group="export")
+
+        self.app.push_screen(PromptModal("Export the report", [("file", "File", suggested)],
+                                         info="Owner-only file. .pdf with its chart, .csv, .json, .txt"),
+                             chosen)
+
+    def _exported(self, path) -> None:
+        update_text(self.query_one("#report-note", Static), f"Wrote {path}"[:78])
 
     def action_line_chart(self) -> None:
         if self.report is None or len(self.report.trend) < 2:
