@@ -121,3 +121,15 @@ async def test_x_writes_the_report_with_its_chart_to_an_owner_only_pdf(hctx, tmp
         assert f"Wrote {target}"[:78] in screen_text(app)
     assert target.read_bytes().startswith(b"%PDF")
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+async def test_the_check_in_board_shows_todays_median_wait(ctx, desk_user):
+    from coordinator_tui.services.reports import median_wait_today
+
+    expected = median_wait_today(ctx, desk_user)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        counts = lines(app)[1]
+    assert f"Median wait {round(expected.median)}m" in counts
+    assert len(counts.rstrip()) <= 80
