@@ -80,7 +80,8 @@ def run_report(ctx: AppContext, actor: Actor, name: str, start: date, end: date,
                 raise UserError(f"no provider {provider!r} (use the short name, as on the schedule)")
         history = name == "day" or (name == "no-shows" and by in no_shows.NEEDS_HISTORY)
         steps = name in ("flow", "collections")
-        query = visits_query(session, period, tz, provider=provider, steps=steps, history=history)
+        query = visits_query(session, period, tz, provider=provider, steps=steps,
+                             who=name == "collections", history=history)
         say(f"counting {period.days} days of visits" + (" and the patients' earlier visits" if history else ""))
         if name == "no-shows":
             return no_shows.no_show_report(session, query, period, by)

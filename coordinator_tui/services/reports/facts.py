@@ -33,10 +33,11 @@ from coordinator_tui.domain.zone_offsets import offset_changes
 FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 ATTENDED_SQL = "('arrived', 'roomed', 'with_provider', 'checked_out')"
 
+_WHO = "max(CASE WHEN e.to_status = 'arrived' THEN e.at || '|' || coalesce(e.by_id, '') END) AS arrived_by,"
 _STEPS = """steps AS (
   SELECT e.appointment_id AS id,
          max(CASE WHEN e.to_status = 'arrived' THEN e.at END) AS arrived,
-         max(CASE WHEN e.to_status = 'arrived' THEN e.at || '|' || coalesce(e.by_id, '') END) AS arrived_by,
+         {who}
          max(CASE WHEN e.to_status = 'roomed' THEN e.at END) AS roomed,
          max(CASE WHEN e.to_status = 'with_provider' THEN e.at END) AS with_provider,
          max(CASE WHEN e.to_status = 'checked_out' THEN e.at END) AS done
@@ -120,10 +121,11 @@ class Query:
 
 
 def visits_query(session, period: Period, tz: ZoneInfo, *, provider: str | None = None,
-                 steps: bool = False, history: bool = False, now: datetime | None = None) -> Query:
+                 steps: bool = False, who: bool = False, history: bool = False,
+                 now: datetime | None = None) -> Query:
     """`v`: id, patient_id, provider_id, type_id, starts_at, status, walk_in, day (clinic date
     text), weekday (Monday 0), hour, lead (days), lead_bucket; with `steps` arrived, roomed,
-    with_provider, done (UTC text, NULL when not reached), arrived_by (staff id), wait_now;
+    with_provider, done (UTC text, NULL when not reached), and with `who` arrived_by (staff id);
     with `history` earlier_ns and seen."""
     start, end = period.bounds(tz)
     params = {"start": sql_bound(start), "end": sql_bound(end), "now": sql_bound(now or end)}
@@ -137,14 +139,16 @@ def visits_query(session, period: Period, tz: ZoneInfo, *, provider: str | None 
     if provider is not None:
         where = "AND a.provider_id = :provider_id"
         params["provider_id"] = next((pid for pid, name in providers.items() if name == provider), -1)
-    ctes = [c for c, wanted in ((_STEPS, steps), (_HISTORY, history)) if wanted]
+    ctes = [c for c, wanted in ((_STEPS.format(who=_WHO if who else ""), steps), (_HISTORY, history))
+            if wanted]
     step_cols = ""
     joins = ""
     if steps:
         step_cols = "".join(f", CASE WHEN a.status IN {_REACHED[s]} THEN s.{s} END AS {s}"
                             for s in ("arrived", "roomed", "with_provider", "done"))
-        step_cols += (f", CASE WHEN a.status IN {ATTENDED_SQL} THEN "
-                      "CAST(substr(s.arrived_by, instr(s.arrived_by, '|') + 1) AS INTEGER) END AS arrived_by")
+        if who:
+            step_cols += (f", CASE WHEN a.status IN {ATTENDED_SQL} THEN "
+                          "CAST(substr(s.arrived_by, instr(s.arrived_by, '|') + 1) AS INTEGER) END AS arrived_by")
         joins += " LEFT JOIN steps s ON s.id = a.id"
     if history:
         step_cols += ", h.earlier_ns, h.seen"

@@ -31,13 +31,16 @@ GROUP_SQL = {"none": "'All'", "provider": "provider_id", "hour": "hour"}
 # year's 600,000 values come back as a few thousand rows, and SQLite need not rank them), plus one
 # 'open' row per group with the counts of visits that never reached the later status (in the val
 # and count columns and a third: never roomed, roomed but never with the provider, never done).
-_FLOW = """, f AS MATERIALIZED (
-  SELECT {group} AS grp, day, roomed, with_provider, done,
-         CASE WHEN NOT walk_in THEN round((julianday(arrived) - julianday(starts_at)) * 1440, 1) END AS late,
-         round((julianday(roomed) - julianday(arrived)) * 1440, 1) AS wait,
-         round((julianday(with_provider) - julianday(roomed)) * 1440, 1) AS rooming,
-         round((julianday(done) - julianday(arrived)) * 1440, 1) AS cycle
+_FLOW = """, j AS (
+  SELECT {group} AS grp, day, walk_in, julianday(starts_at) AS js, julianday(arrived) AS ja,
+         julianday(roomed) AS jr, julianday(with_provider) AS jw, julianday(done) AS jd
   FROM v WHERE arrived IS NOT NULL
+), f AS MATERIALIZED (
+  SELECT grp, day, jr IS NOT NULL AS roomed, jw IS NOT NULL AS with_provider, jd IS NOT NULL AS done,
+         CASE WHEN NOT walk_in THEN round((ja - js) * 1440, 1) END AS late,
+         round((jr - ja) * 1440, 1) AS wait, round((jw - jr) * 1440, 1) AS rooming,
+         round((jd - ja) * 1440, 1) AS cycle
+  FROM j
 ), m AS (
   SELECT 'lateness' AS measure, grp, late AS val FROM f WHERE late IS NOT NULL
   UNION ALL SELECT 'wait', grp, wait FROM f WHERE wait IS NOT NULL
@@ -48,8 +51,8 @@ _FLOW = """, f AS MATERIALIZED (
 )
 SELECT measure, grp, val, count(*), NULL FROM m GROUP BY measure, grp, val
 UNION ALL
-SELECT 'open', grp, sum(roomed IS NULL), sum(roomed IS NOT NULL AND with_provider IS NULL),
-       sum(done IS NULL) FROM f GROUP BY grp"""
+SELECT 'open', grp, sum(NOT roomed), sum(roomed AND NOT with_provider), sum(NOT done)
+FROM f GROUP BY grp"""
 
 
 def _spreads(rows) -> tuple[dict, dict]:
