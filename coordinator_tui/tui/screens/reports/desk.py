@@ -22,6 +22,7 @@ from coordinator_tui.services.reports.render import chart_lines
 from coordinator_tui.tui.quiet import update_text
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.screens.reports.periods import DEFAULT_PERIOD, Span
+from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
@@ -130,7 +131,13 @@ class ReportsScreen(DeskScreen):
         self._asked_at = time.monotonic()
         self._words = "counting"
         self.set_timer(SLOW_SECONDS, self._maybe_progress)
-        self.load(work, self._show, group="report")
+        call_service(self, work, self._show, refused=self._refused, group="report")
+
+    def _refused(self, error: BaseException) -> None:
+        """The service said no (a period the front desk may not see, an unknown MRN): in words
+        on the status line, where the report would have been."""
+        self._asked_at = None
+        update_text(self.query_one("#report-status", Static), error_in_words(error, nothing="nothing shown")[:78])
 
     def _heard(self, words: str) -> None:  # from the worker thread: a plain assignment
         self._words = words
