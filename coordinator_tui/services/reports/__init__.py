@@ -7,9 +7,8 @@ Who sees what: supervisors and admins any period; the front desk its own day (to
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import text
 
@@ -125,16 +124,6 @@ def median_wait_today(ctx: AppContext, actor: Actor):
     with ctx.db.read() as session:
         query = visits_query(session, Period(today, today), ctx.settings.tz, steps=True, now=ctx.now())
         return flow.waits_now(query.run(session, flow.WAITS_NOW))
-
-
-def timed(fn: Callable[[], Report]) -> tuple[Report, float]:
-    began = time.perf_counter()
-    report = fn()
-    return report, time.perf_counter() - began
-
-
-def last_weeks(today: date, weeks: int) -> tuple[date, date]:
-    return today - timedelta(days=7 * weeks - 1), today
 
 
 def provider_names(ctx: AppContext, actor: Actor) -> list[str]:
