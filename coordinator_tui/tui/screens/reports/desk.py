@@ -71,6 +71,7 @@ class ReportsScreen(DeskScreen):
         self.as_table = False
         self._asked_at: float | None = None
         self._words = ""
+        self._seq = 0  # the latest ask: only its answer is shown
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
@@ -131,7 +132,13 @@ class ReportsScreen(DeskScreen):
         self._asked_at = time.monotonic()
         self._words = "counting"
         self.set_timer(SLOW_SECONDS, self._maybe_progress)
-        call_service(self, work, self._show, refused=self._refused, group="report")
+        # Not `exclusive`: a newer ask does not cancel the older one (a cancelled worker still
+        # handing its answer over upsets whoever waits for it); the older answer is dropped.
+        self._seq += 1
+        seq = self._seq
+        call_service(self, work, lambda report: self._show(report) if seq == self._seq else None,
+                     refused=lambda error: self._refused(error) if seq == self._seq else None,
+                     group="report", exclusive=False)
 
     def _refused(self, error: BaseException) -> None:
         """The service said no (a period the front desk may not see, an unknown MRN): in words
