@@ -133,3 +133,18 @@ async def test_the_check_in_board_shows_todays_median_wait(ctx, desk_user):
         counts = lines(app)[1]
     assert f"Median wait {round(expected.median)}m" in counts
     assert len(counts.rstrip()) <= 80
+
+
+async def test_v_steps_through_the_providers_and_brackets_move_the_period(hctx):
+    app = CoordinatorApp(hctx, actor_for(hctx, "boss"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await keys(app, pilot, "f9", "p", "v")
+        assert lines(app)[2].endswith("│ ALPHA") or "│ ALPHA " in lines(app)[2]
+        assert "no-show rate 40.0% 4/10" in lines(app)[3]
+        assert not any(line.strip().startswith("BETA") for line in lines(app))
+        await keys(app, pilot, "v", "v")  # BETA, then every provider again
+        assert "all providers" in lines(app)[2]
+        await keys(app, pilot, "left_square_bracket")  # the 13 weeks before
+        assert "2026-05-26 to 2026-08-24" in lines(app)[2]
+        assert "no-show rate - 0/0" in lines(app)[3]
