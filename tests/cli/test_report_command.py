@@ -90,3 +90,32 @@ def test_upcoming_by_mrn(history):
     assert result.returncode == 0, result.stderr
     assert [line.split(",")[0] for line in result.stdout.splitlines()[1:]] == \
         ["2027-01-05", "2027-02-01", "2027-05-03"]
+
+
+def test_a_slow_report_shows_a_progress_line_on_a_terminal(monkeypatch):
+    import time
+
+    from coordinator_tui.commands import report_commands
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(report_commands.sys, "stderr", screen)
+    monkeypatch.setattr(report_commands, "SLOW_SECONDS", 0.05)
+
+    def slow(say):
+        say("counting 364 days of visits")
+        time.sleep(0.4)
+        return "done"
+
+    assert report_commands._with_progress(slow) == "done"
+    shown = screen.getvalue()
+    assert "counting 364 days of visits..." in shown
+    assert shown.endswith("\r")  # the line is cleared once the report is ready
+    quiet = Terminal()
+    monkeypatch.setattr(report_commands.sys, "stderr", quiet)
+    monkeypatch.setattr(report_commands, "SLOW_SECONDS", 0.5)  # a quick report: no line
+    assert report_commands._with_progress(lambda say: "quick") == "quick"
+    assert quiet.getvalue() == ""

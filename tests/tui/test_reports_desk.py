@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -148,3 +149,16 @@ async def test_v_steps_through_the_providers_and_brackets_move_the_period(hctx):
         await keys(app, pilot, "left_square_bracket")  # the 13 weeks before
         assert "2026-05-26 to 2026-08-24" in lines(app)[2]
         assert "no-show rate - 0/0" in lines(app)[3]
+
+
+async def test_a_report_taking_over_half_a_second_says_what_it_is_counting(hctx):
+    app = CoordinatorApp(hctx, actor_for(hctx, "boss"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await keys(app, pilot, "f9")
+        screen = app.screen
+        screen._asked_at = time.monotonic() - 0.6  # asked 0.6 s ago and not answered yet
+        screen._heard("counting 364 days of visits")
+        screen._maybe_progress()
+        await pilot.pause()
+        assert lines(app)[3].strip() == "Counting 364 days of visits..."

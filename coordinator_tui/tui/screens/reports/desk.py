@@ -151,7 +151,7 @@ class ReportsScreen(DeskScreen):
 
     def _maybe_progress(self) -> None:
         if self._asked_at is not None and time.monotonic() - self._asked_at >= SLOW_SECONDS:
-            update_text(self.query_one("#report-status", Static), f"Counting: {self._words}...")
+            update_text(self.query_one("#report-status", Static), f"{self._words.capitalize()}..."[:78])
 
     def _draw_choice(self) -> None:
         parts = []
