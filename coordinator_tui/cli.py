@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.callback_commands",
     "coordinator_tui.commands.backup_commands",
     "coordinator_tui.commands.eligibility_commands",
+    "coordinator_tui.commands.report_commands",
 ]
 
 

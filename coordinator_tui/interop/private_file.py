@@ -82,15 +82,16 @@ def not_the_database(target: Target, database: Path | None) -> None:
             raise UserError(f"{target.path} is the clinic's database; give another file name")
 
 
-def deliver(target: Target, text: str, publish: Publish = nullcontext) -> None:
-    """Write `text` (UTF-8) to `target` whole, or raise UserError and leave nothing behind."""
+def deliver(target: Target, text: str | bytes, publish: Publish = nullcontext) -> None:
+    """Write `text` (UTF-8; bytes as they are, e.g. a PDF) to `target` whole, or raise
+    UserError and leave nothing behind."""
     if target.path is None:
         _to_stdout(text, publish)
     else:
         write_private(target.path, text, publish)
 
 
-def write_private(path: Path, text: str, publish: Publish = nullcontext) -> None:
+def write_private(path: Path, text: str | bytes, publish: Publish = nullcontext) -> None:
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     except OSError as exc:
@@ -98,7 +99,8 @@ def write_private(path: Path, text: str, publish: Publish = nullcontext) -> None
     temp = Path(name)
     published = False
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        binary = isinstance(text, bytes)
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())  # some file systems report a full disk only here
@@ -115,9 +117,13 @@ def write_private(path: Path, text: str, publish: Publish = nullcontext) -> None
         raise
 
 
-def _to_stdout(text: str, publish: Publish) -> None:
+def _to_stdout(text: str | bytes, publish: Publish) -> None:
     try:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         sys.stdout.flush()
     except OSError as exc:
         # As Python's "Note on SIGPIPE" advises: point stdout at devnull so the interpreter's

@@ -21,6 +21,8 @@ class Permission(StrEnum):
     BREAK_GLASS_ENABLE = "enable emergency access"
     BACKUP = "back up the database"
     RESTORE = "restore the database from a backup"
+    # Reports beyond today (issue 18); the front desk sees its own day only.
+    READ_REPORTS = "see reports beyond today"
 
 
 _SUPERVISOR_UP = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -34,6 +36,7 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.BREAK_GLASS_ENABLE: _SUPERVISOR_UP,
     Permission.BACKUP: _SUPERVISOR_UP,
     Permission.RESTORE: _ADMIN_ONLY,
+    Permission.READ_REPORTS: _SUPERVISOR_UP,
     Permission.MANAGE_USERS: _ADMIN_ONLY,
     Permission.MANAGE_TEMPLATES: _ADMIN_ONLY,
     Permission.MANAGE_SETTINGS: _ADMIN_ONLY,

@@ -1,4 +1,4 @@
-"""The Textual app: four desks as modes, switched by F2-F5 (or Alt+1-4, or the command palette
+"""The Textual app: five desks as modes, switched by F2-F5 and F9 (or Alt+1-5, or the command palette
 where function keys don't arrive), F1 for every key.
 
 The app is handed its context (database, settings, clock) and the acting user, so tests can give
@@ -76,7 +76,7 @@ class CoordinatorApp(App[int]):
     # Absolute, so subclasses defined elsewhere (tests, benchmarks) find it too.
     # One stylesheet per desk after the shared one (all shipped as package data).
     CSS_PATH = [Path(__file__).parent / "styles" / f"{name}.tcss"
-                for name in ("app", "checkin", "schedule", "patients", "callbacks")]
+                for name in ("app", "checkin", "schedule", "patients", "callbacks", "reports")]
     MODES = {**DESKS, "signin": SignInScreen}
     DEFAULT_MODE = FIRST_DESK.mode
     COMMANDS = App.COMMANDS | {DeskCommands}

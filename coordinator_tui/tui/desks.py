@@ -45,10 +45,26 @@ DESKS: tuple[Desk, ...] = (
     Desk("schedule", "Schedule", "f3", "2", "trade_mark_sign", "schedule.schedule:ScheduleScreen"),
     Desk("patients", "Patients", "f4", "3", "pound_sign", "patients.desk:PatientsScreen"),
     Desk("callbacks", "Callbacks", "f5", "4", "cent_sign", "callbacks.desk:CallbacksScreen"),
+    # F9: F6-F8 are the Check-in desk's cash-up and walk-in and the app's new callback.
+    Desk("reports", "Reports", "f9", "5", "infinity", "reports.desk:ReportsScreen"),
 )
 FIRST_DESK = DESKS[0]
 BY_MODE = {desk.mode: desk for desk in DESKS}
 ALT_CHAR_DESK = {desk.alt_char: desk.mode for desk in DESKS}
 DIGIT_DESK = {desk.digit: desk.mode for desk in DESKS}
-# The footer shows one hint for all desk keys: "F2-F5 Desks".
-FKEYS_SHOWN = f"{DESKS[0].fkey.upper()}-{DESKS[-1].fkey.upper()}"
+
+
+def _fkeys_shown(desks: tuple[Desk, ...]) -> str:
+    """The footer's one hint for all desk keys, short (a busy desk's footer has no column to
+    spare at 80): runs of neighbouring keys joined, "F2-5,9"."""
+    numbers = [int(desk.fkey[1:]) for desk in desks]
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return "F" + ",".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs)
+
+
+FKEYS_SHOWN = _fkeys_shown(DESKS)

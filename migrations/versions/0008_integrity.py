@@ -11,7 +11,7 @@ The overlap search looks back one day from the new start (an indexed range on pr
 so the triggers also refuse an active appointment longer than a day: no clinic visit is.
 
 Revision ID: 0008_integrity
-Revises: 0006_eligibility
+Revises: 0007_reports
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0008_integrity"
-down_revision = "0006_eligibility"
+down_revision = "0007_reports"
 branch_labels = None
 depends_on = None
 

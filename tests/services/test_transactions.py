@@ -27,13 +27,14 @@ from coordinator_tui.domain.vocab import (
     Role,
 )
 from coordinator_tui.services import callbacks as cb
-from coordinator_tui.services import checkin, patients
 from coordinator_tui.services import eligibility as elig
+from coordinator_tui.services import checkin, patients, reports
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.checkin import cashup
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.patients import importing as patient_import
+from coordinator_tui.services.reports import export as report_export
 from coordinator_tui.services.schedule import availability
 from coordinator_tui.services.schedule import export as schedule_export
 from coordinator_tui.services.schedule import hours as weekly_hours
@@ -223,6 +224,14 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
         lambda c, u, t: lambda: checkin.walk_in(c, u.desk, 40, 1), 1, 1, ""),
     "cashup.day_payments (a view)": (
         lambda c, u, t: lambda: cashup.day_payments(c, u.desk, CLINIC_DAY), 1, 1, ""),
+    "reports.patient_upcoming (a view)": (
+        lambda c, u, t: lambda: reports.patient_upcoming(c, u.desk, "M0000005"), 1, 1, ""),
+    "reports.report_exported": (
+        lambda c, u, t: (lambda r: lambda: entered(reports.report_exported(c, u.super, r, "csv")))(
+            reports.run_report(c, u.super, "no-shows", CLINIC_DAY, CLINIC_DAY)), 1, 1, ""),
+    "report_export.export_report": (
+        lambda c, u, t: (lambda r: lambda: report_export.export_report(c, u.super, r, str(t / "r.pdf")))(
+            reports.run_report(c, u.super, "flow", CLINIC_DAY, CLINIC_DAY)), 1, 1, ""),
     "cashup.exported": (
         lambda c, u, t: lambda: entered(cashup.exported(c, u.desk, CLINIC_DAY, 3)), 1, 1, ""),
     # eligibility with payers

@@ -121,7 +121,7 @@ def assert_whole(lines: list[str], desk: str) -> None:
     assert set(headings) <= set(heading_line.split()), heading_line
     if desk == "schedule":
         assert len(heading_line.split()) >= 4, heading_line  # Time and at least three providers
-    assert footer.startswith(" F1 Keys  F2-F5 Desks"), footer
+    assert footer.startswith(" F1 Keys  F2-5,9 Desks"), footer
 
 
 def go(pane: Tmux, desk: str, send) -> list[str]:

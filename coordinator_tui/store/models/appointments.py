@@ -81,6 +81,8 @@ class AppointmentStatusEvent(Base):
         one_of("from_status", vocab.AppointmentStatus, nullable=True),
         one_of("to_status", vocab.AppointmentStatus),
         Index("ix_appointment_status_events_appointment_at", "appointment_id", "at"),
+        # The reports read each step's last time and who from the index alone (migration 0007).
+        Index("ix_appointment_status_events_reports", "appointment_id", "to_status", "at", "by_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"))

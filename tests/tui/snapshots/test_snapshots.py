@@ -71,6 +71,9 @@ SCREENS = {
     "reason_prompt": (True, then(to_checklist, "enter")),
     "patient_record": (True, to_record),
     "booking_form": (True, then(to_record, "b")),
+    "reports_desk": (True, keys("f9")),
+    "reports_table": (True, keys("f9", "t")),
+    "reports_flow": (True, keys("f9", "2")),
 }
 
 # Rich names the SVG's CSS classes and clip paths after a hash of the picture ("terminal-123-r1"):

@@ -13,6 +13,7 @@ from coordinator_tui.domain.lateness import is_late as is_late_for
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.desk_views import AppointmentRow, day_appointments
 from coordinator_tui.services.patients.lookup import PatientHit, search_patients
+from coordinator_tui.services.reports import median_wait_today
 from coordinator_tui.tui.formatting import clock, minutes_between, status_text
 from coordinator_tui.tui.quiet import changed, update_text
 from coordinator_tui.tui.screens.checkin import flow as checkin_flow
@@ -78,6 +79,7 @@ class CheckinScreen(DeskScreen):
         self.hits: list[PatientHit] | None = None
         self._seq = 0
         self._list_drawn = False  # the table shows the day list (not search results)
+        self.waits = None  # today's waits, arrival to roomed (services/reports/flow.waits_now)
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
@@ -109,7 +111,8 @@ class CheckinScreen(DeskScreen):
 
     def action_reload(self) -> None:
         ctx, actor = self.app.ctx, self.app.actor
-        self.load(lambda: day_appointments(ctx, actor, ctx.today()), self._show)
+        self.load(lambda: (day_appointments(ctx, actor, ctx.today()), median_wait_today(ctx, actor)),
+                  self._show)
 
     def action_clear_search(self) -> None:
         """Esc: an empty search box with the cursor in it, wherever the cursor was. Left in the
@@ -144,8 +147,8 @@ class CheckinScreen(DeskScreen):
         self.hits = hits
         self._render_rows()
 
-    def _show(self, rows: list[AppointmentRow]) -> None:
-        self.rows = rows
+    def _show(self, answer) -> None:
+        self.rows, self.waits = answer
         self._render_rows()
 
     def _render_rows(self) -> None:
@@ -162,8 +165,13 @@ class CheckinScreen(DeskScreen):
             "late": sum(is_late(r, now) for r in self.rows),
             "no-show": sum(r.status is S.NO_SHOW for r in self.rows),
         }
-        update_text(self.query_one("#checkin-counts", Static),
-                    "  ".join(f"{label.capitalize()} {value}" for label, value in counts.items()))
+        words = [f"{label.capitalize()} {value}" for label, value in counts.items()]
+        # The day's median wait, arrival to roomed, counting those still waiting up to now: it
+        # is a figure as soon as someone has arrived (OpenMRS O3's stayed blank until then).
+        median = self.waits.median if self.waits is not None else None
+        words.append(f"Median wait {'-' if median is None else f'{round(median)}m'}")
+        line = "  ".join(words)
+        update_text(self.query_one("#checkin-counts", Static), line if len(line) <= 78 else " ".join(words))
         table = self.query_one("#arrivals", LineTable)
         others: list[PatientHit] = []
         if self.hits is None:

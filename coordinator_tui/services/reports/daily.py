@@ -1,0 +1,78 @@
+"""The day in one table (or a longer period, added up): visits by status, walk-ins, new
+patients, payments by method, callbacks opened and closed. (Referrals and authorisations
+expiring join it once referrals are built.)"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+
+from coordinator_tui.domain.money import format_cents
+from coordinator_tui.domain.vocab import AppointmentStatus as S
+from coordinator_tui.services.reports.facts import ATTENDED_SQL, Period, Query, sql_bound
+from coordinator_tui.services.reports.model import Column, Report
+
+STATUS_ORDER = (S.SCHEDULED, S.CONFIRMED, S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT,
+                S.NO_SHOW, S.CANCELLED)
+
+_REGISTERED = text("SELECT count(*) FROM patients WHERE created_at >= :start AND created_at < :end "
+                   "AND merged_into_id IS NULL")
+_PAYMENTS = text("SELECT method, count(*), sum(amount_cents) FROM payments WHERE voided_at IS NULL "
+                 "AND taken_at >= :start AND taken_at < :end GROUP BY method ORDER BY method")
+_VOIDS = text("SELECT count(*), coalesce(sum(amount_cents), 0) FROM payments "
+              "WHERE voided_at IS NOT NULL AND taken_at >= :start AND taken_at < :end")
+_OPENED = text("SELECT count(*) FROM callbacks WHERE created_at >= :start AND created_at < :end")
+_CLOSED = text("SELECT status, count(*) FROM callbacks WHERE status <> 'open' "
+               "AND closed_at >= :start AND closed_at < :end GROUP BY status ORDER BY status")
+
+
+def day_facts(session, period: Period, tz: ZoneInfo) -> dict:
+    start, end = period.bounds(tz)
+    bounds = {"start": sql_bound(start), "end": sql_bound(end)}
+    return {
+        "registered": session.execute(_REGISTERED, bounds).scalar_one(),
+        "payments": session.execute(_PAYMENTS, bounds).all(),
+        "voids": tuple(session.execute(_VOIDS, bounds).one()),
+        "opened": session.execute(_OPENED, bounds).scalar_one(),
+        "closed": session.execute(_CLOSED, bounds).all(),
+    }
+
+
+_VISITS = f"""SELECT status, count(*), sum(walk_in), sum(status IN {ATTENDED_SQL} AND NOT coalesce(seen, 0))
+FROM v GROUP BY status"""
+
+
+def daily_report(session, query: Query, period: Period, facts: dict) -> Report:
+    found = query.run(session, _VISITS)
+    statuses = {status: count for status, count, _w, _f in found}
+    every = sum(statuses.values())
+    rows: list[tuple] = []
+    bars = []
+    for status in STATUS_ORDER:
+        count = statuses.get(status.value, 0)
+        rows.append(("Visits", status.label, count, None))
+        bars.append((status.label, float(count), str(count)))
+    rows.append(("Visits", "All appointments", every, None))
+    rows.append(("Visits", "Walk-ins", sum(w for _s, _c, w, _f in found), None))
+    rows.append(("Patients", "First visits", sum(f for _s, _c, _w, f in found), None))
+    rows.append(("Patients", "Registered", facts["registered"], None))
+    total_count = total_cents = 0
+    for method, count, cents in facts["payments"]:
+        rows.append(("Payments", method, count, cents))
+        total_count += count
+        total_cents += cents
+    rows.append(("Payments", "All (no voids)", total_count, total_cents))
+    void_count, void_cents = facts["voids"]
+    rows.append(("Payments", "Voided", void_count, void_cents))
+    rows.append(("Callbacks", "Opened", facts["opened"], None))
+    for status, count in facts["closed"]:
+        rows.append(("Callbacks", f"Closed {status}", count, None))
+    columns = (Column("section", "Section", 10, numeric=False), Column("item", "Item", 16, numeric=False),
+               Column("count", "Count", 7), Column("amount_cents", "Amount", 12, money=True))
+    notes = (f"{every} appointments booked to start in the period; "
+             f"payments {format_cents(total_cents)} in {total_count}.",
+             "Referrals and authorisations expiring: not in this version.")
+    return Report("day", "The day's summary", period.start, period.end, None, columns, tuple(rows),
+                  tuple(bars), "Visits by status", (), "", notes,
+                  f"{every} appointments, {format_cents(total_cents)} taken")
