@@ -27,8 +27,8 @@ from coordinator_tui.domain.vocab import (
     Role,
 )
 from coordinator_tui.services import callbacks as cb
-from coordinator_tui.services import eligibility as elig
 from coordinator_tui.services import checkin, patients, reports
+from coordinator_tui.services import eligibility as elig
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.checkin import cashup
