@@ -33,6 +33,12 @@ from coordinator_tui.store.models.checkin import (
     Payment,
     Referral,
 )
+from coordinator_tui.store.models.interop import (
+    InteropHeld,
+    InteropInbound,
+    InteropLink,
+    InteropOutbox,
+)
 from coordinator_tui.store.models.patients import (
     Coverage,
     Patient,
@@ -66,6 +72,10 @@ __all__ = [
     "CheckinCheck",
     "Coverage",
     "FormSignature",
+    "InteropHeld",
+    "InteropInbound",
+    "InteropLink",
+    "InteropOutbox",
     "Location",
     "NAMING",
     "Patient",
