@@ -72,7 +72,7 @@ def _start(message: Hl7Message, tz) -> datetime:
 
 
 def _provider(session, message: Hl7Message) -> Provider:
-    for segment, field in (("AIP", 3), ("PV1", 7), ("SCH", 12)):
+    for segment, field in (("AIP", 3), ("AIG", 3), ("PV1", 7)):
         code = message.get(segment, field, 1)
         if not code:
             continue
@@ -83,7 +83,7 @@ def _provider(session, message: Hl7Message) -> Provider:
         if not provider.active:
             raise Refused(f"provider {provider.short_name} is not seeing patients")
         return provider
-    raise Refused("no provider (AIP-3 or PV1-7)")
+    raise Refused("no provider (AIP-3, AIG-3 or PV1-7)")
 
 
 def _kind(session, message: Hl7Message) -> AppointmentType:
