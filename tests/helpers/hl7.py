@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -50,18 +51,19 @@ class Peer:
     """A receiving EHR on 127.0.0.1: ACKs every framed message (AE for control ids listed in
     `refuse`) and records each MSH-10 as it arrives, copies included."""
 
-    def __init__(self, refuse: set[str] | None = None):
+    def __init__(self, refuse: set[str] | None = None, delay: float = 0.0):
+        self.delay = delay
         self.received: list[str] = []
         self.messages: list[str] = []
         self.refuse = refuse or set()
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.stopping = False
+        self.server.settimeout(0.2)
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        self.server.settimeout(0.2)
         while not self.stopping:
             try:
                 conn, _ = self.server.accept()
@@ -87,6 +89,8 @@ class Peer:
                     self.received.append(control)
                     self.messages.append(text)
                     code = "AE" if control in self.refuse else "AA"
+                    if self.delay:
+                        time.sleep(self.delay)
                     try:
                         conn.sendall(frame(f"MSH|^~\\&|EHR|GHH|||20261123||ACK|A{control}|P|2.5.1\r"
                                            f"MSA|{code}|{control}|{'no such patient' if code == 'AE' else ''}\r"))
