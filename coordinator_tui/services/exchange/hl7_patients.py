@@ -89,17 +89,21 @@ def patient_form(message: Hl7Message) -> dict:
 def checked_values(ctx: AppContext, form: dict, *, partial: bool) -> tuple[dict, list[str]]:
     """The desk's validation. A required field that is wrong refuses the message; a wrong
     optional one (a phone, a ZIP) is left out and named in the acknowledgement."""
-    checked = validate_patient(form, today=ctx.today(), partial=partial)
+    country = str(form.get("country") or "").upper()
+    if country in _COUNTRY3:
+        form = {**form, "country": _COUNTRY3[country]}
     ignored: list[str] = []
-    if not checked.ok:
+    for _ in range(4):  # leaving a field out can expose another (no country: the ZIP is US)
+        checked = validate_patient(form, today=ctx.today(), partial=partial)
+        if checked.ok:
+            break
         fatal = [e for e in checked.errors if e.field in REQUIRED]
         if fatal:
             raise Refused("; ".join(str(e) for e in fatal))
-        ignored = [e.field for e in checked.errors]
-        checked = validate_patient({k: v for k, v in form.items() if k not in ignored},
-                                   today=ctx.today(), partial=partial)
-        if not checked.ok:
-            raise Refused("; ".join(str(e) for e in checked.errors))
+        ignored += [e.field for e in checked.errors]
+        form = {k: v for k, v in form.items() if k not in ignored}
+    if not checked.ok:
+        raise Refused("; ".join(str(e) for e in checked.errors))
     values = checked.values
     if partial:
         values = {k: v for k, v in values.items() if k in form}
