@@ -26,12 +26,14 @@ from coordinator_tui.domain.vocab import (
     FormKind,
     Role,
 )
+from coordinator_tui.interop.hl7.parse import read_message
 from coordinator_tui.services import callbacks as cb
 from coordinator_tui.services import checkin, patients
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.checkin import cashup
 from coordinator_tui.services.desk_views import day_appointments
+from coordinator_tui.services.exchange import fhir_export, fhir_import, hl7_receive, outbox
 from coordinator_tui.services.patients import importing as patient_import
 from coordinator_tui.services.schedule import availability
 from coordinator_tui.services.schedule import export as schedule_export
@@ -43,7 +45,8 @@ from coordinator_tui.services.staff import backups as backup
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.engine import WRITE_OPTION
 from coordinator_tui.store.models import AuditEvent
-from tests.conftest import CLINIC_DAY
+from tests.conftest import CLINIC_DAY, SHARED_DATA
+from tests.helpers.hl7 import adt, siu, slot
 
 GOOD_PASSWORD = "correct horse battery staple 42"
 
@@ -137,6 +140,24 @@ def cancelled_by_patient_flow(ctx, users, tmp):
     appt = booked(ctx, desk)
     return lambda: booking.cancel_and_offer(ctx, desk, appt.appointment_id, reason="ill",
                                             by=CancelledBy.PATIENT, rebook_callback=True)
+
+
+def hl7_message(text):
+    return read_message(1, text.encode())
+
+
+def hl7_file(tmp):
+    path = tmp / "feed.hl7"
+    path.write_text(adt("A04", "F1", "E1", "Quispe", "Rosa")
+                    + siu("S12", "F2", "A1", "E1", slot(9), family="Quispe", given="Rosa"))
+    return path
+
+
+def queued(ctx, users):
+    outbox.set_outbox(ctx, users.admin, True)
+    patients.register_patient(ctx, users.desk, {"given_name": "Ilse", "family_name": "Vantongeren",
+                                                "birth_date": "3/4/1977", "sex": "F"})
+    return outbox.waiting(ctx)[0].id
 
 
 def patient_csv(tmp):
@@ -303,6 +324,25 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "audit_views.patient_access (a view)": (
         lambda c, u, t: lambda: audit_views.patient_access(c, u.super, 5), 1, 1, ""),
     "backup.backup": (lambda c, u, t: lambda: backup.backup(c, u.super, t / "b.sqlite"), 1, 1, ""),
+    # exchange with the EHR (issue #19)
+    "hl7_receive.apply_one": (
+        lambda c, u, t: lambda: hl7_receive.apply_one(c, u.super, hl7_message(adt("A04", "T1", "E1",
+                                                                                   "Quispe", "Rosa"))),
+        1, 1, "the registration; its interop_inbound row rides in the same transaction"),
+    "hl7_receive.import_file (2 messages)": (
+        lambda c, u, t: (lambda path: lambda: hl7_receive.import_file(c, u.super, path))(hl7_file(t)),
+        1, 2, "the whole file in one transaction: a registration and a booking"),
+    "outbox.set_outbox": (lambda c, u, t: lambda: outbox.set_outbox(c, u.admin, True), 1, 1, ""),
+    "outbox.record_answer": (
+        lambda c, u, t: (lambda row: lambda: outbox.record_answer(c, row, "AA", ""))(queued(c, u)),
+        1, 0, "delivery bookkeeping; nothing about the patient"),
+    "fhir_import.import_fhir (a Synthea bundle)": (
+        lambda c, u, t: lambda: fhir_import.import_fhir(
+            c, u.super, next(iter(sorted((SHARED_DATA / "synthea_fhir_r4_smart").glob("B*.json"))))),
+        1, 2, "one patient and its coverage, one row each"),
+    "fhir_export.export_fhir": (
+        lambda c, u, t: lambda: fhir_export.export_fhir(c, u.super, t / "bulk"), 1, 1,
+        "read in one snapshot; the one write is the audit row around publishing the files"),
 }
 
 
