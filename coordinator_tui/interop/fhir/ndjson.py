@@ -5,16 +5,17 @@ only when the whole export is written, so a reader never sees half a file."""
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
+
+import orjson
 
 from coordinator_tui.errors import UserError
 
 MRN_SYSTEM = "urn:coordinator:mrn"
 _GENDER = {"M": "male", "F": "female", "X": "other", "U": "unknown"}
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps = orjson.dumps  # UTF-8 bytes, compact
 
 
 def patient(row) -> dict:
@@ -112,7 +113,7 @@ class NdjsonWriter:
         except OSError as exc:
             raise UserError(f"cannot make {folder}: {exc.strerror or type(exc).__name__}") from None
         self.folder = folder
-        self.files: dict[str, tuple[Path, object]] = {}
+        self.files: dict[str, tuple[Path, object]] = {}  # kind -> (temp path, binary file)
 
     def write(self, kind: str, resource: dict) -> None:
         entry = self.files.get(kind)
@@ -121,14 +122,14 @@ class NdjsonWriter:
                 fd, name = tempfile.mkstemp(prefix=f".{kind}.", suffix=".partial", dir=self.folder)
             except OSError as exc:
                 raise UserError(f"cannot write in {self.folder}: {exc.strerror}") from None
-            entry = (Path(name), os.fdopen(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20))
+            entry = (Path(name), os.fdopen(fd, "wb", buffering=1 << 20))
             self.files[kind] = entry
-        entry[1].write(_dumps(resource) + "\n")
+        entry[1].write(_dumps(resource) + b"\n")
 
     def open_empty(self, kind: str) -> None:
         if kind not in self.files:
             fd, name = tempfile.mkstemp(prefix=f".{kind}.", suffix=".partial", dir=self.folder)
-            self.files[kind] = (Path(name), os.fdopen(fd, "w", encoding="utf-8"))
+            self.files[kind] = (Path(name), os.fdopen(fd, "wb", buffering=1 << 20))
 
     def publish(self) -> None:
         try:

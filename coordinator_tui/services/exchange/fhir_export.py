@@ -46,6 +46,7 @@ def export_fhir(ctx: AppContext, actor: Actor, folder: Path | str, *, since: dat
     try:
         with ctx.db.read() as session:
             conn = session.connection()
+            raw = conn.connection.driver_connection  # the sqlite3 connection, same snapshot
             total = conn.execute(text("SELECT count(*) FROM patients" + (
                 " WHERE updated_at >= :since" if cutoff else "")), params).scalar() or 0
             for kind, sql, build in (
@@ -58,7 +59,7 @@ def export_fhir(ctx: AppContext, actor: Actor, folder: Path | str, *, since: dat
                         where="WHERE a.created_at >= :since" if cutoff else ""), ndjson.appointment)):
                 writer.open_empty(kind)
                 write = writer.write
-                for row in conn.exec_driver_sql(*_driver(sql, params)):
+                for row in raw.execute(*_driver(sql, params)):
                     write(kind, build(row))
                     counts[kind] += 1
                     if progress and kind == "Patient" and counts[kind] % STEP == 0:
