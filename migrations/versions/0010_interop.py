@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('external_id', sa.String(length=64), nullable=False),
     sa.Column('local_id', sa.Integer(), nullable=False),
-    sa.CheckConstraint("kind IN ('patient', 'appointment')", name=op.f('ck_interop_links_kind_valid')),
+    sa.CheckConstraint("kind IN ('patient', 'appointment', 'provider', 'location')", name=op.f('ck_interop_links_kind_valid')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_interop_links')),
     sa.UniqueConstraint('system', 'kind', 'external_id', name='uq_interop_links_system_kind_id')
     )

@@ -21,6 +21,9 @@ SYNTHEA = SHARED_DATA / "synthea_fhir_r4_smart"
 NOT_IMPORTED = "not imported"  # validated, but a type we do not import (counted in the report)
 MISSING_NAME = "is required; type the"
 REFUSED = {
+    "Appointment-2docs.json": "participant Patient/example is not a patient we have",
+    "Appointment-example.json": "participant Patient/example is not a patient we have",
+    "Appointment-examplereq.json": "participant Patient/example is not a patient we have",
     "Coverage-7546D.json": "beneficiary 5 is not a patient we have",
     "Coverage-7547E.json": "beneficiary 5 is not a patient we have",
     "Coverage-9876B1.json": "beneficiary 4 is not a patient we have",
@@ -62,19 +65,22 @@ def test_each_official_example_is_imported_or_refused_with_its_reason(name, ctx,
     if kind == "Patient":
         assert report.applied == {"Patient": 1}
         assert count(seeded_path, "SELECT count(*) FROM patients") == before + 1
+    elif kind in ("Practitioner", "Location"):
+        assert report.applied == {kind: 1}
     else:
         assert report.skipped == {kind: 1} and not report.applied
 
 
 def test_synthea_bundles_bring_patients_and_coverage_once(ctx, admin, seeded_path):
     first = import_fhir(ctx, admin, SYNTHEA)
-    assert first.applied == {"Patient": 5, "Coverage": 5}
+    assert first.applied == {"Patient": 5, "Coverage": 5, "Practitioner": 102}
+    assert count(seeded_path, "SELECT count(*) FROM providers WHERE active = 0") == 102
     assert first.skipped["Observation"] > 100
     assert count(seeded_path, "SELECT count(*) FROM patients WHERE family_name = 'Hoeger' "
                               "AND given_name = 'Buster' AND birth_date = '1988-03-16' "
                               "AND external_id = 'ad2e3fc5-2b5d-4cb9-8d03-9ea0f4ac8423'") == 1
     again = import_fhir(ctx, admin, SYNTHEA)
-    assert not again.applied and again.already == 10
+    assert not again.applied and again.already == 10 + 108  # 108 practitioner entries, 102 people
 
 
 def test_one_bad_resource_refuses_the_whole_folder(ctx, admin, seeded_path, tmp_path):
@@ -91,8 +97,9 @@ def test_one_bad_resource_refuses_the_whole_folder(ctx, admin, seeded_path, tmp_
 
 def test_dry_run_changes_nothing(ctx, admin, seeded_path):
     report = import_fhir(ctx, admin, SYNTHEA, dry_run=True)
-    assert report.applied == {"Patient": 5, "Coverage": 5}
+    assert report.applied == {"Patient": 5, "Coverage": 5, "Practitioner": 102}
     assert count(seeded_path, "SELECT count(*) FROM patients WHERE external_id IS NOT NULL") == 0
+    assert count(seeded_path, "SELECT count(*) FROM providers WHERE active = 0") == 0
 
 
 def test_a_look_alike_is_held_not_merged_or_duplicated(ctx, admin, seeded_path, tmp_path):
@@ -119,3 +126,37 @@ def test_codes_and_shapes_fhir_resources_lets_through_are_refused(resource, reas
     with pytest.raises(Malformed) as refused:
         check(resource, "x.json")
     assert reason in str(refused.value)
+
+
+def booking_bundle(npi: str, start: str, patient_id: str = "walk1", family: str = "Vantongeren",
+                   born: str = "1983-06-09") -> dict:
+    patient = {"resourceType": "Patient", "id": patient_id, "gender": "female", "birthDate": born,
+               "name": [{"family": family, "given": ["Ilse"]}]}
+    doctor = {"resourceType": "Practitioner", "id": "doc",
+              "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": npi}],
+              "name": [{"family": "Okafor", "given": ["Ada"]}]}
+    visit = {"resourceType": "Appointment", "id": f"visit-{patient_id}", "status": "booked", "start": start,
+             "end": start, "serviceType": [{"coding": [{"code": "FOLLOWUP"}]}],
+             "participant": [{"actor": {"reference": f"Patient/{patient_id}"}, "status": "accepted"},
+                             {"actor": {"reference": "Practitioner/doc"}, "status": "accepted"}]}
+    return {"resourceType": "Bundle", "type": "transaction",
+            "entry": [{"resource": r} for r in (patient, doctor, visit)]}
+
+
+def test_an_appointment_is_booked_with_the_schedule_rules(ctx, admin, seeded_path, tmp_path):
+    from tests.helpers.hl7 import slot
+
+    npi = sqlite3.connect(seeded_path).execute("SELECT npi FROM providers WHERE id = 1").fetchone()[0]
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(booking_bundle(npi, slot(9).isoformat())))
+    report = import_fhir(ctx, admin, path)
+    assert report.applied == {"Patient": 1, "Appointment": 1} and report.already == 1  # our provider
+    assert count(seeded_path, "SELECT count(*) FROM appointments a JOIN patients p ON p.id = a.patient_id "
+                              "WHERE p.family_name = 'Vantongeren' AND a.provider_id = 1 AND "
+                              "a.status = 'scheduled'") == 1
+    (tmp_path / "clash.json").write_text(json.dumps(booking_bundle(npi, slot(9).isoformat(), "other", "Abernathy",
+                                                                  "1961-01-30")))
+    with pytest.raises(UserError, match="already booked; choose another slot; nothing was imported"):
+        import_fhir(ctx, admin, tmp_path / "clash.json")
+    assert count(seeded_path, "SELECT count(*) FROM patients WHERE family_name = 'Abernathy' "
+                              "AND birth_date = '1961-01-30'") == 0  # not half-imported

@@ -93,3 +93,49 @@ def coverage_values(resource: dict) -> dict:
 def contained_coverages(resource: dict) -> list[dict]:
     """Synthea keeps coverage inside each ExplanationOfBenefit, as a contained Coverage."""
     return [c for c in resource.get("contained") or [] if c.get("resourceType") == "Coverage"]
+
+
+NPI = "http://hl7.org/fhir/sid/us-npi"
+# HL7 v2-0276 appointment reasons as our appointment types (our own export uses our codes).
+APPOINTMENT_TYPES = {"FOLLOWUP": "FU", "ROUTINE": "FU", "CHECKUP": "ANN", "WALKIN": "WALK",
+                     "EMERGENCY": "SICK"}
+
+
+def npi(resource: dict) -> str | None:
+    for identifier in resource.get("identifier") or []:
+        if identifier.get("system") == NPI and identifier.get("value"):
+            return str(identifier["value"])[:10]
+    return None
+
+
+def practitioner_name(resource: dict) -> tuple[str, str]:
+    """(display name, family name) of a Practitioner."""
+    name = _pick(resource.get("name"), "official") or {}
+    family = name.get("family") or ""
+    given = " ".join(name.get("given") or [])
+    display = " ".join(p for p in (" ".join(name.get("prefix") or []), given, family) if p)
+    return (display or name.get("text") or "")[:120], family
+
+
+def appointment_codes(resource: dict) -> list[str]:
+    """Candidate type codes, ours first: serviceType, appointmentType, then v2-0276 mapped."""
+    codes = []
+    for concept in [*(resource.get("serviceType") or []), resource.get("appointmentType") or {}]:
+        for coding in concept.get("coding") or []:
+            code = str(coding.get("code") or "").upper()
+            if code:
+                codes.append(code)
+                if code in APPOINTMENT_TYPES:
+                    codes.append(APPOINTMENT_TYPES[code])
+    return codes
+
+
+def participants(resource: dict) -> dict[str, str]:
+    """{"Patient": ref, "Practitioner": ref, "Location": ref} from Appointment.participant."""
+    found: dict[str, str] = {}
+    for participant in resource.get("participant") or []:
+        reference = (participant.get("actor") or {}).get("reference") or ""
+        kind = reference.split("/")[0] if "/" in reference else ""
+        if kind in ("Patient", "Practitioner", "Location") and kind not in found:
+            found[kind] = reference
+    return found

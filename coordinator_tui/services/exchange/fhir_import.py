@@ -1,5 +1,6 @@
-"""`coordinator import fhir FILE|DIR`: Patient and Coverage resources (single, in Bundles, or
-contained in Synthea's ExplanationOfBenefit) applied with the desk's rules, all in one write
+"""`coordinator import fhir FILE|DIR`: Patient, Coverage (also as Synthea keeps it, contained in
+ExplanationOfBenefit), Practitioner, Location and Appointment resources, single or in Bundles,
+applied with the desk's rules (fhir_schedule.py for the last three), all in one write
 transaction or none. Every resource of every file is validated first (R4B plus our code
 checks); one malformed resource refuses the whole import, naming the file and entry. A patient
 who looks like one we have is held for a person (interop_held), never merged or duplicated.
@@ -21,6 +22,7 @@ from coordinator_tui.interop.fhir import mapping
 from coordinator_tui.interop.fhir.read import Entry, Malformed, read_path
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.exchange import fhir_schedule
 from coordinator_tui.services.exchange.hl7_patients import checked_values
 from coordinator_tui.services.exchange.links import find_local, link
 from coordinator_tui.services.exchange.refusal import Refused
@@ -29,6 +31,7 @@ from coordinator_tui.store.models import Coverage, InteropHeld, Patient, Payer
 from coordinator_tui.store.outbox import FROM_INTERFACE
 
 SYSTEM = "fhir"
+_KINDS = {"Patient": "patient", "Practitioner": "provider", "Location": "location"}
 RANKS = {1: CoverageRank.PRIMARY, 2: CoverageRank.SECONDARY, 3: CoverageRank.TERTIARY}
 
 
@@ -52,14 +55,32 @@ class _Import:
     def __init__(self, session, ctx: AppContext, actor: Actor, report: FhirReport):
         self.session, self.ctx, self.actor, self.report = session, ctx, actor, report
         self.now = ctx.now()
-        self.refs: dict[str, int | None] = {}  # fullUrl, "Patient/id", id -> our patient (None: held)
+        # (kind, fullUrl | "Type/id" | id) -> our row's id (a held patient: None)
+        self.refs: dict[tuple[str, str], int | None] = {}
         self.seen_coverage: set[tuple[int, str, str]] = set()
 
-    def _remember(self, entry: Entry, patient_id: int | None) -> None:
+    def remember(self, entry: Entry, type_name: str, local: int | None) -> None:
         rid = entry.resource.get("id")
-        for key in (entry.full_url, f"Patient/{rid}" if rid else None, rid):
+        kind = _KINDS[type_name]
+        for key in (entry.full_url, f"{type_name}/{rid}" if rid else None, rid):
             if key:
-                self.refs[key] = patient_id
+                self.refs[(kind, key)] = local
+
+    def known(self, reference: str | None, kind: str) -> bool:
+        return bool(reference) and ((kind, reference) in self.refs
+                                    or (kind, reference.rsplit("/", 1)[-1]) in self.refs)
+
+    def resolve(self, reference: str | None, kind: str) -> int | None:
+        """Our id for a reference: to an entry of this import, else to one linked before."""
+        if not reference:
+            return None
+        for key in (reference, reference.rsplit("/", 1)[-1]):
+            if (kind, key) in self.refs:
+                return self.refs[(kind, key)]
+        return find_local(self.session, SYSTEM, kind, reference.rsplit("/", 1)[-1])
+
+    def _remember(self, entry: Entry, patient_id: int | None) -> None:
+        self.remember(entry, "Patient", patient_id)
 
     def patient(self, entry: Entry) -> None:
         resource, session = entry.resource, self.session
@@ -104,12 +125,9 @@ class _Import:
     def coverage(self, where: str, resource: dict) -> None:
         session = self.session
         ref = mapping.reference_id(resource.get("beneficiary"))
-        if ref in self.refs:
-            patient_id = self.refs[ref]
-        else:
-            patient_id = find_local(session, SYSTEM, "patient", ref) if ref else None
+        patient_id = self.resolve(ref, "patient")
         if patient_id is None:
-            if ref in self.refs:  # the patient was held: the coverage waits with them
+            if self.known(ref, "patient"):  # the patient was held: the coverage waits with them
                 self.report.notes.append(f"{where}: not imported (its patient is held)")
                 return
             raise UserError(f"{where}: beneficiary {str(ref)[:60]} is not a patient we have; "
@@ -172,17 +190,23 @@ def import_fhir(ctx: AppContext, actor: Actor, path: Path | str, *,
         with ctx.db.write() as session:
             session.info[FROM_INTERFACE] = True
             work = _Import(session, ctx, actor, report)
-            for entry in entries:
+            for entry in entries:  # people and places first: bookings and coverage refer to them
                 if entry.type == "Patient":
                     work.patient(entry)
+                elif entry.type == "Practitioner":
+                    fhir_schedule.practitioner(work, entry)
+                elif entry.type == "Location":
+                    fhir_schedule.location(work, entry)
             for entry in entries:
-                if entry.type == "Coverage":
+                if entry.type == "Appointment":
+                    fhir_schedule.appointment(work, entry)
+                elif entry.type == "Coverage":
                     work.coverage(entry.where, entry.resource)
                 elif entry.type == "ExplanationOfBenefit":
                     for contained in mapping.contained_coverages(entry.resource):
                         work.coverage(f"{entry.where} contained Coverage", contained)
                     report.skipped[entry.type] += 1
-                elif entry.type != "Patient":
+                elif entry.type not in ("Patient", "Practitioner", "Location"):
                     report.skipped[entry.type] += 1
             if dry_run:
                 raise _DryRun

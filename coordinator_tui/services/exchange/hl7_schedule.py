@@ -118,9 +118,11 @@ def _existing(session, message: Hl7Message) -> Appointment:
     return appointment
 
 
-def _new_booking(session, ctx: AppContext, actor: Actor, message: Hl7Message, now: datetime, *,
-                 patient: Patient, starts_at: datetime, provider: Provider, kind: AppointmentType,
-                 moved_from: int | None = None) -> Appointment:
+def book_in(session, ctx: AppContext, actor: Actor, now: datetime, *, patient: Patient,
+            starts_at: datetime, provider: Provider, kind: AppointmentType, reason: str | None,
+            via: str, moved_from: int | None = None) -> Appointment:
+    """A booking inside the caller's transaction with the schedule desk's checks (Refused when
+    the slot is outside hours, blocked or taken, or the patient is booked elsewhere then)."""
     ends_at = starts_at + timedelta(minutes=kind.default_minutes)
     if starts_at < now - timedelta(minutes=kind.default_minutes):
         raise Refused("that time has already passed")
@@ -132,7 +134,6 @@ def _new_booking(session, ctx: AppContext, actor: Actor, message: Hl7Message, no
     clash = _same_time_elsewhere(session, ctx, patient.id, starts_at, ends_at, moved_from)
     if clash:
         raise Refused(clash)
-    reason = message.get("SCH", 7, 2) or message.get("SCH", 7, 1) or None
     appointment = Appointment(
         patient_id=patient.id, provider_id=provider.id, appointment_type_id=kind.id,
         location_id=location_id, starts_at=starts_at, ends_at=ends_at,
@@ -143,13 +144,23 @@ def _new_booking(session, ctx: AppContext, actor: Actor, message: Hl7Message, no
     session.add(AppointmentStatusEvent(
         appointment_id=appointment.id, from_status=None, to_status=AppointmentStatus.SCHEDULED.value,
         at=now, by_id=actor.id,
-        reason=f"rescheduled from {moved_from}" if moved_from else f"booked by {message.message_type}"))
+        reason=f"rescheduled from {moved_from}" if moved_from else f"booked by {via}"))
     action = "appointment.reschedule" if moved_from else "appointment.book"
     audit.record(session, actor, action, now, patient_id=patient.id, entity="appointment",
                  entity_id=appointment.id,
                  detail={"provider_id": provider.id, "type": kind.code,
-                         "starts_at": starts_at.isoformat(), "via": message.message_type,
+                         "starts_at": starts_at.isoformat(), "via": via,
                          "from_appointment": moved_from})
+    return appointment
+
+
+def _new_booking(session, ctx: AppContext, actor: Actor, message: Hl7Message, now: datetime, *,
+                 patient: Patient, starts_at: datetime, provider: Provider, kind: AppointmentType,
+                 moved_from: int | None = None) -> Appointment:
+    reason = message.get("SCH", 7, 2) or message.get("SCH", 7, 1) or None
+    appointment = book_in(session, ctx, actor, now, patient=patient, starts_at=starts_at,
+                          provider=provider, kind=kind, reason=reason, via=message.message_type,
+                          moved_from=moved_from)
     external = appointment_identifier(message)
     if external:
         link(session, message.sender, "appointment", external, appointment.id)

@@ -42,12 +42,13 @@ class InteropInbound(Base):
 
 
 class InteropLink(Base):
-    """The EHR's identifier of one of our patients or appointments (PID-3, SCH-1/2, FHIR id)."""
+    """The EHR's identifier of one of our patients, appointments, providers or locations
+    (PID-3, SCH-1/2, a FHIR id)."""
 
     __tablename__ = "interop_links"
     __table_args__ = (
         UniqueConstraint("system", "kind", "external_id", name="uq_interop_links_system_kind_id"),
-        CheckConstraint("kind IN ('patient', 'appointment')", name="kind_valid"),
+        CheckConstraint("kind IN ('patient', 'appointment', 'provider', 'location')", name="kind_valid"),
         Index("ix_interop_links_kind_local_id", "kind", "local_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
