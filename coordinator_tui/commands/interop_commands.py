@@ -69,6 +69,10 @@ def register(sub, common: argparse.ArgumentParser) -> None:
         parser = hl7_sub.add_parser(name, parents=[common], help=helptext)
         parser.add_argument("--user", help=USER_HELP)
         parser.set_defaults(handler=handler)
+        if name == "held":
+            parser.add_argument("--decide", type=int, metavar="ID", help="decide held item ID")
+            parser.add_argument("--register", action="store_true", help="...as a new patient")
+            parser.add_argument("--same-as", metavar="MRN", help="...as this existing patient")
 
     imports = _subparsers(sub, common, "import", "import data from files")
     for name, helptext, handler in (
@@ -156,11 +160,18 @@ def cmd_refused(args) -> int:
 
 
 def cmd_held(args) -> int:
+    from coordinator_tui.services.exchange.held import resolve_held
     from coordinator_tui.services.exchange.hl7_receive import held_items
 
     ctx = ready_context(args)
     try:
-        rows = held_items(ctx, acting_user(ctx, args.user, "hl7 held"))
+        actor = acting_user(ctx, args.user, "hl7 held")
+        if args.decide is not None:
+            mrn = resolve_held(ctx, actor, args.decide, same_as_mrn=args.same_as,
+                               register=args.register)
+            print(f"held item {args.decide}: {'registered as' if args.register else 'linked to'} {mrn}")
+            return 0
+        rows = held_items(ctx, actor)
     finally:
         ctx.db.dispose()
     for r in rows:

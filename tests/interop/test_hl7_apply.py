@@ -158,3 +158,24 @@ def test_no_show_follows_the_desk_rule_on_time(ctx, interface, clock):
     assert code == "AE" and "before the appointment's time" in text
     clock.advance(seconds=(slot(9, 30) - clock.now()).total_seconds())
     assert send(ctx, interface, siu("S26", "S3", "A1", "E5", slot(9)))[0] == "AA"
+
+
+def test_a_person_decides_a_held_look_alike(ctx, interface, seeded_path):
+    from coordinator_tui.services.exchange.held import resolve_held
+
+    family, given, dob, mrn = rows(seeded_path, "SELECT family_name, given_name, birth_date, mrn "
+                                                "FROM patients WHERE id = 7")[0]
+    twin = adt("A04", "M9", "E900", family, given, dob.replace("-", ""))
+    send(ctx, interface, twin)
+    second = adt("A04", "M10", "E901", family, given, dob.replace("-", ""))
+    send(ctx, interface, second)
+    first_id, second_id = (h["id"] for h in held_items(ctx, interface))
+    with pytest.raises(UserError, match="may not|permission|not allowed"):
+        resolve_held(ctx, actor_for(ctx, "demo"), first_id, register=True)
+    assert resolve_held(ctx, interface, first_id, same_as_mrn=mrn) == mrn
+    made = resolve_held(ctx, interface, second_id, register=True)
+    assert made != mrn and held_items(ctx, interface) == []
+    assert send(ctx, interface, twin) == ("AA", "decided by a person")  # a resend is not held again
+    # Later messages about the first EHR id update the existing record, not a new one.
+    assert send(ctx, interface, adt("A08", "M11", "E900", family, "Renamed", dob.replace("-", "")))[0] == "AA"
+    assert rows(seeded_path, "SELECT given_name FROM patients WHERE id = 7") == [("Renamed",)]

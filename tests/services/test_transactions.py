@@ -33,7 +33,7 @@ from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.checkin import cashup
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.exchange import fhir_export, fhir_import, hl7_receive, outbox
+from coordinator_tui.services.exchange import fhir_export, fhir_import, held, hl7_receive, outbox
 from coordinator_tui.services.patients import importing as patient_import
 from coordinator_tui.services.schedule import availability
 from coordinator_tui.services.schedule import export as schedule_export
@@ -151,6 +151,16 @@ def hl7_file(tmp):
     path.write_text(adt("A04", "F1", "E1", "Quispe", "Rosa")
                     + siu("S12", "F2", "A1", "E1", slot(9), family="Quispe", given="Rosa"))
     return path
+
+
+def held_look_alike(ctx, users):
+    with ctx.db.read() as session:
+        from coordinator_tui.store.models import Patient
+
+        p = session.get(Patient, 7)
+        text = adt("A04", "H1", "E9", p.family_name, p.given_name, p.birth_date.strftime("%Y%m%d"))
+    hl7_receive.apply_one(ctx, users.super, hl7_message(text))
+    return hl7_receive.held_items(ctx, users.super)[0]["id"]
 
 
 def queued(ctx, users):
@@ -332,6 +342,9 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "hl7_receive.import_file (2 messages)": (
         lambda c, u, t: (lambda path: lambda: hl7_receive.import_file(c, u.super, path))(hl7_file(t)),
         1, 2, "the whole file in one transaction: a registration and a booking"),
+    "held.resolve_held": (
+        lambda c, u, t: (lambda item: lambda: held.resolve_held(c, u.super, item, register=True))(
+            held_look_alike(c, u)), 1, 2, "the registration and the decision that made it"),
     "outbox.set_outbox": (lambda c, u, t: lambda: outbox.set_outbox(c, u.admin, True), 1, 1, ""),
     "outbox.record_answer": (
         lambda c, u, t: (lambda row: lambda: outbox.record_answer(c, row, "AA", ""))(queued(c, u)),

@@ -129,8 +129,9 @@ def _survivor(session, patient: Patient) -> Patient:
 
 
 def upsert_patient(session, ctx: AppContext, actor: Actor, message: Hl7Message,
-                   now: datetime) -> tuple[Patient, str]:
-    """Register (or update, when we know the patient) from PID. Returns (patient, note)."""
+                   now: datetime, *, look_alikes_seen: bool = False) -> tuple[Patient, str]:
+    """Register (or update, when we know the patient) from PID. Returns (patient, note).
+    `look_alikes_seen`: a person reviewed the held look-alikes and chose to register."""
     identifier = patient_identifier(message)
     form = patient_form(message)
     existing = find_patient(session, message.sender, identifier)
@@ -150,7 +151,7 @@ def upsert_patient(session, ctx: AppContext, actor: Actor, message: Hl7Message,
                          detail={"changed": changed, "via": message.message_type})
         return patient, _ignored_note(ignored)
     values, ignored = checked_values(ctx, form, partial=False)
-    look_alikes = duplicates_in(session, values)
+    look_alikes = [] if look_alikes_seen else duplicates_in(session, values)
     if look_alikes:
         first = look_alikes[0]
         raise Held(f"looks like existing patient {first.mrn} ({first.reason}); held for a "
