@@ -64,7 +64,9 @@ def run_sender(ctx: AppContext, host: str, port: int, *, once: bool = False,
                 else:
                     stats.refused += 1
                     if report:
-                        report(f"{item.control_id} ({item.event}) refused {code}: {why[:80]}")
+                        # The receiver's words stay in the database (`hl7 refused`): they may
+                        # name the patient, and this line goes to a service's log.
+                        report(f"{item.control_id} ({item.event}) refused {code}; see 'hl7 refused'")
     finally:
         if client is not None:
             client.close()
