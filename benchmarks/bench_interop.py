@@ -107,7 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", type=Path, default=Path("/tmp/bench_interop.sqlite"))
     parser.add_argument("--patients", type=int, default=20_000)
-    parser.add_argument("--messages", type=int, default=1_000)
+    parser.add_argument("--messages", type=int, default=1_000, help="0: the export only")
     parser.add_argument("--time-limit", type=float, default=120.0)
     args = parser.parse_args()
     if not args.db.exists():
@@ -119,7 +119,8 @@ def main() -> None:
         work = scratch / "live.sqlite"
         shutil.copyfile(args.db, work)
         os.chmod(work, 0o600)
-        inbound(work, args.messages, deadline)
+        if args.messages:
+            inbound(work, args.messages, deadline)
         export(work, scratch)
 
 
