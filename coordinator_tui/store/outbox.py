@@ -81,23 +81,24 @@ def _events(session, conn, obj) -> list[dict]:
         if _changed(obj, DEMOGRAPHICS):
             return [_row("ADT^A31", "patient", obj.id, obj.id, {"patient": patient_snapshot(conn, obj.id)})]
         return []
+    events: list[str] = []
     if obj in session.new:
-        event = "SIU^S13" if obj.rescheduled_from_id else "SIU^S12"
+        events.append("SIU^S13" if obj.rescheduled_from_id else "SIU^S12")
+        if obj.status == ARRIVED:  # a walk-in: booked and arrived at once
+            events.append("ADT^A04")
     elif _changed(obj, ("status",)):
         status = obj.status
         if status == "cancelled" and not (obj.cancel_reason or "").startswith("Rescheduled:"):
-            event = "SIU^S15"
+            events.append("SIU^S15")
         elif status == "no_show":
-            event = "SIU^S26"
+            events.append("SIU^S26")
         elif status == ARRIVED:
-            event = "ADT^A04"
-        else:
-            return []
-    else:
+            events.append("ADT^A04")
+    if not events:
         return []
-    return [_row(event, "appointment", obj.id, obj.patient_id,
-                 {"appointment": appointment_snapshot(conn, obj),
-                  "patient": patient_snapshot(conn, obj.patient_id)})]
+    payload = {"appointment": appointment_snapshot(conn, obj),
+               "patient": patient_snapshot(conn, obj.patient_id)}
+    return [_row(event, "appointment", obj.id, obj.patient_id, payload) for event in events]
 
 
 def _row(event: str, entity: str, entity_id: int, patient_id: int, payload: dict) -> dict:

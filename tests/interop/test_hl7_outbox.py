@@ -123,3 +123,8 @@ def test_the_sender_backs_off_while_the_receiver_is_away(ctx, desk, outbox_on):
         run_sender(ctx, "127.0.0.1", port, sleep=sleep, timeout=2)
     assert pauses == [1.0, 2.0, 4.0, 8.0]
     assert len(waiting(ctx)) == 1  # still there, to be sent when the receiver is back
+
+
+def test_a_walk_in_is_booked_and_arrived_at_once(ctx, desk, seeded_path, outbox_on, clinic_open):
+    checkin.walk_in(ctx, desk, 40, 1)
+    assert events(seeded_path) == ["SIU^S12", "ADT^A04"]
