@@ -179,3 +179,13 @@ def test_a_person_decides_a_held_look_alike(ctx, interface, seeded_path):
     # Later messages about the first EHR id update the existing record, not a new one.
     assert send(ctx, interface, adt("A08", "M11", "E900", family, "Renamed", dob.replace("-", "")))[0] == "AA"
     assert rows(seeded_path, "SELECT given_name FROM patients WHERE id = 7") == [("Renamed",)]
+
+
+def test_the_ack_echoes_the_control_id_and_puts_the_reason_in_msa_and_err(ctx, interface):
+    answer = receive(ctx, interface, adt("A04", "M77", "E1", "Quispe", "Rosa", dob="").encode(), SENDERS)
+    segments = {s[:3]: s.split("|") for s in answer.split("\r") if s}
+    assert segments["MSH"][8] == "ACK" and segments["MSH"][4] == SENDER
+    assert segments["MSA"][1:3] == ["AE", "M77"] and "Birth date" in segments["MSA"][3]
+    assert segments["ERR"][3].startswith("207") and "Birth date" in segments["ERR"][8]
+    accepted = receive(ctx, interface, adt("A04", "M78", "E1", "Quispe", "Rosa").encode(), SENDERS)
+    assert "ERR|" not in accepted and "MSA|AA|M78" in accepted

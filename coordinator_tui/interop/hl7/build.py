@@ -57,7 +57,8 @@ def segment(*fields: str) -> str:
 def msh(message_type: str, structure: str, control_id: str, at: datetime, *,
         receiver: str = "", receiver_facility: str = "", facility: str = "") -> str:
     return segment("MSH", ENC, APPLICATION, escape(facility), escape(receiver),
-                   escape(receiver_facility), ts(at), "", f"{message_type}^{structure}",
+                   escape(receiver_facility), ts(at), "",
+                   f"{message_type}^{structure}" if structure else message_type,
                    escape(control_id), "P", VERSION, "", "", "", "", "", "UNICODE UTF-8")
 
 
@@ -65,7 +66,7 @@ def ack(code: str, control_id: str, at: datetime, *, text: str = "", application
         facility: str = "", ack_id: str = "") -> str:
     """ACK with MSA (AA/AE/AR); for AE/AR an ERR segment repeats the reason (ERR-8, and
     ERR-3 HL7 table 0357 code 207 application error / 200 unsupported)."""
-    head = msh("ACK", "ACK", ack_id or f"ACK{control_id}"[:20], at, receiver=application,
+    head = msh("ACK", "", ack_id or f"ACK{control_id}"[:20], at, receiver=application,
                receiver_facility=facility)
     lines = [head, segment("MSA", code, escape(control_id), escape(text[:80]))]
     if code != "AA":
@@ -120,7 +121,7 @@ def siu(event: str, control_id: str, at: datetime, appointment: dict, patient: d
               "S26": "Noshow"}[event]
     reason = a.get("cancel_reason") if event == "S15" else a.get("reason")
     lines = [
-        msh(f"SIU^{event}", f"SIU_{'S12'}", control_id, at),
+        msh(f"SIU^{event}", "SIU_S12", control_id, at),  # every SIU event shares SIU_S12
         segment("SCH", f"{a['id']}^COORDINATOR", f"{a['id']}^COORDINATOR", "", "", "",
                 escape(reason), f"{escape(a['type_code'])}^{escape(a.get('type_name'))}", "",
                 str(minutes), "min", f"^^{minutes}^{ts(starts)}^{ts(ends)}", "", "", "", "", "",
