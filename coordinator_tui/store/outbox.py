@@ -45,12 +45,25 @@ def patient_snapshot(conn, patient_id: int) -> dict:
     return {k: _plain(row[k]) for k in ("id", "mrn", *DEMOGRAPHICS)} if row else {"id": patient_id}
 
 
+def _first_of_chain(conn, a: Appointment) -> int:
+    """The visit's first appointment: a move makes a new row, but the EHR knows one visit, so
+    every message about it carries this id (SCH-1/SCH-2)."""
+    first, previous = a.id, a.rescheduled_from_id
+    for _ in range(50):
+        if previous is None:
+            break
+        first = previous
+        previous = conn.execute(select(Appointment.rescheduled_from_id)
+                                .where(Appointment.id == previous)).scalar()
+    return first
+
+
 def appointment_snapshot(conn, a: Appointment) -> dict:
     kind = conn.execute(select(AppointmentType.code, AppointmentType.name)
                         .where(AppointmentType.id == a.appointment_type_id)).first()
     provider = conn.execute(select(Provider.short_name, Provider.display_name, Provider.npi)
                             .where(Provider.id == a.provider_id)).first()
-    return {"id": a.id, "starts_at": _plain(a.starts_at), "ends_at": _plain(a.ends_at),
+    return {"id": a.id, "visit_id": _first_of_chain(conn, a), "starts_at": _plain(a.starts_at), "ends_at": _plain(a.ends_at),
             "status": a.status, "reason": a.reason, "cancel_reason": a.cancel_reason,
             "rescheduled_from_id": a.rescheduled_from_id,
             "type_code": kind[0] if kind else "", "type_name": kind[1] if kind else "",

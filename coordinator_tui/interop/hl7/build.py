@@ -120,9 +120,10 @@ def siu(event: str, control_id: str, at: datetime, appointment: dict, patient: d
     status = {"S12": "Booked", "S13": "Booked", "S14": "Booked", "S15": "Cancelled",
               "S26": "Noshow"}[event]
     reason = a.get("cancel_reason") if event == "S15" else a.get("reason")
+    visit = a.get("visit_id") or a["id"]  # the same for every message about one visit
     lines = [
         msh(f"SIU^{event}", "SIU_S12", control_id, at),  # every SIU event shares SIU_S12
-        segment("SCH", f"{a['id']}^COORDINATOR", f"{a['id']}^COORDINATOR", "", "", "",
+        segment("SCH", f"{visit}^COORDINATOR", f"{visit}^COORDINATOR", "", "", "",
                 escape(reason), f"{escape(a['type_code'])}^{escape(a.get('type_name'))}", "",
                 str(minutes), "min", f"^^{minutes}^{ts(starts)}^{ts(ends)}", "", "", "", "", "",
                 "", "", "", "", "", "", "", "", status),
