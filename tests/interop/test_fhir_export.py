@@ -29,7 +29,9 @@ def test_export_writes_valid_r4_ndjson_owner_only(ctx, seeded_path, tmp_path):
         appointments = conn.execute("SELECT count(*) FROM appointments").fetchone()[0]
     assert counts["Patient"] == patients and counts["Appointment"] == appointments
     assert sorted(p.name for p in out.iterdir()) == ["Appointment.ndjson", "Coverage.ndjson",
-                                                     "Patient.ndjson"]
+                                                     "Location.ndjson", "Patient.ndjson",
+                                                     "Practitioner.ndjson"]
+    assert counts["Practitioner"] == 8 and counts["Location"] >= 1
     for path in out.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         for number, resource in enumerate(lines(path)[:150]):

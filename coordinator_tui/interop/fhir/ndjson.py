@@ -102,6 +102,26 @@ def appointment(row) -> dict:
     return resource
 
 
+def practitioner(row) -> dict:
+    pid, display, short, npi, active = row
+    resource: dict = {"resourceType": "Practitioner", "id": str(pid), "active": bool(active),
+                      "name": [{"text": display}],
+                      "identifier": [{"system": "urn:coordinator:provider", "value": short}]}
+    if npi:
+        resource["identifier"].append({"system": "http://hl7.org/fhir/sid/us-npi", "value": npi})
+    return resource
+
+
+def location(row) -> dict:
+    lid, name, address, phone = row
+    resource: dict = {"resourceType": "Location", "id": str(lid), "status": "active", "name": name}
+    if address:
+        resource["address"] = {"text": address}
+    if phone:
+        resource["telecom"] = [{"system": "phone", "value": phone}]
+    return resource
+
+
 class NdjsonWriter:
     """NDJSON files in `folder`, each renamed into place by `publish()`; `discard()` on failure."""
 

@@ -1,5 +1,6 @@
-"""`coordinator export fhir --since DATE -o DIR`: Patient, Coverage and Appointment as FHIR R4
-bulk NDJSON (one file per type), read in one snapshot, written from plain rows, audited once."""
+"""`coordinator export fhir --since DATE -o DIR`: Patient, Coverage and Appointment (those
+changed since DATE), with every Practitioner and Location they refer to, as FHIR R4 bulk NDJSON
+(one file per type), read in one snapshot, written from plain rows, audited once."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ _APPOINTMENTS = """SELECT a.id, a.patient_id, a.provider_id, p.display_name, t.c
  JOIN providers p ON p.id = a.provider_id JOIN appointment_types t ON t.id = a.appointment_type_id
  {where} ORDER BY a.id"""
 
+_PRACTITIONERS = "SELECT id, display_name, short_name, npi, active FROM providers ORDER BY id"
+_LOCATIONS = "SELECT id, name, address, phone FROM locations ORDER BY id"
+
 
 def _since(ctx: AppContext, day: date | None) -> str | None:
     """Midnight of `day` in the clinic, as stored (naive UTC text)."""
@@ -41,7 +45,7 @@ def export_fhir(ctx: AppContext, actor: Actor, folder: Path | str, *, since: dat
     """Write Patient/Coverage/Appointment.ndjson into `folder`; returns how many of each."""
     cutoff = _since(ctx, since)
     writer = ndjson.NdjsonWriter(Path(folder))
-    counts = {"Patient": 0, "Coverage": 0, "Appointment": 0}
+    counts = {"Patient": 0, "Coverage": 0, "Appointment": 0, "Practitioner": 0, "Location": 0}
     params = {"since": cutoff} if cutoff else {}
     try:
         with ctx.db.read() as session:
@@ -56,10 +60,12 @@ def export_fhir(ctx: AppContext, actor: Actor, folder: Path | str, *, since: dat
                         join="JOIN patients q ON q.id = c.patient_id AND q.updated_at >= :since"
                         if cutoff else ""), ndjson.coverage),
                     ("Appointment", _APPOINTMENTS.format(
-                        where="WHERE a.created_at >= :since" if cutoff else ""), ndjson.appointment)):
+                        where="WHERE a.created_at >= :since" if cutoff else ""), ndjson.appointment),
+                    ("Practitioner", _PRACTITIONERS, ndjson.practitioner),
+                    ("Location", _LOCATIONS, ndjson.location)):
                 writer.open_empty(kind)
                 write = writer.write
-                for row in raw.execute(*_driver(sql, params)):
+                for row in raw.execute(*_driver(sql, params if ":since" in sql else {})):
                     write(kind, build(row))
                     counts[kind] += 1
                     if progress and kind == "Patient" and counts[kind] % STEP == 0:
