@@ -189,3 +189,18 @@ def test_the_ack_echoes_the_control_id_and_puts_the_reason_in_msa_and_err(ctx, i
     assert segments["ERR"][3].startswith("207") and "Birth date" in segments["ERR"][8]
     accepted = receive(ctx, interface, adt("A04", "M78", "E1", "Quispe", "Rosa").encode(), SENDERS)
     assert "ERR|" not in accepted and "MSA|AA|M78" in accepted
+
+
+def test_a_held_booking_is_booked_once_its_patient_is_decided(ctx, interface, seeded_path):
+    from coordinator_tui.services.exchange.held import resolve_held
+
+    family, given, dob, mrn = rows(seeded_path, "SELECT family_name, given_name, birth_date, mrn "
+                                                "FROM patients WHERE id = 7")[0]
+    booking = siu("S12", "S9", "A9", "E900", slot(9), family=family, given=given)
+    booking = booking.replace("|19800214|F", f"|{dob.replace('-', '')}|F")
+    code, text = send(ctx, interface, booking)
+    assert code == "AE" and "held" in text and appointment(seeded_path) == []
+    (item,) = held_items(ctx, interface)
+    assert resolve_held(ctx, interface, item["id"], same_as_mrn=mrn) == mrn
+    assert rows(seeded_path, "SELECT a.patient_id, a.status FROM appointments a JOIN interop_links l "
+                             "ON l.local_id = a.id AND l.kind = 'appointment'") == [(7, "scheduled")]

@@ -13,6 +13,7 @@ from coordinator_tui.interop.hl7.parse import Unreadable, read_message
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.exchange.hl7_patients import patient_identifier, upsert_patient
+from coordinator_tui.services.exchange.hl7_receive import apply_message
 from coordinator_tui.services.exchange.links import link
 from coordinator_tui.services.exchange.refusal import Refused
 from coordinator_tui.services.permissions import Permission, require
@@ -42,11 +43,17 @@ def resolve_held(ctx: AppContext, actor: Actor, held_id: int, *, same_as_mrn: st
             except Unreadable as exc:
                 raise UserError(f"the held message cannot be read again: {exc.reason}") from None
             system, external = message.sender, patient_identifier(message)
-            if register:
-                try:
+            try:
+                if register:  # registers and links the EHR's id
                     patient, _ = upsert_patient(session, ctx, actor, message, now, look_alikes_seen=True)
-                except Refused as exc:
-                    raise UserError(str(exc)) from None
+                elif external:
+                    link(session, system, "patient", external, patient.id)
+                if message.message_type.startswith("SIU") or not register:
+                    # Now that the person is settled, the rest of the message: the booking it
+                    # carried, or the demographics of the record it turned out to be.
+                    apply_message(session, ctx, actor, message)
+            except Refused as exc:
+                raise UserError(f"{exc}; nothing was decided") from None
             inbound = session.scalar(select(InteropInbound).where(
                 InteropInbound.sender == held.sender, InteropInbound.control_id == held.reference))
             if inbound is not None:
@@ -68,7 +75,7 @@ def resolve_held(ctx: AppContext, actor: Actor, held_id: int, *, same_as_mrn: st
                 patient.external_id = mapping.synthea_id(resource)
                 session.add(patient)
                 session.flush()
-        if external:
+        if external and held.source == "fhir":
             link(session, system, "patient", external, patient.id)
         held.resolved_at, held.resolved_by_id = now, actor.id
         held.resolution = ("registered as new patient " if register else "same as ") + patient.mrn

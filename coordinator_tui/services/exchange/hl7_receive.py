@@ -39,7 +39,9 @@ class Outcome:
     duplicate: bool = False
 
 
-def _apply(session, ctx: AppContext, actor: Actor, message: Hl7Message) -> tuple[int | None, str]:
+def apply_message(session, ctx: AppContext, actor: Actor,
+                  message: Hl7Message) -> tuple[int | None, str]:
+    """One message inside the caller's transaction: (patient id, note for the ACK)."""
     now = ctx.now()
     kind, event = message.message_type.split("^")
     if kind == "SIU":
@@ -83,7 +85,7 @@ def apply_one(ctx: AppContext, actor: Actor, message: Hl7Message) -> Outcome:
             if seen is not None:
                 return Outcome(seen.ack_code, seen.ack_text or "duplicate: already applied",
                                duplicate=True)
-            patient_id, note = _apply(session, ctx, actor, message)
+            patient_id, note = apply_message(session, ctx, actor, message)
             _record(session, ctx, message, "applied", "AA", note, patient_id)
             return Outcome("AA", note)
     except Held as held:
@@ -159,7 +161,7 @@ def import_file(ctx: AppContext, actor: Actor, path: Path | str, *, dry_run: boo
                 where = f"message {message.number} ({message.message_type} {message.control_id[:20]})"
                 try:
                     with session.begin_nested():
-                        patient_id, note = _apply(session, ctx, actor, message)
+                        patient_id, note = apply_message(session, ctx, actor, message)
                         _record(session, ctx, message, "applied", "AA", note, patient_id)
                 except Held as held:
                     _hold(session, ctx, actor, message, held)
