@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.backup_commands",
     "coordinator_tui.commands.eligibility_commands",
     "coordinator_tui.commands.report_commands",
+    "coordinator_tui.commands.interop_commands",  # after the modules that make import/export
 ]
 
 

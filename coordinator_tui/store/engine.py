@@ -171,8 +171,12 @@ class Database:
     def _write_sessions(self) -> sessionmaker:
         from sqlalchemy.orm import sessionmaker
 
-        return sessionmaker(self.engine.execution_options(**{WRITE_OPTION: True}),
-                            expire_on_commit=False)
+        from coordinator_tui.store.outbox import after_flush
+
+        maker = sessionmaker(self.engine.execution_options(**{WRITE_OPTION: True}),
+                             expire_on_commit=False)
+        event.listen(maker, "after_flush", after_flush)  # HL7 outbox (store/outbox.py)
+        return maker
 
     @property
     def path(self) -> Path | None:

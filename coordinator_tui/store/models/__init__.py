@@ -38,6 +38,12 @@ from coordinator_tui.store.models.eligibility import (
     EligibilityInquiry,
     VisitEstimate,
 )
+from coordinator_tui.store.models.interop import (
+    InteropHeld,
+    InteropInbound,
+    InteropLink,
+    InteropOutbox,
+)
 from coordinator_tui.store.models.patients import (
     Coverage,
     Patient,
@@ -73,6 +79,10 @@ __all__ = [
     "EligibilityBenefit",
     "EligibilityInquiry",
     "FormSignature",
+    "InteropHeld",
+    "InteropInbound",
+    "InteropLink",
+    "InteropOutbox",
     "Location",
     "NAMING",
     "Patient",
