@@ -90,7 +90,8 @@ def deliver(target: Target, text: str, publish: Publish = nullcontext) -> None:
         write_private(target.path, text, publish)
 
 
-def write_private(path: Path, text: str, publish: Publish = nullcontext) -> None:
+def write_private(path: Path, text: str | bytes, publish: Publish = nullcontext) -> None:
+    """`text` as UTF-8, or `bytes` as they are (a PDF)."""
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     except OSError as exc:
@@ -98,7 +99,8 @@ def write_private(path: Path, text: str, publish: Publish = nullcontext) -> None
     temp = Path(name)
     published = False
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes)
+              else os.fdopen(fd, "w", encoding="utf-8", newline="")) as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())  # some file systems report a full disk only here

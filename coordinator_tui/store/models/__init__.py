@@ -4,7 +4,7 @@ Integrity lives in the database as well as in the services: foreign keys, unique
 constraints (vocabularies from `domain.vocab`), partial unique indexes for "only one open ...",
 and (in the migrations) triggers that make event tables append-only.
 
-One module per area (base, staff, places, patients, appointments, checkin, callbacks, audit);
+One module per area (base, staff, places, patients, appointments, checkin, callbacks, reminders, audit);
 this package re-exports every model, so `from coordinator_tui.store.models import X` works and
 importing it registers every table on `Base.metadata` (Alembic autogenerate needs all of them).
 """
@@ -47,6 +47,11 @@ from coordinator_tui.store.models.places import (
     Provider,
     Room,
 )
+from coordinator_tui.store.models.reminders import (
+    ContactConsent,
+    PatientLetter,
+    ReminderSent,
+)
 from coordinator_tui.store.models.staff import (
     Setting,
     StaffUser,
@@ -64,15 +69,18 @@ __all__ = [
     "Callback",
     "CallbackAttempt",
     "CheckinCheck",
+    "ContactConsent",
     "Coverage",
     "FormSignature",
     "Location",
     "NAMING",
     "Patient",
     "Payer",
+    "PatientLetter",
     "Payment",
     "Provider",
     "Referral",
+    "ReminderSent",
     "Room",
     "Setting",
     "StaffUser",
