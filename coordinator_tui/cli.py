@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.schedule_commands",
     "coordinator_tui.commands.callback_commands",
     "coordinator_tui.commands.backup_commands",
+    "coordinator_tui.commands.reminder_commands",
 ]
 
 

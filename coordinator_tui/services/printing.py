@@ -16,6 +16,8 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,10 +74,13 @@ def _lp(printer: str, title: str, data: bytes, content_type: str) -> str:
 
 def print_document(ctx: AppContext, actor: Actor, *, title: str, kind: str,
                    text: str | None = None, pdf: bytes | None = None,
-                   plain_text: bool = False, patient_id: int | None = None) -> Printed:
+                   plain_text: bool = False, patient_id: int | None = None,
+                   publish: Callable[[], AbstractContextManager] | None = None) -> Printed:
     """Print `text` (set in a PDF, or as plain text when `plain_text`) or a finished `pdf`.
     `title` names the document without patient data; `kind` (receipt, day_sheet, letters,
-    estimate...) goes in the audit trail."""
+    estimate...) goes in the audit trail. `publish`, when given, is the caller's own write
+    transaction (recording letters as sent, with their audit) used instead of the print event:
+    it commits only once the document reached the printer or its file."""
     if (text is None) == (pdf is None):
         raise ValueError("give text or pdf")
     if plain_text and text is not None:
@@ -86,13 +91,15 @@ def print_document(ctx: AppContext, actor: Actor, *, title: str, kind: str,
     printer = ctx.settings.printer.strip()
     detail = {"kind": kind, "title": title, "format": suffix[1:]}
     if printer:
-        with audit.recorded(ctx, actor, "print", patient_id=patient_id, entity="printout",
-                            detail={**detail, "printer": printer}):
+        step = publish() if publish is not None else audit.recorded(
+            ctx, actor, "print", patient_id=patient_id, entity="printout",
+            detail={**detail, "printer": printer})
+        with step:
             job = _lp(printer, title, data, content_type)
         return Printed(f"printer {printer}" + (f" (request {job})" if job else ""), printer, job)
     stamp = ctx.now().astimezone(ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
     path = printouts_folder(ctx) / f"{stamp}-{_slug(title)}{suffix}"
-    write_private(path, data, lambda: audit.recorded(
+    write_private(path, publish or (lambda: audit.recorded(
         ctx, actor, "print", patient_id=patient_id, entity="printout",
-        detail={**detail, "file": path.name}))
+        detail={**detail, "file": path.name})))
     return Printed(str(path), path=path)

@@ -78,7 +78,7 @@ def default_days(ctx: AppContext, channel: BatchChannel) -> tuple[date, ...]:
     today = ctx.today()
     from datetime import timedelta
 
-    return tuple(today + timedelta(days=d) for d in lead_days(ctx.settings, DAYS_SETTING[channel]))
+    return tuple(sorted({today + timedelta(days=d) for d in lead_days(ctx.settings, DAYS_SETTING[channel])}))
 
 
 def clinic_phone(ctx: AppContext, location: Location | None) -> str:

@@ -142,3 +142,13 @@ def set_contact_preferences(ctx: AppContext, actor: Actor, patient_id: int,
             audit.record(session, actor, "consent.change", at, patient_id=patient.id,
                          entity="patient", entity_id=patient.id, detail=detail)
         return _preferences(session, patient)
+
+
+def patient_by_mrn(ctx: AppContext, mrn: str) -> int:
+    """The id of the patient with this MRN (as typed, case does not matter)."""
+    wanted = (mrn or "").strip().upper()
+    with ctx.db.read() as session:
+        found = session.scalar(select(Patient.id).where(Patient.mrn == wanted))
+    if found is None:
+        raise UserError(f"there is no patient with MRN {wanted[:16]!r}")
+    return found
