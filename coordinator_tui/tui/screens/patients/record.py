@@ -1,7 +1,7 @@
 """One patient's record, pushed over a desk: demographics, alerts, coverages, upcoming and past
 appointments, callbacks, payments and referrals, in one scrolling column that fits 80x24.
 
-Keys: b book an appointment, e edit, m merge another record into this one (supervisors), w who
+Keys: b book an appointment, e edit, c contact preferences (consent, language), m merge another record into this one (supervisors), w who
 looked at this record (supervisors), r reload, Esc back.
 """
 
@@ -30,6 +30,7 @@ class PatientRecordScreen(DeskScreen):
         Binding("escape", "back", "Back"),
         Binding("b", "book", "Book"),
         Binding("e", "edit", "Edit"),
+        Binding("c", "contact", "Contact prefs", show=False),
         Binding("m", "merge", "Merge", show=False),
         Binding("w", "who_looked", "Who looked"),
         Binding("r", "reload", "Reload", show=False),
@@ -80,6 +81,11 @@ class PatientRecordScreen(DeskScreen):
         from coordinator_tui.tui.screens.patients.form import PatientFormScreen
 
         self.app.push_screen(PatientFormScreen(record=self.record), lambda _saved: self.action_reload())
+
+    def action_contact(self) -> None:
+        from coordinator_tui.tui.screens.patients.consent import ContactPreferencesDialog
+
+        self.app.push_screen(ContactPreferencesDialog(self.patient_id), lambda _saved: self.action_reload())
 
     def action_merge(self) -> None:
         if self.record is None:
