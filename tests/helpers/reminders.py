@@ -1,0 +1,108 @@
+"""Reminders and paper in tests: patients who agreed to channels, the seeded appointments of a
+day ahead, a real CUPS queue (.ci/cups-start) and reading PDFs back with pdftotext."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from coordinator_tui.domain.reminders import ContactChannel
+from coordinator_tui.domain.slots import day_bounds_utc
+from coordinator_tui.services.reminders.consent import set_contact_preferences
+from coordinator_tui.store.models import Appointment, Patient
+from tests.conftest import CLINIC_DAY, REPO
+
+WAITING = ("scheduled", "confirmed")
+
+
+def day_ahead(days: int) -> date:
+    return CLINIC_DAY + timedelta(days=days)
+
+
+def waiting_on(ctx, day: date) -> list[tuple[int, int]]:
+    """(appointment id, patient id) of the day's booked or confirmed appointments, by time."""
+    start, end = day_bounds_utc(day, ctx.settings.tz)
+    with ctx.db.read() as session:
+        rows = session.execute(select(Appointment.id, Appointment.patient_id).where(
+            Appointment.starts_at >= start, Appointment.starts_at < end,
+            Appointment.status.in_(WAITING)).order_by(Appointment.starts_at, Appointment.id)).all()
+    return [tuple(r) for r in rows]
+
+
+def agree(ctx, actor, patient_ids, *channels: ContactChannel, agreed: bool = True) -> None:
+    for pid in dict.fromkeys(patient_ids):
+        set_contact_preferences(ctx, actor, pid, {c: agreed for c in channels})
+
+
+def edit_patient(ctx, patient_id: int, **values) -> None:
+    """Set columns directly (test set-up: a bad phone, a missing postal code, a language)."""
+    with ctx.db.write() as session:
+        patient = session.get(Patient, patient_id)
+        for name, value in values.items():
+            setattr(patient, name, value)
+
+
+def pdf_text(path_or_bytes: Path | bytes, tmp: Path | None = None) -> str:
+    """The text of a PDF, by poppler's pdftotext (the issue's check)."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext is missing in CI (.ci/run installs poppler-utils)")
+        pytest.skip("pdftotext (poppler-utils) is not installed here")
+    if isinstance(path_or_bytes, bytes):
+        assert tmp is not None
+        path = tmp / "read-back.pdf"
+        path.write_bytes(path_or_bytes)
+    else:
+        path = path_or_bytes
+    done = subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return done.stdout
+
+
+@dataclass(frozen=True)
+class CupsQueue:
+    server: str   # CUPS_SERVER: the private daemon's socket
+    printer: str
+    pdf_dir: Path
+
+    def wait_for_pdf(self, marker: str, timeout: float = 60) -> Path:
+        """The PDF cups-pdf wrote for the job titled with `marker` (its name starts with it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = sorted(p for p in self.pdf_dir.glob(f"{marker}*.pdf") if p.stat().st_size > 0)
+            if found:
+                time.sleep(0.3)  # cups-pdf renames the finished file into place; let it settle
+                return found[0]
+            time.sleep(0.25)
+        raise AssertionError(f"no PDF for {marker} in {self.pdf_dir} after {timeout} s")
+
+
+def cups_queue() -> CupsQueue:
+    """Start (or reuse) the private CUPS daemon with its cups-pdf queue. Skipped with the reason
+    when CUPS cannot run here and CI is not set; in CI it must run."""
+    script = REPO / ".ci" / "cups-start"
+    why = None
+    if shutil.which("cupsd") is None and not Path("/usr/sbin/cupsd").exists():
+        why = "cupsd is not installed (apt-get install cups printer-driver-cups-pdf)"
+    elif not Path("/usr/lib/cups/backend/cups-pdf").exists():
+        why = "the cups-pdf backend is not installed (apt-get install printer-driver-cups-pdf)"
+    elif os.geteuid() != 0:
+        why = "starting cupsd with the cups-pdf backend needs root"
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must print through a real CUPS queue: {why}")
+        pytest.skip(why)
+    done = subprocess.run([str(script)], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise AssertionError(f".ci/cups-start failed: {done.stderr.strip()}")
+    values = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+    return CupsQueue(values["CUPS_SERVER"], values["PRINTER"], Path(values["PDF_DIR"]))
