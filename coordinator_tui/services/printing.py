@@ -99,7 +99,7 @@ def print_document(ctx: AppContext, actor: Actor, *, title: str, kind: str,
         return Printed(f"printer {printer}" + (f" (request {job})" if job else ""), printer, job)
     stamp = ctx.now().astimezone(ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
     path = printouts_folder(ctx) / f"{stamp}-{_slug(title)}{suffix}"
-    write_private(path, publish or (lambda: audit.recorded(
+    write_private(path, data, publish or (lambda: audit.recorded(
         ctx, actor, "print", patient_id=patient_id, entity="printout",
         detail={**detail, "file": path.name})))
     return Printed(str(path), path=path)
