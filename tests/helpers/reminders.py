@@ -106,3 +106,60 @@ def cups_queue() -> CupsQueue:
         raise AssertionError(f".ci/cups-start failed: {done.stderr.strip()}")
     values = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
     return CupsQueue(values["CUPS_SERVER"], values["PRINTER"], Path(values["PDF_DIR"]))
+
+
+def reminder_cases(entered):
+    """tests/services/test_transactions.py's rows for reminders and paper: (setup, writes,
+    audits, why), each setup(ctx, users, tmp) returning the call to measure."""
+    from dataclasses import replace as _replace
+
+    from coordinator_tui.domain.reminders import BatchChannel, LetterKind
+    from coordinator_tui.services.printing import print_document
+    from coordinator_tui.services.reminders import batches, consent, desk, letters, replies
+
+    def sms_ready(c, u, t):
+        agree(c, u.desk, [p for _a, p in waiting_on(c, day_ahead(2))[:4]], ContactChannel.SMS)
+        c.settings = _replace(c.settings, print_dir=str(t / "printouts"))
+        return batches.plan_batch(c, u.desk, BatchChannel.SMS, [day_ahead(2)])
+
+    def replies_file(c, u, t):
+        batch = sms_ready(c, u, t)
+        with batches.recorded_batch(c, u.desk, batch):
+            pass
+        path = t / "results.csv"
+        path.write_text("appointment_id,status,reply\n" + "".join(
+            f"{i.appointment_id},replied,C\n" for i in batch.items), encoding="utf-8")
+        return path
+
+    def no_shows(c, u, t):
+        c.settings = _replace(c.settings, print_dir=str(t / "printouts"))
+        return letters.plan_letters(c, u.desk, LetterKind.NO_SHOW)
+
+    pid = lambda c: waiting_on(c, day_ahead(2))[0][1]  # noqa: E731
+    return {
+        "consent.contact_preferences (a view)": (
+            lambda c, u, t: lambda: consent.contact_preferences(c, u.desk, pid(c)), 1, 1, ""),
+        "consent.set_contact_preferences": (
+            lambda c, u, t: lambda: consent.set_contact_preferences(
+                c, u.desk, pid(c), {ContactChannel.SMS: True}, language="Spanish"), 1, 1,
+            "every channel changed and the language in one row"),
+        "batches.recorded_batch": (
+            lambda c, u, t: (lambda b: lambda: entered(batches.recorded_batch(c, u.desk, b)))(
+                sms_ready(c, u, t)), 1, 1, "one row for the batch; the reminders are on the appointments"),
+        "replies.apply_replies": (
+            lambda c, u, t: (lambda path: lambda: replies.apply_replies(c, u.desk, path))(
+                replies_file(c, u, t)), 1, None, "the file's row, and each confirmation's status change"),
+        "letters.recorded_letters": (
+            lambda c, u, t: (lambda b: lambda: entered(letters.recorded_letters(c, u.desk, b)))(
+                no_shows(c, u, t)), 1, None, "one row per letter, on its patient"),
+        "printing.print_document": (
+            lambda c, u, t: (c.__setattr__("settings", _replace(c.settings, print_dir=str(t))),
+                             lambda: print_document(c, u.desk, title="t", kind="estimate",
+                                                    text="x"))[1], 1, 1, ""),
+        "desk.send_reminders": (
+            lambda c, u, t: (sms_ready(c, u, t), lambda: desk.send_reminders(c, u.desk, "sms"))[1],
+            1, 1, "the batch recorded around its file"),
+        "desk.print_letters": (
+            lambda c, u, t: (no_shows(c, u, t), lambda: desk.print_letters(c, u.desk, "no_show"))[1],
+            1, None, "the letters recorded around the print"),
+    }

@@ -71,8 +71,8 @@ def test_prints_through_a_real_cups_queue_and_reads_the_pdf_back(ctx, desk_user,
         text = pdf_text(queue.wait_for_pdf(marker))
         assert "Estimate for today's visit" in text and "$25.00" in text
         sheet_marker = f"sheet-{uuid.uuid4().hex[:10]}"
-        from coordinator_tui.services.printing import print_document
         from coordinator_tui.services.paper import day_sheet_text
+        from coordinator_tui.services.printing import print_document
 
         sheet, _count = day_sheet_text(ctx, desk_user, CLINIC_DAY)
         print_document(ctx, desk_user, title=sheet_marker, kind="day_sheet", text=sheet)

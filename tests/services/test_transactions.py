@@ -44,6 +44,7 @@ from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.engine import WRITE_OPTION
 from coordinator_tui.store.models import AuditEvent
 from tests.conftest import CLINIC_DAY
+from tests.helpers.reminders import reminder_cases
 
 GOOD_PASSWORD = "correct horse battery staple 42"
 
@@ -303,6 +304,8 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "audit_views.patient_access (a view)": (
         lambda c, u, t: lambda: audit_views.patient_access(c, u.super, 5), 1, 1, ""),
     "backup.backup": (lambda c, u, t: lambda: backup.backup(c, u.super, t / "b.sqlite"), 1, 1, ""),
+    # reminders and paper (their set-up lives in tests/helpers/reminders.py)
+    **reminder_cases(entered),
 }
 
 
