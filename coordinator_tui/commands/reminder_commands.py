@@ -130,6 +130,9 @@ def cmd_batch(args) -> int:
 def cmd_replies(args) -> int:
     from coordinator_tui.services.reminders.replies import apply_replies
 
+    if not args.file.is_file():  # before any database work
+        raise UserError(f"no file {args.file}" if not args.file.exists()
+                        else f"{args.file} is not a file; give the gateway's CSV file")
     ctx = ready_context(args)
     actor = acting_user(ctx, args.user, "reminders replies")
     report = apply_replies(ctx, actor, args.file)
