@@ -130,3 +130,20 @@ async def test_the_receipt_prints_with_p_after_a_payment(ctx, desk_user, tmp_pat
         assert "Printed:" in screen_text(app)
     receipts = list(folder.glob("*receipt*.txt"))
     assert len(receipts) == 1 and "$10.00" in receipts[0].read_text(encoding="utf-8")
+
+
+async def test_contact_preferences_at_check_in(ctx, desk_user):
+    row = unique_row(ctx, desk_user)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        checklist = await open_checklist_of(app, pilot, row)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ContactPreferencesDialog)
+        await pilot.press("v", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is checklist
+    prefs = contact_preferences(ctx, desk_user, row.patient_id)
+    voice = next(c for c in prefs.channels if c.channel is ContactChannel.VOICE)
+    assert voice.agreed and voice.source.value == "checkin"
