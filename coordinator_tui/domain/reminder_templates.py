@@ -122,3 +122,16 @@ def file_name(kind: str, language: str) -> str:
 def fill(template: Template, values: dict[str, str]) -> str:
     check(template.kind, template.text)
     return template.text.format_map({k: values.get(k, "") for k in FIELDS[template.kind]})
+
+
+# The subject line of a letter, in the letter's language (English when there is none).
+SUBJECTS = {
+    "en": {"reminder": "Appointment reminder", "no_show": "Missed appointment",
+           "cancellation": "Appointment cancelled", "recall": "Time for a visit"},
+    "es": {"reminder": "Recordatorio de cita", "no_show": "Cita perdida",
+           "cancellation": "Cita cancelada", "recall": "Es hora de su visita"},
+}
+
+
+def subject(kind: str, language: str) -> str:
+    return SUBJECTS.get(language, SUBJECTS[FALLBACK]).get(kind) or SUBJECTS[FALLBACK][kind]

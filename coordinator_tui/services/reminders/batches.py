@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coordinator_tui.config import lead_days
 from coordinator_tui.domain.reminder_templates import TemplateInvalid, fill
+from coordinator_tui.domain.reminder_templates import subject as letter_subject
 from coordinator_tui.domain.reminders import (
     BatchChannel,
     ContactInvalid,
@@ -159,7 +160,7 @@ def plan_batch(ctx: AppContext, actor: Actor, channel: BatchChannel | str,
                                if channel is BatchChannel.LETTER else ())
                     message = fill(templates.get(kind, language), values)
                     subject = (fill(templates.get("email_subject", language), values)
-                               if kind == "email" else LetterKind.REMINDER.label)
+                               if kind == "email" else letter_subject(LetterKind.REMINDER.value, language))
                 except (ContactInvalid, TemplateInvalid) as exc:
                     skipped.append(Skipped(appointment.id, patient.mrn, str(exc)))
                     continue

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from coordinator_tui.domain.reminder_templates import TemplateInvalid, fill
+from coordinator_tui.domain.reminder_templates import subject as letter_subject
 from coordinator_tui.domain.reminders import (
     ContactChannel,
     ContactInvalid,
@@ -142,7 +143,7 @@ def plan_letters(ctx: AppContext, actor: Actor, kind: LetterKind | str,
                 skipped.append(Skipped(ref, patient.mrn, str(exc)))
                 continue
             pages.append(LetterPage(name, values["clinic_phone"], values["today"], address,
-                                    kind.label, body))
+                                    letter_subject(kind.value, language), body))
             keys.append((patient.id, appointment.id if appointment else None, callback_id, language))
     return LetterBatch(kind, day, tuple(pages), tuple(keys), tuple(skipped), already)
 
