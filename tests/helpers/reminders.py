@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,13 +18,19 @@ from coordinator_tui.domain.reminders import ContactChannel
 from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.services.reminders.consent import set_contact_preferences
 from coordinator_tui.store.models import Appointment, Patient
-from tests.conftest import CLINIC_DAY, REPO
+from tests.conftest import CLINIC_DAY, REPO, weekday_from
 
 WAITING = ("scheduled", "confirmed")
 
 
 def day_ahead(days: int) -> date:
-    return CLINIC_DAY + timedelta(days=days)
+    """The first weekday at least `days` after the clinic day (the seeded providers work Monday
+    to Friday, and the suite may run on any clinic day: COORDINATOR_TEST_CLOCK)."""
+    return weekday_from(days)
+
+
+def lead(day: date) -> int:
+    return (day - CLINIC_DAY).days
 
 
 def waiting_on(ctx, day: date) -> list[tuple[int, int]]:
@@ -119,7 +125,8 @@ def reminder_cases(entered):
 
     def sms_ready(c, u, t):
         agree(c, u.desk, [p for _a, p in waiting_on(c, day_ahead(2))[:4]], ContactChannel.SMS)
-        c.settings = _replace(c.settings, print_dir=str(t / "printouts"))
+        c.settings = _replace(c.settings, print_dir=str(t / "printouts"),
+                              reminder_sms_days=str(lead(day_ahead(2))))
         return batches.plan_batch(c, u.desk, BatchChannel.SMS, [day_ahead(2)])
 
     def replies_file(c, u, t):
@@ -163,3 +170,15 @@ def reminder_cases(entered):
             lambda c, u, t: (no_shows(c, u, t), lambda: desk.print_letters(c, u.desk, "no_show"))[1],
             1, None, "the letters recorded around the print"),
     }
+
+
+def a_day_with_no_shows(ctx) -> date:
+    """The most recent clinic day before today with no-shows (the seeded history has them
+    whatever the hour of the test clock)."""
+    today_start, _ = day_bounds_utc(CLINIC_DAY, ctx.settings.tz)
+    with ctx.db.read() as session:
+        latest = session.scalar(select(Appointment.starts_at).where(
+            Appointment.status == "no_show", Appointment.starts_at < today_start)
+            .order_by(Appointment.starts_at.desc()).limit(1))
+    assert latest is not None, "the seeded clinic has no no-shows before today"
+    return latest.astimezone(ctx.settings.tz).date()

@@ -17,7 +17,7 @@ from coordinator_tui.tui.screens.patients.consent import ContactPreferencesDialo
 from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 from coordinator_tui.tui.screens.schedule.schedule import ScheduleScreen
 from tests.helpers.checkin import open_checklist_of, unique_row
-from tests.helpers.reminders import agree, day_ahead, pdf_text, waiting_on
+from tests.helpers.reminders import agree, day_ahead, lead, pdf_text, waiting_on
 from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
@@ -73,6 +73,7 @@ async def test_escape_leaves_the_preferences_unsaved(ctx, desk_user):
 
 async def test_callbacks_desk_sends_the_reminders_with_one_key(ctx, desk_user, tmp_path):
     folder = printing_to(ctx, tmp_path)
+    ctx.settings = replace(ctx.settings, reminder_sms_days=str(lead(day_ahead(1))))
     agree(ctx, desk_user, [p for _a, p in waiting_on(ctx, day_ahead(1))[:3]], ContactChannel.SMS)
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:

@@ -19,7 +19,7 @@ from coordinator_tui.services.reminders.consent import (
 )
 from coordinator_tui.store.models import ContactConsent, ReminderSent
 from tests.conftest import CLINIC_DAY, CLINIC_NOW
-from tests.helpers.reminders import agree, day_ahead, edit_patient, waiting_on
+from tests.helpers.reminders import agree, day_ahead, edit_patient, lead, waiting_on
 
 
 def send(ctx, actor, batch, tmp_path, name="out"):
@@ -78,7 +78,7 @@ def test_sms_batch_only_for_consent_minimum_necessary_and_a_rerun_skips(ctx, des
     assert all(r["phone"].startswith("+") for r in table)
     with ctx.db.read() as session:
         sent = session.scalars(select(ReminderSent)).all()
-    assert {(s.channel, s.lead_days, s.sent_by_id) for s in sent} == {("sms", 2, desk_user.id)}
+    assert {(s.channel, s.lead_days, s.sent_by_id) for s in sent} == {("sms", lead(day), desk_user.id)}
     again = plan_batch(ctx, desk_user, BatchChannel.SMS, [day])
     assert len(again) == 0 and again.already == len(batch)
 
@@ -111,8 +111,8 @@ def test_a_day_in_the_past_is_refused(ctx, desk_user):
 
 def test_default_days_are_the_settings_two_and_one_day_ahead(ctx, desk_user):
     batch = plan_batch(ctx, desk_user, BatchChannel.SMS)
-    assert batch.days == (day_ahead(1), day_ahead(2))
-    assert plan_batch(ctx, desk_user, BatchChannel.LETTER).days == (day_ahead(7),)
+    assert batch.days == (CLINIC_DAY + timedelta(days=1), CLINIC_DAY + timedelta(days=2))
+    assert plan_batch(ctx, desk_user, BatchChannel.LETTER).days == (CLINIC_DAY + timedelta(days=7),)
 
 
 def test_templates_by_language_with_english_fallback_and_a_bad_clinic_template(ctx, desk_user, tmp_path):

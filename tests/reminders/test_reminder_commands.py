@@ -10,7 +10,13 @@ from datetime import timedelta
 from coordinator_tui.store.models import Patient
 from tests.conftest import CLINIC_DAY, make_context
 from tests.helpers.cli import one_line_error, run
-from tests.helpers.reminders import day_ahead, pdf_text, waiting_on
+from tests.helpers.reminders import (
+    a_day_with_no_shows,
+    day_ahead,
+    edit_patient,
+    pdf_text,
+    waiting_on,
+)
 
 
 def mrns_on(path, day, count):
@@ -63,6 +69,10 @@ def test_bad_input_is_one_line_and_nothing_written(seeded_path, tmp_path):
 
 def test_a_clinic_template_with_an_unknown_placeholder_lists_the_rows(seeded_path, tmp_path):
     day = day_ahead(2)
+    ctx = make_context(seeded_path)
+    for number, (_a, pid) in enumerate(waiting_on(ctx, day)[:2]):
+        edit_patient(ctx, pid, email=f"patient{number}@example.org")
+    ctx.db.dispose()
     for mrn in mrns_on(seeded_path, day, 2):
         run("reminders", "consent", mrn, "--email", "yes", "--language", "English",
             "--db", str(seeded_path), "--user", "demo")
@@ -100,12 +110,16 @@ def test_replies_are_reported_by_line_and_a_second_run_changes_nothing(seeded_pa
 
 
 def test_no_show_letters_as_one_pdf(seeded_path, tmp_path):
+    ctx = make_context(seeded_path)
+    day = a_day_with_no_shows(ctx).isoformat()
+    ctx.db.dispose()
     out = tmp_path / "letters.pdf"
-    done = cli(seeded_path, "letters", "--kind", "no-show", "-o", str(out))
+    done = cli(seeded_path, "letters", "--kind", "no-show", "--date", day, "-o", str(out))
     assert done.returncode == 0, done.stderr
     text = pdf_text(out)
     assert text.count("\f") >= 1 and "Missed appointment" in text
-    again = cli(seeded_path, "letters", "--kind", "no-show", "-o", str(tmp_path / "again.pdf"))
+    again = cli(seeded_path, "letters", "--kind", "no-show", "--date", day, "-o",
+                str(tmp_path / "again.pdf"))
     assert "no no-show letters to write" in again.stderr and not (tmp_path / "again.pdf").exists()
     written = int(done.stderr.split(" no-show letters")[0].split()[-1])
     assert f"({written} written before" in again.stderr

@@ -19,8 +19,14 @@ from coordinator_tui.services.reminders.letters import plan_letters, recorded_le
 from coordinator_tui.services.reminders.replies import apply_replies
 from coordinator_tui.services.schedule import cancel
 from coordinator_tui.store.models import Appointment, Callback, PatientLetter, ReminderSent
-from tests.conftest import CLINIC_DAY
-from tests.helpers.reminders import agree, day_ahead, edit_patient, pdf_text, waiting_on
+from tests.helpers.reminders import (
+    a_day_with_no_shows,
+    agree,
+    day_ahead,
+    edit_patient,
+    pdf_text,
+    waiting_on,
+)
 
 
 def sent_sms(ctx, actor, tmp_path, count=4):
@@ -71,14 +77,13 @@ def test_replies_confirm_reschedule_stop_and_bad_rows_by_line_idempotent(ctx, de
 
 
 def test_no_show_letters_recorded_on_the_patient_no_address_listed(ctx, desk_user, tmp_path):
+    day = a_day_with_no_shows(ctx)
     with ctx.db.read() as session:
-        no_shows = session.execute(select(Appointment.id, Appointment.patient_id).where(
-            Appointment.status == "no_show")).all()
-    batch = plan_letters(ctx, desk_user, LetterKind.NO_SHOW, CLINIC_DAY)
-    todays = {a for a, _p in no_shows if a in {k[1] for k in batch.keys}}
-    assert len(batch) > 1 and todays
+        no_shows = set(session.scalars(select(Appointment.id).where(Appointment.status == "no_show")))
+    batch = plan_letters(ctx, desk_user, LetterKind.NO_SHOW, day)
+    assert len(batch) > 1 and {k[1] for k in batch.keys} <= no_shows
     edit_patient(ctx, batch.keys[0][0], postal_code="")
-    batch = plan_letters(ctx, desk_user, LetterKind.NO_SHOW, CLINIC_DAY)
+    batch = plan_letters(ctx, desk_user, LetterKind.NO_SHOW, day)
     assert any("postal code" in s.reason for s in batch.skipped)
     write_private(tmp_path / "letters.pdf", batch.pdf(), lambda: recorded_letters(ctx, desk_user, batch))
     text = pdf_text(tmp_path / "letters.pdf")
@@ -89,7 +94,7 @@ def test_no_show_letters_recorded_on_the_patient_no_address_listed(ctx, desk_use
         letters = session.scalars(select(PatientLetter)).all()
     assert {(x.kind, x.written_by_id) for x in letters} == {("no_show", desk_user.id)}
     assert len(letters) == len(batch)
-    again = plan_letters(ctx, desk_user, LetterKind.NO_SHOW, CLINIC_DAY)
+    again = plan_letters(ctx, desk_user, LetterKind.NO_SHOW, day)
     assert len(again) == 0 and again.already == len(batch)
 
 
