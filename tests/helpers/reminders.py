@@ -182,3 +182,15 @@ def a_day_with_no_shows(ctx) -> date:
             .order_by(Appointment.starts_at.desc()).limit(1))
     assert latest is not None, "the seeded clinic has no no-shows before today"
     return latest.astimezone(ctx.settings.tz).date()
+
+
+def start_command(*args: str) -> subprocess.Popen:
+    """The real `coordinator` in its own process on the clinic clock, not waited for (for races)."""
+    import sys
+
+    from coordinator_tui.clock import CLOCK_VARIABLE
+    from tests.conftest import CLINIC_NOW
+
+    return subprocess.Popen([sys.executable, "-m", "coordinator_tui", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, CLOCK_VARIABLE: CLINIC_NOW.isoformat()})

@@ -148,3 +148,22 @@ async def test_contact_preferences_at_check_in(ctx, desk_user):
     prefs = contact_preferences(ctx, desk_user, row.patient_id)
     voice = next(c for c in prefs.channels if c.channel is ContactChannel.VOICE)
     assert voice.agreed and voice.source.value == "checkin"
+
+
+async def test_a_bad_language_is_explained_in_the_dialog_and_nothing_saved(ctx, desk_user):
+    pid = waiting_on(ctx, day_ahead(2))[0][1]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("s", "g")
+        await settle(app, pilot)
+        app.screen.query_one("#consent-language", Input).value = ""
+        await pilot.press(*"Klingon 2", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ContactPreferencesDialog)
+        assert "! the language" in screen_text(app)
+    assert contact_preferences(ctx, desk_user, pid).summary() == "none"

@@ -7,7 +7,9 @@ import csv
 import stat
 from datetime import timedelta
 
-from coordinator_tui.store.models import Patient
+from sqlalchemy import func, select
+
+from coordinator_tui.store.models import Patient, ReminderSent
 from tests.conftest import CLINIC_DAY, make_context
 from tests.helpers.cli import one_line_error, run
 from tests.helpers.reminders import (
@@ -15,6 +17,7 @@ from tests.helpers.reminders import (
     day_ahead,
     edit_patient,
     pdf_text,
+    start_command,
     waiting_on,
 )
 
@@ -123,3 +126,29 @@ def test_no_show_letters_as_one_pdf(seeded_path, tmp_path):
     assert "no no-show letters to write" in again.stderr and not (tmp_path / "again.pdf").exists()
     written = int(done.stderr.split(" no-show letters")[0].split()[-1])
     assert f"({written} written before" in again.stderr
+
+
+def test_two_desks_running_the_same_batch_at_once_send_each_reminder_once(seeded_path, tmp_path):
+    """Two real processes race on one batch: every appointment is reminded exactly once, and a
+    process that lost the race writes no file (or finds nothing left to send)."""
+    day = day_ahead(2)
+    for mrn in mrns_on(seeded_path, day, 6):
+        run("reminders", "consent", mrn, "--sms", "yes", "--db", str(seeded_path), "--user", "demo")
+    outs = [tmp_path / f"desk{n}.csv" for n in (1, 2)]
+    procs = [start_command("reminders", "--channel", "sms", "--date", day.isoformat(), "-o", str(out),
+                           "--db", str(seeded_path), "--user", "demo") for out in outs]
+    results = [(p.wait(timeout=180), p.stderr.read()) for p in procs]
+    for code, err in results:
+        assert code in (0, 2) and "Traceback" not in err, err
+        if code == 2:
+            assert "another desk sent some of these reminders" in err
+    written = [r["appointment_id"] for out in outs if out.exists()
+               for r in csv.DictReader(out.open(encoding="utf-8", newline=""))]
+    assert written and len(written) == len(set(written))
+    ctx = make_context(seeded_path)
+    try:
+        with ctx.db.read() as session:
+            recorded = session.scalar(select(func.count()).select_from(ReminderSent))
+    finally:
+        ctx.db.dispose()
+    assert recorded == len(written)
