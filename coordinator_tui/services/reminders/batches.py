@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -77,9 +77,8 @@ class Batch:
 def default_days(ctx: AppContext, channel: BatchChannel) -> tuple[date, ...]:
     """The days the settings remind for today: SMS 2 and 1 days ahead, letters 7..."""
     today = ctx.today()
-    from datetime import timedelta
-
-    return tuple(sorted({today + timedelta(days=d) for d in lead_days(ctx.settings, DAYS_SETTING[channel])}))
+    return tuple(sorted({today + timedelta(days=d)
+                         for d in lead_days(ctx.settings, DAYS_SETTING[channel])}))
 
 
 def clinic_phone(ctx: AppContext, location: Location | None) -> str:
