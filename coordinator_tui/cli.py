@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.callback_commands",
     "coordinator_tui.commands.backup_commands",
     "coordinator_tui.commands.reminder_commands",
+    "coordinator_tui.commands.print_commands",
 ]
 
 

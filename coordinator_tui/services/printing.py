@@ -103,3 +103,16 @@ def print_document(ctx: AppContext, actor: Actor, *, title: str, kind: str,
         ctx, actor, "print", patient_id=patient_id, entity="printout",
         detail={**detail, "file": path.name})))
     return Printed(str(path), path=path)
+
+
+def list_printers() -> list[str]:
+    """The CUPS queues this machine can print to (`lpstat -e`); empty without CUPS."""
+    lpstat = shutil.which("lpstat")
+    if lpstat is None:
+        return []
+    try:
+        done = subprocess.run([lpstat, "-e"], capture_output=True, text=True,
+                              timeout=LP_TIMEOUT_SECONDS, env={**os.environ, "LC_ALL": "C"})
+    except subprocess.TimeoutExpired:
+        return []
+    return sorted(line.strip() for line in done.stdout.splitlines() if line.strip())

@@ -84,3 +84,16 @@ def test_prints_through_a_real_cups_queue_and_reads_the_pdf_back(ctx, desk_user,
     finally:
         os.environ.pop("CUPS_SERVER", None)
     assert [e.entity for e in prints(ctx)] == ["printout", "printout"]
+
+
+def test_printers_lists_the_cups_queues_and_marks_the_desks(tmp_path):
+    from tests.helpers.cli import run
+
+    queue = cups_queue()
+    env = {"CUPS_SERVER": queue.server, "COORDINATOR_PRINTER": queue.printer}
+    done = run("printers", "--db", str(tmp_path / "none.sqlite"), env=env)
+    assert done.returncode == 0 and f"* {queue.printer}" in done.stdout.splitlines()
+    wrong = run("printers", "--db", str(tmp_path / "none.sqlite"),
+                env={**env, "COORDINATOR_PRINTER": "front-desk"})
+    assert wrong.returncode == 1 and "'front-desk', which CUPS does not list" in wrong.stderr
+    assert list(tmp_path.iterdir()) == []
