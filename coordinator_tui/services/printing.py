@@ -28,7 +28,10 @@ from coordinator_tui.interop.private_file import write_private
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 
-LP_TIMEOUT_SECONDS = 30
+# lp only hands the job to the local CUPS queue (milliseconds). It runs inside the write
+# transaction that audits the print (and records letters as sent), so a CUPS that hangs must
+# give up before the other desks' busy timeout (store.engine.BUSY_TIMEOUT_MS, 10 s) runs out.
+LP_TIMEOUT_SECONDS = 6
 
 
 @dataclass(frozen=True)
