@@ -34,6 +34,8 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.eligibility_commands",
     "coordinator_tui.commands.report_commands",
     "coordinator_tui.commands.interop_commands",  # after the modules that make import/export
+    "coordinator_tui.commands.reminder_commands",
+    "coordinator_tui.commands.print_commands",
 ]
 
 

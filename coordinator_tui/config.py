@@ -21,6 +21,13 @@ The TOML file is `$COORDINATOR_CONFIG`, else `config.toml` in the user's config 
     clinic_npi = "1234567893"               # the clinic's NPI, named in every 270
     eligibility_payer_ids = "Aetna=60054; Cigna=62308"  # payer name on file = payer id
     fee_schedule = "NEW=250.00, FU=180.00"  # expected charge per appointment type (estimates)
+    clinic_phone = "+1 617 555 0100"  # on reminders and letters
+    printer = "front-desk"        # the desk's CUPS queue (lpstat -p lists them); empty: PDF files
+    print_dir = "/srv/clinic/printouts"  # where printouts go when no printer (owner-only files)
+    reminder_sms_days = "2,1"     # SMS reminders this many days before the appointment
+    reminder_email_days = "2"     # e-mail reminders and .ics invitations
+    reminder_letter_days = "7"    # reminder letters
+    templates_dir = "/srv/clinic/templates"  # the clinic's own templates: sms-es.txt, recall-en.txt...
 """
 
 from __future__ import annotations
@@ -81,6 +88,14 @@ class Settings:
     clinic_npi: str = ""
     eligibility_payer_ids: str = ""
     fee_schedule: str = ""
+    # Reminders and paper (services/reminders, services/printing.py).
+    clinic_phone: str = ""
+    printer: str = ""
+    print_dir: str = ""
+    reminder_sms_days: str = "2,1"
+    reminder_email_days: str = "2"
+    reminder_letter_days: str = "7"
+    templates_dir: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -183,6 +198,8 @@ def load_settings(**overrides) -> Settings:
         raise UserError("login_lockout_minutes must be at least 1")
     check_ranges(settings)
     check_eligibility_settings(settings)
+    for name in ("reminder_sms_days", "reminder_email_days", "reminder_letter_days"):
+        lead_days(settings, name)
     return settings
 
 
@@ -194,3 +211,15 @@ def check_eligibility_settings(settings: Settings) -> None:
     parse_fee_schedule(settings.fee_schedule)
     if not 1 <= settings.eligibility_valid_days <= 366:
         raise UserError(f"eligibility_valid_days must be between 1 and 366 (got {settings.eligibility_valid_days})")
+
+
+def lead_days(settings: Settings, name: str) -> tuple[int, ...]:
+    """A reminder_*_days setting ("2,1") as whole days ahead, each 1 to 60."""
+    raw = getattr(settings, name)
+    try:
+        days = tuple(int(part) for part in str(raw).replace(" ", "").split(",") if part)
+    except ValueError:
+        raise UserError(f"{name} must be whole days separated by commas, like 2,1") from None
+    if not days or any(not 1 <= day <= 60 for day in days):
+        raise UserError(f"{name} must be days ahead from 1 to 60, like 2,1")
+    return days

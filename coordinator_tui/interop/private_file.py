@@ -92,6 +92,7 @@ def deliver(target: Target, text: str | bytes, publish: Publish = nullcontext) -
 
 
 def write_private(path: Path, text: str | bytes, publish: Publish = nullcontext) -> None:
+    """`text` as UTF-8, or `bytes` as they are (a PDF)."""
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     except OSError as exc:

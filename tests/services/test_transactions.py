@@ -50,6 +50,7 @@ from coordinator_tui.store.models import AuditEvent, EligibilityInquiry
 from tests.conftest import CLINIC_DAY, FREE_DAY, SHARED_DATA
 from tests.helpers.eligibility import traces, with_eligibility
 from tests.helpers.hl7 import adt, siu, slot
+from tests.helpers.reminders import reminder_cases
 from tests.helpers.versions import service_functions, version_parameter, versioned_updates
 from tests.helpers.x12_payer import ACTIVE, answer_270
 
@@ -406,6 +407,8 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "fhir_export.export_fhir": (
         lambda c, u, t: lambda: fhir_export.export_fhir(c, u.super, t / "bulk"), 1, 1,
         "read in one snapshot; the one write is the audit row around publishing the files"),
+    # reminders and paper (their set-up lives in tests/helpers/reminders.py)
+    **reminder_cases(entered),
 }
 
 

@@ -4,7 +4,7 @@ Integrity lives in the database as well as in the services: foreign keys, unique
 constraints (vocabularies from `domain.vocab`), partial unique indexes for "only one open ...",
 and (in the migrations) triggers that make event tables append-only.
 
-One module per area (base, staff, places, patients, appointments, checkin, callbacks, audit);
+One module per area (base, staff, places, patients, appointments, checkin, callbacks, reminders, audit);
 this package re-exports every model, so `from coordinator_tui.store.models import X` works and
 importing it registers every table on `Base.metadata` (Alembic autogenerate needs all of them).
 """
@@ -58,6 +58,11 @@ from coordinator_tui.store.models.places import (
     Provider,
     Room,
 )
+from coordinator_tui.store.models.reminders import (
+    ContactConsent,
+    PatientLetter,
+    ReminderSent,
+)
 from coordinator_tui.store.models.staff import (
     Setting,
     StaffUser,
@@ -75,6 +80,7 @@ __all__ = [
     "Callback",
     "CallbackAttempt",
     "CheckinCheck",
+    "ContactConsent",
     "Coverage",
     "EligibilityBenefit",
     "EligibilityInquiry",
@@ -87,9 +93,11 @@ __all__ = [
     "NAMING",
     "Patient",
     "Payer",
+    "PatientLetter",
     "Payment",
     "Provider",
     "Referral",
+    "ReminderSent",
     "Room",
     "Setting",
     "StaffUser",

@@ -29,6 +29,8 @@ class CallbacksScreen(DeskScreen):
         Binding("o", "toggle('overdue')", "Overdue"),
         Binding("r", "next_reason", "Next reason", show=False),
         Binding("a", "show_all", "All"),
+        Binding("s", "send_reminders", "Reminders", show=False),
+        Binding("l", "print_letters", "Letters", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
     ]
 
@@ -85,6 +87,16 @@ class CallbacksScreen(DeskScreen):
 
         self.queue_filter = QueueFilter()
         self.action_reload()
+
+    def action_send_reminders(self) -> None:
+        from coordinator_tui.tui.screens.callbacks.reminders import send_reminders
+
+        send_reminders(self)
+
+    def action_print_letters(self) -> None:
+        from coordinator_tui.tui.screens.callbacks.reminders import print_letters
+
+        print_letters(self)
 
     def action_reload(self) -> None:
         from coordinator_tui.services.callbacks.generate import figures

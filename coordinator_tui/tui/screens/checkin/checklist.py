@@ -43,6 +43,7 @@ class ChecklistScreen(DeskScreen):
         Binding("enter,ctrl+s", "complete", "Check in"),
         # Each outstanding item shows its key beside it; the footer keeps to 80 columns.
         Binding("d", "demographics", "Address and phone", show=False),
+        Binding("c", "contact", "Contact prefs", show=False),
         Binding("e", "eligibility", "Eligibility", show=False),
         Binding("dollar_sign,p", "payment", "Pay", key_display="$"),
         Binding("f", "forms", "Forms signed", show=False),
@@ -110,6 +111,15 @@ class ChecklistScreen(DeskScreen):
     def action_demographics(self) -> None:
         if self.checklist:
             self.app.push_screen(DemographicsDialog(self.checklist), self._after_dialog)
+
+    def action_contact(self) -> None:
+        """With the demographics: which channels the patient agrees to, and their language."""
+        if self.checklist:
+            from coordinator_tui.domain.reminders import ConsentSource
+            from coordinator_tui.tui.screens.patients.consent import ContactPreferencesDialog
+
+            self.app.push_screen(ContactPreferencesDialog(self.checklist.patient_id,
+                                                          ConsentSource.CHECKIN))
 
     def action_eligibility(self) -> None:
         if self.checklist is None:

@@ -175,6 +175,14 @@ class PaymentDialog(WorkedModal):
         if self.receipt is not None and event.key == "enter":
             event.stop()
             self.dismiss(self.receipt)
+        elif self.receipt is not None and event.key == "p":  # print the receipt
+            event.stop()
+            from coordinator_tui.services.paper import print_receipt
+
+            ctx, actor, receipt = self.app.ctx, self.app.actor, self.receipt
+            self.run_service(lambda: print_receipt(ctx, actor, receipt),
+                             lambda printed: self.query_one("#pay-hint", Static).update(
+                                 f"Printed: {printed.where}"[:60] + "  Enter closes"))
 
     def action_save(self) -> None:
         if self.receipt is not None:
@@ -206,7 +214,7 @@ class PaymentDialog(WorkedModal):
             self.query_one(f"#{field_id}", Input).disabled = True
         self.query_one(".dialog-error", Static).update("")
         self.query_one("#receipt", Static).update(svc.render_receipt(receipt, self.app.ctx.settings.tz))
-        self.query_one("#pay-hint", Static).update("Saved. Enter or Esc closes")
+        self.query_one("#pay-hint", Static).update("Saved. p print  Enter or Esc closes")
         self.set_focus(None)
 
     def action_close(self) -> None:

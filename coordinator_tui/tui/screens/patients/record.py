@@ -1,9 +1,9 @@
 """One patient's record, pushed over a desk: demographics, alerts, coverages, upcoming and past
 appointments, callbacks, payments and referrals, in one scrolling column that fits 80x24.
 
-Keys: b book an appointment, e edit, m merge another record into this one (supervisors), w who
-looked at this record (supervisors), o the estimate of what the next visit will cost the patient,
-r reload, Esc back.
+Keys: b book an appointment, e edit, c contact preferences (consent, language), m merge another
+record into this one (supervisors), w who looked at this record (supervisors), o the estimate of
+what the next visit will cost the patient, r reload, Esc back.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class PatientRecordScreen(DeskScreen):
         Binding("escape", "back", "Back"),
         Binding("b", "book", "Book"),
         Binding("e", "edit", "Edit"),
+        Binding("c", "contact", "Contact prefs", show=False),
         Binding("m", "merge", "Merge", show=False),
         Binding("w", "who_looked", "Who looked"),
         Binding("r", "reload", "Reload", show=False),
@@ -97,6 +98,11 @@ class PatientRecordScreen(DeskScreen):
         ctx, actor, appointment_id = self.app.ctx, self.app.actor, visit.id
         self.load(lambda: estimate_visit(ctx, actor, appointment_id),
                   lambda made: self.app.push_screen(EstimateDialog(made.sheet)), group="estimate")
+
+    def action_contact(self) -> None:
+        from coordinator_tui.tui.screens.patients.consent import ContactPreferencesDialog
+
+        self.app.push_screen(ContactPreferencesDialog(self.patient_id), lambda _saved: self.action_reload())
 
     def action_merge(self) -> None:
         if self.record is None:

@@ -71,6 +71,7 @@ class ScheduleScreen(SchedulePrompts, DeskScreen):
         Binding("e", "wants_earlier", "Wait list add", show=False),
         Binding("escape", "stop_moving", "Stop moving", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("p", "print_sheet", "Print day sheet", show=False),
     ]
 
     def __init__(self) -> None:
@@ -110,6 +111,11 @@ class ScheduleScreen(SchedulePrompts, DeskScreen):
         self._redraw()  # wait timers advance without a keystroke, with the clock
 
     # --- loading ---------------------------------------------------------------------------------
+
+    def action_print_sheet(self) -> None:
+        from coordinator_tui.tui.screens.schedule.printing import print_day_sheet
+
+        print_day_sheet(self, self.day or self.app.ctx.today())
 
     def action_reload(self) -> None:
         ctx, actor, day = self.app.ctx, self.app.actor, self.day or self.app.ctx.today()

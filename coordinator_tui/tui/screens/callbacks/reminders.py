@@ -1,0 +1,37 @@
+"""The Callbacks desk's paper and reminder keys: `s` sends the day's reminders (SMS and e-mail
+files into the outbox folder for the gateway, .ics invitations, reminder letters to the printer),
+`l` prints the day's no-show and clinic-cancellation letters and the recall letters due. Each
+channel or kind is one service call; the desk shows one line per channel when they are done."""
+
+from __future__ import annotations
+
+from coordinator_tui.tui.service_call import call_service
+
+CHANNELS = ("sms", "email", "ics", "letter")
+LETTERS = ("no_show", "cancellation", "recall")
+
+
+def _report(screen, results) -> None:
+    lines = [sent.summary() for sent in results]
+    left_out = sum(len(sent.skipped) for sent in results)
+    if left_out:
+        lines.append(f"{left_out} left out (no valid mobile, e-mail or address): run "
+                     "`coordinator reminders` to list them")
+    screen.notify("\n".join(lines), title="Reminders", timeout=12)
+
+
+def send_reminders(screen) -> None:
+    from coordinator_tui.services.reminders.desk import send_reminders as send
+
+    ctx, actor = screen.app.ctx, screen.app.actor
+    screen.notify("Sending today's reminders...", timeout=3)
+    call_service(screen, lambda: [send(ctx, actor, channel) for channel in CHANNELS],
+                 lambda results: _report(screen, results), group="reminders")
+
+
+def print_letters(screen) -> None:
+    from coordinator_tui.services.reminders.desk import print_letters as letters
+
+    ctx, actor = screen.app.ctx, screen.app.actor
+    call_service(screen, lambda: [letters(ctx, actor, kind) for kind in LETTERS],
+                 lambda results: _report(screen, results), group="letters")

@@ -1,0 +1,169 @@
+"""The desks' keys for reminders and paper at 80x24, keys only: contact preferences on the
+record, reminders and letters on the Callbacks desk, the day sheet on the schedule, the receipt
+after a payment. No printer is set, so printouts land as owner-only files in print_dir."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.widgets import Input
+
+from coordinator_tui.domain.reminders import ContactChannel
+from coordinator_tui.services.reminders.consent import contact_preferences
+from coordinator_tui.tui.app import CoordinatorApp
+from coordinator_tui.tui.screens.callbacks.desk import CallbacksScreen
+from coordinator_tui.tui.screens.checkin.dialogs import PaymentDialog
+from coordinator_tui.tui.screens.patients.consent import ContactPreferencesDialog
+from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
+from coordinator_tui.tui.screens.schedule.schedule import ScheduleScreen
+from tests.helpers.checkin import open_checklist_of, unique_row
+from tests.helpers.reminders import agree, day_ahead, lead, pdf_text, waiting_on
+from tests.helpers.screen import screen_text, settle
+
+SIZE = (80, 24)
+
+
+def printing_to(ctx, tmp_path):
+    ctx.settings = replace(ctx.settings, print_dir=str(tmp_path / "printouts"), printer="")
+    return tmp_path / "printouts"
+
+
+async def test_contact_preferences_from_the_record(ctx, desk_user):
+    pid = waiting_on(ctx, day_ahead(2))[0][1]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ContactPreferencesDialog)
+        assert "never asked" in screen_text(app)
+        await pilot.press("s", "l", "g")
+        await settle(app, pilot)
+        language = app.screen.query_one("#consent-language", Input)
+        assert app.focused is language
+        language.value = ""
+        await pilot.press(*"Spanish", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        assert "Language Spanish" in screen_text(app)
+    prefs = contact_preferences(ctx, desk_user, pid)
+    assert prefs.summary() == "SMS, Letter" and prefs.language == "Spanish"
+
+
+async def test_escape_leaves_the_preferences_unsaved(ctx, desk_user):
+    pid = waiting_on(ctx, day_ahead(2))[0][1]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("s", "e")
+        await settle(app, pilot)
+        assert "changed, not saved" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+    assert contact_preferences(ctx, desk_user, pid).summary() == "none"
+
+
+async def test_callbacks_desk_sends_the_reminders_with_one_key(ctx, desk_user, tmp_path):
+    folder = printing_to(ctx, tmp_path)
+    ctx.settings = replace(ctx.settings, reminder_sms_days=str(lead(day_ahead(1))))
+    agree(ctx, desk_user, [p for _a, p in waiting_on(ctx, day_ahead(1))[:3]], ContactChannel.SMS)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallbacksScreen)
+        await pilot.press("s")
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+    sms = list((folder / "outbox").glob("sms-*.csv"))
+    assert len(sms) == 1
+    lines = sms[0].read_text(encoding="utf-8").strip().splitlines()
+    assert len(lines) == 1 + 3 and lines[0].startswith("phone,first_name")
+    assert not list((folder / "outbox").glob("email-*.csv"))  # nobody agreed to e-mail
+
+
+async def test_schedule_prints_the_day_sheet_with_p(ctx, desk_user, tmp_path):
+    folder = printing_to(ctx, tmp_path)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ScheduleScreen)
+        await pilot.press("p")
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+    printed = list(folder.glob("*day-sheet*.pdf"))
+    assert len(printed) == 1 and "Day sheet" in pdf_text(printed[0])
+
+
+async def test_the_receipt_prints_with_p_after_a_payment(ctx, desk_user, tmp_path):
+    folder = printing_to(ctx, tmp_path)
+    row = unique_row(ctx, desk_user)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_checklist_of(app, pilot, row)
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PaymentDialog)
+        await pilot.press("1", "0", "enter", "c", "enter", "enter")
+        await settle(app, pilot)
+        if app.screen.receipt is None:  # more than the copay due: saved on the second Ctrl+S
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+        assert app.screen.receipt is not None
+        await pilot.press("p")
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+        assert "Printed:" in screen_text(app)
+    receipts = list(folder.glob("*receipt*.txt"))
+    assert len(receipts) == 1 and "$10.00" in receipts[0].read_text(encoding="utf-8")
+
+
+async def test_contact_preferences_at_check_in(ctx, desk_user):
+    row = unique_row(ctx, desk_user)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        checklist = await open_checklist_of(app, pilot, row)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ContactPreferencesDialog)
+        await pilot.press("v", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is checklist
+    prefs = contact_preferences(ctx, desk_user, row.patient_id)
+    voice = next(c for c in prefs.channels if c.channel is ContactChannel.VOICE)
+    assert voice.agreed and voice.source.value == "checkin"
+
+
+async def test_a_bad_language_is_explained_in_the_dialog_and_nothing_saved(ctx, desk_user):
+    pid = waiting_on(ctx, day_ahead(2))[0][1]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("s", "g")
+        await settle(app, pilot)
+        app.screen.query_one("#consent-language", Input).value = ""
+        await pilot.press(*"Klingon 2", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ContactPreferencesDialog)
+        assert "! the language" in screen_text(app)
+    assert contact_preferences(ctx, desk_user, pid).summary() == "none"
