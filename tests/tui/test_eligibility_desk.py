@@ -4,6 +4,8 @@ summary. 80x24, keys only."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import func, select
 
 from coordinator_tui.services.eligibility import import_271, request_eligibility
@@ -16,6 +18,7 @@ from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 from tests.conftest import CLINIC_DAY, FREE_DAY
 from tests.helpers.checkin import open_checklist_of, unique_row
 from tests.helpers.eligibility import with_eligibility
+from tests.helpers.reminders import pdf_text
 from tests.helpers.screen import screen_text, settle
 from tests.helpers.x12_payer import ACTIVE, answer_270
 
@@ -57,6 +60,26 @@ async def test_checklist_shows_the_271_and_o_shows_the_estimate(ctx, desk_user):
     with ctx.db.read() as s:
         assert s.scalar(select(func.count()).select_from(VisitEstimate).where(
             VisitEstimate.appointment_id == row.id)) == 1
+
+
+async def test_p_prints_the_estimate_sheet(ctx, desk_user, tmp_path):
+    row = answered(ctx, desk_user)
+    ctx.settings = replace(ctx.settings, print_dir=str(tmp_path / "printouts"), printer="")
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_checklist_of(app, pilot, row)
+        await pilot.press("o")
+        await settle(app, pilot)
+        await pilot.press("p")
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+        assert isinstance(app.screen, EstimateDialog)
+        assert "Printed:" in screen_text(app)
+    printed = list((tmp_path / "printouts").iterdir())
+    assert len(printed) == 1 and (printed[0].stat().st_mode & 0o777) == 0o600
+    assert "ESTIMATE OF WHAT YOU WILL OWE" in pdf_text(printed[0])
 
 
 async def test_record_shows_the_benefits_summary_and_o_estimates_the_next_visit(ctx, desk_user):

@@ -35,6 +35,7 @@ class VisitEstimateSheet:
     estimate_id: int
     result: rules.Estimate
     sheet: str
+    patient_id: int | None = None  # whose visit: a printed copy is audited on the patient
 
     @property
     def explanation(self) -> str:
@@ -102,7 +103,7 @@ def estimate_visit(ctx: AppContext, actor: Actor, appointment_id: int,
         text = rules.sheet(clinic, heading, result, footer)
         if deliver is not None:
             deliver(text)
-        return VisitEstimateSheet(appointment.id, row.id, result, text)
+        return VisitEstimateSheet(appointment.id, row.id, result, text, patient.id)
 
 
 def last_estimate(ctx: AppContext, appointment_id: int) -> tuple[str, datetime] | None:

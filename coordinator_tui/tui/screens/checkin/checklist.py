@@ -160,7 +160,7 @@ class ChecklistScreen(DeskScreen):
     def action_estimate(self) -> None:
         ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.appointment_id
         self.load(lambda: eligibility.estimate_visit(ctx, actor, appointment_id),
-                  lambda made: self.app.push_screen(EstimateDialog(made.sheet)), group="estimate")
+                  lambda made: self.app.push_screen(EstimateDialog(made.sheet, made.patient_id)), group="estimate")
 
     def _after_dialog(self, result) -> None:
         if isinstance(result, tuple):  # another desk saved first: say so, show what is on file now

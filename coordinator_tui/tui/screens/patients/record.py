@@ -97,7 +97,7 @@ class PatientRecordScreen(DeskScreen):
 
         ctx, actor, appointment_id = self.app.ctx, self.app.actor, visit.id
         self.load(lambda: estimate_visit(ctx, actor, appointment_id),
-                  lambda made: self.app.push_screen(EstimateDialog(made.sheet)), group="estimate")
+                  lambda made: self.app.push_screen(EstimateDialog(made.sheet, made.patient_id)), group="estimate")
 
     def action_contact(self) -> None:
         from coordinator_tui.tui.screens.patients.consent import ContactPreferencesDialog
