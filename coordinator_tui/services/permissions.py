@@ -21,6 +21,7 @@ class Permission(StrEnum):
     BREAK_GLASS_ENABLE = "enable emergency access"
     BACKUP = "back up the database"
     RESTORE = "restore the database from a backup"
+    OVERRIDE_AUTHORISATION = "book without a valid authorisation"
 
 
 _SUPERVISOR_UP = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -33,6 +34,7 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.READ_AUDIT: _SUPERVISOR_UP,
     Permission.BREAK_GLASS_ENABLE: _SUPERVISOR_UP,
     Permission.BACKUP: _SUPERVISOR_UP,
+    Permission.OVERRIDE_AUTHORISATION: _SUPERVISOR_UP,
     Permission.RESTORE: _ADMIN_ONLY,
     Permission.MANAGE_USERS: _ADMIN_ONLY,
     Permission.MANAGE_TEMPLATES: _ADMIN_ONLY,

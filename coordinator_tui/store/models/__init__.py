@@ -4,8 +4,8 @@ Integrity lives in the database as well as in the services: foreign keys, unique
 constraints (vocabularies from `domain.vocab`), partial unique indexes for "only one open ...",
 and (in the migrations) triggers that make event tables append-only.
 
-One module per area (base, staff, places, patients, appointments, checkin, callbacks, audit);
-this package re-exports every model, so `from coordinator_tui.store.models import X` works and
+One module per area (base, staff, places, patients, appointments, checkin, referrals, callbacks,
+audit); this package re-exports every model, so `from coordinator_tui.store.models import X` works and
 importing it registers every table on `Base.metadata` (Alembic autogenerate needs all of them).
 """
 
@@ -31,7 +31,6 @@ from coordinator_tui.store.models.checkin import (
     CheckinCheck,
     FormSignature,
     Payment,
-    Referral,
 )
 from coordinator_tui.store.models.patients import (
     Coverage,
@@ -47,6 +46,17 @@ from coordinator_tui.store.models.places import (
     Provider,
     Room,
 )
+from coordinator_tui.store.models.referrals import (
+    AuthRequirement,
+    PayerVisitRule,
+    Referral,
+    ReferralChase,
+    ReferralDocument,
+    ReferralEvent,
+    ReferralType,
+    ReferralVisit,
+    TypeDocument,
+)
 from coordinator_tui.store.models.staff import (
     Setting,
     StaffUser,
@@ -57,6 +67,7 @@ __all__ = [
     "AppointmentStatusEvent",
     "AppointmentType",
     "AuditEvent",
+    "AuthRequirement",
     "AvailabilityException",
     "AvailabilityTemplate",
     "AvailabilityTemplateType",
@@ -70,12 +81,19 @@ __all__ = [
     "NAMING",
     "Patient",
     "Payer",
+    "PayerVisitRule",
     "Payment",
     "Provider",
     "Referral",
+    "ReferralChase",
+    "ReferralDocument",
+    "ReferralEvent",
+    "ReferralType",
+    "ReferralVisit",
     "Room",
     "Setting",
     "StaffUser",
+    "TypeDocument",
     "WaitlistEntry",
     "one_of",
     "staff_fk",

@@ -1,0 +1,196 @@
+"""The authorisation check of a booking, run INSIDE the booking's write transaction.
+
+`authorise_visit` is called by every path that creates an appointment (booking from a patient or
+the schedule, a move, a walk-in) after the appointment row is flushed. It decides from counts read
+in that same BEGIN IMMEDIATE transaction, so two desks booking the last authorised visit at the
+same moment cannot both succeed: the second waits for the first to commit, then counts its visit.
+
+- A type that needs an authorisation for the patient's payer (`auth_requirements`) is refused
+  without a usable one (approved or active, covering the type, the visit's date in its window,
+  a visit left), with the reason. A supervisor may book anyway with an override reason, kept on
+  `referral_visits` and in the audit trail.
+- A named referral (`referral_id`) is checked the same way whether or not the type needs one.
+- Otherwise a referral or authorisation that names this type explicitly and has a visit left is
+  linked on its own, so an incoming referral turns active when it is booked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coordinator_tui.domain.referrals import (
+    OPEN,
+    USABLE,
+    ReferralKind,
+    in_window,
+)
+from coordinator_tui.domain.text import clean_text
+from coordinator_tui.errors import UserError
+from coordinator_tui.services import audit
+from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.permissions import Permission, require
+from coordinator_tui.services.referrals.counting import (
+    covered_type_ids,
+    needs_authorisation,
+    payer_name,
+    primary_payer,
+    standing,
+)
+from coordinator_tui.store.models import (
+    Appointment,
+    AppointmentType,
+    Referral,
+    ReferralEvent,
+    ReferralVisit,
+)
+
+OVERRIDE_HINT = "; a supervisor can book it with an override and a reason"
+
+
+def label_of(referral: Referral) -> str:
+    word = "authorisation" if referral.kind == ReferralKind.PRIOR_AUTH.value else "referral"
+    return f"{word} {referral.auth_number or '#' + str(referral.id)}"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What covers a visit: the referral chosen (with its summary), or the problem."""
+
+    needed: bool
+    chosen: Referral | None = None
+    summary: str | None = None
+    problem: str | None = None
+    nearest: Referral | None = None  # the record the problem is about, if any
+
+    @property
+    def line(self) -> str | None:
+        """One line for a screen: "authorisation A123: 4 approved | 2 left, ends 31 Jan"."""
+        if self.chosen is not None:
+            return f"{label_of(self.chosen)}: {self.summary}"
+        return self.problem
+
+
+def _problem(session: Session, referral: Referral, kind: AppointmentType, day: date,
+             today: date) -> tuple[str | None, str]:
+    """(why this referral cannot cover a `kind` visit on `day`, its summary)."""
+    state = standing(session, referral, today)
+    name = label_of(referral)
+    if referral.kind == ReferralKind.OUTGOING.value:
+        return f"{name} is an outgoing referral: it covers no visit here", state.summary
+    usable = USABLE if referral.kind == ReferralKind.PRIOR_AUTH.value else OPEN
+    if state.shown_status not in usable:
+        return f"{name} is {state.shown_status}", state.summary
+    types = covered_type_ids(session, referral.id)
+    if types and kind.id not in types:
+        return f"{name} does not cover {kind.code} visits", state.summary
+    if not in_window(day, referral.auth_valid_from, referral.auth_valid_to):
+        span = (f"{referral.auth_valid_from or 'any time'} to {referral.auth_valid_to or 'open'}")
+        return f"{name} is valid {span}; the visit is on {day.isoformat()}", state.summary
+    remaining = state.counts.remaining
+    if remaining is not None and remaining < 1:
+        return f"{name} has no visits left ({state.summary})", state.summary
+    return None, state.summary
+
+
+def assess(session: Session, ctx: AppContext, patient_id: int, kind: AppointmentType,
+           starts_at: datetime, *, referral_id: int | None = None) -> Assessment:
+    """Read-only: what would cover a `kind` visit for this patient at `starts_at`."""
+    day = ctx.local(starts_at).date()
+    today = ctx.today()
+    _coverage_id, payer_id = primary_payer(session, patient_id)
+    needed = needs_authorisation(session, kind.id, payer_id)
+    if referral_id is not None:
+        referral = session.get(Referral, referral_id) if isinstance(referral_id, int) else None
+        if referral is None:
+            raise UserError(f"there is no referral {referral_id}")
+        if referral.patient_id != patient_id:
+            raise UserError(f"referral {referral_id} is for another patient")
+        problem, text = _problem(session, referral, kind, day, today)
+        if problem:
+            return Assessment(needed, problem=problem, nearest=referral)
+        return Assessment(needed, chosen=referral, summary=text)
+    wanted = [ReferralKind.PRIOR_AUTH.value] if needed else \
+        [ReferralKind.PRIOR_AUTH.value, ReferralKind.INCOMING.value]
+    candidates = list(session.scalars(
+        select(Referral).where(Referral.patient_id == patient_id, Referral.kind.in_(wanted))
+        .order_by(Referral.auth_valid_to.is_(None), Referral.auth_valid_to, Referral.id)))
+    first_problem: tuple[str, Referral] | None = None
+    for referral in candidates:
+        types = covered_type_ids(session, referral.id)
+        if not needed and kind.id not in types:
+            continue  # linked on its own only when it names this type
+        problem, text = _problem(session, referral, kind, day, today)
+        if problem is None:
+            return Assessment(needed, chosen=referral, summary=text)
+        if first_problem is None and (not types or kind.id in types):
+            first_problem = (problem, referral)
+    if not needed:
+        return Assessment(False)
+    if first_problem is not None:
+        return Assessment(True, problem=first_problem[0], nearest=first_problem[1])
+    payer = payer_name(session, payer_id) or "every payer"
+    return Assessment(True, problem=f"{kind.code} visits need a prior authorisation ({payer[:30]}); "
+                                    f"none is on file for this patient")
+
+
+def _link(session: Session, actor: Actor, appointment: Appointment, referral: Referral | None,
+          at: datetime, override: str | None) -> None:
+    session.add(ReferralVisit(appointment_id=appointment.id,
+                              referral_id=referral.id if referral else None,
+                              override_reason=override, linked_at=at, linked_by_id=actor.id))
+    if referral is not None and override is None and referral.status in ("requested", "pending", "approved"):
+        session.add(ReferralEvent(referral_id=referral.id, at=at, by_id=actor.id, field="status",
+                                  from_value=referral.status, to_value="active"))
+        referral.status = "active"
+    session.flush()
+
+
+def authorise_visit(session: Session, ctx: AppContext, actor: Actor, appointment: Appointment, *,
+                    referral_id: int | None = None, override: str | None = None,
+                    override_approved: bool = False) -> Assessment:
+    """Inside the booking's write transaction, after the appointment is flushed: link it to the
+    referral that covers it, or refuse (UserError) with the reason, unless a supervisor gives an
+    override reason. `override_approved`: the override was given by a supervisor earlier (a
+    moved visit keeps it)."""
+    kind = session.get(AppointmentType, appointment.appointment_type_id)
+    found = assess(session, ctx, appointment.patient_id, kind, appointment.starts_at,
+                   referral_id=referral_id)
+    at = ctx.now()
+    if found.problem is not None:
+        if override is None:
+            raise UserError(found.problem + OVERRIDE_HINT)
+        if not override_approved:
+            require(actor, Permission.OVERRIDE_AUTHORISATION)
+        reason = clean_text(override, "the override reason", required=True, limit=300)
+        _link(session, actor, appointment, found.nearest, at, reason)
+        audit.record(session, actor, "referral.override", at, patient_id=appointment.patient_id,
+                     entity="appointment", entity_id=appointment.id,
+                     detail={"problem": found.problem, "reason": reason,
+                             "referral_id": found.nearest.id if found.nearest else None})
+        return found
+    if found.chosen is not None:
+        _link(session, actor, appointment, found.chosen, at, None)
+        audit.record(session, actor, "referral.visit", at, patient_id=appointment.patient_id,
+                     entity="referral", entity_id=found.chosen.id,
+                     detail={"appointment_id": appointment.id})
+    return found
+
+
+def carry_visit(session: Session, ctx: AppContext, actor: Actor, old_id: int,
+                new: Appointment) -> Assessment:
+    """A move: the old visit's link stops counting and the new visit is checked and linked on
+    the same referral (a supervisor's override travels with it)."""
+    old = session.get(ReferralVisit, old_id)
+    if old is None:
+        return authorise_visit(session, ctx, actor, new)
+    old.moved_to_id = new.id
+    session.flush()
+    return authorise_visit(session, ctx, actor, new, referral_id=old.referral_id,
+                           override=old.override_reason, override_approved=old.override_reason is not None)
+
+
+def visit_cover(session: Session, appointment_id: int) -> ReferralVisit | None:
+    return session.get(ReferralVisit, appointment_id)

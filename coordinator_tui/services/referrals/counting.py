@@ -1,0 +1,107 @@
+"""Inside a caller's session: which payer a patient has, whether a type needs an authorisation
+from it, what a referral covers, and its visits counted from the appointments booked on it.
+
+Nothing here opens a transaction: booking calls these inside its own write transaction, so the
+count it decides on is the count it commits (two desks cannot both take the last visit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from coordinator_tui.domain.referrals import Counts, VisitRule, count_visits, shown_status, summary
+from coordinator_tui.store.models import (
+    Appointment,
+    AppointmentType,
+    AuthRequirement,
+    Coverage,
+    Payer,
+    PayerVisitRule,
+    Referral,
+    ReferralType,
+    ReferralVisit,
+)
+
+def primary_payer(session: Session, patient_id: int) -> tuple[int | None, int | None]:
+    """(coverage id, payer id) of the patient's active primary coverage, or (None, None)."""
+    row = session.execute(select(Coverage.id, Coverage.payer_id).where(
+        Coverage.patient_id == patient_id, Coverage.rank == "primary",
+        Coverage.active.is_(True))).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def needs_authorisation(session: Session, type_id: int, payer_id: int | None) -> bool:
+    """Does booking this type for a patient with this payer need a prior authorisation? A rule
+    for any payer (payer NULL) applies to self-pay patients too."""
+    payers = [AuthRequirement.payer_id.is_(None)]
+    if payer_id is not None:
+        payers.append(AuthRequirement.payer_id == payer_id)
+    return session.scalar(select(AuthRequirement.id).where(
+        AuthRequirement.appointment_type_id == type_id, or_(*payers)).limit(1)) is not None
+
+
+def visit_rule(session: Session, payer_id: int | None) -> VisitRule:
+    if payer_id is None:
+        return VisitRule()
+    row = session.get(PayerVisitRule, payer_id)
+    if row is None:
+        return VisitRule()
+    return VisitRule(cancelled_uses=bool(row.cancelled_uses), no_show_uses=bool(row.no_show_uses))
+
+
+def counts(session: Session, referral: Referral) -> Counts:
+    statuses = session.scalars(
+        select(Appointment.status).join(ReferralVisit, ReferralVisit.appointment_id == Appointment.id)
+        .where(ReferralVisit.referral_id == referral.id, ReferralVisit.moved_to_id.is_(None))).all()
+    return count_visits(referral.auth_visits, list(statuses), visit_rule(session, referral.payer_id))
+
+
+def covered_type_ids(session: Session, referral_id: int) -> set[int]:
+    return set(session.scalars(select(ReferralType.appointment_type_id)
+                               .where(ReferralType.referral_id == referral_id)))
+
+
+def type_codes(session: Session, referral_ids: Iterable[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    rows = session.execute(select(ReferralType.referral_id, AppointmentType.code)
+                           .join(AppointmentType, AppointmentType.id == ReferralType.appointment_type_id)
+                           .where(ReferralType.referral_id.in_(list(referral_ids)))
+                           .order_by(AppointmentType.code))
+    for rid, code in rows:
+        out.setdefault(rid, []).append(code)
+    return out
+
+
+def payer_name(session: Session, payer_id: int | None) -> str | None:
+    return session.scalar(select(Payer.name).where(Payer.id == payer_id)) if payer_id else None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A referral with its counts and the status a person sees."""
+
+    referral: Referral
+    counts: Counts
+    shown_status: str
+
+    @property
+    def summary(self) -> str:
+        return summary(self.counts, self.referral.auth_valid_to)
+
+
+def standing(session: Session, referral: Referral, today: date) -> Standing:
+    c = counts(session, referral)
+    return Standing(referral, c, shown_status(referral.status, c, referral.auth_valid_to, today))
+
+
+def open_visit_count(session: Session, referral_id: int) -> int:
+    """Visits booked on the referral that still hold a slot or happened (for "not booked")."""
+    return session.scalar(select(func.count()).select_from(ReferralVisit)
+                          .join(Appointment, Appointment.id == ReferralVisit.appointment_id)
+                          .where(ReferralVisit.referral_id == referral_id,
+                                 ReferralVisit.moved_to_id.is_(None),
+                                 Appointment.status.notin_(["cancelled", "no_show"]))) or 0
