@@ -161,6 +161,8 @@ CHECKLIST_ITEM_WORDS = {
     "copay": "copay",
     "forms": "forms",
     "id_card": "photo ID and insurance card",
+    "referral": "referral or authorisation",
+    "documents": "documents for the visit",
 }
 
 

@@ -26,6 +26,7 @@ from coordinator_tui.store.models import (
     ReferralVisit,
 )
 
+
 def primary_payer(session: Session, patient_id: int) -> tuple[int | None, int | None]:
     """(coverage id, payer id) of the patient's active primary coverage, or (None, None)."""
     row = session.execute(select(Coverage.id, Coverage.payer_id).where(
