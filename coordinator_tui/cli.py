@@ -31,6 +31,8 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.schedule_commands",
     "coordinator_tui.commands.callback_commands",
     "coordinator_tui.commands.backup_commands",
+    "coordinator_tui.commands.referral_commands",
+    "coordinator_tui.commands.booking_commands",
 ]
 
 

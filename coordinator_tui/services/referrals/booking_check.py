@@ -170,7 +170,8 @@ def authorise_visit(session: Session, ctx: AppContext, actor: Actor, appointment
                      entity="appointment", entity_id=appointment.id,
                      detail={"problem": found.problem, "reason": reason,
                              "referral_id": found.nearest.id if found.nearest else None})
-        return found
+        return Assessment(found.needed, nearest=found.nearest,
+                          problem=f"booked over a supervisor's override ({reason}): {found.problem}")
     if found.chosen is not None:
         _link(session, actor, appointment, found.chosen, at, None)
         audit.record(session, actor, "referral.visit", at, patient_id=appointment.patient_id,
