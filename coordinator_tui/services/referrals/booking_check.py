@@ -174,6 +174,8 @@ def authorise_visit(session: Session, ctx: AppContext, actor: Actor, appointment
                           problem=f"booked over a supervisor's override ({reason}): {found.problem}")
     if found.chosen is not None:
         _link(session, actor, appointment, found.chosen, at, None)
+        found = Assessment(found.needed, chosen=found.chosen,
+                           summary=standing(session, found.chosen, ctx.today()).summary)  # with this visit
         audit.record(session, actor, "referral.visit", at, patient_id=appointment.patient_id,
                      entity="referral", entity_id=found.chosen.id,
                      detail={"appointment_id": appointment.id})

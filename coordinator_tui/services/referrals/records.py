@@ -213,7 +213,7 @@ def update_referral(ctx: AppContext, actor: Actor, referral_id: int, *,
             raise UserError("only an outgoing referral has a reply date")
         changed = []
         if status is not None:
-            changes["status"] = _status(status)
+            changes = {"status": _status(status), **changes}
         if provider is not None:
             changes["to_provider_id"] = _provider_id(session, provider)
         for name, value in changes.items():

@@ -143,8 +143,8 @@ class PatientRecordScreen(DeskScreen):
         section("payments", "Payments", [
             f"{p.taken_at.astimezone(tz):%m/%d/%Y} {format_cents(p.amount_cents):>9} {p.method:<5} "
             f"{p.receipt_number}{' VOID' if p.voided else ''}" for p in record.payments])
-        section("referrals", "Referrals", [
-            f"{r.received_on:%m/%d/%Y} {vocab_words(ReferralStatus, r.status):<12} {(r.to_specialty or '-')[:20]:<20} "
-            f"auth {r.auth_number or '-'}" for r in record.referrals])
+        section("referrals", "Referrals and authorisations", [
+            f"{vocab_words(ReferralStatus, r.status):<9} {(r.auth_number or r.to_specialty or '-')[:14]:<14} "
+            f"{r.summary[:52]}" for r in record.referrals])
 
 
