@@ -95,7 +95,7 @@ def test_checklist_shows_the_covering_authorisation_or_the_problem_and_resolves_
                                     valid_to=FREE_DAY + timedelta(days=30))
     assert line.startswith("authorisation PH-1: 3 approved | 2 left")
     item = checkin.checklist(ctx, desk_user, visit).item("referral")
-    assert item.done and item.detail.startswith("authorisation PH-1: 3 approved | 2 left")
+    assert item.done and item.detail.startswith("PH-1: 3 approved | 2 left")
     with pytest.raises(UserError, match="already covered"):
         ref.attach_authorisation(ctx, desk_user, visit)
 

@@ -98,7 +98,8 @@ def checklist_items(session: Session, ctx: AppContext, appointment: Appointment)
     link, referral = _linked(session, appointment.id)
     if link is not None and referral is not None:
         items.append(("referral", "Referral / authorisation", True,
-                      f"{label_of(referral)}: {standing(session, referral, ctx.today()).summary}"[:70]))
+                      f"{referral.auth_number or label_of(referral)}: "
+                      f"{standing(session, referral, ctx.today()).summary}"[:70]))
     elif link is not None:
         items.append(("referral", "Referral / authorisation", True,
                       f"booked without one: {link.override_reason}"[:70]))
@@ -147,6 +148,7 @@ def attach_authorisation(ctx: AppContext, actor: Actor, appointment_id: int, *, 
 class PreProcedureRow:
     appointment_id: int
     starts_at: datetime
+    patient_id: int
     mrn: str
     patient: str
     type_code: str
@@ -186,7 +188,7 @@ def pre_procedure(ctx: AppContext, actor: Actor, days: int = PRE_PROCEDURE_DAYS)
             named = list(dict.fromkeys((["authorisation"] if needs_auth else [])
                                        + [DocumentKind(d).label for d in docs]))
             if named:
-                rows.append(PreProcedureRow(appointment.id, appointment.starts_at, patient.mrn,
+                rows.append(PreProcedureRow(appointment.id, appointment.starts_at, patient.id, patient.mrn,
                                             f"{patient.family_name}, {patient.given_name}", code,
                                             tuple(named)))
         audit.record(session, actor, "referral.pre_procedure", ctx.now(),

@@ -1,0 +1,74 @@
+"""Referrals where the work is, by keys at 80x24: the work list on the Callbacks desk feeds the
+queue once, the pre-procedure list is one key away, the checklist resolves a missing
+authorisation in place, and the record shows what is left."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from coordinator_tui.domain.referrals import ReferralKind
+from coordinator_tui.services import referrals as ref
+from coordinator_tui.services.staff.actors import actor_for
+from coordinator_tui.store.models import Appointment, AppointmentType, ReferralChase
+from coordinator_tui.tui.app import CoordinatorApp
+from coordinator_tui.tui.screens.checkin.checklist import ChecklistScreen
+from coordinator_tui.tui.screens.referrals.work_list import ReferralsWorkScreen
+from tests.conftest import CLINIC_DAY
+from tests.helpers.checkin import waiting_rows
+from tests.helpers.referrals import insured_patients, mrn
+from tests.helpers.screen import screen_text, settle
+
+SIZE = (80, 24)
+
+
+async def test_work_list_on_the_callbacks_desk_feeds_the_queue_once(ctx, desk_user):
+    pid = insured_patients(ctx, 1)[0]
+    ref.add_referral(ctx, desk_user, pid, kind=ReferralKind.INCOMING, specialty="Cardiology",
+                     received_on=CLINIC_DAY - timedelta(days=10))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReferralsWorkScreen)
+        text = screen_text(app)
+        assert mrn(ctx, pid) in text and "not booked yet" in text and "(1 not on the queue yet)" in text
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert "(0 not on the queue yet)" in screen_text(app)
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert [r.fed for r in ref.work_list(ctx, desk_user)] == [True]
+        with ctx.db.read() as session:
+            assert session.scalar(select(func.count()).select_from(ReferralChase)) == 1
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert "Next 3 clinic days" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ReferralsWorkScreen)
+
+
+async def test_checklist_resolves_a_missing_authorisation_in_place(ctx, desk_user):
+    row = waiting_rows(ctx, desk_user)[-1]
+    with ctx.db.read() as session:
+        code = session.get(AppointmentType, session.get(Appointment, row.id).appointment_type_id).code
+    ref.set_auth_requirement(ctx, actor_for(ctx, "admin"), code)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(ChecklistScreen(row.id))
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "a ✗ Referral / authorisation" in text and "need a prior authorisation" in text
+        await pilot.press("a")
+        await settle(app, pilot)
+        await pilot.press(*"PH-9", "enter", "3", "enter", *"T+30", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChecklistScreen)
+        text = screen_text(app)
+        assert "✓ Referral / authorisation" in text and "PH-9: 3 approved | 2 left" in text
