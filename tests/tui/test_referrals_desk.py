@@ -72,3 +72,49 @@ async def test_checklist_resolves_a_missing_authorisation_in_place(ctx, desk_use
         assert isinstance(app.screen, ChecklistScreen)
         text = screen_text(app)
         assert "✓ Referral / authorisation" in text and "PH-9: 3 approved | 2 left" in text
+
+
+async def test_booking_shows_the_problem_and_a_supervisor_books_over_it_with_a_reason(ctx):
+    from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
+    from coordinator_tui.tui.screens.schedule.book_patient import BookForPatientScreen
+
+    supervisor = actor_for(ctx, "super")
+    pid = insured_patients(ctx, 1)[0]
+    ref.set_auth_requirement(ctx, actor_for(ctx, "admin"), "PROC")
+    app = CoordinatorApp(ctx, supervisor)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        await pilot.press("b")
+        await settle(app, pilot)
+        assert isinstance(app.screen, BookForPatientScreen)
+        for value in ("PROC", "", "T+20", "any", ""):
+            await pilot.press("ctrl+u", *value, "enter")
+            await settle(app, pilot)
+        assert app.screen.slots
+        assert "! PROC visits need a prior authorisation" in screen_text(app)
+        await pilot.press("enter")  # refused with the reason, nothing booked
+        await settle(app, pilot)
+        assert isinstance(app.screen, BookForPatientScreen) and "supervisor can book it" in screen_text(app)
+        await pilot.press("o", *"payer phoned: approved", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+    with ctx.db.read() as session:
+        from coordinator_tui.store.models import ReferralVisit
+
+        assert session.scalars(select(ReferralVisit.override_reason)).all() == ["payer phoned: approved"]
+
+
+async def test_the_record_lists_authorisations_with_what_is_left(ctx, desk_user):
+    pid = insured_patients(ctx, 1)[0]
+    ref.add_referral(ctx, desk_user, pid, kind=ReferralKind.PRIOR_AUTH, number="REC-4", visits=4,
+                     status="approved", valid_to=CLINIC_DAY + timedelta(days=30))
+    end = CLINIC_DAY + timedelta(days=30)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=(80, 80)) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        assert f"Approved  REC-4          4 approved | 4 left, ends {end.day} {end:%b}" in screen_text(app)

@@ -10,6 +10,7 @@ from coordinator_tui.services.referrals.booking_check import (
     assess,
     authorise_visit,
     carry_visit,
+    cover_line,
     label_of,
 )
 from coordinator_tui.services.referrals.chasing import (
@@ -57,6 +58,7 @@ __all__ = [
     "authorise_visit",
     "carry_visit",
     "checklist_items",
+    "cover_line",
     "feed_callbacks",
     "label_of",
     "patient_rows",

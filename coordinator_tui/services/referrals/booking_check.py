@@ -197,3 +197,19 @@ def carry_visit(session: Session, ctx: AppContext, actor: Actor, old_id: int,
 
 def visit_cover(session: Session, appointment_id: int) -> ReferralVisit | None:
     return session.get(ReferralVisit, appointment_id)
+
+
+def cover_line(ctx: AppContext, actor: Actor, patient_id: int, type_code: str,
+               starts_at: datetime) -> str | None:
+    """What booking a `type_code` visit at `starts_at` would be counted on, or why it would be
+    refused; None when the visit needs no authorisation and none names the type (the booking
+    screen shows it beside the free slots; booking itself decides again in its transaction)."""
+    with ctx.db.read() as session:
+        kind = session.scalar(select(AppointmentType).where(
+            AppointmentType.code == (type_code or "").strip().upper()))
+        if kind is None:
+            return None
+        found = assess(session, ctx, patient_id, kind, starts_at)
+        if found.problem is not None:
+            return f"! {found.problem}"
+        return found.line
