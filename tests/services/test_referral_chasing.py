@@ -116,3 +116,20 @@ def test_documents_missing_days_ahead_are_on_the_pre_procedure_list(ctx, desk_us
     assert "referral" not in item.detail.removeprefix("missing: ").split(", ")
     row = next((r for r in ref.pre_procedure(ctx, desk_user) if r.appointment_id == visit), None)
     assert row is None or "referral" not in row.missing
+
+
+def test_the_day_schedule_marks_visits_without_a_needed_authorisation(ctx, desk_user, admin):
+    from coordinator_tui.tui.screens.schedule.cells import type_word
+
+    pid = insured_patients(ctx, 1)[0]
+    slot = proc_slots(ctx, desk_user, 1)[0]
+    visit = booking.book(ctx, desk_user, pid, 1, "PROC", slot.starts_at).appointment_id
+
+    def shown():
+        return next(a for a in booking.day_schedule(ctx, desk_user, FREE_DAY).appointments if a.id == visit)
+
+    assert not shown().needs_auth and type_word(shown()) == "PROC"
+    ref.set_auth_requirement(ctx, admin, "PROC")
+    assert shown().needs_auth and type_word(shown()) == "PRO?"
+    ref.attach_authorisation(ctx, desk_user, visit, number="DS-1", visits=1)
+    assert not shown().needs_auth

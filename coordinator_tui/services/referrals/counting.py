@@ -106,3 +106,23 @@ def open_visit_count(session: Session, referral_id: int) -> int:
                           .where(ReferralVisit.referral_id == referral_id,
                                  ReferralVisit.moved_to_id.is_(None),
                                  Appointment.status.notin_(["cancelled", "no_show"]))) or 0
+
+
+def missing_authorisation_ids(session: Session, start, end) -> set[int]:
+    """Active visits starting in [start, end) whose type needs an authorisation from the
+    patient's payer and that were booked on none (a supervisor's override included): the day
+    schedule marks them. One query; nothing to do when no type needs one."""
+    if session.scalar(select(AuthRequirement.id).limit(1)) is None:
+        return set()
+    linked = select(ReferralVisit.appointment_id).where(
+        ReferralVisit.appointment_id == Appointment.id, ReferralVisit.referral_id.is_not(None)).exists()
+    rows = session.scalars(
+        select(Appointment.id)
+        .join(AuthRequirement, AuthRequirement.appointment_type_id == Appointment.appointment_type_id)
+        .outerjoin(Coverage, (Coverage.patient_id == Appointment.patient_id) & (Coverage.rank == "primary")
+                   & Coverage.active.is_(True))
+        .where(Appointment.starts_at >= start, Appointment.starts_at < end,
+               Appointment.status.in_(["scheduled", "confirmed", "arrived", "roomed", "with_provider"]),
+               or_(AuthRequirement.payer_id.is_(None), AuthRequirement.payer_id == Coverage.payer_id),
+               ~linked))
+    return set(rows)
