@@ -18,14 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.referrals import (
     OPEN,
     USABLE,
+    Counts,
     ReferralKind,
     in_window,
+    shown_status,
+    summary,
 )
 from coordinator_tui.domain.text import clean_text
 from coordinator_tui.errors import UserError
@@ -33,17 +36,17 @@ from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
 from coordinator_tui.services.referrals.counting import (
-    covered_type_ids,
+    counts,
     needs_authorisation,
     payer_name,
     primary_payer,
-    standing,
 )
 from coordinator_tui.store.models import (
     Appointment,
     AppointmentType,
     Referral,
     ReferralEvent,
+    ReferralType,
     ReferralVisit,
 )
 
@@ -61,9 +64,15 @@ class Assessment:
 
     needed: bool
     chosen: Referral | None = None
-    summary: str | None = None
+    counts: Counts | None = None  # the chosen one's visits
     problem: str | None = None
     nearest: Referral | None = None  # the record the problem is about, if any
+
+    @property
+    def summary(self) -> str | None:
+        if self.chosen is None or self.counts is None:
+            return None
+        return summary(self.counts, self.chosen.auth_valid_to)
 
     @property
     def line(self) -> str | None:
@@ -73,26 +82,37 @@ class Assessment:
         return self.problem
 
 
-def _problem(session: Session, referral: Referral, kind: AppointmentType, day: date,
-             today: date) -> tuple[str | None, str]:
-    """(why this referral cannot cover a `kind` visit on `day`, its summary)."""
-    state = standing(session, referral, today)
+def _problem(session: Session, referral: Referral, types: set[int], kind: AppointmentType, day: date,
+             today: date) -> tuple[str | None, Counts | None]:
+    """(why this referral cannot cover a `kind` visit on `day`, its counts). The checks that need
+    no query come first; the visits are counted last, only for a referral that passes them."""
     name = label_of(referral)
     if referral.kind == ReferralKind.OUTGOING.value:
-        return f"{name} is an outgoing referral: it covers no visit here", state.summary
+        return f"{name} is an outgoing referral: it covers no visit here", None
     usable = USABLE if referral.kind == ReferralKind.PRIOR_AUTH.value else OPEN
-    if state.shown_status not in usable:
-        return f"{name} is {state.shown_status}", state.summary
-    types = covered_type_ids(session, referral.id)
+    if referral.status not in usable:
+        return f"{name} is {referral.status}", None
     if types and kind.id not in types:
-        return f"{name} does not cover {kind.code} visits", state.summary
+        return f"{name} does not cover {kind.code} visits", None
+    if referral.auth_valid_to is not None and referral.auth_valid_to < today:
+        return f"{name} is expired", None
     if not in_window(day, referral.auth_valid_from, referral.auth_valid_to):
         span = (f"{referral.auth_valid_from or 'any time'} to {referral.auth_valid_to or 'open'}")
-        return f"{name} is valid {span}; the visit is on {day.isoformat()}", state.summary
-    remaining = state.counts.remaining
-    if remaining is not None and remaining < 1:
-        return f"{name} has no visits left ({state.summary})", state.summary
-    return None, state.summary
+        return f"{name} is valid {span}; the visit is on {day.isoformat()}", None
+    c = counts(session, referral)
+    if shown_status(referral.status, c, referral.auth_valid_to, today) == "exhausted":
+        return f"{name} is exhausted ({summary(c, referral.auth_valid_to)})", c
+    if c.remaining is not None and c.remaining < 1:
+        return f"{name} has no visits left ({summary(c, referral.auth_valid_to)})", c
+    return None, c
+
+
+def _with_types(session: Session, stmt) -> list[tuple[Referral, set[int]]]:
+    """The referrals `stmt` selects, each with the appointment types it covers (one query)."""
+    rows = session.execute(stmt.add_columns(func.group_concat(ReferralType.appointment_type_id))
+                           .outerjoin(ReferralType, ReferralType.referral_id == Referral.id)
+                           .group_by(Referral.id)).all()
+    return [(r, {int(t) for t in str(types).split(",")} if types else set()) for r, types in rows]
 
 
 def assess(session: Session, ctx: AppContext, patient_id: int, kind: AppointmentType,
@@ -103,28 +123,29 @@ def assess(session: Session, ctx: AppContext, patient_id: int, kind: Appointment
     _coverage_id, payer_id = primary_payer(session, patient_id)
     needed = needs_authorisation(session, kind.id, payer_id)
     if referral_id is not None:
-        referral = session.get(Referral, referral_id) if isinstance(referral_id, int) else None
-        if referral is None:
+        found = _with_types(session, select(Referral).where(Referral.id == referral_id)) \
+            if isinstance(referral_id, int) else []
+        if not found:
             raise UserError(f"there is no referral {referral_id}")
+        referral, types = found[0]
         if referral.patient_id != patient_id:
             raise UserError(f"referral {referral_id} is for another patient")
-        problem, text = _problem(session, referral, kind, day, today)
+        problem, c = _problem(session, referral, types, kind, day, today)
         if problem:
             return Assessment(needed, problem=problem, nearest=referral)
-        return Assessment(needed, chosen=referral, summary=text)
+        return Assessment(needed, chosen=referral, counts=c)
     wanted = [ReferralKind.PRIOR_AUTH.value] if needed else \
         [ReferralKind.PRIOR_AUTH.value, ReferralKind.INCOMING.value]
-    candidates = list(session.scalars(
-        select(Referral).where(Referral.patient_id == patient_id, Referral.kind.in_(wanted))
-        .order_by(Referral.auth_valid_to.is_(None), Referral.auth_valid_to, Referral.id)))
+    candidates = _with_types(session, select(Referral).where(
+        Referral.patient_id == patient_id, Referral.kind.in_(wanted))
+        .order_by(Referral.auth_valid_to.is_(None), Referral.auth_valid_to, Referral.id))
     first_problem: tuple[str, Referral] | None = None
-    for referral in candidates:
-        types = covered_type_ids(session, referral.id)
+    for referral, types in candidates:
         if not needed and kind.id not in types:
             continue  # linked on its own only when it names this type
-        problem, text = _problem(session, referral, kind, day, today)
+        problem, c = _problem(session, referral, types, kind, day, today)
         if problem is None:
-            return Assessment(needed, chosen=referral, summary=text)
+            return Assessment(needed, chosen=referral, counts=c)
         if first_problem is None and (not types or kind.id in types):
             first_problem = (problem, referral)
     if not needed:
@@ -174,8 +195,9 @@ def authorise_visit(session: Session, ctx: AppContext, actor: Actor, appointment
                           problem=f"booked over a supervisor's override ({reason}): {found.problem}")
     if found.chosen is not None:
         _link(session, actor, appointment, found.chosen, at, None)
+        c = found.counts  # with this visit, now booked on it
         found = Assessment(found.needed, chosen=found.chosen,
-                           summary=standing(session, found.chosen, ctx.today()).summary)  # with this visit
+                           counts=Counts(c.authorised, c.used, c.scheduled + 1))
         audit.record(session, actor, "referral.visit", at, patient_id=appointment.patient_id,
                      entity="referral", entity_id=found.chosen.id,
                      detail={"appointment_id": appointment.id})

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.referrals import Counts, VisitRule, count_visits, shown_status, summary
@@ -29,9 +29,11 @@ from coordinator_tui.store.models import (
 
 def primary_payer(session: Session, patient_id: int) -> tuple[int | None, int | None]:
     """(coverage id, payer id) of the patient's active primary coverage, or (None, None)."""
+    # `active = 1` as a literal: the index on (patient_id, rank) is partial (WHERE active = 1),
+    # and SQLite uses it only for that very term (`active IS 1` scanned all coverages).
     row = session.execute(select(Coverage.id, Coverage.payer_id).where(
         Coverage.patient_id == patient_id, Coverage.rank == "primary",
-        Coverage.active.is_(True))).first()
+        Coverage.active == true())).first()
     return (row[0], row[1]) if row else (None, None)
 
 
@@ -120,7 +122,7 @@ def missing_authorisation_ids(session: Session, start, end) -> set[int]:
         select(Appointment.id)
         .join(AuthRequirement, AuthRequirement.appointment_type_id == Appointment.appointment_type_id)
         .outerjoin(Coverage, (Coverage.patient_id == Appointment.patient_id) & (Coverage.rank == "primary")
-                   & Coverage.active.is_(True))
+                   & (Coverage.active == true()))
         .where(Appointment.starts_at >= start, Appointment.starts_at < end,
                Appointment.status.in_(["scheduled", "confirmed", "arrived", "roomed", "with_provider"]),
                or_(AuthRequirement.payer_id.is_(None), AuthRequirement.payer_id == Coverage.payer_id),
