@@ -37,9 +37,8 @@ from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
 from coordinator_tui.services.referrals.counting import (
     counts,
-    needs_authorisation,
+    payer_and_need,
     payer_name,
-    primary_payer,
 )
 from coordinator_tui.store.models import (
     Appointment,
@@ -120,8 +119,7 @@ def assess(session: Session, ctx: AppContext, patient_id: int, kind: Appointment
     """Read-only: what would cover a `kind` visit for this patient at `starts_at`."""
     day = ctx.local(starts_at).date()
     today = ctx.today()
-    _coverage_id, payer_id = primary_payer(session, patient_id)
-    needed = needs_authorisation(session, kind.id, payer_id)
+    payer_id, needed = payer_and_need(session, patient_id, kind.id)
     if referral_id is not None:
         found = _with_types(session, select(Referral).where(Referral.id == referral_id)) \
             if isinstance(referral_id, int) else []
