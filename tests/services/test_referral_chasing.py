@@ -133,3 +133,12 @@ def test_the_day_schedule_marks_visits_without_a_needed_authorisation(ctx, desk_
     assert shown().needs_auth and type_word(shown()) == "PRO?"
     ref.attach_authorisation(ctx, desk_user, visit, number="DS-1", visits=1)
     assert not shown().needs_auth
+
+
+def test_the_daily_generation_feeds_referral_chases_too(ctx, desk_user):
+    from coordinator_tui.services.callbacks.generate import generate_daily
+
+    pid = insured_patients(ctx, 1)[0]
+    ref.add_referral(ctx, desk_user, pid, kind=ReferralKind.INCOMING, received_on=CLINIC_DAY - timedelta(days=9))
+    assert generate_daily(ctx, desk_user).referral_chases == 1
+    assert generate_daily(ctx, desk_user).referral_chases == 0
