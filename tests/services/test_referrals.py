@@ -201,3 +201,25 @@ def test_merged_unknown_patients_and_a_number_taken_by_another_patient_are_refus
     with pytest.raises(UserError, match="in the future"):
         ref.add_document(ctx, desk_user, rid, "approval letter", CLINIC_DAY + timedelta(days=2))
     assert saved_rows(ctx)[0] == before[0] + 1 and saved_rows(ctx)[2] == before[2]
+
+
+def test_a_rule_for_one_payer_leaves_other_payers_alone_and_walk_ins_are_checked_too(
+        ctx, desk_user, admin, clinic_open):
+    from coordinator_tui.services import checkin
+
+    first = insured_patients(ctx, 1)[0]
+    others = [p for p in insured_patients(ctx, 40) if payer_of(ctx, p) != payer_of(ctx, first)]
+    other = others[0]
+    ref.set_auth_requirement(ctx, admin, "PROC", payer_of(ctx, first))
+    slots = proc_slots(ctx, desk_user, 2)
+    with pytest.raises(UserError, match="need a prior authorisation"):
+        booking.book(ctx, desk_user, first, 1, "PROC", slots[0].starts_at)
+    assert booking.book(ctx, desk_user, other, 1, "PROC", slots[1].starts_at).appointment_id
+    ref.set_auth_requirement(ctx, admin, "WALK")
+    from coordinator_tui.services.checkin.walk_ins import todays_appointment
+
+    walker = next(p for p in insured_patients(ctx, 60) if todays_appointment(ctx, desk_user, p) is None)
+    before = saved_rows(ctx)
+    with pytest.raises(UserError, match="WALK visits need a prior authorisation"):
+        checkin.walk_in(ctx, desk_user, walker, 1)
+    assert saved_rows(ctx) == before
