@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.referrals import (
@@ -45,16 +45,31 @@ from coordinator_tui.store.models import (
     AppointmentType,
     Referral,
     ReferralEvent,
-    ReferralType,
     ReferralVisit,
 )
 
 OVERRIDE_HINT = "; a supervisor can book it with an override and a reason"
 
 
-def label_of(referral: Referral) -> str:
+def label_of(referral) -> str:
+    """What a person calls it: authorisation A123, or referral #12 (a Referral or a Candidate)."""
     word = "authorisation" if referral.kind == ReferralKind.PRIOR_AUTH.value else "referral"
     return f"{word} {referral.auth_number or '#' + str(referral.id)}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A referral as the booking check reads it (plain columns, no ORM object to track)."""
+
+    id: int
+    patient_id: int
+    kind: str
+    status: str
+    auth_number: str | None
+    auth_valid_from: date | None
+    auth_valid_to: date | None
+    auth_visits: int | None
+    payer_id: int | None
 
 
 @dataclass(frozen=True)
@@ -62,10 +77,10 @@ class Assessment:
     """What covers a visit: the referral chosen (with its summary), or the problem."""
 
     needed: bool
-    chosen: Referral | None = None
+    chosen: Candidate | None = None
     counts: Counts | None = None  # the chosen one's visits
     problem: str | None = None
-    nearest: Referral | None = None  # the record the problem is about, if any
+    nearest: Candidate | None = None  # the record the problem is about, if any
 
     @property
     def summary(self) -> str | None:
@@ -81,7 +96,7 @@ class Assessment:
         return self.problem
 
 
-def _problem(session: Session, referral: Referral, types: set[int], kind: AppointmentType, day: date,
+def _problem(session: Session, referral: Candidate, types: set[int], kind: AppointmentType, day: date,
              today: date) -> tuple[str | None, Counts | None]:
     """(why this referral cannot cover a `kind` visit on `day`, its counts). The checks that need
     no query come first; the visits are counted last, only for a referral that passes them."""
@@ -106,12 +121,25 @@ def _problem(session: Session, referral: Referral, types: set[int], kind: Appoin
     return None, c
 
 
-def _with_types(session: Session, stmt) -> list[tuple[Referral, set[int]]]:
+_COLUMNS = ("id", "patient_id", "kind", "status", "auth_number", "auth_valid_from", "auth_valid_to",
+            "auth_visits", "payer_id")
+_SELECT = (f"SELECT {', '.join('r.' + c for c in _COLUMNS)}, group_concat(t.appointment_type_id) AS types "
+           "FROM referrals r LEFT JOIN referral_types t ON t.referral_id = r.id ")
+_TYPED = {"auth_valid_from": Date(), "auth_valid_to": Date()}
+_BY_ID = text(_SELECT + "WHERE r.id = :referral_id GROUP BY r.id").columns(**_TYPED)
+_FOR_PATIENT = text(_SELECT + "WHERE r.patient_id = :patient_id AND r.kind IN (:kind_a, :kind_b) GROUP BY r.id "
+                    "ORDER BY r.auth_valid_to IS NULL, r.auth_valid_to, r.id").columns(**_TYPED)
+
+
+def _with_types(session: Session, stmt, params: dict) -> list[tuple[Candidate, set[int]]]:
     """The referrals `stmt` selects, each with the appointment types it covers (one query)."""
-    rows = session.execute(stmt.add_columns(func.group_concat(ReferralType.appointment_type_id))
-                           .outerjoin(ReferralType, ReferralType.referral_id == Referral.id)
-                           .group_by(Referral.id)).all()
-    return [(r, {int(t) for t in str(types).split(",")} if types else set()) for r, types in rows]
+    out = []
+    for row in session.execute(stmt, params):
+        values = row._mapping
+        types = values["types"]
+        out.append((Candidate(*(values[c] for c in _COLUMNS)),
+                    {int(t) for t in str(types).split(",")} if types else set()))
+    return out
 
 
 def assess(session: Session, ctx: AppContext, patient_id: int, kind: AppointmentType,
@@ -121,8 +149,8 @@ def assess(session: Session, ctx: AppContext, patient_id: int, kind: Appointment
     today = ctx.today()
     payer_id, needed = payer_and_need(session, patient_id, kind.id)
     if referral_id is not None:
-        found = _with_types(session, select(Referral).where(Referral.id == referral_id)) \
-            if isinstance(referral_id, int) else []
+        found = _with_types(session, _BY_ID, {"referral_id": referral_id}) \
+            if isinstance(referral_id, int) and not isinstance(referral_id, bool) else []
         if not found:
             raise UserError(f"there is no referral {referral_id}")
         referral, types = found[0]
@@ -132,12 +160,10 @@ def assess(session: Session, ctx: AppContext, patient_id: int, kind: Appointment
         if problem:
             return Assessment(needed, problem=problem, nearest=referral)
         return Assessment(needed, chosen=referral, counts=c)
-    wanted = [ReferralKind.PRIOR_AUTH.value] if needed else \
-        [ReferralKind.PRIOR_AUTH.value, ReferralKind.INCOMING.value]
-    candidates = _with_types(session, select(Referral).where(
-        Referral.patient_id == patient_id, Referral.kind.in_(wanted))
-        .order_by(Referral.auth_valid_to.is_(None), Referral.auth_valid_to, Referral.id))
-    first_problem: tuple[str, Referral] | None = None
+    candidates = _with_types(session, _FOR_PATIENT, {
+        "patient_id": patient_id, "kind_a": ReferralKind.PRIOR_AUTH.value,
+        "kind_b": ReferralKind.PRIOR_AUTH.value if needed else ReferralKind.INCOMING.value})
+    first_problem: tuple[str, Candidate] | None = None
     for referral, types in candidates:
         if not needed and kind.id not in types:
             continue  # linked on its own only when it names this type
@@ -155,16 +181,20 @@ def assess(session: Session, ctx: AppContext, patient_id: int, kind: Appointment
                                     f"none is on file for this patient")
 
 
-def _link(session: Session, actor: Actor, appointment: Appointment, referral: Referral | None,
+def _link(session: Session, actor: Actor, appointment: Appointment, referral: Candidate | None,
           at: datetime, override: str | None) -> None:
-    session.add(ReferralVisit(appointment_id=appointment.id,
-                              referral_id=referral.id if referral else None,
-                              override_reason=override, linked_at=at, linked_by_id=actor.id))
+    """The visit booked on the referral (Core statements: no ORM objects to flush); a referral
+    still waiting for its first visit turns active, in its history too."""
+    session.execute(insert(ReferralVisit).values(
+        appointment_id=appointment.id, referral_id=referral.id if referral else None,
+        override_reason=override, linked_at=at, linked_by_id=actor.id))
     if referral is not None and override is None and referral.status in ("requested", "pending", "approved"):
-        session.add(ReferralEvent(referral_id=referral.id, at=at, by_id=actor.id, field="status",
-                                  from_value=referral.status, to_value="active"))
-        referral.status = "active"
-    session.flush()
+        session.execute(insert(ReferralEvent).values(referral_id=referral.id, at=at, by_id=actor.id,
+                                                     field="status", from_value=referral.status,
+                                                     to_value="active"))
+        session.execute(update(Referral).where(Referral.id == referral.id)
+                        .values(status="active", version_id=Referral.version_id + 1)
+                        .execution_options(synchronize_session=False))
 
 
 def authorise_visit(session: Session, ctx: AppContext, actor: Actor, appointment: Appointment, *,
