@@ -1,7 +1,7 @@
 """Booking with the authorisation check beside booking without it, on a large clinic.
 
-A synthetic clinic of --patients patients (the seed's own generator) plus --auths approved prior
-authorisations for PROC visits (10 visits each, valid a year) on insured patients, and a rule
+A synthetic clinic of --patients patients (the seed's own generator) plus --auths active prior
+authorisations (in use) for PROC visits (10 visits each, valid a year) on insured patients, and a rule
 that PROC visits need an authorisation from every payer. Then, one booking at a time through
 the real service (`services.schedule.book`: one BEGIN IMMEDIATE transaction on a real SQLite file,
 synchronous=FULL), each in a different free slot:
@@ -76,13 +76,13 @@ def build(path: Path, patients: int, auths: int) -> tuple[AppContext, list[int]]
         insert_many(conn, "referrals", ("id", "patient_id", "kind", "payer_id", "received_on", "status",
                                         "auth_number", "auth_valid_from", "auth_valid_to", "auth_visits",
                                         "created_at", "version_id"),
-                    [(first + n, pid, "prior_authorisation", payer[pid], sql_date(SEED_DAY), "approved",
+                    [(first + n, pid, "prior_authorisation", payer[pid], sql_date(SEED_DAY), "active",
                       f"B{first + n:07d}", sql_date(SEED_DAY), valid_to, 10, sql_instant(now), 1)
                      for n, pid in enumerate(chosen)])
         insert_many(conn, "referral_types", ("referral_id", "appointment_type_id"),
                     [(first + n, proc) for n in range(len(chosen))])
         insert_many(conn, "auth_requirements", ("appointment_type_id", "payer_id"), [(proc, None)])
-    print(f"added {len(chosen):,} approved authorisations in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"added {len(chosen):,} active authorisations in {time.perf_counter() - started:.0f} s", flush=True)
     return ctx, chosen
 
 
