@@ -134,3 +134,13 @@ def test_the_real_command_books_and_says_the_appointment_id(seeded_path):
                          f"{FREE_DAY:%Y-%m-%d} 09:00", "--provider", "CHEN", "--user", "demo")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("booked appointment ") and "09:00 with CHEN (FU)" in result.stdout
+
+
+def test_an_update_with_a_future_document_saves_neither(seeded_path):
+    mrn = insured_mrn(seeded_path)
+    rid = cli(seeded_path, "referrals", "add", "--patient", mrn, "--kind", "in").stdout.split()[-1]
+    events = count(seeded_path, "referral_events")
+    result = cli(seeded_path, "referrals", "update", rid, "--visits", "3", "--document", "letter",
+                 "--document-date", "T+2")
+    assert "is in the future" in one_line_error(result)
+    assert count(seeded_path, "referral_events") == events and count(seeded_path, "referral_documents") == 0

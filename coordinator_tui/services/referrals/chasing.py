@@ -25,14 +25,13 @@ from coordinator_tui.domain.referrals import (
     USABLE,
     ChaseReason,
     ReferralKind,
-    count_visits,
 )
 from coordinator_tui.domain.vocab import CallbackReason, Priority
 from coordinator_tui.services import audit
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.referrals.booking_check import label_of
-from coordinator_tui.services.referrals.counting import visit_rule
+from coordinator_tui.services.referrals.counting import counts
 from coordinator_tui.store.models import (
     Appointment,
     Patient,
@@ -56,28 +55,26 @@ class ChaseRow:
     fed: bool  # already on the callback queue for this reason
 
 
-def _remaining(session: Session, today: date, few: int) -> dict[int, tuple[int, Referral]]:
-    """Usable, counted authorisations with `few` visits left or fewer: {id: (left, referral)}.
-    One grouped query over the visits, not one per authorisation."""
-    usable = (Referral.kind == ReferralKind.PRIOR_AUTH.value, Referral.status.in_(USABLE),
-              Referral.auth_visits.is_not(None),
-              (Referral.auth_valid_to.is_(None)) | (Referral.auth_valid_to >= today))
-    statuses: dict[int, list[str]] = {}
-    for rid, status, n in session.execute(
-            select(ReferralVisit.referral_id, Appointment.status, func.count())
-            .join(Appointment, Appointment.id == ReferralVisit.appointment_id)
-            .join(Referral, Referral.id == ReferralVisit.referral_id)
-            .where(ReferralVisit.moved_to_id.is_(None), *usable)
-            .group_by(ReferralVisit.referral_id, Appointment.status)):
-        statuses.setdefault(rid, []).extend([status] * n)
-    out = {}
-    rules = {}
-    for referral in session.scalars(select(Referral).where(
-            *usable, (Referral.auth_visits <= few) | Referral.id.in_(list(statuses)))):
-        rule = rules.setdefault(referral.payer_id, visit_rule(session, referral.payer_id))
-        left = count_visits(referral.auth_visits, statuses.get(referral.id, []), rule).remaining
+def _remaining(session: Session, today: date, few: int) -> list[tuple[int, Referral]]:
+    """Usable, counted authorisations with `few` visits left or fewer: [(left, referral)].
+
+    One grouped query narrows them first: a referral's visits left are never fewer than its
+    authorised visits minus every visit linked to it, so only those where that is already
+    `few` or less can qualify; each of those is then counted exactly (by the payer's rule)."""
+    links = (select(ReferralVisit.referral_id, func.count().label("n"))
+             .where(ReferralVisit.moved_to_id.is_(None), ReferralVisit.referral_id.is_not(None))
+             .group_by(ReferralVisit.referral_id).subquery())
+    narrowed = session.scalars(
+        select(Referral).outerjoin(links, links.c.referral_id == Referral.id)
+        .where(Referral.kind == ReferralKind.PRIOR_AUTH.value, Referral.status.in_(USABLE),
+               Referral.auth_visits.is_not(None),
+               (Referral.auth_valid_to.is_(None)) | (Referral.auth_valid_to >= today),
+               Referral.auth_visits - func.coalesce(links.c.n, 0) <= few))
+    out = []
+    for referral in narrowed:
+        left = counts(session, referral).remaining
         if left is not None and left <= few:
-            out[referral.id] = (left, referral)
+            out.append((left, referral))
     return out
 
 
@@ -90,7 +87,7 @@ def _items(session: Session, ctx: AppContext) -> list[tuple[Referral, ChaseReaso
             Referral.auth_valid_to >= today,
             Referral.auth_valid_to <= today + timedelta(days=s.auth_expiring_days))):
         items.append((r, ChaseReason.EXPIRING, f"ends {r.auth_valid_to.isoformat()}"))
-    for left, r in _remaining(session, today, s.auth_few_visits).values():
+    for left, r in _remaining(session, today, s.auth_few_visits):
         items.append((r, ChaseReason.FEW_VISITS, f"{max(left, 0)} of {r.auth_visits} visits left"))
     sent_before = today - timedelta(days=s.referral_reply_days)
     for r in session.scalars(select(Referral).where(
@@ -108,7 +105,7 @@ def _items(session: Session, ctx: AppContext) -> list[tuple[Referral, ChaseReaso
             Referral.status.in_(["requested", "pending", "approved"]),
             Referral.received_on <= today - timedelta(days=s.referral_unbooked_days), ~booked)):
         items.append((r, ChaseReason.NOT_BOOKED, f"received {r.received_on.isoformat()}, not booked"))
-    return items[:MAX_ROWS]
+    return items
 
 
 def _fed(session: Session) -> set[tuple[int, str]]:
@@ -118,7 +115,7 @@ def _fed(session: Session) -> set[tuple[int, str]]:
 def work_list(ctx: AppContext, actor: Actor) -> list[ChaseRow]:
     """What to chase, soonest problem first within each reason. One audited view."""
     with ctx.db.write() as session:
-        items = _items(session, ctx)
+        items = _items(session, ctx)[:MAX_ROWS]
         fed = _fed(session)
         patients = {p.id: p for p in session.scalars(
             select(Patient).where(Patient.id.in_({r.patient_id for r, _w, _d in items})))}
