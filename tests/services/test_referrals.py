@@ -185,13 +185,21 @@ def test_bad_input_saves_nothing(ctx, desk_user, kwargs, message):
 
 
 def test_merged_unknown_patients_and_a_number_taken_by_another_patient_are_refused(ctx, desk_user, supervisor):
-    first, second = insured_patients(ctx, 2)
+    insured = insured_patients(ctx, 60)
+    first = insured[0]
+    second = next(p for p in insured[1:] if payer_of(ctx, p) == payer_of(ctx, first))
+    elsewhere = next(p for p in insured[1:] if payer_of(ctx, p) != payer_of(ctx, first))
     ref.add_referral(ctx, desk_user, first, kind=AUTH, number="N-77")
+    ref.add_referral(ctx, desk_user, first, kind=AUTH, number="N-77")  # the same patient may reuse it
+    ref.add_referral(ctx, desk_user, elsewhere, kind=AUTH, number="N-77")  # another payer's numbering
     before = saved_rows(ctx)
-    same_payer = payer_of(ctx, first) == payer_of(ctx, second)
-    if same_payer:
-        with pytest.raises(UserError, match="N-77 is already used .* another patient with the same payer"):
-            ref.add_referral(ctx, desk_user, second, kind=AUTH, number="N-77")
+    with pytest.raises(UserError, match="N-77 is already used .* another patient with the same payer"):
+        ref.add_referral(ctx, desk_user, second, kind=AUTH, number="N-77")
+    assert saved_rows(ctx) == before
+    own = ref.add_referral(ctx, desk_user, second, kind=AUTH, number="N-80")
+    with pytest.raises(UserError, match="N-77 is already used"):  # a change to a taken number as well
+        ref.update_referral(ctx, desk_user, own, auth_number="N-77")
+    before = saved_rows(ctx)
     with pytest.raises(UserError, match="patient 999999 does not exist"):
         ref.add_referral(ctx, desk_user, 999999, kind=AUTH)
     patients.merge_patients(ctx, supervisor, first, second, "same person")
