@@ -118,3 +118,26 @@ async def test_the_record_lists_authorisations_with_what_is_left(ctx, desk_user)
         app.open_patient(pid)
         await settle(app, pilot)
         assert f"Approved  REC-4          4 approved | 4 left, ends {end.day} {end:%b}" in screen_text(app)
+
+
+async def test_an_authorisation_is_added_from_the_record_and_bad_input_is_said_on_the_form(ctx, desk_user):
+    from coordinator_tui.tui.widgets.prompt import PromptModal
+
+    pid = insured_patients(ctx, 1)[0]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=(80, 60)) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PromptModal)
+        # kind, number, types, visits, last day, status: a bad visit count first
+        for value in ("auth", "UI-5", "PROC", "-3", "T+40", "approved"):
+            await pilot.press("ctrl+u", *value, "enter")
+            await settle(app, pilot)
+        assert isinstance(app.screen, PromptModal) and "whole number" in screen_text(app)
+        await pilot.press("ctrl+u", *"5", "enter", "enter", "enter")
+        await settle(app, pilot)
+        end = CLINIC_DAY + timedelta(days=40)
+        assert f"UI-5           5 approved | 5 left, ends {end.day} {end:%b}" in screen_text(app)

@@ -1,8 +1,8 @@
 """One patient's record, pushed over a desk: demographics, alerts, coverages, upcoming and past
 appointments, callbacks, payments and referrals, in one scrolling column that fits 80x24.
 
-Keys: b book an appointment, e edit, m merge another record into this one (supervisors), w who
-looked at this record (supervisors), r reload, Esc back.
+Keys: b book an appointment, e edit, a add a referral or authorisation, m merge another record
+into this one (supervisors), w who looked at this record (supervisors), r reload, Esc back.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class PatientRecordScreen(DeskScreen):
         Binding("m", "merge", "Merge", show=False),
         Binding("w", "who_looked", "Who looked"),
         Binding("r", "reload", "Reload", show=False),
+        Binding("a", "add_referral", "Add referral/auth", show=False),
     ]
 
     def __init__(self, patient_id: int) -> None:
@@ -70,6 +71,11 @@ class PatientRecordScreen(DeskScreen):
 
     def action_book(self) -> None:
         self.app.book_for_patient(self.patient_id, lambda _result: self.action_reload())
+
+    def action_add_referral(self) -> None:
+        from coordinator_tui.tui.screens.referrals.add import ask_new_referral
+
+        ask_new_referral(self, self.patient_id)
 
     def patient_on_screen(self) -> int | None:
         return self.patient_id
