@@ -36,6 +36,8 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.interop_commands",  # after the modules that make import/export
     "coordinator_tui.commands.reminder_commands",
     "coordinator_tui.commands.print_commands",
+    "coordinator_tui.commands.referral_commands",
+    "coordinator_tui.commands.booking_commands",
 ]
 
 

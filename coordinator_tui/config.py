@@ -28,6 +28,10 @@ The TOML file is `$COORDINATOR_CONFIG`, else `config.toml` in the user's config 
     reminder_email_days = "2"     # e-mail reminders and .ics invitations
     reminder_letter_days = "7"    # reminder letters
     templates_dir = "/srv/clinic/templates"  # the clinic's own templates: sms-es.txt, recall-en.txt...
+    auth_expiring_days = 14       # an authorisation ending this soon is chased
+    auth_few_visits = 2           # ...and one with this many visits left or fewer
+    referral_reply_days = 14      # an outgoing referral with no reply or appointment after this long
+    referral_unbooked_days = 3    # an incoming referral not booked this long after it came
 """
 
 from __future__ import annotations
@@ -80,6 +84,10 @@ class Settings:
     alert_arrived_minutes: int = 20  # status held longer than this is flagged on the schedule
     alert_roomed_minutes: int = 20
     alert_with_provider_minutes: int = 60
+    auth_expiring_days: int = 14  # referrals work list: an authorisation ending this soon...
+    auth_few_visits: int = 2  # ...or with this many visits left or fewer
+    referral_reply_days: int = 14  # an outgoing referral with no reply or appointment after this long
+    referral_unbooked_days: int = 3  # an incoming referral not booked this long after it came
     user: str = ""
     mouse: bool = False
     # Eligibility with payers (X12 270/271) and estimates; see domain/eligibility.py.
@@ -130,6 +138,10 @@ _RANGES = {
     "alert_arrived_minutes": (1, 1440),
     "alert_roomed_minutes": (1, 1440),
     "alert_with_provider_minutes": (1, 1440),
+    "auth_expiring_days": (0, 365),
+    "auth_few_visits": (0, 99),
+    "referral_reply_days": (1, 365),
+    "referral_unbooked_days": (0, 365),
 }
 
 

@@ -1,5 +1,6 @@
-"""coordinator callbacks generate: fill the queue with recalls and next-day confirmation calls
-(for a morning cron job; the Callbacks desk also does it when it opens). Never duplicates."""
+"""coordinator callbacks generate: fill the queue with recalls, next-day confirmation calls and
+referrals to chase (for a morning cron job; the Callbacks desk also does it when it opens).
+Never duplicates."""
 
 from __future__ import annotations
 
@@ -23,4 +24,6 @@ def cmd_generate(args) -> int:
     ctx = ready_context(args)
     made = generate_daily(ctx, acting_user(ctx, args.user, "callbacks generate"))
     print(f"added {made.recalls} recalls and {made.confirmations} confirmation calls")
+    if made.referral_chases:
+        print(f"added {made.referral_chases} referral chase(s) (coordinator referrals chase lists them)")
     return 0

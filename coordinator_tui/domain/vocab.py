@@ -136,16 +136,21 @@ class Priority(StrEnum):
 
 
 class ReferralStatus(StrEnum):
-    RECEIVED = "received"
-    AUTH_PENDING = "auth_pending"
-    AUTHORISED = "authorised"
+    """A referral's or prior authorisation's status as a person set it (domain.referrals shows
+    an approved one past its end as expired, one with every visit used as exhausted)."""
+
+    REQUESTED = "requested"
+    PENDING = "pending"
+    APPROVED = "approved"
     DENIED = "denied"
-    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    EXHAUSTED = "exhausted"
+    EXPIRED = "expired"
     CLOSED = "closed"
 
     @property
     def label(self) -> str:
-        return self.value.replace("auth_pending", "auth pending").capitalize()
+        return self.value.capitalize()
 
 
 # The check-in checklist's items (services.checkin.ChecklistItem.key) in the words a screen, a
@@ -156,6 +161,8 @@ CHECKLIST_ITEM_WORDS = {
     "copay": "copay",
     "forms": "forms",
     "id_card": "photo ID and insurance card",
+    "referral": "referral or authorisation",
+    "documents": "documents for the visit",
 }
 
 

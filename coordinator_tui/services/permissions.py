@@ -23,6 +23,7 @@ class Permission(StrEnum):
     RESTORE = "restore the database from a backup"
     # Reports beyond today (issue 18); the front desk sees its own day only.
     READ_REPORTS = "see reports beyond today"
+    OVERRIDE_AUTHORISATION = "book without a valid authorisation"
 
 
 _SUPERVISOR_UP = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -35,6 +36,7 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.READ_AUDIT: _SUPERVISOR_UP,
     Permission.BREAK_GLASS_ENABLE: _SUPERVISOR_UP,
     Permission.BACKUP: _SUPERVISOR_UP,
+    Permission.OVERRIDE_AUTHORISATION: _SUPERVISOR_UP,
     Permission.RESTORE: _ADMIN_ONLY,
     Permission.READ_REPORTS: _SUPERVISOR_UP,
     Permission.MANAGE_USERS: _ADMIN_ONLY,

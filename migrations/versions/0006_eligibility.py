@@ -1,7 +1,7 @@
 """eligibility with payers: 270 inquiries (trace numbers), 271 benefits per coverage, visit estimates
 
 Revision ID: 0006_eligibility
-Revises: 0003_checkin_checks
+Revises: 0005_referrals
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_eligibility"
-down_revision = "0003_checkin_checks"
+down_revision = "0005_referrals"
 branch_labels = None
 depends_on = None
 

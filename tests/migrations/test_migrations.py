@@ -142,3 +142,35 @@ def test_search_index_is_built_for_existing_patients_and_dropped_on_downgrade(se
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
                         "AND name LIKE 'patient_search%'").fetchone()[0] == 4
     conn.close()
+
+
+def test_referrals_from_before_0005_keep_their_meaning(db_path):
+    """0005 rebuilds the referrals table: old statuses and directions map to the new words, and
+    a downgrade maps them back."""
+    url = url_for_path(db_path)
+    downgrade(url, "0003_checkin_checks")
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO patients (id, mrn, given_name, family_name, family_key, given_key, "
+                 "family_phonetic, given_phonetic, birth_date, sex, country, preferred_language, "
+                 "created_at, updated_at, version_id) VALUES (1, 'M1', 'Ana', 'Diaz', 'diaz', 'ana', "
+                 "'TS', 'AN', '1980-01-01', 'F', 'US', 'English', '2026-01-01', '2026-01-01', 1)")
+    old = [("incoming", "received"), ("outgoing", "auth_pending"), ("incoming", "authorised"),
+           ("incoming", "scheduled"), ("outgoing", "closed")]
+    for direction, status in old:
+        conn.execute("INSERT INTO referrals (patient_id, direction, received_on, status, auth_required, "
+                     "created_at, version_id) VALUES (1, ?, '2026-11-20', ?, 0, '2026-11-20', 1)",
+                     (direction, status))
+    conn.commit()
+    conn.close()
+    upgrade(url)
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT kind, status FROM referrals ORDER BY id").fetchall() == [
+        ("incoming_referral", "requested"), ("outgoing_referral", "pending"), ("incoming_referral", "approved"),
+        ("incoming_referral", "active"), ("outgoing_referral", "closed")]
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                        "AND name LIKE 'trg_referral_events%'").fetchone()[0] == 2
+    conn.close()
+    downgrade(url, "0003_checkin_checks")
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT direction, status FROM referrals ORDER BY id").fetchall() == old
+    conn.close()

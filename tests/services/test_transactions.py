@@ -30,6 +30,7 @@ from coordinator_tui.interop.hl7.parse import read_message
 from coordinator_tui.services import callbacks as cb
 from coordinator_tui.services import checkin, patients, reports
 from coordinator_tui.services import eligibility as elig
+from coordinator_tui.services import referrals as ref
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.checkin import cashup
@@ -215,6 +216,32 @@ def estimate_case(ctx, users, tmp):
     return lambda: elig.estimate_visit(ctx, users.desk, appointment_id)
 
 
+def an_authorisation(ctx, users, *, needed=True):
+    if needed:
+        ref.set_auth_requirement(ctx, users.admin, "PROC")
+    return ref.add_referral(ctx, users.desk, 41, kind="prior_authorisation", number="T-1",
+                            type_codes=["PROC"], visits=3, status="approved")
+
+
+def free_slot_of(ctx, actor, type_code):
+    return booking.find_free_slots(ctx, actor, provider_id=1, type_code=type_code,
+                                   after=CLINIC_DAY + timedelta(days=1), limit=1)[0]
+
+
+def unlinked_proc(ctx, users):
+    """A PROC visit booked before its type needed an authorisation: on no authorisation."""
+    slot = free_slot_of(ctx, users.desk, "PROC")
+    made = booking.book(ctx, users.desk, 41, 1, "PROC", slot.starts_at)
+    ref.set_auth_requirement(ctx, users.admin, "PROC")
+    return made.appointment_id
+
+
+def old_referral(ctx, users):
+    """An incoming referral received long ago and never booked: on the work list."""
+    return ref.add_referral(ctx, users.desk, 41, kind="incoming_referral",
+                            received_on=CLINIC_DAY - timedelta(days=30))
+
+
 # Each case: (setup(ctx, users, tmp_path) -> the call to measure, write transactions, audit rows, why).
 Setup = Callable[..., Callable[[], object]]
 CASES: dict[str, tuple[Setup, int, int, str]] = {
@@ -363,6 +390,39 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
         lambda c, u, t: lambda: cb.generate_recalls(c, u.desk), 1, None, "one row per item made"),
     "callbacks.generate_confirmations": (
         lambda c, u, t: lambda: cb.generate_confirmations(c, u.desk), 1, None, "one row per item made"),
+    "booking.book on an authorisation": (
+        lambda c, u, t: (an_authorisation(c, u), (lambda s: lambda: booking.book(
+            c, u.desk, 41, s.provider_id, "PROC", s.starts_at))(free_slot_of(c, u.desk, "PROC")))[1],
+        1, 2, "the booking and its link to the authorisation"),
+    # referrals
+    "referrals.add_referral": (
+        lambda c, u, t: lambda: ref.add_referral(c, u.desk, 41, kind="incoming_referral"), 1, 1, ""),
+    "referrals.update_referral": (
+        lambda c, u, t: (lambda rid: lambda: ref.update_referral(c, u.desk, rid, status="pending"))(
+            an_authorisation(c, u, needed=False)), 1, 1, "one row; the history rows are not audit rows"),
+    "referrals.add_document": (
+        lambda c, u, t: (lambda rid: lambda: ref.add_document(c, u.desk, rid, "letter"))(
+            an_authorisation(c, u, needed=False)), 1, 1, ""),
+    "referrals.referral_rows (a view)": (
+        lambda c, u, t: lambda: ref.referral_rows(c, u.desk, patient_id=41), 1, 1, ""),
+    "referrals.referral_detail (a view)": (
+        lambda c, u, t: (lambda rid: lambda: ref.referral_detail(c, u.desk, rid))(
+            an_authorisation(c, u, needed=False)), 1, 1, ""),
+    "referrals.work_list (a view)": (lambda c, u, t: lambda: ref.work_list(c, u.desk), 1, 1, ""),
+    "referrals.feed_callbacks": (
+        lambda c, u, t: (old_referral(c, u), lambda: ref.feed_callbacks(c, u.desk))[1], 1, 2,
+        "the chase and the callback it opens"),
+    "referrals.attach_authorisation": (
+        lambda c, u, t: (lambda aid: lambda: ref.attach_authorisation(c, u.desk, aid, number="NEW-9", visits=2))(
+            unlinked_proc(c, u)), 1, 2, "the authorisation recorded and the visit linked to it"),
+    "referrals.pre_procedure (a view)": (lambda c, u, t: lambda: ref.pre_procedure(c, u.desk), 1, 1, ""),
+    "referrals.set_auth_requirement": (
+        lambda c, u, t: lambda: ref.set_auth_requirement(c, u.admin, "PROC"), 1, 1, ""),
+    "referrals.set_payer_rule": (
+        lambda c, u, t: lambda: ref.set_payer_rule(c, u.admin, "Medicare", cancelled_uses=True,
+                                                   no_show_uses=True), 1, 1, ""),
+    "referrals.set_type_documents": (
+        lambda c, u, t: lambda: ref.set_type_documents(c, u.admin, "PROC", ["photo_id", "consent"]), 1, 1, ""),
     # staff desk
     "accounts.add_user": (
         lambda c, u, t: lambda: accounts.add_user(c, u.admin, "newbie", "New Bie", Role.FRONT_DESK,

@@ -249,7 +249,7 @@ async def test_edit_refuses_a_made_up_state_and_country_by_keys(ctx, desk_user):
 
 
 async def test_callback_reasons_and_referral_statuses_are_words(ctx, desk_user, seeded_path):
-    """Issue 13: internal codes (`no_show`, `auth_pending`) were shown on the record."""
+    """Issue 13: internal codes (`no_show`, `prior_authorisation`) were shown on the record."""
     import re
     import sqlite3
 
@@ -260,9 +260,9 @@ async def test_callback_reasons_and_referral_statuses_are_words(ctx, desk_user, 
     callbacks.create_by_hand(ctx, desk_user, patient_id=pid, reason=CallbackReason.PATIENT_REQUEST,
                              due_at=ctx.now())
     conn = sqlite3.connect(seeded_path)
-    conn.execute("INSERT INTO referrals (patient_id, direction, to_specialty, received_on, status, "
-                 "auth_required, created_at, version_id) VALUES (?, 'incoming', 'Cardiology', '2026-11-20', "
-                 "'auth_pending', 1, '2026-11-20 10:00:00.000000', 1)", (pid,))
+    conn.execute("INSERT INTO referrals (patient_id, kind, to_specialty, received_on, status, "
+                 "created_at, version_id) VALUES (?, 'prior_authorisation', 'Cardiology', '2026-11-20', "
+                 "'pending', '2026-11-20 10:00:00.000000', 1)", (pid,))
     conn.commit()
     conn.close()
     app = CoordinatorApp(ctx, desk_user)
@@ -271,5 +271,5 @@ async def test_callback_reasons_and_referral_statuses_are_words(ctx, desk_user, 
         app.open_patient(pid)
         await settle(app, pilot)
         text = screen_text(app)
-        assert "Patient asked" in text and "Auth pending" in text, text
+        assert "Patient asked" in text and "Pending" in text, text
         assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), re.findall(r"\b[a-z]+_[a-z_]+\b", text)

@@ -181,9 +181,13 @@ def _next_clinic_day(ctx: AppContext) -> date:
 class Generated:
     recalls: int
     confirmations: int
+    referral_chases: int = 0
 
 
 def generate_daily(ctx: AppContext, actor: Actor) -> Generated:
     """Everything the queue fills itself with each morning; safe to run any number of times."""
-    return Generated(recalls=generate_recalls(ctx, actor), confirmations=generate_confirmations(ctx, actor))
+    from coordinator_tui.services.referrals.chasing import feed_callbacks
+
+    return Generated(recalls=generate_recalls(ctx, actor), confirmations=generate_confirmations(ctx, actor),
+                     referral_chases=feed_callbacks(ctx, actor))
 

@@ -42,6 +42,7 @@ from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.eligibility.benefits import checklist_detail
 from coordinator_tui.services.patients.records import ValidationFailed, staff_name
+from coordinator_tui.services.referrals.documents import checklist_items as referral_items
 from coordinator_tui.services.versions import check_version
 from coordinator_tui.store.models import (
     Appointment,
@@ -86,7 +87,7 @@ def aware_instant(value: datetime | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    key: str       # demographics | eligibility | copay | forms | id_card (never shown)
+    key: str       # demographics | eligibility | copay | forms | id_card | referral | documents
     label: str
     done: bool
     detail: str
@@ -242,6 +243,7 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
     items.append(ChecklistItem("id_card", "Photo ID and insurance card seen", seen_ok,
                                "not seen: " + ", ".join(seen_detail) if seen_detail else "seen"))
 
+    items.extend(ChecklistItem(*item) for item in referral_items(session, ctx, appointment))
     address = ", ".join(p for p in (patient.address_line1, patient.address_line2, patient.city,
                                     patient.region, patient.postal_code) if p)
     return Checklist(

@@ -16,6 +16,7 @@ from coordinator_tui.services import audit
 from coordinator_tui.services.checkin.checklists import S, aware_instant
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
+from coordinator_tui.services.referrals.booking_check import authorise_visit
 from coordinator_tui.services.schedule.free_slots import free_on_day
 from coordinator_tui.store.models import (
     Appointment,
@@ -194,6 +195,7 @@ def walk_in(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, *,
             created_by_id=actor.id)
         session.add(appointment)
         session.flush()
+        authorise_visit(session, ctx, actor, appointment)
         session.add_all([
             AppointmentStatusEvent(appointment_id=appointment.id, from_status=None,
                                    to_status=S.SCHEDULED.value, at=now, by_id=actor.id, reason="walk-in"),

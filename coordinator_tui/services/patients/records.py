@@ -21,6 +21,7 @@ from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.eligibility.benefits import benefits_lines
+from coordinator_tui.services.referrals.views import patient_rows
 from coordinator_tui.store.models import (
     Appointment,
     AppointmentType,
@@ -30,7 +31,6 @@ from coordinator_tui.store.models import (
     Payer,
     Payment,
     Provider,
-    Referral,
     StaffUser,
 )
 
@@ -102,6 +102,8 @@ class ReferralLine:
     to_specialty: str | None
     status: str
     auth_number: str | None
+    kind: str = "incoming_referral"
+    summary: str = ""  # "4 approved | 2 left, ends 31 Jan"
 
 
 @dataclass(frozen=True)
@@ -240,11 +242,8 @@ def get_record(ctx: AppContext, actor: Actor, patient_id: int) -> PatientRecord:
             for p in session.scalars(select(Payment).where(Payment.patient_id == pid)
                                      .order_by(Payment.taken_at.desc()).limit(ROWS_PER_SECTION)))
         referrals = tuple(
-            ReferralLine(r.id, r.received_on, r.referring_party, r.to_specialty, r.status,
-                         r.auth_number)
-            for r in session.scalars(select(Referral).where(Referral.patient_id == pid)
-                                     .order_by(Referral.received_on.desc())
-                                     .limit(ROWS_PER_SECTION)))
+            ReferralLine(r.id, r.received_on, r.party, r.specialty, r.status, r.number, r.kind, r.summary)
+            for r in patient_rows(session, pid, ctx.today(), limit=ROWS_PER_SECTION))
         record = PatientRecord(
             id=pid, mrn=patient.mrn, version=patient.version_id, given_name=patient.given_name,
             middle_name=patient.middle_name, family_name=patient.family_name,

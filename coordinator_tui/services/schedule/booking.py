@@ -25,6 +25,7 @@ from coordinator_tui.services.appointment_status import apply_status_change
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.patients.lookup import MAX_LIMIT, search_patients
 from coordinator_tui.services.permissions import Permission, allows
+from coordinator_tui.services.referrals.booking_check import authorise_visit, carry_visit
 from coordinator_tui.services.schedule.free_slots import (
     ACTIVE_STATUSES,
     MAX_TEXT,
@@ -60,6 +61,7 @@ class BookingResult:
     provider: str
     is_overbook: bool
     warning: str | None = None
+    authorisation: str | None = None  # the referral or authorisation the visit was booked on
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,8 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
          starts_at: datetime, *, desired_date: date | None = None, overbook: bool = False,
          confirm_double: bool = False, reason: str | None = None,
          close_callback_id: int | None = None,
-         close_callback_version: int | None = None) -> BookingResult:
+         close_callback_version: int | None = None, referral_id: int | None = None,
+         auth_override: str | None = None) -> BookingResult:
     """Book one appointment. The type sets its length. The slot is re-checked inside the write
     transaction: taken means refused, unless `overbook` (within the provider's daily limit, or
     beyond it for a supervisor). If the patient is already booked at an overlapping time with
@@ -137,7 +140,11 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
 
     `close_callback_id`: the callback being worked ("reached -> book now") closes as done in the
     same transaction, so there is never a booking whose callback stayed open, or the reverse;
-    `close_callback_version` is the callback's version its work screen showed."""
+    `close_callback_version` is the callback's version its work screen showed.
+
+    `referral_id`, `auth_override`: the authorisation check (services.referrals), in this
+    transaction; a type that needs an authorisation is refused without one, unless a supervisor
+    gives an override reason."""
     starts_at = aware_instant(starts_at)
     if desired_date is not None and not isinstance(desired_date, date):
         raise UserError("the desired date must be a date")
@@ -162,6 +169,8 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
             is_walk_in=kind.code == "WALK", created_at=at, created_by_id=actor.id)
         session.add(appointment)
         session.flush()
+        cover = authorise_visit(session, ctx, actor, appointment, referral_id=referral_id,
+                                override=auth_override)
         session.add(AppointmentStatusEvent(appointment_id=appointment.id, from_status=None,
                                            to_status=AppointmentStatus.SCHEDULED.value, at=at,
                                            by_id=actor.id, reason="booked"))
@@ -178,7 +187,8 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
                 raise UserError(f"callback {close_callback_id} is for another patient")
             close_as_booked(session, ctx, actor, close_callback_id, appointment.id, at,
                             expected_version=close_callback_version)
-        return BookingResult(appointment.id, starts_at, ends_at, provider.short_name, is_overbook, warning)
+        return BookingResult(appointment.id, starts_at, ends_at, provider.short_name, is_overbook, warning,
+                             cover.line)
 
 
 def reschedule(ctx: AppContext, actor: Actor, appointment_id: int, new_starts_at: datetime, *,
@@ -218,6 +228,7 @@ def reschedule(ctx: AppContext, actor: Actor, appointment_id: int, new_starts_at
             is_overbook=is_overbook, rescheduled_from_id=old_id, created_at=at, created_by_id=actor.id)
         session.add(new)
         session.flush()
+        cover = carry_visit(session, ctx, actor, old_id, new)
         session.add(AppointmentStatusEvent(appointment_id=new.id, from_status=None,
                                            to_status=AppointmentStatus.SCHEDULED.value, at=at,
                                            by_id=actor.id, reason=f"rescheduled from {old_id}"))
@@ -225,7 +236,8 @@ def reschedule(ctx: AppContext, actor: Actor, appointment_id: int, new_starts_at
                      entity="appointment", entity_id=new.id,
                      detail={"from_appointment": old_id, "starts_at": new_starts_at.isoformat(),
                              "provider_id": provider.id, "reason": reason})
-        return BookingResult(new.id, new_starts_at, ends_at, provider.short_name, is_overbook)
+        return BookingResult(new.id, new_starts_at, ends_at, provider.short_name, is_overbook,
+                             authorisation=cover.line)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from coordinator_tui.domain.slots import day_bounds_utc, slot_starts
 from coordinator_tui.domain.vocab import AppointmentStatus
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
+from coordinator_tui.services.referrals.counting import missing_authorisation_ids
 from coordinator_tui.services.schedule.free_slots import blocked_intervals, offers_for_day
 from coordinator_tui.services.status_history import arrived_at, status_since
 from coordinator_tui.store.models import (
@@ -63,6 +64,7 @@ class DayAppointment:
     arrived_at: datetime | None
     is_overbook: bool
     alert_after_minutes: int | None = None  # this status held longer is flagged (None: never)
+    needs_auth: bool = False  # its type needs an authorisation and it was booked on none
 
     @property
     def active(self) -> bool:
@@ -148,6 +150,8 @@ def day_schedule(ctx: AppContext, actor: Actor, day: date) -> DaySchedule:
         offers = offers_for_day(session, tz, ids, day)
         blocks = blocked_intervals(session, ids, start, end)
         appointments = _day_appointments(session, day, start, end, status_alert_minutes(ctx.settings))
+        missing = missing_authorisation_ids(session, start, end)
+        appointments = [replace(a, needs_auth=True) if a.id in missing else a for a in appointments]
 
     slot = Counter(t[2] for t in templates).most_common(1)[0][0] if templates else DEFAULT_SLOT
     first = min((t[0] for t in templates), default=DEFAULT_HOURS[0])

@@ -4,8 +4,9 @@ Integrity lives in the database as well as in the services: foreign keys, unique
 constraints (vocabularies from `domain.vocab`), partial unique indexes for "only one open ...",
 and (in the migrations) triggers that make event tables append-only.
 
-One module per area (base, staff, places, patients, appointments, checkin, callbacks, reminders, audit);
-this package re-exports every model, so `from coordinator_tui.store.models import X` works and
+One module per area (base, staff, places, patients, appointments, checkin, referrals, callbacks,
+eligibility, interop, reminders, audit); this package re-exports every model, so
+`from coordinator_tui.store.models import X` works and
 importing it registers every table on `Base.metadata` (Alembic autogenerate needs all of them).
 """
 
@@ -31,7 +32,6 @@ from coordinator_tui.store.models.checkin import (
     CheckinCheck,
     FormSignature,
     Payment,
-    Referral,
 )
 from coordinator_tui.store.models.eligibility import (
     EligibilityBenefit,
@@ -58,6 +58,17 @@ from coordinator_tui.store.models.places import (
     Provider,
     Room,
 )
+from coordinator_tui.store.models.referrals import (
+    AuthRequirement,
+    PayerVisitRule,
+    Referral,
+    ReferralChase,
+    ReferralDocument,
+    ReferralEvent,
+    ReferralType,
+    ReferralVisit,
+    TypeDocument,
+)
 from coordinator_tui.store.models.reminders import (
     ContactConsent,
     PatientLetter,
@@ -73,6 +84,7 @@ __all__ = [
     "AppointmentStatusEvent",
     "AppointmentType",
     "AuditEvent",
+    "AuthRequirement",
     "AvailabilityException",
     "AvailabilityTemplate",
     "AvailabilityTemplateType",
@@ -102,6 +114,13 @@ __all__ = [
     "Setting",
     "StaffUser",
     "VisitEstimate",
+    "PayerVisitRule",
+    "ReferralChase",
+    "ReferralDocument",
+    "ReferralEvent",
+    "ReferralType",
+    "ReferralVisit",
+    "TypeDocument",
     "WaitlistEntry",
     "one_of",
     "staff_fk",

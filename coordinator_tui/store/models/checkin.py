@@ -1,19 +1,16 @@
-"""Money, paperwork and referrals: what check-in collects."""
+"""Money and paperwork: what check-in collects (referrals are in models/referrals.py)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
     Index,
     Integer,
     String,
-    Text,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -79,34 +76,3 @@ class CheckinCheck(Base):
     item: Mapped[str] = mapped_column(String(16))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     checked_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
-
-
-class Referral(Base):
-    __tablename__ = "referrals"
-    __table_args__ = (
-        one_of("status", vocab.ReferralStatus),
-        CheckConstraint("auth_visits IS NULL OR auth_visits >= 0", name="auth_visits_nonneg"),
-        CheckConstraint("auth_valid_to IS NULL OR auth_valid_from IS NULL OR auth_valid_to >= auth_valid_from",
-                        name="auth_window_order"),
-        Index("ix_referrals_patient_id", "patient_id"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
-    direction: Mapped[str] = mapped_column(String(8), default="incoming")
-    referring_party: Mapped[str | None] = mapped_column(String(200))
-    to_provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
-    to_specialty: Mapped[str | None] = mapped_column(String(80))
-    reason: Mapped[str | None] = mapped_column(String(300))
-    received_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="received")
-    auth_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
-    auth_number: Mapped[str | None] = mapped_column(String(40))
-    auth_valid_from: Mapped[date | None] = mapped_column(Date)
-    auth_valid_to: Mapped[date | None] = mapped_column(Date)
-    auth_visits: Mapped[int | None] = mapped_column(Integer)
-    notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_by_id: Mapped[int | None] = staff_fk()
-    version_id: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
-
-    __mapper_args__ = {"version_id_col": version_id}

@@ -21,7 +21,8 @@ REASONS = [None, *CallbackReason]
 
 class CallbacksScreen(DeskScreen):
     DESK_TITLE = "Callbacks"
-    HELP_KEYS = [("Enter", "Work the highlighted item (claims it for this desk)")]
+    HELP_KEYS = [("Enter", "Work the highlighted item (claims it for this desk)"),
+                 ("l", "Referrals to chase and the pre-procedure list")]
     BINDINGS = [
         Binding("enter", "work", "Work item", show=True),
         Binding("m", "toggle('mine')", "Mine"),
@@ -32,6 +33,7 @@ class CallbacksScreen(DeskScreen):
         Binding("s", "send_reminders", "Reminders", show=False),
         Binding("l", "print_letters", "Letters", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("l", "referrals", "Referrals", show=False),
     ]
 
     def __init__(self) -> None:
@@ -114,6 +116,11 @@ class CallbacksScreen(DeskScreen):
 
         item = self.items[table.cursor_row]
         self.app.push_screen(CallbackWorkScreen(item.id), lambda _: self.action_reload())
+
+    def action_referrals(self) -> None:
+        from coordinator_tui.tui.screens.referrals.work_list import ReferralsWorkScreen
+
+        self.app.push_screen(ReferralsWorkScreen(), lambda _: self.action_reload())
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         # Enter on the list arrives as the table's own "select" (its binding wins over ours).

@@ -29,14 +29,15 @@ from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.reason import ReasonPrompt
 
-ITEM_KEY = {"demographics": "d", "eligibility": "e", "copay": "$", "forms": "f", "id_card": "i"}
+ITEM_KEY = {"demographics": "d", "eligibility": "e", "copay": "$", "forms": "f", "id_card": "i",
+            "referral": "a", "documents": " "}
 
 
 class ChecklistScreen(DeskScreen):
     DESK_TITLE = "Check-in: checklist"
     HELP_KEYS = [
         ("Enter / ^s", "Check in (items outstanding: asks a reason)"),
-        ("d e $ f i", "The outstanding item with that key (shown beside it)"),
+        ("d e $ f i a", "The outstanding item with that key (shown beside it)"),
         ("o", "What the patient will owe: the estimate, recorded with the visit"),
     ]
     BINDINGS = [
@@ -48,6 +49,7 @@ class ChecklistScreen(DeskScreen):
         Binding("dollar_sign,p", "payment", "Pay", key_display="$"),
         Binding("f", "forms", "Forms signed", show=False),
         Binding("i", "seen", "ID and card seen", show=False),
+        Binding("a", "authorisation", "Authorisation", show=False),
         Binding("h", "history", "History"),
         Binding("o", "estimate", "Estimate", show=False),
         Binding("escape", "back", "Back"),
@@ -151,6 +153,15 @@ class ChecklistScreen(DeskScreen):
 
     def action_seen(self) -> None:
         self._run(svc.mark_seen)
+
+    def action_authorisation(self) -> None:
+        """Resolve "referral / authorisation" in place: attach the one on file, or record the
+        number the payer just gave (with its visits and last day) and attach that."""
+        if self.checklist is None or "referral" not in {i.key for i in self.checklist.outstanding}:
+            return
+        from coordinator_tui.tui.screens.referrals.attach import ask_authorisation
+
+        ask_authorisation(self, self.checklist.item("referral").detail, self.appointment_id)
 
     def action_history(self) -> None:
         ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.appointment_id

@@ -1,9 +1,10 @@
 """One patient's record, pushed over a desk: demographics, alerts, coverages, upcoming and past
 appointments, callbacks, payments and referrals, in one scrolling column that fits 80x24.
 
-Keys: b book an appointment, e edit, c contact preferences (consent, language), m merge another
-record into this one (supervisors), w who looked at this record (supervisors), o the estimate of
-what the next visit will cost the patient, r reload, Esc back.
+Keys: b book an appointment, e edit, a add a referral or authorisation, c contact preferences
+(consent, language), m merge another record into this one (supervisors), w who looked at this
+record (supervisors), o the estimate of what the next visit will cost the patient, r reload,
+Esc back.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class PatientRecordScreen(DeskScreen):
         Binding("w", "who_looked", "Who looked"),
         Binding("r", "reload", "Reload", show=False),
         Binding("o", "estimate", "Estimate next visit", show=False),
+        Binding("a", "add_referral", "Add referral/auth", show=False),
     ]
 
     def __init__(self, patient_id: int) -> None:
@@ -73,6 +75,11 @@ class PatientRecordScreen(DeskScreen):
 
     def action_book(self) -> None:
         self.app.book_for_patient(self.patient_id, lambda _result: self.action_reload())
+
+    def action_add_referral(self) -> None:
+        from coordinator_tui.tui.screens.referrals.add import ask_new_referral
+
+        ask_new_referral(self, self.patient_id)
 
     def patient_on_screen(self) -> int | None:
         return self.patient_id
@@ -167,8 +174,8 @@ class PatientRecordScreen(DeskScreen):
         section("payments", "Payments", [
             f"{p.taken_at.astimezone(tz):%m/%d/%Y} {format_cents(p.amount_cents):>9} {p.method:<5} "
             f"{p.receipt_number}{' VOID' if p.voided else ''}" for p in record.payments])
-        section("referrals", "Referrals", [
-            f"{r.received_on:%m/%d/%Y} {vocab_words(ReferralStatus, r.status):<12} {(r.to_specialty or '-')[:20]:<20} "
-            f"auth {r.auth_number or '-'}" for r in record.referrals])
+        section("referrals", "Referrals and authorisations", [
+            f"{vocab_words(ReferralStatus, r.status):<9} {(r.auth_number or r.to_specialty or '-')[:14]:<14} "
+            f"{r.summary[:52]}" for r in record.referrals])
 
 

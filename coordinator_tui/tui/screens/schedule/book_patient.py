@@ -5,7 +5,9 @@ Enter books the highlighted one (the service re-checks it inside the write trans
 slot another desk just took is refused with its message and the list is searched again).
 
 Keys: Enter next field (on the last field: find); Ctrl+F find now; Tab to the list; Enter on a
-slot books it; y books anyway after a same-time warning; Esc back. Dismisses with the
+slot books it; y books anyway after a same-time warning; o (supervisors) books the highlighted
+slot over a missing authorisation, with a reason; Esc back. The authorisation the highlighted
+slot would be counted on, or the problem, is shown under the list's message. Dismisses with the
 BookingResult, or None when nothing was booked.
 """
 
@@ -20,7 +22,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from coordinator_tui.domain.hours import part_of_day_word
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.services import schedule as booking
-from coordinator_tui.tui.service_call import call_service, error_in_words
+from coordinator_tui.tui.service_call import IGNORE_KEYS, call_service, error_in_words
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
 SLOTS_SHOWN = 12
@@ -32,10 +34,12 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
     HELP_KEYS = [
         ("Enter", "Next field; on the last, find slots; on a slot, book it"),
         ("y", "Book anyway after a same-time warning"),
+        ("o", "Supervisors: book without a valid authorisation (asks a reason)"),
     ]
     BINDINGS = [
         Binding("ctrl+f", "find", "Find slots"),
         Binding("y", "book_anyway", "Book anyway", show=False),
+        Binding("o", "override", "Override", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -52,6 +56,7 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         self.pending: booking.FreeSlot | None = None  # waiting for y after a same-time warning
         self.booked: booking.BookingResult | None = None
         self.message = ""
+        self.cover = ""  # the authorisation the highlighted slot would be counted on, or the problem
         self.highlighted = ""  # the slot Enter would book, in words (the cursor row's colour
         # alone does not show on every terminal: NO_COLOR, 16 colours)
 
@@ -95,7 +100,11 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         self._show_message()
 
     def _show_message(self) -> None:
-        lines = [self.message] + ([self.highlighted] if self.highlighted and self.slots else [])
+        # Two lines: the authorisation the highlighted slot would use (or its problem) takes the
+        # place of "N free slot(s)" once known.
+        first = self.cover[:78] if self.cover and self.slots and "free slot(s)" in self.message \
+            else self.message
+        lines = [first] + ([self.highlighted] if self.highlighted and self.slots else [])
         self.query_one("#book-message", Static).update("\n".join(lines))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -106,6 +115,21 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         self.highlighted = (f"> Enter books {row + 1}: {local:%a %d %b %H:%M} with {self.slots[row].provider}"
                             "  (Up/Down: another)")
         self._show_message()
+        self._show_cover(self.slots[row])
+
+    def _show_cover(self, slot: booking.FreeSlot) -> None:
+        from coordinator_tui.services.referrals import cover_line
+
+        ctx, actor, pid, search = self.app.ctx, self.app.actor, self.patient_id, self.search
+        if search is None:
+            return
+
+        def show(line: str | None) -> None:
+            self.cover = line or ""
+            self._show_message()
+
+        call_service(self, lambda: cover_line(ctx, actor, pid, search["type"].code, slot.starts_at), show,
+                     group="cover", keys=IGNORE_KEYS)
 
     # --- the form ----------------------------------------------------------------------------------
 
@@ -207,11 +231,22 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         if 0 <= event.cursor_row < len(self.slots):
             self._book(self.slots[event.cursor_row], confirm=False)
 
+    def action_override(self) -> None:
+        from coordinator_tui.services.permissions import Permission, allows
+        from coordinator_tui.tui.widgets.reason import ReasonPrompt
+
+        table = self.query_one("#book-slots", DataTable)
+        if not allows(self.app.actor, Permission.OVERRIDE_AUTHORISATION) or not self.slots:
+            return
+        slot = self.slots[table.cursor_row] if 0 <= table.cursor_row < len(self.slots) else self.slots[0]
+        self.app.push_screen(ReasonPrompt("Book without a valid authorisation", self.cover[:70]),
+                             lambda reason: reason and self._book(slot, confirm=False, override=reason))
+
     def action_book_anyway(self) -> None:
         if self.pending is not None:
             self._book(self.pending, confirm=True)
 
-    def _book(self, slot: booking.FreeSlot, *, confirm: bool) -> None:
+    def _book(self, slot: booking.FreeSlot, *, confirm: bool, override: str | None = None) -> None:
         search = self.search
         if search is None:
             return
@@ -222,7 +257,7 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         self._run(lambda: booking.book(ctx, actor, pid, slot.provider_id, search["type"].code, slot.starts_at,
                                        desired_date=search["desired"], confirm_double=confirm, reason=reason,
                                        close_callback_id=callback_id,
-                                       close_callback_version=callback_version),
+                                       close_callback_version=callback_version, auth_override=override),
                   lambda result: self._booked(slot, result))
 
     def _booked(self, slot: booking.FreeSlot, result: booking.BookingResult) -> None:
@@ -233,7 +268,8 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
         tz = self.app.ctx.settings.tz
         self.booked = result
         self.notify(f"Booked {result.starts_at.astimezone(tz):%a %d %b %H:%M} with {result.provider}"
-                    + (" (callback closed as done)" if self.callback_id else ""), timeout=6)
+                    + (" (callback closed as done)" if self.callback_id else "")
+                    + (f"; {result.authorisation}" if result.authorisation else ""), timeout=6)
         self.dismiss(result)
 
     def action_back(self) -> None:

@@ -33,13 +33,18 @@ def cell_text(cell: Cell, now, *, width: int = COL_WIDTH) -> Text:
         if appt.held_too_long(now):
             symbol, style = "!", "bold red"
         waited = appt.waited_minutes(now)
-        tail = f"{waited}m" if waited is not None else appt.type_code
+        tail = f"{waited}m" if waited is not None else type_word(appt)
         if cell.extra:
             tail = f"+{cell.extra}"
         room = width - 1 - len(tail) - 1
         name = appt.patient_name.replace(", ", " ")
         return Text(f"{symbol}{name[:room]:<{room}} {tail}", style=style)
     return Text("░ closed", style="dim")
+
+
+def type_word(appt: DayAppointment) -> str:
+    """The type code; "PRO?" when the type needs an authorisation the visit was not booked on."""
+    return f"{appt.type_code[:3]}?" if appt.needs_auth else appt.type_code
 
 
 def status_word(appt: DayAppointment, now) -> Text:

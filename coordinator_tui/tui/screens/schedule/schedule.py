@@ -34,6 +34,7 @@ from coordinator_tui.tui.screens.schedule.cells import (
     LIST_COLUMNS,
     cell_text,
     status_word,
+    type_word,
 )
 from coordinator_tui.tui.screens.schedule.prompts import SchedulePrompts
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
@@ -210,7 +211,7 @@ class ScheduleScreen(SchedulePrompts, DeskScreen):
             if cell.kind == BOOKED and appt is not None:
                 waited = appt.waited_minutes(now)
                 name = appt.patient_name[:24] + (f" +{cell.extra}" if cell.extra else "")
-                rows.append((clock(start, tz), name[:24], str(appt.age), appt.type_code,
+                rows.append((clock(start, tz), name[:24], str(appt.age), type_word(appt),
                              status_word(appt, now), f"{waited}m" if waited is not None else ""))
             else:
                 rows.append((clock(start, tz), cell_text(cell, now, width=24), "", "", "", ""))
