@@ -19,14 +19,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from coordinator_tui.domain.reminders import ContactChannel
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.domain.vocab import CallbackOutcome, CallbackReason, CancelledBy
 from coordinator_tui.errors import ConflictError
 from coordinator_tui.services import callbacks as cb
-from coordinator_tui.services import checkin, patients
+from coordinator_tui.services import checkin, patients, referrals
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.desk_views import day_appointments
+from coordinator_tui.services.reminders import consent
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import AuditEvent
 from tests.conftest import CLINIC_DAY
@@ -189,6 +191,12 @@ STALE = {
     "mark_eligibility": lambda c, a: (lambda cl: (_bump_coverage(c, cl.patient_id), lambda: checkin.
         mark_eligibility(c, a, cl.appointment_id, verified=True, expected_version=cl.coverage_version))[1])(
         checkin.checklist(c, a, _insured(c, a).id)),
+    "update_referral": lambda c, a: (lambda rid: (_bump(c, "referrals", rid), lambda: referrals.update_referral(
+        c, a, rid, expected_version=1, status="pending"))[1])(
+        referrals.add_referral(c, a, 41, kind="prior_authorisation", number="V-1", visits=3)),
+    "set_contact_preferences": lambda c, a: (lambda r: (_bump(c, "patients", r.id), lambda: consent.
+        set_contact_preferences(c, a, r.id, {ContactChannel.SMS: True}, expected_version=r.version))[1])(
+        patients.get_record(c, a, 5)),
 }
 
 

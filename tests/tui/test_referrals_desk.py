@@ -32,7 +32,7 @@ async def test_work_list_on_the_callbacks_desk_feeds_the_queue_once(ctx, desk_us
         await settle(app, pilot)
         ref.add_referral(ctx, desk_user, pid, kind=ReferralKind.INCOMING, specialty="Cardiology",
                          received_on=CLINIC_DAY - timedelta(days=10))  # came in meanwhile
-        await pilot.press("l")
+        await pilot.press("w")
         await settle(app, pilot)
         assert isinstance(app.screen, ReferralsWorkScreen)
         text = screen_text(app)

@@ -21,10 +21,11 @@ from coordinator_tui.domain.referrals import (
 )
 from coordinator_tui.domain.text import clean_text
 from coordinator_tui.domain.vocab import ReferralStatus
-from coordinator_tui.errors import ConflictError, UserError
+from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.referrals.counting import primary_payer
+from coordinator_tui.services.versions import check_version
 from coordinator_tui.store.models import (
     AppointmentType,
     Patient,
@@ -203,8 +204,7 @@ def update_referral(ctx: AppContext, actor: Actor, referral_id: int, *,
     with ctx.db.write() as session:
         referral = load_referral(session, referral_id)
         live_patient(session, referral.patient_id)
-        if expected_version is not None and referral.version_id != expected_version:
-            raise ConflictError(f"referral {referral_id} was changed by another desk; nothing was saved")
+        check_version(referral, expected_version, what=f"referral {referral_id}")
         check_window(changes.get("auth_valid_from", referral.auth_valid_from),
                      changes.get("auth_valid_to", referral.auth_valid_to))
         if "auth_number" in changes:

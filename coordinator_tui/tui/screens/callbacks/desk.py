@@ -22,7 +22,8 @@ REASONS = [None, *CallbackReason]
 class CallbacksScreen(DeskScreen):
     DESK_TITLE = "Callbacks"
     HELP_KEYS = [("Enter", "Work the highlighted item (claims it for this desk)"),
-                 ("l", "Referrals to chase and the pre-procedure list")]
+                 ("w", "Referrals to chase and the pre-procedure list"),
+                 ("s l", "Send the day's reminders; print the letters")]
     BINDINGS = [
         Binding("enter", "work", "Work item", show=True),
         Binding("m", "toggle('mine')", "Mine"),
@@ -33,7 +34,7 @@ class CallbacksScreen(DeskScreen):
         Binding("s", "send_reminders", "Reminders", show=False),
         Binding("l", "print_letters", "Letters", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
-        Binding("l", "referrals", "Referrals", show=False),
+        Binding("w", "referrals", "Referrals work list", show=False),
     ]
 
     def __init__(self) -> None:
