@@ -136,6 +136,10 @@ def seeded_path(seeded_template, tmp_path) -> Path:
     path = tmp_path / "seeded.sqlite"
     shutil.copyfile(seeded_template, path)
     path.chmod(0o600)
+    key = seeded_template.with_name(seeded_template.name + ".audit-key")  # store/audit_files.py
+    if key.exists():  # the copy's audit events were signed with the template's key
+        shutil.copyfile(key, path.with_name(path.name + ".audit-key"))
+        path.with_name(path.name + ".audit-key").chmod(0o600)
     return path
 
 

@@ -7,7 +7,6 @@ import os
 import sys
 
 from coordinator_tui.commands.common import (
-    acting_user,
     clinic_day,
     context_for,
     patient_count,
@@ -64,7 +63,9 @@ def prepare_app(settings, username: str | None, clock=None):
 
         staff, clinic, demo = staff_count(ctx), clinic_name(ctx), is_demo(ctx)
         if staff and username:
-            acting_user(ctx, username, "run")
+            from coordinator_tui.services.staff.actors import actor_for
+
+            actor_for(ctx, username)  # the app signs in itself: only that the account exists
     else:
         staff, clinic = facts.staff_accounts, facts.clinic_name or settings.clinic_name
         demo = facts.is_demo

@@ -3,28 +3,70 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
+from coordinator_tui.services.audit_verify import (
+    AnchorFinding,
+    ChainBreak,
+    check_anchors,
+    verify_chain,
+)
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
+from coordinator_tui.store import audit_files
 from coordinator_tui.store.models import AuditEvent, Patient, StaffUser
 
 
 @dataclass(frozen=True)
 class ChainReport:
     events: int
-    broken: audit.ChainBreak | None
+    broken: ChainBreak | None
+    anchors: tuple[AnchorFinding, ...] = ()
+    anchor_files: tuple[Path, ...] = ()
+    last_anchored: int = 0  # the newest event an intact anchor holds (0: none)
+
+    @property
+    def problems(self) -> list[AnchorFinding]:
+        return [a for a in self.anchors if a.problem is not None]
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None and not self.problems
 
 
-def verify(ctx: AppContext) -> ChainReport:
+def verify(ctx: AppContext, anchor: Path | str | None = None) -> ChainReport:
+    """The chain checked row by row under the audit key, then compared with the anchors: the
+    clinic's anchor file (when there is one) and `anchor` (an anchor file or a backup copy)."""
+    files = []
+    default = audit_files.anchor_path(ctx.db.path)
+    if default.exists():
+        files.append(default)
+    if anchor is not None:
+        given = Path(anchor).expanduser()
+        if not given.is_file():
+            raise UserError(f"no anchor file at {given}")
+        if given.resolve() not in {f.resolve() for f in files}:
+            files.append(given)
     with ctx.db.read() as session:
+        ring = audit.key_ring(session, create=False)
         count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
-        return ChainReport(count, audit.verify_chain(session))
+        broken = verify_chain(session, ring, ring_given=True)
+        findings: list[AnchorFinding] = []
+        for path in files:
+            try:
+                findings.extend(check_anchors(session, path, ring))
+            except (OSError, sqlite3.Error):
+                raise UserError(f"cannot read the anchor {path} (not an anchor file or a "
+                                "backup of this clinic)") from None
+    held = [a.last_id for a in findings if a.problem is None]
+    return ChainReport(count, broken, tuple(findings), tuple(files), max(held, default=0))
 
 
 @dataclass(frozen=True)

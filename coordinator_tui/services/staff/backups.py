@@ -134,6 +134,7 @@ def backup(ctx: AppContext, actor: Actor, dest: Path | str, *, force: bool = Fal
     with ctx.db.write() as session:
         audit.record(session, actor, "backup", ctx.now(), entity="database",
                      detail={"file": str(dest), "bytes": size, "revision": revision})
+        audit.anchor_on_commit(session)  # every backup anchors the trail's head outside it
     return BackupReport(dest, pages, size, revision, copied - started, checked - copied)
 
 
