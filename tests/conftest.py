@@ -18,6 +18,7 @@ from coordinator_tui.services.demo.clinic import seed_clinic
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.engine import Database, url_for_path
 from coordinator_tui.store.migrate import ensure_current
+from tests.helpers.passwords import PASSWORD_FILE_VARIABLE, clinic_password_file
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -110,6 +111,8 @@ def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     for name in ("COORDINATOR_DB_URL", "COORDINATOR_CONFIG", "COORDINATOR_USER", "COORDINATOR_CLINIC_TZ"):
         monkeypatch.delenv(name, raising=False)
+    # Commands sign in with the test clinic's passwords (tests/helpers/passwords.py).
+    monkeypatch.setenv(PASSWORD_FILE_VARIABLE, clinic_password_file())
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
 """Run the `coordinator` command in tests.
 
-Signing in: a command acting as a staff member proves who it is (commands/sign_in.py). These
-helpers do it the way a clinic's script would, with a password file: every run gets
-`COORDINATOR_PASSWORD_FILE` naming an owner-only (0600) file that holds the test clinic's
-accounts and their password (`demo`, `super`, `admin`: `demo`; the seeded clinic in
-tests/conftest.py), so `run(..., "--user", "super", ...)` really signs in as `super`, with a
-real Argon2 check, a counted failure if wrong, and an audit event. A test that wants another
-way (or none) passes `env={"COORDINATOR_PASSWORD_FILE": ...}` (an empty value: no file).
-Accounts a test adds itself sign in with `--password-stdin` or their own password file
-(`password_file`).
+Signing in: a command acting as a staff member proves who it is (commands/sign_in.py). The
+suite does it the way a clinic's script would, with a password file (tests/helpers/passwords.py):
+every test (tests/conftest.py) and every run here gets `COORDINATOR_PASSWORD_FILE` naming an
+owner-only (0600) file that holds the test clinic's accounts and their password (`demo`,
+`super`, `admin`: `demo`), so `run(..., "--user", "super", ...)` really signs in as `super`,
+with a real Argon2 check, and a wrong one counts towards the lockout and is audited. A test
+that wants another way (or none) passes `env={"COORDINATOR_PASSWORD_FILE": ...}` (an empty
+value: no file). Accounts a test adds itself sign in with `--password-stdin` or their own
+file (`password_file`).
 
 `run` calls `coordinator_tui.cli.main(argv)` in this process: same parser, same handlers, same
 exit statuses and stderr lines, without starting Python again (a subprocess costs ~1 s here,
@@ -20,46 +20,27 @@ the exit status the shell sees, environment handling.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import io
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.conftest import CLINIC_NOW
-
-
-PASSWORD_FILE_VARIABLE = "COORDINATOR_PASSWORD_FILE"
-# The seeded test clinic's accounts (services/demo/clinic.py STAFF, DEMO_PASSWORD).
-TEST_CLINIC_PASSWORDS = {"demo": "demo", "super": "demo", "admin": "demo"}
-
-
-def password_file(passwords: dict[str, str], folder: Path | str | None = None) -> Path:
-    """An owner-only password file (USERNAME:PASSWORD lines) for COORDINATOR_PASSWORD_FILE."""
-    folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="coord-pw-"))
-    path = folder / "passwords"
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write("# the test clinic's staff\n")
-        handle.writelines(f"{name}:{password}\n" for name, password in passwords.items())
-    os.chmod(path, 0o600)
-    return path
-
-
-@functools.cache
-def _test_clinic_password_file() -> str:
-    return str(password_file(TEST_CLINIC_PASSWORDS))
+from tests.helpers.passwords import (  # noqa: F401 (password_file: for tests' own accounts)
+    PASSWORD_FILE_VARIABLE,
+    clinic_password_file,
+    password_file,
+)
 
 
 def _clinic_env(env: dict | None) -> dict[str, str]:
     # The command runs on the tests' clinic clock (10:45 on CLINIC_DAY), never on today's date,
     # and signs in with the test clinic's password file (see the top of this module).
     return {CLOCK_VARIABLE: CLINIC_NOW.isoformat(),
-            PASSWORD_FILE_VARIABLE: _test_clinic_password_file(), **(env or {})}
+            PASSWORD_FILE_VARIABLE: clinic_password_file(), **(env or {})}
 
 
 def run_process(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:

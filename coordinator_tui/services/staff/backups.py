@@ -138,6 +138,18 @@ def backup(ctx: AppContext, actor: Actor, dest: Path | str, *, force: bool = Fal
     return BackupReport(dest, pages, size, revision, copied - started, checked - copied)
 
 
+def _set_anchors_aside(target: Path) -> None:
+    """The anchors of the replaced trail no longer describe the restored one: they are kept
+    beside it (`.before-restore-STAMP`, like the replaced database) and verify no longer reads
+    them; the restore's own event anchors the restored head."""
+    from coordinator_tui.store import audit_files
+
+    anchor = audit_files.anchor_path(target)
+    if anchor.exists():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        os.replace(anchor, anchor.with_name(f"{anchor.name}.before-restore-{stamp}"))
+
+
 def restore_needs_admin(ctx: AppContext) -> bool:
     """Whether the database to be replaced has staff accounts (then an admin must restore).
     A missing or unreadable database (the usual reason to restore) needs file access only."""
@@ -220,6 +232,7 @@ def restore(ctx: AppContext, actor: Actor | None, source: Path | str, *,
                     os.replace(companion, Path(str(kept) + suffix))
         os.replace(temp, target)
         backup_file.fsync_dir(target.parent)
+        _set_anchors_aside(target)
     finally:
         _cleanup(temp)
         Path(str(temp) + ".migrate-lock").unlink(missing_ok=True)
@@ -236,6 +249,7 @@ def restore(ctx: AppContext, actor: Actor | None, source: Path | str, *,
             audit.record(session, by, "restore", ctx.now(), entity="database",
                          detail={"file": str(source), "revision": revision, "upgraded": upgraded,
                                  "by": actor.username if actor else None})
+            audit.anchor_on_commit(session)  # the restored trail's head starts the new anchors
     finally:
         restored.dispose()
     return RestoreReport(target, revision, upgraded, kept)

@@ -24,37 +24,50 @@ from coordinator_tui.store.models import StaffUser
 CLI_LOGIN = "cli.login"
 
 
+def _stored(ctx: AppContext, username: str) -> StaffUser | None:
+    with ctx.db.read() as session:
+        return session.scalar(select(StaffUser).where(StaffUser.username == username,
+                                                      StaffUser.active.is_(True)))
+
+
+def _actor(user: StaffUser) -> Actor:
+    return Actor(id=user.id, username=user.username, display_name=user.display_name,
+                 role=Role(user.role))
+
+
 def password_matches(ctx: AppContext, username: str, password: str) -> bool:
     """Whether this is the active account's password, without counting or recording anything
     (the demo clinic tries its public password this way before it signs in with it)."""
-    with ctx.db.read() as session:
-        stored = session.scalar(select(StaffUser.password_hash).where(
-            StaffUser.username == username, StaffUser.active.is_(True)))
-    if stored is None:
+    user = _stored(ctx, username)
+    if user is None or user.password_hash is None:
         return False
     try:
-        return accounts._hasher().verify(stored, password)
+        return accounts._hasher().verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def sign_in_with_password(ctx: AppContext, username: str, password: str) -> Actor:
-    """The actor for a right password (counted and audited as a desk sign-in is)."""
+    """The actor for a right password. A clean success (no lockout, no failures to clear)
+    writes nothing: the command's own events name the account, and a read-only command stays
+    read-only. Anything else goes through `accounts.authenticate`, so a wrong password counts
+    towards the desk's lockout and is audited, a locked account is refused like a wrong
+    password, and a success after failures clears them (recorded as `cli.login`)."""
+    user = _stored(ctx, username)
+    if (user is not None and user.password_hash is not None and not user.failed_logins
+            and (user.locked_until is None or user.locked_until <= ctx.now())
+            and password_matches(ctx, username, password)):
+        return _actor(user)
     return accounts.authenticate(ctx, username, password, action=CLI_LOGIN)
 
 
 def sign_in_by_os_account(ctx: AppContext, username: str, uid: int) -> Actor | None:
-    """The actor when this active account is bound to `uid` (audited); None otherwise, the
-    same for an unknown, disabled or unbound name (the caller asks for a password then)."""
-    with ctx.db.write() as session:
-        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
-        if user is None or not user.active or user.os_uid is None or user.os_uid != uid:
-            return None
-        actor = Actor(id=user.id, username=user.username, display_name=user.display_name,
-                      role=Role(user.role))
-        audit.record(session, actor, CLI_LOGIN, ctx.now(), detail={"method": "os account",
-                                                                    "uid": uid})
-        return actor
+    """The actor when this active account is bound to `uid`; None otherwise, the same for an
+    unknown, disabled or unbound name (the caller asks for a password then)."""
+    user = _stored(ctx, username)
+    if user is None or user.os_uid is None or user.os_uid != uid:
+        return None
+    return _actor(user)
 
 
 def bind_os(ctx: AppContext, actor: Actor, username: str, uid: int | None) -> accounts.StaffAccount:
