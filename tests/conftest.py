@@ -18,7 +18,11 @@ from coordinator_tui.services.demo.clinic import seed_clinic
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.engine import Database, url_for_path
 from coordinator_tui.store.migrate import ensure_current
-from tests.helpers.passwords import PASSWORD_FILE_VARIABLE, clinic_password_file
+from tests.helpers.passwords import (
+    PASSWORD_FILE_VARIABLE,
+    bind_test_clinic_to_this_os_account,
+    clinic_password_file,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -130,6 +134,9 @@ def seeded_template(tmp_path_factory) -> Path:
     ctx = make_context(path)
     seed_clinic(ctx, patients=SEEDED_PATIENTS, seed=7, day=CLINIC_DAY)
     ctx.db.dispose()
+    # The test clinic's staff sign in on the command line from this OS account, as an admin
+    # binds them with `coordinator users bind-os` (tests/helpers/passwords.py says why).
+    bind_test_clinic_to_this_os_account(path)
     return path
 
 

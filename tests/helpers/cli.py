@@ -1,14 +1,13 @@
 """Run the `coordinator` command in tests.
 
 Signing in: a command acting as a staff member proves who it is (commands/sign_in.py). The
-suite does it the way a clinic's script would, with a password file (tests/helpers/passwords.py):
-every test (tests/conftest.py) and every run here gets `COORDINATOR_PASSWORD_FILE` naming an
-owner-only (0600) file that holds the test clinic's accounts and their password (`demo`,
-`super`, `admin`: `demo`), so `run(..., "--user", "super", ...)` really signs in as `super`,
-with a real Argon2 check, and a wrong one counts towards the lockout and is audited. A test
-that wants another way (or none) passes `env={"COORDINATOR_PASSWORD_FILE": ...}` (an empty
-value: no file). Accounts a test adds itself sign in with `--password-stdin` or their own
-file (`password_file`).
+suite does it as a clinic would (tests/helpers/passwords.py, set up in tests/conftest.py): the
+seeded test clinic's accounts (`demo`, `super`, `admin`) are bound to the OS account the tests
+run as, and `COORDINATOR_PASSWORD_FILE` names an owner-only (0600) file with their password
+(`demo`) for clinics a test builds itself, so `run(..., "--user", "super", ...)` really signs
+in as `super`. A test that wants another way (or none) unbinds the accounts
+(`passwords.unbind_os_accounts`) and passes `env={"COORDINATOR_PASSWORD_FILE": ""}`. Accounts a
+test adds itself sign in with `--password-stdin` or their own file (`password_file`).
 
 `run` calls `coordinator_tui.cli.main(argv)` in this process: same parser, same handlers, same
 exit statuses and stderr lines, without starting Python again (a subprocess costs ~1 s here,

@@ -12,8 +12,17 @@ import pytest
 from coordinator_tui.services.staff import accounts
 from tests.conftest import CLINIC_DAY, make_context
 from tests.helpers.cli import one_line_error, password_file, run
+from tests.helpers.passwords import unbind_os_accounts
 
 NO_FILE = {"COORDINATOR_PASSWORD_FILE": ""}  # no password file: only what the test gives
+
+
+@pytest.fixture(autouse=True)
+def _unbound(request):
+    """The test clinic's accounts are bound to this OS account for the rest of the suite
+    (tests/helpers/passwords.py); here they prove themselves from scratch."""
+    if "seeded_path" in request.fixturenames:
+        unbind_os_accounts(request.getfixturevalue("seeded_path"))
 
 
 def _hash(db, username):
