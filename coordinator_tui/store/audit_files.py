@@ -150,7 +150,7 @@ def read_ring(path: Path) -> KeyRing | None:
     return KeyRing(path, keys)
 
 
-_rings: dict[Path, tuple[tuple[int, int, int], KeyRing]] = {}
+_rings: dict[Path, tuple[tuple[int, ...], KeyRing]] = {}
 
 
 def ring_for(database: Path | None, *, create: bool) -> KeyRing | None:
@@ -164,7 +164,7 @@ def ring_for(database: Path | None, *, create: bool) -> KeyRing | None:
             return None
         _create(path, database, secrets.token_hex(32) + "\n")
         info = path.stat()
-    stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+    stamp = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_mode)
     cached = _rings.get(path)
     if cached is not None and cached[0] == stamp:
         return cached[1]

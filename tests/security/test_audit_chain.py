@@ -221,3 +221,28 @@ def test_an_upgrade_seals_the_unkeyed_chain_and_a_later_rechain_shows(tmp_path):
     broken = audit_trail.verify(ctx).broken
     assert broken.event_id == rows[-1][0] and "does not follow" in broken.problem
     ctx.db.dispose()
+
+
+def test_a_key_others_can_read_is_refused_and_a_missing_key_is_said(trail, desk_user):
+    from coordinator_tui.errors import StorageError
+
+    key = trail.db.path.with_name(trail.db.path.name + ".audit-key")
+    key.chmod(0o644)
+    with pytest.raises(StorageError, match="readable or writable by others"), \
+            trail.db.write() as session:
+        audit.record(session, desk_user, "patient.view", trail.now(), patient_id=1)
+    key.chmod(0o600)
+    key.rename(key.with_name("elsewhere"))
+    done = run("audit", "verify", "--db", str(trail.db.path))
+    assert done.returncode == 1 and "no audit key file" in done.stderr
+
+
+def test_beside_a_group_shared_database_the_key_is_shared_with_that_group_only(tmp_path):
+    from coordinator_tui.store import audit_files
+
+    database = tmp_path / "shared.sqlite"
+    database.write_bytes(b"")
+    database.chmod(0o660)
+    ring = audit_files.ring_for(database, create=True)
+    assert stat.S_IMODE(ring.path.stat().st_mode) == 0o660
+    assert ring.path.stat().st_gid == database.stat().st_gid
