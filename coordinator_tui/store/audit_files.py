@@ -190,6 +190,29 @@ def add_key(database: Path | None) -> KeyRing:
     return ring
 
 
+def adopt_keys(source_database: Path, database: Path) -> None:
+    """Move the keys beside `source_database` (an older backup upgraded at a temporary path
+    signed its sealing event there) into `database`'s key file, after its own keys."""
+    source = key_path(source_database)
+    if source == key_path(database):  # one key file named by COORDINATOR_AUDIT_KEY: shared
+        return
+    theirs = read_ring(source) if source.exists() else None
+    if theirs is None:
+        return
+    ours = ring_for(database, create=False)
+    known = {k.id for k in ours.keys} if ours is not None else set()
+    missing = [k for k in theirs.keys if k.id not in known]
+    if ours is None:
+        _create(key_path(database), database, "".join(k.secret.hex() + "\n" for k in missing))
+    elif missing:
+        fd = os.open(key_path(database), os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
+        with os.fdopen(fd, "a") as handle:
+            handle.write("".join(k.secret.hex() + "\n" for k in missing))
+            handle.flush()
+            os.fsync(handle.fileno())
+    source.unlink(missing_ok=True)
+
+
 # --- the anchor file ---------------------------------------------------------------------------
 
 

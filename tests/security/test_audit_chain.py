@@ -190,22 +190,10 @@ def test_rotation_is_recorded_and_a_retired_key_cannot_sign_later_events(trail, 
 
 def test_an_upgrade_seals_the_unkeyed_chain_and_a_later_rechain_shows(tmp_path):
     from coordinator_tui.store.engine import url_for_path
-    from coordinator_tui.store.migrate import downgrade, upgrade
+    from coordinator_tui.store.migrate import upgrade
 
-    path = tmp_path / "old.sqlite"
-    url = url_for_path(path)
-    upgrade(url)
-    downgrade(url, "0003_checkin_checks")  # the trail as it was before keys
-    conn = sqlite3.connect(path, isolation_level=None)
-    prev = GENESIS
-    for n in range(3):
-        at = f"2026-11-2{n} 10:00:00"
-        digest = _plain(prev, at, None, "login.failed", None, None, None, None)
-        conn.execute("INSERT INTO audit_events (at, action, prev_hash, hash) VALUES (?, ?, ?, ?)",
-                     (at, "login.failed", prev, digest))
-        prev = digest
-    conn.close()
-    upgrade(url)
+    path = _legacy_clinic(tmp_path / "old.sqlite")
+    upgrade(url_for_path(path))
     rows = _rows(path)
     assert rows[-1][3] == "audit.keyed" and '"sealed_events":3' in rows[-1][7]
     ctx = make_context(path)
@@ -246,3 +234,36 @@ def test_beside_a_group_shared_database_the_key_is_shared_with_that_group_only(t
     ring = audit_files.ring_for(database, create=True)
     assert stat.S_IMODE(ring.path.stat().st_mode) == 0o660
     assert ring.path.stat().st_gid == database.stat().st_gid
+
+
+def _legacy_clinic(path, events=3):
+    """A database as written before the audit key: schema 0003, a plain SHA-256 chain."""
+    from coordinator_tui.store.engine import url_for_path
+    from coordinator_tui.store.migrate import downgrade, upgrade
+
+    url = url_for_path(path)
+    upgrade(url)
+    downgrade(url, "0003_checkin_checks")
+    conn = sqlite3.connect(path, isolation_level=None)
+    prev = GENESIS
+    for n in range(events):
+        at = f"2026-11-2{n} 10:00:00"
+        digest = _plain(prev, at, None, "login.failed", None, None, None, None)
+        conn.execute("INSERT INTO audit_events (at, action, prev_hash, hash) VALUES (?, ?, ?, ?)",
+                     (at, "login.failed", prev, digest))
+        prev = digest
+    conn.close()
+    return path
+
+
+def test_restoring_an_older_backup_keeps_the_key_its_upgrade_sealed_with(trail, tmp_path):
+    from coordinator_tui.services.staff.backups import restore
+
+    old = _legacy_clinic(tmp_path / "old-backup.sqlite")
+    report = restore(trail, actor_for(trail, "admin"), old)
+    assert report.upgraded
+    fresh = make_context(report.path)
+    verified = audit_trail.verify(fresh)
+    fresh.db.dispose()
+    assert verified.intact and verified.broken is None
+    assert [p.name for p in report.path.parent.glob("*.audit-key")] == [report.path.name + ".audit-key"]

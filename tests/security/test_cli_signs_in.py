@@ -191,3 +191,15 @@ def test_the_demo_clinics_public_password_stops_working_once_changed(seeded_path
         input="a private one now\n")
     refused = run("find", "smith", "--user", "super", "--db", db, env=NO_FILE)
     assert "sign in" in one_line_error(refused)
+
+
+def test_on_stdin_the_admins_own_password_comes_first_then_the_new_one(seeded_path):
+    db = str(seeded_path)
+    done = run("users", "reset-password", "demo", "--password-stdin", "--user", "admin",
+               "--db", db, input="demo\nthe new one 123\n", env=NO_FILE)
+    assert done.returncode == 0, done.stderr
+    ctx = make_context(seeded_path)
+    try:
+        assert accounts.authenticate(ctx, "demo", "the new one 123").username == "demo"
+    finally:
+        ctx.db.dispose()

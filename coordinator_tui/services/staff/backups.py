@@ -23,7 +23,7 @@ from coordinator_tui.interop.private_file import check_target
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
-from coordinator_tui.store import backup_file
+from coordinator_tui.store import audit_files, backup_file
 from coordinator_tui.store.engine import Database, url_for_path
 from coordinator_tui.store.migrate import check_not_newer, ensure_current, read_revision
 from coordinator_tui.store.models import StaffUser
@@ -142,8 +142,6 @@ def _set_anchors_aside(target: Path) -> None:
     """The anchors of the replaced trail no longer describe the restored one: they are kept
     beside it (`.before-restore-STAMP`, like the replaced database) and verify no longer reads
     them; the restore's own event anchors the restored head."""
-    from coordinator_tui.store import audit_files
-
     anchor = audit_files.anchor_path(target)
     if anchor.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -233,8 +231,11 @@ def restore(ctx: AppContext, actor: Actor | None, source: Path | str, *,
         os.replace(temp, target)
         backup_file.fsync_dir(target.parent)
         _set_anchors_aside(target)
+        audit_files.adopt_keys(temp, target)  # an older backup's upgrade sealed its trail there
     finally:
         _cleanup(temp)
+        if audit_files.key_path(temp) != audit_files.key_path(target):
+            audit_files.key_path(temp).unlink(missing_ok=True)
         Path(str(temp) + ".migrate-lock").unlink(missing_ok=True)
 
     restored = Database(url_for_path(target))
