@@ -66,6 +66,10 @@ def _seal_legacy_rows(bind) -> None:
         bind.exec_driver_sql(
             "INSERT INTO audit_events (at, action, detail, prev_hash, hash, key_id) "
             "VALUES (?, 'audit.keyed', ?, ?, ?, ?)", (stored_at, detail, last.hash, digest, key.id))
+    sealed = bind.exec_driver_sql("SELECT id FROM audit_events ORDER BY id DESC LIMIT 1").scalar()
+    # The first anchor: from now on a missing anchor file is itself a finding.
+    audit_files.append_anchor(audit_files.anchor_path(database), database, at, count + 1, sealed,
+                              digest, key)
 
 
 def downgrade() -> None:

@@ -109,11 +109,18 @@ def test_deleting_the_last_rows_or_every_row_is_found_by_the_anchor(trail):
     assert "audit trail BROKEN" in emptied.stderr
 
 
-def test_without_an_anchor_verify_says_what_it_cannot_see(trail):
+def test_a_removed_anchor_file_is_a_finding_and_an_empty_trail_without_one_is_said(trail,
+                                                                                      tmp_path):
     trail.db.path.with_name(trail.db.path.name + ".audit-anchor").unlink()
+    shell(trail.db.path, "DELETE FROM audit_events")  # the trail and its anchor both gone
     done = run("audit", "verify", "--db", str(trail.db.path))
-    assert done.returncode == 0
-    assert "no anchor to compare with: a trail cut at its end would not show" in done.stdout
+    assert done.returncode == 1 and "the anchor file is missing" in done.stderr
+    # A clinic that has signed nothing yet has no anchor, and says what that means.
+    fresh = tmp_path / "fresh.sqlite"
+    assert run("db", "upgrade", "--db", str(fresh)).returncode == 0
+    empty = run("audit", "verify", "--db", str(fresh))
+    assert empty.returncode == 0
+    assert "no anchor to compare with: a trail cut at its end would not show" in empty.stdout
 
 
 def test_a_backup_is_an_anchor(trail, tmp_path, desk_user):

@@ -59,6 +59,12 @@ def verify(ctx: AppContext, anchor: Path | str | None = None) -> ChainReport:
         count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
         broken = verify_chain(session, ring, ring_given=True)
         findings: list[AnchorFinding] = []
+        if not files and ring is not None and (_signed_events(session) or _beside(ring, ctx)):
+            # A trail signed here anchored its head on its first commit: a missing anchor file
+            # beside its key was removed (with the events after it, perhaps).
+            findings.append(AnchorFinding(default.name, None, 0, (
+                "the anchor file is missing although events were signed: it was removed, and "
+                "a cut at the end of the trail would not show (compare a backup: --anchor)")))
         for path in files:
             try:
                 findings.extend(check_anchors(session, path, ring))
@@ -67,6 +73,17 @@ def verify(ctx: AppContext, anchor: Path | str | None = None) -> ChainReport:
                                 "backup of this clinic)") from None
     held = [a.last_id for a in findings if a.problem is None]
     return ChainReport(count, broken, tuple(findings), tuple(files), max(held, default=0))
+
+
+def _beside(ring, ctx: AppContext) -> bool:
+    database = ctx.db.path
+    return database is not None and ring.path == database.with_name(database.name
+                                                                     + audit_files.KEY_SUFFIX)
+
+
+def _signed_events(session) -> bool:
+    return session.scalar(select(AuditEvent.id).where(AuditEvent.key_id.is_not(None))
+                          .limit(1)) is not None
 
 
 @dataclass(frozen=True)
