@@ -175,7 +175,8 @@ def cmd_users_list(args) -> int:
         state = "disabled" if not a.active else ("no pass" if not a.has_password else "active")
         if a.active and a.locked_until is not None and a.locked_until > ctx.now():
             state = "locked"
-        print(f"{a.username:<16} {a.role.value:<11} {state:<9} {a.display_name}")
+        bound = f" (OS uid {a.os_uid})" if a.os_uid is not None else ""
+        print(f"{a.username:<16} {a.role.value:<11} {state:<9} {a.display_name}{bound}")
     return 0
 
 

@@ -165,6 +165,8 @@ def test_a_service_account_runs_its_job_without_a_password_and_never_at_a_desk(s
     added = run("users", "add", "nightly", "--name", "Nightly jobs", "--role", "front_desk",
                 "--service", "--os-user", str(os.getuid()), "--user", "admin", "--db", db)
     assert added.returncode == 0, added.stderr
+    listed = run("users", "list", "--user", "admin", "--db", db).stdout
+    assert f"Nightly jobs (OS uid {os.getuid()})" in listed
     job = run("callbacks", "generate", "--user", "nightly", "--db", db, env=NO_FILE)
     assert job.returncode == 0, job.stderr
     # Only the role it needs: it may not read the audit trail or manage accounts.

@@ -60,11 +60,13 @@ class StaffAccount:
     has_password: bool
     locked_until: datetime | None
     created_at: datetime
+    os_uid: int | None = None  # the OS account that signs it in on the command line
 
 
 def _account(user: StaffUser) -> StaffAccount:
     return StaffAccount(user.username, user.display_name, Role(user.role), bool(user.active),
-                        user.password_hash is not None, user.locked_until, user.created_at)
+                        user.password_hash is not None, user.locked_until, user.created_at,
+                        user.os_uid)
 
 
 def _actor(user: StaffUser) -> Actor:
