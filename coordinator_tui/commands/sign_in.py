@@ -8,7 +8,7 @@ In this order, the first that applies:
    `USERNAME:PASSWORD`, `#` comments; the file must be a regular file of this OS account that
    nobody else can read or write (chmod 600), else it is refused;
 3. `--password-stdin`: the first line of standard input (for users add / reset-password, the
-   new password is the next line);
+   new password is the next line; when 1 or 2 signed the admin in, the first line is it);
 4. the demo clinic only: its public password (`demo`), while the account still has it;
 5. a terminal: the password is asked for, not echoed.
 
