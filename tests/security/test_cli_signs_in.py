@@ -205,3 +205,17 @@ def test_on_stdin_the_admins_own_password_comes_first_then_the_new_one(seeded_pa
         assert accounts.authenticate(ctx, "demo", "the new one 123").username == "demo"
     finally:
         ctx.db.dispose()
+
+
+def test_no_command_takes_a_staff_member_but_through_acting_user():
+    """A command added later that builds its actor from a name (actor_for, an Actor by hand)
+    would act unsigned: every command module reaches staff only through acting_user."""
+    from pathlib import Path
+
+    import coordinator_tui.commands as commands
+
+    folder = Path(commands.__file__).parent
+    offenders = [f"{path.name}: {word}" for path in sorted(folder.glob("*.py"))
+                 for word in ("actor_for(", "ensure_user(", "Actor(", "staff.actors")
+                 if word in path.read_text(encoding="utf-8")]
+    assert offenders == []
