@@ -215,7 +215,9 @@ def test_no_command_takes_a_staff_member_but_through_acting_user():
     import coordinator_tui.commands as commands
 
     folder = Path(commands.__file__).parent
+    mechanism = {"common.py", "sign_in.py"}  # acting_user itself and how it proves the account
     offenders = [f"{path.name}: {word}" for path in sorted(folder.glob("*.py"))
+                 if path.name not in mechanism
                  for word in ("actor_for(", "ensure_user(", "Actor(", "staff.actors")
                  if word in path.read_text(encoding="utf-8")]
     assert offenders == []
