@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, type=database_argument,
                         help="database URL or file path (default: $COORDINATOR_DB_URL, else a file "
                              "in your data directory)")
+    common.add_argument("--password-stdin", action="store_true", default=argparse.SUPPRESS,
+                        help="sign in with the password on the first line of standard input "
+                             "(users add/reset-password: the new password is the next line)")
     parser = _Parser(prog="coordinator", description="The clinic front desk, in the terminal.",
                      parents=[common])
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -91,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from coordinator_tui.commands.app_commands import cmd_run
 
         args.handler = cmd_run
+    from coordinator_tui.commands.sign_in import remember
+
+    remember(args)
     try:
         return args.handler(args)
     except UserError as exc:

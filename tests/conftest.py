@@ -18,6 +18,11 @@ from coordinator_tui.services.demo.clinic import seed_clinic
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.engine import Database, url_for_path
 from coordinator_tui.store.migrate import ensure_current
+from tests.helpers.passwords import (
+    PASSWORD_FILE_VARIABLE,
+    bind_test_clinic_to_this_os_account,
+    clinic_password_file,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -110,6 +115,8 @@ def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     for name in ("COORDINATOR_DB_URL", "COORDINATOR_CONFIG", "COORDINATOR_USER", "COORDINATOR_CLINIC_TZ"):
         monkeypatch.delenv(name, raising=False)
+    # Commands sign in with the test clinic's passwords (tests/helpers/passwords.py).
+    monkeypatch.setenv(PASSWORD_FILE_VARIABLE, clinic_password_file())
 
 
 @pytest.fixture
@@ -127,6 +134,9 @@ def seeded_template(tmp_path_factory) -> Path:
     ctx = make_context(path)
     seed_clinic(ctx, patients=SEEDED_PATIENTS, seed=7, day=CLINIC_DAY)
     ctx.db.dispose()
+    # The test clinic's staff sign in on the command line from this OS account, as an admin
+    # binds them with `coordinator users bind-os` (tests/helpers/passwords.py says why).
+    bind_test_clinic_to_this_os_account(path)
     return path
 
 
@@ -136,6 +146,10 @@ def seeded_path(seeded_template, tmp_path) -> Path:
     path = tmp_path / "seeded.sqlite"
     shutil.copyfile(seeded_template, path)
     path.chmod(0o600)
+    key = seeded_template.with_name(seeded_template.name + ".audit-key")  # store/audit_files.py
+    if key.exists():  # the copy's audit events were signed with the template's key
+        shutil.copyfile(key, path.with_name(path.name + ".audit-key"))
+        path.with_name(path.name + ".audit-key").chmod(0o600)
     return path
 
 

@@ -7,7 +7,6 @@ import os
 import sys
 
 from coordinator_tui.commands.common import (
-    acting_user,
     clinic_day,
     context_for,
     patient_count,
@@ -50,7 +49,7 @@ def prepare_app(settings, username: str | None, clock=None):
     on the process's clock or on `clock` (the demo's).
 
     Nothing here imports the ORM for a SQLite database: the first frame does not need it."""
-    from coordinator_tui.errors import UserError, disabled_staff, unknown_staff
+    from coordinator_tui.errors import UserError
     from coordinator_tui.services.database import ensure_current, startup_facts
 
     refuse_first_start(settings)
@@ -63,19 +62,15 @@ def prepare_app(settings, username: str | None, clock=None):
         from coordinator_tui.services.staff.accounts import staff_count
 
         staff, clinic, demo = staff_count(ctx), clinic_name(ctx), is_demo(ctx)
-        if staff and username:
-            acting_user(ctx, username, "run")
     else:
         staff, clinic = facts.staff_accounts, facts.clinic_name or settings.clinic_name
         demo = facts.is_demo
     if not staff:
         raise UserError("no staff accounts yet: create the first admin with "
                         "'coordinator users add NAME --name \"Full Name\" --role admin'")
-    if facts is not None and username:
-        if not facts.user_exists:
-            raise unknown_staff(username)
-        if not facts.user_active:
-            raise disabled_staff(username)
+    # The name given only fills in the sign-in screen, which answers an unknown, disabled or
+    # locked name like a wrong password: refusing it here would tell anyone with a shell which
+    # names are accounts (issue 22).
     from coordinator_tui.tui.app import CoordinatorApp
 
     return CoordinatorApp(ctx, prefill_username=username or "", clinic_name=clinic, demo=demo)

@@ -12,9 +12,20 @@ from coordinator_tui.commands.common import acting_user, ready_context
 def register(sub, common: argparse.ArgumentParser) -> None:
     audit = sub.add_parser("audit", parents=[common], help="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, parser_class=type(audit))
-    audit_sub.add_parser("verify", parents=[common], help="check the hash chain; exit 1 and name "
-                         "the first broken event if anything was edited, deleted or inserted"
-                         ).set_defaults(handler=cmd_audit_verify)
+    verify = audit_sub.add_parser("verify", parents=[common], help="check the keyed chain and "
+                                  "its anchors; exit 1 naming what was edited, deleted, inserted "
+                                  "or cut")
+    verify.add_argument("--anchor", metavar="FILE", help="also compare with this anchor file or "
+                        "backup copy (the clinic's own anchor file is always compared)")
+    verify.set_defaults(handler=cmd_audit_verify)
+    audit_sub.add_parser("anchor", parents=[common], help="append the chain's head to the anchor "
+                         "file now (for cron; it is also done every few minutes and on backup)"
+                         ).set_defaults(handler=cmd_audit_anchor)
+    rotate = audit_sub.add_parser("rotate-key", parents=[common], help="start signing with a new "
+                                  "audit key (admins; recorded)")
+    rotate.add_argument("--user", help="the admin doing this (default: $COORDINATOR_USER, else "
+                        "your login name)")
+    rotate.set_defaults(handler=cmd_audit_rotate_key)
     show = audit_sub.add_parser("show", parents=[common], help="list events (supervisor or admin)")
     show.add_argument("--patient", metavar="MRN", help="only events about this patient")
     show.add_argument("--user", dest="staff", metavar="U", help="only events by this staff member")
@@ -30,13 +41,42 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 def cmd_audit_verify(args) -> int:
     from coordinator_tui.services.staff.audit_trail import verify
 
-    report = verify(ready_context(args))
-    if report.broken is None:
-        print(f"audit trail intact: {report.events:,} events")
-        return 0
-    print(f"audit trail BROKEN at event {report.broken.event_id}: {report.broken.problem}",
-          file=sys.stderr)
-    return 1
+    ctx = ready_context(args)
+    report = verify(ctx, args.anchor)
+    for finding in report.problems:
+        when = f" of {ctx.local(finding.at):%Y-%m-%d %H:%M}" if finding.at else ""
+        print(f"audit trail BROKEN: the anchor{when} ({finding.source}): {finding.problem}",
+              file=sys.stderr)
+    if report.broken is not None:
+        print(f"audit trail BROKEN at event {report.broken.event_id}: {report.broken.problem}",
+              file=sys.stderr)
+    if not report.intact:
+        return 1
+    if report.anchor_files:
+        after = f"; events after event {report.last_anchored} are not anchored yet" \
+            if report.last_anchored < report.events else ""
+        anchors = f"{len(report.anchors)} anchors hold{after}"
+    else:
+        anchors = "no anchor to compare with: a trail cut at its end would not show"
+    print(f"audit trail intact: {report.events:,} events; {anchors}")
+    return 0
+
+
+def cmd_audit_anchor(args) -> int:
+    from coordinator_tui.services.staff.audit_keys import anchor_now
+
+    done = anchor_now(ready_context(args))
+    print(f"anchored {done.events:,} events (last event {done.last_id}) in {done.path}")
+    return 0
+
+
+def cmd_audit_rotate_key(args) -> int:
+    from coordinator_tui.services.staff.audit_keys import rotate_key
+
+    ctx = ready_context(args)
+    key = rotate_key(ctx, acting_user(ctx, args.user, "audit rotate-key"))
+    print(f"new audit key {key} signs from now on (older keys stay for older events)")
+    return 0
 
 
 MAX_LIMIT = 1_000_000

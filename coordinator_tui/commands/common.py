@@ -84,23 +84,26 @@ DEMO_USER = "demo"  # the demo clinic's front-desk account (services.demo.clinic
 
 
 def acting_user(ctx, username: str | None, command: str = "this command", flag: str = "--user"):
-    """The staff member a command acts as: --user, else COORDINATOR_USER (or the config file's
-    `user`), else the login name. A login name that is no staff account is an ordinary case (the
-    README's examples give no --user): on a demo clinic the command acts as the demo's front
-    desk, `demo`, whose logins are public anyway; on any other clinic it stops and says how to
-    name the account. A name given explicitly is never replaced."""
+    """The staff member a command acts as, signed in: --user (or the command's --as/--by),
+    else COORDINATOR_USER (or the config file's `user`), else the login name; then proven by
+    its bound OS account, a password file, --password-stdin, the demo's public password or a
+    terminal prompt (commands/sign_in.py). A name alone is refused. A login name that is no
+    staff account is an ordinary case (the README's examples give no --user): on a demo clinic
+    the command acts as the demo's front desk, `demo`, whose logins are public; on any other
+    clinic it stops and says how to name the account."""
+    from coordinator_tui.commands.sign_in import prove
     from coordinator_tui.errors import UserError
     from coordinator_tui.services.clinic import is_demo
-    from coordinator_tui.services.staff.actors import account_exists, actor_for
+    from coordinator_tui.services.staff.actors import account_exists
 
     given = username or ctx.settings.user
     if given:
-        return actor_for(ctx, given)
+        return prove(ctx, given, command, flag)
     login = login_name()
     if account_exists(ctx, login):
-        return actor_for(ctx, login)  # a disabled account says so
+        return prove(ctx, login, command, flag)
     if is_demo(ctx):
-        return actor_for(ctx, DEMO_USER)
+        return prove(ctx, DEMO_USER, command, flag)
     raise UserError(f"coordinator {command} needs a staff account: add {flag} NAME or set "
                     f"COORDINATOR_USER (your login name {login!r} is not one; the demo clinic's "
                     f"is {DEMO_USER})")

@@ -1,7 +1,8 @@
-"""coordinator users add | disable | reset-password | list: staff accounts.
+"""coordinator users add | disable | reset-password | bind-os | list: staff accounts.
 
-The acting admin is --user / $COORDINATOR_USER / your login name. The very first account of a
-new database needs no acting user and must be an admin:
+The acting admin is --user / $COORDINATOR_USER / your login name, signed in (commands/sign_in.py).
+The very first account of a new database needs no sign-in and must be an admin; it is bound to
+the OS account that made it (that account owns the database file anyway):
 
     coordinator users add alex --name "Alex Admin" --role admin
 """
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 
 from coordinator_tui.commands.common import acting_user, ready_context, settings_from
+from coordinator_tui.commands.sign_in import stdin_line
 from coordinator_tui.errors import UserError
 
 
@@ -24,16 +27,15 @@ def register(sub, common: argparse.ArgumentParser) -> None:
         p.add_argument("--user", help="the admin doing this (default: $COORDINATOR_USER, else "
                        "your login name)")
 
-    def password_source(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--password-stdin", action="store_true",
-                       help="read the password from the first line of standard input")
-
     add = users_sub.add_parser("add", parents=[common], help="add a staff account")
     add.add_argument("username")
     add.add_argument("--name", required=True, help="the name shown on screen")
     add.add_argument("--role", required=True, choices=["front_desk", "supervisor", "admin"])
+    add.add_argument("--service", action="store_true", help="a service account for a scheduled "
+                     "job: no password, signed in only by its OS account (--os-user)")
+    add.add_argument("--os-user", metavar="LOGIN", help="bind the account to this OS account "
+                     "(a login name or a uid)")
     acting(add)
-    password_source(add)
     add.set_defaults(handler=cmd_users_add)
 
     disable = users_sub.add_parser("disable", parents=[common], help="disable a staff account")
@@ -45,8 +47,16 @@ def register(sub, common: argparse.ArgumentParser) -> None:
                                  help="set a new password (and clear a lockout)")
     reset.add_argument("username")
     acting(reset)
-    password_source(reset)
     reset.set_defaults(handler=cmd_users_reset)
+
+    bind = users_sub.add_parser("bind-os", parents=[common], help="let an OS account sign in "
+                                "as this staff account on the command line (no password)")
+    bind.add_argument("username")
+    target = bind.add_mutually_exclusive_group(required=True)
+    target.add_argument("--os-user", metavar="LOGIN", help="an OS login name or uid")
+    target.add_argument("--none", action="store_true", help="remove the binding")
+    acting(bind)
+    bind.set_defaults(handler=cmd_users_bind_os)
 
     glass = users_sub.add_parser("break-glass", parents=[common],
                                  help="emergency access: let an account sign in with a reason "
@@ -71,9 +81,8 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def read_password(args) -> str:
-    if args.password_stdin:
-        line = sys.stdin.readline()
-        return line[:-1] if line.endswith("\n") else line
+    if getattr(args, "password_stdin", False):
+        return stdin_line()
     if not sys.stdin.isatty():
         raise UserError("no terminal to ask for the password; use --password-stdin")
     first = getpass.getpass("New password: ")
@@ -82,19 +91,58 @@ def read_password(args) -> str:
     return first
 
 
+def os_uid(login: str) -> int:
+    """A login name or a uid, as the uid the kernel gives that account's processes."""
+    import pwd
+
+    text = login.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        return pwd.getpwnam(text).pw_uid
+    except KeyError:
+        raise UserError(f"no OS account named {text[:32]!r} on this machine") from None
+
+
 def cmd_users_add(args) -> int:
     from coordinator_tui.services.database import sqlite_path, undone_on_failure
     from coordinator_tui.services.staff.accounts import add_user, staff_count
+    from coordinator_tui.services.staff.cli_signin import add_service_account
 
+    if args.service and not args.os_user:
+        raise UserError("a service account needs --os-user: the OS account its job runs as")
+    uid = os_uid(args.os_user) if args.os_user else None
     # The first admin of a fresh install makes the database; refused, nothing is left behind.
     with undone_on_failure(sqlite_path(settings_from(args).db_url)):
         ctx = ready_context(args, create=True)
         try:
-            actor = acting_user(ctx, args.user, "users add") if staff_count(ctx) else None
-            account = add_user(ctx, actor, args.username, args.name, args.role, read_password(args))
+            first = not staff_count(ctx)
+            actor = None if first else acting_user(ctx, args.user, "users add")
+            if args.service:
+                account = add_service_account(ctx, actor, args.username, args.name, args.role, uid)
+            else:
+                if first and uid is None:
+                    uid = os.getuid()  # the account that made the database, which it owns
+                account = add_user(ctx, actor, args.username, args.name, args.role,
+                                   read_password(args), os_uid=uid)
         finally:
             ctx.db.dispose()
     print(f"added {account.username} ({account.role.value})")
+    if first:
+        print(f"the first admin needs no sign-in (the database had no staff); it signs in on "
+              f"the command line from OS uid {uid} without a password (change with 'users "
+              f"bind-os {account.username}')", file=sys.stderr)
+    return 0
+
+
+def cmd_users_bind_os(args) -> int:
+    from coordinator_tui.services.staff.cli_signin import bind_os
+
+    uid = None if args.none else os_uid(args.os_user)
+    ctx = ready_context(args)
+    account = bind_os(ctx, acting_user(ctx, args.user, "users bind-os"), args.username, uid)
+    print(f"{account.username}: " + ("no OS account bound" if uid is None
+                                     else f"signs in from OS uid {uid}"))
     return 0
 
 
@@ -127,7 +175,8 @@ def cmd_users_list(args) -> int:
         state = "disabled" if not a.active else ("no pass" if not a.has_password else "active")
         if a.active and a.locked_until is not None and a.locked_until > ctx.now():
             state = "locked"
-        print(f"{a.username:<16} {a.role.value:<11} {state:<9} {a.display_name}")
+        bound = f" (OS uid {a.os_uid})" if a.os_uid is not None else ""
+        print(f"{a.username:<16} {a.role.value:<11} {state:<9} {a.display_name}{bound}")
     return 0
 
 

@@ -1,56 +1,151 @@
-"""The audit trail: every view and change of a patient's record, hash-chained.
+"""The audit trail: every view and change of a patient's record, in a keyed hash chain.
 
-Each row's hash covers its own content and the previous row's hash. Rows are appended inside
-the caller's BEGIN IMMEDIATE transaction, so two desks cannot fork the chain.
+Each row's hash is an HMAC-SHA-256, under the audit key (a file outside the database,
+store/audit_files.py), of its own content and the previous row's hash; the row names the key
+(`key_id`). Without the key nobody can edit a row, re-chain the rows after it, or append a
+forged one that `coordinator audit verify` accepts. Rows from before the key (0004_security)
+keep their plain SHA-256 chain, sealed by the first keyed row that follows them.
+
+Rows are appended inside the caller's BEGIN IMMEDIATE transaction, so two desks cannot fork the
+chain; on SQLite only this writer may insert (store/audit_guard.py). After a commit the chain's
+head is appended to the anchor file when the last anchor is older than ANCHOR_MINUTES, so a
+trail cut short (or emptied) no longer reaches its anchor.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.store import audit_files, audit_guard
+from coordinator_tui.store.engine import sqlite_path
 from coordinator_tui.store.models import AuditEvent
 
 GENESIS = "0" * 64
+ANCHOR_MINUTES = 15  # the head goes to the anchor file at least this often while events come
 
 
-def _digest(prev_hash: str, at: datetime, user_id: int | None, action: str,
-            patient_id: int | None, entity: str | None, entity_id: int | None,
-            detail: str | None) -> str:
-    payload = json.dumps(
-        [prev_hash, at.isoformat(), user_id, action, patient_id, entity, entity_id, detail],
-        separators=(",", ":"), ensure_ascii=False,
-    )
+def _content(prev_hash: str, at: datetime, user_id: int | None, action: str,
+             patient_id: int | None, entity: str | None, entity_id: int | None,
+             detail: str | None) -> list:
+    return [prev_hash, at.isoformat(), user_id, action, patient_id, entity, entity_id, detail]
+
+
+def legacy_digest(*fields) -> str:
+    """The plain SHA-256 of a row written before the audit key (kept only to check them)."""
+    payload = json.dumps(_content(*fields), separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def keyed_digest(key: audit_files.AuditKey, *fields) -> str:
+    payload = json.dumps(["v2", key.id, *_content(*fields)], separators=(",", ":"),
+                         ensure_ascii=False)
+    return key.mac(payload)
+
+
+def database_file(session: Session) -> Path | None:
+    return sqlite_path(session.get_bind().url.render_as_string(hide_password=False))
+
+
+def key_ring(session: Session, *, create: bool = True) -> audit_files.KeyRing | None:
+    return audit_files.ring_for(database_file(session), create=create)
+
+
+def keyed_name(session: Session, text: str) -> str:
+    """A keyed hash of a typed name (a failed sign-in's unknown username): the same name gives
+    the same value under one key, so repeated guesses show, but the text itself is not kept."""
+    ring = key_ring(session)
+    return ring.current.mac("name|" + text.strip().casefold())[:32]
 
 
 def record(session: Session, actor: Actor | None, action: str, at: datetime, *,
            patient_id: int | None = None, entity: str | None = None,
            entity_id: int | None = None, detail: dict | None = None) -> AuditEvent:
+    ring = key_ring(session)
+    key = ring.current
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     prev_hash = prev or GENESIS
     if actor is not None and actor.elevated_until is not None:
         # Everything done under emergency access says so, in the hashed content.
         detail = {**(detail or {}), "break_glass": True}
     detail_text = json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str) if detail else None
-    # Microseconds are dropped by nothing, but keep the instant canonical (UTC, aware).
+    user_id = actor.id if actor else None
     event = AuditEvent(
-        at=at, user_id=actor.id if actor else None, action=action, patient_id=patient_id,
-        entity=entity, entity_id=entity_id, detail=detail_text, prev_hash=prev_hash,
-        hash=_digest(prev_hash, at, actor.id if actor else None, action, patient_id, entity,
-                     entity_id, detail_text),
+        at=at, user_id=user_id, action=action, patient_id=patient_id, entity=entity,
+        entity_id=entity_id, detail=detail_text, prev_hash=prev_hash, key_id=key.id,
+        hash=keyed_digest(key, prev_hash, at, user_id, action, patient_id, entity, entity_id,
+                          detail_text),
     )
-    session.add(event)
-    session.flush()
+    with audit_guard.writing():
+        session.add(event)
+        session.flush()
+    _note_head(session, event)
     return event
+
+
+# --- anchoring the head outside the database ---------------------------------------------------
+
+
+def anchor_on_commit(session: Session) -> None:
+    """Anchor the head when this transaction commits, whenever the last anchor was (a backup)."""
+    session.info["audit_anchor_now"] = True
+    if "audit_head" in session.info and "audit_count" not in session.info:
+        session.info["audit_count"] = session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def _anchor_due(path: Path) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime >= ANCHOR_MINUTES * 60
+    except FileNotFoundError:
+        return True
+
+
+def _note_head(session: Session, event: AuditEvent) -> None:
+    info = session.info
+    if "audit_head" not in info:
+        sa_event.listen(session, "after_commit", _after_commit, once=True)
+        sa_event.listen(session, "after_rollback", _forget, once=True)
+    if "audit_count" in info:
+        info["audit_count"] += 1
+    elif info.get("audit_anchor_now") or _anchor_due(audit_files.anchor_path(database_file(session))):
+        info["audit_count"] = session.scalar(select(func.count()).select_from(AuditEvent))
+    info["audit_head"] = (event.at, event.id, event.hash)
+
+
+def _forget(session: Session) -> None:
+    for name in ("audit_head", "audit_count", "audit_anchor_now"):
+        session.info.pop(name, None)
+
+
+def _after_commit(session: Session) -> None:
+    head = session.info.pop("audit_head", None)
+    count = session.info.pop("audit_count", None)
+    session.info.pop("audit_anchor_now", None)
+    if head is None or count is None:
+        return
+    database = database_file(session)
+    try:
+        append_anchor(database, head[0], count, head[1], head[2])
+    except OSError:
+        pass  # the commit stands; `audit verify` reports how old the last anchor is
+
+
+def append_anchor(database: Path | None, at: datetime, events: int, last_id: int,
+                  last_hash: str) -> Path:
+    ring = audit_files.ring_for(database, create=True)
+    path = audit_files.anchor_path(database)
+    audit_files.append_anchor(path, database, at, events, last_id, last_hash, ring.current)
+    return path
 
 
 @contextmanager
@@ -63,21 +158,10 @@ def recorded(ctx: AppContext, actor: Actor | None, action: str, **fields) -> Ite
         yield
 
 
-@dataclass(frozen=True)
-class ChainBreak:
-    event_id: int
-    problem: str
+def __getattr__(name: str):
+    # The checker lives in services/audit_verify.py; older callers import it from here.
+    if name in ("verify_chain", "ChainBreak"):
+        from coordinator_tui.services import audit_verify
 
-
-def verify_chain(session: Session) -> ChainBreak | None:
-    """The first row whose link or content does not match, or None when the chain is whole."""
-    expected_prev = GENESIS
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(2000):
-        if event.prev_hash != expected_prev:
-            return ChainBreak(event.id, "does not follow the row before it (a row was removed or inserted)")
-        digest = _digest(event.prev_hash, event.at, event.user_id, event.action, event.patient_id,
-                         event.entity, event.entity_id, event.detail)
-        if digest != event.hash:
-            return ChainBreak(event.id, "content was changed after it was written")
-        expected_prev = event.hash
-    return None
+        return getattr(audit_verify, name)
+    raise AttributeError(name)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from coordinator_tui.errors import StorageError
 from coordinator_tui.folders import make_private_dirs
+from coordinator_tui.store import audit_guard
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -109,6 +110,7 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
         cursor.execute("PRAGMA synchronous = FULL")
     finally:
         cursor.close()
+    audit_guard.register(dbapi_connection)  # the audit trail's insert trigger asks it
 
 
 def _on_begin(conn) -> None:

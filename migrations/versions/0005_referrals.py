@@ -7,7 +7,7 @@ pending, authorised -> approved, scheduled -> active; direction outgoing -> outg
 anything else -> incoming_referral. Downgrade maps them back (exhausted and expired -> closed).
 
 Revision ID: 0005_referrals
-Revises: 0003_checkin_checks
+Revises: 0004_security
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_referrals"
-down_revision = "0003_checkin_checks"
+down_revision = "0004_security"
 branch_labels = None
 depends_on = None
 

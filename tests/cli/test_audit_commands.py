@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
 import pytest
@@ -12,6 +11,7 @@ from coordinator_tui.services.staff import accounts
 from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import make_context
 from tests.helpers.cli import one_line_error, run
+from tests.helpers.clinic_files import copy_clinic, shell
 
 
 @pytest.fixture
@@ -29,12 +29,7 @@ def audited(seeded_path):
 
 
 def _tamper(path, *statements):
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("DROP TRIGGER IF EXISTS trg_audit_events_no_update")
-    conn.execute("DROP TRIGGER IF EXISTS trg_audit_events_no_delete")
-    for statement in statements:
-        conn.execute(statement)
-    conn.close()
+    shell(path, *statements)
 
 
 def _ids(path):
@@ -52,8 +47,7 @@ def test_intact_trail_verifies(audited):
 
 @pytest.mark.parametrize("kind", ["edit", "delete", "insert"])
 def test_each_kind_of_tampering_is_named(audited, tmp_path, kind):
-    path = tmp_path / f"{kind}.sqlite"
-    shutil.copyfile(audited, path)
+    path = copy_clinic(audited, tmp_path / f"{kind}.sqlite")
     ids = _ids(path)
     target = ids[2]
     if kind == "edit":

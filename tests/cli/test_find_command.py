@@ -84,4 +84,4 @@ def test_find_on_the_demo_clinic_works_as_the_readme_prints_it(seeded_path):
     assert len(done.stdout.strip().splitlines()) == 3
     # A name given explicitly is never replaced by the demo's.
     named = run("find", "a", "--db", str(seeded_path), "--user", "ghost")
-    assert named.returncode == 2 and "no staff account named 'ghost'" in named.stderr
+    assert named.returncode == 2 and "acts as 'ghost': sign in" in named.stderr

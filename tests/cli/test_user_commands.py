@@ -18,8 +18,9 @@ def test_first_admin_then_accounts_by_that_admin(tmp_path):
     added = run("users", "add", "bo", "--name", "Bo Desk", "--role", "front_desk",
                 "--password-stdin", "--user", "alex", "--db", db, input="long enough 2\n")
     assert added.returncode == 0, added.stderr
-    # A front-desk user may not manage accounts.
-    assert "may not" in one_line_error(run("users", "list", "--user", "bo", "--db", db))
+    # A front-desk user may not manage accounts (bo signs in with the password on stdin).
+    assert "may not" in one_line_error(run("users", "list", "--user", "bo", "--password-stdin",
+                                           "--db", db, input="long enough 2\n"))
     listing = run("users", "list", "--db", db, env={"COORDINATOR_USER": "alex"})
     assert listing.returncode == 0 and "bo" in listing.stdout and "Bo Desk" in listing.stdout
     assert "at least 8" in one_line_error(

@@ -66,7 +66,9 @@ def test_the_checks_see_a_lost_update_and_a_half_written_patient(seeded_path, tm
                      "family_phonetic, given_phonetic, birth_date, sex, created_at, updated_at) "
                      "SELECT 'M9999999', 'Qxwvzy', 'Vqzx', 'qxwvzy', 'vqzx', 'K', 'F', birth_date, sex, "
                      "created_at, updated_at FROM patients WHERE id = 1")
-        # An audit row whose hash does not cover its content (written behind the services' back).
+        # An audit row whose hash does not cover its content (written behind the services' back,
+        # by a client that stands in for the audit writer the insert trigger asks for).
+        conn.create_function("coordinator_audit_writer", 0, lambda: 1)
         conn.execute("INSERT INTO audit_events (at, action, prev_hash, hash) VALUES "
                      "('2026-11-23 15:00:00.000000', 'patient.view', ?, 'forged')", ("0" * 64,))
         conn.commit()

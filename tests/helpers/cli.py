@@ -1,5 +1,14 @@
 """Run the `coordinator` command in tests.
 
+Signing in: a command acting as a staff member proves who it is (commands/sign_in.py). The
+suite does it as a clinic would (tests/helpers/passwords.py, set up in tests/conftest.py): the
+seeded test clinic's accounts (`demo`, `super`, `admin`) are bound to the OS account the tests
+run as, and `COORDINATOR_PASSWORD_FILE` names an owner-only (0600) file with their password
+(`demo`) for clinics a test builds itself, so `run(..., "--user", "super", ...)` really signs
+in as `super`. A test that wants another way (or none) unbinds the accounts
+(`passwords.unbind_os_accounts`) and passes `env={"COORDINATOR_PASSWORD_FILE": ""}`. Accounts a
+test adds itself sign in with `--password-stdin` or their own file (`password_file`).
+
 `run` calls `coordinator_tui.cli.main(argv)` in this process: same parser, same handlers, same
 exit statuses and stderr lines, without starting Python again (a subprocess costs ~1 s here,
 most of it imports). `run_process` starts the real command; each command keeps at least one test
@@ -19,11 +28,18 @@ from pathlib import Path
 
 from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.conftest import CLINIC_NOW
+from tests.helpers.passwords import (  # noqa: F401 (password_file: for tests' own accounts)
+    PASSWORD_FILE_VARIABLE,
+    clinic_password_file,
+    password_file,
+)
 
 
 def _clinic_env(env: dict | None) -> dict[str, str]:
-    # The command runs on the tests' clinic clock (10:45 on CLINIC_DAY), never on today's date.
-    return {CLOCK_VARIABLE: CLINIC_NOW.isoformat(), **(env or {})}
+    # The command runs on the tests' clinic clock (10:45 on CLINIC_DAY), never on today's date,
+    # and signs in with the test clinic's password file (see the top of this module).
+    return {CLOCK_VARIABLE: CLINIC_NOW.isoformat(),
+            PASSWORD_FILE_VARIABLE: clinic_password_file(), **(env or {})}
 
 
 def run_process(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
 
 from coordinator_tui.services import audit
+from tests.helpers.clinic_files import shell
 
 
 @pytest.fixture
@@ -21,12 +21,7 @@ def chained(ctx, desk_user):
 
 def _tamper(ctx, *statements):
     """What someone with the sqlite3 shell could do: drop the guard triggers, then edit."""
-    conn = sqlite3.connect(ctx.db.path, isolation_level=None)
-    conn.execute("DROP TRIGGER trg_audit_events_no_update")
-    conn.execute("DROP TRIGGER trg_audit_events_no_delete")
-    for statement in statements:
-        conn.execute(statement)
-    conn.close()
+    shell(ctx.db.path, *statements)
 
 
 def _verify(ctx):

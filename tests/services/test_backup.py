@@ -56,7 +56,8 @@ def admin(ctx):
     return actor_for(ctx, "admin")
 
 
-def test_backup_while_another_process_writes(ctx, supervisor, seeded_path, tmp_path):
+def test_backup_while_another_process_writes(ctx, supervisor, seeded_path, tmp_path,
+                                            monkeypatch):
     spawn = multiprocessing.get_context("spawn")
     started, stop, count = spawn.Event(), spawn.Event(), spawn.Value("i", 0)
     writer = spawn.Process(target=_writer, args=(str(seeded_path), started, stop, count))
@@ -87,7 +88,8 @@ def test_backup_while_another_process_writes(ctx, supervisor, seeded_path, tmp_p
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     assert report.revision == SCHEMA_HEAD
     assert not list(tmp_path.glob(".b.sqlite.*"))  # no temporary file left
-    # A consistent snapshot: the copied audit chain is whole.
+    # A consistent snapshot: the copied audit chain is whole (checked with the clinic's key).
+    monkeypatch.setenv("COORDINATOR_AUDIT_KEY", str(ctx.db.path) + ".audit-key")
     copy_ctx = make_context(copy)
     assert audit_trail.verify(copy_ctx).broken is None
     copy_ctx.db.dispose()

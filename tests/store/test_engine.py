@@ -106,8 +106,10 @@ def test_history_tables_refuse_rewrites_from_any_client(seeded_path, statement):
     if conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0 and table in {"audit_events", "callback_attempts"}:
         # Give the table a row so the trigger has something to protect.
         if table == "audit_events":
+            # Only the audit writer may insert (store/audit_guard.py): stand in for it.
+            conn.create_function("coordinator_audit_writer", 0, lambda: 1)
             conn.execute("INSERT INTO audit_events (at, action, prev_hash, hash) VALUES "
-                         "('2026-01-01 00:00:00.000000', 'x', '0', 'h')")
+                         f"('2026-01-01 00:00:00.000000', 'x', '{'0' * 64}', 'h')")
         else:
             conn.execute("INSERT INTO callback_attempts (callback_id, at, by_id, outcome) VALUES "
                          "(1, '2026-01-01 00:00:00.000000', 1, 'busy')")

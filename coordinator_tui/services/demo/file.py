@@ -61,7 +61,9 @@ def build_demo(settings, *, patients: int, seed: int, fresh: bool,
                 and stored_setting(url, DEMO_SEED) == str(seed)):
             ensure_current(url, create=False)
             return False
-        for suffix in ("", "-wal", "-shm"):  # our own stale demo: build it again for today
+        # Our own stale demo: build it again for today, with a new audit trail (its anchors and
+        # key described the old one).
+        for suffix in ("", "-wal", "-shm", ".audit-anchor", ".audit-key"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
     with undone_on_failure(path):
         ensure_current(url)

@@ -2,7 +2,8 @@
 emergency ("break-glass") access, and an audit event for every login, failure, lock and unlock.
 
 Every message about a failed sign-in is the same whatever was wrong (unknown user, wrong
-password, disabled account), so the screen gives no hint which part was wrong.
+password, disabled or locked account), so the screen gives no hint which part was wrong; the
+audit names the account when there is one, else a keyed hash of the name, never the text.
 """
 
 from __future__ import annotations
@@ -59,11 +60,13 @@ class StaffAccount:
     has_password: bool
     locked_until: datetime | None
     created_at: datetime
+    os_uid: int | None = None  # the OS account that signs it in on the command line
 
 
 def _account(user: StaffUser) -> StaffAccount:
     return StaffAccount(user.username, user.display_name, Role(user.role), bool(user.active),
-                        user.password_hash is not None, user.locked_until, user.created_at)
+                        user.password_hash is not None, user.locked_until, user.created_at,
+                        user.os_uid)
 
 
 def _actor(user: StaffUser) -> Actor:
@@ -114,9 +117,10 @@ def staff_count(ctx: AppContext) -> int:
 
 
 def add_user(ctx: AppContext, actor: Actor | None, username: str, display_name: str,
-             role: Role | str, password: str) -> StaffAccount:
+             role: Role | str, password: str, *, os_uid: int | None = None) -> StaffAccount:
     """Create an account. Needs MANAGE_USERS, except the very first account of an empty
-    staff table, which needs no actor and must be an admin."""
+    staff table, which needs no actor and must be an admin. `os_uid` binds it to an
+    operating-system account (the command line's first admin: the account that made it)."""
     username = clean_username(username)
     display_name = clean_text(display_name, "the name", limit=120, required=True)
     role = _role(role)
@@ -138,11 +142,12 @@ def add_user(ctx: AppContext, actor: Actor | None, username: str, display_name: 
             raise UserError(f"a staff account named {taken!r} already exists")
         user = StaffUser(username=username, display_name=display_name, role=role.value,
                          password_hash=password_hash, active=True, failed_logins=0,
-                         created_at=ctx.now())
+                         created_at=ctx.now(), os_uid=os_uid)
         session.add(user)
         session.flush()
         audit.record(session, actor, "user.add", ctx.now(), entity="staff_user", entity_id=user.id,
-                     detail={"username": username, "role": role.value})
+                     detail={"username": username, "role": role.value,
+                             **({"os_uid": os_uid} if os_uid is not None else {})})
         return _account(user)
 
 
@@ -183,10 +188,6 @@ def list_users(ctx: AppContext, actor: Actor) -> list[StaffAccount]:
 # --- signing in, locking, emergency access --------------------------------------------------
 
 
-def _minutes_left(until: datetime, now: datetime) -> int:
-    return max(1, -(-int((until - now).total_seconds()) // 60))
-
-
 def authenticate(ctx: AppContext, username: str, password: str, *,
                  break_glass_reason: str | None = None, action: str = "login") -> Actor:
     """The actor for a correct username and password. Wrong passwords count towards a lockout
@@ -215,23 +216,32 @@ def authenticate(ctx: AppContext, username: str, password: str, *,
     with ctx.db.write() as session:
         user = session.scalar(select(StaffUser).where(StaffUser.username == username))
         if user is None or not user.active or user.password_hash != stored:
+            # Never the text typed (it may be a password typed into the wrong box): the account
+            # when there is one, else a keyed hash of the name (repeats show, the name does not).
+            detail = {"reason": "unknown or disabled" if user is None or not user.active
+                      else "password changed"}
+            if user is None:
+                detail["name_hmac"] = audit.keyed_name(session, username)
             audit.record(session, None, f"{action}.failed", now,
-                         detail={"username": username, "reason": "unknown or disabled"
-                                 if user is None or not user.active else "password changed"})
+                         entity="staff_user" if user is not None else None,
+                         entity_id=user.id if user is not None else None, detail=detail)
             refusal = LOGIN_FAILED
         else:
             actor = _actor(user)
             locked = user.locked_until is not None and user.locked_until > now
             window_end: datetime | None = None
-            if break_glass_reason is not None:
+            if break_glass_reason is not None and ok:
+                # Asked only with the right password: the answer must not tell a stranger
+                # that the name is an account.
                 window_end = _break_glass_window(session, user.id, now)
                 if window_end is None:
                     refusal = "emergency access is not enabled; a supervisor can enable it"
                     audit.record(session, actor, "break_glass.refused", now,
                                  detail={"reason": break_glass_reason})
             if refusal is None and locked and break_glass_reason is None:
-                refusal = (f"this account is locked after too many wrong passwords; try again in "
-                           f"{_minutes_left(user.locked_until, now)} min or ask an admin")
+                # The same answer as a wrong password or an unknown name (no enumeration); the
+                # lockout holds and is audited by account.
+                refusal = LOGIN_FAILED
                 audit.record(session, actor, f"{action}.failed", now, detail={"reason": "locked"})
             elif refusal is None and not ok:
                 user.failed_logins += 1

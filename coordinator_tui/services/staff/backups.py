@@ -23,7 +23,7 @@ from coordinator_tui.interop.private_file import check_target
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
-from coordinator_tui.store import backup_file
+from coordinator_tui.store import audit_files, backup_file
 from coordinator_tui.store.engine import Database, url_for_path
 from coordinator_tui.store.migrate import check_not_newer, ensure_current, read_revision
 from coordinator_tui.store.models import StaffUser
@@ -134,7 +134,18 @@ def backup(ctx: AppContext, actor: Actor, dest: Path | str, *, force: bool = Fal
     with ctx.db.write() as session:
         audit.record(session, actor, "backup", ctx.now(), entity="database",
                      detail={"file": str(dest), "bytes": size, "revision": revision})
+        audit.anchor_on_commit(session)  # every backup anchors the trail's head outside it
     return BackupReport(dest, pages, size, revision, copied - started, checked - copied)
+
+
+def _set_anchors_aside(target: Path) -> None:
+    """The anchors of the replaced trail no longer describe the restored one: they are kept
+    beside it (`.before-restore-STAMP`, like the replaced database) and verify no longer reads
+    them; the restore's own event anchors the restored head."""
+    anchor = audit_files.anchor_path(target)
+    if anchor.exists():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        os.replace(anchor, anchor.with_name(f"{anchor.name}.before-restore-{stamp}"))
 
 
 def restore_needs_admin(ctx: AppContext) -> bool:
@@ -219,8 +230,12 @@ def restore(ctx: AppContext, actor: Actor | None, source: Path | str, *,
                     os.replace(companion, Path(str(kept) + suffix))
         os.replace(temp, target)
         backup_file.fsync_dir(target.parent)
+        _set_anchors_aside(target)
+        audit_files.adopt_keys(temp, target)  # an older backup's upgrade sealed its trail there
     finally:
         _cleanup(temp)
+        if audit_files.key_path(temp) != audit_files.key_path(target):
+            audit_files.key_path(temp).unlink(missing_ok=True)
         Path(str(temp) + ".migrate-lock").unlink(missing_ok=True)
 
     restored = Database(url_for_path(target))
@@ -235,6 +250,7 @@ def restore(ctx: AppContext, actor: Actor | None, source: Path | str, *,
             audit.record(session, by, "restore", ctx.now(), entity="database",
                          detail={"file": str(source), "revision": revision, "upgraded": upgraded,
                                  "by": actor.username if actor else None})
+            audit.anchor_on_commit(session)  # the restored trail's head starts the new anchors
     finally:
         restored.dispose()
     return RestoreReport(target, revision, upgraded, kept)

@@ -18,8 +18,9 @@ from coordinator_tui.store.types import UTCDateTime
 
 
 class AuditEvent(Base):
-    """Who did what to which record. Append-only (triggers) and hash-chained: each row's hash
-    covers its content and the previous row's hash, so an edit, deletion or insertion shows."""
+    """Who did what to which record. Append-only (triggers; inserts only through the audit
+    writer) and chained with a keyed hash: each row's HMAC covers its content and the previous
+    row's hash, so an edit, deletion or insertion shows (services/audit.py)."""
 
     __tablename__ = "audit_events"
     __table_args__ = (
@@ -36,3 +37,6 @@ class AuditEvent(Base):
     detail: Mapped[str | None] = mapped_column(Text)  # JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The audit key that signed the row (its fingerprint); NULL: a row from before keys
+    # (0004_security), chained with plain SHA-256 and sealed by the first keyed row.
+    key_id: Mapped[str | None] = mapped_column(String(16))

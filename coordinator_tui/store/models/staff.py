@@ -43,3 +43,6 @@ class StaffUser(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The operating-system account (real uid) that proves this staff member on the command
+    # line without a password; set by an admin (`coordinator users bind-os`).
+    os_uid: Mapped[int | None] = mapped_column(Integer)

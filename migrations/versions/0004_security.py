@@ -1,0 +1,89 @@
+"""security: a keyed audit chain, inserts only through the audit writer, OS-bound staff
+
+- `audit_events.key_id`: the audit key (HMAC, kept in a file outside the database) that signed
+  a row. Rows written before this revision keep their plain SHA-256 chain; if there are any,
+  the upgrade appends one keyed `audit.keyed` event after them, which seals them: re-chaining
+  them would change the hash the keyed event signed.
+- SQLite: a trigger refuses an INSERT into audit_events that is not the audit writer's
+  (store/audit_guard.py) or that does not follow the last row. Future migrations that copy
+  audit_events (a batch rebuild) must do it inside `audit_guard.writing()`.
+- `staff_users.os_uid`: the operating-system account bound to a staff account (command line).
+
+Revision ID: 0004_security
+Revises: 0003_checkin_checks
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004_security"
+down_revision = "0003_checkin_checks"
+branch_labels = None
+depends_on = None
+
+GENESIS = "0" * 64
+WRITER_TRIGGER = "trg_audit_events_writer_only"
+
+
+def upgrade() -> None:
+    op.add_column("audit_events", sa.Column("key_id", sa.String(length=16), nullable=True))
+    op.add_column("staff_users", sa.Column("os_uid", sa.Integer(), nullable=True))
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    op.execute(
+        f"CREATE TRIGGER {WRITER_TRIGGER} BEFORE INSERT ON audit_events BEGIN "
+        "SELECT RAISE(ABORT, 'audit_events rows are added only by the audit writer') "
+        "WHERE coordinator_audit_writer() IS NOT 1; "
+        "SELECT RAISE(ABORT, 'an audit_events row must follow the last row') "
+        f"WHERE NEW.prev_hash IS NOT COALESCE((SELECT hash FROM audit_events ORDER BY id DESC "
+        f"LIMIT 1), '{GENESIS}') OR (NEW.id IS NOT -1 AND NEW.id <= COALESCE((SELECT max(id) "
+        "FROM audit_events), 0)); END"
+    )
+    _seal_legacy_rows(bind)
+
+
+def _seal_legacy_rows(bind) -> None:
+    from datetime import UTC, datetime
+
+    from coordinator_tui.services import audit
+    from coordinator_tui.store import audit_files, audit_guard
+    from coordinator_tui.store.engine import sqlite_path
+
+    last = bind.exec_driver_sql("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").first()
+    if last is None:
+        return
+    count = bind.exec_driver_sql("SELECT count(*) FROM audit_events").scalar()
+    database = sqlite_path(bind.engine.url.render_as_string(hide_password=False))
+    key = audit_files.ring_for(database, create=True).current
+    at = datetime.now(UTC)
+    detail = f'{{"key":"{key.id}","sealed_events":{count}}}'
+    digest = audit.keyed_digest(key, last.hash, at, None, "audit.keyed", None, None, None, detail)
+    stored_at = at.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    with audit_guard.writing():
+        bind.exec_driver_sql(
+            "INSERT INTO audit_events (at, action, detail, prev_hash, hash, key_id) "
+            "VALUES (?, 'audit.keyed', ?, ?, ?, ?)", (stored_at, detail, last.hash, digest, key.id))
+    sealed = bind.exec_driver_sql("SELECT id FROM audit_events ORDER BY id DESC LIMIT 1").scalar()
+    # The first anchor: from now on a missing anchor file is itself a finding.
+    audit_files.append_anchor(audit_files.anchor_path(database), database, at, count + 1, sealed,
+                              digest, key)
+
+
+def downgrade() -> None:
+    op.execute(f"DROP TRIGGER IF EXISTS {WRITER_TRIGGER}")
+    # A batch rebuild of audit_events drops its append-only triggers: recreate them after.
+    op.execute("DROP TRIGGER IF EXISTS trg_audit_events_no_update")
+    op.execute("DROP TRIGGER IF EXISTS trg_audit_events_no_delete")
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_column("key_id")
+    with op.batch_alter_table("staff_users", schema=None) as batch_op:
+        batch_op.drop_column("os_uid")
+    for operation in ("UPDATE", "DELETE"):
+        op.execute(
+            f"CREATE TRIGGER trg_audit_events_no_{operation.lower()} BEFORE {operation} ON "
+            f"audit_events BEGIN SELECT RAISE(ABORT, 'audit_events rows cannot be "
+            f"{operation.lower()}d'); END"
+        )
