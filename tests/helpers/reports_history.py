@@ -31,6 +31,7 @@ Who checked in: desk1 V1, V4, V5, V6, V12; desk2 V9, V10. A callback opened and 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -100,11 +101,13 @@ def build_history(path: Path) -> None:
     db = sqlite3.connect(path)
     try:
         with db:
+            # Bound to the OS account the tests run as: that is how the command line signs them in
+            # (tests/helpers/cli.py); they have no password.
             db.executemany("INSERT INTO staff_users (id, username, display_name, role, active, failed_logins, "
-                           "created_at) VALUES (?, ?, ?, ?, 1, 0, ?)",
-                           [(1, "boss", "Bea Boss", "supervisor", created),
-                            (2, "desk1", "Dee One", "front_desk", created),
-                            (3, "desk2", "Dee Two", "front_desk", created)])
+                           "created_at, os_uid) VALUES (?, ?, ?, ?, 1, 0, ?, ?)",
+                           [(1, "boss", "Bea Boss", "supervisor", created, os.getuid()),
+                            (2, "desk1", "Dee One", "front_desk", created, os.getuid()),
+                            (3, "desk2", "Dee Two", "front_desk", created, os.getuid())])
             db.execute("INSERT INTO locations (id, name) VALUES (1, 'Main')")
             db.executemany("INSERT INTO providers (id, display_name, short_name, active, "
                            "overbook_daily_limit) VALUES (?, ?, ?, 1, 2)",
