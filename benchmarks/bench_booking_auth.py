@@ -38,6 +38,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from limits import start_time_limit  # noqa: E402
+
 from coordinator_tui.clock import FrozenClock  # noqa: E402
 from coordinator_tui.config import Settings  # noqa: E402
 from coordinator_tui.services import schedule as booking  # noqa: E402
@@ -156,6 +158,8 @@ def main(argv=None) -> int:
     parser.add_argument("--time-limit", type=float, default=600, help="seconds for the measuring part")
     parser.add_argument("--keep", type=Path, help="build the database in this folder and keep it")
     args = parser.parse_args(argv)
+    # A hard stop past the soft limit above (set-up such as seeding runs before it counts).
+    start_time_limit(int(args.time_limit) + 1800, "bench_booking_auth")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-auth-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "bench.sqlite"

@@ -24,6 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from limits import start_time_limit  # noqa: E402
+
 from coordinator_tui.config import Settings  # noqa: E402
 from coordinator_tui.interop.hl7.mllp import Client, ack_code  # noqa: E402
 from coordinator_tui.services.context import AppContext  # noqa: E402
@@ -110,6 +112,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000, help="0: the export only")
     parser.add_argument("--time-limit", type=float, default=120.0)
     args = parser.parse_args()
+    # A hard stop past the soft limit above (set-up such as seeding runs before it counts).
+    start_time_limit(int(args.time_limit) + 1800, "bench_interop")
     if not args.db.exists():
         subprocess.run([sys.executable, "-m", "coordinator_tui", "seed", "--patients",
                         str(args.patients), "--db", str(args.db)], check=True)

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from limits import add_time_limit, start_time_limit  # noqa: E402
+
 from coordinator_tui.clock import FrozenClock  # noqa: E402
 from coordinator_tui.config import Settings  # noqa: E402
 from coordinator_tui.domain.reminders import BatchChannel  # noqa: E402
@@ -72,7 +74,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=5000)
     parser.add_argument("--limit", type=float, default=120.0, help="seconds for the whole run")
+    add_time_limit(parser, 1800)
     args = parser.parse_args()
+    start_time_limit(args.time_limit, "bench_reminders")
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

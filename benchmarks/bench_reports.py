@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from limits import add_time_limit, start_time_limit  # noqa: E402
+
 from coordinator_tui.clock import FrozenClock  # noqa: E402
 from coordinator_tui.config import Settings  # noqa: E402
 from coordinator_tui.services.context import AppContext  # noqa: E402
@@ -110,7 +112,9 @@ def main() -> None:
     parser.add_argument("--appointments", type=int, default=150_000, help="size of the year's history")
     parser.add_argument("--limit", type=float, default=2.0, help="the floor: seconds per report")
     parser.add_argument("--keep", type=Path, help="build the database in DIR and keep it (reused)")
+    add_time_limit(parser, 1800)
     args = parser.parse_args()
+    start_time_limit(args.time_limit, "bench_reports")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-reports-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"reports-{args.appointments}.sqlite"

@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from limits import add_time_limit, start_time_limit  # noqa: E402
+
 from coordinator_tui.clock import FrozenClock  # noqa: E402
 from coordinator_tui.config import Settings  # noqa: E402
 from coordinator_tui.services.context import AppContext  # noqa: E402
@@ -108,7 +110,9 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=5000)
     parser.add_argument("--inserts", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=60.0)
+    add_time_limit(parser, 1800)
     args = parser.parse_args()
+    start_time_limit(args.time_limit, "bench_slot_guard")
     with tempfile.TemporaryDirectory() as folder:
         guarded = Path(folder) / "guarded.sqlite"
         seeded(guarded, args.patients)

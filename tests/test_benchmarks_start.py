@@ -18,7 +18,8 @@ def test_benchmark_starts_and_has_a_time_limit(script):
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "--time-limit" in done.stdout
-    sized = ("--patients", "--appointments", "--years", "--db", "source")
+    sized = ("--patients", "--appointments", "--years", "--events", "--answers", "--messages",
+             "--inserts", "--db", "source")
     assert any(word in done.stdout for word in sized), f"{script.name} takes no size"
 
 
