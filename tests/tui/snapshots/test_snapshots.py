@@ -13,6 +13,7 @@ import re
 
 import pytest
 from syrupy.extensions.image import SVGImageSnapshotExtension
+from textual.widgets import DataTable
 
 from coordinator_tui.tui.app import CoordinatorApp
 from tests.helpers.checkin import open_checklist_of, unique_row
@@ -91,14 +92,23 @@ async def steady_picture(app, pilot) -> str:
     pass before a scroll scheduled for after the next refresh (the check-in list opening at
     the patients still to come) has run."""
     shown, same = picture(app), 0
-    for _ in range(50):
+    for _ in range(100):
         await pilot.pause(0.05)
         now = picture(app)
         same = same + 1 if now == shown else 0
         shown = now
-        if same == 2:
+        if same >= 2 and all(_cursor_in_view(table) for table in app.screen.query(DataTable)):
             break
     return shown
+
+
+def _cursor_in_view(table: DataTable) -> bool:
+    """A list's cursor row is on screen: its scroll to the cursor (after a refresh) has run."""
+    if not table.row_count or not table.show_cursor or table.cursor_type == "none":
+        return True
+    header = table.header_height if table.show_header else 0
+    rows_shown = max(1, table.size.height - header)
+    return table.scroll_y <= table.cursor_row < table.scroll_y + rows_shown
 
 
 @pytest.fixture

@@ -227,8 +227,22 @@ class CheckinScreen(DeskScreen):
         row = first_to_come(shown, now)
         if row:
             table.move_cursor(row=row, animate=False, scroll=False)
-            # The row near the top, one finished visit above it for context.
-            self.call_after_refresh(table.scroll_to, y=max(0, row - 1), animate=False)
+            self.call_after_refresh(self._scroll_near_top, table, row)
+
+    def _scroll_near_top(self, table, row: int, passes: int = 12, held: int = 0) -> None:
+        """The cursor's row near the top, one finished visit above it for context. The table
+        takes its new height, and scrolls its cursor into view, on later refreshes; a scroll
+        before then is cut short or undone (on a busy machine the list opened with the cursor
+        on its bottom line). So it is repeated until it has held for two refreshes, and given
+        up once the desk has moved on (the cursor moved, a search shown)."""
+        if self.hits is not None or table.cursor_row != row or not passes:
+            return
+        wanted = max(0, row - 1)
+        if table.max_scroll_y >= wanted and table.scroll_y != wanted:
+            table.scroll_to(y=wanted, animate=False, immediate=True)
+        held = held + 1 if table.scroll_y == wanted else 0
+        if held < 2:
+            self.call_after_refresh(self._scroll_near_top, table, row, passes - 1, held)
 
     # --- check-in flow (issue 5): checklist, express, undo, cash-up, walk-in ----------------------
     # Kept apart from the search and table code above: see tui/screens/checkin/flow.py.
