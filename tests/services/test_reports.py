@@ -167,3 +167,24 @@ def test_median_wait_now_counts_those_still_waiting(ctx, desk_user):
     spread = median_wait_today(ctx, desk_user)
     assert spread.n > 0 and spread.median is not None
     assert spread.open >= 1  # the seeded morning has patients still waiting, counted to now
+
+
+def test_daily_summary_counts_referrals_and_authorisations_ending_soon(ctx, desk_user):
+    from datetime import timedelta
+
+    from coordinator_tui.services import referrals
+    from tests.conftest import CLINIC_DAY
+
+    soon, later = CLINIC_DAY + timedelta(days=ctx.settings.auth_expiring_days), CLINIC_DAY + timedelta(days=60)
+    referrals.add_referral(ctx, desk_user, 41, kind="prior_authorisation", number="E-1", visits=3,
+                           valid_to=soon, status="approved")  # ends on the horizon: counted
+    referrals.add_referral(ctx, desk_user, 42, kind="prior_authorisation", number="E-2", visits=3,
+                           valid_to=later, status="approved")  # ends after it: not counted
+    referrals.add_referral(ctx, desk_user, 43, kind="outgoing_referral", valid_to=soon,
+                           status="requested")  # not in force: not counted
+    boss = actor_for(ctx, "super")
+    report = run_report(ctx, boss, "day", CLINIC_DAY, CLINIC_DAY)
+    found = {(row[0], row[1]): row[2] for row in report.rows}
+    assert found[("Expiring", "Authorisations")] == 1
+    assert found[("Expiring", "Outgoing referrals")] == 0
+    assert any("Expiring" in note for note in report.notes)

@@ -88,7 +88,8 @@ def run_report(ctx: AppContext, actor: Actor, name: str, start: date, end: date,
             return flow.flow_report(session, query, period, by)
         if name == "collections":
             return collections_rate.collection_report(session, query, period, tz, by)
-        return daily.daily_report(session, query, period, daily.day_facts(session, period, tz))
+        return daily.daily_report(session, query, period,
+                                  daily.day_facts(session, period, tz, ctx.settings.auth_expiring_days))
 
 
 def patient_upcoming(ctx: AppContext, actor: Actor, mrn: str) -> Report:

@@ -1,9 +1,11 @@
 """The day in one table (or a longer period, added up): visits by status, walk-ins, new
-patients, payments by method, callbacks opened and closed. (Referrals and authorisations
-expiring join it once referrals are built.)"""
+patients, payments by method, callbacks opened and closed, and the referrals and
+authorisations in force that end from the period's first day to `auth_expiring_days` after
+its last (the referrals work list's horizon)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -23,12 +25,17 @@ _PAYMENTS = text("SELECT method, count(*), sum(amount_cents) FROM payments WHERE
 _VOIDS = text("SELECT count(*), coalesce(sum(amount_cents), 0) FROM payments "
               "WHERE voided_at IS NOT NULL AND taken_at >= :start AND taken_at < :end")
 _OPENED = text("SELECT count(*) FROM callbacks WHERE created_at >= :start AND created_at < :end")
+# In force: approved or active (an approved one past its end reads as expired elsewhere).
+_EXPIRING = text("SELECT kind, count(*) FROM referrals WHERE status IN ('approved', 'active') "
+                 "AND auth_valid_to >= :first AND auth_valid_to <= :horizon GROUP BY kind ORDER BY kind")
 _CLOSED = text("SELECT status, count(*) FROM callbacks WHERE status <> 'open' "
                "AND closed_at >= :start AND closed_at < :end GROUP BY status ORDER BY status")
 
 
-def day_facts(session, period: Period, tz: ZoneInfo) -> dict:
+def day_facts(session, period: Period, tz: ZoneInfo, expiring_days: int = 14) -> dict:
     start, end = period.bounds(tz)
+    horizon = {"first": period.start.isoformat(),
+               "horizon": (period.end + timedelta(days=expiring_days)).isoformat()}
     bounds = {"start": sql_bound(start), "end": sql_bound(end)}
     return {
         "registered": session.execute(_REGISTERED, bounds).scalar_one(),
@@ -36,6 +43,8 @@ def day_facts(session, period: Period, tz: ZoneInfo) -> dict:
         "voids": tuple(session.execute(_VOIDS, bounds).one()),
         "opened": session.execute(_OPENED, bounds).scalar_one(),
         "closed": session.execute(_CLOSED, bounds).all(),
+        "expiring": session.execute(_EXPIRING, horizon).all(),
+        "expiring_days": expiring_days,
     }
 
 
@@ -68,11 +77,17 @@ def daily_report(session, query: Query, period: Period, facts: dict) -> Report:
     rows.append(("Callbacks", "Opened", facts["opened"], None))
     for status, count in facts["closed"]:
         rows.append(("Callbacks", f"Closed {status}", count, None))
+    words = {"incoming_referral": "Incoming referrals", "outgoing_referral": "Outgoing referrals",
+             "prior_authorisation": "Authorisations"}
+    expiring = dict(facts["expiring"])
+    for kind, label in words.items():
+        rows.append(("Expiring", label, expiring.get(kind, 0), None))
     columns = (Column("section", "Section", 10, numeric=False), Column("item", "Item", 16, numeric=False),
                Column("count", "Count", 7), Column("amount_cents", "Amount", 12, money=True))
     notes = (f"{every} appointments booked to start in the period; "
              f"payments {format_cents(total_cents)} in {total_count}.",
-             "Referrals and authorisations expiring: not in this version.")
+             f"Expiring: referrals and authorisations in force ending by {facts['expiring_days']} "
+             "days after the period.")
     return Report("day", "The day's summary", period.start, period.end, None, columns, tuple(rows),
                   tuple(bars), "Visits by status", (), "", notes,
                   f"{every} appointments, {format_cents(total_cents)} taken")
