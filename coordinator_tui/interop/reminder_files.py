@@ -14,6 +14,8 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
+from coordinator_tui.interop.ics_lines import fold
+
 SMS_COLUMNS = ["phone", "first_name", "clinic_name", "clinic_phone", "date", "time", "location",
                "appointment_id", "language", "message"]
 EMAIL_COLUMNS = ["email", "first_name", "clinic_name", "clinic_phone", "date", "time",
@@ -76,19 +78,6 @@ def _ics_time(instant: datetime) -> str:
     return instant.strftime("%Y%m%dT%H%M%SZ")
 
 
-def _fold(line: str) -> str:
-    """RFC 5545: a line longer than 75 octets continues on the next after a space, never
-    splitting a UTF-8 character."""
-    out, current = [], b""
-    for ch in line:
-        encoded = ch.encode("utf-8")
-        if len(current) + len(encoded) > 75:
-            out.append(current)
-            current = b" "
-        current += encoded
-    out.append(current)
-    return "\r\n".join(part.decode("utf-8") for part in out) + "\r\n"
-
 
 def invitation_ics(item: Outgoing, now: datetime) -> str:
     """One appointment as an iCalendar invitation the patient's calendar can add."""
@@ -102,7 +91,7 @@ def invitation_ics(item: Outgoing, now: datetime) -> str:
              "BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-PT2H",
              f"DESCRIPTION:{_ics_text(item.subject or 'Appointment')}", "END:VALARM",
              "END:VEVENT", "END:VCALENDAR"]
-    return "".join(_fold(line) for line in lines)
+    return "".join(fold(line) for line in lines)
 
 
 def invitation_name(item: Outgoing) -> str:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from coordinator_tui.errors import UserError
+from coordinator_tui.interop.ics_lines import fold
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.schedule.schedule_view import DayAppointment, day_schedule
@@ -91,20 +92,8 @@ def as_ics(sheet: DaySheet, now: datetime) -> str:
                   "STATUS:CONFIRMED" if a.status.value != "scheduled" else "STATUS:TENTATIVE",
                   "END:VEVENT"]
     lines.append("END:VCALENDAR")
-    return "".join(_fold(line) for line in lines)
+    return "".join(fold(line) for line in lines)
 
-
-def _fold(line: str) -> str:
-    """RFC 5545: lines longer than 75 octets continue on the next line after a space."""
-    out, current = [], b""
-    for ch in line:
-        encoded = ch.encode("utf-8")
-        if len(current) + len(encoded) > 75:
-            out.append(current)
-            current = b" "
-        current += encoded
-    out.append(current)
-    return "\r\n".join(part.decode("utf-8") for part in out) + "\r\n"
 
 
 def as_txt(sheet: DaySheet, tz) -> str:
