@@ -60,8 +60,11 @@ def call_service(node, work: Callable[[], Any], done: Callable[[Any], None] | No
 
     def answer(worker: Worker, ok: bool, value: Any) -> None:
         try:
-            if worker.is_cancelled or not node.is_attached:
-                return  # replaced by a newer call, or the screen that asked is gone
+            if worker.is_cancelled or not node.is_attached or getattr(app, "_exit", False):
+                # Replaced by a newer call, the screen that asked is gone, or the app is closing
+                # (its widgets are being removed: drawing the answer would find none). The work
+                # itself is done; only showing it is dropped.
+                return
             if ok:
                 if done is not None:
                     done(value)
