@@ -48,6 +48,20 @@ def error_in_words(error: BaseException, *, nothing: str = "nothing was changed"
     return f"Something went wrong ({type(error).__name__}); {nothing}."
 
 
+def _still_shown(node) -> bool:
+    """The node is in the DOM and neither it nor any parent is being removed. A screen that
+    was just popped is still attached while Textual prunes its children, so `is_attached`
+    alone lets an answer reach a screen whose widgets are already gone."""
+    if not node.is_attached:
+        return False
+    while node is not None:
+        if getattr(node, "_closing", False) or getattr(node, "_closed", False) \
+                or getattr(node, "_pruning", False):
+            return False
+        node = node._parent
+    return True
+
+
 def call_service(node, work: Callable[[], Any], done: Callable[[Any], None] | None = None, *,
                  refused: Callable[[BaseException], None] | None = None, group: str = "service",
                  exclusive: bool = True, keys: Keys = WAIT_FOR_ANSWER) -> Worker:
@@ -60,10 +74,10 @@ def call_service(node, work: Callable[[], Any], done: Callable[[Any], None] | No
 
     def answer(worker: Worker, ok: bool, value: Any) -> None:
         try:
-            if worker.is_cancelled or not node.is_attached or getattr(app, "_exit", False):
-                # Replaced by a newer call, the screen that asked is gone, or the app is closing
-                # (its widgets are being removed: drawing the answer would find none). The work
-                # itself is done; only showing it is dropped.
+            if worker.is_cancelled or not _still_shown(node) or getattr(app, "_exit", False):
+                # Replaced by a newer call, the screen that asked is gone or being taken down,
+                # or the app is closing (its widgets are being removed: drawing the answer
+                # would find none). The work itself is done; only showing it is dropped.
                 return
             if ok:
                 if done is not None:

@@ -294,3 +294,28 @@ async def test_f1_draws_nothing_outside_its_border_and_scrolls_to_the_end(ctx, d
         await pilot.press("end")
         await settle(app, pilot)
         assert "Command palette" in screen_text(app)  # the last lines, by keys
+
+
+async def test_an_answer_for_a_screen_being_taken_down_is_dropped_not_drawn(ctx, desk_user):
+    """A popped screen stays attached while Textual removes its children; an answer arriving
+    then must be dropped, not drawn (CI once saw the availability screen's answer find no
+    title widget). The seam asks `_still_shown`, which sees the removal under way."""
+    from textual.containers import Vertical
+    from textual.widgets import Static
+
+    from coordinator_tui.tui.service_call import _still_shown
+
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        title = Static("waiting")
+        holder = Vertical(title)
+        await app.screen.mount(holder)
+        assert _still_shown(holder) and _still_shown(title)
+        removal = holder.remove()  # under way, not finished
+        assert holder.is_attached and title.is_attached  # Textual alone would still draw here
+        assert not _still_shown(holder) and not _still_shown(title)
+        await removal
+        assert not _still_shown(holder)
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
