@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from textual.worker import WorkerCancelled
 
 
 def screen_text(app) -> str:
@@ -23,7 +24,12 @@ async def wait_for_workers(app, pilot=None) -> None:
         busy = [w for w in app.workers if not w.is_finished and not w.group.startswith("chain-")]
         if not busy:
             return
-        await app.workers.wait_for_complete(busy)
+        try:
+            await app.workers.wait_for_complete(busy)
+        except WorkerCancelled:
+            # A newer call of the same group replaced it (a live-refresh poll overtaken by the
+            # next one on a loaded machine): nothing to wait for; look again.
+            pass
         if pilot is not None:
             await pilot.pause()
 
