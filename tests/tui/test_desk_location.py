@@ -44,3 +44,18 @@ async def test_ctrl_o_in_a_one_location_clinic_says_so_and_changes_nothing(ctx, 
         assert app.place is None
         assert "This clinic has one location." in " ".join(n.message for n in app._notifications)
         assert before.splitlines()[0] == screen_text(app).splitlines()[0]
+
+
+async def test_the_reports_desk_counts_the_location_shown(ctx):
+    from coordinator_tui.services.staff.actors import actor_for
+    from coordinator_tui.tui.screens.reports.desk import ReportsScreen
+
+    clinic_network(ctx)
+    app = CoordinatorApp(ctx, actor_for(ctx, "super"), place=find_location(ctx, NORTH))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "f9")
+        assert isinstance(app.screen, ReportsScreen)
+        assert app.screen.report is not None and app.screen.report.title.endswith(f"at {NORTH}")
+        await press(app, pilot, "ctrl+o")  # every location
+        assert app.place is None and NORTH not in app.screen.report.title
