@@ -32,6 +32,8 @@ The TOML file is `$COORDINATOR_CONFIG`, else `config.toml` in the user's config 
     auth_few_visits = 2           # ...and one with this many visits left or fewer
     referral_reply_days = 14      # an outgoing referral with no reply or appointment after this long
     referral_unbooked_days = 3    # an incoming referral not booked this long after it came
+    desk_location = "North clinic"  # where this desk works: its Check-in and Schedule show that
+                                    # location's day (Ctrl+O shows another's); empty: every location
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class Settings:
     auth_few_visits: int = 2  # ...or with this many visits left or fewer
     referral_reply_days: int = 14  # an outgoing referral with no reply or appointment after this long
     referral_unbooked_days: int = 3  # an incoming referral not booked this long after it came
+    desk_location: str = ""  # this desk's location by name; empty: every location (one clinic)
     user: str = ""
     mouse: bool = False
     # Eligibility with payers (X12 270/271) and estimates; see domain/eligibility.py.

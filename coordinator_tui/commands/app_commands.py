@@ -21,6 +21,8 @@ def register(sub, common: argparse.ArgumentParser) -> None:
         p.add_argument("--user", help="staff username to fill in on the sign-in screen "
                        "(default: $COORDINATOR_USER)")
         p.add_argument("--mouse", action="store_true", help="turn mouse reporting on (off by default)")
+        p.add_argument("--location", help="the location this desk works at, by name (default: "
+                       "$COORDINATOR_DESK_LOCATION, else every location)")
 
     run = sub.add_parser("run", parents=[common], help="open the app (the default)")
     app_flags(run)
@@ -71,9 +73,15 @@ def prepare_app(settings, username: str | None, clock=None):
     # The name given only fills in the sign-in screen, which answers an unknown, disabled or
     # locked name like a wrong password: refusing it here would tell anyone with a shell which
     # names are accounts (issue 22).
+    place = None
+    if settings.desk_location:  # a typo in the desk's location is seen now, not at the first desk
+        from coordinator_tui.services.locations import desk_location
+
+        place = desk_location(ctx)
     from coordinator_tui.tui.app import CoordinatorApp
 
-    return CoordinatorApp(ctx, prefill_username=username or "", clinic_name=clinic, demo=demo)
+    return CoordinatorApp(ctx, prefill_username=username or "", clinic_name=clinic, demo=demo,
+                          place=place)
 
 
 def refuse_first_start(settings) -> None:
@@ -113,17 +121,24 @@ def open_app(settings, username: str | None, mouse: bool, clock=None) -> int:
     return app.return_code or 0
 
 
+def _desk_settings(args, **extra):
+    """Settings with the desk's location from --location, when given."""
+    if getattr(args, "location", None):
+        extra["desk_location"] = args.location
+    return settings_from(args, **extra)
+
+
 def cmd_run(args) -> int:
-    return open_app(settings_from(args), getattr(args, "user", None), getattr(args, "mouse", False))
+    return open_app(_desk_settings(args), getattr(args, "user", None), getattr(args, "mouse", False))
 
 
 def cmd_demo(args) -> int:
     from coordinator_tui.config import demo_db_url
     from coordinator_tui.services.demo.file import build_demo, demo_clock
 
-    settings = settings_from(args)
+    settings = _desk_settings(args)
     if getattr(args, "db", None) is None and not os.environ.get("COORDINATOR_DB_URL"):
-        settings = settings_from(args, db_url=demo_db_url())
+        settings = _desk_settings(args, db_url=demo_db_url())
     # The demo's morning at 10:30, running forward, whatever the hour (COORDINATOR_CLOCK wins).
     clock = demo_clock(settings)
     update, bar = progress_bar()

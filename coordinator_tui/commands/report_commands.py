@@ -29,6 +29,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
                         help="first clinic day: 2026-11-02, T-28, mon... (default today)")
     report.add_argument("--to", dest="end", default="T", help="last clinic day (default today)")
     report.add_argument("--provider", help="one provider's short name (default: every provider)")
+    report.add_argument("--location", help="one location's name (default: every location)")
     report.add_argument("--by", help="how the rows are cut (see above)")
     report.add_argument("--patient", metavar="MRN", help="the patient, for 'upcoming'")
     report.add_argument("--format", choices=("txt", "csv", "json", "pdf"), default="txt")
@@ -61,7 +62,7 @@ def cmd_report(args) -> int:
     actor = acting_user(ctx, args.user, "report")
     report = _with_progress(lambda say: run_report(
         ctx, actor, args.name, start, end, provider=args.provider, by=args.by, mrn=args.patient,
-        progress=say))
+        location=args.location, progress=say))
     clinic = clinic_name(ctx)
     if args.format == "pdf":
         from coordinator_tui.services.reports.pdf import to_pdf

@@ -28,6 +28,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     sheet = what.add_parser("schedule", parents=[common], help="one day's schedule (the day sheet)")
     sheet.add_argument("--date", required=True, help="the day: T, T+7, mon, 12/24, 2026-12-24...")
     sheet.add_argument("--provider", help="one provider's short name (default: every provider)")
+    sheet.add_argument("--location", help="one location's name (default: every location)")
     sheet.add_argument("--format", choices=("csv", "ics", "txt"), default="txt")
     sheet.add_argument("--output", "-o", metavar="FILE",
                        help="file to write, owner-only (0600); - or no option: standard output")
@@ -58,6 +59,7 @@ def cmd_export_schedule(args) -> int:
     from coordinator_tui.domain.relative_dates import parse_day
     from coordinator_tui.errors import UserError
     from coordinator_tui.interop.private_file import deliver, not_the_database, output_target
+    from coordinator_tui.services.locations import find_location
     from coordinator_tui.services.schedule.export import day_sheet, exported, render
 
     target = output_target(args.output)  # refused before any work is done
@@ -68,7 +70,7 @@ def cmd_export_schedule(args) -> int:
         day = parse_day(args.date, today=ctx.today(), day_first=ctx.settings.day_first)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    sheet = day_sheet(ctx, actor, day, args.provider)
+    sheet = day_sheet(ctx, actor, day, args.provider, find_location(ctx, args.location))
     deliver(target, render(sheet, args.format, ctx), lambda: exported(ctx, actor, sheet))
     return 0
 

@@ -45,8 +45,10 @@ class AppointmentRow:
     version: int  # what the desk saw: a change made meanwhile by another desk is refused
 
 
-def day_appointments(ctx: AppContext, actor: Actor, day: date) -> list[AppointmentRow]:
-    """All appointments starting on `day` (clinic time), in time order, cancelled ones included."""
+def day_appointments(ctx: AppContext, actor: Actor, day: date,
+                     location_id: int | None = None) -> list[AppointmentRow]:
+    """All appointments starting on `day` (clinic time), in time order, cancelled ones included;
+    at one location, or at every location (None)."""
     start, end = day_bounds_utc(day, ctx.settings.tz)
     stmt = (
         select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Patient.id,
@@ -59,6 +61,8 @@ def day_appointments(ctx: AppContext, actor: Actor, day: date) -> list[Appointme
         .where(Appointment.starts_at >= start, Appointment.starts_at < end)
         .order_by(Appointment.starts_at, Provider.short_name)
     )
+    if location_id is not None:
+        stmt = stmt.where(Appointment.location_id == location_id)
     with ctx.db.read() as session:
         rows = session.execute(stmt).all()
     from coordinator_tui.store.types import UTCDateTime  # noqa: F401  (aware conversion below)

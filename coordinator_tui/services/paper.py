@@ -8,14 +8,17 @@ from dataclasses import replace
 from datetime import date
 
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.locations import Place
 from coordinator_tui.services.printing import Printed, print_document
 
 
-def day_sheet_text(ctx: AppContext, actor: Actor, day: date) -> tuple[str, int]:
-    """The day sheet as text, one page (form feed) per provider; and the appointment count."""
+def day_sheet_text(ctx: AppContext, actor: Actor, day: date,
+                   place: Place | None = None) -> tuple[str, int]:
+    """The day sheet (at one location, or all) as text, one page (form feed) per provider; and
+    the appointment count."""
     from coordinator_tui.services.schedule.export import as_txt, day_sheet
 
-    sheet = day_sheet(ctx, actor, day)
+    sheet = day_sheet(ctx, actor, day, place=place)
     providers = list(dict.fromkeys(a.provider for a in sheet.appointments))
     pages = [as_txt(replace(sheet, provider=name, appointments=tuple(
         a for a in sheet.appointments if a.provider == name)), ctx.settings.tz)
@@ -23,9 +26,9 @@ def day_sheet_text(ctx: AppContext, actor: Actor, day: date) -> tuple[str, int]:
     return "\f".join(pages), len(sheet.appointments)
 
 
-def print_day_sheet(ctx: AppContext, actor: Actor, day: date) -> Printed:
-    """The schedule desk's `p`: the day's sheet, a page per provider."""
-    text, _count = day_sheet_text(ctx, actor, day)
+def print_day_sheet(ctx: AppContext, actor: Actor, day: date, place: Place | None = None) -> Printed:
+    """The schedule desk's `p`: the day's sheet at the location shown, a page per provider."""
+    text, _count = day_sheet_text(ctx, actor, day, place)
     return print_document(ctx, actor, title=f"day sheet {day.isoformat()}", kind="day_sheet",
                           text=text)
 

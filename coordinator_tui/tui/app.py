@@ -100,7 +100,7 @@ class CoordinatorApp(App[int]):
 
     def __init__(self, ctx: AppContext, actor: Actor | None = None, *,
                  prefill_username: str = "", clinic_name: str | None = None,
-                 demo: bool | None = None) -> None:
+                 demo: bool | None = None, place=None) -> None:
         """`actor` given: already signed in (tests); None: the sign-in screen comes first,
         with `prefill_username` typed in the username box."""
         if actor is None:
@@ -130,6 +130,12 @@ class CoordinatorApp(App[int]):
 
             demo = is_demo(ctx)
         self.demo = demo  # a `coordinator demo` clinic: the sign-in screen names its logins
+        # The location the Check-in and Schedule desks show (services/locations.py); Ctrl+O moves it.
+        self.place = place
+        if place is None and ctx.settings.desk_location:
+            from coordinator_tui.services.locations import desk_location
+
+            self.place = desk_location(ctx)
         self.last_activity = ctx.now()
         self._desk_before_lock = FIRST_DESK.mode
         # Every key typed goes through this one queue: see tui/key_gate.py.

@@ -8,6 +8,7 @@ Who sees what: supervisors and admins any period; the front desk its own day (to
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import text
@@ -15,6 +16,7 @@ from sqlalchemy import text
 from coordinator_tui.errors import PermissionDenied, UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.locations import find_location
 from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.services.reports import collections_rate, daily, flow, no_shows, upcoming
 from coordinator_tui.services.reports.facts import Period, visits_query
@@ -60,7 +62,7 @@ def _cut(name: str, by: str | None) -> str | None:
 
 def run_report(ctx: AppContext, actor: Actor, name: str, start: date, end: date, *,
                provider: str | None = None, by: str | None = None, mrn: str | None = None,
-               progress: Progress | None = None) -> Report:
+               location: str | None = None, progress: Progress | None = None) -> Report:
     """One report, counted in one read transaction. `progress` hears a line about what is being
     counted (the desk and the command line show it when a report takes over half a second)."""
     if name not in REPORTS:
@@ -71,6 +73,7 @@ def run_report(ctx: AppContext, actor: Actor, name: str, start: date, end: date,
     period = report_period(ctx, actor, start, end)
     tz = ctx.settings.tz
     say = progress or (lambda _words: None)
+    place = find_location(ctx, location)
     with ctx.db.read() as session:
         if provider is not None:
             known = session.execute(text("SELECT 1 FROM providers WHERE short_name = :p"),
@@ -80,16 +83,23 @@ def run_report(ctx: AppContext, actor: Actor, name: str, start: date, end: date,
         history = name == "day" or (name == "no-shows" and by in no_shows.NEEDS_HISTORY)
         steps = name in ("flow", "collections")
         query = visits_query(session, period, tz, provider=provider, steps=steps,
+                             location_id=place.id if place is not None else None,
                              who=name == "collections", history=history)
         say(f"counting {period.days} days of visits" + (" and the patients' earlier visits" if history else ""))
-        if name == "no-shows":
-            return no_shows.no_show_report(session, query, period, by)
-        if name == "flow":
-            return flow.flow_report(session, query, period, by)
-        if name == "collections":
-            return collections_rate.collection_report(session, query, period, tz, by)
-        return daily.daily_report(session, query, period,
-                                  daily.day_facts(session, period, tz, ctx.settings.auth_expiring_days))
+        report = _count(session, name, query, period, tz, by, ctx.settings.auth_expiring_days)
+    if place is not None:
+        report = replace(report, title=f"{report.title} at {place.name}")
+    return report
+
+
+def _count(session, name: str, query, period: Period, tz, by: str | None, expiring_days: int) -> Report:
+    if name == "no-shows":
+        return no_shows.no_show_report(session, query, period, by)
+    if name == "flow":
+        return flow.flow_report(session, query, period, by)
+    if name == "collections":
+        return collections_rate.collection_report(session, query, period, tz, by)
+    return daily.daily_report(session, query, period, daily.day_facts(session, period, tz, expiring_days))
 
 
 def patient_upcoming(ctx: AppContext, actor: Actor, mrn: str) -> Report:
@@ -118,12 +128,13 @@ def report_exported(ctx: AppContext, actor: Actor, report: Report, fmt: str):
                                   "rows": len(report.rows)})
 
 
-def median_wait_today(ctx: AppContext, actor: Actor):
-    """The Check-in board's median wait: today's arrivals, arrival to roomed (until now for
-    those still waiting). A Spread (n, median, p90, still waiting)."""
+def median_wait_today(ctx: AppContext, actor: Actor, location_id: int | None = None):
+    """The Check-in board's median wait: today's arrivals (at one location, or all), arrival to
+    roomed (until now for those still waiting). A Spread (n, median, p90, still waiting)."""
     today = ctx.today()
     with ctx.db.read() as session:
-        query = visits_query(session, Period(today, today), ctx.settings.tz, steps=True, now=ctx.now())
+        query = visits_query(session, Period(today, today), ctx.settings.tz, steps=True, now=ctx.now(),
+                             location_id=location_id)
         return flow.waits_now(query.run(session, flow.WAITS_NOW))
 
 

@@ -121,7 +121,7 @@ class Query:
 
 
 def visits_query(session, period: Period, tz: ZoneInfo, *, provider: str | None = None,
-                 steps: bool = False, who: bool = False, history: bool = False,
+                 location_id: int | None = None, steps: bool = False, who: bool = False, history: bool = False,
                  now: datetime | None = None) -> Query:
     """`v`: id, patient_id, provider_id, type_id, starts_at, status, walk_in, day (clinic date
     text), weekday (Monday 0), hour, lead (days), lead_bucket; with `steps` arrived, roomed,
@@ -139,6 +139,9 @@ def visits_query(session, period: Period, tz: ZoneInfo, *, provider: str | None 
     if provider is not None:
         where = "AND a.provider_id = :provider_id"
         params["provider_id"] = next((pid for pid, name in providers.items() if name == provider), -1)
+    if location_id is not None:
+        where += " AND a.location_id = :location_id"
+        params["location_id"] = location_id
     ctes = [c for c, wanted in ((_STEPS.format(who=_WHO if who else ""), steps), (_HISTORY, history))
             if wanted]
     step_cols = ""

@@ -18,6 +18,7 @@ from coordinator_tui.errors import UserError
 from coordinator_tui.interop.ics_lines import fold
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.locations import Place
 from coordinator_tui.services.schedule.schedule_view import DayAppointment, day_schedule
 from coordinator_tui.store.models import Provider
 
@@ -29,10 +30,12 @@ class DaySheet:
     day: date
     provider: str | None
     appointments: tuple[DayAppointment, ...]
+    location: str | None = None  # one location's sheet; None: every location
 
 
-def day_sheet(ctx: AppContext, actor: Actor, day: date, provider: str | None = None) -> DaySheet:
-    """`provider` is a provider's short name (case does not matter)."""
+def day_sheet(ctx: AppContext, actor: Actor, day: date, provider: str | None = None,
+              place: Place | None = None) -> DaySheet:
+    """`provider` is a provider's short name (case does not matter); `place` one location."""
     wanted = None
     if provider is not None:
         name = provider.strip().upper()
@@ -41,16 +44,16 @@ def day_sheet(ctx: AppContext, actor: Actor, day: date, provider: str | None = N
         if found is None:
             raise UserError(f"there is no provider {provider.strip()[:16]!r}")
         wanted = found
-    schedule = day_schedule(ctx, actor, day)
+    schedule = day_schedule(ctx, actor, day, place.id if place is not None else None)
     rows = tuple(a for a in schedule.appointments if wanted is None or a.provider == wanted)
-    return DaySheet(day, wanted, rows)
+    return DaySheet(day, wanted, rows, place.name if place is not None else None)
 
 
 def exported(ctx: AppContext, actor: Actor, sheet: DaySheet) -> AbstractContextManager:
     """The export's audit event, kept only if the step inside completes (the file is written)."""
     return audit.recorded(ctx, actor, "schedule.export", entity="day_sheet",
                           detail={"day": sheet.day.isoformat(), "provider": sheet.provider,
-                                  "appointments": len(sheet.appointments)})
+                                  "location": sheet.location, "appointments": len(sheet.appointments)})
 
 
 def as_csv(sheet: DaySheet, tz) -> str:
@@ -97,7 +100,8 @@ def as_ics(sheet: DaySheet, now: datetime) -> str:
 
 
 def as_txt(sheet: DaySheet, tz) -> str:
-    title = f"Day sheet {sheet.day:%A %d %B %Y}" + (f" - {sheet.provider}" if sheet.provider else "")
+    title = (f"Day sheet {sheet.day:%A %d %B %Y}" + (f" - {sheet.location}" if sheet.location else "")
+             + (f" - {sheet.provider}" if sheet.provider else ""))
     lines = [title, "=" * len(title), ""]
     lines.append(f"{'Time':<11} {'Prov':<10} {'MRN':<10} {'Patient':<28} {'Age':>3} {'Type':<5} Status")
     for a in sheet.appointments:

@@ -110,7 +110,7 @@ class DaySchedule:
 
 
 def _day_appointments(session, day: date, start: datetime, end: datetime,
-                      alerts: dict[AppointmentStatus, int]) -> list[DayAppointment]:
+                      alerts: dict[AppointmentStatus, int], location_id: int | None) -> list[DayAppointment]:
     stmt = (
         select(Appointment.id, Appointment.version_id, Appointment.provider_id, Provider.short_name,
                Appointment.starts_at, Appointment.ends_at, Patient.id, Patient.family_name,
@@ -121,6 +121,8 @@ def _day_appointments(session, day: date, start: datetime, end: datetime,
         .join(AppointmentType, AppointmentType.id == Appointment.appointment_type_id)
         .where(Appointment.starts_at >= start, Appointment.starts_at < end)
         .order_by(Appointment.starts_at, Provider.short_name, Appointment.id))
+    if location_id is not None:
+        stmt = stmt.where(Appointment.location_id == location_id)
 
     def aware(value):
         if value is None:
@@ -135,21 +137,33 @@ def _day_appointments(session, day: date, start: datetime, end: datetime,
             for r in session.execute(stmt)]
 
 
-def day_schedule(ctx: AppContext, actor: Actor, day: date) -> DaySchedule:
+def day_schedule(ctx: AppContext, actor: Actor, day: date, location_id: int | None = None) -> DaySchedule:
+    """The day at one location (`location_id`), or at every location (None): that location's
+    hours, offers and appointments, and the providers who work there that day."""
     tz = ctx.settings.tz
     start, end = day_bounds_utc(day, tz)
     with ctx.db.read() as session:
-        providers = session.execute(select(Provider.id, Provider.short_name)
-                                    .where(Provider.active.is_(True)).order_by(Provider.short_name)).all()
-        ids = [p[0] for p in providers]
+        in_force = (AvailabilityTemplate.weekday == day.weekday(), AvailabilityTemplate.valid_from <= day,
+                    (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= day))
+        if location_id is not None:
+            in_force = (*in_force, AvailabilityTemplate.location_id == location_id)
         templates = session.execute(
             select(AvailabilityTemplate.start_minute, AvailabilityTemplate.end_minute,
-                   AvailabilityTemplate.slot_minutes)
-            .where(AvailabilityTemplate.weekday == day.weekday(), AvailabilityTemplate.valid_from <= day,
-                   (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= day))).all()
+                   AvailabilityTemplate.slot_minutes, AvailabilityTemplate.provider_id)
+            .where(*in_force)).all()
+        appointments = _day_appointments(session, day, start, end, status_alert_minutes(ctx.settings),
+                                         location_id)
+        providers = session.execute(select(Provider.id, Provider.short_name, Provider.default_location_id)
+                                    .where(Provider.active.is_(True)).order_by(Provider.short_name)).all()
+        if location_id is not None:
+            # Who works here today: hours here, a visit here, or this is their usual place.
+            here = {t[3] for t in templates} | {a.provider_id for a in appointments}
+            providers = [p for p in providers if p[0] in here or p[2] == location_id]
+        ids = [p[0] for p in providers]
         offers = offers_for_day(session, tz, ids, day)
+        if location_id is not None:
+            offers = {pid: [o for o in found if o.location_id == location_id] for pid, found in offers.items()}
         blocks = blocked_intervals(session, ids, start, end)
-        appointments = _day_appointments(session, day, start, end, status_alert_minutes(ctx.settings))
         missing = missing_authorisation_ids(session, start, end)
         appointments = [replace(a, needs_auth=True) if a.id in missing else a for a in appointments]
 
@@ -173,7 +187,7 @@ def day_schedule(ctx: AppContext, actor: Actor, day: date) -> DaySchedule:
             by_provider.setdefault(appt.provider_id, []).append(appt)
     clinic_blocks = blocks.get(None, [])
     columns = []
-    for pid, short_name in providers:
+    for pid, short_name, _usual_place in providers:
         offered = [(s, s + timedelta(minutes=o.slot_minutes)) for o in offers.get(pid, []) for s in o.starts]
         cells = _column(times, step, by_provider.get(pid, []), blocks.get(pid, []) + clinic_blocks, offered)
         columns.append(ProviderColumn(pid, short_name, cells))

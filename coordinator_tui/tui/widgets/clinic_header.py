@@ -43,5 +43,7 @@ class ClinicHeader(Static):
             who = f"EMERGENCY until {app.ctx.local(app.actor.elevated_until):%H:%M} │ {who}"
         fixed = f"{self.desk} │  │ {local:%a %d %b %Y %H:%M} │ {who}"
         room = max(8, (self.size.width or 80) - 2 - len(fixed))
-        clinic = app.clinic_name if len(app.clinic_name) <= room else app.clinic_name[: room - 1] + "…"
+        place = getattr(app, "place", None)  # a clinic network: the location shown
+        name = f"{place.name} · {app.clinic_name}" if place is not None else app.clinic_name
+        clinic = name if len(name) <= room else name[: room - 1] + "…"
         update_text(self, f"{self.desk} │ {clinic} │ {local:%a %d %b %Y %H:%M} │ {who}")

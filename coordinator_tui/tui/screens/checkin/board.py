@@ -57,7 +57,7 @@ class CheckinScreen(DeskScreen):
     # F1's first lines: what the desk is for, in the order it is done.
     HELP_KEYS = [
         ("letters", "Find today's patient (name, birth date, phone, MRN)"),
-        ("Enter", "Open the checklist: the one patient found, or the row"),
+        ("Enter", "Open the checklist: the patient found, or the row"),
         ("↓", "From the Find box into the list"),
         ("u", "In the list: undo a check-in (asks a reason)"),
         ("Esc", "Clear the Find box, cursor back in it"),
@@ -70,6 +70,7 @@ class CheckinScreen(DeskScreen):
         Binding("u", "undo_checkin", "Undo"),
         Binding("f6", "cashup", "Cash-up", priority=True),
         Binding("f7", "walk_in", "Walk-in", priority=True),
+        Binding("ctrl+o", "other_location", "Other location", key_display="^o", show=False),
     ]
 
     def __init__(self) -> None:
@@ -110,9 +111,9 @@ class CheckinScreen(DeskScreen):
         self.action_reload()  # wait times and late counts advance with the clock, once a minute
 
     def action_reload(self) -> None:
-        ctx, actor = self.app.ctx, self.app.actor
-        self.load(lambda: (day_appointments(ctx, actor, ctx.today()), median_wait_today(ctx, actor)),
-                  self._show)
+        ctx, actor, here = self.app.ctx, self.app.actor, self.place_id()
+        self.load(lambda: (day_appointments(ctx, actor, ctx.today(), here),
+                           median_wait_today(ctx, actor, here)), self._show)
 
     def action_clear_search(self) -> None:
         """Esc: an empty search box with the cursor in it, wherever the cursor was. Left in the

@@ -57,6 +57,7 @@ class ReportsScreen(DeskScreen):
         Binding("l", "line_chart", "Trend"),
         Binding("x", "export", "Export to a file (.pdf .csv .json .txt)", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("ctrl+o", "other_location", "Other location", key_display="^o", show=False),
     ]
 
     def __init__(self) -> None:
@@ -120,6 +121,8 @@ class ReportsScreen(DeskScreen):
     def action_reload(self) -> None:
         ctx, actor, name = self.app.ctx, self.app.actor, self.name_shown
         span, provider, by, mrn = self.span, self.provider, self.cut[name], self.mrn
+        place = getattr(self.app, "place", None)  # a clinic network: the location shown (^o)
+        location = place.name if place is not None else None
         self._draw_choice()
         if name == "upcoming":
             if not mrn:
@@ -128,7 +131,7 @@ class ReportsScreen(DeskScreen):
         else:
             def work():
                 return run_report(ctx, actor, name, span.start, span.end, provider=provider, by=by,
-                                  progress=self._heard)
+                                  location=location, progress=self._heard)
         self._asked_at = time.monotonic()
         self._words = "counting"
         self.set_timer(SLOW_SECONDS, self._maybe_progress)

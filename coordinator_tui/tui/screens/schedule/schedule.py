@@ -73,6 +73,7 @@ class ScheduleScreen(SchedulePrompts, DeskScreen):
         Binding("escape", "stop_moving", "Stop moving", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("p", "print_sheet", "Print day sheet", show=False),
+        Binding("ctrl+o", "other_location", "Other location", key_display="^o", show=False),
     ]
 
     def __init__(self) -> None:
@@ -83,7 +84,7 @@ class ScheduleScreen(SchedulePrompts, DeskScreen):
         self.provider_index = 0  # the list view's provider
         self.list_view = False
         self.moving: DayAppointment | None = None
-        self._grid_providers: tuple[int, ...] = ()
+        self._grid_providers: tuple[int, ...] | None = None  # None: no columns yet (even no providers)
         self.redraws = 0  # counted, so tests and the benchmark can tell a new day is drawn
         self.detail_updates = 0
 
@@ -119,8 +120,8 @@ class ScheduleScreen(SchedulePrompts, DeskScreen):
         print_day_sheet(self, self.day or self.app.ctx.today())
 
     def action_reload(self) -> None:
-        ctx, actor, day = self.app.ctx, self.app.actor, self.day or self.app.ctx.today()
-        self.load(lambda: day_schedule(ctx, actor, day), self._show)
+        ctx, actor, day, here = self.app.ctx, self.app.actor, self.day or self.app.ctx.today(), self.place_id()
+        self.load(lambda: day_schedule(ctx, actor, day, here), self._show)
 
     def _show(self, schedule: DaySchedule) -> None:
         if schedule.day != self.day:
@@ -151,6 +152,8 @@ class ScheduleScreen(SchedulePrompts, DeskScreen):
             where = f"providers {self.page + 1}/{pages}"
         summary = (f"{schedule.day:%a %d %b %Y}{marker}  {len(active)} booked, {no_shows} no-show, "
                    f"{waiting} waiting  {where}")
+        if not schedule.providers:  # a location where nobody works that day
+            summary = f"{schedule.day:%a %d %b %Y}{marker}  nobody works here this day (^o other location)"
         if self.moving is not None:
             # Who is being moved, by name and time (an internal number means nothing at the desk);
             # it replaces the counts so the line still fits 80 columns.
