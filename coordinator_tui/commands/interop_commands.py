@@ -96,6 +96,7 @@ def cmd_listen(args) -> int:
     import asyncio
 
     from coordinator_tui.interop.hl7.mllp import serve
+    from coordinator_tui.services.exchange.hl7_group import receive_group
     from coordinator_tui.services.exchange.hl7_receive import receive, unframed
 
     if not args.sender and not args.any_sender:
@@ -109,7 +110,8 @@ def cmd_listen(args) -> int:
 
     try:
         asyncio.run(serve(args.host, args.port, lambda data: receive(ctx, actor, data, senders),
-                          lambda data: unframed(ctx, data), ready=ready))
+                          lambda data: unframed(ctx, data), ready=ready,
+                          group=lambda frames: receive_group(ctx, actor, frames, senders)))
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     finally:
