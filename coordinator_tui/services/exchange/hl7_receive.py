@@ -4,7 +4,10 @@ A message is applied in one write transaction together with its row in interop_i
 second copy (same sender, same MSH-10) is acknowledged from that row and never applied twice.
 The answer is an ACK: AA applied; AE understood but refused (the reason in MSA-3 and ERR-8),
 or a look-alike patient held for a person; AR unreadable or from a sender we do not take.
-A file is applied whole in one transaction, or refused whole naming the message and reason."""
+A message refused AE is kept with its reason for a supervisor to re-try (hl7_refused.py).
+The listener applies the messages waiting together in one transaction (hl7_group.py); `receive`
+here is the one-message path. A file is applied whole in one transaction, or refused whole
+naming the message and reason."""
 
 from __future__ import annotations
 
