@@ -91,16 +91,18 @@ class GroupWriter:
 
 
 async def _answers(frames: list[tuple[str, bytes]], handler: Handler, on_unframed: Handler,
-                   writer_of_groups: GroupWriter | None) -> list:
+                   groups: GroupWriter | None):
+    """Each frame's answer, in order, as soon as it is ready."""
     loop = asyncio.get_running_loop()
-    if writer_of_groups is None:
-        return [await loop.run_in_executor(None, handler if kind == "frame" else on_unframed, body)
-                for kind, body in frames]
+    if groups is None:
+        for kind, body in frames:
+            yield await loop.run_in_executor(None, handler if kind == "frame" else on_unframed, body)
+        return
     # Every frame of this read is queued before the first answer is awaited: a pipelining
-    # sender's frames share a group, still applied in the order they came.
-    pending = [writer_of_groups.submit(body) if kind == "frame" else on_unframed(body)
-               for kind, body in frames]
-    return [await item if isinstance(item, asyncio.Future) else item for item in pending]
+    # sender's frames share a group, still applied (and answered) in the order they came.
+    pending = [groups.submit(body) if kind == "frame" else on_unframed(body) for kind, body in frames]
+    for item in pending:
+        yield await item if isinstance(item, asyncio.Future) else item
 
 
 async def _serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
@@ -115,10 +117,8 @@ async def _serve_connection(reader: asyncio.StreamReader, writer: asyncio.Stream
                 return
             if not data:
                 return
-            got = frames.feed(data)
-            for answer in await _answers(got, handler, on_unframed, groups):
+            async for answer in _answers(frames.feed(data), handler, on_unframed, groups):
                 writer.write(frame(answer))
-            if got:
                 await writer.drain()
     except (ConnectionError, OSError):
         return
