@@ -85,6 +85,16 @@ def _client(port: int, numbers: range, latencies: list, codes: dict, deadline: f
                 break
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU the process has used (user + system), from /proc: the listener's own work per message,
+    whatever else the machine is doing (0 where /proc is missing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def inbound(db: Path, messages: int, connections: int, first: int, deadline: float) -> None:
     """`messages` A04s spread over `connections` senders at once, numbered from `first`."""
     env = {**os.environ, "COORDINATOR_PASSWORD_FILE": str(password_file(db.parent))}
@@ -100,12 +110,14 @@ def inbound(db: Path, messages: int, connections: int, first: int, deadline: flo
         threads = [threading.Thread(target=_client, args=(
             port, range(first + k * share, first + (k + 1) * share), latencies, codes, deadline))
             for k in range(connections)]
+        cpu_before = cpu_seconds(proc.pid)
         start = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - start
+        cpu = cpu_seconds(proc.pid) - cpu_before
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -116,6 +128,8 @@ def inbound(db: Path, messages: int, connections: int, first: int, deadline: flo
     print(f"  rate      {rate:8.0f} messages/s   floor    200   {'ok' if rate > 200 else 'BELOW'}")
     print(f"  p95 ACK   {p95:8.1f} ms           ceiling   50   {'ok' if p95 < 50 else 'ABOVE'}")
     print(f"  median    {percentile(latencies, 0.5):8.1f} ms")
+    print(f"  listener CPU {cpu / max(len(latencies), 1) * 1000:5.2f} ms a message "
+          f"(a core to itself would allow about {len(latencies) / cpu if cpu else 0:4.0f}/s)")
 
 
 def commit_floor(path: Path, count: int = 300) -> float:
