@@ -2,7 +2,8 @@
 
     coordinator hl7 listen --port N [--host 127.0.0.1] --sender APP [...]   receive over MLLP
     coordinator hl7 send --to HOST:PORT [--once]                            deliver the outbox
-    coordinator hl7 outbox on|off|status      coordinator hl7 refused      coordinator hl7 held
+    coordinator hl7 outbox on|off|status      coordinator hl7 refused [--retry KEY]
+    coordinator hl7 held
     coordinator import hl7 FILE [--dry-run]   coordinator import fhir FILE|DIR [--dry-run]
     coordinator export fhir --since DATE -o DIR
 """
@@ -64,11 +65,13 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     outbox.add_argument("--user", help=USER_HELP)
     outbox.set_defaults(handler=cmd_outbox)
     for name, helptext, handler in (
-            ("refused", "messages the EHR refused (supervisors)", cmd_refused),
+            ("refused", "messages refused either way, to re-try (supervisors)", cmd_refused),
             ("held", "imported patients held as look-alikes, for a person to decide", cmd_held)):
         parser = hl7_sub.add_parser(name, parents=[common], help=helptext)
         parser.add_argument("--user", help=USER_HELP)
         parser.set_defaults(handler=handler)
+        if name == "refused":
+            parser.add_argument("--retry", metavar="KEY", help="re-try one (KEY as listed: in:N or out:N)")
         if name == "held":
             parser.add_argument("--decide", type=int, metavar="ID", help="decide held item ID")
             parser.add_argument("--register", action="store_true", help="...as a new patient")
@@ -96,6 +99,7 @@ def cmd_listen(args) -> int:
     import asyncio
 
     from coordinator_tui.interop.hl7.mllp import serve
+    from coordinator_tui.services.exchange.hl7_group import receive_group
     from coordinator_tui.services.exchange.hl7_receive import receive, unframed
 
     if not args.sender and not args.any_sender:
@@ -109,7 +113,8 @@ def cmd_listen(args) -> int:
 
     try:
         asyncio.run(serve(args.host, args.port, lambda data: receive(ctx, actor, data, senders),
-                          lambda data: unframed(ctx, data), ready=ready))
+                          lambda data: unframed(ctx, data), ready=ready,
+                          group=lambda frames: receive_group(ctx, actor, frames, senders)))
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     finally:
@@ -146,15 +151,20 @@ def cmd_outbox(args) -> int:
 
 
 def cmd_refused(args) -> int:
-    from coordinator_tui.services.exchange.outbox import refused
+    from coordinator_tui.services.exchange.hl7_refused import refused_messages, retry_refused
 
     ctx = ready_context(args)
     try:
-        rows = refused(ctx, acting_user(ctx, args.user, "hl7 refused"))
+        actor = acting_user(ctx, args.user, "hl7 refused")
+        if args.retry:
+            print(retry_refused(ctx, actor, args.retry))
+            return 0
+        rows = refused_messages(ctx, actor)
     finally:
         ctx.db.dispose()
-    for r in rows:
-        print(f"{r.control_id}\t{r.event}\t{r.created_at:%Y-%m-%d %H:%M}\t{r.ack_code}\t{r.ack_text or ''}")
+    for r in rows:  # KEY, direction, sender, control id, type, time (UTC), code, reason
+        print(f"{r.key}\t{r.direction}\t{r.sender}\t{r.control_id}\t{r.message_type}\t"
+              f"{r.at:%Y-%m-%d %H:%M}\t{r.code}\t{r.reason}")
     print(f"{len(rows)} refused", file=sys.stderr)
     return 0
 

@@ -38,6 +38,15 @@ REFUSED = {
     "Patient-pat2.json": "Birth date: " + MISSING_NAME,
     "Patient-proband.json": "First name: " + MISSING_NAME,
     "package.json": "not a FHIR resource (no resourceType)",
+    # Schedule and Slot (services/exchange/fhir_slots.py): a Schedule belongs to one of our
+    # providers; these name a room only, or a practitioner we do not have, and their Slots'
+    # schedule is one we do not have.
+    "Schedule-example.json": "a Schedule of Location/1 with no Practitioner: our availability "
+                             "belongs to a provider",
+    "Schedule-exampleloc1.json": "practitioner Practitioner/1 is not one of our providers",
+    "Schedule-exampleloc2.json": "practitioner Practitioner/1 is not one of our providers",
+    **{f"Slot-{n}.json": "schedule Schedule/example is not one we have (import its Schedule first)"
+       for n in ("1", "2", "3", "example")},
 }
 
 

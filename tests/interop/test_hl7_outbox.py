@@ -14,7 +14,8 @@ from coordinator_tui.interop.hl7.parse import read_message
 from coordinator_tui.services import callbacks, checkin, patients
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.exchange.hl7_receive import receive
-from coordinator_tui.services.exchange.outbox import control_id, refused, set_outbox, waiting
+from coordinator_tui.services.exchange.hl7_refused import refused_messages
+from coordinator_tui.services.exchange.outbox import control_id, set_outbox, waiting
 from coordinator_tui.services.exchange.sender import run_sender
 from coordinator_tui.services.staff.actors import actor_for
 from tests.helpers.checkin import waiting_rows
@@ -101,10 +102,11 @@ def test_the_sender_delivers_in_order_and_lists_a_refusal_for_supervisors(ctx, d
     assert peer.received == ids
     assert (stats.sent, stats.refused) == (3, 1)
     assert waiting(ctx) == []
-    listed = refused(ctx, actor_for(ctx, "super"))
-    assert [(r.control_id, r.ack_code, r.ack_text) for r in listed] == [(ids[1], "AE", "no such patient")]
+    listed = refused_messages(ctx, actor_for(ctx, "super"))
+    assert [(r.direction, r.control_id, r.code, r.reason) for r in listed] == \
+        [("out", ids[1], "AE", "no such patient")]
     with pytest.raises(UserError, match="supervisors"):
-        refused(ctx, desk)
+        refused_messages(ctx, desk)
 
 
 def test_the_sender_backs_off_while_the_receiver_is_away(ctx, desk, outbox_on):

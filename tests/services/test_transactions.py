@@ -35,7 +35,15 @@ from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.checkin import cashup
 from coordinator_tui.services.desk_views import day_appointments
-from coordinator_tui.services.exchange import fhir_export, fhir_import, held, hl7_receive, outbox
+from coordinator_tui.services.exchange import (
+    fhir_export,
+    fhir_import,
+    held,
+    hl7_group,
+    hl7_receive,
+    hl7_refused,
+    outbox,
+)
 from coordinator_tui.services.patients import importing as patient_import
 from coordinator_tui.services.reports import export as report_export
 from coordinator_tui.services.schedule import availability
@@ -181,6 +189,22 @@ def queued(ctx, users):
     patients.register_patient(ctx, users.desk, {"given_name": "Ilse", "family_name": "Vantongeren",
                                                 "birth_date": "3/4/1977", "sex": "F"})
     return outbox.waiting(ctx)[0].id
+
+
+def refused_by_the_ehr(ctx, users):
+    row = queued(ctx, users)
+    outbox.record_answer(ctx, row, "AE", "unknown patient class")
+    return f"out:{row}"
+
+
+def refused_merge(ctx, users):
+    """An A40 the interface account could not apply (front desk may not merge): fixed by a
+    supervisor re-trying it."""
+    for control, ehr_id, given in (("M1", "E1", "Rosa"), ("M2", "E2", "Rosalind")):
+        hl7_receive.apply_one(ctx, users.super, hl7_message(adt("A04", control, ehr_id, "Quispe", given,
+                                                               dob="19700101" if ehr_id == "E1" else "19710202")))
+    hl7_receive.apply_one(ctx, users.desk, hl7_message(adt("A40", "M3", "E1", "Quispe", "Rosa", mrg="E2")))
+    return hl7_refused.refused_messages(ctx, users.super)[0].key
 
 
 def patient_csv(tmp):
@@ -459,6 +483,17 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "hl7_receive.import_file (2 messages)": (
         lambda c, u, t: (lambda path: lambda: hl7_receive.import_file(c, u.super, path))(hl7_file(t)),
         1, 2, "the whole file in one transaction: a registration and a booking"),
+    "hl7_group.apply_group (3 messages, one refused)": (
+        lambda c, u, t: lambda: hl7_group.apply_group(c, u.super, [hl7_message(m) for m in (
+            adt("A04", "T1", "E1", "Quispe", "Rosa"), adt("A04", "T2", "E2", "Bad", "Day", dob="20991301"),
+            adt("A04", "T3", "E3", "Vanterpool", "Tom"))]),
+        1, 2, "the listener's group commit: two registrations; the refused one is kept, not audited"),
+    "hl7_refused.retry_refused (ours, back in the outbox)": (
+        lambda c, u, t: (lambda key: lambda: hl7_refused.retry_refused(c, u.super, key))(
+            refused_by_the_ehr(c, u)), 1, 1, ""),
+    "hl7_refused.retry_refused (theirs, applied again)": (
+        lambda c, u, t: (lambda key: lambda: hl7_refused.retry_refused(c, u.super, key))(
+            refused_merge(c, u)), 1, None, "the merge (its own audit rows) and the re-try"),
     "held.resolve_held": (
         lambda c, u, t: (lambda item: lambda: held.resolve_held(c, u.super, item, register=True))(
             held_look_alike(c, u)), 1, 2, "the registration and the decision that made it"),
@@ -491,7 +526,9 @@ CLAIM_BOOKKEEPING = {"claim", "release"}
 # fields, a patient's "C" by SMS confirms a still-scheduled visit. Each bumps the row's version
 # (the ORM's version column), so a desk still showing the row from before is refused rather than
 # overwriting the answer.
-ANSWERS_FROM_OUTSIDE = {"import_271", "apply_replies"}
+# A refused HL7 message re-tried applies the EHR's message as it came (no one's screen showed the
+# rows it changes), as the listener does.
+ANSWERS_FROM_OUTSIDE = {"import_271", "apply_replies", "retry_refused"}
 # Linking a visit to the authorisation that covers it (the checklist's "resolve in place") turns
 # the authorisation active: a status derived from its visits, as booking one does, not an edit.
 DERIVED_FROM_VISITS = {"attach_authorisation"}

@@ -1,6 +1,6 @@
 """`coordinator import fhir FILE|DIR`: Patient, Coverage (also as Synthea keeps it, contained in
-ExplanationOfBenefit), Practitioner, Location and Appointment resources, single or in Bundles,
-applied with the desk's rules (fhir_schedule.py for the last three), all in one write
+ExplanationOfBenefit), Practitioner, Location, Appointment, Schedule and Slot resources, single
+or in Bundles, applied with the desk's rules (fhir_schedule.py, fhir_slots.py), all in one write
 transaction or none. Every resource of every file is validated first (R4B plus our code
 checks); one malformed resource refuses the whole import, naming the file and entry. A patient
 who looks like one we have is held for a person (interop_held), never merged or duplicated.
@@ -22,7 +22,7 @@ from coordinator_tui.interop.fhir import mapping
 from coordinator_tui.interop.fhir.read import Entry, Malformed, read_path
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.services.exchange import fhir_schedule
+from coordinator_tui.services.exchange import fhir_schedule, fhir_slots
 from coordinator_tui.services.exchange.hl7_patients import checked_values
 from coordinator_tui.services.exchange.links import find_local, link
 from coordinator_tui.services.exchange.refusal import Refused
@@ -197,16 +197,21 @@ def import_fhir(ctx: AppContext, actor: Actor, path: Path | str, *,
                     fhir_schedule.practitioner(work, entry)
                 elif entry.type == "Location":
                     fhir_schedule.location(work, entry)
+            for entry in entries:  # a provider's books next: Slots refer to them
+                if entry.type == "Schedule":
+                    fhir_slots.schedule(work, entry)
             for entry in entries:
                 if entry.type == "Appointment":
                     fhir_schedule.appointment(work, entry)
+                elif entry.type == "Slot":
+                    fhir_slots.slot(work, entry)
                 elif entry.type == "Coverage":
                     work.coverage(entry.where, entry.resource)
                 elif entry.type == "ExplanationOfBenefit":
                     for contained in mapping.contained_coverages(entry.resource):
                         work.coverage(f"{entry.where} contained Coverage", contained)
                     report.skipped[entry.type] += 1
-                elif entry.type not in ("Patient", "Practitioner", "Location"):
+                elif entry.type not in ("Patient", "Practitioner", "Location", "Schedule"):
                     report.skipped[entry.type] += 1
             if dry_run:
                 raise _DryRun

@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from coordinator_tui.domain.patient_validation import REQUIRED, validate_patient
 from coordinator_tui.errors import UserError
 from coordinator_tui.interop.hl7.parse import Hl7Message
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.services.exchange.links import find_local, link
+from coordinator_tui.services.exchange.links import find_local, link_new
 from coordinator_tui.services.exchange.refusal import Held, Refused
 from coordinator_tui.services.patients.editing import duplicates_in, new_patient, next_mrn
 from coordinator_tui.services.patients.merge import merge_in
@@ -26,6 +26,7 @@ _SEX = {"M": "M", "F": "F", "O": "X", "A": "X", "N": "U", "U": "U"}
 _COUNTRY3 = {"USA": "US", "CAN": "CA", "MEX": "MX", "GBR": "GB", "DEU": "DE", "FRA": "FR",
              "ESP": "ES", "ITA": "IT", "NLD": "NL", "IRL": "IE", "AUS": "AU"}
 _DIGITS = re.compile(r"\D")
+_BY_MRN = select(Patient.id).where(Patient.mrn == bindparam("mrn"))  # built once (Core, per message)
 
 
 def _date(value: str) -> str:
@@ -117,7 +118,8 @@ def find_patient(session, system: str, identifier: str) -> Patient | None:
     local = find_local(session, system, "patient", identifier)
     if local is not None:
         return session.get(Patient, local)
-    return session.scalar(select(Patient).where(Patient.mrn == identifier.upper()))
+    local = session.connection().execute(_BY_MRN, {"mrn": identifier.upper()}).scalar()
+    return session.get(Patient, local) if local is not None else None
 
 
 def _survivor(session, patient: Patient) -> Patient:
@@ -160,7 +162,7 @@ def upsert_patient(session, ctx: AppContext, actor: Actor, message: Hl7Message,
     session.add(patient)
     session.flush()
     if identifier:
-        link(session, message.sender, "patient", identifier, patient.id)
+        link_new(session, message.sender, "patient", identifier, patient.id)  # none: looked above
     audit.record(session, actor, "patient.register", now, patient_id=patient.id, entity="patient",
                  entity_id=patient.id, detail={"via": message.message_type})
     return patient, _ignored_note(ignored)

@@ -4,7 +4,10 @@ A message is applied in one write transaction together with its row in interop_i
 second copy (same sender, same MSH-10) is acknowledged from that row and never applied twice.
 The answer is an ACK: AA applied; AE understood but refused (the reason in MSA-3 and ERR-8),
 or a look-alike patient held for a person; AR unreadable or from a sender we do not take.
-A file is applied whole in one transaction, or refused whole naming the message and reason."""
+A message refused AE is kept with its reason for a supervisor to re-try (hl7_refused.py).
+The listener applies the messages waiting together in one transaction (hl7_group.py); `receive`
+here is the one-message path. A file is applied whole in one transaction, or refused whole
+naming the message and reason."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 
 from coordinator_tui.errors import UserError
 from coordinator_tui.interop.hl7 import build
@@ -26,6 +29,7 @@ from coordinator_tui.interop.hl7.parse import (
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.exchange.hl7_patients import merge_from, upsert_patient
+from coordinator_tui.services.exchange.hl7_refused import note_refused
 from coordinator_tui.services.exchange.hl7_schedule import apply_siu
 from coordinator_tui.services.exchange.refusal import Held
 from coordinator_tui.store.models import InteropHeld, InteropInbound
@@ -53,18 +57,31 @@ def apply_message(session, ctx: AppContext, actor: Actor,
     return patient.id, note
 
 
-def _already(session, message: Hl7Message) -> InteropInbound | None:
-    return session.scalar(select(InteropInbound).where(
-        InteropInbound.sender == message.sender, InteropInbound.control_id == message.control_id))
+@dataclass(frozen=True)
+class Seen:
+    ack_code: str
+    ack_text: str | None
+
+
+# Built once: every message asks it (about a third of an ORM select's cost per call).
+_SEEN = (select(InteropInbound.ack_code, InteropInbound.ack_text)
+         .where(InteropInbound.sender == bindparam("sender"),
+                InteropInbound.control_id == bindparam("control_id")))
+_RECORD = insert(InteropInbound.__table__)
+
+
+def _already(session, message: Hl7Message) -> Seen | None:
+    row = session.connection().execute(_SEEN, {"sender": message.sender,
+                                                "control_id": message.control_id}).first()
+    return Seen(row[0], row[1]) if row is not None else None
 
 
 def _record(session, ctx, message: Hl7Message, status: str, code: str, text: str,
             patient_id: int | None) -> None:
-    session.add(InteropInbound(sender=message.sender, control_id=message.control_id,
-                               message_type=message.message_type, received_at=ctx.now(),
-                               status=status, ack_code=code, ack_text=text[:300] or None,
-                               patient_id=patient_id))
-    session.flush()
+    session.connection().execute(_RECORD, {"sender": message.sender, "control_id": message.control_id,
+                              "message_type": message.message_type, "received_at": ctx.now(),
+                              "status": status, "ack_code": code, "ack_text": text[:300] or None,
+                              "patient_id": patient_id})
 
 
 def _hold(session, ctx, actor, message: Hl7Message, held: Held) -> None:
@@ -95,6 +112,8 @@ def apply_one(ctx: AppContext, actor: Actor, message: Hl7Message) -> Outcome:
                 _hold(session, ctx, actor, message, held)
         return Outcome("AE", str(held))
     except UserError as exc:  # Refused, and the desk's own refusals (permission, conflict)
+        with ctx.db.write() as session:  # kept for a supervisor to re-try (hl7_refused.py)
+            note_refused(session, ctx, message, "AE", str(exc))
         return Outcome("AE", str(exc))
 
 

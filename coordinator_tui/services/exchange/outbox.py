@@ -1,4 +1,5 @@
-"""The HL7 outbox: turning it on, what is waiting, delivery results, and the refused list.
+"""The HL7 outbox: turning it on, what is waiting, delivery results (the refused list, both
+ways, is hl7_refused.py).
 
 Rows are written by the session event in store/outbox.py; `hl7 send` (sender.py) reads them in
 order and records each answer here, one short write per message."""
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -27,16 +27,6 @@ class Waiting:
     event: str
     control_id: str
     text: str
-
-
-@dataclass(frozen=True)
-class RefusedRow:
-    id: int
-    event: str
-    control_id: str
-    created_at: datetime
-    ack_code: str | None
-    ack_text: str | None
 
 
 def control_id(outbox_id: int) -> str:
@@ -97,14 +87,3 @@ def counts(ctx: AppContext) -> dict[str, int]:
     with ctx.db.read() as session:
         return dict(session.execute(select(InteropOutbox.status, func.count())
                                     .group_by(InteropOutbox.status)).all())
-
-
-def refused(ctx: AppContext, actor: Actor, *, limit: int = 200) -> list[RefusedRow]:
-    """Messages the receiver refused (AE/AR), newest first: a supervisor's list."""
-    if not allows(actor, Permission.MERGE_PATIENTS):
-        raise UserError("the list of refused HL7 messages is for supervisors")
-    with ctx.db.read() as session:
-        rows = session.scalars(select(InteropOutbox).where(InteropOutbox.status == "refused")
-                               .order_by(InteropOutbox.id.desc()).limit(limit))
-        return [RefusedRow(r.id, r.event, control_id(r.id), r.created_at, r.ack_code, r.ack_text)
-                for r in rows]

@@ -171,8 +171,11 @@ def find_duplicates(ctx: AppContext, actor: Actor, form: dict) -> list[Duplicate
         return duplicates_in(session, values, form.get("member_id"))
 
 
+_TOP_MRN = select(func.max(Patient.mrn)).where(Patient.mrn.like("M_______"))  # built once
+
+
 def next_mrn(session) -> str:
-    top = session.scalar(select(func.max(Patient.mrn)).where(Patient.mrn.like("M_______")))
+    top = session.connection().execute(_TOP_MRN).scalar()  # Core: every registration asks it
     number = int(top[1:]) + 1 if top and top[1:].isdigit() else 1
     return f"M{number:07d}"
 

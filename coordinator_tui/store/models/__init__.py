@@ -43,6 +43,7 @@ from coordinator_tui.store.models.interop import (
     InteropInbound,
     InteropLink,
     InteropOutbox,
+    InteropRefused,
 )
 from coordinator_tui.store.models.patients import (
     Coverage,
@@ -101,6 +102,7 @@ __all__ = [
     "InteropInbound",
     "InteropLink",
     "InteropOutbox",
+    "InteropRefused",
     "Location",
     "NAMING",
     "Patient",

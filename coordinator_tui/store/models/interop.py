@@ -103,3 +103,27 @@ class InteropOutbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ack_code: Mapped[str | None] = mapped_column(String(2))
     ack_text: Mapped[str | None] = mapped_column(String(300))
+
+
+class InteropRefused(Base):
+    """An HL7 v2 message from the EHR that we understood but refused (ACK AE: a slot taken, a
+    provider we do not have...), kept with its reason so a supervisor can re-try it once the
+    cause is fixed. A copy the EHR sends again that applies closes it (hl7_refused.py)."""
+
+    __tablename__ = "interop_refused"
+    __table_args__ = (
+        Index("ix_interop_refused_sender_control_id", "sender", "control_id"),
+        Index("ix_interop_refused_open", "resolved_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(180))
+    control_id: Mapped[str] = mapped_column(String(64))
+    message_type: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ack_code: Mapped[str] = mapped_column(String(2))
+    reason: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = staff_fk()
+    resolution: Mapped[str | None] = mapped_column(String(40))

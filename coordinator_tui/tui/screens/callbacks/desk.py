@@ -23,7 +23,8 @@ class CallbacksScreen(DeskScreen):
     DESK_TITLE = "Callbacks"
     HELP_KEYS = [("Enter", "Work the highlighted item (claims it for this desk)"),
                  ("w", "Referrals to chase and the pre-procedure list"),
-                 ("s l", "Send the day's reminders; print the letters")]
+                 ("s l", "Send the day's reminders; print the letters"),
+                 ("i", "Refused HL7 messages, to re-try (supervisors)")]
     BINDINGS = [
         Binding("enter", "work", "Work item", show=True),
         Binding("m", "toggle('mine')", "Mine"),
@@ -35,6 +36,7 @@ class CallbacksScreen(DeskScreen):
         Binding("l", "print_letters", "Letters", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("w", "referrals", "Referrals work list", show=False),
+        Binding("i", "refused_messages", "Refused HL7 messages", show=False),
     ]
 
     def __init__(self) -> None:
@@ -122,6 +124,15 @@ class CallbacksScreen(DeskScreen):
         from coordinator_tui.tui.screens.referrals.work_list import ReferralsWorkScreen
 
         self.app.push_screen(ReferralsWorkScreen(), lambda _: self.action_reload())
+
+    def action_refused_messages(self) -> None:
+        from coordinator_tui.services.permissions import Permission, allows
+        from coordinator_tui.tui.screens.callbacks.refused import RefusedMessagesScreen
+
+        if not allows(self.app.actor, Permission.MERGE_PATIENTS):
+            self.notify("The refused HL7 messages are for supervisors.", severity="warning")
+            return
+        self.app.push_screen(RefusedMessagesScreen(), lambda _: self.action_reload())
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         # Enter on the list arrives as the table's own "select" (its binding wins over ours).
