@@ -5,7 +5,7 @@ constraints (vocabularies from `domain.vocab`), partial unique indexes for "only
 and (in the migrations) triggers that make event tables append-only.
 
 One module per area (base, staff, places, patients, appointments, checkin, referrals, callbacks,
-eligibility, interop, reminders, audit); this package re-exports every model, so
+eligibility, interop, reminders, ledger, audit); this package re-exports every model, so
 `from coordinator_tui.store.models import X` works and
 importing it registers every table on `Base.metadata` (Alembic autogenerate needs all of them).
 """
@@ -43,6 +43,10 @@ from coordinator_tui.store.models.interop import (
     InteropInbound,
     InteropLink,
     InteropOutbox,
+)
+from coordinator_tui.store.models.ledger import (
+    LedgerEntry,
+    PaymentPlan,
 )
 from coordinator_tui.store.models.patients import (
     Coverage,
@@ -101,12 +105,14 @@ __all__ = [
     "InteropInbound",
     "InteropLink",
     "InteropOutbox",
+    "LedgerEntry",
     "Location",
     "NAMING",
     "Patient",
     "Payer",
     "PatientLetter",
     "Payment",
+    "PaymentPlan",
     "Provider",
     "Referral",
     "ReminderSent",
