@@ -24,7 +24,8 @@ class Permission(StrEnum):
     # Reports beyond today (issue 18); the front desk sees its own day only.
     READ_REPORTS = "see reports beyond today"
     OVERRIDE_AUTHORISATION = "book without a valid authorisation"
-    WRITE_OFF = "write off a balance"  # issue 17; the A/R work list and aging are supervisors' too
+    WRITE_OFF = "write off a balance"  # issue 17
+    WORK_ACCOUNTS = "work patient accounts (A/R aging, billing imports, statements)"
 
 
 _SUPERVISOR_UP = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -39,6 +40,7 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.BACKUP: _SUPERVISOR_UP,
     Permission.OVERRIDE_AUTHORISATION: _SUPERVISOR_UP,
     Permission.WRITE_OFF: _SUPERVISOR_UP,
+    Permission.WORK_ACCOUNTS: _SUPERVISOR_UP,
     Permission.RESTORE: _ADMIN_ONLY,
     Permission.READ_REPORTS: _SUPERVISOR_UP,
     Permission.MANAGE_USERS: _ADMIN_ONLY,

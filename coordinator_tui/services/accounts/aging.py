@@ -107,7 +107,7 @@ def aged_rows(session, as_of: date, width: int, *, patient_ids=None, min_balance
 def aging(ctx: AppContext, actor: Actor, as_of: date, *, min_balance_cents: int = 0) -> Aging:
     """The aging report on `as_of` (supervisors and admins: it lists every patient who owes);
     looking is audited."""
-    require(actor, Permission.WRITE_OFF)
+    require(actor, Permission.WORK_ACCOUNTS)
     width = bucket_width(ctx)
     with ctx.db.write() as session:
         patients, total = aged_rows(session, as_of, width, min_balance_cents=min_balance_cents)

@@ -225,3 +225,12 @@ def _row(entry: LedgerEntry, who: str | None, reversed_: bool) -> EntryRow:
     return EntryRow(entry.id, entry.kind, entry.responsibility, entry.amount_cents, entry.service_date,
                     entry.posted_at, who, entry.reference, entry.reason, entry.appointment_id,
                     entry.payment_id, entry.reverses_id, reversed_)
+
+
+def patient_id_for(ctx: AppContext, mrn: str) -> int:
+    """The record of an MRN (a merged record's survivor)."""
+    with ctx.db.read() as session:
+        found = session.scalar(select(Patient.id).where(Patient.mrn == mrn.strip()))
+        if found is None:
+            raise UserError(f"no patient with MRN {mrn.strip()[:20]!r}")
+        return survivor(session, found).id
