@@ -44,7 +44,7 @@ class ImportRefused(UserError):
         if len(problems) > SHOWN_PROBLEMS:
             lines.append(f"... and {len(problems) - SHOWN_PROBLEMS} more")
         head = headline or f"{name}: {len(problems)} bad row(s); nothing was posted"
-        super().__init__("\n".join([head, *lines]))
+        super().__init__(": ".join([head, "; ".join(lines)]) if lines else head)  # one line
 
 
 def import_balances(ctx: AppContext, actor: Actor, path: Path | str, *, mapping: list[str] | None = None,
