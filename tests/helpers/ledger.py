@@ -40,3 +40,45 @@ def waiting_insured(ctx, actor) -> tuple[int, int]:
         if "self-pay" not in current.item("eligibility").detail:
             return row.id, current.patient_id
     raise AssertionError("no insured patient waiting")
+
+
+def ledger_cases():
+    """tests/services/test_transactions.py's rows for patient accounts: (setup, writes, audits,
+    why), each setup(ctx, users, tmp) returning the call to measure."""
+    from datetime import timedelta
+
+    from coordinator_tui.services.accounts import aging, imports, ledger, plans
+
+    def charged(c, u, cents="50.00"):
+        return ledger.post_entry(c, u.super, 101, "charge", cents)
+
+    def billing_file(c, t):
+        with c.db.read() as session:
+            mrn = session.get(Patient, 102).mrn
+        path = t / "balances.csv"
+        path.write_text(f"mrn,service_date,amount,reference\n{mrn},{CLINIC_DAY - timedelta(days=9)},"
+                        f"12.00,B-1\n{mrn},{CLINIC_DAY - timedelta(days=40)},8.00,B-2\n", encoding="utf-8")
+        return path
+
+    return {
+        "ledger.post_entry (a charge)": (
+            lambda c, u, t: lambda: ledger.post_entry(c, u.desk, 101, "charge", "20.00"), 1, 1, ""),
+        "ledger.transfer_to_patient": (
+            lambda c, u, t: lambda: ledger.transfer_to_patient(c, u.desk, 101, "20.00"), 1, 1,
+            "two rows (insurance out, patient in), one event"),
+        "ledger.reverse_entry": (
+            lambda c, u, t: (lambda row: lambda: ledger.reverse_entry(c, u.super, row.id, "typo"))(charged(c, u)),
+            1, 1, ""),
+        "ledger.entries (a view)": (lambda c, u, t: lambda: ledger.entries(c, u.desk, 101), 1, 1, "ledger.view"),
+        "plans.record_plan": (
+            lambda c, u, t: (charged(c, u), lambda: plans.record_plan(c, u.desk, 101, "10.00",
+                                                                       CLINIC_DAY + timedelta(days=7)))[1],
+            1, 1, ""),
+        "plans.end_plan": (
+            lambda c, u, t: (charged(c, u), plans.record_plan(c, u.desk, 101, "10.00", CLINIC_DAY),
+                             lambda: plans.end_plan(c, u.desk, 101))[2], 1, 1, ""),
+        "aging.aging (a view)": (lambda c, u, t: lambda: aging.aging(c, u.super, CLINIC_DAY), 1, 1, "ar.aging"),
+        "imports.import_balances (2 rows)": (
+            lambda c, u, t: (lambda path: lambda: imports.import_balances(c, u.super, path))(billing_file(c, t)),
+            1, 1, "the whole file in one transaction, one event"),
+    }
