@@ -10,23 +10,21 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Date, bindparam, text
 
-from coordinator_tui.domain.ledger import BUCKET_COUNT, EntryKind, apply_credits, bucket_labels
+from coordinator_tui.domain.ledger import BUCKET_COUNT, bucket_labels
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
-from coordinator_tui.services.accounts.ledger import PATIENT
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
-from coordinator_tui.store.models import LedgerEntry, Patient
 
 DEFAULT_BUCKET_DAYS = 30
 
 
-@dataclass(frozen=True)
-class AgedPatient:
+class AgedPatient(NamedTuple):
     patient_id: int
     mrn: str
     name: str
@@ -51,7 +49,7 @@ class Aging:
     labels: tuple[str, ...]
     patients: tuple[AgedPatient, ...]
     totals: tuple[int, ...]
-    ledger_total: int  # the plain sum of the rows: always equal to sum(totals)
+    ledger_total: int  # the plain sum of the rows (a separate query): equal to sum(totals)
 
     @property
     def total_cents(self) -> int:
@@ -69,39 +67,66 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _least(a: str, b: str) -> str:
+    return f"CASE WHEN {a} < {b} THEN {a} ELSE {b} END"
+
+
+def _aging_sql(patient_filter: str, minimum: bool) -> str:
+    """One grouped pass (debits by bucket, credits, last payment and statement), then first in,
+    first out in closed form: with T_k the debits from the oldest bucket down to k and c the
+    credits, bucket k keeps d_k - min(c, T_k) + min(c, T_k+1); the newest keeps what is left
+    (negative: a credit). Plain CASE arithmetic: the same SQL on SQLite and PostgreSQL."""
+    n = BUCKET_COUNT
+    debit = ["sum(CASE WHEN amount_cents > 0 AND service_date >= :e1 THEN amount_cents ELSE 0 END) AS d0"]
+    for k in range(1, n - 1):
+        debit.append(f"sum(CASE WHEN amount_cents > 0 AND service_date < :e{k} AND service_date >= :e{k + 1} "
+                     f"THEN amount_cents ELSE 0 END) AS d{k}")
+    debit.append(f"sum(CASE WHEN amount_cents > 0 AND service_date < :e{n - 1} THEN amount_cents ELSE 0 END) "
+                 f"AS d{n - 1}")
+    tail = {k: " + ".join(f"d{j}" for j in range(k, n)) for k in range(1, n)}
+    tail[n] = "0"
+    buckets = [f"d0 - (c - {_least('c', f'({tail[1]})')}) AS b0"]
+    for k in range(1, n):
+        buckets.append(f"d{k} - {_least('c', f'({tail[k]})')} + {_least('c', f'({tail[k + 1]})')} AS b{k}")
+    owed = "(" + " + ".join(f"d{k}" for k in range(n)) + " - c)"
+    oldest = " ".join(f"WHEN b{k} > 0 THEN {k}" for k in range(n - 1, 0, -1))
+    return (
+        "SELECT * FROM ("
+        f"SELECT g.pid, p.mrn, p.family_name, p.given_name, {', '.join(buckets)}, g.lp, g.ls, {owed} AS owed "
+        "FROM ("
+        f"SELECT patient_id AS pid, {', '.join(debit)}, "
+        "-sum(CASE WHEN amount_cents < 0 THEN amount_cents ELSE 0 END) AS c, "
+        "max(CASE WHEN kind = 'payment' THEN service_date END) AS lp, "
+        "max(CASE WHEN kind = 'statement' THEN service_date END) AS ls "
+        f"FROM ledger_entries WHERE responsibility = 'patient' AND service_date <= :as_of{patient_filter} "
+        f"GROUP BY patient_id) g JOIN patients p ON p.id = g.pid "
+        f"WHERE {owed} <> 0{f' AND {owed} >= :minimum' if minimum else ''}) aged "
+        f"ORDER BY CASE {oldest} ELSE 0 END DESC, owed DESC, mrn")
+
+
 def aged_rows(session, as_of: date, width: int, *, patient_ids=None, min_balance_cents: int = 0):
-    """(AgedPatient list, ledger total) for the patients owing (or owed) anything on `as_of`."""
-    e = LedgerEntry
-    edges = [as_of - timedelta(days=width * k) for k in range(1, BUCKET_COUNT)]
-    debit = e.amount_cents > 0
-    columns = [func.sum(case((and_(debit, e.service_date >= edges[0]), e.amount_cents), else_=0))]
-    for k in range(1, BUCKET_COUNT - 1):
-        columns.append(func.sum(case((and_(debit, e.service_date < edges[k - 1], e.service_date >= edges[k]),
-                                      e.amount_cents), else_=0)))
-    columns.append(func.sum(case((and_(debit, e.service_date < edges[-1]), e.amount_cents), else_=0)))
-    columns.append(func.sum(case((e.amount_cents < 0, e.amount_cents), else_=0)))
-    columns.append(func.max(case((e.kind == EntryKind.PAYMENT.value, e.service_date))))
-    columns.append(func.max(case((e.kind == EntryKind.STATEMENT.value, e.service_date))))
-    where = [e.responsibility == PATIENT, e.service_date <= as_of]
+    """(AgedPatient list sorted oldest money first then by amount, totals by bucket) for the
+    patients owing (or owed) anything on `as_of`."""
+    edges = {f"e{k}": as_of - timedelta(days=width * k) for k in range(1, BUCKET_COUNT)}
+    params = {"as_of": as_of, **edges, "minimum": min_balance_cents}
+    binds = [bindparam(name, type_=Date) for name in ("as_of", *edges)]
+    patient_filter = ""
     if patient_ids is not None:
-        where.append(e.patient_id.in_(list(patient_ids)))
-    grouped = select(e.patient_id.label("pid"), *[c.label(f"c{i}") for i, c in enumerate(columns)]).where(
-        *where).group_by(e.patient_id).subquery()
-    stmt = select(grouped, Patient.mrn, Patient.family_name, Patient.given_name).join(
-        Patient, Patient.id == grouped.c.pid)
+        patient_filter = " AND patient_id IN :ids"
+        binds.append(bindparam("ids", expanding=True))
+        params["ids"] = list(patient_ids)
+    stmt = text(_aging_sql(patient_filter, min_balance_cents > 0)).bindparams(*binds)
     out = []
-    total = 0
-    for row in session.execute(stmt):
-        pid, *values = row[:BUCKET_COUNT + 4]
-        debits, credits = values[:BUCKET_COUNT], values[BUCKET_COUNT]
-        owed = sum(debits) + credits
-        total += owed
-        if owed == 0 or (min_balance_cents > 0 and owed < min_balance_cents):
-            continue
-        buckets = tuple(apply_credits(debits, credits))
-        out.append(AgedPatient(pid, row.mrn, f"{row.family_name}, {row.given_name}", buckets,
-                               _as_date(values[BUCKET_COUNT + 1]), _as_date(values[BUCKET_COUNT + 2])))
-    return out, total
+    append = out.append
+    n = BUCKET_COUNT
+    totals = [0] * n
+    for row in session.execute(stmt, params).tuples():
+        buckets = row[4:4 + n]
+        for k in range(n):
+            totals[k] += buckets[k]
+        append(AgedPatient(row[0], row[1], f"{row[2]}, {row[3]}", buckets, _as_date(row[4 + n]),
+                           _as_date(row[5 + n])))
+    return out, tuple(totals)
 
 
 def aging(ctx: AppContext, actor: Actor, as_of: date, *, min_balance_cents: int = 0) -> Aging:
@@ -110,26 +135,37 @@ def aging(ctx: AppContext, actor: Actor, as_of: date, *, min_balance_cents: int 
     require(actor, Permission.WORK_ACCOUNTS)
     width = bucket_width(ctx)
     with ctx.db.write() as session:
-        patients, total = aged_rows(session, as_of, width, min_balance_cents=min_balance_cents)
+        patients, totals = aged_rows(session, as_of, width, min_balance_cents=min_balance_cents)
+        ledger_total = 0 if min_balance_cents else ledger_sum_in(session, as_of)
         audit.record(session, actor, "ar.aging", ctx.now(), entity="ledger",
                      detail={"as_of": as_of.isoformat(), "patients": len(patients)})
-    patients.sort(key=lambda p: (-p.oldest, -p.balance_cents, p.mrn))
-    totals = tuple(sum(p.buckets[i] for p in patients) for i in range(BUCKET_COUNT))
-    return Aging(as_of, width, bucket_labels(width), tuple(patients), totals, total)
+    return Aging(as_of, width, bucket_labels(width), tuple(patients), totals,
+                 ledger_total if not min_balance_cents else sum(totals))
+
+
+def ledger_sum_in(session, as_of: date) -> int:
+    """The plain sum of every patient-responsibility row up to `as_of`: the check on the totals."""
+    return int(session.execute(text(
+        "SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE responsibility = 'patient' "
+        "AND service_date <= :as_of").bindparams(bindparam("as_of", type_=Date)), {"as_of": as_of}).scalar_one())
 
 
 def _money(cents: int) -> str:
-    return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+    """'12.50', '-3.05': plain dollars for a spreadsheet (integer arithmetic, no float)."""
+    if cents < 0:
+        return "-{}.{:02d}".format(*divmod(-cents, 100))
+    return "{}.{:02d}".format(*divmod(cents, 100))
 
 
 def aging_csv(report: Aging) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["mrn", "name", *report.labels, "balance", "last_payment", "last_statement"])
-    for p in report.patients:
-        writer.writerow([p.mrn, _safe(p.name), *(_money(c) for c in p.buckets), _money(p.balance_cents),
-                         p.last_payment or "", p.last_statement or ""])
-    writer.writerow(["TOTAL", "", *(_money(c) for c in report.totals), _money(report.total_cents), "", ""])
+    money = _money
+    writer.writerows(
+        (p[1], _safe(p[2]), *map(money, p[3]), money(sum(p[3])), p[4] or "", p[5] or "")
+        for p in report.patients)
+    writer.writerow(["TOTAL", "", *(money(c) for c in report.totals), money(report.total_cents), "", ""])
     return out.getvalue()
 
 
@@ -153,4 +189,7 @@ def aging_text(report: Aging, *, limit: int | None = None) -> str:
 
 
 def _safe(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text[:1] in _FORMULA else text
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
