@@ -44,6 +44,7 @@ class ReportsScreen(DeskScreen):
         ("t", "The chart's numbers as a table, and back"),
         ("l", "Week-over-week trend as a line chart (t there: its table)"),
         ("x", "Export: a PDF with its chart, or CSV, JSON, text (owner-only file)"),
+        ("a", "A/R aging: balances by age (supervisors and admins)"),
     ]
     BINDINGS = [
         Binding("1", "pick(1)", "Pick", key_display="1-5"),
@@ -57,6 +58,7 @@ class ReportsScreen(DeskScreen):
         Binding("l", "line_chart", "Trend"),
         Binding("x", "export", "Export to a file (.pdf .csv .json .txt)", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("a", "accounts", "A/R aging", show=False),
     ]
 
     def __init__(self) -> None:
@@ -111,6 +113,8 @@ class ReportsScreen(DeskScreen):
             return len(REPORTS[self.name_shown][1]) > 1
         if action == "export":
             return self.report is not None
+        if action == "accounts":
+            return allows(self.app.actor, Permission.WORK_ACCOUNTS)
         if action == "line_chart":
             return self.report is not None and len(self.report.trend) > 1
         return True
@@ -289,6 +293,11 @@ class ReportsScreen(DeskScreen):
 
     def _exported(self, path) -> None:
         update_text(self.query_one("#report-note", Static), f"Wrote {path}"[:78])
+
+    def action_accounts(self) -> None:
+        from coordinator_tui.tui.screens.accounts.aging import AgingScreen
+
+        self.app.push_screen(AgingScreen())
 
     def action_line_chart(self) -> None:
         if self.report is None or len(self.report.trend) < 2:
