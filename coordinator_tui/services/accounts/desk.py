@@ -85,3 +85,12 @@ def balance_items(session, ctx: AppContext, appointment: Appointment) -> list[tu
                  f"{format_cents(prior)} on plan, {format_cents(status.amount_cents)}/month")]
     overdue = f"; plan overdue since {status.overdue_since:%Y-%m-%d}" if status is not None else ""
     return [("balance", "Prior balance", False, f"{format_cents(prior)} to collect{overdue}")]
+
+
+def prior_balance(ctx: AppContext, appointment_id: int) -> int:
+    """What the patient owes apart from this visit (the payment dialog offers to take it too)."""
+    with ctx.db.read() as session:
+        appointment = session.get(Appointment, appointment_id)
+        if appointment is None:
+            return 0
+        return prior_balance_in(session, appointment.patient_id, appointment_id)

@@ -30,7 +30,7 @@ from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.reason import ReasonPrompt
 
 ITEM_KEY = {"demographics": "d", "eligibility": "e", "copay": "$", "forms": "f", "id_card": "i",
-            "referral": "a", "documents": " "}
+            "referral": "a", "documents": " ", "balance": "$"}
 
 
 class ChecklistScreen(DeskScreen):
