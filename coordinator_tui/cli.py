@@ -40,6 +40,7 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.booking_commands",
     "coordinator_tui.commands.ledger_commands",
     "coordinator_tui.commands.ar_commands",
+    "coordinator_tui.commands.statement_commands",
 ]
 
 

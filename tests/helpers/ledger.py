@@ -47,7 +47,7 @@ def ledger_cases():
     why), each setup(ctx, users, tmp) returning the call to measure."""
     from datetime import timedelta
 
-    from coordinator_tui.services.accounts import aging, imports, ledger, plans
+    from coordinator_tui.services.accounts import aging, imports, ledger, plans, statements
 
     def charged(c, u, cents="50.00"):
         return ledger.post_entry(c, u.super, 101, "charge", cents)
@@ -78,6 +78,10 @@ def ledger_cases():
             lambda c, u, t: (charged(c, u), plans.record_plan(c, u.desk, 101, "10.00", CLINIC_DAY),
                              lambda: plans.end_plan(c, u.desk, 101))[2], 1, 1, ""),
         "aging.aging (a view)": (lambda c, u, t: lambda: aging.aging(c, u.super, CLINIC_DAY), 1, 1, "ar.aging"),
+        "statements.write_statements (one patient)": (
+            lambda c, u, t: (charged(c, u), lambda: statements.write_statements(
+                c, u.super, CLINIC_DAY, t / "s.pdf", patient_id=101))[1], 1, None,
+            "one statement row and one audit event per patient (a seeded patient may lack an address)"),
         "imports.import_balances (2 rows)": (
             lambda c, u, t: (lambda path: lambda: imports.import_balances(c, u.super, path))(billing_file(c, t)),
             1, 1, "the whole file in one transaction, one event"),
