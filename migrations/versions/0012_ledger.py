@@ -67,6 +67,23 @@ def upgrade() -> None:
         batch_op.create_index('ix_ledger_entries_patient_resp_date', ['patient_id', 'responsibility', 'service_date', 'amount_cents', 'kind'], unique=False)
         batch_op.create_index('ix_ledger_entries_payment_id', ['payment_id'], unique=False)
         batch_op.create_index('ix_ledger_entries_reverses_id', ['reverses_id'], unique=True)
+    op.create_table('payment_promises',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('promised_for', sa.Date(), nullable=False),
+    sa.Column('noted_at', sa.DateTime(), nullable=False),
+    sa.Column('noted_by_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=200), nullable=True),
+    sa.CheckConstraint('amount_cents > 0', name=op.f('ck_payment_promises_amount_positive')),
+    sa.ForeignKeyConstraint(['noted_by_id'], ['staff_users.id'], name=op.f('fk_payment_promises_noted_by_id_staff_users')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_payment_promises_patient_id_patients')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_promises'))
+    )
+    with op.batch_alter_table('payment_promises', schema=None) as batch_op:
+        batch_op.create_index('ix_payment_promises_patient', ['patient_id', 'promised_for'], unique=False)
+        batch_op.create_index('ix_payment_promises_promised_for', ['promised_for'], unique=False)
+
     _create_triggers()
     _backfill()
 
@@ -121,6 +138,11 @@ def _backfill() -> None:
 
 def downgrade() -> None:
     _drop_triggers()
+    with op.batch_alter_table('payment_promises', schema=None) as batch_op:
+        batch_op.drop_index('ix_payment_promises_promised_for')
+        batch_op.drop_index('ix_payment_promises_patient')
+
+    op.drop_table('payment_promises')
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_ledger_entries_reverses_id')
         batch_op.drop_index('ix_ledger_entries_payment_id')

@@ -42,12 +42,33 @@ def waiting_insured(ctx, actor) -> tuple[int, int]:
     raise AssertionError("no insured patient waiting")
 
 
+def _addressed(ctx, patient_id: int) -> None:
+    with ctx.db.write() as session:
+        patient = session.get(Patient, patient_id)
+        patient.address_line1, patient.city, patient.region = "1 Main St", "Salem", "MA"
+        patient.postal_code, patient.country = "01970", "US"
+
+
+def _printing_to(ctx, folder) -> None:
+    from dataclasses import replace
+
+    ctx.settings = replace(ctx.settings, print_dir=str(folder), printer="")
+
+
 def ledger_cases():
     """tests/services/test_transactions.py's rows for patient accounts: (setup, writes, audits,
     why), each setup(ctx, users, tmp) returning the call to measure."""
     from datetime import timedelta
 
-    from coordinator_tui.services.accounts import aging, imports, ledger, plans, statements
+    from coordinator_tui.services.accounts import (
+        aging,
+        imports,
+        ledger,
+        plans,
+        statements,
+        weekly,
+        worklist,
+    )
 
     def charged(c, u, cents="50.00"):
         return ledger.post_entry(c, u.super, 101, "charge", cents)
@@ -82,6 +103,19 @@ def ledger_cases():
             lambda c, u, t: (charged(c, u), lambda: statements.write_statements(
                 c, u.super, CLINIC_DAY, t / "s.pdf", patient_id=101))[1], 1, None,
             "one statement row and one audit event per patient (a seeded patient may lack an address)"),
+        "statements.print_statement": (
+            lambda c, u, t: (_addressed(c, 101), charged(c, u), _printing_to(c, t),
+                             lambda: statements.print_statement(c, u.super, 101))[3], 1, 1,
+            "the statement row and its event commit once the PDF reached the printouts folder"),
+        "worklist.work_list (a view)": (lambda c, u, t: lambda: worklist.work_list(c, u.super), 1, 1, "ar.worklist"),
+        "worklist.call_about_balance": (
+            lambda c, u, t: (charged(c, u), lambda: worklist.call_about_balance(c, u.super, 101))[1], 1, 1,
+            "callback.create"),
+        "worklist.note_promise": (
+            lambda c, u, t: (charged(c, u), lambda: worklist.note_promise(c, u.super, 101, "10.00", CLINIC_DAY))[1],
+            1, 1, ""),
+        "weekly.weekly_report (a view)": (lambda c, u, t: lambda: weekly.weekly_report(c, u.super, CLINIC_DAY),
+                                          1, 1, "ar.weekly"),
         "imports.import_balances (2 rows)": (
             lambda c, u, t: (lambda path: lambda: imports.import_balances(c, u.super, path))(billing_file(c, t)),
             1, 1, "the whole file in one transaction, one event"),

@@ -142,3 +142,33 @@ def write_statements(ctx: AppContext, actor: Actor, as_of: date, path: Path | st
             check(path)
         write_private(path, run.text() if text else run.pdf())  # fails: nothing is recorded
     return run
+
+
+def print_statement(ctx: AppContext, actor: Actor, patient_id: int):
+    """One patient's statement to the desk's printer (or the printouts folder), recorded on the
+    ledger once it reached it (the work list's "send a statement")."""
+    from contextlib import contextmanager
+
+    from coordinator_tui.services.printing import print_document
+
+    require(actor, Permission.WORK_ACCOUNTS)
+    as_of = ctx.today()
+    with ctx.db.read() as session:
+        run = prepare_statements(session, ctx, as_of, patient_id=patient_id)
+    if run.skipped:
+        raise UserError(f"no statement for {run.skipped[0][0]}: {run.skipped[0][1]}")
+    if not run.statements:
+        raise UserError("this patient owes nothing: no statement")
+    statement = run.statements[0]
+
+    @contextmanager
+    def recording():
+        at = ctx.now()
+        with ctx.db.write() as session:
+            post_row(session, actor, statement.patient_id, EntryKind.STATEMENT, 0, at=at, service_date=as_of)
+            audit.record(session, actor, "ledger.statement", at, patient_id=statement.patient_id,
+                         entity="statement", detail={"as_of": as_of.isoformat(), "printed": True})
+            yield
+
+    return print_document(ctx, actor, title="Statement", kind="statement", pdf=run.pdf(),
+                          patient_id=statement.patient_id, publish=recording)

@@ -23,6 +23,7 @@ from coordinator_tui.store.models import (
     Patient,
     Payment,
     PaymentPlan,
+    PaymentPromise,
     Referral,
     StaffUser,
     WaitlistEntry,
@@ -127,6 +128,7 @@ def merge_in(session, actor: Actor, survivor: Patient, merged: Patient, reason: 
     # After the tombstone: the ledger's trigger lets a row move only to the record it merged into.
     moved["ledger_entries"] = move(LedgerEntry, versioned=False)
     moved["payment_plans"] = move(PaymentPlan, versioned=False)
+    moved["payment_promises"] = move(PaymentPromise, versioned=False)
     detail = {"survivor": survivor.mrn, "merged": merged.mrn, "reason": reason[:300],
               "moved": moved}
     audit.record(session, actor, "patient.merge", now, patient_id=survivor.id,

@@ -47,6 +47,7 @@ from coordinator_tui.store.models.interop import (
 from coordinator_tui.store.models.ledger import (
     LedgerEntry,
     PaymentPlan,
+    PaymentPromise,
 )
 from coordinator_tui.store.models.patients import (
     Coverage,
@@ -113,6 +114,7 @@ __all__ = [
     "PatientLetter",
     "Payment",
     "PaymentPlan",
+    "PaymentPromise",
     "Provider",
     "Referral",
     "ReminderSent",

@@ -74,3 +74,22 @@ class PaymentPlan(Base):
     next_due: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by_id: Mapped[int | None] = staff_fk()
+
+
+class PaymentPromise(Base):
+    """A promise to pay noted on the A/R work list: the amount and the date. The patient leaves
+    the work list until that date; kept or broken is derived from the payments by then."""
+
+    __tablename__ = "payment_promises"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        Index("ix_payment_promises_patient", "patient_id", "promised_for"),
+        Index("ix_payment_promises_promised_for", "promised_for"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    promised_for: Mapped[date] = mapped_column(Date)
+    noted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    noted_by_id: Mapped[int | None] = staff_fk()
+    note: Mapped[str | None] = mapped_column(String(200))
