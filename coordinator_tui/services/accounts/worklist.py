@@ -19,7 +19,7 @@ from coordinator_tui.domain.text import clean_text
 from coordinator_tui.domain.vocab import CallbackReason, Priority
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
-from coordinator_tui.services.accounts.aging import AgedPatient, aged_rows, bucket_width
+from coordinator_tui.services.accounts.aging import AgedPatient, aged_rows, bucket_width, by_urgency
 from coordinator_tui.services.accounts.ledger import balance_in, parse_cents, survivor
 from coordinator_tui.services.accounts.plans import plan_status_in
 from coordinator_tui.services.callback_queue import ensure_open_callback
@@ -70,7 +70,7 @@ def work_list(ctx: AppContext, actor: Actor, *, min_balance_cents: int = DEFAULT
         promised = set(session.scalars(select(PaymentPromise.patient_id).where(PaymentPromise.promised_for >= today)))
         planned = set(session.scalars(select(PaymentPlan.patient_id).distinct()))
         items = []
-        for row in aged:
+        for row in by_urgency(aged):
             if len(items) >= limit:
                 break
             if row.last_statement is not None and row.last_statement > since:

@@ -1,5 +1,5 @@
 """A/R aging on screen (Reports desk, key a; supervisors and admins): the totals by bucket and
-the patients owing, oldest money first then by amount, with the last payment and statement.
+the patients owing (the first 200 by urgency: oldest money first, then by amount), with the last payment and statement.
 [ and ] move the as-of date by one bucket; Esc goes back. At 80x24 the first rows that fit are
 drawn (the table pages by itself); the totals always cover everyone."""
 
@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from coordinator_tui.domain.money import format_cents
-from coordinator_tui.services.accounts.aging import Aging, aging
+from coordinator_tui.services.accounts.aging import Aging, aging, by_urgency
 from coordinator_tui.tui.quiet import update_text
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
@@ -74,7 +74,7 @@ class AgingScreen(Screen):
         table.clear(columns=True)
         table.set_columns((("MRN", 8), ("Patient", 14), *((label, 7) for label in report.labels),
                            ("Paid", 5)))
-        for p in report.patients[:ROWS_DRAWN]:
+        for p in by_urgency(report.patients, ROWS_DRAWN):
             table.add_line(p.mrn, p.name, *(_short(c) if c else "-" for c in p.buckets),
                            f"{p.last_payment:%m-%d}" if p.last_payment else "-", key=str(p.patient_id))
         table.focus()
