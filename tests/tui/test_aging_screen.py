@@ -53,3 +53,34 @@ async def test_front_desk_has_no_aging_key(ctx):
         await settle(app, pilot)
         await _keys(app, pilot, "f9", "a")
         assert isinstance(app.screen, ReportsScreen)
+
+
+async def test_work_list_call_and_promise_by_keys(ctx, monkeypatch):
+    from sqlalchemy import func, select
+
+    from coordinator_tui.store.models import Callback, PaymentPromise
+    from coordinator_tui.tui.screens.accounts.worklist import WorkListScreen
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    sup = actor_for(ctx, "super")
+    ledger.post_entry(ctx, sup, 141, "charge", "900.00", service_date=CLINIC_DAY - timedelta(days=400))
+    ledger.post_entry(ctx, sup, 142, "charge", "800.00", service_date=CLINIC_DAY - timedelta(days=399))
+    app = CoordinatorApp(ctx, sup)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await _keys(app, pilot, "f9", "w")
+        assert isinstance(app.screen, WorkListScreen)
+        shown = screen_text(app).rstrip("\n").split("\n")
+        assert len(shown) == 24 and all(len(line) <= 80 for line in shown)
+        first = next(line for line in shown if "$900.00" in line)
+        assert shown.index(first) < next(i for i, line in enumerate(shown) if "$800.00" in line)
+        await _keys(app, pilot, "c")  # the first row: $900.00, oldest
+        assert "billing call added" in screen_text(app)
+        assert "$900.00" not in screen_text(app)  # called: off today's list
+        await _keys(app, pilot, "p", *"100.00", "enter", "ctrl+a", "ctrl+k", *"T+5", "enter")
+        assert "promise noted" in screen_text(app)
+    with ctx.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Callback).where(
+            Callback.patient_id == 141, Callback.note.like("Billing:%"))) == 1
+        promise = session.scalar(select(PaymentPromise).where(PaymentPromise.patient_id == 142))
+        assert promise.amount_cents == 10000 and promise.promised_for == CLINIC_DAY + timedelta(days=5)

@@ -1,6 +1,6 @@
 """A/R aging on screen (Reports desk, key a; supervisors and admins): the totals by bucket and
 the patients owing (the first 200 by urgency: oldest money first, then by amount), with the last payment and statement.
-[ and ] move the as-of date by one bucket; Esc goes back. At 80x24 the first rows that fit are
+[ and ] move the as-of date by one bucket; w opens the work list; Esc goes back. At 80x24 the first rows that fit are
 drawn (the table pages by itself); the totals always cover everyone."""
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class AgingScreen(Screen):
     BINDINGS = [
         Binding("left_square_bracket", "move(-1)", "Earlier", key_display="["),
         Binding("right_square_bracket", "move(1)", "Later", key_display="]"),
+        Binding("w", "work_list", "Work list"),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("escape", "back", "Back"),
     ]
@@ -83,6 +84,11 @@ class AgingScreen(Screen):
         width = self.report.width if self.report else 30
         self.as_of = self.as_of + timedelta(days=width * step)
         self.action_reload()
+
+    def action_work_list(self) -> None:
+        from coordinator_tui.tui.screens.accounts.worklist import WorkListScreen
+
+        self.app.push_screen(WorkListScreen(), lambda _r: self.action_reload())
 
     def action_back(self) -> None:
         self.dismiss(None)

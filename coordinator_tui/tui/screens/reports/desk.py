@@ -44,7 +44,7 @@ class ReportsScreen(DeskScreen):
         ("t", "The chart's numbers as a table, and back"),
         ("l", "Week-over-week trend as a line chart (t there: its table)"),
         ("x", "Export: a PDF with its chart, or CSV, JSON, text (owner-only file)"),
-        ("a", "A/R aging: balances by age (supervisors and admins)"),
+        ("a / w", "A/R aging / the A/R work list (supervisors and admins)"),
     ]
     BINDINGS = [
         Binding("1", "pick(1)", "Pick", key_display="1-5"),
@@ -59,6 +59,7 @@ class ReportsScreen(DeskScreen):
         Binding("x", "export", "Export to a file (.pdf .csv .json .txt)", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("a", "accounts", "A/R aging", show=False),
+        Binding("w", "accounts('work')", "A/R work list", show=False),
     ]
 
     def __init__(self) -> None:
@@ -294,10 +295,11 @@ class ReportsScreen(DeskScreen):
     def _exported(self, path) -> None:
         update_text(self.query_one("#report-note", Static), f"Wrote {path}"[:78])
 
-    def action_accounts(self) -> None:
+    def action_accounts(self, which: str = "aging") -> None:
         from coordinator_tui.tui.screens.accounts.aging import AgingScreen
+        from coordinator_tui.tui.screens.accounts.worklist import WorkListScreen
 
-        self.app.push_screen(AgingScreen())
+        self.app.push_screen(WorkListScreen() if which == "work" else AgingScreen())
 
     def action_line_chart(self) -> None:
         if self.report is None or len(self.report.trend) < 2:
