@@ -76,7 +76,8 @@ def test_balance_is_the_sum_of_rows_after_a_random_sequence(ctx):
                                     service_date=CLINIC_DAY - timedelta(days=rng.randrange(0, 200)),
                                     confirm_over_balance=rng.random() < 0.5)
         except UserError:
-            assert action in ("payment", "write_off") and cents > current
+            assert (action in ("payment", "write_off") and cents > current) or \
+                (action == "refund" and cents > -current)
             continue
         posted.append((row.id, False, p))
         expected[home(p)] += row.amount_cents
@@ -134,6 +135,18 @@ def test_write_off_needs_a_supervisor_and_a_reason(ctx):
     assert _rows(ctx) == before
     ledger.post_entry(ctx, sup, 102, "write_off", "80.00", reason="uncollectable")
     assert ledger.balance(ctx, 102) == ledger_sum(ctx, 102)
+
+
+def test_refund_only_of_a_credit(ctx):
+    desk = actor_for(ctx, "demo")
+    start = ledger.balance(ctx, 104)
+    with pytest.raises(UserError, match="cannot refund"):
+        ledger.post_entry(ctx, desk, 104, "refund", f"{(max(0, -start) + 100) / 100:.2f}")
+    ledger.post_entry(ctx, desk, 104, "payment", "10.00", confirm_over_balance=True)
+    credit = -ledger.balance(ctx, 104)
+    if credit > 0:
+        ledger.post_entry(ctx, desk, 104, "refund", f"{credit // 100}.{credit % 100:02d}")
+        assert ledger.balance(ctx, 104) == 0
 
 
 def test_payment_larger_than_the_balance_asks(ctx):

@@ -159,6 +159,9 @@ def post_entry(ctx: AppContext, actor: Actor, patient_id: int, kind: EntryKind |
         current = balance_in(session, patient.id)
         if kind is EntryKind.PAYMENT and -cents > current and not confirm_over_balance:
             raise PaymentOverBalance(-cents, current)
+        if kind is EntryKind.REFUND and cents > -current:
+            raise UserError(f"cannot refund {format_cents(cents)}: the patient's credit is "
+                            f"{format_cents(max(0, -current))}")
         if kind is EntryKind.WRITE_OFF and -cents > current:
             raise UserError(f"cannot write off {format_cents(-cents)}: the balance is {format_cents(current)}")
         row = post_row(session, actor, patient.id, kind, cents, at=at, service_date=service_date or ctx.today(),
