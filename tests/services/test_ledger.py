@@ -84,7 +84,7 @@ def test_balance_is_the_sum_of_rows_after_a_random_sequence(ctx):
         if step % 10 == 0:
             for person in expected:
                 assert ledger.balance(ctx, person) == expected[person] == ledger_sum(ctx, person)
-    report = aging.aging(ctx, sup, CLINIC_DAY)
+    report = aging.aging(ctx, sup, CLINIC_DAY, check_total=True)
     for person, cents in expected.items():
         assert ledger.balance(ctx, person) == cents == ledger_sum(ctx, person)
         aged = [p for p in report.patients if p.patient_id == person]

@@ -49,7 +49,7 @@ class Aging:
     labels: tuple[str, ...]
     patients: tuple[AgedPatient, ...]
     totals: tuple[int, ...]
-    ledger_total: int  # the plain sum of the rows (a separate query): equal to sum(totals)
+    ledger_total: int  # with check_total, the plain sum of the rows (a separate query)
 
     @property
     def total_cents(self) -> int:
@@ -146,18 +146,19 @@ def by_urgency(patients, limit: int | None = None) -> list[AgedPatient]:
     return heapq.nsmallest(limit, patients, key=urgency)
 
 
-def aging(ctx: AppContext, actor: Actor, as_of: date, *, min_balance_cents: int = 0) -> Aging:
+def aging(ctx: AppContext, actor: Actor, as_of: date, *, min_balance_cents: int = 0,
+          check_total: bool = False) -> Aging:
     """The aging report on `as_of` (supervisors and admins: it lists every patient who owes);
-    looking is audited."""
+    looking is audited. `check_total`: also sum the ledger's rows by a separate plain query (a
+    second pass over the ledger) into `ledger_total`; otherwise it is the buckets' sum."""
     require(actor, Permission.WORK_ACCOUNTS)
     width = bucket_width(ctx)
     with ctx.db.write() as session:
         patients, totals = aged_rows(session, as_of, width, min_balance_cents=min_balance_cents)
-        ledger_total = 0 if min_balance_cents else ledger_sum_in(session, as_of)
+        ledger_total = ledger_sum_in(session, as_of) if check_total and not min_balance_cents else sum(totals)
         audit.record(session, actor, "ar.aging", ctx.now(), entity="ledger",
                      detail={"as_of": as_of.isoformat(), "patients": len(patients)})
-    return Aging(as_of, width, bucket_labels(width), tuple(patients), totals,
-                 ledger_total if not min_balance_cents else sum(totals))
+    return Aging(as_of, width, bucket_labels(width), tuple(patients), totals, ledger_total)
 
 
 def ledger_sum_in(session, as_of: date) -> int:
