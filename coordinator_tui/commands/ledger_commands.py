@@ -4,6 +4,8 @@
   ledger post MRN KIND AMOUNT [--reason TEXT] [--date DATE] [--yes]
   ledger show MRN
   ledger plan MRN AMOUNT --first-due DATE
+  ledger transfer MRN AMOUNT [--reason TEXT]     (insurance pending -> patient)
+  ledger reverse ROW --reason TEXT
 """
 
 from __future__ import annotations
@@ -45,6 +47,17 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     plan.add_argument("--first-due", type=clinic_day, required=True)
     plan.add_argument("--user")
     plan.set_defaults(handler=cmd_plan)
+    transfer = what.add_parser("transfer", parents=[common], help="move an amount from insurance to the patient")
+    transfer.add_argument("mrn")
+    transfer.add_argument("amount")
+    transfer.add_argument("--reason")
+    transfer.add_argument("--user")
+    transfer.set_defaults(handler=cmd_transfer)
+    reverse = what.add_parser("reverse", parents=[common], help="reverse a ledger row (by its number), with a reason")
+    reverse.add_argument("row", type=int)
+    reverse.add_argument("--reason", required=True)
+    reverse.add_argument("--user")
+    reverse.set_defaults(handler=cmd_reverse)
 
 
 def cmd_import(args) -> int:
@@ -100,4 +113,28 @@ def cmd_plan(args) -> int:
     actor = acting_user(ctx, args.user, "ledger plan")
     status = plans.record_plan(ctx, actor, ledger.patient_id_for(ctx, args.mrn), args.amount, args.first_due)
     print(f"payment plan: {format_cents(status.amount_cents)} a month from {status.first_due:%Y-%m-%d}")
+    return 0
+
+
+def cmd_transfer(args) -> int:
+    from coordinator_tui.domain.money import format_cents
+    from coordinator_tui.services.accounts import ledger
+
+    ctx = ready_context(args)
+    actor = acting_user(ctx, args.user, "ledger transfer")
+    patient_id = ledger.patient_id_for(ctx, args.mrn)
+    _out, into = ledger.transfer_to_patient(ctx, actor, patient_id, args.amount, reason=args.reason)
+    print(f"moved {format_cents(into.amount_cents)} from insurance to the patient; "
+          f"balance {format_cents(ledger.balance(ctx, patient_id))}")
+    return 0
+
+
+def cmd_reverse(args) -> int:
+    from coordinator_tui.domain.money import format_cents
+    from coordinator_tui.services.accounts import ledger
+
+    ctx = ready_context(args)
+    actor = acting_user(ctx, args.user, "ledger reverse")
+    row = ledger.reverse_entry(ctx, actor, args.row, args.reason)
+    print(f"reversed row {args.row} by row {row.id} ({format_cents(row.amount_cents)})")
     return 0

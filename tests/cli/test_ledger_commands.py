@@ -110,3 +110,20 @@ def test_post_show_and_refusals(seeded_path):
     assert "confirm" in one_line_error(run("--db", db, "ledger", "post", a, "payment", "9999.00", "--user", "demo"))
     shown = run("--db", db, "ledger", "show", a, "--user", "demo")
     assert shown.returncode == 0 and "charge" in shown.stdout and "Balance" in shown.stdout
+
+
+def test_transfer_and_reverse(seeded_path):
+    db = str(seeded_path)
+    (a,) = _mrns(seeded_path, 1)
+    before = _sum(seeded_path)[0]
+    moved = run("--db", db, "ledger", "transfer", a, "15.00", "--reason", "denied by payer", "--user", "demo")
+    assert moved.returncode == 0, moved.stderr
+    assert _sum(seeded_path)[0] == before + 1500
+    engine_rows = _sum(seeded_path, "kind = 'transfer'")
+    assert engine_rows == (1500, 1)  # the patient's side; the insurance side is its own row
+    row = run("--db", db, "ledger", "post", a, "charge", "8.00", "--user", "demo").stdout.split("(row ")[1].split(")")[0]
+    undone = run("--db", db, "ledger", "reverse", row, "--reason", "wrong patient", "--user", "super")
+    assert undone.returncode == 0 and _sum(seeded_path)[0] == before + 1500
+    assert "already reversed" in one_line_error(run("--db", db, "ledger", "reverse", row, "--reason", "again",
+                                                    "--user", "super"))
+    assert "reason" in one_line_error(run("--db", db, "ledger", "reverse", row, "--user", "super"))

@@ -74,10 +74,11 @@ class AgingScreen(Screen):
         table = self.query_one("#aging-table", LineTable)
         table.clear(columns=True)
         table.set_columns((("MRN", 8), ("Patient", 14), *((label, 7) for label in report.labels),
-                           ("Paid", 5)))
+                           ("Paid", 5), ("Stmt", 5)))
         for p in by_urgency(report.patients, ROWS_DRAWN):
             table.add_line(p.mrn, p.name, *(_short(c) if c else "-" for c in p.buckets),
-                           f"{p.last_payment:%m-%d}" if p.last_payment else "-", key=str(p.patient_id))
+                           f"{p.last_payment:%m-%d}" if p.last_payment else "-",
+                           f"{p.last_statement:%m-%d}" if p.last_statement else "-", key=str(p.patient_id))
         table.focus()
 
     def action_move(self, step: int) -> None:
