@@ -66,6 +66,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_ledger_entries_import_reference', ['reference'], unique=True, sqlite_where=sa.text("source = 'import'"), postgresql_where=sa.text("source = 'import'"))
         batch_op.create_index('ix_ledger_entries_patient_resp_date', ['patient_id', 'responsibility', 'service_date', 'amount_cents', 'kind'], unique=False)
         batch_op.create_index('ix_ledger_entries_payment_id', ['payment_id'], unique=False)
+        batch_op.create_index('ix_ledger_entries_appointment_id', ['appointment_id'], unique=False)
         batch_op.create_index('ix_ledger_entries_reverses_id', ['reverses_id'], unique=True)
     op.create_table('payment_promises',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -146,6 +147,7 @@ def downgrade() -> None:
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_ledger_entries_reverses_id')
         batch_op.drop_index('ix_ledger_entries_payment_id')
+        batch_op.drop_index('ix_ledger_entries_appointment_id')
         batch_op.drop_index('ix_ledger_entries_patient_resp_date')
         batch_op.drop_index('ix_ledger_entries_import_reference', sqlite_where=sa.text("source = 'import'"), postgresql_where=sa.text("source = 'import'"))
 

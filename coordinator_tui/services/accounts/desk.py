@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from coordinator_tui.domain.ledger import EntryKind
 from coordinator_tui.domain.money import format_cents
@@ -21,14 +22,15 @@ from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.models import Appointment, LedgerEntry, Payment
 
 
-def visit_cents(session, appointment_id: int) -> int:
+def visit_cents(session, patient_id: int, appointment_id: int) -> int:
     """The sum of this visit's rows (what of the visit is still owed)."""
     return int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-        LedgerEntry.appointment_id == appointment_id, LedgerEntry.responsibility == PATIENT)) or 0)
+        LedgerEntry.appointment_id == appointment_id, LedgerEntry.patient_id == patient_id,
+        LedgerEntry.responsibility == PATIENT)) or 0)
 
 
 def prior_balance_in(session, patient_id: int, appointment_id: int) -> int:
-    return balance_in(session, patient_id) - visit_cents(session, appointment_id)
+    return balance_in(session, patient_id) - visit_cents(session, patient_id, appointment_id)
 
 
 def charge_copay(session, actor: Actor | None, appointment: Appointment, copay_cents: int, *,
@@ -62,10 +64,10 @@ def post_payment(session, actor: Actor, payment: Payment, *, day: date, on_accou
 
 def reverse_payment(session, actor: Actor, payment: Payment, *, at: datetime) -> int:
     """A void: each of the payment's rows not yet reversed gets its reversal (same transaction)."""
-    done = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
+    undone = aliased(LedgerEntry)
     rows = session.scalars(select(LedgerEntry).where(
         LedgerEntry.payment_id == payment.id, LedgerEntry.kind == EntryKind.PAYMENT.value,
-        LedgerEntry.id.not_in(done))).all()
+        ~select(undone.id).where(undone.reverses_id == LedgerEntry.id).exists())).all()
     for row in rows:
         post_row(session, actor, row.patient_id, EntryKind.REVERSAL, -row.amount_cents, at=at,
                  service_date=row.service_date, appointment_id=row.appointment_id, payment_id=payment.id,

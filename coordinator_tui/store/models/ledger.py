@@ -38,6 +38,7 @@ class LedgerEntry(Base):
         Index("ix_ledger_entries_patient_resp_date", "patient_id", "responsibility", "service_date",
               "amount_cents", "kind"),
         Index("ix_ledger_entries_payment_id", "payment_id"),
+        Index("ix_ledger_entries_appointment_id", "appointment_id"),
         Index("ix_ledger_entries_reverses_id", "reverses_id", unique=True),
         Index("ix_ledger_entries_import_reference", "reference", unique=True,
               sqlite_where=text("source = 'import'"), postgresql_where=text("source = 'import'")),
