@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import checkin
@@ -100,3 +100,21 @@ def test_collections_due_is_the_ledger_charge(ctx):
                              "WHERE patient_id = :p"), {"p": patient_id})
     after = run_report(ctx, sup, "collections", CLINIC_DAY, CLINIC_DAY, by="day").rows[-1][3]
     assert after == before  # due is what was charged at the visit, not today's copay
+
+
+def test_undoing_a_check_in_takes_back_an_unpaid_copay_charge(ctx):
+    desk = actor_for(ctx, "demo")
+    appointment_id, patient_id = waiting_insured(ctx, desk)
+    with ctx.db.write() as session:  # a copay due and not paid ahead
+        session.execute(text("UPDATE coverages SET copay_cents = 3000, version_id = version_id + 1 "
+                             "WHERE patient_id = :p AND rank = 'primary' AND active = 1"), {"p": patient_id})
+    assert checkin.checklist(ctx, desk, appointment_id).copay_due_cents > 0
+    before = ledger.balance(ctx, patient_id)
+    change = checkin.check_in(ctx, desk, appointment_id, checkin.checklist(ctx, desk, appointment_id).version,
+                              exception_reason="test")
+    with ctx.db.read() as session:
+        charged = session.scalar(select(func.count()).select_from(LedgerEntry).where(
+            LedgerEntry.appointment_id == appointment_id, LedgerEntry.kind == "charge"))
+    assert charged == 1 and ledger.balance(ctx, patient_id) > before
+    checkin.undo_check_in(ctx, desk, appointment_id, "wrong patient", change.version)
+    assert ledger.balance(ctx, patient_id) == before == ledger_sum(ctx, patient_id)

@@ -96,3 +96,19 @@ def prior_balance(ctx: AppContext, appointment_id: int) -> int:
         if appointment is None:
             return 0
         return prior_balance_in(session, appointment.patient_id, appointment_id)
+
+
+def uncharge_copay(session, actor: Actor | None, appointment: Appointment, *, at: datetime) -> int:
+    """An undone check-in takes back the visit's copay charge, unless money was taken for the
+    visit (then the charge stays: it is what the payment paid). Returns the rows reversed."""
+    undone = aliased(LedgerEntry)
+    rows = session.scalars(select(LedgerEntry).where(
+        LedgerEntry.appointment_id == appointment.id, LedgerEntry.patient_id == appointment.patient_id,
+        ~select(undone.id).where(undone.reverses_id == LedgerEntry.id).exists())).all()
+    if any(r.kind != EntryKind.CHARGE.value for r in rows):
+        return 0
+    for row in rows:
+        post_row(session, actor, row.patient_id, EntryKind.REVERSAL, -row.amount_cents, at=at,
+                 service_date=row.service_date, appointment_id=appointment.id, reverses_id=row.id,
+                 reason="check-in undone")
+    return len(rows)

@@ -14,7 +14,7 @@ from coordinator_tui.domain.vocab import (
 )
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
-from coordinator_tui.services.accounts.desk import charge_copay
+from coordinator_tui.services.accounts.desk import charge_copay, uncharge_copay
 from coordinator_tui.services.appointment_status import (
     StatusChange,
     apply_status_change,
@@ -69,11 +69,14 @@ def undo_check_in(ctx: AppContext, actor: Actor, appointment_id: int, reason: st
     transaction as the undo)."""
     at = ctx.now()
     with ctx.db.write() as session:
-        status = load_appointment(session, appointment_id).status
+        appointment = load_appointment(session, appointment_id)
+        status = appointment.status
         if status != S.ARRIVED.value:
             raise UserError(f"appointment {appointment_id} is not checked in (it is {S(status).label})")
-        return apply_undo(session, actor, appointment_id, at=at, reason=reason,
-                          expected_version=expected_version)
+        change = apply_undo(session, actor, appointment_id, at=at, reason=reason,
+                            expected_version=expected_version)
+        uncharge_copay(session, actor, appointment, at=at)  # nothing owed for a visit that did not start
+        return change
 
 
 @dataclass(frozen=True)
