@@ -62,3 +62,19 @@ async def test_prior_balance_is_collected_with_the_copay(ctx, desk_user, seeded_
     db.close()
     assert parts == [(1, -2500), (0, -prior)]
     assert ledger.balance(ctx, row.patient_id) == ledger_sum(ctx, row.patient_id) == 0
+
+
+async def test_a_payment_plan_from_the_checklist_shows_on_plan(ctx, desk_user):
+    row = unique_row(ctx, desk_user)
+    ledger.post_entry(ctx, desk_user, row.patient_id, "charge", "300.00",
+                      service_date=CLINIC_DAY - timedelta(days=80))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_checklist_of(app, pilot, row)
+        assert "to collect" in screen_text(app)
+        await pilot.press("l", *"50.00", "enter", "ctrl+a", "ctrl+k", *"T+10", "enter")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "on plan, $50.00/month" in text and "to collect" not in text
