@@ -38,6 +38,9 @@ COMMAND_MODULES = [
     "coordinator_tui.commands.print_commands",
     "coordinator_tui.commands.referral_commands",
     "coordinator_tui.commands.booking_commands",
+    "coordinator_tui.commands.ledger_commands",
+    "coordinator_tui.commands.ar_commands",
+    "coordinator_tui.commands.statement_commands",
 ]
 
 

@@ -107,6 +107,7 @@ class Settings:
     reminder_email_days: str = "2"
     reminder_letter_days: str = "7"
     templates_dir: str = ""
+    ar_bucket_days: int = 30  # A/R aging bucket width (issue 17): 0-30, 31-60, ... 120+
 
     @property
     def tz(self) -> ZoneInfo:

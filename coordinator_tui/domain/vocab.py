@@ -163,6 +163,7 @@ CHECKLIST_ITEM_WORDS = {
     "id_card": "photo ID and insurance card",
     "referral": "referral or authorisation",
     "documents": "documents for the visit",
+    "balance": "prior balance",
 }
 
 

@@ -24,6 +24,8 @@ class Permission(StrEnum):
     # Reports beyond today (issue 18); the front desk sees its own day only.
     READ_REPORTS = "see reports beyond today"
     OVERRIDE_AUTHORISATION = "book without a valid authorisation"
+    WRITE_OFF = "write off a balance"  # issue 17
+    WORK_ACCOUNTS = "work patient accounts (A/R aging, billing imports, statements)"
 
 
 _SUPERVISOR_UP = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -37,6 +39,8 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.BREAK_GLASS_ENABLE: _SUPERVISOR_UP,
     Permission.BACKUP: _SUPERVISOR_UP,
     Permission.OVERRIDE_AUTHORISATION: _SUPERVISOR_UP,
+    Permission.WRITE_OFF: _SUPERVISOR_UP,
+    Permission.WORK_ACCOUNTS: _SUPERVISOR_UP,
     Permission.RESTORE: _ADMIN_ONLY,
     Permission.READ_REPORTS: _SUPERVISOR_UP,
     Permission.MANAGE_USERS: _ADMIN_ONLY,

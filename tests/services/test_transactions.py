@@ -65,6 +65,7 @@ from coordinator_tui.store.models import AuditEvent, EligibilityInquiry
 from tests.conftest import CLINIC_DAY, FREE_DAY, SHARED_DATA
 from tests.helpers.eligibility import traces, with_eligibility
 from tests.helpers.hl7 import adt, siu, slot
+from tests.helpers.ledger import ledger_cases
 from tests.helpers.reminders import reminder_cases
 from tests.helpers.versions import service_functions, version_parameter, versioned_updates
 from tests.helpers.x12_payer import ACTIVE, answer_270
@@ -510,6 +511,8 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
         "read in one snapshot; the one write is the audit row around publishing the files"),
     # reminders and paper (their set-up lives in tests/helpers/reminders.py)
     **reminder_cases(entered),
+    # patient accounts (their set-up lives in tests/helpers/ledger.py)
+    **ledger_cases(),
     "cli_signin.bind_os": (lambda c, u, t: lambda: cli_signin.bind_os(c, u.admin, "demo", 4321),
                            1, 1, ""),
     "cli_signin.add_service_account": (

@@ -14,6 +14,7 @@ from coordinator_tui.domain.vocab import (
 )
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
+from coordinator_tui.services.accounts.desk import charge_copay, uncharge_copay
 from coordinator_tui.services.appointment_status import (
     StatusChange,
     apply_status_change,
@@ -24,6 +25,7 @@ from coordinator_tui.services.checkin.checklists import (
     aware_instant,
     build_checklist,
     load_appointment,
+    primary_coverage,
 )
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.models import (
@@ -52,8 +54,13 @@ def check_in(ctx: AppContext, actor: Actor, appointment_id: int, expected_versio
         event_reason = None
         if outstanding:
             event_reason = f"checked in with {', '.join(i.word for i in outstanding)} outstanding: {reason}"[:300]
-        return apply_status_change(session, actor, appointment_id, S.ARRIVED, at=at, reason=event_reason,
-                                   expected_version=expected_version, extra=extra)
+        change = apply_status_change(session, actor, appointment_id, S.ARRIVED, at=at, reason=event_reason,
+                                     expected_version=expected_version, extra=extra)
+        # The visit's copay goes on the ledger at arrival: unpaid, it becomes the patient's balance.
+        appointment = load_appointment(session, appointment_id)
+        coverage = primary_coverage(session, appointment.patient_id)
+        charge_copay(session, actor, appointment, coverage.copay_cents if coverage else 0, at=at, day=current.day)
+        return change
 
 
 def undo_check_in(ctx: AppContext, actor: Actor, appointment_id: int, reason: str,
@@ -62,11 +69,14 @@ def undo_check_in(ctx: AppContext, actor: Actor, appointment_id: int, reason: st
     transaction as the undo)."""
     at = ctx.now()
     with ctx.db.write() as session:
-        status = load_appointment(session, appointment_id).status
+        appointment = load_appointment(session, appointment_id)
+        status = appointment.status
         if status != S.ARRIVED.value:
             raise UserError(f"appointment {appointment_id} is not checked in (it is {S(status).label})")
-        return apply_undo(session, actor, appointment_id, at=at, reason=reason,
-                          expected_version=expected_version)
+        change = apply_undo(session, actor, appointment_id, at=at, reason=reason,
+                            expected_version=expected_version)
+        uncharge_copay(session, actor, appointment, at=at)  # nothing owed for a visit that did not start
+        return change
 
 
 @dataclass(frozen=True)

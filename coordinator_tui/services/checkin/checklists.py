@@ -38,6 +38,7 @@ from coordinator_tui.domain.vocab import (
 )
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
+from coordinator_tui.services.accounts.desk import balance_items
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.eligibility.benefits import checklist_detail
@@ -244,6 +245,7 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
                                "not seen: " + ", ".join(seen_detail) if seen_detail else "seen"))
 
     items.extend(ChecklistItem(*item) for item in referral_items(session, ctx, appointment))
+    items.extend(ChecklistItem(*item) for item in balance_items(session, ctx, appointment))
     address = ", ".join(p for p in (patient.address_line1, patient.address_line2, patient.city,
                                     patient.region, patient.postal_code) if p)
     return Checklist(

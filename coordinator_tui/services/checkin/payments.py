@@ -12,7 +12,9 @@ from coordinator_tui.domain.text import clean_text
 from coordinator_tui.domain.vocab import PaymentMethod
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
+from coordinator_tui.services.accounts import desk as desk_ledger
 from coordinator_tui.services.checkin.checklists import (
+    aware_instant,
     load_appointment,
     paid_cents,
     primary_coverage,
@@ -74,7 +76,7 @@ def _next_receipt_number(session, day: date) -> str:
 
 def take_payment(ctx: AppContext, actor: Actor, appointment_id: int, amount: str,
                  method: PaymentMethod | str, reference: str | None = None, *,
-                 confirm_over_due: bool = False) -> Receipt:
+                 confirm_over_due: bool = False, with_balance: bool = False) -> Receipt:
     """Record money taken at the desk. The receipt number (R20261123-0007: the clinic day and a
     sequence) is given inside the write transaction, so two desks never share one. More than the
     copay due (when the patient has insurance, so a copay is known) raises PaymentOverDue unless
@@ -94,17 +96,22 @@ def take_payment(ctx: AppContext, actor: Actor, appointment_id: int, amount: str
         appointment = load_appointment(session, appointment_id)
         patient = session.get(Patient, appointment.patient_id)
         coverage = primary_coverage(session, patient.id)
-        if coverage is not None and not confirm_over_due:
-            # Due is worked out here, in the write transaction: another desk may just have taken it.
-            due = max(0, coverage.copay_cents - paid_cents(session, appointment_id))
-            if cents > due:
-                raise PaymentOverDue(cents, due)
+        # Due is worked out here, in the write transaction: another desk may just have taken it.
+        copay_due = max(0, coverage.copay_cents - paid_cents(session, appointment_id)) if coverage else 0
+        prior = max(0, desk_ledger.prior_balance_in(session, patient.id, appointment_id)) if with_balance else 0
+        if (coverage is not None or with_balance) and not confirm_over_due and cents > copay_due + prior:
+            raise PaymentOverDue(cents, copay_due + prior)
         number = _next_receipt_number(session, ctx.today())
         payment = Payment(patient_id=patient.id, appointment_id=appointment_id, amount_cents=cents,
                           method=kind.value, reference=reference, receipt_number=number, taken_at=at,
                           taken_by_id=actor.id)
         session.add(payment)
         session.flush()
+        day = ctx.local(aware_instant(appointment.starts_at)).date()
+        desk_ledger.charge_copay(session, actor, appointment, coverage.copay_cents if coverage else 0,
+                                 at=at, day=day)
+        on_account = min(prior, max(0, cents - copay_due)) if with_balance else 0
+        desk_ledger.post_payment(session, actor, payment, day=day, on_account_cents=on_account)
         audit.record(session, actor, "payment.take", at, patient_id=patient.id, entity="payment",
                      entity_id=payment.id, detail={"cents": cents, "method": kind.value, "receipt": number})
         return Receipt(payment.id, number, patient.id, patient.mrn, appointment_id, cents, kind,
@@ -143,6 +150,7 @@ def void_payment(ctx: AppContext, actor: Actor, payment_id: int, reason: str) ->
         payment.voided_by_id = actor.id
         payment.void_reason = reason
         session.flush()
+        desk_ledger.reverse_payment(session, actor, payment, at=at)
         audit.record(session, actor, "payment.void", at, patient_id=payment.patient_id, entity="payment",
                      entity_id=payment.id, detail={"receipt": payment.receipt_number, "reason": reason})
 

@@ -14,6 +14,7 @@ from coordinator_tui.store.bulk import (
     sql_date,
     sql_instant,
 )
+from coordinator_tui.store.ledger_backfill import backfill_payments
 
 # The demo's schedule is drawn as the clinic looks at 10:30 on the day, whatever the wall clock,
 # and `coordinator demo` runs the app on a clock that starts there (see snapshot_instant).
@@ -261,6 +262,7 @@ def today_paperwork(conn, rng: random.Random, outcomes, day: date, tz: ZoneInfo,
     insert_many(conn, "checkin_checks", ("appointment_id", "item", "checked_at", "checked_by_id"), checks)
     insert_many(conn, "payments", ("patient_id", "appointment_id", "amount_cents", "method", "reference",
                                    "receipt_number", "taken_at", "taken_by_id"), payments)
+    backfill_payments(conn, tz)  # the ledger holds them as the migration would
     insert_many(conn, "callbacks", ("patient_id", "appointment_id", "reason", "priority", "status", "due_at",
                                     "note", "created_at", "created_by_id", "version_id"),
                 [(p, a, r, pr, "open", d, n, stamp, actor_id, 1) for p, a, r, pr, d, n in callbacks])

@@ -19,8 +19,11 @@ from coordinator_tui.store.models import (
     Callback,
     Coverage,
     FormSignature,
+    LedgerEntry,
     Patient,
     Payment,
+    PaymentPlan,
+    PaymentPromise,
     Referral,
     StaffUser,
     WaitlistEntry,
@@ -122,6 +125,10 @@ def merge_in(session, actor: Actor, survivor: Patient, merged: Patient, reason: 
     merged.updated_at = now
     merged.updated_by_id = actor.id
     session.flush()
+    # After the tombstone: the ledger's trigger lets a row move only to the record it merged into.
+    moved["ledger_entries"] = move(LedgerEntry, versioned=False)
+    moved["payment_plans"] = move(PaymentPlan, versioned=False)
+    moved["payment_promises"] = move(PaymentPromise, versioned=False)
     detail = {"survivor": survivor.mrn, "merged": merged.mrn, "reason": reason[:300],
               "moved": moved}
     audit.record(session, actor, "patient.merge", now, patient_id=survivor.id,

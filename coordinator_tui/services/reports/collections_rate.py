@@ -1,7 +1,8 @@
 """Time-of-service collection: of the copays due at check-in, how much was collected that day.
 
-Due: the copay of the patient's active primary coverage, for each visit that arrived (the
-coverage as it is now; the copay at the time is not kept apart). Collected: the visit's payments
+Due: the visit's copay charge on the ledger (charges less their reversals) where the ledger has
+one, else the copay of the patient's active primary coverage as it is now, for each visit that
+arrived. Collected: the visit's payments
 taken on the visit's own clinic day, voids left out, up to the copay (a larger payment pays other
 balances, not this rate). Per desk user (who checked the patient in) or per day."""
 
@@ -23,11 +24,16 @@ _COLLECTED = """, paid AS (
   FROM payments
   WHERE appointment_id IS NOT NULL AND voided_at IS NULL AND taken_at >= :start AND taken_at < :end
   GROUP BY appointment_id, paid_day
+), owed AS (
+  SELECT v.*, coalesce((
+    SELECT sum(l.amount_cents) FROM ledger_entries l LEFT JOIN ledger_entries r ON r.id = l.reverses_id
+    WHERE l.appointment_id = v.id AND l.responsibility = 'patient' AND (l.kind = 'charge' OR r.kind = 'charge')
+  ), c.copay_cents) AS due_cents
+  FROM v LEFT JOIN coverages c ON c.patient_id = v.patient_id AND c.rank = 'primary' AND c.active = 1
 ), due AS (
-  SELECT {group} AS grp, day, c.copay_cents AS due, min(c.copay_cents, coalesce(paid.cents, 0)) AS got
-  FROM v JOIN coverages c ON c.patient_id = v.patient_id AND c.rank = 'primary' AND c.active = 1
-  LEFT JOIN paid ON paid.appointment_id = v.id AND paid.paid_day = v.day
-  WHERE v.arrived IS NOT NULL AND c.copay_cents > 0
+  SELECT {group} AS grp, day, due_cents AS due, min(due_cents, coalesce(paid.cents, 0)) AS got
+  FROM owed v LEFT JOIN paid ON paid.appointment_id = v.id AND paid.paid_day = v.day
+  WHERE v.arrived IS NOT NULL AND due_cents > 0
 )
 SELECT grp, day, count(*), sum(got = due), sum(due), sum(got) FROM due GROUP BY grp, day"""
 
@@ -61,8 +67,8 @@ def collection_report(session, query: Query, period: Period, tz: ZoneInfo, by: s
                Column("collected_cents", "Collected", 12, money=True), Column("rate_percent", "Rate %", 6))
     notes = ("Collection rate = collected at check-in (same day, voids left out, up to the copay) / "
              f"copay due: {_pct_words(all_rate)} {format_cents(total[3])}/{format_cents(total[2])}.",
-             "Due is the copay of the active primary coverage; a desk user is who checked the "
-             "patient in.")
+             "Due is the visit's copay charge on the ledger (else the active primary coverage's "
+             "copay); a desk user is who checked the patient in.")
     return Report("collections", f"Time-of-service collections by {CUT_WORDS[by].lower()}",
                   period.start, period.end, by, columns, tuple(rows), tuple(bars),
                   "Collected / due", trend, "Collection rate % by week", notes,

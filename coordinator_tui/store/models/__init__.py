@@ -5,7 +5,7 @@ constraints (vocabularies from `domain.vocab`), partial unique indexes for "only
 and (in the migrations) triggers that make event tables append-only.
 
 One module per area (base, staff, places, patients, appointments, checkin, referrals, callbacks,
-eligibility, interop, reminders, audit); this package re-exports every model, so
+eligibility, interop, reminders, ledger, audit); this package re-exports every model, so
 `from coordinator_tui.store.models import X` works and
 importing it registers every table on `Base.metadata` (Alembic autogenerate needs all of them).
 """
@@ -44,6 +44,11 @@ from coordinator_tui.store.models.interop import (
     InteropLink,
     InteropOutbox,
     InteropRefused,
+)
+from coordinator_tui.store.models.ledger import (
+    LedgerEntry,
+    PaymentPlan,
+    PaymentPromise,
 )
 from coordinator_tui.store.models.patients import (
     Coverage,
@@ -103,12 +108,15 @@ __all__ = [
     "InteropLink",
     "InteropOutbox",
     "InteropRefused",
+    "LedgerEntry",
     "Location",
     "NAMING",
     "Patient",
     "Payer",
     "PatientLetter",
     "Payment",
+    "PaymentPlan",
+    "PaymentPromise",
     "Provider",
     "Referral",
     "ReminderSent",

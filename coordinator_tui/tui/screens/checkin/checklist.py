@@ -30,7 +30,7 @@ from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.reason import ReasonPrompt
 
 ITEM_KEY = {"demographics": "d", "eligibility": "e", "copay": "$", "forms": "f", "id_card": "i",
-            "referral": "a", "documents": " "}
+            "referral": "a", "documents": " ", "balance": "$"}
 
 
 class ChecklistScreen(DeskScreen):
@@ -39,6 +39,7 @@ class ChecklistScreen(DeskScreen):
         ("Enter / ^s", "Check in (items outstanding: asks a reason)"),
         ("d e $ f i a", "The outstanding item with that key (shown beside it)"),
         ("o", "What the patient will owe: the estimate, recorded with the visit"),
+        ("l", "A payment plan for the prior balance: amount a month, first date"),
     ]
     BINDINGS = [
         Binding("enter,ctrl+s", "complete", "Check in"),
@@ -52,6 +53,7 @@ class ChecklistScreen(DeskScreen):
         Binding("a", "authorisation", "Authorisation", show=False),
         Binding("h", "history", "History"),
         Binding("o", "estimate", "Estimate", show=False),
+        Binding("l", "plan", "Payment plan", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -109,6 +111,14 @@ class ChecklistScreen(DeskScreen):
     def _run(self, call) -> None:
         ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.appointment_id
         self.load(lambda: call(ctx, actor, appointment_id), self._after_dialog)
+
+    def action_plan(self) -> None:
+        """A payment plan for the prior balance (issue 17): the item then shows as on plan."""
+        if self.checklist is None:
+            return
+        from coordinator_tui.tui.screens.accounts.plan import ask_plan
+
+        ask_plan(self, self.checklist.patient_id, self.reload)
 
     def action_demographics(self) -> None:
         if self.checklist:

@@ -147,12 +147,13 @@ class PaymentDialog(WorkedModal):
         # The amount the desk was warned is more than due: saving it again unchanged confirms it.
         self.warned_amount: str | None = None
         self.sent_amount = ""
+        self.with_balance = False  # the patient's prior balance is taken with the copay (issue 17)
 
     def compose(self) -> ComposeResult:
         due = self.checklist.copay_due_cents
         with self.cover():
             yield Static(f"[b]Take a payment[/b]  {escape(self.checklist.patient_name[:28])}  "
-                         f"due {format_cents(due)}")
+                         f"due {format_cents(due)}", id="pay-title")
             yield _field("Amount $:", "amount", value=f"{due / 100:.2f}" if due else "", max_length=20)
             yield _field("Method:", "method", placeholder="c cash  k card  h check", max_length=1)
             yield _field("Reference:", "reference", placeholder="card auth or check number", max_length=60)
@@ -162,6 +163,22 @@ class PaymentDialog(WorkedModal):
 
     def on_mount(self) -> None:
         self.query_one("#amount", Input).focus()
+        if any(i.key == "balance" and not i.done for i in self.checklist.items):
+            from coordinator_tui.services.accounts.desk import prior_balance
+
+            ctx, appointment_id = self.app.ctx, self.checklist.appointment_id
+            self.run_service(lambda: prior_balance(ctx, appointment_id), self._offer_balance)
+
+    def _offer_balance(self, prior: int) -> None:
+        """One payment for the copay and the prior balance: the ledger splits it."""
+        if prior <= 0:
+            return
+        due = self.checklist.copay_due_cents
+        self.with_balance = True
+        self.query_one("#pay-title", Static).update(
+            f"[b]Payment[/b]  {escape(self.checklist.patient_name[:18])}  copay {format_cents(due)}"
+            f" + prior {format_cents(prior)}")
+        self.query_one("#amount", Input).value = f"{(due + prior) // 100}.{(due + prior) % 100:02d}"
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.receipt is not None:
@@ -197,8 +214,9 @@ class PaymentDialog(WorkedModal):
         ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.checklist.appointment_id
         self.sent_amount = amount.strip()
         confirmed = self.warned_amount is not None and self.sent_amount == self.warned_amount
+        with_balance = self.with_balance
         self.run_service(lambda: svc.take_payment(ctx, actor, appointment_id, amount, method, reference,
-                                                  confirm_over_due=confirmed),
+                                                  confirm_over_due=confirmed, with_balance=with_balance),
                          self._saved)
 
     def explain(self, error: BaseException) -> str:

@@ -3,7 +3,7 @@ appointments, callbacks, payments and referrals, in one scrolling column that fi
 
 Keys: b book an appointment, e edit, a add a referral or authorisation, c contact preferences
 (consent, language), m merge another record into this one (supervisors), w who looked at this
-record (supervisors), o the estimate of what the next visit will cost the patient, r reload,
+record (supervisors), $ print the patient's statement (supervisors), o the estimate of what the next visit will cost the patient, r reload,
 Esc back.
 """
 
@@ -38,6 +38,7 @@ class PatientRecordScreen(DeskScreen):
         Binding("r", "reload", "Reload", show=False),
         Binding("o", "estimate", "Estimate next visit", show=False),
         Binding("a", "add_referral", "Add referral/auth", show=False),
+        Binding("dollar_sign", "statement", "Print a statement", key_display="$", show=False),
     ]
 
     def __init__(self, patient_id: int) -> None:
@@ -56,7 +57,8 @@ class PatientRecordScreen(DeskScreen):
 
     # Keys only some roles may use (services/permissions.py decides): hidden from the others,
     # in the footer and in F1, instead of shown and then refused.
-    NEEDS = {"merge": Permission.MERGE_PATIENTS, "who_looked": Permission.READ_AUDIT}
+    NEEDS = {"merge": Permission.MERGE_PATIENTS, "who_looked": Permission.READ_AUDIT,
+             "statement": Permission.WORK_ACCOUNTS}
 
     def check_action(self, action: str, parameters) -> bool | None:
         needed = self.NEEDS.get(action)
@@ -120,6 +122,14 @@ class PatientRecordScreen(DeskScreen):
         from coordinator_tui.tui.screens.patients.form import MergeDialog
 
         self.app.push_screen(MergeDialog(self.record), lambda _done: self.action_reload())
+
+    def action_statement(self) -> None:
+        """This patient's statement to the printer, recorded on the ledger (issue 17)."""
+        from coordinator_tui.services.accounts.statements import print_statement
+
+        ctx, actor, pid = self.app.ctx, self.app.actor, self.patient_id
+        self.load(lambda: print_statement(ctx, actor, pid),
+                  lambda printed: self.notify(f"Statement: {printed.where}"[:70]), group="statement")
 
     def action_who_looked(self) -> None:
         if self.record is None:

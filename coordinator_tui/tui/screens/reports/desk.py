@@ -44,6 +44,7 @@ class ReportsScreen(DeskScreen):
         ("t", "The chart's numbers as a table, and back"),
         ("l", "Week-over-week trend as a line chart (t there: its table)"),
         ("x", "Export: a PDF with its chart, or CSV, JSON, text (owner-only file)"),
+        ("a / w", "A/R aging / the A/R work list (supervisors and admins)"),
     ]
     BINDINGS = [
         Binding("1", "pick(1)", "Pick", key_display="1-5"),
@@ -58,6 +59,8 @@ class ReportsScreen(DeskScreen):
         Binding("x", "export", "Export to a file (.pdf .csv .json .txt)", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("ctrl+o", "other_location", "Other location", key_display="^o", show=False),
+        Binding("a", "accounts", "A/R aging", show=False),
+        Binding("w", "accounts('work')", "A/R work list", show=False),
     ]
 
     def __init__(self) -> None:
@@ -112,6 +115,8 @@ class ReportsScreen(DeskScreen):
             return len(REPORTS[self.name_shown][1]) > 1
         if action == "export":
             return self.report is not None
+        if action == "accounts":
+            return allows(self.app.actor, Permission.WORK_ACCOUNTS)
         if action == "line_chart":
             return self.report is not None and len(self.report.trend) > 1
         return True
@@ -292,6 +297,12 @@ class ReportsScreen(DeskScreen):
 
     def _exported(self, path) -> None:
         update_text(self.query_one("#report-note", Static), f"Wrote {path}"[:78])
+
+    def action_accounts(self, which: str = "aging") -> None:
+        from coordinator_tui.tui.screens.accounts.aging import AgingScreen
+        from coordinator_tui.tui.screens.accounts.worklist import WorkListScreen
+
+        self.app.push_screen(WorkListScreen() if which == "work" else AgingScreen())
 
     def action_line_chart(self) -> None:
         if self.report is None or len(self.report.trend) < 2:

@@ -1,0 +1,1 @@
+"""Patient accounts screens (issue 17): the A/R aging view, reached from the Reports desk."""
