@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.app import ScreenStackError
 from textual.screen import Screen
+from textual.worker import Worker
 
 from coordinator_tui.tui.service_call import (
     IGNORE_KEYS,
@@ -81,10 +82,10 @@ class DeskScreen(Screen):
         if watcher is not None:
             watcher.close()
 
-    def load(self, fetch: Callable[[], Any], show: Callable[[Any], None], *, group: str = "load") -> None:
+    def load(self, fetch: Callable[[], Any], show: Callable[[Any], None], *, group: str = "load") -> Worker:
         """`fetch` in a thread, then `show` with its answer; a newer load of the same group
         replaces an older one. Keys typed meanwhile wait for the answer (Enter acts on the rows
         it draws), except text for a search box behind a read, and nothing waits for polling."""
         keys = (IGNORE_KEYS if group in BACKGROUND_GROUPS
                 else TEXT_PASSES if group in TYPING_GROUPS else WAIT_FOR_ANSWER)
-        call_service(self, fetch, show, group=group, keys=keys)
+        return call_service(self, fetch, show, group=group, keys=keys)

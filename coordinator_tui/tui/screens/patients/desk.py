@@ -26,12 +26,14 @@ from coordinator_tui.domain.names import name_key
 from coordinator_tui.services.desk_views import PatientRow, age_on, patient_count, patient_page
 from coordinator_tui.services.patients.lookup import PatientHit, search_patients
 from coordinator_tui.tui.screens.desk import DeskScreen
+from coordinator_tui.tui.service_call import error_in_words
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
+from coordinator_tui.tui.widgets.search_box import SearchBox
 
 PAGE = 50
-RESULTS = 20  # one screenful at 80x24: repainting more rows costs frames
+RESULTS = 20  # at most one screenful: repainting more rows costs frames
 COLUMNS = (("#", 2), ("Name", 22), ("Born", 10), ("Ag S", 5), ("MRN", 8), ("Phone", 8),
            ("Next", 5), ("Fl", 2))
 
@@ -71,14 +73,16 @@ class PatientsScreen(DeskScreen):
         self.mode = "browse"  # or "search"
         self.shown_text: str | None = None  # the search text the table answers (None: browsing)
         self._seq = 0
+        self._search_worker = None  # the search out now
+        self._queued: tuple | None = None  # (seq, text, query) to search when it answers
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
         yield Static("", id="patients-summary", classes="desk-summary")
         with Horizontal(classes="search-row"):
             yield Label("Find:", classes="search-label")
-            yield Input(placeholder="name, birth date, phone or last 4, MRN, member id",
-                        id="patients-search", classes="search-box")
+            yield SearchBox(placeholder="name, birth date, phone or last 4, MRN, member id",
+                            id="patients-search", classes="search-box")
         yield PatientTable(id="patients-table", cursor_type="row")
         yield KeyFooter()
 
@@ -154,17 +158,42 @@ class PatientsScreen(DeskScreen):
     def _search(self, text: str) -> None:
         self._seq += 1
         seq = self._seq
-        ctx, actor = self.app.ctx, self.app.actor
+        ctx = self.app.ctx
         query = parse_lookup(text, day_first=ctx.settings.day_first, today=ctx.today())
         if query.is_empty:
+            self._queued = None
             self._browse(after=None, append=False, seq=seq)
             return
+        worker = self._search_worker
+        if worker is not None and worker.is_running:
+            # Keys faster than the answers: the search out now answers a text already gone, so
+            # its answer starts one search for the latest text (every key typed meanwhile in
+            # one), not one search per key competing with the screen for the CPU. Its hold on
+            # the keys passes to that search: Enter still acts on the answer to the last text.
+            self._queued = (seq, text, query)
+            return
+        self._start_search(seq, text, query)
+
+    def _start_search(self, seq: int, text: str, query) -> None:
+        self._queued = None
+        ctx, actor = self.app.ctx, self.app.actor
+        limit = self._fits()
 
         def fetch():
-            return seq, text, query.describe(), search_patients(ctx, actor, text, limit=RESULTS)
+            try:
+                return seq, text, query.describe(), search_patients(ctx, actor, text, limit=limit)
+            except Exception as error:  # shown as words by _show_hits, which starts any queued search
+                return seq, text, None, error
 
-        # Exclusive: a newer keystroke cancels the search still running for an older one.
-        self.load(fetch, self._show_hits, group="search")
+        self._search_worker = self.load(fetch, self._show_hits, group="search")
+
+    def _fits(self) -> int:
+        """Results to ask for: RESULTS, or fewer when fewer rows fit the table (19 at 80x24).
+        A list that fits needs no scroll bar, and one that never does changes only rows as
+        the typing goes on: no layout pass (issue 23)."""
+        table = self.query_one("#patients-table", PatientTable)
+        rows = table.size.height - (table.header_height if table.show_header else 0)
+        return min(RESULTS, rows) if rows > 0 else RESULTS
 
     def _browse(self, *, after, append: bool, seq: int | None = None) -> None:
         ctx, actor = self.app.ctx, self.app.actor
@@ -178,17 +207,23 @@ class PatientsScreen(DeskScreen):
     def _show_count(self, count: int) -> None:
         self._count = count
         if self.mode == "browse":
-            self.query_one("#patients-summary", Static).update(f"{count:,} patients, in name order")
+            self.query_one("#patients-summary", Static).update(f"{count:,} patients, in name order", layout=False)
 
     def _show_hits(self, result) -> None:
         seq, text, described, hits = result
+        if self._queued is not None:
+            self._start_search(*self._queued)
         if seq != self._seq:
             return  # a stale query: the box has changed since
+        if isinstance(hits, Exception):
+            self.notify(error_in_words(hits), severity="error", timeout=8)
+            return
         self.mode = "search"
         self.hits = hits
         self.shown_text = text
-        summary = f"{len(hits)} found" if len(hits) < RESULTS else f"best {RESULTS}"
-        self.query_one("#patients-summary", Static).update(f"{summary}: {described}"[:78])
+        summary = f"{len(hits)} found" if len(hits) < self._fits() else f"best {len(hits)}"
+        # One fixed line: new words never move anything, so no layout pass (issue 23).
+        self.query_one("#patients-summary", Static).update(f"{summary}: {described}"[:78], layout=False)
         today: date = self.app.ctx.today()
         tz = self.app.ctx.settings.tz
         table = self.query_one("#patients-table", PatientTable)
@@ -214,7 +249,7 @@ class PatientsScreen(DeskScreen):
             table.clear()
             count = getattr(self, "_count", None)
             if count is not None:
-                self.query_one("#patients-summary", Static).update(f"{count:,} patients, in name order")
+                self.query_one("#patients-summary", Static).update(f"{count:,} patients, in name order", layout=False)
         today: date = self.app.ctx.today()
         start = len(self.rows)
         self.rows.extend(rows)
