@@ -74,6 +74,7 @@ class PatientsScreen(DeskScreen):
         self.shown_text: str | None = None  # the search text the table answers (None: browsing)
         self._seq = 0
         self._search_worker = None  # the search out now
+        self._answer_due = False  # its answer has not reached _show_hits yet
         self._queued: tuple | None = None  # (seq, text, query) to search when it answers
 
     def compose(self) -> ComposeResult:
@@ -165,7 +166,7 @@ class PatientsScreen(DeskScreen):
             self._browse(after=None, append=False, seq=seq)
             return
         worker = self._search_worker
-        if worker is not None and worker.is_running:
+        if self._answer_due and worker is not None and not worker.is_finished:
             # Keys faster than the answers: the search out now answers a text already gone, so
             # its answer starts one search for the latest text (every key typed meanwhile in
             # one), not one search per key competing with the screen for the CPU. Its hold on
@@ -185,6 +186,7 @@ class PatientsScreen(DeskScreen):
             except Exception as error:  # shown as words by _show_hits, which starts any queued search
                 return seq, text, None, error
 
+        self._answer_due = True
         self._search_worker = self.load(fetch, self._show_hits, group="search")
 
     def _fits(self) -> int:
@@ -211,6 +213,7 @@ class PatientsScreen(DeskScreen):
 
     def _show_hits(self, result) -> None:
         seq, text, described, hits = result
+        self._answer_due = False
         if self._queued is not None:
             self._start_search(*self._queued)
         if seq != self._seq:
