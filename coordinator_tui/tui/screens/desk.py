@@ -8,7 +8,6 @@ from typing import Any
 
 from textual.app import ScreenStackError
 from textual.screen import Screen
-from textual.worker import Worker
 
 from coordinator_tui.tui.service_call import (
     IGNORE_KEYS,
@@ -82,10 +81,48 @@ class DeskScreen(Screen):
         if watcher is not None:
             watcher.close()
 
-    def load(self, fetch: Callable[[], Any], show: Callable[[Any], None], *, group: str = "load") -> Worker:
+    # --- the location shown (services/locations.py) ----------------------------------------------
+
+    def place_id(self) -> int | None:
+        """The location this desk shows (the app's, shared by every desk), None for all."""
+        place = getattr(self.app, "place", None)
+        return place.id if place is not None else None
+
+    def on_screen_resume(self) -> None:
+        # Textual calls this besides a desk's own handler: another desk may have switched the
+        # location meanwhile, and the header names it.
+        self._name_place()
+
+    def _name_place(self) -> None:
+        from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
+
+        for header in self.query(ClinicHeader):
+            header.refresh_text()
+
+    def action_other_location(self) -> None:
+        """Ctrl+O: the next location's day (every location, then each by name, then every
+        location again); every desk follows, and the header names the one shown."""
+        from coordinator_tui.services.locations import clinic_locations, next_place, place_words
+
+        ctx = self.app.ctx
+
+        def chosen(places) -> None:
+            if len(places) < 2:
+                self.notify("This clinic has one location.", timeout=4)
+                return
+            self.app.place = next_place(places, getattr(self.app, "place", None))
+            self._name_place()
+            self.notify(f"Showing {place_words(self.app.place)}.", timeout=4)
+            reload = getattr(self, "action_reload", None)
+            if reload is not None:
+                reload()
+
+        self.load(lambda: clinic_locations(ctx), chosen, group="places")
+
+    def load(self, fetch: Callable[[], Any], show: Callable[[Any], None], *, group: str = "load") -> None:
         """`fetch` in a thread, then `show` with its answer; a newer load of the same group
         replaces an older one. Keys typed meanwhile wait for the answer (Enter acts on the rows
         it draws), except text for a search box behind a read, and nothing waits for polling."""
         keys = (IGNORE_KEYS if group in BACKGROUND_GROUPS
                 else TEXT_PASSES if group in TYPING_GROUPS else WAIT_FOR_ANSWER)
-        return call_service(self, fetch, show, group=group, keys=keys)
+        call_service(self, fetch, show, group=group, keys=keys)

@@ -26,7 +26,6 @@ from coordinator_tui.domain.names import name_key
 from coordinator_tui.services.desk_views import PatientRow, age_on, patient_count, patient_page
 from coordinator_tui.services.patients.lookup import PatientHit, search_patients
 from coordinator_tui.tui.screens.desk import DeskScreen
-from coordinator_tui.tui.service_call import error_in_words
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
@@ -73,9 +72,6 @@ class PatientsScreen(DeskScreen):
         self.mode = "browse"  # or "search"
         self.shown_text: str | None = None  # the search text the table answers (None: browsing)
         self._seq = 0
-        self._search_worker = None  # the search out now
-        self._answer_due = False  # its answer has not reached _show_hits yet
-        self._queued: tuple | None = None  # (seq, text, query) to search when it answers
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
@@ -159,35 +155,20 @@ class PatientsScreen(DeskScreen):
     def _search(self, text: str) -> None:
         self._seq += 1
         seq = self._seq
-        ctx = self.app.ctx
+        ctx, actor = self.app.ctx, self.app.actor
         query = parse_lookup(text, day_first=ctx.settings.day_first, today=ctx.today())
         if query.is_empty:
-            self._queued = None
             self._browse(after=None, append=False, seq=seq)
             return
-        worker = self._search_worker
-        if self._answer_due and worker is not None and not worker.is_finished:
-            # Keys faster than the answers: the search out now answers a text already gone, so
-            # its answer starts one search for the latest text (every key typed meanwhile in
-            # one), not one search per key competing with the screen for the CPU. Its hold on
-            # the keys passes to that search: Enter still acts on the answer to the last text.
-            self._queued = (seq, text, query)
-            return
-        self._start_search(seq, text, query)
-
-    def _start_search(self, seq: int, text: str, query) -> None:
-        self._queued = None
-        ctx, actor = self.app.ctx, self.app.actor
         limit = self._fits()
 
         def fetch():
-            try:
-                return seq, text, query.describe(), search_patients(ctx, actor, text, limit=limit)
-            except Exception as error:  # shown as words by _show_hits, which starts any queued search
-                return seq, text, None, error
+            return seq, text, query.describe(), search_patients(ctx, actor, text, limit=limit)
 
-        self._answer_due = True
-        self._search_worker = self.load(fetch, self._show_hits, group="search")
+        # Exclusive: a newer keystroke cancels the search still running for an older one. (Holding
+        # later keys' searches until the one out answers was tried: with keys 12 ms apart on the
+        # loaded 2-core machine it doubled the p95 from the last key to its results, issue 23.)
+        self.load(fetch, self._show_hits, group="search")
 
     def _fits(self) -> int:
         """Results to ask for: RESULTS, or fewer when fewer rows fit the table (19 at 80x24).
@@ -213,14 +194,8 @@ class PatientsScreen(DeskScreen):
 
     def _show_hits(self, result) -> None:
         seq, text, described, hits = result
-        self._answer_due = False
-        if self._queued is not None:
-            self._start_search(*self._queued)
         if seq != self._seq:
             return  # a stale query: the box has changed since
-        if isinstance(hits, Exception):
-            self.notify(error_in_words(hits), severity="error", timeout=8)
-            return
         self.mode = "search"
         self.hits = hits
         self.shown_text = text
