@@ -56,7 +56,8 @@ class LineTable(DataTable):
         # size is then the table's own height, so a new list of 3 rows after one of 12 changes
         # only rows, not the layout (a layout pass re-renders the whole screen, issue 23).
         height = self._total_row_height + header
-        if height <= self.size.height:
+        fixed = not (self.styles.height is not None and self.styles.height.is_auto)
+        if fixed and height <= self.size.height:  # (an auto height follows the rows themselves)
             height = self.size.height
         self.virtual_size = Size(width + self._row_label_column_width, height)
 
