@@ -205,6 +205,9 @@ class CoordinatorApp(App[int]):
         # another, and freezing would keep every earlier app's garbage.
         preload_desks(freeze=not self.is_headless)
         warm_page_cache(self.ctx.db.path)
+        from coordinator_tui.services.patients.lookup_vocab import warm_vocabulary
+
+        warm_vocabulary(self.ctx)  # the lookup's name vocabulary, in memory (issue 23)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """No blinking cursor: a blinking Input repaints its line twice a second (about 250 bytes

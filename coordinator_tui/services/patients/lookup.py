@@ -60,14 +60,11 @@ from coordinator_tui.services.patients.lookup_sql import (
     SQL_GIVEN_PREFIX,
     SQL_NEXT_APPT,
     SQL_TODAY,
-    SQL_VOCAB_PHONETIC,
-    SQL_VOCAB_PREFIX,
-    SQL_VOCAB_TRIGRAM,
     chunks,
     in_marks,
-    trigram_query,
     upper_bound,
 )
+from coordinator_tui.services.patients.lookup_vocab import NameVocabulary, vocabulary_for
 from coordinator_tui.store.bulk import sql_date, sql_instant
 
 MAX_LIMIT = 200
@@ -111,9 +108,11 @@ class _Candidate:
 
 
 class _Search:
-    def __init__(self, conn: Connection, query: LookupQuery, today: date, limit: int):
+    def __init__(self, conn: Connection, query: LookupQuery, today: date, limit: int,
+                 vocab: NameVocabulary):
         self.conn = conn
         self.raw = conn.connection.driver_connection  # the sqlite3 connection
+        self.vocab = vocab  # the name vocabulary in memory, current as of this transaction
         self.q = query
         self.today = today
         self.cap = min(CANDIDATES, max(40, limit * 3))
@@ -181,22 +180,21 @@ class _Search:
         cached = self._fuzzy_cache.get((kind, word, parts, deep))
         if cached is not None:
             return cached
-        sounds = {r[0] for r in self.raw.execute(SQL_VOCAB_PHONETIC, (kind, phonetic_key(word)))}
+        sounds = set(self.vocab.sounds_like(kind, phonetic_key(word)))
         sounds.discard(word)
         pool: set[str] = set()
         if len(word) >= 4:  # a typo after the first two (three) letters
             head = word[:3] if len(word) >= 6 else word[:2]
-            pool.update(r[0] for r in self.raw.execute(SQL_VOCAB_PREFIX, (kind, head, upper_bound(head))))
+            pool.update(self.vocab.with_prefix(kind, head))
         pool.discard(word)
         # Jaro-Winkler in C over the pool; sound-alikes first (they are few), then the closest.
         close = [t for t, sim, _i in process.extract(word, list(pool), scorer=JaroWinkler.normalized_similarity,
                                                      limit=FUZZY_TERMS, score_cutoff=TYPO_THRESHOLD)]
         best = max((JaroWinkler.normalized_similarity(word, t) for t in (*sounds, *close)), default=0.0)
         extra: list[str] = []
-        match = trigram_query(word)
-        if deep and match and len(word) >= 4 and (parts or best < 0.9):
+        if deep and len(word) >= 4 and (parts or best < 0.9):
             # A typo in the first letters, or one half of a double surname.
-            found = [r[0] for r in self.raw.execute(SQL_VOCAB_TRIGRAM, (match, kind)) if r[0] != word]
+            found = [t for t in self.vocab.sharing_trigrams(kind, word) if t != word]
             extra = [t for t, _sim, _i in process.extract(word, found, scorer=part_or_similar,
                                                            limit=FUZZY_TERMS, score_cutoff=0.75)]
         ranked = sorted(sounds, key=lambda t: -JaroWinkler.normalized_similarity(word, t))
@@ -276,7 +274,9 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
         return []
     with ctx.db.read() as session:
         conn = session.connection()
-        search = _Search(conn, query, today, limit)
+        vocab = vocabulary_for(ctx.db)
+        vocab.refresh(conn.connection.driver_connection)
+        search = _Search(conn, query, today, limit, vocab)
         search.gather()
         today_ids: set[int] = set()
         if today_first:

@@ -34,7 +34,11 @@ SQL_BY_PHONE = (f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.phone_mobile_rev 
 SQL_BY_DOB = f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.birth_date = ? AND {ACTIVE_PATIENT} LIMIT ?"
 
 
-SQL_FAMILY_PREFIX = (f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.family_key >= ? AND p.family_key < ? "
+# INDEXED BY both ways: without statistics SQLite may range over the other index, and for
+# "clara d" read as family "clara", given "d" that walked every given name starting "d" (17-29 ms
+# at 1M patients) where the family range holds a few dozen rows.
+SQL_FAMILY_PREFIX = (f"SELECT {HIT_COLUMNS} FROM patients p INDEXED BY ix_patients_family_key_given_key "
+                     f"WHERE p.family_key >= ? AND p.family_key < ? "
                      f"AND p.given_key >= ? AND p.given_key < ? AND {ACTIVE_PATIENT} LIMIT ?")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.widgets import DataTable
 
 
@@ -39,6 +40,30 @@ class LineTable(DataTable):
 
     def add_line(self, *values: str | Text, key: str | None = None) -> None:
         self.add_row(self.layout(values), key=key)
+
+    def _update_dimensions(self, new_rows) -> None:
+        """Every row is one line of a column whose width is fixed: nothing to measure. DataTable
+        measured each new cell through Rich (a second render of every row added) to learn a
+        width it never uses for a fixed column; the scrollable size follows from the row count."""
+        if not self.widths or self._labelled_row_exists or any(
+                self.rows[key].label is not None or self.rows[key].auto_height
+                for key in new_rows if key in self.rows):
+            super()._update_dimensions(new_rows)
+            return
+        header = self.header_height if self.show_header else 0
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        # Rows that fit the table's height scroll nothing, whatever their number: the scrollable
+        # size is then the table's own height, so a new list of 3 rows after one of 12 changes
+        # only rows, not the layout (a layout pass re-renders the whole screen, issue 23).
+        height = self._total_row_height + header
+        fixed = not (self.styles.height is not None and self.styles.height.is_auto)
+        if fixed and height <= self.size.height:  # (an auto height follows the rows themselves)
+            height = self.size.height
+        self.virtual_size = Size(width + self._row_label_column_width, height)
+
+    def on_resize(self) -> None:
+        self._require_update_dimensions = True  # the height that rows fit in changed
+        self.check_idle()
 
     def update_line(self, key: str, *values: str | Text) -> None:
         """Redraw one row in place: the cursor and the scroll position stay where they are."""

@@ -29,9 +29,10 @@ from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
+from coordinator_tui.tui.widgets.search_box import SearchBox
 
 PAGE = 50
-RESULTS = 20  # one screenful at 80x24: repainting more rows costs frames
+RESULTS = 20  # at most one screenful: repainting more rows costs frames
 COLUMNS = (("#", 2), ("Name", 22), ("Born", 10), ("Ag S", 5), ("MRN", 8), ("Phone", 8),
            ("Next", 5), ("Fl", 2))
 
@@ -77,8 +78,8 @@ class PatientsScreen(DeskScreen):
         yield Static("", id="patients-summary", classes="desk-summary")
         with Horizontal(classes="search-row"):
             yield Label("Find:", classes="search-label")
-            yield Input(placeholder="name, birth date, phone or last 4, MRN, member id",
-                        id="patients-search", classes="search-box")
+            yield SearchBox(placeholder="name, birth date, phone or last 4, MRN, member id",
+                            id="patients-search", classes="search-box")
         yield PatientTable(id="patients-table", cursor_type="row")
         yield KeyFooter()
 
@@ -159,12 +160,23 @@ class PatientsScreen(DeskScreen):
         if query.is_empty:
             self._browse(after=None, append=False, seq=seq)
             return
+        limit = self._fits()
 
         def fetch():
-            return seq, text, query.describe(), search_patients(ctx, actor, text, limit=RESULTS)
+            return seq, text, query.describe(), search_patients(ctx, actor, text, limit=limit)
 
-        # Exclusive: a newer keystroke cancels the search still running for an older one.
+        # Exclusive: a newer keystroke cancels the search still running for an older one. (Holding
+        # later keys' searches until the one out answers was tried: with keys 12 ms apart on the
+        # loaded 2-core machine it doubled the p95 from the last key to its results, issue 23.)
         self.load(fetch, self._show_hits, group="search")
+
+    def _fits(self) -> int:
+        """Results to ask for: RESULTS, or fewer when fewer rows fit the table (19 at 80x24).
+        A list that fits needs no scroll bar, and one that never does changes only rows as
+        the typing goes on: no layout pass (issue 23)."""
+        table = self.query_one("#patients-table", PatientTable)
+        rows = table.size.height - (table.header_height if table.show_header else 0)
+        return min(RESULTS, rows) if rows > 0 else RESULTS
 
     def _browse(self, *, after, append: bool, seq: int | None = None) -> None:
         ctx, actor = self.app.ctx, self.app.actor
@@ -178,7 +190,7 @@ class PatientsScreen(DeskScreen):
     def _show_count(self, count: int) -> None:
         self._count = count
         if self.mode == "browse":
-            self.query_one("#patients-summary", Static).update(f"{count:,} patients, in name order")
+            self.query_one("#patients-summary", Static).update(f"{count:,} patients, in name order", layout=False)
 
     def _show_hits(self, result) -> None:
         seq, text, described, hits = result
@@ -187,8 +199,9 @@ class PatientsScreen(DeskScreen):
         self.mode = "search"
         self.hits = hits
         self.shown_text = text
-        summary = f"{len(hits)} found" if len(hits) < RESULTS else f"best {RESULTS}"
-        self.query_one("#patients-summary", Static).update(f"{summary}: {described}"[:78])
+        summary = f"{len(hits)} found" if len(hits) < self._fits() else f"best {len(hits)}"
+        # One fixed line: new words never move anything, so no layout pass (issue 23).
+        self.query_one("#patients-summary", Static).update(f"{summary}: {described}"[:78], layout=False)
         today: date = self.app.ctx.today()
         tz = self.app.ctx.settings.tz
         table = self.query_one("#patients-table", PatientTable)
@@ -214,7 +227,7 @@ class PatientsScreen(DeskScreen):
             table.clear()
             count = getattr(self, "_count", None)
             if count is not None:
-                self.query_one("#patients-summary", Static).update(f"{count:,} patients, in name order")
+                self.query_one("#patients-summary", Static).update(f"{count:,} patients, in name order", layout=False)
         today: date = self.app.ctx.today()
         start = len(self.rows)
         self.rows.extend(rows)

@@ -1,0 +1,93 @@
+"""What a keystroke costs on the Patients desk (issue 23): once the list shows search results,
+typing changes rows only, never the layout (a layout pass re-renders the whole screen), and
+the list asks only for the rows that fit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual.screen import Screen
+from textual.widgets import DataTable
+
+from coordinator_tui.tui.app import CoordinatorApp
+from coordinator_tui.tui.screens.patients.desk import PatientsScreen
+from coordinator_tui.tui.widgets.search_box import SearchBox
+from tests.helpers.lookup import add_patient
+from tests.helpers.screen import screen_text, settle
+
+SIZE = (80, 24)
+
+
+async def open_desk(app, pilot):
+    await settle(app, pilot)
+    await pilot.press("f4")
+    await settle(app, pilot)
+    assert isinstance(app.screen, PatientsScreen)
+
+
+def count_layouts(monkeypatch) -> list[int]:
+    calls = [0]
+    real = Screen._refresh_layout
+
+    def counted(self, *args, **kwargs):
+        calls[0] += 1
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return calls
+
+
+async def test_typing_changes_rows_without_a_layout_pass(ctx, desk_user, monkeypatch):
+    for i, given in enumerate(("Ann", "Anja", "Bo", "Bea", "Cy", "Dora", "Eve")):
+        add_patient(ctx, "Quaxley", given, date(1960, 1, 2 + i))
+    add_patient(ctx, "Quaxton", "Zed", date(1970, 3, 4))
+    layouts = count_layouts(monkeypatch)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_desk(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#patients-table", DataTable)
+        await pilot.press("q")
+        await settle(app, pilot)  # browse list -> search results: the one layout allowed
+        counts, before = [], layouts[0]
+        for key in ["u", "a", "x", "l", "e", "y", "space", "b"]:
+            await pilot.press(key)
+            await settle(app, pilot)
+            counts.append(table.row_count)
+        assert screen.shown_text == "quaxley b"
+        text = screen_text(app)
+        assert "Quaxley, Bo" in text and "Quaxley, Bea" in text and "Quaxley, Eve" not in text
+        await pilot.press("backspace", "backspace")
+        await settle(app, pilot)
+        counts.append(table.row_count)
+        assert screen.shown_text == "quaxley" and "Quaxley, Eve" in screen_text(app)
+        assert len(set(counts)) > 1  # the list changed size as the typing went on
+        assert layouts[0] == before, "a keystroke cost a layout pass"
+
+
+async def test_the_list_asks_only_for_the_rows_that_fit(ctx, desk_user):
+    for i in range(25):
+        add_patient(ctx, "Quaxley", f"Given{i:02d}", date(1960, 1, 1 + i))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_desk(app, pilot)
+        await pilot.press(*"quaxley")
+        await settle(app, pilot)
+        table = app.screen.query_one("#patients-table", DataTable)
+        visible = table.size.height - table.header_height
+        assert table.row_count == visible == 19  # 80x24: header, summary, box, footer, table header
+        assert table.virtual_size.height <= table.size.height  # no scroll bar to show or hide
+        assert "best 19" in screen_text(app)
+
+
+async def test_search_box_scrolls_to_a_long_text(ctx, desk_user):
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_desk(app, pilot)
+        box = app.screen.query_one("#patients-search", SearchBox)
+        text = "quaxley " * 12
+        await pilot.press(*text.replace(" ", "_"))
+        await settle(app, pilot)
+        assert box.value == text.replace(" ", "_")
+        assert box.virtual_size.width == len(text) + 1  # the cursor's cell after the text
+        assert box.scroll_x > 0  # the cursor's end of the text is in view
