@@ -1,0 +1,86 @@
+"""Lookup candidates on PostgreSQL: the same search (lookup.py's `_Search`: the grammar's query,
+the same candidate steps, the same ranking in Python), its statements answered by PostgreSQL.
+
+Every prebuilt statement of the shared search is plain SQL over the patients' key indexes and
+runs as written (`?` becomes `%s`, SQLite's `INDEXED BY` hint is dropped: PostgreSQL's planner
+picks the index). The one SQLite-only step is the typo/name-part search in the name vocabulary,
+an FTS5 trigram `MATCH ... ORDER BY rank`. Here it is, over the same vocabulary (migration
+0014_pg_search):
+
+  - the 80 terms nearest the word by pg_trgm word similarity (`key <->> word`, a KNN walk of a
+    GiST trigram index: a typo in the first letters, or the word inside a double surname);
+  - with the terms sharing its Double Metaphone code (fuzzystrmatch `dmetaphone`, an expression
+    index): sound-alikes that our metaphone key splits ("Schmidt"/"Smith").
+
+Both feed the same Python filter as on SQLite (Jaro-Winkler or name part, cut at 0.75, best
+eight), so a term is kept by the same rule on both engines and the ranking sees the same rows.
+
+Instants: the shared statements pass instants as naive-UTC text (store/bulk.sql_instant); the
+search runs with `SET LOCAL TIME ZONE 'UTC'` so that text means UTC whether the column is a
+`timestamp` or a `timestamptz`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import Connection
+
+from coordinator_tui.domain.lookup_query import LookupQuery
+from coordinator_tui.services.patients.lookup import _Search
+from coordinator_tui.services.patients.lookup_sql import SQL_VOCAB_TRIGRAM
+
+NEAREST_TERMS = 80  # as SQLite's trigram step (LIMIT 80)
+SOUND_TERMS = 40
+
+_INDEXED_BY = re.compile(r"\s+INDEXED BY \w+", re.IGNORECASE)
+
+# Kind is a literal ('f' or 'g'), never a parameter: each kind has its own partial GiST index,
+# which a planner can only choose when it sees the kind in the statement.
+_VOCAB_NEAR = {
+    kind: (f"(SELECT key FROM patient_search_vocab WHERE kind = '{kind}' "
+           f"ORDER BY key <->> %s LIMIT {NEAREST_TERMS}) "
+           f"UNION (SELECT key FROM patient_search_vocab WHERE kind = '{kind}' "
+           f"AND dmetaphone(key) = dmetaphone(%s) LIMIT {SOUND_TERMS})")
+    for kind in ("f", "g")
+}
+
+
+def postgres_sql(sqlite_sql: str) -> str:
+    """A shared lookup statement as psycopg takes it."""
+    return _INDEXED_BY.sub("", sqlite_sql).replace("%", "%%").replace("?", "%s")
+
+
+class PgStatements:
+    """The `execute(sql, params)` the shared search calls on its raw connection (an sqlite3
+    connection on SQLite), on the psycopg connection inside the same read transaction."""
+
+    def __init__(self, driver_connection):
+        self._conn = driver_connection
+        self._sql: dict[str, str] = {}
+        self.word = ""  # the name word whose vocabulary terms are being looked up
+        self.statements = 0
+        self._conn.execute("SET LOCAL TIME ZONE 'UTC'")
+
+    def execute(self, sql: str, params=()):
+        self.statements += 1
+        if sql == SQL_VOCAB_TRIGRAM:
+            _match, kind = params
+            return self._conn.execute(_VOCAB_NEAR[kind], (self.word, self.word))
+        pg = self._sql.get(sql)
+        if pg is None:
+            pg = self._sql[sql] = postgres_sql(sql)
+        return self._conn.execute(pg, tuple(params))
+
+
+class PgSearch(_Search):
+    """The shared search with its statements run by PostgreSQL."""
+
+    def __init__(self, conn: Connection, query: LookupQuery, today: date, limit: int):
+        super().__init__(conn, query, today, limit)
+        self.raw = PgStatements(self.raw)
+
+    def _fuzzy_terms(self, kind: str, word: str, *, parts: bool = False, deep: bool = True) -> list[str]:
+        self.raw.word = word  # the trigram step needs the word itself, not FTS5's MATCH text
+        return super()._fuzzy_terms(kind, word, parts=parts, deep=deep)
