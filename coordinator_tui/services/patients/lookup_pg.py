@@ -16,8 +16,9 @@ Both feed the same Python filter as on SQLite (Jaro-Winkler or name part, cut at
 eight), so a term is kept by the same rule on both engines and the ranking sees the same rows.
 
 Instants: the shared statements pass instants as naive-UTC text (store/bulk.sql_instant); the
-search runs with `SET LOCAL TIME ZONE 'UTC'` so that text means UTC whether the column is a
-`timestamp` or a `timestamptz`.
+search runs in time zone UTC (`SET LOCAL TIME ZONE 'UTC'` unless the session already is, which
+libpq reports without a round trip) so that text means UTC whether the column is a `timestamp`
+or a `timestamptz`.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class PgStatements:
         self._sql: dict[str, str] = {}
         self.word = ""  # the name word whose vocabulary terms are being looked up
         self.statements = 0
-        self._conn.execute("SET LOCAL TIME ZONE 'UTC'")
+        if driver_connection.info.parameter_status("TimeZone") not in (b"UTC", b"Etc/UTC"):
+            self._conn.execute("SET LOCAL TIME ZONE 'UTC'")  # a round trip only when needed
 
     def execute(self, sql: str, params=()):
         self.statements += 1
