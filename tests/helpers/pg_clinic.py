@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.schema import DefaultClause
 
 from coordinator_tui.store.models import Base
+from coordinator_tui.store.pg_listen import conninfo
 
 PG_VARIABLE = "COORDINATOR_TEST_PG"
 REPO = Path(__file__).resolve().parents[2]
@@ -39,11 +40,6 @@ def pg_server_url() -> str:
         pytest.fail(f"{PG_VARIABLE} is not set: CI must run the PostgreSQL tests against a real "
                     "server (postgresql+psycopg://ROLE:PASS@HOST:PORT/postgres)")
     pytest.skip(f"PostgreSQL tests need {PG_VARIABLE} (a server role that can CREATE DATABASE)")
-
-
-def conninfo(url: str) -> str:
-    """A SQLAlchemy postgresql+psycopg URL as libpq takes it."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def database_url(server_url: str, name: str) -> str:
@@ -67,7 +63,7 @@ def drop_database(server_url: str, name: str) -> None:
     _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _pg_metadata() -> MetaData:
+def pg_metadata() -> MetaData:
     copy = MetaData()
     for table in Base.metadata.sorted_tables:
         moved = table.to_metadata(copy)
@@ -80,17 +76,22 @@ def _pg_metadata() -> MetaData:
     return copy
 
 
-def pg_search_statements() -> tuple[str, ...]:
+def migration_module():
+    """migrations/versions/0014_pg_search.py (its PG_UPGRADE and PG_DOWNGRADE statements)."""
     spec = importlib.util.spec_from_file_location("migration_0014_pg_search", MIGRATION)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.PG_UPGRADE
+    return module
+
+
+def pg_search_statements() -> tuple[str, ...]:
+    return migration_module().PG_UPGRADE
 
 
 def build_schema(url: str) -> None:
     engine = create_engine(url)
     try:
-        _pg_metadata().create_all(engine)
+        pg_metadata().create_all(engine)
         with engine.begin() as conn:
             for statement in pg_search_statements():
                 conn.exec_driver_sql(statement)
