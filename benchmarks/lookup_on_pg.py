@@ -16,11 +16,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from coordinator_tui.services.patients.lookup_pg import WORD_SIMILARITY
 from coordinator_tui.store.models import Base
 
 SKIP_TABLES = ("audit_events",)  # the lookup reads none; the audit chain is not copied
 FLOOR_TYPO_PG = ("SELECT key FROM patient_search_vocab WHERE kind = 'f' "
-                 "ORDER BY key <->> %s LIMIT 80")
+                 "AND key %%> %s ORDER BY key <->> %s LIMIT 80")
 
 
 def conninfo(url: str) -> str:
@@ -93,7 +94,8 @@ def copy_clinic(sqlite_path: Path, url: str) -> dict[str, float]:
 def pg_floor(kind: str, sql: str, params: tuple) -> tuple[str, tuple]:
     """bench_lookup's SQLite floor statement for a kind, as PostgreSQL asks the same question."""
     if kind == "typo":
-        return FLOOR_TYPO_PG, (params[0].strip('"'),)
+        word = params[0].strip('"')
+        return FLOOR_TYPO_PG, (word, word)
     return sql.replace("?", "%s").replace("\uffff", "\U0010ffff"), params
 
 
@@ -111,6 +113,7 @@ def compare(search, sqlite_ctx, pg_ctx, sqlite_actor, pg_actor, raw_sqlite, pg_u
     import psycopg
 
     raw_pg = psycopg.connect(conninfo(pg_url), autocommit=True)
+    raw_pg.execute(f"SET pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}")  # as the lookup
 
     def run_search(ctx, actor, text: str):
         return search(ctx, actor, text, limit=20)

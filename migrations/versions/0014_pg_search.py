@@ -8,8 +8,10 @@ lookup. On PostgreSQL the lookup (services/patients/lookup_pg.py) asks the same 
 distinct family and given name keys (tens of thousands of terms for a million patients), through:
 
   - the same btree on (kind, phonetic): our own metaphone key, as on SQLite;
-  - a GiST trigram index per kind (pg_trgm, `key <->> word` ordered by nearness, the KNN
-    answer to FTS5's `MATCH ... ORDER BY rank`), partial so each kind walks its own tree;
+  - a GIN trigram index per kind (pg_trgm): the terms holding the word or most of it
+    (`key %> word`, word similarity), nearest first: FTS5's `MATCH ... ORDER BY rank` here.
+    Partial per kind, so a given name's search never reads the family names. (A GiST index
+    ordered by nearness, KNN, took 7-20 ms a search over 30,000 surnames; GIN about 1 ms.)
   - a btree on (kind, dmetaphone(key)) (fuzzystrmatch): Double Metaphone sound-alikes.
 
 pg_trgm and fuzzystrmatch are trusted extensions in PostgreSQL 13+: the database owner creates
@@ -68,7 +70,7 @@ PG_UPGRADE = (
     "SELECT 'g', given_key, min(given_phonetic) FROM patients GROUP BY given_key "
     "ON CONFLICT (kind, key) DO NOTHING",
     *(f"CREATE INDEX IF NOT EXISTS patient_search_vocab_{k}_trgm ON patient_search_vocab "
-      f"USING gist (key gist_trgm_ops) WHERE kind = '{k}'" for k in KINDS),
+      f"USING gin (key gin_trgm_ops) WHERE kind = '{k}'" for k in KINDS),
     "CREATE INDEX IF NOT EXISTS patient_search_vocab_dmetaphone "
     "ON patient_search_vocab (kind, dmetaphone(key))",
     "ANALYZE patient_search_vocab",
