@@ -103,3 +103,25 @@ def test_statements_are_translated_for_psycopg():
     assert "?" not in postgres_sql(SQL_GIVEN_ONLY) and postgres_sql(SQL_GIVEN_ONLY).count("%s") == 3
     assert postgres_sql("SELECT '5%' WHERE a = ?") == "SELECT '5%%' WHERE a = %s"
     assert "MATCH" in SQL_VOCAB_TRIGRAM  # the one statement answered differently (lookup_pg)
+
+
+def test_sound_alikes_and_prefix_spellings_come_in_one_round_trip(pg_ctx):  # noqa: F811
+    """The prefix question is fetched with the sound-alike one; asked as the shared search asks
+    it, it is answered without a round trip, and the same as the database answers it alone."""
+    from coordinator_tui.services.patients.lookup_pg import PgStatements
+    from coordinator_tui.services.patients.lookup_scores import phonetic_key
+    from coordinator_tui.services.patients.lookup_sql import SQL_VOCAB_PHONETIC, SQL_VOCAB_PREFIX
+
+    with pg_ctx.db.read() as session:
+        raw = session.connection().connection.driver_connection
+        statements = PgStatements(raw)
+        statements.word = "smiht"
+        sounds = statements.execute(SQL_VOCAB_PHONETIC, ("f", phonetic_key("smiht"))).fetchall()
+        before = statements.statements
+        ahead = statements.execute(SQL_VOCAB_PREFIX, ("f", "sm", "sn")).fetchall()
+        assert statements.statements == before  # no round trip
+        alone = raw.execute(postgres_sql(SQL_VOCAB_PREFIX), ("f", "sm", "sn")).fetchall()
+        assert sorted(ahead) == sorted(alone) and ("smith",) in ahead
+        assert sounds == raw.execute(postgres_sql(SQL_VOCAB_PHONETIC), ("f", phonetic_key("smiht"))).fetchall()
+        other = statements.execute(SQL_VOCAB_PREFIX, ("f", "sm", "sn")).fetchall()  # asked again: asked
+        assert statements.statements == before + 1 and sorted(other) == sorted(alone)

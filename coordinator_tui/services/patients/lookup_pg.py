@@ -31,7 +31,12 @@ from sqlalchemy import Connection
 
 from coordinator_tui.domain.lookup_query import LookupQuery
 from coordinator_tui.services.patients.lookup import _Search
-from coordinator_tui.services.patients.lookup_sql import SQL_VOCAB_TRIGRAM
+from coordinator_tui.services.patients.lookup_sql import (
+    SQL_VOCAB_PHONETIC,
+    SQL_VOCAB_PREFIX,
+    SQL_VOCAB_TRIGRAM,
+    upper_bound,
+)
 
 NEAREST_TERMS = 80  # as SQLite's trigram step (LIMIT 80)
 SOUND_TERMS = 40
@@ -42,7 +47,7 @@ WORD_SIMILARITY = 0.25
 
 _INDEXED_BY = re.compile(r"\s+INDEXED BY \w+", re.IGNORECASE)
 
-# Kind is a literal ('f' or 'g'), never a parameter: each kind has its own partial GiST index,
+# Kind is a literal ('f' or 'g'), never a parameter: each kind has its own partial GIN index,
 # which a planner can only choose when it sees the kind in the statement.
 _VOCAB_NEAR = {
     kind: (f"(SELECT key FROM patient_search_vocab WHERE kind = '{kind}' "
@@ -51,6 +56,22 @@ _VOCAB_NEAR = {
            f"AND dmetaphone(key) = dmetaphone(%s) LIMIT {SOUND_TERMS})")
     for kind in ("f", "g")
 }
+
+# The vocabulary's sound-alikes and the spellings sharing the word's first letters in ONE round
+# trip: the shared search asks the second right after the first (lookup._Search._fuzzy_terms).
+_SOUNDS_AND_PREFIX = ("(SELECT 1, key FROM patient_search_vocab WHERE kind = %s AND phonetic = %s "
+                      "LIMIT 60) UNION ALL (SELECT 2, key FROM patient_search_vocab WHERE kind = %s "
+                      "AND key >= %s AND key < %s ORDER BY key LIMIT 300)")
+
+
+class _Rows(list):
+    """Rows fetched ahead, answered as a cursor would."""
+
+    def fetchall(self) -> list:
+        return list(self)
+
+    def fetchone(self):
+        return self[0] if self else None
 
 
 def postgres_sql(sqlite_sql: str) -> str:
@@ -68,11 +89,18 @@ class PgStatements:
         self.word = ""  # the name word whose vocabulary terms are being looked up
         self.statements = 0
         self._threshold_set = False
+        self._ahead: dict[tuple, _Rows] = {}  # (statement, params) -> rows fetched ahead
         if driver_connection.info.parameter_status("TimeZone") not in (b"UTC", b"Etc/UTC"):
             self._conn.execute("SET LOCAL TIME ZONE 'UTC'")  # a round trip only when needed
 
     def execute(self, sql: str, params=()):
+        params = tuple(params)
+        ahead = self._ahead.pop((sql, params), None)
+        if ahead is not None:
+            return ahead
         self.statements += 1
+        if sql == SQL_VOCAB_PHONETIC and len(self.word) >= 4:
+            return self._sounds_and_prefix(*params)
         if sql == SQL_VOCAB_TRIGRAM:
             _match, kind = params
             if not self._threshold_set:  # once per search, and only a search that needs it
@@ -82,7 +110,18 @@ class PgStatements:
         pg = self._sql.get(sql)
         if pg is None:
             pg = self._sql[sql] = postgres_sql(sql)
-        return self._conn.execute(pg, tuple(params))
+        return self._conn.execute(pg, params)
+
+    def _sounds_and_prefix(self, kind: str, sound: str) -> _Rows:
+        """Answer the sound-alike question, and fetch the prefix question's answer with it. Kept
+        by exact statement and parameters: a prefix question asked differently still goes to the
+        database, so a change to the shared search costs a round trip, never a wrong answer."""
+        word = self.word
+        head = word[:3] if len(word) >= 6 else word[:2]
+        hi = upper_bound(head)
+        rows = self._conn.execute(_SOUNDS_AND_PREFIX, (kind, sound, kind, head, hi)).fetchall()
+        self._ahead[(SQL_VOCAB_PREFIX, (kind, head, hi))] = _Rows((key,) for part, key in rows if part == 2)
+        return _Rows((key,) for part, key in rows if part == 1)
 
 
 class PgSearch(_Search):
