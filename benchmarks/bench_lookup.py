@@ -2,6 +2,11 @@
 floor for the same question, keystroke-to-results-drawn in the app at 80x24, and peak RSS.
 
     python benchmarks/bench_lookup.py --patients 1000000 --db /tmp/lookup-1m.sqlite [--cold]
+    python benchmarks/bench_lookup.py --patients 1000000 --db postgresql+psycopg://USER:PASS@HOST:PORT/DB \
+        [--sqlite /tmp/lookup-1m.sqlite]
+
+Given a PostgreSQL URL, the same clinic is measured in SQLite (--sqlite) and in PostgreSQL side
+by side (benchmarks/lookup_on_pg.py); the PostgreSQL database is loaded by COPY when empty.
 
 The database is seeded when empty (`coordinator seed`, ~80-120 s for a million) and reused
 otherwise. Prints figures; never part of the test run.
@@ -17,6 +22,7 @@ import sqlite3
 import statistics
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -207,9 +213,14 @@ def main() -> int:
                              "app's sign-in warm-up read the file back")
     parser.add_argument("--no-keystrokes", action="store_true",
                         help="service figures only (bench_keystrokes.py times the desk beside a bare app)")
+    parser.add_argument("--sqlite", default=None, metavar="PATH",
+                        help="with a PostgreSQL --db: the SQLite clinic to compare with "
+                             "(default /tmp/lookup-bench-PATIENTS.sqlite)")
     add_time_limit(parser, 1800)
     args = parser.parse_args()
     start_time_limit(args.time_limit, "bench_lookup")
+    if args.db.startswith("postgresql"):
+        return bench_both_engines(args)
     if args.cold:
         drop_page_cache()
         t = time.perf_counter()
@@ -246,6 +257,42 @@ def main() -> int:
     times = asyncio.run(bench_keystrokes(ctx, actor, rows))
     print(f"\nkeystroke to results drawn (80x24, {len(times)} keys): "
           f"p50 {statistics.median(times):.1f} ms, p95 {pct(times, 95):.1f} ms, p99 {pct(times, 99):.1f} ms")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:.0f} MB")
+    return 0
+
+
+def bench_both_engines(args) -> int:
+    """SQLite and PostgreSQL side by side on the same clinic (benchmarks/lookup_on_pg.py)."""
+    import lookup_on_pg as pg
+
+    path = Path(args.sqlite or f"/tmp/lookup-bench-{args.patients}.sqlite")
+    url = url_for_path(path)
+    ensure_current(url)
+    ctx = AppContext(db=Database(url), settings=load_settings(db_url=url))
+    raw = sqlite3.connect(path)
+    if raw.execute("SELECT count(*) FROM patients").fetchone()[0] == 0:
+        from coordinator_tui.services.demo.clinic import seed_clinic
+
+        t = time.perf_counter()
+        seed_clinic(ctx, patients=args.patients, seed=1, day=ctx.today())
+        print(f"sqlite: seeded {args.patients:,} patients in {time.perf_counter() - t:.0f} s")
+    have = pg.pg_patients(args.db)
+    if have is None:
+        pg.build_schema(args.db)
+    if not have:
+        t = time.perf_counter()
+        stages = pg.copy_clinic(path, args.db)
+        print(f"postgresql: loaded the same clinic by COPY in {time.perf_counter() - t:.0f} s ("
+              + ", ".join(f"{k} {v:.0f} s" for k, v in stages.items()) + ")")
+    warm_vocabulary(ctx)  # SQLite's name vocabulary in memory, as the app has it after sign-in
+    pg_ctx = AppContext(db=Database(args.db), settings=replace(ctx.settings, db_url=args.db))
+    count = raw.execute("SELECT count(*) FROM patients").fetchone()[0]
+    print(f"{count:,} patients on both, {args.runs} queries per kind, limit 20\n")
+    rng = random.Random(7)
+    rows = sample(raw, args.runs, rng)
+    pg.compare(search_patients, ctx, pg_ctx, actor_for(ctx, "demo"), actor_for(pg_ctx, "demo"),
+               raw, args.db, queries(rows, rng))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MB")
     return 0

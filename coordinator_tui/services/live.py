@@ -16,6 +16,13 @@ class NoWatcher:
         pass
 
 
-def open_watcher(ctx: AppContext) -> ChangeWatcher | NoWatcher:
+def open_watcher(ctx: AppContext):
+    """SQLite: `PRAGMA data_version` polling; PostgreSQL: LISTEN/NOTIFY (store/pg_listen.py)."""
     path = ctx.db.path
-    return ChangeWatcher(path) if path is not None else NoWatcher()
+    if path is not None:
+        return ChangeWatcher(path)
+    if ctx.db.engine.dialect.name == "postgresql":
+        from coordinator_tui.store.pg_listen import PgChangeWatcher
+
+        return PgChangeWatcher(ctx.db.url)
+    return NoWatcher()

@@ -127,6 +127,10 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_connect)
         event.listen(engine, "begin", _on_begin)
+    elif engine.dialect.name == "postgresql":
+        from coordinator_tui.store.pg_listen import send_on_commit
+
+        send_on_commit(engine)  # live refresh: LISTEN/NOTIFY (store/pg_listen.py)
     return engine
 
 

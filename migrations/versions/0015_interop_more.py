@@ -15,7 +15,7 @@ from alembic import op
 import coordinator_tui.store.types
 
 revision = "0015_interop_more"
-down_revision = "0012_ledger"
+down_revision = "0014_pg_search"
 branch_labels = None
 depends_on = None
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import text as sql
 from sqlalchemy import update
 
 from coordinator_tui.domain.names import name_key, phonetic
@@ -15,6 +15,7 @@ from coordinator_tui.services.patients.lookup import PatientHit, search_patients
 from coordinator_tui.store.models import Patient
 from tests.conftest import CLINIC_DAY
 from tests.helpers.lookup import add_patient
+from tests.helpers.pg_clinic import ctx_on_both_engines, pg_ctx, pg_template  # noqa: F401 (fixtures)
 
 BORN = date(1985, 3, 4)
 
@@ -210,40 +211,42 @@ def test_bad_input(ctx, desk_user, people):
     assert isinstance(find(ctx, desk_user, '"quaxley" OR * NEAR('), list)  # FTS syntax is plain text
 
 
-def test_every_write_path_keeps_the_vocabulary(ctx, desk_user, seeded_path):
+def test_every_write_path_keeps_the_vocabulary(ctx, desk_user):
     """Raw SQL writes (imports, merges by anyone) are indexed by the database's own triggers."""
-    conn = sqlite3.connect(seeded_path)
-    conn.execute(
+    insert = sql(
         "INSERT INTO patients (mrn, given_name, family_name, family_key, given_key, family_phonetic, "
         "given_phonetic, birth_date, sex, country, preferred_language, created_at, updated_at, version_id) "
-        "VALUES ('M8888888', 'Ottoline', 'Brzęczyszczykiewicz', ?, ?, ?, ?, '1999-09-09', 'F', 'US', "
-        "'English', '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000', 1)",
-        (name_key("Brzęczyszczykiewicz"), name_key("Ottoline"), phonetic("Brzęczyszczykiewicz"),
-         phonetic("Ottoline")))
-    conn.commit()
+        "VALUES ('M8888888', 'Ottoline', 'Brzęczyszczykiewicz', :fk, :gk, :fp, :gp, '1999-09-09', 'F', 'US', "
+        "'English', '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000', 1)")
+    engine = ctx.db.engine  # a plain connection: no service, no ORM
+    with engine.begin() as conn:
+        conn.execute(insert, {"fk": name_key("Brzęczyszczykiewicz"), "gk": name_key("Ottoline"),
+                              "fp": phonetic("Brzęczyszczykiewicz"), "gp": phonetic("Ottoline")})
     assert top(ctx, desk_user, "brzeczyszczykiewic ottoline") is not None
     assert find(ctx, desk_user, "brzeczyszczykewicz")[0].mrn == "M8888888"  # a typo: via the index
-    conn.execute("UPDATE patients SET family_name = 'Pszczółkowska', family_key = ?, family_phonetic = ? "
-                 "WHERE mrn = 'M8888888'", (name_key("Pszczółkowska"), phonetic("Pszczółkowska")))
-    conn.commit()
+    with engine.begin() as conn:
+        conn.execute(sql("UPDATE patients SET family_name = 'Pszczółkowska', family_key = :fk, "
+                          "family_phonetic = :fp WHERE mrn = 'M8888888'"),
+                     {"fk": name_key("Pszczółkowska"), "fp": phonetic("Pszczółkowska")})
     assert find(ctx, desk_user, "pszczolkowsak")[0].mrn == "M8888888"
-    vocab = {r[0] for r in conn.execute("SELECT key FROM patient_search_vocab WHERE kind = 'f'")}
-    assert {"brzeczyszczykiewicz", "pszczolkowska"} <= vocab
-    trigram = conn.execute("SELECT count(*) FROM patient_search_trigram WHERE patient_search_trigram "
-                           "MATCH '\"czolkow\"'").fetchone()[0]
-    assert trigram == 1
-    conn.execute("DELETE FROM patients WHERE mrn = 'M8888888'")
-    conn.commit()
-    conn.close()
+    with engine.begin() as conn:
+        vocab = {r[0] for r in conn.execute(sql("SELECT key FROM patient_search_vocab WHERE kind = 'f'"))}
+        assert {"brzeczyszczykiewicz", "pszczolkowska"} <= vocab
+        if engine.dialect.name == "sqlite":
+            trigram = conn.execute(sql("SELECT count(*) FROM patient_search_trigram WHERE "
+                                        "patient_search_trigram MATCH '\"czolkow\"'")).scalar()
+            assert trigram == 1
+        conn.execute(sql("DELETE FROM patients WHERE mrn = 'M8888888'"))
     assert find(ctx, desk_user, "M8888888") == []
 
 
-def test_search_writes_nothing(ctx, desk_user, people, seeded_path):
-    conn = sqlite3.connect(seeded_path)
-    before = conn.execute("SELECT count(*) FROM audit_events").fetchone()[0]
+def test_search_writes_nothing(ctx, desk_user, people):
+    count = sql("SELECT count(*) FROM audit_events")
+    with ctx.db.engine.connect() as conn:
+        before = conn.execute(count).scalar()
     find(ctx, desk_user, "muller")
-    assert conn.execute("SELECT count(*) FROM audit_events").fetchone()[0] == before
-    conn.close()
+    with ctx.db.engine.connect() as conn:
+        assert conn.execute(count).scalar() == before
 
 
 def test_hits_are_frozen(ctx, desk_user, people):

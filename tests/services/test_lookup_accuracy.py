@@ -16,6 +16,7 @@ import pytest
 
 from coordinator_tui.services.patients.lookup import search_patients
 from tests.helpers.lookup import add_patient
+from tests.helpers.pg_clinic import ctx_on_both_engines, pg_ctx, pg_template  # noqa: F401 (fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
 CANDIDATES = [REPO.parent / "shared" / "data", Path("/work/shared/data")]

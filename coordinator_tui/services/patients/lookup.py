@@ -254,6 +254,18 @@ class _Search:
                      [*families, self.cap], "fuzzy")
 
 
+def searcher(ctx: AppContext, conn: Connection, query: LookupQuery, today: date, limit: int) -> _Search:
+    """The dialect switch point: on SQLite the name vocabulary in memory (lookup_vocab, brought
+    up to this transaction's rows), on PostgreSQL its questions asked of pg_trgm and
+    fuzzystrmatch (lookup_pg)."""
+    if conn.dialect.name == "postgresql":
+        from coordinator_tui.services.patients.lookup_pg import PgSearch
+        return PgSearch(conn, query, today, limit)
+    vocab = vocabulary_for(ctx.db)
+    vocab.refresh(conn.connection.driver_connection)
+    return _Search(conn, query, today, limit, vocab)
+
+
 def _clamp_limit(limit: int) -> int:
     if not isinstance(limit, int) or isinstance(limit, bool):
         raise UserError("the number of results must be a whole number")
@@ -274,9 +286,7 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
         return []
     with ctx.db.read() as session:
         conn = session.connection()
-        vocab = vocabulary_for(ctx.db)
-        vocab.refresh(conn.connection.driver_connection)
-        search = _Search(conn, query, today, limit, vocab)
+        search = searcher(ctx, conn, query, today, limit)
         search.gather()
         today_ids: set[int] = set()
         if today_first:
@@ -357,7 +367,7 @@ def _hits(search: _Search, ranked, ctx: AppContext, today: date, today_ids: set[
         next_appt[pid] = _instant(at)
     dates = sorted({str(row[8]) for row, _s, _r in ranked})
     keys = sorted({row[4] for row, _s, _r in ranked})
-    dupes = {(d, k) for d, k, n in raw.execute(
+    dupes = {(str(d), k) for d, k, n in raw.execute(
         SQL_DUPES.format(dates=in_marks(len(dates)), keys=in_marks(len(keys))), (*dates, *keys))
         if n > 1}
     hits = []

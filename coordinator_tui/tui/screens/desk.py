@@ -66,7 +66,9 @@ class DeskScreen(Screen):
             return
         self._ticks_since_poll += 1
         idle_every = max(1, round(self.IDLE_POLL_SECONDS / self.POLL_SECONDS))
-        if self.is_idle() and self._ticks_since_poll < idle_every:
+        # A pushed watcher (PostgreSQL LISTEN/NOTIFY) costs the database nothing to ask: every tick.
+        pushed = getattr(self._watcher, "pushed", False)
+        if self.is_idle() and not pushed and self._ticks_since_poll < idle_every:
             return
         self._ticks_since_poll = 0
         watcher = self._watcher
