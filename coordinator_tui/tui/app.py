@@ -131,11 +131,7 @@ class CoordinatorApp(App[int]):
             demo = is_demo(ctx)
         self.demo = demo  # a `coordinator demo` clinic: the sign-in screen names its logins
         # The location the Check-in and Schedule desks show (services/locations.py); Ctrl+O moves it.
-        self.place = place
-        if place is None and ctx.settings.desk_location:
-            from coordinator_tui.services.locations import desk_location
-
-            self.place = desk_location(ctx)
+        self.place = place  # from desk_location, resolved before the app starts (app_commands)
         self.last_activity = ctx.now()
         self._desk_before_lock = FIRST_DESK.mode
         # Every key typed goes through this one queue: see tui/key_gate.py.

@@ -255,9 +255,7 @@ class _Search:
 
 
 def searcher(ctx: AppContext, conn: Connection, query: LookupQuery, today: date, limit: int) -> _Search:
-    """The dialect switch point: on SQLite the name vocabulary in memory (lookup_vocab, brought
-    up to this transaction's rows), on PostgreSQL its questions asked of pg_trgm and
-    fuzzystrmatch (lookup_pg)."""
+    """The dialect switch point: SQLite's vocabulary in memory, or PostgreSQL's pg_trgm (lookup_pg)."""
     if conn.dialect.name == "postgresql":
         from coordinator_tui.services.patients.lookup_pg import PgSearch
         return PgSearch(conn, query, today, limit)
