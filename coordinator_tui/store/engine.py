@@ -25,6 +25,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from coordinator_tui.errors import StorageError
 from coordinator_tui.folders import make_private_dirs
 from coordinator_tui.store import audit_guard
+from coordinator_tui.store.write_queue import write_turn
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -184,6 +185,10 @@ class Database:
     def path(self) -> Path | None:
         return sqlite_path(self.url)
 
+    @cached_property
+    def _file(self) -> Path | None:
+        return sqlite_path(self.url)
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._guard(), self._read_sessions() as session, session.begin():
@@ -191,7 +196,8 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._guard(), self._write_sessions() as session, session.begin():
+        # SQLite: wait in line for the write lock (store/write_queue.py), then BEGIN IMMEDIATE.
+        with self._guard(), write_turn(self._file), self._write_sessions() as session, session.begin():
             yield session
 
     @contextmanager

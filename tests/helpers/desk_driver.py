@@ -424,10 +424,46 @@ def _wait_for(barrier: Path, stage: str, count: int, timeout: float = 120.0) -> 
         time.sleep(0.02)
 
 
+def time_writes(ctx) -> dict[str, list[float]]:
+    """Record, per write transaction of this desk, how long it waited for the write lock (from
+    asking for a write to BEGIN IMMEDIATE returning: the queue and SQLite's busy handler) and
+    how long it held it (BEGIN IMMEDIATE to the end of COMMIT or ROLLBACK), in ms."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    from coordinator_tui.store.engine import WRITE_OPTION
+
+    times: dict[str, list[float]] = {"wait": [], "hold": []}
+    state: dict[str, float | None] = {"asked": None, "begun": None}
+    original = ctx.db.write
+
+    def on_begin(conn) -> None:  # registered after the engine's own: BEGIN IMMEDIATE has returned
+        if conn.get_execution_options().get(WRITE_OPTION) and state["asked"] is not None:
+            state["begun"] = time.perf_counter()
+            times["wait"].append((state["begun"] - state["asked"]) * 1000)
+
+    @contextmanager
+    def write():
+        state["asked"], state["begun"] = time.perf_counter(), None
+        try:
+            with original() as session:
+                yield session
+        finally:
+            if state["begun"] is not None:
+                times["hold"].append((time.perf_counter() - state["begun"]) * 1000)
+            state["asked"] = None
+
+    event.listen(ctx.db.engine, "begin", on_begin)
+    ctx.db.write = write
+    return times
+
+
 def run_desk(args) -> int:
     from coordinator_tui.services.staff.actors import actor_for
 
     ctx = make_ctx(Path(args.db), args.day)
+    lock_times = time_writes(ctx)
     actor = actor_for(ctx, "demo")
     rng = random.Random(args.seed * 1000 + args.desk)
     desk = Desk(ctx, actor, rng, f"desk{args.desk}")
@@ -463,6 +499,7 @@ def run_desk(args) -> int:
     Path(args.out).write_text(json.dumps({
         "desk": args.desk, "seconds": elapsed, "outcomes": outcomes, "latencies_ms": latencies,
         "reports": reports, "problems": problems[:50], "digest": digest(args.db),
+        "lock_ms": lock_times,
     }))
     return 0
 

@@ -1,0 +1,155 @@
+"""A fair queue of writers in front of SQLite's one write lock (issue 23, point 2).
+
+SQLite has one write lock per file. A writer that finds it taken sleeps in SQLite's busy handler
+(1, 2, 5 ... 100 ms) and retries; nobody is woken when the lock frees, and whoever retries first
+wins, so with eight desks a writer could lose several rounds in a row and wait a second while the
+lock sat idle between sleeps. Here writers take a ticket and wait for the writer before them,
+in the kernel, before `BEGIN IMMEDIATE`: the lock passes straight to the next in line, in the
+order they came.
+
+How (POSIX byte-range locks on a small file beside the database, `NAME.write-queue`):
+
+- bytes 0-7 hold the next ticket number; byte 8 is a short lock around taking one;
+- a writer holding ticket t locks byte BASE + t (mod SLOTS) while it takes the ticket, then
+  waits for byte BASE + t-1 (held by the writer before it until that one's transaction ends),
+  runs its transaction, and unlocks its own byte, which wakes the writer after it.
+
+The kernel drops a process's locks when it dies, so a desk killed with SIGKILL (or a dropped
+SSH link) passes its turn on at once. The queue only orders the writers that use it; SQLite's
+lock still decides who writes, so a writer outside it (the sqlite3 shell, another version)
+is safe, only not queued. POSIX locks belong to a process, not a thread, so each process has
+one open file per database and lets one thread at a time into the queue; a thread already in
+its turn (a write inside a write) does not queue again.
+
+Nothing in the file is patient data: it holds one number. It is created with the database
+file's permission bits, so desks of one group (docs/ssh.md) share it; a desk that cannot open
+it writes without queueing (SQLite's busy handler, as before)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SUFFIX = ".write-queue"
+TICKET_LOCK = 8  # the byte locked while a ticket is taken
+BASE = 64  # each ticket's byte: BASE + ticket % SLOTS
+SLOTS = 1 << 20  # more writers than this waiting at once would share bytes; there are dozens
+ENV_OFF = "COORDINATOR_WRITE_QUEUE"  # "off": no queue (the benchmark's floor)
+
+
+def queue_path(database: Path) -> Path:
+    return database.with_name(database.name + SUFFIX)
+
+
+class _FileQueue:
+    """One per database file per process."""
+
+    def __init__(self, path: Path, mode: int):
+        self.path = path
+        self.mode = mode
+        self._fd: int | None = None
+        self._pid = 0
+        self._threads = threading.Lock()  # one thread of this process in the queue at a time
+        self._held = threading.local()
+
+    def _file(self) -> int | None:
+        if self._fd is None or self._pid != os.getpid():  # a forked child opens its own
+            try:
+                try:
+                    fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, self.mode)
+                    os.fchmod(fd, self.mode)  # the database's bits, whatever the umask
+                except FileExistsError:
+                    fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+            except OSError:
+                return None
+            self._fd = fd
+            self._pid = os.getpid()
+        return self._fd
+
+    def _ticket(self, fd: int) -> int:
+        fcntl.lockf(fd, fcntl.LOCK_EX, 1, TICKET_LOCK)
+        try:
+            raw = os.pread(fd, 8, 0)
+            ticket = int.from_bytes(raw, "little") if len(raw) == 8 else 0
+            fcntl.lockf(fd, fcntl.LOCK_EX, 1, BASE + ticket % SLOTS)
+            os.pwrite(fd, (ticket + 1).to_bytes(8, "little"), 0)
+            return ticket
+        finally:
+            fcntl.lockf(fd, fcntl.LOCK_UN, 1, TICKET_LOCK)
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        if getattr(self._held, "depth", 0):  # already this thread's turn
+            self._held.depth += 1
+            try:
+                yield
+            finally:
+                self._held.depth -= 1
+            return
+        with self._threads:
+            fd = self._file()
+            if fd is None:
+                yield
+                return
+            try:
+                ticket = self._ticket(fd)
+            except OSError:
+                yield  # a file system without byte-range locks: SQLite alone orders writers
+                return
+            mine = BASE + ticket % SLOTS
+            try:
+                before = BASE + (ticket - 1) % SLOTS
+                fcntl.lockf(fd, fcntl.LOCK_EX, 1, before)  # the writer ahead has finished
+                fcntl.lockf(fd, fcntl.LOCK_UN, 1, before)
+                self._held.depth, self._held.ticket = 1, ticket
+                try:
+                    yield
+                finally:
+                    self._held.depth, self._held.ticket = 0, None
+            finally:
+                fcntl.lockf(fd, fcntl.LOCK_UN, 1, mine)
+
+
+_queues: dict[Path, _FileQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def queue_for(database: Path) -> _FileQueue | None:
+    """The process's queue for this database file, or None when queueing is off."""
+    if os.environ.get(ENV_OFF, "").strip().lower() in ("off", "0", "no"):
+        return None
+    queue = _queues.get(database)
+    if queue is not None:
+        return queue
+    try:
+        real = database.resolve()
+        mode = real.stat().st_mode & 0o666
+    except OSError:
+        return None  # no file yet: nothing to queue for
+    with _queues_lock:
+        queue = _queues.get(real)
+        if queue is None:
+            queue = _queues[real] = _FileQueue(queue_path(real), mode or 0o600)
+        _queues[database] = queue
+        return queue
+
+
+def current_ticket(database: Path) -> int | None:
+    """The place in line of this thread's turn now (tests show the order writers were served)."""
+    queue = queue_for(database)
+    return getattr(queue._held, "ticket", None) if queue is not None else None
+
+
+@contextmanager
+def write_turn(database: Path | None) -> Iterator[None]:
+    """Hold this process's place in the queue of writers to `database` (None: not SQLite)."""
+    queue = queue_for(database) if database is not None else None
+    if queue is None:
+        yield
+        return
+    with queue.turn():
+        yield
