@@ -186,9 +186,14 @@ def _summary(result: dict) -> dict:
     out["rate"] = out["ok"] / seconds
     for part in ("wait", "hold"):
         out[part] = [x for o in desks for x in o.get("lock_ms", {}).get(part, [])]
+    for part in PARTS:
+        out[part] = [x for o in desks for x in o.get("parts_ms", {}).get(part, [])]
     return out
 
 
+# The first step of checkin, book, edit; then each action's time waiting for the write lock.
+PARTS = ("checklist view", "free slots", "record view",
+         *(f"{a} {p}" for a in desk_driver.ACTIONS for p in ("wait", "hold")))
 QUEUE_MODES = {"off": "off", "queue": "fifo"}  # label -> COORDINATOR_WRITE_QUEUE
 
 
@@ -229,12 +234,14 @@ def section_queue(args, template: Path, work: Path) -> None:
             lat = [x for r in runs[key] for x in r["lat"][action]]
             cells.append(f"{pct(lat, 50):7.1f} /{pct(lat, 95):7.1f}")
         print(f"{action:<12}" + "".join(f"{c:>17}" for c in cells))
-    for part in ("wait", "hold"):
+    for part in PARTS + ("wait", "hold"):
         cells = []
         for key in columns:
             lat = [x for r in runs[key] for x in r[part]]
             cells.append(f"{pct(lat, 50):7.1f} /{pct(lat, 95):7.1f}")
-        print(f"{'lock ' + part:<12}" + "".join(f"{c:>17}" for c in cells))
+        label = ("lock " + part if part in ("wait", "hold") else
+                 part if part.endswith((" wait", " hold")) else part.split()[0] + " step")
+        print(f"{label:<12}" + "".join(f"{c:>17}" for c in cells))
     rate = {key: statistics.mean(r["rate"] for r in runs[key]) for key in columns}
     print(f"{'actions/s':<12}" + "".join(f"{rate[k]:>17.1f}" for k in columns))
     print(f"{'x one desk':<12}" + "".join(f"{rate[k] / rate[(k[0], 1)]:>17.2f}" for k in columns))

@@ -39,6 +39,7 @@ TICKET_LOCK = 8  # the byte locked while a ticket is taken
 BASE = 64  # each ticket's byte: BASE + ticket % SLOTS
 SLOTS = 1 << 20  # more writers than this waiting at once would share bytes; there are dozens
 ENV_OFF = "COORDINATOR_WRITE_QUEUE"  # "off": no queue (the benchmark's floor)
+WAIT_SECONDS = 10.0  # as long as SQLite's busy timeout (store/engine.py)
 
 
 def queue_path(database: Path) -> Path:
@@ -102,9 +103,7 @@ class _FileQueue:
                 return
             mine = BASE + ticket % SLOTS
             try:
-                before = BASE + (ticket - 1) % SLOTS
-                fcntl.lockf(fd, fcntl.LOCK_EX, 1, before)  # the writer ahead has finished
-                fcntl.lockf(fd, fcntl.LOCK_UN, 1, before)
+                _wait_for(fd, BASE + (ticket - 1) % SLOTS)  # the writer ahead has finished
                 self._held.depth, self._held.ticket = 1, ticket
                 try:
                     yield
@@ -112,6 +111,31 @@ class _FileQueue:
                     self._held.depth, self._held.ticket = 0, None
             finally:
                 fcntl.lockf(fd, fcntl.LOCK_UN, 1, mine)
+
+
+def _wait_for(fd: int, slot: int) -> bool:
+    """Wait until the writer holding `slot` lets it go, at most WAIT_SECONDS (then go on
+    without it: a desk stopped in its turn, Ctrl+Z over SSH, must not stop the others for ever;
+    SQLite's lock and busy timeout still decide). True when the turn came."""
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, slot)
+    except OSError:
+        pass  # taken: the writer ahead is still at it
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, slot)
+        return True
+    came = threading.Event()
+
+    def wait() -> None:  # a blocking wait cannot time out, so a helper thread does it
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX, 1, slot)
+            fcntl.lockf(fd, fcntl.LOCK_UN, 1, slot)
+        except OSError:
+            pass
+        came.set()
+
+    threading.Thread(target=wait, name="write-queue", daemon=True).start()
+    return came.wait(WAIT_SECONDS)
 
 
 _queues: dict[Path, _FileQueue] = {}

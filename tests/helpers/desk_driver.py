@@ -77,6 +77,7 @@ class Desk:
 
         self.ctx, self.actor, self.rng, self.name = ctx, actor, rng, name
         self.serial = 0
+        self.parts: dict[str, list[float]] = {}  # the first step of a two-step action, in ms
         from coordinator_tui.services.desk_views import day_appointments
 
         self.today_ids = [r.id for r in day_appointments(ctx, actor, ctx.today())
@@ -86,11 +87,16 @@ class Desk:
                 "SELECT id FROM providers WHERE active = 1 ORDER BY id"))]
             self.patient_count = session.execute(text("SELECT max(id) FROM patients")).scalar()
 
+    def _first(self, part: str, started: float) -> None:
+        self.parts.setdefault(part, []).append((time.perf_counter() - started) * 1000)
+
     def checkin(self):
         from coordinator_tui.services import checkin
 
         appointment_id = self.rng.choice(self.today_ids)
+        started = time.perf_counter()
         seen = checkin.checklist(self.ctx, self.actor, appointment_id)
+        self._first("checklist view", started)
         change = checkin.check_in(self.ctx, self.actor, appointment_id, seen.version,
                                   exception_reason="concurrency test")
         return ["checkin", appointment_id, change.version]
@@ -110,8 +116,10 @@ class Desk:
 
         provider_id = self.rng.choice(self.provider_ids)
         after = self.ctx.today() + timedelta(days=self.rng.randint(1, BOOK_DAYS))
+        started = time.perf_counter()
         slots = booking.find_free_slots(self.ctx, self.actor, provider_id=provider_id, type_code="FU",
                                         after=after, limit=3)
+        self._first("free slots", started)
         if not slots:
             raise UserError("no free slot")
         slot = self.rng.choice(slots)
@@ -126,7 +134,9 @@ class Desk:
         from coordinator_tui.services import patients
 
         patient_id = self.rng.randint(1, EDIT_POOL)
+        started = time.perf_counter()
         record = patients.get_record(self.ctx, self.actor, patient_id)
+        self._first("record view", started)
         self.serial += 1
         email = f"{self.name}.{self.serial}@example.org"
         phone = f"617-555-{self.rng.randint(0, 9999):04d}"
@@ -479,6 +489,7 @@ def run_desk(args) -> int:
     while time.monotonic() < end:
         action = rng.choices(ACTIONS, WEIGHTS)[0]
         t0 = time.perf_counter()
+        waits, holds = len(lock_times["wait"]), len(lock_times["hold"])
         try:
             reports.append(getattr(desk, action)())
             kind = "ok"
@@ -489,6 +500,8 @@ def run_desk(args) -> int:
         outcomes[action][kind] += 1
         if kind == "ok":
             latencies[action].append((time.perf_counter() - t0) * 1000)
+            desk.parts.setdefault(action + " wait", []).append(sum(lock_times["wait"][waits:]))
+            desk.parts.setdefault(action + " hold", []).append(sum(lock_times["hold"][holds:]))
     elapsed = time.monotonic() - started
     (barrier / f"done-{args.desk}").touch()
     _wait_for(barrier, "done", args.desks)
@@ -499,7 +512,7 @@ def run_desk(args) -> int:
     Path(args.out).write_text(json.dumps({
         "desk": args.desk, "seconds": elapsed, "outcomes": outcomes, "latencies_ms": latencies,
         "reports": reports, "problems": problems[:50], "digest": digest(args.db),
-        "lock_ms": lock_times,
+        "lock_ms": lock_times, "parts_ms": desk.parts,
     }))
     return 0
 

@@ -128,6 +128,46 @@ def test_a_writer_killed_in_its_turn_passes_it_on(db_path, tmp_path):
         stuck.wait()
 
 
+# A writer that takes its place in line and then stops (a desk suspended with Ctrl+Z).
+STOPPED = """
+import sys, time
+from pathlib import Path
+from coordinator_tui.store.write_queue import write_turn
+path, ready = Path(sys.argv[1]), Path(sys.argv[2])
+with write_turn(path):
+    ready.touch()
+    time.sleep(600)
+"""
+
+
+def test_a_writer_stopped_in_its_turn_holds_the_others_up_only_for_a_while(db_path, tmp_path,
+                                                                            monkeypatch):
+    from coordinator_tui.store import write_queue
+
+    monkeypatch.setattr(write_queue, "WAIT_SECONDS", 1.0)
+    _probe_table(db_path)
+    ready = tmp_path / "ready"
+    stopped = subprocess.Popen([sys.executable, "-c", STOPPED, str(db_path), str(ready)], cwd=REPO,
+                               env=_env())
+    try:
+        end = time.monotonic() + 60
+        while not ready.exists():
+            assert stopped.poll() is None and time.monotonic() < end, "the writer never started"
+            time.sleep(0.01)
+        db = Database(url_for_path(db_path))
+        started = time.monotonic()
+        with db.write() as session:
+            session.execute(text("INSERT INTO queue_probe (ticket, writer) VALUES (0, 0)"))
+        waited = time.monotonic() - started
+        assert 0.9 <= waited < 8, waited
+        with db.read() as session:
+            assert session.execute(text("SELECT count(*) FROM queue_probe")).scalar() == 1
+        db.dispose()
+    finally:
+        stopped.kill()
+        stopped.wait()
+
+
 def test_the_queue_file_has_the_database_mode_and_holds_one_number(db_path):
     db_path.chmod(0o640)
     db = Database(url_for_path(db_path))
