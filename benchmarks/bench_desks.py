@@ -7,11 +7,15 @@
           half-written rows found afterwards (must be none), whether the desks' views converged.
   crashes a writer killed with SIGKILL at a random moment, --crashes times (default 100): writes
           reported as saved, any lost, anything half-written, PRAGMA integrity_check.
+  queue   issue 23 point 2: 1 desk and --desks desks, with the write queue off (the floor:
+          SQLite's busy handler alone) and on, in --rounds interleaved rounds: p50/p95 per action,
+          its first step (the checklist or record view, the free-slot search), its time waiting
+          for and holding the write lock, actions per second and the ratio to one desk.
   idle    an idle desk (the app under Pilot, no key for longer than the idle threshold):
           data_version polls per second and any other statements; the same while active.
 
     python benchmarks/bench_desks.py [--seconds 60] [--desks 8] [--crashes 100] [--patients 5000]
-                                     [--only desks,crashes,idle,bandwidth]
+                                     [--only desks,crashes,idle,bandwidth,queue] [--rounds 3]
 
 The desk processes run tests/helpers/desk_driver.py (the same code the tests run, shorter).
 """
