@@ -7,11 +7,15 @@
           half-written rows found afterwards (must be none), whether the desks' views converged.
   crashes a writer killed with SIGKILL at a random moment, --crashes times (default 100): writes
           reported as saved, any lost, anything half-written, PRAGMA integrity_check.
+  queue   issue 23 point 2: 1 desk and --desks desks, with the write queue off (the floor:
+          SQLite's busy handler alone) and on, in --rounds interleaved rounds: p50/p95 per action,
+          its first step (the checklist or record view, the free-slot search), its time waiting
+          for and holding the write lock, actions per second and the ratio to one desk.
   idle    an idle desk (the app under Pilot, no key for longer than the idle threshold):
           data_version polls per second and any other statements; the same while active.
 
     python benchmarks/bench_desks.py [--seconds 60] [--desks 8] [--crashes 100] [--patients 5000]
-                                     [--only desks,crashes,idle,bandwidth]
+                                     [--only desks,crashes,idle,bandwidth,queue] [--rounds 3]
 
 The desk processes run tests/helpers/desk_driver.py (the same code the tests run, shorter).
 """
@@ -172,6 +176,83 @@ def section_idle(args, template: Path, work: Path) -> None:
           f"{DeskScreen.IDLE_AFTER_SECONDS} s without a key; each poll is one PRAGMA, no table read")
 
 
+def _summary(result: dict) -> dict:
+    """Per action: ok count and latencies; overall: actions/s, storage and other errors, checks."""
+    desks = result["desks"]
+    seconds = max(o["seconds"] for o in desks)
+    out = {"seconds": seconds, "lat": {}, "ok": 0, "storage": 0, "other": 0,
+           "problems": len(result["reported"]) + len(result["database"]) + len(result["failures"])}
+    for action in desk_driver.ACTIONS:
+        out["lat"][action] = [x for o in desks for x in o["latencies_ms"][action]]
+        out["ok"] += sum(o["outcomes"][action]["ok"] for o in desks)
+        out["storage"] += sum(o["outcomes"][action]["storage"] for o in desks)
+        out["other"] += sum(o["outcomes"][action]["other"] for o in desks)
+    out["rate"] = out["ok"] / seconds
+    for part in ("wait", "hold"):
+        out[part] = [x for o in desks for x in o.get("lock_ms", {}).get(part, [])]
+    for part in PARTS:
+        out[part] = [x for o in desks for x in o.get("parts_ms", {}).get(part, [])]
+    return out
+
+
+# The first step of checkin, book, edit; then each action's time waiting for the write lock.
+PARTS = ("checklist view", "free slots", "record view",
+         *(f"{a} {p}" for a in desk_driver.ACTIONS for p in ("wait", "hold")))
+QUEUE_MODES = {"off": "off", "queue": "fifo"}  # label -> COORDINATOR_WRITE_QUEUE
+
+
+def section_queue(args, template: Path, work: Path) -> None:
+    """Issue 23 point 2: 1 desk and N desks, with the write queue off (the floor: SQLite's busy
+    handler alone) and on, interleaved in rounds so the machine's load falls on both alike."""
+    import os
+
+    from coordinator_tui.store.write_queue import ENV_OFF
+
+    modes = [m for m in args.modes.split(",") if m]
+    runs: dict[tuple[str, int], list[dict]] = {}
+    print(f"\n== write queue: 1 and {args.desks} desks, modes {', '.join(modes)}, "
+          f"{args.rounds} rounds of {args.seconds:.0f} s each, interleaved ==")
+    saved = os.environ.get(ENV_OFF)
+    try:
+        for round_no in range(args.rounds):
+            for mode in modes:
+                os.environ[ENV_OFF] = QUEUE_MODES.get(mode, mode)
+                for count in (1, args.desks):
+                    db = work / f"q-{round_no}-{mode}-{count}.sqlite"
+                    shutil.copyfile(template, db)
+                    result = desk_driver.run_desks(db, DAY, desks=count, seconds=args.seconds,
+                                                   workdir=work / f"q-{round_no}-{mode}-{count}")
+                    runs.setdefault((mode, count), []).append(_summary(result))
+                    print(f"  round {round_no + 1} {mode:<6} {count} desk(s): "
+                          f"{runs[(mode, count)][-1]['rate']:.1f} actions/s", flush=True)
+    finally:
+        if saved is None:
+            os.environ.pop(ENV_OFF, None)
+        else:
+            os.environ[ENV_OFF] = saved
+    columns = [(mode, count) for mode in modes for count in (1, args.desks)]
+    print(f"{'p50 / p95 ms':<12}" + "".join(f"{f'{m} x{c}':>17}" for m, c in columns))
+    for action in desk_driver.ACTIONS:
+        cells = []
+        for key in columns:
+            lat = [x for r in runs[key] for x in r["lat"][action]]
+            cells.append(f"{pct(lat, 50):7.1f} /{pct(lat, 95):7.1f}")
+        print(f"{action:<12}" + "".join(f"{c:>17}" for c in cells))
+    for part in PARTS + ("wait", "hold"):
+        cells = []
+        for key in columns:
+            lat = [x for r in runs[key] for x in r[part]]
+            cells.append(f"{pct(lat, 50):7.1f} /{pct(lat, 95):7.1f}")
+        label = ("lock " + part if part in ("wait", "hold") else
+                 part if part.endswith((" wait", " hold")) else part.split()[0] + " step")
+        print(f"{label:<12}" + "".join(f"{c:>17}" for c in cells))
+    rate = {key: statistics.mean(r["rate"] for r in runs[key]) for key in columns}
+    print(f"{'actions/s':<12}" + "".join(f"{rate[k]:>17.1f}" for k in columns))
+    print(f"{'x one desk':<12}" + "".join(f"{rate[k] / rate[(k[0], 1)]:>17.2f}" for k in columns))
+    for label, field in (("storage err", "storage"), ("other err", "other"), ("lost/broken", "problems")):
+        print(f"{label:<12}" + "".join(f"{sum(r[field] for r in runs[k]):>17}" for k in columns))
+
+
 SECTIONS = {"desks": section_desks, "crashes": section_crashes, "idle": section_idle}
 def section_bandwidth(args, _template: Path, _work: Path) -> None:
     """Issue 8 point 7: bytes sent to an 80x24 terminal (benchmarks/bench_bandwidth.py; it seeds
@@ -182,7 +263,7 @@ def section_bandwidth(args, _template: Path, _work: Path) -> None:
     report(measure(idle_seconds=60.0))
 
 
-EXTRA_SECTIONS: dict = {"bandwidth": section_bandwidth}
+EXTRA_SECTIONS: dict = {"bandwidth": section_bandwidth, "queue": section_queue}
 
 
 def main() -> None:
@@ -192,6 +273,9 @@ def main() -> None:
     parser.add_argument("--crashes", type=int, default=100, help="SIGKILL runs (default 100)")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle measure (default 10)")
     parser.add_argument("--patients", type=int, default=5000, help="seeded patients (default 5000)")
+    parser.add_argument("--rounds", type=int, default=3, help="queue: interleaved rounds (default 3)")
+    parser.add_argument("--modes", default="off,queue",
+                        help="queue: write-queue modes to compare (off = the floor; default off,queue)")
     parser.add_argument("--only", default="", help="comma-separated sections to run")
     add_time_limit(parser, 1800)
     args = parser.parse_args()

@@ -14,7 +14,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from coordinator_tui.errors import StorageError
 from coordinator_tui.folders import make_private_dirs
 from coordinator_tui.store import audit_guard
+from coordinator_tui.store.write_queue import begin_immediate, write_turn
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -115,9 +116,15 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
 
 def _on_begin(conn) -> None:
     if conn.get_execution_options().get(WRITE_OPTION):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # In line for the lock (store/write_queue.py) when Database.write put us there.
+        begin_immediate(conn, _file_of(conn.engine.url), BUSY_TIMEOUT_MS)
     else:
         conn.exec_driver_sql("BEGIN")
+
+
+@lru_cache(maxsize=64)
+def _file_of(url) -> Path | None:
+    return sqlite_path(url.render_as_string(hide_password=False))
 
 
 def make_engine(url: str) -> Engine:
@@ -188,6 +195,10 @@ class Database:
     def path(self) -> Path | None:
         return sqlite_path(self.url)
 
+    @cached_property
+    def _file(self) -> Path | None:
+        return sqlite_path(self.url)
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._guard(), self._read_sessions() as session, session.begin():
@@ -195,7 +206,8 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._guard(), self._write_sessions() as session, session.begin():
+        # SQLite: wait in line for the write lock (store/write_queue.py), then BEGIN IMMEDIATE.
+        with self._guard(), write_turn(self._file), self._write_sessions() as session, session.begin():
             yield session
 
     @contextmanager

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-COMPANIONS = ("-wal", "-shm", "-journal", ".migrate-lock")
+COMPANIONS = ("-wal", "-shm", "-journal", ".migrate-lock", ".write-queue")
 
 
 def _missing_folders(path: Path) -> list[Path]:

@@ -77,6 +77,7 @@ class Desk:
 
         self.ctx, self.actor, self.rng, self.name = ctx, actor, rng, name
         self.serial = 0
+        self.parts: dict[str, list[float]] = {}  # the first step of a two-step action, in ms
         from coordinator_tui.services.desk_views import day_appointments
 
         self.today_ids = [r.id for r in day_appointments(ctx, actor, ctx.today())
@@ -86,11 +87,16 @@ class Desk:
                 "SELECT id FROM providers WHERE active = 1 ORDER BY id"))]
             self.patient_count = session.execute(text("SELECT max(id) FROM patients")).scalar()
 
+    def _first(self, part: str, started: float) -> None:
+        self.parts.setdefault(part, []).append((time.perf_counter() - started) * 1000)
+
     def checkin(self):
         from coordinator_tui.services import checkin
 
         appointment_id = self.rng.choice(self.today_ids)
+        started = time.perf_counter()
         seen = checkin.checklist(self.ctx, self.actor, appointment_id)
+        self._first("checklist view", started)
         change = checkin.check_in(self.ctx, self.actor, appointment_id, seen.version,
                                   exception_reason="concurrency test")
         return ["checkin", appointment_id, change.version]
@@ -110,8 +116,10 @@ class Desk:
 
         provider_id = self.rng.choice(self.provider_ids)
         after = self.ctx.today() + timedelta(days=self.rng.randint(1, BOOK_DAYS))
+        started = time.perf_counter()
         slots = booking.find_free_slots(self.ctx, self.actor, provider_id=provider_id, type_code="FU",
                                         after=after, limit=3)
+        self._first("free slots", started)
         if not slots:
             raise UserError("no free slot")
         slot = self.rng.choice(slots)
@@ -126,7 +134,9 @@ class Desk:
         from coordinator_tui.services import patients
 
         patient_id = self.rng.randint(1, EDIT_POOL)
+        started = time.perf_counter()
         record = patients.get_record(self.ctx, self.actor, patient_id)
+        self._first("record view", started)
         self.serial += 1
         email = f"{self.name}.{self.serial}@example.org"
         phone = f"617-555-{self.rng.randint(0, 9999):04d}"
@@ -424,10 +434,46 @@ def _wait_for(barrier: Path, stage: str, count: int, timeout: float = 120.0) -> 
         time.sleep(0.02)
 
 
+def time_writes(ctx) -> dict[str, list[float]]:
+    """Record, per write transaction of this desk, how long it waited for the write lock (from
+    asking for a write to BEGIN IMMEDIATE returning: the queue and SQLite's busy handler) and
+    how long it held it (BEGIN IMMEDIATE to the end of COMMIT or ROLLBACK), in ms."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    from coordinator_tui.store.engine import WRITE_OPTION
+
+    times: dict[str, list[float]] = {"wait": [], "hold": []}
+    state: dict[str, float | None] = {"asked": None, "begun": None}
+    original = ctx.db.write
+
+    def on_begin(conn) -> None:  # registered after the engine's own: BEGIN IMMEDIATE has returned
+        if conn.get_execution_options().get(WRITE_OPTION) and state["asked"] is not None:
+            state["begun"] = time.perf_counter()
+            times["wait"].append((state["begun"] - state["asked"]) * 1000)
+
+    @contextmanager
+    def write():
+        state["asked"], state["begun"] = time.perf_counter(), None
+        try:
+            with original() as session:
+                yield session
+        finally:
+            if state["begun"] is not None:
+                times["hold"].append((time.perf_counter() - state["begun"]) * 1000)
+            state["asked"] = None
+
+    event.listen(ctx.db.engine, "begin", on_begin)
+    ctx.db.write = write
+    return times
+
+
 def run_desk(args) -> int:
     from coordinator_tui.services.staff.actors import actor_for
 
     ctx = make_ctx(Path(args.db), args.day)
+    lock_times = time_writes(ctx)
     actor = actor_for(ctx, "demo")
     rng = random.Random(args.seed * 1000 + args.desk)
     desk = Desk(ctx, actor, rng, f"desk{args.desk}")
@@ -443,6 +489,7 @@ def run_desk(args) -> int:
     while time.monotonic() < end:
         action = rng.choices(ACTIONS, WEIGHTS)[0]
         t0 = time.perf_counter()
+        waits, holds = len(lock_times["wait"]), len(lock_times["hold"])
         try:
             reports.append(getattr(desk, action)())
             kind = "ok"
@@ -453,6 +500,8 @@ def run_desk(args) -> int:
         outcomes[action][kind] += 1
         if kind == "ok":
             latencies[action].append((time.perf_counter() - t0) * 1000)
+            desk.parts.setdefault(action + " wait", []).append(sum(lock_times["wait"][waits:]))
+            desk.parts.setdefault(action + " hold", []).append(sum(lock_times["hold"][holds:]))
     elapsed = time.monotonic() - started
     (barrier / f"done-{args.desk}").touch()
     _wait_for(barrier, "done", args.desks)
@@ -463,6 +512,7 @@ def run_desk(args) -> int:
     Path(args.out).write_text(json.dumps({
         "desk": args.desk, "seconds": elapsed, "outcomes": outcomes, "latencies_ms": latencies,
         "reports": reports, "problems": problems[:50], "digest": digest(args.db),
+        "lock_ms": lock_times, "parts_ms": desk.parts,
     }))
     return 0
 

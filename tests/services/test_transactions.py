@@ -60,6 +60,7 @@ from coordinator_tui.services.staff import (
 from coordinator_tui.services.staff import actors as staff
 from coordinator_tui.services.staff import backups as backup
 from coordinator_tui.services.staff.actors import actor_for
+from coordinator_tui.services.view_audit import record_view
 from coordinator_tui.store.engine import WRITE_OPTION
 from coordinator_tui.store.models import AuditEvent, EligibilityInquiry
 from tests.conftest import CLINIC_DAY, FREE_DAY, SHARED_DATA
@@ -382,6 +383,10 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "schedule_export.exported": (
         lambda c, u, t: (lambda sheet: lambda: entered(schedule_export.exported(c, u.desk, sheet)))(
             day_sheet(c, u.desk, CLINIC_DAY)), 1, 1, ""),
+    "view_audit.record_view": (
+        lambda c, u, t: lambda: record_view(c, u.desk, "patient.view", c.now(), patient_id=5,
+                                            entity="patient", entity_id=5), 1, 1,
+        "a view's event, written after its reads (checklist, record)"),
     # patients desk
     "patients.get_record (a view)": (lambda c, u, t: lambda: patients.get_record(c, u.desk, 5), 1, 1, ""),
     "patients.register_patient": (

@@ -45,6 +45,7 @@ from coordinator_tui.services.eligibility.benefits import checklist_detail
 from coordinator_tui.services.patients.records import ValidationFailed, staff_name
 from coordinator_tui.services.referrals.documents import checklist_items as referral_items
 from coordinator_tui.services.versions import check_version
+from coordinator_tui.services.view_audit import record_view
 from coordinator_tui.store.models import (
     Appointment,
     CheckinCheck,
@@ -268,13 +269,15 @@ def load_appointment(session, appointment_id: int) -> Appointment:
 
 
 def checklist(ctx: AppContext, actor: Actor, appointment_id: int) -> Checklist:
-    """What is done and what is outstanding for this visit (an audited view of the record)."""
-    with ctx.db.write() as session:
+    """What is done and what is outstanding for this visit (an audited view of the record):
+    read without the write lock, its audit event committed before it is returned
+    (services/view_audit.py)."""
+    with ctx.db.read() as session:
         appointment = load_appointment(session, appointment_id)
         result = build_checklist(ctx, session, appointment)
-        audit.record(session, actor, "checkin.view", ctx.now(), patient_id=appointment.patient_id,
-                     entity="appointment", entity_id=appointment_id)
-        return result
+    record_view(ctx, actor, "checkin.view", ctx.now(), patient_id=result.patient_id,
+                entity="appointment", entity_id=appointment_id)
+    return result
 
 
 def _add_check(session, actor: Actor, appointment_id: int, item: str, at: datetime) -> None:

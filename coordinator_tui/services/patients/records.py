@@ -18,10 +18,10 @@ from coordinator_tui.domain.patient_validation import (
 )
 from coordinator_tui.domain.vocab import AppointmentStatus
 from coordinator_tui.errors import UserError
-from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.eligibility.benefits import benefits_lines
 from coordinator_tui.services.referrals.views import patient_rows
+from coordinator_tui.services.view_audit import record_view
 from coordinator_tui.store.models import (
     Appointment,
     AppointmentType,
@@ -219,7 +219,7 @@ def get_record(ctx: AppContext, actor: Actor, patient_id: int) -> PatientRecord:
     """Everything the record screen shows. Audited as a view. A merged-away record opens its
     survivor (with `redirected_from` set)."""
     now = ctx.now()
-    with ctx.db.write() as session:
+    with ctx.db.read() as session:  # no write lock while reading; the view's event follows
         asked = load_patient(session, patient_id)
         patient = _follow(session, asked)
         pid = patient.id
@@ -261,11 +261,11 @@ def get_record(ctx: AppContext, actor: Actor, patient_id: int) -> PatientRecord:
             callbacks=callbacks, payments=payments, referrals=referrals,
             benefits=benefits_lines(ctx, session, pid),
         )
-        audit.record(session, actor, "patient.view", now, patient_id=pid, entity="patient",
-                     entity_id=pid,
-                     detail={"redirected_from": record.redirected_from} if record.redirected_from
-                     else None)
-        return record
+    # Committed before the record is returned: a record a desk was shown is in the trail.
+    record_view(ctx, actor, "patient.view", now, patient_id=pid, entity="patient", entity_id=pid,
+                detail={"redirected_from": record.redirected_from} if record.redirected_from
+                else None)
+    return record
 
 
 def resolve_mrn(ctx: AppContext, actor: Actor, mrn: str) -> ResolvedMrn:
