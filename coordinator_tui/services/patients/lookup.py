@@ -36,6 +36,7 @@ from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
+from coordinator_tui.services.patients.lookup_dialect import candidate_connection
 from coordinator_tui.services.patients.lookup_scores import (
     NAME_REASON,
     TYPO_THRESHOLD,
@@ -113,7 +114,7 @@ class _Candidate:
 class _Search:
     def __init__(self, conn: Connection, query: LookupQuery, today: date, limit: int):
         self.conn = conn
-        self.raw = conn.connection.driver_connection  # the sqlite3 connection
+        self.raw = candidate_connection(conn)  # SQLite's; lookup_dialect.py says why
         self.q = query
         self.today = today
         self.cap = min(CANDIDATES, max(40, limit * 3))
