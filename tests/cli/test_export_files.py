@@ -8,7 +8,6 @@ import os
 import resource
 import shutil
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pytest
 from tests.conftest import CLINIC_DAY, REPO
 from tests.helpers.cli import one_line_error
 from tests.helpers.cli import run_process as run
+from tests.helpers.engines import raw_connect
 
 EXPORTS = {
     "schedule": ["export", "schedule", "--format", "csv"],
@@ -39,7 +39,7 @@ def export(db, what, *args, **kw):
 
 
 def export_events(db) -> int:
-    with sqlite3.connect(db) as conn:
+    with raw_connect(db) as conn:
         return conn.execute("SELECT count(*) FROM audit_events WHERE action LIKE '%.export'").fetchone()[0]
 
 
@@ -106,7 +106,7 @@ def test_a_failed_write_leaves_no_file_and_no_audit_event(db, what, tmp_path):
     folder.mkdir()
     # Another desk has the database open, so its shared-memory file is already full size and
     # the size limit only bites on the export.
-    desk = sqlite3.connect(db)
+    desk = raw_connect(db)
     desk.execute("SELECT count(*) FROM audit_events").fetchone()
     try:
         result = export(db, what, "--output", str(folder / "day.csv"), preexec_fn=limit_file_size)
@@ -152,5 +152,5 @@ def test_an_export_aimed_at_the_clinic_database_is_refused(db, what, tmp_path):
     line = one_line_error(export(db, what, "--output", str(db)))
     assert "is the clinic's database" in line
     assert db.read_bytes() == before
-    with sqlite3.connect(db) as conn:
+    with raw_connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -10,12 +10,12 @@ benchmarks/bench_desks.py runs the same for 60 s and 100 kills and prints the fi
 from __future__ import annotations
 
 import shutil
-import sqlite3
 
 import pytest
 
 from tests.conftest import CLINIC_DAY
 from tests.helpers import desk_driver, engines
+from tests.helpers.engines import raw_connect
 
 DESKS = 8
 SECONDS = 8.0
@@ -45,7 +45,7 @@ def test_a_writer_killed_at_random_moments_loses_nothing_it_reported(seeded_path
     assert result["saved"] > CRASH_RUNS  # the writers were writing when they were killed
     if engines.on_postgresql():
         return  # no file to check: PostgreSQL's WAL replays what committed
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
@@ -64,7 +64,7 @@ def test_the_checks_see_a_lost_update_and_a_half_written_patient(seeded_path, tm
                ["book", base["appointment"] + 1, 5, 1, "2026-11-24T15:00:00+00:00"]]
     problems = desk_driver.check_reported(copy, base, claimed)
     assert any("patient 3" in p for p in problems) and any("booking" in p for p in problems)
-    conn = sqlite3.connect(copy)
+    conn = raw_connect(copy)
     try:
         conn.execute("DROP TRIGGER patient_search_patients_ai")  # a patient without search terms
         conn.execute("INSERT INTO patients (mrn, family_name, given_name, family_key, given_key, "

@@ -67,30 +67,10 @@ def make_ctx(db: Path, day: date):
                       clock=RunningClock(day))
 
 
-class _Postgres:
-    """The few sqlite3 connection calls the checks make, on a PostgreSQL database."""
-
-    def __init__(self, url: str):
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        u = make_url(url)
-        self.conn = psycopg.connect(host=u.host, port=u.port or 5432, user=u.username,
-                                    password=u.password, dbname=u.database, autocommit=True)
-
-    def execute(self, sql: str, params=()):
-        return self.conn.execute(sql.replace("?", "%s"), params)
-
-    def close(self) -> None:
-        self.conn.close()
-
-
 def _connect(path: Path | str):
-    from tests.helpers.engines import registered, url_for
+    from tests.helpers.engines import raw_connect
 
-    if registered(path):
-        return _Postgres(url_for(path))
-    return sqlite3.connect(str(path))
+    return raw_connect(path)
 
 
 # --- the actions --------------------------------------------------------------------------------

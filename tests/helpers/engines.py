@@ -143,3 +143,57 @@ def execute(url: str, statement: str, params: tuple = ()) -> list[tuple]:
         cursor = conn.execute(statement, params)
         rows = cursor.fetchall() if cursor.description else []
     return rows
+
+
+class PgConnection:
+    """The sqlite3.Connection calls tests make for plain SQL (execute with `?` placeholders,
+    commit, rollback, close, `with conn:` committing), on a PostgreSQL database."""
+
+    def __init__(self, url: str):
+        import psycopg
+
+        parsed = make_url(url)
+        self.conn = psycopg.connect(host=parsed.host, port=parsed.port or 5432,
+                                    user=parsed.username, password=parsed.password,
+                                    dbname=parsed.database)
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(sql.replace("%", "%%").replace("?", "%s"), params)
+
+    def executemany(self, sql: str, rows):
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql.replace("%", "%%").replace("?", "%s"), rows)
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        self.conn.rollback()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, *_):
+        if kind is None:
+            self.conn.commit()
+        else:
+            self.conn.rollback()
+        return False
+
+
+def raw_connect(target):
+    """Plain SQL on a test's clinic, as the sqlite3 module gives it: `target` is the clinic's
+    path (registered: PostgreSQL), a database URL, or an SQLite file."""
+    import sqlite3
+
+    text = str(target)
+    if text.startswith("postgresql"):
+        return PgConnection(text)
+    if registered(text):
+        return PgConnection(url_for(text))
+    if text.startswith("sqlite:"):
+        text = make_url(text).database
+    return sqlite3.connect(text)

@@ -3,7 +3,6 @@ and without a reason, undo, wrong-day detection and walk-ins, on a real seeded S
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -16,10 +15,11 @@ from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_DAY
 from tests.helpers.checkin import fresh_rows, make_ready
+from tests.helpers.engines import raw_connect
 
 
 def rows(path, sql, *args):
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return conn.execute(sql, args).fetchall()
     finally:
@@ -76,7 +76,7 @@ def test_demographics_state_is_a_usps_code_and_a_bad_one_saves_nothing(ctx, desk
 
 
 def test_demographics_abroad_take_the_province_as_typed(ctx, desk_user, appt, seeded_path):
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     conn.execute("UPDATE patients SET country = 'CA' WHERE id = ?", (appt.patient_id,))
     conn.commit()
     conn.close()
@@ -124,7 +124,7 @@ def test_bad_amounts_save_nothing(ctx, desk_user, appt, seeded_path, amount):
 
 
 def set_copay(seeded_path, patient_id, cents):
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     changed = conn.execute("UPDATE coverages SET copay_cents = ? WHERE patient_id = ? AND rank = 'primary'"
                            " AND active = 1", (cents, patient_id)).rowcount
     conn.commit()
@@ -148,7 +148,7 @@ def test_more_than_the_copay_due_is_saved_only_when_confirmed(ctx, desk_user, ap
 
 
 def test_self_pay_has_no_copay_to_compare_with(ctx, desk_user, appt, seeded_path):
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     conn.execute("UPDATE coverages SET active = 0 WHERE patient_id = ?", (appt.patient_id,))
     conn.commit()
     conn.close()
@@ -176,7 +176,7 @@ def test_check_payment_needs_a_reference_and_method_is_checked(ctx, desk_user, a
 def test_copay_due_counts_payments_and_voids(ctx, appt, seeded_path):
     supervisor = actor_for(ctx, "super")
     desk = actor_for(ctx, "demo")
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     conn.execute("UPDATE coverages SET copay_cents = 3000 WHERE patient_id = ? AND rank = 'primary'",
                  (appt.patient_id,))
     conn.commit()
@@ -333,7 +333,7 @@ def test_outstanding_items_in_history_are_words_even_for_older_check_ins(ctx, de
     last = svc.status_history(ctx, desk_user, appt.id)[-1]
     assert "photo ID and insurance card" in last.reason and "id_card" not in last.reason
     assert last.reason.endswith("outstanding: no ID today")
-    conn = sqlite3.connect(seeded_path)  # as written before the words existed
+    conn = raw_connect(seeded_path)  # as written before the words existed
     conn.execute("INSERT INTO appointment_status_events (appointment_id, from_status, to_status, at, reason, "
                  "is_undo) VALUES (?, 'scheduled', 'arrived', '2026-11-23 15:50:00.000000', "
                  "'checked in with id_card, copay outstanding: no_ID', 0)", (appt.id,))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.patients.lookup import PatientHit, search_patients
 from coordinator_tui.store.models import Patient
 from tests.conftest import CLINIC_DAY
+from tests.helpers.engines import raw_connect
 from tests.helpers.lookup import add_patient
 
 BORN = date(1985, 3, 4)
@@ -212,7 +212,7 @@ def test_bad_input(ctx, desk_user, people):
 
 def test_every_write_path_keeps_the_vocabulary(ctx, desk_user, seeded_path):
     """Raw SQL writes (imports, merges by anyone) are indexed by the database's own triggers."""
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     conn.execute(
         "INSERT INTO patients (mrn, given_name, family_name, family_key, given_key, family_phonetic, "
         "given_phonetic, birth_date, sex, country, preferred_language, created_at, updated_at, version_id) "
@@ -239,7 +239,7 @@ def test_every_write_path_keeps_the_vocabulary(ctx, desk_user, seeded_path):
 
 
 def test_search_writes_nothing(ctx, desk_user, people, seeded_path):
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     before = conn.execute("SELECT count(*) FROM audit_events").fetchone()[0]
     find(ctx, desk_user, "muller")
     assert conn.execute("SELECT count(*) FROM audit_events").fetchone()[0] == before

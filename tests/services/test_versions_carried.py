@@ -13,7 +13,6 @@ stale version, and every screen is shown passing it."""
 from __future__ import annotations
 
 import ast
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -32,6 +31,7 @@ from coordinator_tui.services.reminders import consent
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import AuditEvent
 from tests.conftest import CLINIC_DAY
+from tests.helpers.engines import raw_connect
 from tests.helpers.versions import PACKAGE, service_functions, version_parameter
 
 
@@ -53,7 +53,7 @@ def _insured(ctx, actor):
 
 
 def _row(path, sql, *args):
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return conn.execute(sql, args).fetchone()
     finally:
