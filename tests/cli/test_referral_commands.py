@@ -31,7 +31,7 @@ def insured_mrn(path) -> str:
     conn = raw_connect(path)
     try:
         return conn.execute("SELECT p.mrn FROM patients p JOIN coverages c ON c.patient_id = p.id "
-                            "WHERE c.rank = 'primary' AND c.active = 1 AND p.merged_into_id IS NULL "
+                            "WHERE c.rank = 'primary' AND c.active AND p.merged_into_id IS NULL "
                             "ORDER BY p.id LIMIT 1").fetchone()[0]
     finally:
         conn.close()

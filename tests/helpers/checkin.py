@@ -48,7 +48,7 @@ def fresh_rows(ctx, actor, copay_cents: int | None = None):
                                            "JOIN appointments a ON a.id = c.appointment_id")}
         paid = {r[0] for r in conn.execute("SELECT appointment_id FROM payments")}
         copays = dict(conn.execute("SELECT patient_id, copay_cents FROM coverages "
-                                   "WHERE rank = 'primary' AND active = 1").fetchall())
+                                   "WHERE rank = 'primary' AND active").fetchall())
     finally:
         conn.close()
     return [r for r in waiting_rows(ctx, actor) if r.patient_id not in done and r.id not in paid

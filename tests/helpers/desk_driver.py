@@ -91,7 +91,7 @@ class Desk:
                           if r.status.value in ("scheduled", "confirmed", "arrived")]
         with ctx.db.read() as session:
             self.provider_ids = [r[0] for r in session.execute(text(
-                "SELECT id FROM providers WHERE active = 1 ORDER BY id"))]
+                "SELECT id FROM providers WHERE active ORDER BY id"))]
             self.patient_count = session.execute(text("SELECT max(id) FROM patients")).scalar()
 
     def checkin(self):

@@ -127,7 +127,7 @@ def test_recalls_come_due_once(ctx, desk_user, seeded_path):
                  "status = 'checked_out' AND NOT EXISTS (SELECT 1 FROM appointments b WHERE "
                  "b.patient_id = a.patient_id AND b.id <> a.id) ORDER BY id LIMIT 3)")
     conn.commit()
-    lapsed = {r[0] for r in conn.execute("SELECT patient_id FROM appointments WHERE starts_at LIKE '2025-10-01%'")}
+    lapsed = {r[0] for r in conn.execute("SELECT patient_id FROM appointments WHERE CAST(starts_at AS TEXT) LIKE '2025-10-01%'")}
     already = {r[0] for r in conn.execute("SELECT patient_id FROM callbacks WHERE reason = 'recall' AND status = 'open'")}
     conn.close()
     assert len(lapsed) >= 2

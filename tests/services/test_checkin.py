@@ -126,7 +126,7 @@ def test_bad_amounts_save_nothing(ctx, desk_user, appt, seeded_path, amount):
 def set_copay(seeded_path, patient_id, cents):
     conn = raw_connect(seeded_path)
     changed = conn.execute("UPDATE coverages SET copay_cents = ? WHERE patient_id = ? AND rank = 'primary'"
-                           " AND active = 1", (cents, patient_id)).rowcount
+                           " AND active", (cents, patient_id)).rowcount
     conn.commit()
     conn.close()
     return changed
@@ -149,7 +149,7 @@ def test_more_than_the_copay_due_is_saved_only_when_confirmed(ctx, desk_user, ap
 
 def test_self_pay_has_no_copay_to_compare_with(ctx, desk_user, appt, seeded_path):
     conn = raw_connect(seeded_path)
-    conn.execute("UPDATE coverages SET active = 0 WHERE patient_id = ?", (appt.patient_id,))
+    conn.execute("UPDATE coverages SET active = FALSE WHERE patient_id = ?", (appt.patient_id,))
     conn.commit()
     conn.close()
     assert svc.take_payment(ctx, desk_user, appt.id, "180", "card").amount_cents == 18000
@@ -198,8 +198,8 @@ def test_forms_recorded_signed_today(ctx, desk_user, appt, seeded_path):
     svc.record_forms_signed(ctx, desk_user, appt.id, [FormKind.PRIVACY_NOTICE, FormKind.CONSENT_TO_TREAT,
                                                        FormKind.FINANCIAL_POLICY])
     assert svc.checklist(ctx, desk_user, appt.id).item("forms").done
-    assert (CLINIC_DAY.isoformat(),) in rows(seeded_path, "SELECT signed_on FROM form_signatures WHERE patient_id = ?",
-                                   appt.patient_id)
+    assert (CLINIC_DAY.isoformat(),) in [(str(r[0]),) for r in rows(
+        seeded_path, "SELECT signed_on FROM form_signatures WHERE patient_id = ?", appt.patient_id)]
     with pytest.raises(UserError):
         svc.record_forms_signed(ctx, desk_user, appt.id)  # nothing left to sign
 
@@ -291,7 +291,7 @@ def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path
     assert svc.walk_in(ctx, desk_user, first, provider.id, expected_start=shown).starts_at == shown
     with pytest.raises(UserError, match="next free time is now"):
         svc.walk_in(ctx, desk_user, second, provider.id, expected_start=shown)  # taken meanwhile
-    assert rows(seeded_path, "SELECT count(*) FROM appointments WHERE patient_id = ? AND is_walk_in = 1",
+    assert rows(seeded_path, "SELECT count(*) FROM appointments WHERE patient_id = ? AND is_walk_in",
                 second) == [(0,)]
     who = svc.walk_in_patient(ctx, desk_user, third)
     assert who.id == third and who.age == CLINIC_DAY.year - who.birth_date.year - (
@@ -336,7 +336,7 @@ def test_outstanding_items_in_history_are_words_even_for_older_check_ins(ctx, de
     conn = raw_connect(seeded_path)  # as written before the words existed
     conn.execute("INSERT INTO appointment_status_events (appointment_id, from_status, to_status, at, reason, "
                  "is_undo) VALUES (?, 'scheduled', 'arrived', '2026-11-23 15:50:00.000000', "
-                 "'checked in with id_card, copay outstanding: no_ID', 0)", (appt.id,))
+                 "'checked in with id_card, copay outstanding: no_ID', FALSE)", (appt.id,))
     conn.commit()
     conn.close()
     last = svc.status_history(ctx, desk_user, appt.id)[-1]

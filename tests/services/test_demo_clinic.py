@@ -132,7 +132,7 @@ def test_providers_work_weekdays_only(seeded_path):
     try:
         weekdays = {r[0] for r in conn.execute("SELECT DISTINCT weekday FROM availability_templates "
                                                "WHERE valid_to IS NULL")}
-        days = {date.fromisoformat(r[0][:10]) for r in conn.execute("SELECT starts_at FROM appointments")}
+        days = {date.fromisoformat(str(r[0])[:10]) for r in conn.execute("SELECT starts_at FROM appointments")}
     finally:
         conn.close()
     assert weekdays == {0, 1, 2, 3, 4}

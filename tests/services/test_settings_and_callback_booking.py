@@ -94,7 +94,7 @@ def test_recall_interval_is_a_setting(ctx, desk_user, seeded_path):
                  "status = 'checked_out' AND NOT EXISTS (SELECT 1 FROM appointments b WHERE "
                  "b.patient_id = a.patient_id AND b.id <> a.id) ORDER BY id LIMIT 3)")
     conn.commit()
-    lapsed = {r[0] for r in conn.execute("SELECT patient_id FROM appointments WHERE starts_at LIKE '2026-09-24%'")}
+    lapsed = {r[0] for r in conn.execute("SELECT patient_id FROM appointments WHERE CAST(starts_at AS TEXT) LIKE '2026-09-24%'")}
     conn.close()
     assert lapsed
     cb.generate_recalls(ctx, desk_user)  # default 365 days: these are not due
