@@ -257,7 +257,7 @@ def downgrade() -> None:
         INSERT INTO referrals_rebuilt ({common}, direction, auth_required, status)
         SELECT {common},
                CASE kind WHEN 'outgoing_referral' THEN 'outgoing' ELSE 'incoming' END,
-               CASE kind WHEN 'prior_authorisation' THEN 1 ELSE 0 END,
+               CASE kind WHEN 'prior_authorisation' THEN TRUE ELSE FALSE END,
                CASE status WHEN 'requested' THEN 'received' WHEN 'pending' THEN 'auth_pending'
                            WHEN 'approved' THEN 'authorised' WHEN 'active' THEN 'scheduled'
                            WHEN 'exhausted' THEN 'closed' WHEN 'expired' THEN 'closed'
