@@ -84,10 +84,13 @@ SQLITE_ONLY_MODULES: dict[str, str] = {
     "services/test_backup_abandoned.py": "backups copy the SQLite file",
     "cli/test_backup_commands.py": "backups copy the SQLite file",
     "services/test_reports.py": "the reports' SQL is SQLite's (julianday, strftime); not ported yet",
+    "cli/test_report_command.py": "the reports' SQL is SQLite's (julianday, strftime); not ported yet",
     "store/test_page_warmer.py": "warms SQLite's page cache from the file",
     "store/test_change_watcher.py": "PRAGMA data_version; PostgreSQL's LISTEN/NOTIFY is issue 20 "
                                     "item 5 (pgsearch branch)",
     "services/test_day_view_queries.py": "reads SQLite's EXPLAIN QUERY PLAN",
+    "concurrency/test_idle_polling.py": "polls PRAGMA data_version; PostgreSQL's LISTEN/NOTIFY is "
+                                        "issue 20 item 5 (pgsearch branch)",
     "store/test_slot_guard.py": "migration 0008's SQLite triggers; PostgreSQL's exclusion "
                                 "constraint: store/test_slot_guard_pg.py",
 }
@@ -117,6 +120,11 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
         elif item.get_closest_marker("postgresql_only") is not None:
             item.add_marker(pytest.mark.skip(reason="PostgreSQL only (--engine postgresql)"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if engines.on_postgresql():
+        engines.drop_copies()  # the clinics tests copied with copy_clinic
 
 
 def _pg_clinic(monkeypatch, path: Path, template: str, key: Path | None) -> str:

@@ -24,6 +24,7 @@ def test_every_command_has_help(command):
     assert "usage: coordinator" in result.stdout
 
 
+@pytest.mark.sqlite_only("backup and restore copy the SQLite file; find runs the FTS5 lookup")
 def test_the_commands_tested_in_process_also_run_as_processes(seeded_path, tmp_path):
     """The other tests in tests/cli/ call main() in this process; here each of their commands
     runs once as the real `coordinator` (entry point, exit status, output through the pipe)."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from tests.conftest import CLINIC_DAY, FREE_DAY
 from tests.helpers.cli import one_line_error, run
+from tests.helpers.clinic_files import copy_clinic
 from tests.helpers.eligibility import ENV, traces
 from tests.helpers.engines import raw_connect
 from tests.helpers.x12_payer import ACTIVE, answer_270
@@ -16,7 +15,7 @@ from tests.helpers.x12_payer import ACTIVE, answer_270
 @pytest.fixture
 def db(seeded_template, tmp_path):
     path = tmp_path / "c.sqlite"
-    shutil.copyfile(seeded_template, path)
+    copy_clinic(seeded_template, path)
     return path
 
 

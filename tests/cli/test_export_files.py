@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import signal
 import stat
 import subprocess
@@ -17,7 +16,8 @@ import pytest
 from tests.conftest import CLINIC_DAY, REPO
 from tests.helpers.cli import one_line_error
 from tests.helpers.cli import run_process as run
-from tests.helpers.engines import raw_connect
+from tests.helpers.clinic_files import copy_clinic
+from tests.helpers.engines import raw_connect, url_for
 
 EXPORTS = {
     "schedule": ["export", "schedule", "--format", "csv"],
@@ -28,8 +28,7 @@ EXPORTS = {
 @pytest.fixture
 def db(seeded_template, tmp_path):
     path = tmp_path / "c.sqlite"
-    shutil.copyfile(seeded_template, path)
-    path.chmod(0o600)
+    copy_clinic(seeded_template, path)  # owner-only, as a clinic's file is
     return path
 
 
@@ -123,7 +122,7 @@ def test_standard_output_that_cannot_be_written_is_one_line_and_not_audited(db, 
     # Writing to /dev/full through an open descriptor only fails the write; the device is untouched.
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "coordinator_tui", *EXPORTS[what], "--date",
-                                 CLINIC_DAY.isoformat(), "--db", str(db), "--user", "super",
+                                 CLINIC_DAY.isoformat(), "--db", url_for(db), "--user", "super",
                                  "--output", "-"], stdout=full, stderr=subprocess.PIPE, text=True,
                                 timeout=180)
     assert "cannot write to standard output: No space left on device" in one_line_error(result)
@@ -146,6 +145,7 @@ def test_dash_is_standard_output_and_an_empty_name_is_refused(db, what, tmp_path
     assert "standard output" in run(*EXPORTS[what], "--help").stdout
 
 
+@pytest.mark.sqlite_only("an output file that is the clinic's own SQLite file")
 @pytest.mark.parametrize("what", EXPORTS)
 def test_an_export_aimed_at_the_clinic_database_is_refused(db, what, tmp_path):
     before = db.read_bytes()

@@ -99,7 +99,8 @@ def test_taking_a_day_off_lists_the_booked_patients_and_adds_rebook_callbacks(se
     rebooks_before = conn.execute("SELECT count(*) FROM callbacks WHERE reason = 'rebook'").fetchone()[0]
     conn.close()
     tz = ZoneInfo(CLINIC_TZ)
-    local = [(datetime.fromisoformat(s).replace(tzinfo=UTC).astimezone(tz), pid, mrn) for s, pid, mrn in rows]
+    local = [((s if isinstance(s, datetime) else datetime.fromisoformat(s)).replace(tzinfo=UTC).astimezone(tz), pid, mrn)
+             for s, pid, mrn in rows]  # text on SQLite, a timestamptz on PostgreSQL
     future = [row for row in local if row[0].date() > CLINIC_DAY]
     assert future, "the demo books chen after the clinic day"
     day = future[0][0].date()

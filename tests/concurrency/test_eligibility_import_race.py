@@ -10,12 +10,12 @@ import sys
 from tests.conftest import CLINIC_DAY, CLINIC_NOW
 from tests.helpers.cli import run
 from tests.helpers.eligibility import ENV, traces
-from tests.helpers.engines import raw_connect
+from tests.helpers.engines import raw_connect, url_for
 from tests.helpers.x12_payer import ACTIVE, answer_270
 
 
 def test_the_same_271_imported_by_two_processes_at_once_is_recorded_once(seeded_path, tmp_path):
-    db = str(seeded_path)
+    db = url_for(seeded_path)
     out = tmp_path / "270.x12"
     made = run("eligibility", "request", "--date", CLINIC_DAY.isoformat(), "-o", str(out), "--db", db,
                "--user", "demo", env=ENV)

@@ -14,7 +14,7 @@ from coordinator_tui.services import patients
 from coordinator_tui.services.exchange.outbox import set_outbox, waiting
 from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_NOW
-from tests.helpers.engines import raw_connect
+from tests.helpers.engines import raw_connect, url_for
 from tests.helpers.hl7 import Peer
 
 FAMILIES = ["Abara", "Brzezinski", "Cavendish", "Dimitriou", "Eriksdottir", "Fairweather",
@@ -26,7 +26,7 @@ FAMILIES = ["Abara", "Brzezinski", "Cavendish", "Dimitriou", "Eriksdottir", "Fai
 def sender(db, port):
     env = {**os.environ, "COORDINATOR_CLOCK": CLINIC_NOW.isoformat()}
     return [sys.executable, "-m", "coordinator_tui", "hl7", "send", "--to", f"127.0.0.1:{port}",
-            "--db", str(db)], env
+            "--db", url_for(db)], env
 
 
 def test_killed_sender_restarts_and_every_message_arrives_once_in_order(ctx, seeded_path):

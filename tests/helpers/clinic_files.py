@@ -11,8 +11,13 @@ COMPANIONS = (".audit-key", ".audit-anchor")
 
 
 def copy_clinic(source: Path, dest: Path) -> Path:
-    shutil.copyfile(source, dest)
-    dest.chmod(0o600)
+    from tests.helpers import engines
+
+    if engines.registered(source):  # PostgreSQL: CREATE DATABASE ... TEMPLATE
+        engines.copy_database(source, dest)
+    else:
+        shutil.copyfile(source, dest)
+        dest.chmod(0o600)
     for suffix in COMPANIONS:
         companion = source.with_name(source.name + suffix)
         if companion.exists():

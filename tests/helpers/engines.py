@@ -117,6 +117,29 @@ def create_database(name: str, template: str | None = None) -> str:
     return database_url(name)
 
 
+_copies: list[str] = []
+
+
+def copy_database(source: Path | str, dest: Path | str) -> str:
+    """A copy of a registered clinic's database, registered as `dest` (dropped at the end of
+    the session: drop_copies). Connections to the source are closed first (a template must have
+    none); a desk's pool reconnects."""
+    template = make_url(url_for(source)).database
+    with _admin() as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = %s AND pid <> pg_backend_pid()", (template,))
+    name = new_database_name("copy")
+    url = create_database(name, template)
+    _copies.append(name)
+    register(dest, url)
+    return url
+
+
+def drop_copies() -> None:
+    while _copies:
+        drop_database(_copies.pop())
+
+
 def drop_database(name: str) -> None:
     """Drop a test's database; one an autovacuum worker holds at that moment is dropped by the
     next run's `create_database` of the same name, or left for the server's folder to go."""
