@@ -24,7 +24,7 @@ CRASH_RUNS = 30
 # per action on these shared machines), so the desks run longer and a killed writer lives longer
 # before its kill for the same number of writes to race and to be killed in the middle of.
 if engines.on_postgresql():
-    SECONDS, MAX_DELAY = 20.0, 1.5
+    SECONDS, MAX_DELAY = 30.0, 3.0
 else:
     MAX_DELAY = 0.4
 
