@@ -157,13 +157,16 @@ def check_ranges(settings: Settings) -> None:
             raise UserError(f"{name} must be between {low} and {high} (got {value})")
 
 
+SUPPORTED_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+
+
 def check_db_url(url: str) -> None:
-    """Only SQLite files for now (PostgreSQL comes with clinic networks). Only the scheme is
-    named in the message: a URL can carry a password."""
+    """An SQLite file, or PostgreSQL through psycopg 3 (clinic networks, issue 20). Only the
+    scheme is named in the message: a URL can carry a password."""
     scheme = url.split("://", 1)[0].lower()
-    if scheme not in ("sqlite", "sqlite+pysqlite"):
-        raise UserError(f"a {scheme} database URL is not supported; give a file path "
-                        f"or sqlite:///PATH")
+    if scheme not in SUPPORTED_SCHEMES:
+        raise UserError(f"a {scheme} database URL is not supported; give a file path, "
+                        f"sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE")
 
 
 def load_settings(**overrides) -> Settings:

@@ -7,7 +7,8 @@ forged one that `coordinator audit verify` accepts. Rows from before the key (00
 keep their plain SHA-256 chain, sealed by the first keyed row that follows them.
 
 Rows are appended inside the caller's BEGIN IMMEDIATE transaction, so two desks cannot fork the
-chain; on SQLite only this writer may insert (store/audit_guard.py). After a commit the chain's
+chain; only this writer may insert (store/audit_guard.py; on PostgreSQL the chain head is also
+locked here, store/pg.py, since READ COMMITTED lets two transactions read the same head). After a commit the chain's
 head is appended to the anchor file when the last anchor is older than ANCHOR_MINUTES, so a
 trail cut short (or emptied) no longer reaches its anchor.
 """
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store import audit_files, audit_guard
-from coordinator_tui.store.engine import sqlite_path
+from coordinator_tui.store.engine import key_base
 from coordinator_tui.store.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -54,10 +55,11 @@ def keyed_digest(key: audit_files.AuditKey, *fields) -> str:
 
 
 def database_file(session: Session) -> Path | None:
-    # Asked twice per event; parsing the URL each time cost ~0.4 ms an event on a busy desk
-    # PC (the HL7 listener writes several events in one transaction): once per session.
+    """The SQLite file; on PostgreSQL the place its key and anchor files are named after. Asked
+    twice per event; parsing the URL each time cost ~0.4 ms an event on a busy desk PC (the HL7
+    listener writes several events in one transaction): once per session."""
     if "database_file" not in session.info:
-        session.info["database_file"] = sqlite_path(
+        session.info["database_file"] = key_base(
             session.get_bind().url.render_as_string(hide_password=False))
     return session.info["database_file"]
 
@@ -78,6 +80,9 @@ def record(session: Session, actor: Actor | None, action: str, at: datetime, *,
            entity_id: int | None = None, detail: dict | None = None) -> AuditEvent:
     ring = key_ring(session)
     key = ring.current
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        audit_guard.lock_head(session.connection())
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     prev_hash = prev or GENESIS
     if actor is not None and actor.elevated_until is not None:
@@ -91,7 +96,7 @@ def record(session: Session, actor: Actor | None, action: str, at: datetime, *,
         hash=keyed_digest(key, prev_hash, at, user_id, action, patient_id, entity, entity_id,
                           detail_text),
     )
-    with audit_guard.writing():
+    with audit_guard.writing(session.connection() if postgresql else None):
         session.add(event)
         session.flush()
     _note_head(session, event)

@@ -1,4 +1,8 @@
-"""Only the audit writer adds rows to the audit trail (SQLite).
+"""Only the audit writer adds rows to the audit trail.
+
+PostgreSQL: the trigger of migration 0004 checks the transaction-local setting
+`coordinator.audit_writer`, which `writing(connection)` turns on for the insert and off after
+(store/pg.py). SQLite:
 
 A trigger on `audit_events` (migration 0004_security) calls `coordinator_audit_writer()`, an SQL
 function that exists only on connections opened by this package (registered in
@@ -29,11 +33,25 @@ def register(dbapi_connection: sqlite3.Connection) -> None:
     dbapi_connection.create_function(WRITER_FUNCTION, 0, _writer_active)
 
 
+def lock_head(connection) -> None:
+    """PostgreSQL: hold the chain head until this transaction ends."""
+    from coordinator_tui.store import pg
+
+    pg.lock_audit_head(connection)
+
+
 @contextmanager
-def writing() -> Iterator[None]:
-    """Inserts into audit_events in this thread are the writer's while the block runs."""
+def writing(pg_connection=None) -> Iterator[None]:
+    """Inserts into audit_events in this thread are the writer's while the block runs (and on
+    `pg_connection`, a PostgreSQL connection, in its transaction)."""
     _state.depth = getattr(_state, "depth", 0) + 1
+    if pg_connection is not None:
+        from coordinator_tui.store import pg
+
+        pg.set_audit_writer(pg_connection, True)
     try:
         yield
     finally:
         _state.depth -= 1
+        if pg_connection is not None:
+            pg.set_audit_writer(pg_connection, False)

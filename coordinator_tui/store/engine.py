@@ -6,6 +6,10 @@
   SQLAlchemy's documented recipe for pysqlite: isolation_level=None on the DBAPI connection and a
   `begin` event that emits our own BEGIN.
 - The database file (and its directory, when we make it) is created readable by its owner only.
+- PostgreSQL (postgresql+psycopg://, issue 20): READ COMMITTED transactions, the session in UTC;
+  a write transaction first takes one transaction-scoped advisory lock (store/pg.py), the
+  counterpart of BEGIN IMMEDIATE: the services decide from what they read inside the write, as
+  they do on SQLite. Files, pragmas and the sqlite3 audit function do not apply there.
 """
 
 from __future__ import annotations
@@ -42,6 +46,20 @@ def sqlite_path(url: str) -> Path | None:
     if not parsed.database or parsed.database == ":memory:":
         raise StorageError("an in-memory database cannot be shared between desks; give a file path")
     return Path(parsed.database).expanduser()
+
+
+def key_base(url: str) -> Path | None:
+    """What the audit key and anchor files are named after (store/audit_files.py): the SQLite
+    file itself; for a PostgreSQL database, a name in the user's data folder made of its host,
+    port and database (one key per clinic database, whatever the role)."""
+    path = sqlite_path(url)
+    if path is not None or not is_postgresql(url):
+        return path
+    from coordinator_tui.config import data_dir
+
+    parsed = make_url(url)
+    name = f"{parsed.host or 'local'}-{parsed.port or 5432}-{parsed.database or 'postgres'}"
+    return data_dir() / "postgresql" / name
 
 
 def url_for_path(path: Path | str) -> str:
@@ -127,17 +145,23 @@ def _file_of(url) -> Path | None:
     return sqlite_path(url.render_as_string(hide_password=False))
 
 
+def is_postgresql(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
 def make_engine(url: str) -> Engine:
     # hide_parameters: SQL parameters (names, birth dates...) never reach a log line or an
     # exception message, even when someone turns SQLAlchemy's logging on to debug.
-    engine = create_engine(url, hide_parameters=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _on_connect)
-        event.listen(engine, "begin", _on_begin)
-    elif engine.dialect.name == "postgresql":
+    if is_postgresql(url):
+        from coordinator_tui.store import pg
         from coordinator_tui.store.pg_listen import send_on_commit
 
+        engine = pg.make_engine(url)
         send_on_commit(engine)  # live refresh: LISTEN/NOTIFY (store/pg_listen.py)
+        return engine
+    engine = create_engine(url, hide_parameters=True)
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
     return engine
 
 
@@ -145,16 +169,21 @@ def describe_storage_error(exc: BaseException, url: str) -> str:
     """One line for a person, without SQL or parameters (they may hold patient data)."""
     original = getattr(exc, "orig", exc)
     text = str(original).lower()
-    where = sqlite_path(url) or url
+    where = sqlite_path(url) or make_url(url).render_as_string(hide_password=True)
     if "file is not a database" in text or "file is encrypted" in text:
         return f"{where} is not a coordinator database (not an SQLite file)"
     if "unable to open" in text or "readonly" in text or "read-only" in text:
         return f"cannot open {where} for writing"
-    if "locked" in text or "busy" in text:
+    if "connection" in text and ("refused" in text or "failed" in text or "timeout" in text):
+        return f"cannot reach the database server at {where}"
+    if "password authentication failed" in text or "does not exist" in text and "database" in text:
+        return f"cannot sign in to the database at {where} (role, password or database name)"
+    if "locked" in text or "busy" in text or "deadlock detected" in text:
         return "the database is busy at another desk; please try again"
-    if "overlaps another active appointment" in text:  # migration 0008's triggers
+    if ("overlaps another active appointment" in text  # migration 0008's triggers
+            or "ex_appointments_no_overlap" in text):  # PostgreSQL's exclusion constraint
         return "that time is already booked for this provider; nothing was saved"
-    if "cannot last more than a day" in text:
+    if "cannot last more than a day" in text or "ck_appointments_at_most_a_day" in text:
         return "an appointment cannot last more than a day; nothing was saved"
     if "disk" in text and ("full" in text or "i/o" in text):
         return "the disk holding the database is full or failing; nothing was saved"

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=12), nullable=False),
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("default_minutes", sa.Integer(), nullable=False),
-        sa.Column("active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.CheckConstraint(
             "default_minutes BETWEEN 5 AND 480",
             name=op.f("ck_appointment_types_default_minutes_range"),
@@ -61,10 +61,10 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(length=120), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=True),
-        sa.Column("active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("locked_until", sa.DateTime(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "role IN ('front_desk', 'supervisor', 'admin')", name=op.f("ck_staff_users_role_valid")
         ),
@@ -106,10 +106,10 @@ def upgrade() -> None:
         sa.Column("alerts", sa.Text(), nullable=True),
         sa.Column("deceased_date", sa.Date(), nullable=True),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
-        sa.Column("merged_at", sa.DateTime(), nullable=True),
+        sa.Column("merged_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("external_id", sa.String(length=64), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.Column("version_id", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.CheckConstraint("sex IN ('F', 'M', 'X', 'U')", name=op.f("ck_patients_sex_valid")),
@@ -158,7 +158,7 @@ def upgrade() -> None:
         sa.Column("short_name", sa.String(length=16), nullable=False),
         sa.Column("specialty", sa.String(length=80), nullable=True),
         sa.Column("npi", sa.String(length=10), nullable=True),
-        sa.Column("active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("default_location_id", sa.Integer(), nullable=True),
         sa.Column(
             "overbook_daily_limit", sa.Integer(), server_default=sa.text("2"), nullable=False
@@ -194,19 +194,19 @@ def upgrade() -> None:
         sa.Column("appointment_type_id", sa.Integer(), nullable=False),
         sa.Column("location_id", sa.Integer(), nullable=False),
         sa.Column("room_id", sa.Integer(), nullable=True),
-        sa.Column("starts_at", sa.DateTime(), nullable=False),
-        sa.Column("ends_at", sa.DateTime(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("desired_date", sa.Date(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.String(length=300), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column("is_walk_in", sa.Boolean(), server_default=sa.text("0"), nullable=False),
-        sa.Column("is_overbook", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("is_walk_in", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("is_overbook", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("rescheduled_from_id", sa.Integer(), nullable=True),
         sa.Column("cancelled_by", sa.String(length=8), nullable=True),
         sa.Column("cancel_reason", sa.String(length=300), nullable=True),
         sa.Column("checkin_exception_reason", sa.String(length=300), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("version_id", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.CheckConstraint(
@@ -263,7 +263,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_events",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("action", sa.String(length=40), nullable=False),
         sa.Column("patient_id", sa.Integer(), nullable=True),
@@ -290,11 +290,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("provider_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("starts_at", sa.DateTime(), nullable=False),
-        sa.Column("ends_at", sa.DateTime(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('vacation', 'block', 'holiday')",
             name=op.f("ck_availability_exceptions_kind_valid"),
@@ -375,12 +375,12 @@ def upgrade() -> None:
         sa.Column("subscriber_relationship", sa.String(length=12), nullable=False),
         sa.Column("copay_cents", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("eligibility_status", sa.String(length=12), nullable=False),
-        sa.Column("verified_at", sa.DateTime(), nullable=True),
+        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("verified_by_id", sa.Integer(), nullable=True),
         sa.Column("eligibility_note", sa.String(length=300), nullable=True),
         sa.Column("effective_from", sa.Date(), nullable=True),
         sa.Column("effective_to", sa.Date(), nullable=True),
-        sa.Column("active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("version_id", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.CheckConstraint(
             "eligibility_status <> 'verified' OR (verified_at IS NOT NULL AND verified_by_id IS NOT NULL)",
@@ -427,7 +427,7 @@ def upgrade() -> None:
         sa.Column("patient_id", sa.Integer(), nullable=False),
         sa.Column("form", sa.String(length=24), nullable=False),
         sa.Column("signed_on", sa.Date(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
             "form IN ('privacy_notice', 'consent_to_treat', 'financial_policy')",
@@ -459,13 +459,13 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=300), nullable=True),
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("auth_required", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("auth_required", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("auth_number", sa.String(length=40), nullable=True),
         sa.Column("auth_valid_from", sa.Date(), nullable=True),
         sa.Column("auth_valid_to", sa.Date(), nullable=True),
         sa.Column("auth_visits", sa.Integer(), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("version_id", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.CheckConstraint(
@@ -501,10 +501,10 @@ def upgrade() -> None:
         sa.Column("appointment_id", sa.Integer(), nullable=False),
         sa.Column("from_status", sa.String(length=16), nullable=True),
         sa.Column("to_status", sa.String(length=16), nullable=False),
-        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("by_id", sa.Integer(), nullable=True),
         sa.Column("reason", sa.String(length=300), nullable=True),
-        sa.Column("is_undo", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("is_undo", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.CheckConstraint(
             "from_status IS NULL OR from_status IN ('scheduled', 'confirmed', 'arrived', 'roomed', 'with_provider', 'checked_out', 'cancelled', 'no_show')",
             name=op.f("ck_appointment_status_events_from_status_valid"),
@@ -558,15 +558,15 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=16), nullable=False),
         sa.Column("priority", sa.String(length=8), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("due_at", sa.DateTime(), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=True),
         sa.Column("assigned_to_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("claimed_by_id", sa.Integer(), nullable=True),
-        sa.Column("claimed_at", sa.DateTime(), nullable=True),
-        sa.Column("escalated_at", sa.DateTime(), nullable=True),
-        sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_by_id", sa.Integer(), nullable=True),
         sa.Column("close_reason", sa.String(length=300), nullable=True),
         sa.Column("version_id", sa.Integer(), server_default=sa.text("1"), nullable=False),
@@ -635,9 +635,9 @@ def upgrade() -> None:
         sa.Column("method", sa.String(length=8), nullable=False),
         sa.Column("reference", sa.String(length=60), nullable=True),
         sa.Column("receipt_number", sa.String(length=24), nullable=False),
-        sa.Column("taken_at", sa.DateTime(), nullable=False),
+        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("taken_by_id", sa.Integer(), nullable=False),
-        sa.Column("voided_at", sa.DateTime(), nullable=True),
+        sa.Column("voided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("voided_by_id", sa.Integer(), nullable=True),
         sa.Column("void_reason", sa.String(length=300), nullable=True),
         sa.CheckConstraint(
@@ -680,8 +680,8 @@ def upgrade() -> None:
         sa.Column("latest", sa.Date(), nullable=True),
         sa.Column("part_of_day", sa.String(length=3), nullable=False),
         sa.Column("note", sa.String(length=300), nullable=True),
-        sa.Column("active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
             "part_of_day IN ('any', 'am', 'pm')", name=op.f("ck_waitlist_entries_part_of_day_valid")
@@ -718,7 +718,7 @@ def upgrade() -> None:
         "callback_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("callback_id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("by_id", sa.Integer(), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=True),
@@ -758,9 +758,27 @@ def _trigger_name(table: str, operation: str) -> str:
     return f"trg_{table}_no_{operation.lower()}"
 
 
+# PostgreSQL: one trigger function refuses the change, naming the table and the operation.
+PG_REFUSE_FUNCTION = """
+CREATE OR REPLACE FUNCTION coordinator_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% rows cannot be %d', TG_TABLE_NAME, lower(TG_OP);
+END $$"""
+
+
+def _postgresql() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
 def _create_append_only_triggers() -> None:
+    if _postgresql():
+        op.execute(PG_REFUSE_FUNCTION)
     for table, operations in APPEND_ONLY.items():
         for operation in operations:
+            if _postgresql():
+                op.execute(f"CREATE TRIGGER {_trigger_name(table, operation)} BEFORE {operation} "
+                           f"ON {table} FOR EACH ROW EXECUTE FUNCTION coordinator_refuse_change()")
+                continue
             op.execute(
                 f"CREATE TRIGGER {_trigger_name(table, operation)} BEFORE {operation} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{table} rows cannot be {operation.lower()}d'); END"
@@ -770,7 +788,8 @@ def _create_append_only_triggers() -> None:
 def _drop_append_only_triggers() -> None:
     for table, operations in APPEND_ONLY.items():
         for operation in operations:
-            op.execute(f"DROP TRIGGER IF EXISTS {_trigger_name(table, operation)}")
+            on = f" ON {table}" if _postgresql() else ""
+            op.execute(f"DROP TRIGGER IF EXISTS {_trigger_name(table, operation)}{on}")
 
 
 def downgrade() -> None:
@@ -853,3 +872,5 @@ def downgrade() -> None:
     op.drop_table("payers")
     op.drop_table("locations")
     op.drop_table("appointment_types")
+    if _postgresql():
+        op.execute("DROP FUNCTION IF EXISTS coordinator_refuse_change()")

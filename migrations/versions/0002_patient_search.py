@@ -11,6 +11,9 @@ vocabulary can never miss a name. It never shrinks: a term whose patients are go
 empty index probe. Both tables start with `patient_search`, which migrations/env.py hides from
 autogenerate (they are not modelled on purpose).
 
+PostgreSQL has no FTS5: this revision makes nothing there. Its lookup candidates come from
+pg_trgm and fuzzystrmatch (issue 20 item 3, services/patients/lookup_dialect.py).
+
 Trap: a later batch migration of `patients` drops these triggers; recreate them there
 (`create_triggers()` below).
 """
@@ -64,6 +67,8 @@ def drop_triggers() -> None:
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
     op.execute(
         "CREATE TABLE patient_search_vocab ("
         " id INTEGER PRIMARY KEY,"
@@ -91,6 +96,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
     drop_triggers()
     op.execute("DROP TABLE IF EXISTS patient_search_trigram")
     op.execute("DROP TABLE IF EXISTS patient_search_vocab")

@@ -21,7 +21,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("appointment_id", sa.Integer(), nullable=False),
         sa.Column("item", sa.String(length=16), nullable=False),
-        sa.Column("checked_at", sa.DateTime(), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("checked_by_id", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "item IN ('photo_id', 'insurance_card', 'demographics')",

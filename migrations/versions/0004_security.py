@@ -25,12 +25,32 @@ depends_on = None
 
 GENESIS = "0" * 64
 WRITER_TRIGGER = "trg_audit_events_writer_only"
+PG_WRITER_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION coordinator_audit_writer_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF coalesce(current_setting('coordinator.audit_writer', true), '') <> 'on' THEN
+        RAISE EXCEPTION 'audit_events rows are added only by the audit writer';
+    END IF;
+    IF NEW.prev_hash IS DISTINCT FROM coalesce(
+            (SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), '{GENESIS}')
+       OR NEW.id <= coalesce((SELECT max(id) FROM audit_events), 0) THEN
+        RAISE EXCEPTION 'an audit_events row must follow the last row';
+    END IF;
+    RETURN NEW;
+END $$"""
 
 
 def upgrade() -> None:
     op.add_column("audit_events", sa.Column("key_id", sa.String(length=16), nullable=True))
     op.add_column("staff_users", sa.Column("os_uid", sa.Integer(), nullable=True))
     bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        # The same two checks; the writer turns `coordinator.audit_writer` on for its insert
+        # (store/pg.py), inside a transaction that holds the chain head's lock.
+        op.execute(PG_WRITER_FUNCTION)
+        op.execute(f"CREATE TRIGGER {WRITER_TRIGGER} BEFORE INSERT ON audit_events FOR EACH ROW "
+                   "EXECUTE FUNCTION coordinator_audit_writer_only()")
+        return
     if bind.dialect.name != "sqlite":
         return
     op.execute(
@@ -73,6 +93,12 @@ def _seal_legacy_rows(bind) -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {WRITER_TRIGGER} ON audit_events")
+        op.execute("DROP FUNCTION IF EXISTS coordinator_audit_writer_only()")
+        op.drop_column("audit_events", "key_id")
+        op.drop_column("staff_users", "os_uid")
+        return
     op.execute(f"DROP TRIGGER IF EXISTS {WRITER_TRIGGER}")
     # A batch rebuild of audit_events drops its append-only triggers: recreate them after.
     op.execute("DROP TRIGGER IF EXISTS trg_audit_events_no_update")

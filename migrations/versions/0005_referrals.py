@@ -60,14 +60,14 @@ def _referrals(name: str, new: bool) -> None:
         columns.append(sa.Column("replied_on", sa.Date(), nullable=True))
     columns.append(sa.Column("status", sa.String(length=16), nullable=False))
     if not new:
-        columns.append(sa.Column("auth_required", sa.Boolean(), server_default=sa.text("0"), nullable=False))
+        columns.append(sa.Column("auth_required", sa.Boolean(), server_default=sa.false(), nullable=False))
     columns += [
         sa.Column("auth_number", sa.String(length=40), nullable=True),
         sa.Column("auth_valid_from", sa.Date(), nullable=True),
         sa.Column("auth_valid_to", sa.Date(), nullable=True),
         sa.Column("auth_visits", sa.Integer(), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("version_id", sa.Integer(), server_default=sa.text("1"), nullable=False),
     ]
@@ -99,10 +99,18 @@ def _swap(new: bool, copy_sql: str) -> None:
     if not new:
         op.drop_index("ix_referrals_payer_number", table_name="referrals")
         op.drop_index("ix_referrals_status_valid_to", table_name="referrals")
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:  # an index name is the schema's: free the primary key's for the new table
+        op.execute("ALTER INDEX pk_referrals RENAME TO pk_referrals_old")
     _referrals("referrals_rebuilt", new)
     op.execute(copy_sql)
+    if postgresql:  # foreign keys stay on there: move the one that points at referrals
+        op.drop_constraint("fk_callbacks_referral_id_referrals", "callbacks", type_="foreignkey")
     op.drop_table("referrals")
     op.rename_table("referrals_rebuilt", "referrals")
+    if postgresql:
+        op.create_foreign_key("fk_callbacks_referral_id_referrals", "callbacks", "referrals",
+                              ["referral_id"], ["id"])
     op.create_index("ix_referrals_patient_id", "referrals", ["patient_id"], unique=False)
     if new:
         op.create_index("ix_referrals_payer_number", "referrals", ["payer_id", "auth_number"], unique=False)
@@ -133,8 +141,8 @@ def upgrade() -> None:
 
     op.create_table('payer_visit_rules',
     sa.Column('payer_id', sa.Integer(), nullable=False),
-    sa.Column('cancelled_uses', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('no_show_uses', sa.Boolean(), server_default=sa.text('1'), nullable=False),
+    sa.Column('cancelled_uses', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('no_show_uses', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.ForeignKeyConstraint(['payer_id'], ['payers.id'], name=op.f('fk_payer_visit_rules_payer_id_payers')),
     sa.PrimaryKeyConstraint('payer_id', name=op.f('pk_payer_visit_rules'))
     )
@@ -150,7 +158,7 @@ def upgrade() -> None:
     sa.Column('referral_id', sa.Integer(), nullable=False),
     sa.Column('document', sa.String(length=80), nullable=False),
     sa.Column('received_on', sa.Date(), nullable=False),
-    sa.Column('recorded_at', sa.DateTime(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['staff_users.id'], name=op.f('fk_referral_documents_recorded_by_id_staff_users')),
     sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_documents_referral_id_referrals')),
@@ -162,7 +170,7 @@ def upgrade() -> None:
     op.create_table('referral_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('referral_id', sa.Integer(), nullable=False),
-    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('by_id', sa.Integer(), nullable=True),
     sa.Column('field', sa.String(length=24), nullable=False),
     sa.Column('from_value', sa.String(length=300), nullable=True),
@@ -185,7 +193,7 @@ def upgrade() -> None:
     sa.Column('appointment_id', sa.Integer(), nullable=False),
     sa.Column('referral_id', sa.Integer(), nullable=True),
     sa.Column('override_reason', sa.String(length=300), nullable=True),
-    sa.Column('linked_at', sa.DateTime(), nullable=False),
+    sa.Column('linked_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('linked_by_id', sa.Integer(), nullable=True),
     sa.Column('moved_to_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['appointment_id'], ['appointments.id'], name=op.f('fk_referral_visits_appointment_id_appointments')),
@@ -202,7 +210,7 @@ def upgrade() -> None:
     sa.Column('referral_id', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=16), nullable=False),
     sa.Column('callback_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("reason IN ('expiring', 'few_visits', 'no_appointment', 'no_reply', 'not_booked')", name=op.f('ck_referral_chases_reason_valid')),
     sa.ForeignKeyConstraint(['callback_id'], ['callbacks.id'], name=op.f('fk_referral_chases_callback_id_callbacks')),
     sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_chases_referral_id_referrals')),
@@ -210,14 +218,20 @@ def upgrade() -> None:
     sa.UniqueConstraint('referral_id', 'reason', name=op.f('uq_referral_chases_referral_id'))
     )
     for operation in APPEND_ONLY:
+        if op.get_bind().dialect.name == "postgresql":  # coordinator_refuse_change: 0001
+            op.execute(f"CREATE TRIGGER trg_referral_events_no_{operation.lower()} BEFORE "
+                       f"{operation} ON referral_events FOR EACH ROW "
+                       "EXECUTE FUNCTION coordinator_refuse_change()")
+            continue
         op.execute(f"CREATE TRIGGER trg_referral_events_no_{operation.lower()} BEFORE {operation} "
                    f"ON referral_events BEGIN SELECT RAISE(ABORT, "
                    f"'referral_events rows cannot be {operation.lower()}d'); END")
 
 
 def downgrade() -> None:
+    on = " ON referral_events" if op.get_bind().dialect.name == "postgresql" else ""
     for operation in APPEND_ONLY:
-        op.execute(f"DROP TRIGGER IF EXISTS trg_referral_events_no_{operation.lower()}")
+        op.execute(f"DROP TRIGGER IF EXISTS trg_referral_events_no_{operation.lower()}{on}")
     op.drop_table('referral_chases')
     with op.batch_alter_table('referral_visits', schema=None) as batch_op:
         batch_op.drop_index('ix_referral_visits_referral_id')
@@ -243,7 +257,7 @@ def downgrade() -> None:
         INSERT INTO referrals_rebuilt ({common}, direction, auth_required, status)
         SELECT {common},
                CASE kind WHEN 'outgoing_referral' THEN 'outgoing' ELSE 'incoming' END,
-               CASE kind WHEN 'prior_authorisation' THEN 1 ELSE 0 END,
+               CASE kind WHEN 'prior_authorisation' THEN TRUE ELSE FALSE END,
                CASE status WHEN 'requested' THEN 'received' WHEN 'pending' THEN 'auth_pending'
                            WHEN 'approved' THEN 'authorised' WHEN 'active' THEN 'scheduled'
                            WHEN 'exhausted' THEN 'closed' WHEN 'expired' THEN 'closed'

@@ -4,8 +4,11 @@ SQLite triggers on `appointments` (issue #22, point 7): an active appointment (a
 cancelled and no-show) that is not a recorded overbook (`is_overbook = 1`) may not overlap another
 active, non-overbook appointment of the same provider. The booking service already re-checks the
 slot inside its write transaction; these triggers hold for every other writer of the file too (a
-script, a raw INSERT, a restored or hand-edited copy). PostgreSQL gets an exclusion constraint in
-its own issue.
+script, a raw INSERT, a restored or hand-edited copy).
+
+PostgreSQL (issue 20): an exclusion constraint does the same (btree_gist, a trusted extension the
+database owner creates): no two active, non-overbook appointments of one provider whose
+[starts_at, ends_at) ranges overlap. A check refuses an active appointment over a day, as here.
 
 The overlap search looks back one day from the new start (an indexed range on provider and start),
 so the triggers also refuse an active appointment longer than a day: no clinic visit is.
@@ -57,7 +60,20 @@ TRIGGERS = {
 }
 
 
+PG_EXCLUSION = "ex_appointments_no_overlap"
+PG_TOO_LONG = "ck_appointments_at_most_a_day"
+PG_WHERE = "status NOT IN ('cancelled', 'no_show') AND NOT is_overbook"
+
+
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        op.execute(f"ALTER TABLE appointments ADD CONSTRAINT {PG_EXCLUSION} EXCLUDE USING gist "
+                   f"(provider_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&) "
+                   f"WHERE ({PG_WHERE})")
+        op.execute(f"ALTER TABLE appointments ADD CONSTRAINT {PG_TOO_LONG} CHECK "
+                   f"(NOT ({PG_WHERE}) OR ends_at <= starts_at + interval '1 day')")
+        return
     if op.get_bind().dialect.name != "sqlite":
         return
     for name, (when, exclude_self) in TRIGGERS.items():
@@ -65,6 +81,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"ALTER TABLE appointments DROP CONSTRAINT IF EXISTS {PG_TOO_LONG}")
+        op.execute(f"ALTER TABLE appointments DROP CONSTRAINT IF EXISTS {PG_EXCLUSION}")
+        return
     if op.get_bind().dialect.name != "sqlite":
         return
     for name in TRIGGERS:

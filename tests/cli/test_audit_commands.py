@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from coordinator_tui.services import audit
@@ -12,6 +10,7 @@ from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import make_context
 from tests.helpers.cli import one_line_error, run
 from tests.helpers.clinic_files import copy_clinic, shell
+from tests.helpers.engines import raw_connect
 
 
 @pytest.fixture
@@ -33,7 +32,7 @@ def _tamper(path, *statements):
 
 
 def _ids(path):
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     ids = [r[0] for r in conn.execute("SELECT id FROM audit_events ORDER BY id")]
     conn.close()
     return ids
@@ -84,7 +83,7 @@ def test_show_needs_a_supervisor_and_filters(audited):
                                                     "--db", str(audited)))
     assert "no patient with MRN" in one_line_error(run("audit", "show", "--as", "super",
                                                        "--patient", "X1", "--db", str(audited)))
-    conn = sqlite3.connect(audited)
+    conn = raw_connect(audited)
     mrn = conn.execute("SELECT mrn FROM patients WHERE id = 1").fetchone()[0]
     conn.close()
     who_looked = run("audit", "show", "--as", "super", "--patient", mrn, "--db", str(audited))

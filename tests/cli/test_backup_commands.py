@@ -7,16 +7,16 @@ import os
 import resource
 import shutil
 import signal
-import sqlite3
 import stat
 
 from tests.helpers.cli import one_line_error, run, run_process
+from tests.helpers.engines import raw_connect
 
 
 def _contents(path) -> list[str]:
     """What the clinic file holds, as SQL: its bytes can change without its contents when a
     later process checkpoints the write-ahead log into it."""
-    with contextlib.closing(sqlite3.connect(path)) as conn:
+    with contextlib.closing(raw_connect(path)) as conn:
         return list(conn.iterdump())
 
 
@@ -62,7 +62,7 @@ def test_backup_help():
 
 
 def backup_events(db) -> int:
-    with sqlite3.connect(db) as conn:
+    with raw_connect(db) as conn:
         return conn.execute("SELECT count(*) FROM audit_events WHERE action = 'backup'").fetchone()[0]
 
 
@@ -102,7 +102,7 @@ def test_a_backup_that_cannot_be_written_leaves_nothing(seeded_path, tmp_path):
     folder.mkdir()
     # A desk has the database open, so its shared-memory file is already full size and the
     # size limit only bites on the copy.
-    desk = sqlite3.connect(seeded_path)
+    desk = raw_connect(seeded_path)
     desk.execute("SELECT count(*) FROM audit_events").fetchone()
     try:
         # A real process: the file-size limit must apply to the command alone, not the tests.

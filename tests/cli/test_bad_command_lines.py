@@ -5,17 +5,17 @@ stderr, exit 2, and the folder is left exactly as it was."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 
 import pytest
 
 from tests.helpers.cli import one_line_error, run, snapshot
+from tests.helpers.engines import raw_connect
 
 
 def count(path, table) -> int:
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     finally:

@@ -6,7 +6,6 @@ Bad input: one clear line on stderr, exit status 2, nothing changed on disk."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from coordinator_tui.store.schema_version import SCHEMA_HEAD
 from tests.helpers.cli import one_line_error, snapshot
 from tests.helpers.cli import run_process as run
+from tests.helpers.engines import raw_connect
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["seed"], ["db"], ["db", "upgrade"],
@@ -24,6 +24,7 @@ def test_every_command_has_help(command):
     assert "usage: coordinator" in result.stdout
 
 
+@pytest.mark.sqlite_only("backup and restore copy the SQLite file; find runs the FTS5 lookup")
 def test_the_commands_tested_in_process_also_run_as_processes(seeded_path, tmp_path):
     """The other tests in tests/cli/ call main() in this process; here each of their commands
     runs once as the real `coordinator` (entry point, exit status, output through the pipe)."""
@@ -70,7 +71,7 @@ def test_seed_builds_a_clinic_without_the_ui(tmp_path):
     result = run("seed", "--patients", "300", "--db", str(db), "--date", "2026-11-23")
     assert result.returncode == 0, result.stderr
     assert "Seeded 300 patients" in result.stdout
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 300
     conn.close()
     again = run("seed", "--patients", "300", "--db", str(db))
@@ -122,7 +123,7 @@ def test_an_unwritable_folder_is_refused(tmp_path):
 def test_a_newer_database_is_refused_by_every_command(tmp_path):
     db = tmp_path / "new.sqlite"
     assert run("db", "upgrade", "--db", str(db)).returncode == 0
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     conn.execute("UPDATE alembic_version SET version_num = '0042_future'")
     conn.commit()
     conn.close()

@@ -6,7 +6,6 @@ leaves the disk as it was."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -17,6 +16,7 @@ import pytest
 from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.conftest import CLINIC_NOW
 from tests.helpers.cli import one_line_error, run, snapshot
+from tests.helpers.engines import raw_connect
 
 
 def tree(folder: Path) -> set[str]:
@@ -28,7 +28,7 @@ def mode(path: Path) -> str:
 
 
 def count(db: Path, sql: str) -> int:
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         return conn.execute(sql).fetchone()[0]
     finally:
@@ -201,7 +201,7 @@ def test_demo_never_rebuilds_a_clinic_it_did_not_make(tmp_path):
 def test_demo_rebuilds_its_own_stale_file_for_today(tmp_path):
     db = tmp_path / "demo.sqlite"
     assert run("demo", "--no-open", "--patients", "50", "--db", str(db)).returncode == 0
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     today = conn.execute("SELECT value FROM settings WHERE key = 'demo_date'").fetchone()[0]
     yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
     conn.execute("UPDATE settings SET value = ? WHERE key = 'demo_date'", (yesterday,))
@@ -221,7 +221,7 @@ def test_an_unmarked_demo_in_the_default_place_is_kept_and_the_message_says_how_
     env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
     assert run("demo", "--no-open", "--patients", "50", env=env).returncode == 0
     default = tmp_path / "data" / "coordinator" / "demo.sqlite"
-    conn = sqlite3.connect(default)
+    conn = raw_connect(default)
     conn.execute("DELETE FROM settings WHERE key = 'demo_made_by'")  # as an older version left it
     conn.commit()
     conn.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.conftest import CLINIC_NOW
 from tests.helpers.cli import run
+from tests.helpers.engines import raw_connect
 
 
 def test_demo_builds_in_the_data_directory_then_reuses_it(tmp_path):
@@ -29,7 +29,7 @@ def test_demo_builds_in_the_data_directory_then_reuses_it(tmp_path):
     second = run("demo", "--no-open", "--patients", "400", env=env)
     assert second.returncode == 0 and "Demo clinic ready" not in second.stderr
     assert demo_db.stat().st_ino == inode  # reused, not rebuilt
-    conn = sqlite3.connect(demo_db)
+    conn = raw_connect(demo_db)
     assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 400
     conn.close()
 

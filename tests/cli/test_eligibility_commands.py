@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
-
 import pytest
 
 from tests.conftest import CLINIC_DAY, FREE_DAY
 from tests.helpers.cli import one_line_error, run
+from tests.helpers.clinic_files import copy_clinic
 from tests.helpers.eligibility import ENV, traces
+from tests.helpers.engines import raw_connect
 from tests.helpers.x12_payer import ACTIVE, answer_270
 
 
 @pytest.fixture
 def db(seeded_template, tmp_path):
     path = tmp_path / "c.sqlite"
-    shutil.copyfile(seeded_template, path)
+    copy_clinic(seeded_template, path)
     return path
 
 
@@ -25,7 +24,7 @@ def elig(db, *args):
 
 
 def rows(db, table):
-    with sqlite3.connect(db) as conn:
+    with raw_connect(db) as conn:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
@@ -84,7 +83,7 @@ def test_request_without_the_clinic_ids_is_refused(db):
 
 
 def test_estimate_prints_the_sheet_and_records_it(db, tmp_path):
-    with sqlite3.connect(db) as conn:
+    with raw_connect(db) as conn:
         mrn = conn.execute(
             "SELECT p.mrn FROM appointments a JOIN patients p ON p.id = a.patient_id "
             "JOIN appointment_types t ON t.id = a.appointment_type_id "

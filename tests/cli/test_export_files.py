@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -18,6 +16,8 @@ import pytest
 from tests.conftest import CLINIC_DAY, REPO
 from tests.helpers.cli import one_line_error
 from tests.helpers.cli import run_process as run
+from tests.helpers.clinic_files import copy_clinic
+from tests.helpers.engines import raw_connect, url_for
 
 EXPORTS = {
     "schedule": ["export", "schedule", "--format", "csv"],
@@ -28,8 +28,7 @@ EXPORTS = {
 @pytest.fixture
 def db(seeded_template, tmp_path):
     path = tmp_path / "c.sqlite"
-    shutil.copyfile(seeded_template, path)
-    path.chmod(0o600)
+    copy_clinic(seeded_template, path)  # owner-only, as a clinic's file is
     return path
 
 
@@ -39,7 +38,7 @@ def export(db, what, *args, **kw):
 
 
 def export_events(db) -> int:
-    with sqlite3.connect(db) as conn:
+    with raw_connect(db) as conn:
         return conn.execute("SELECT count(*) FROM audit_events WHERE action LIKE '%.export'").fetchone()[0]
 
 
@@ -106,7 +105,7 @@ def test_a_failed_write_leaves_no_file_and_no_audit_event(db, what, tmp_path):
     folder.mkdir()
     # Another desk has the database open, so its shared-memory file is already full size and
     # the size limit only bites on the export.
-    desk = sqlite3.connect(db)
+    desk = raw_connect(db)
     desk.execute("SELECT count(*) FROM audit_events").fetchone()
     try:
         result = export(db, what, "--output", str(folder / "day.csv"), preexec_fn=limit_file_size)
@@ -123,7 +122,7 @@ def test_standard_output_that_cannot_be_written_is_one_line_and_not_audited(db, 
     # Writing to /dev/full through an open descriptor only fails the write; the device is untouched.
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "coordinator_tui", *EXPORTS[what], "--date",
-                                 CLINIC_DAY.isoformat(), "--db", str(db), "--user", "super",
+                                 CLINIC_DAY.isoformat(), "--db", url_for(db), "--user", "super",
                                  "--output", "-"], stdout=full, stderr=subprocess.PIPE, text=True,
                                 timeout=180)
     assert "cannot write to standard output: No space left on device" in one_line_error(result)
@@ -146,11 +145,12 @@ def test_dash_is_standard_output_and_an_empty_name_is_refused(db, what, tmp_path
     assert "standard output" in run(*EXPORTS[what], "--help").stdout
 
 
+@pytest.mark.sqlite_only("an output file that is the clinic's own SQLite file")
 @pytest.mark.parametrize("what", EXPORTS)
 def test_an_export_aimed_at_the_clinic_database_is_refused(db, what, tmp_path):
     before = db.read_bytes()
     line = one_line_error(export(db, what, "--output", str(db)))
     assert "is the clinic's database" in line
     assert db.read_bytes() == before
-    with sqlite3.connect(db) as conn:
+    with raw_connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

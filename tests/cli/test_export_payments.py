@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 
 from tests.conftest import CLINIC_DAY
 from tests.helpers.cli import one_line_error, run
+from tests.helpers.clinic_files import copy_clinic
 
 
 def test_export_payments_csv_to_stdout_and_file(seeded_template, tmp_path):
     db = tmp_path / "c.sqlite"
-    shutil.copyfile(seeded_template, db)
+    copy_clinic(seeded_template, db)
     result = run("export", "payments", "--date", CLINIC_DAY.isoformat(), "--format", "csv", "--db", str(db),
                  "--user", "demo")
     assert result.returncode == 0, result.stderr
@@ -25,7 +25,7 @@ def test_export_payments_csv_to_stdout_and_file(seeded_template, tmp_path):
 
 def test_export_payments_bad_input_is_one_line(seeded_template, tmp_path):
     db = tmp_path / "c.sqlite"
-    shutil.copyfile(seeded_template, db)
+    copy_clinic(seeded_template, db)
     assert "not" in one_line_error(run("export", "payments", "--date", "2026-02-30", "--db", str(db),
                                        "--user", "demo")).lower()
     one_line_error(run("export", "payments", "--date", "2026-11-23", "--format", "xml", "--db", str(db)))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import date
 
 from coordinator_tui.services.clinic import DEMO_MARK
+from tests.helpers.engines import raw_connect
 from tests.helpers.lookup import add_patient
 
 
@@ -75,7 +75,7 @@ def test_find_without_a_staff_account_says_which_and_how(seeded_path):
 def test_find_on_the_demo_clinic_works_as_the_readme_prints_it(seeded_path):
     """The README's `coordinator find "QUERY"` on the demo: no --user needed, it acts as the
     demo's front desk (whose logins are public) when the login name is no staff account."""
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     with conn:
         conn.execute("INSERT INTO settings (key, value) VALUES (?, 'coordinator demo')", (DEMO_MARK,))
     conn.close()

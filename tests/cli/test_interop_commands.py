@@ -3,17 +3,16 @@ one clear line on stderr, with nothing applied."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from tests.conftest import SHARED_DATA
 from tests.helpers.cli import one_line_error, run
+from tests.helpers.engines import raw_connect
 from tests.helpers.hl7 import adt, siu, slot
 
 HL7 = SHARED_DATA / "hl7v2"
 
 
 def patients(path) -> int:
-    with sqlite3.connect(path) as conn:
+    with raw_connect(path) as conn:
         return conn.execute("SELECT count(*) FROM patients").fetchone()[0]
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 
 import pytest
 
 from tests.conftest import FREE_DAY, FREE_DAY_TYPED
 from tests.helpers.cli import one_line_error, run, run_process
+from tests.helpers.engines import raw_connect
 
 
 def cli(path, *args, user="demo"):
@@ -20,7 +20,7 @@ def cli(path, *args, user="demo"):
 
 
 def count(path, table: str) -> int:
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     finally:
@@ -28,10 +28,10 @@ def count(path, table: str) -> int:
 
 
 def insured_mrn(path) -> str:
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return conn.execute("SELECT p.mrn FROM patients p JOIN coverages c ON c.patient_id = p.id "
-                            "WHERE c.rank = 'primary' AND c.active = 1 AND p.merged_into_id IS NULL "
+                            "WHERE c.rank = 'primary' AND c.active AND p.merged_into_id IS NULL "
                             "ORDER BY p.id LIMIT 1").fetchone()[0]
     finally:
         conn.close()
@@ -85,7 +85,7 @@ def test_override_needs_a_supervisor_and_is_kept(seeded_path):
     done = cli(seeded_path, *args, user="super")
     assert done.returncode == 0, done.stderr
     assert "override (surgeon says urgent)" in done.stdout
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     assert conn.execute("SELECT override_reason FROM referral_visits").fetchall() == [("surgeon says urgent",)]
     conn.close()
 
@@ -116,7 +116,7 @@ def test_bad_input_is_one_line_and_saves_nothing(seeded_path, args, message):
 
 
 def test_a_referral_for_a_merged_patient_is_refused(seeded_path):
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     survivor, merged = conn.execute("SELECT mrn, id FROM patients ORDER BY id LIMIT 2").fetchall()
     conn.execute("UPDATE patients SET merged_into_id = (SELECT id FROM patients WHERE mrn = ?) WHERE id = ?",
                  (survivor[0], merged[1]))

@@ -3,12 +3,11 @@ input is one line on stderr, exit 2, and nothing changes."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from coordinator_tui.domain.hours import parse_blocks, parse_clock, parse_weekday
 from tests.helpers.cli import run
+from tests.helpers.engines import raw_connect
 
 
 def hours(path, *args, user="admin"):
@@ -16,7 +15,7 @@ def hours(path, *args, user="admin"):
 
 
 def templates(path):
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     rows = conn.execute("SELECT provider_id, weekday, start_minute, end_minute, slot_minutes, valid_from, "
                         "valid_to FROM availability_templates ORDER BY id").fetchall()
     conn.close()
@@ -57,7 +56,7 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(seeded_path, args, mes
 
 
 def callback_count(path) -> int:
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return conn.execute("SELECT count(*) FROM callbacks").fetchone()[0]
     finally:
@@ -92,7 +91,7 @@ def test_taking_a_day_off_lists_the_booked_patients_and_adds_rebook_callbacks(se
 
     from tests.conftest import CLINIC_DAY, CLINIC_TZ
 
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     rows = conn.execute(
         "SELECT a.starts_at, a.patient_id, p.mrn FROM appointments a JOIN providers v ON v.id = a.provider_id "
         "JOIN patients p ON p.id = a.patient_id WHERE lower(v.short_name) = 'chen' "
@@ -100,7 +99,8 @@ def test_taking_a_day_off_lists_the_booked_patients_and_adds_rebook_callbacks(se
     rebooks_before = conn.execute("SELECT count(*) FROM callbacks WHERE reason = 'rebook'").fetchone()[0]
     conn.close()
     tz = ZoneInfo(CLINIC_TZ)
-    local = [(datetime.fromisoformat(s).replace(tzinfo=UTC).astimezone(tz), pid, mrn) for s, pid, mrn in rows]
+    local = [((s if isinstance(s, datetime) else datetime.fromisoformat(s)).replace(tzinfo=UTC).astimezone(tz), pid, mrn)
+             for s, pid, mrn in rows]  # text on SQLite, a timestamptz on PostgreSQL
     future = [row for row in local if row[0].date() > CLINIC_DAY]
     assert future, "the demo books chen after the clinic day"
     day = future[0][0].date()
@@ -112,7 +112,7 @@ def test_taking_a_day_off_lists_the_booked_patients_and_adds_rebook_callbacks(se
     assert f"{len(booked)} appointment(s) booked outside the new hours; {len(patients)} rebook callback(s) added" \
         in result.stdout, result.stdout
     assert all(mrn in result.stdout for _t, _p, mrn in booked)
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     assert conn.execute("SELECT count(*) FROM callbacks WHERE reason = 'rebook'").fetchone()[0] \
         == rebooks_before + len(patients)
     conn.close()

@@ -13,6 +13,7 @@ import pytest
 
 from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.conftest import CLINIC_NOW
+from tests.helpers.engines import url_for
 
 
 @pytest.mark.parametrize("redirected", ["stderr", "stdout"])
@@ -23,7 +24,7 @@ def test_run_refuses_to_draw_into_a_file(seeded_path, tmp_path, redirected):
         with open(out_file, "w") as handle:
             streams = {"stdin": follower, "stdout": follower, "stderr": follower, redirected: handle}
             result = subprocess.run(
-                [sys.executable, "-m", "coordinator_tui", "run", "--user", "demo", "--db", str(seeded_path)],
+                [sys.executable, "-m", "coordinator_tui", "run", "--user", "demo", "--db", url_for(seeded_path)],
                 timeout=60, env={**os.environ, CLOCK_VARIABLE: CLINIC_NOW.isoformat(), "TERM": "xterm"},
                 **streams)
     finally:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from coordinator_tui.commands.app_commands import prepare_app
 from coordinator_tui.config import load_settings
 from coordinator_tui.services.clinic import clinic_name
 from coordinator_tui.services.staff.accounts import disable_user
 from coordinator_tui.services.staff.actors import actor_for
-from coordinator_tui.store.engine import url_for_path
+from tests.helpers.engines import url_for as url_for_path
 
 FRESH_PROCESS = """
 import sys
@@ -23,6 +25,8 @@ print(app.clinic_name)
 """
 
 
+@pytest.mark.sqlite_only("the start-up probe reads the SQLite file before the ORM loads; "
+                        "PostgreSQL starts through the services")
 def test_the_app_is_built_for_its_sign_in_screen_without_loading_the_orm(ctx, seeded_path):
     out = subprocess.run([sys.executable, "-c", FRESH_PROCESS, url_for_path(seeded_path)],
                          capture_output=True, text=True, timeout=120, check=True).stdout.splitlines()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,13 +13,14 @@ from pathlib import Path
 
 from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.conftest import CLINIC_NOW
+from tests.helpers.engines import raw_connect
 from tests.helpers.realterm import COORDINATOR, seed_database, wait_for
 
 SECONDS_ALLOWED = 5.0  # the figure (well under 1 s here) is printed; the bound only catches a hang
 
 
 def patient_row(db: Path, patient_id: int) -> tuple:
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         return conn.execute("SELECT * FROM patients WHERE id = ?", (patient_id,)).fetchone()
     finally:
@@ -41,7 +41,7 @@ def alive(pid: int) -> bool:
 def test_sighup_in_the_middle_of_a_patient_edit_exits_and_saves_nothing(tmp_path):
     db = tmp_path / "hangup.sqlite"
     seed_database(db, patients=200)  # for the suite's clinic day, whatever today's date
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     patient_id, mrn = conn.execute("SELECT id, mrn FROM patients ORDER BY id LIMIT 1").fetchone()
     conn.close()
     before = patient_row(db, patient_id)
@@ -100,7 +100,7 @@ def test_sighup_in_the_middle_of_a_patient_edit_exits_and_saves_nothing(tmp_path
     finally:
         subprocess.run([*tmux, "kill-server"], timeout=10, capture_output=True)
     assert patient_row(db, patient_id) == before
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT count(*) FROM audit_events WHERE action = 'patient.update'").fetchone()[0] == 0

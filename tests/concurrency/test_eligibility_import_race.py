@@ -4,18 +4,18 @@ every answer is recorded once, and each rejection opens one insurance callback."
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 
 from tests.conftest import CLINIC_DAY, CLINIC_NOW
 from tests.helpers.cli import run
 from tests.helpers.eligibility import ENV, traces
+from tests.helpers.engines import raw_connect, url_for
 from tests.helpers.x12_payer import ACTIVE, answer_270
 
 
 def test_the_same_271_imported_by_two_processes_at_once_is_recorded_once(seeded_path, tmp_path):
-    db = str(seeded_path)
+    db = url_for(seeded_path)
     out = tmp_path / "270.x12"
     made = run("eligibility", "request", "--date", CLINIC_DAY.isoformat(), "-o", str(out), "--db", db,
                "--user", "demo", env=ENV)
@@ -34,7 +34,7 @@ def test_the_same_271_imported_by_two_processes_at_once_is_recorded_once(seeded_
     assert [desk.returncode for desk in desks] == [0, 0], outputs
     recorded = sorted(int(o.split(": ", 1)[1].split(" recorded")[0]) for o, _e in outputs)
     assert recorded == [0, len(sent)]
-    with sqlite3.connect(db) as conn:
+    with raw_connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM eligibility_benefits").fetchone()[0] == len(sent)
         patient = conn.execute("SELECT patient_id FROM eligibility_inquiries WHERE trace_number = ?",
                                (rejected,)).fetchone()[0]

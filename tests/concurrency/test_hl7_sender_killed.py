@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from coordinator_tui.services import patients
 from coordinator_tui.services.exchange.outbox import set_outbox, waiting
 from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_NOW
+from tests.helpers.engines import raw_connect, url_for
 from tests.helpers.hl7 import Peer
 
 FAMILIES = ["Abara", "Brzezinski", "Cavendish", "Dimitriou", "Eriksdottir", "Fairweather",
@@ -26,7 +26,7 @@ FAMILIES = ["Abara", "Brzezinski", "Cavendish", "Dimitriou", "Eriksdottir", "Fai
 def sender(db, port):
     env = {**os.environ, "COORDINATOR_CLOCK": CLINIC_NOW.isoformat()}
     return [sys.executable, "-m", "coordinator_tui", "hl7", "send", "--to", f"127.0.0.1:{port}",
-            "--db", str(db)], env
+            "--db", url_for(db)], env
 
 
 def test_killed_sender_restarts_and_every_message_arrives_once_in_order(ctx, seeded_path):
@@ -58,6 +58,6 @@ def test_killed_sender_restarts_and_every_message_arrives_once_in_order(ctx, see
     first_copies = list(dict.fromkeys(peer.received))
     assert first_copies == expected  # all of them, in the order they were made
     assert len(peer.received) - len(expected) <= 1  # at most the one in flight at the kill
-    with sqlite3.connect(seeded_path) as conn:
+    with raw_connect(seeded_path) as conn:
         assert conn.execute("SELECT status, count(*) FROM interop_outbox GROUP BY status").fetchall() \
             == [("sent", len(expected))]

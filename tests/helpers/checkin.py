@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from textual.widgets import DataTable
 
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.services.desk_views import day_appointments
 from tests.conftest import CLINIC_DAY
+from tests.helpers.engines import raw_connect
 
 
 async def settle(app, pilot):
@@ -43,13 +42,13 @@ def fresh_rows(ctx, actor, copay_cents: int | None = None):
     """Expected patients with nothing done ahead: no address, ID or card ever checked and
     nothing paid for the visit (the seeded clinic makes a third of them express-ready); with
     `copay_cents`, only those whose primary coverage has that copay."""
-    conn = sqlite3.connect(ctx.db.path)
+    conn = raw_connect(ctx.db.url)
     try:
         done = {r[0] for r in conn.execute("SELECT a.patient_id FROM checkin_checks c "
                                            "JOIN appointments a ON a.id = c.appointment_id")}
         paid = {r[0] for r in conn.execute("SELECT appointment_id FROM payments")}
         copays = dict(conn.execute("SELECT patient_id, copay_cents FROM coverages "
-                                   "WHERE rank = 'primary' AND active = 1").fetchall())
+                                   "WHERE rank = 'primary' AND active").fetchall())
     finally:
         conn.close()
     return [r for r in waiting_rows(ctx, actor) if r.patient_id not in done and r.id not in paid

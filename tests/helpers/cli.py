@@ -28,6 +28,7 @@ from pathlib import Path
 
 from coordinator_tui.clock import CLOCK_VARIABLE
 from tests.conftest import CLINIC_NOW
+from tests.helpers.engines import translate_args
 from tests.helpers.passwords import (  # noqa: F401 (password_file: for tests' own accounts)
     PASSWORD_FILE_VARIABLE,
     clinic_password_file,
@@ -43,7 +44,8 @@ def _clinic_env(env: dict | None) -> dict[str, str]:
 
 
 def run_process(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    """The real command in its own process."""
+    """The real command in its own process (a test clinic's path becomes its URL on PostgreSQL)."""
+    args = translate_args(args)
     return subprocess.run([sys.executable, "-m", "coordinator_tui", *args], capture_output=True,
                           text=True, timeout=180, env={**os.environ, **_clinic_env(env)}, **kw)
 
@@ -79,7 +81,7 @@ def run(*args: str, env: dict | None = None, input: str | None = None,
         stack.callback(setattr, sys, "stdin", saved_stdin)
         try:
             # Python hands a process bytes that are not UTF-8 as lone surrogates: the same here.
-            code = main([os.fsdecode(arg) for arg in args])
+            code = main([os.fsdecode(arg) for arg in translate_args(args)])
         except SystemExit as exc:  # argparse: --help, usage errors
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return subprocess.CompletedProcess(["coordinator", *args], code or 0, out.getvalue(),

@@ -19,7 +19,8 @@ The clinic's clock runs from 10:45 on --day (the seeded clinic day) at wall-cloc
 "today" is the seeded day and check-ins are allowed.
 
 The verification helpers (`digest`, `check_database`) are imported by the tests and the benchmark.
-Test code: plain SQL is fine here (it reads the file as an auditor would).
+Test code: plain SQL is fine here (it reads the file as an auditor would). On PostgreSQL (a
+clinic registered in tests/helpers/engines.py) the same SQL runs through psycopg.
 """
 
 from __future__ import annotations
@@ -58,11 +59,18 @@ class RunningClock:
 def make_ctx(db: Path, day: date):
     from coordinator_tui.config import Settings
     from coordinator_tui.services.context import AppContext
-    from coordinator_tui.store.engine import Database, url_for_path
+    from coordinator_tui.store.engine import Database
+    from tests.helpers.engines import url_for
 
-    return AppContext(db=Database(url_for_path(db)),
-                      settings=Settings(db_url=url_for_path(db), clinic_tz=CLINIC_TZ),
+    return AppContext(db=Database(url_for(db)),
+                      settings=Settings(db_url=url_for(db), clinic_tz=CLINIC_TZ),
                       clock=RunningClock(day))
+
+
+def _connect(path: Path | str):
+    from tests.helpers.engines import raw_connect
+
+    return raw_connect(path)
 
 
 # --- the actions --------------------------------------------------------------------------------
@@ -84,7 +92,7 @@ class Desk:
                           if r.status.value in ("scheduled", "confirmed", "arrived")]
         with ctx.db.read() as session:
             self.provider_ids = [r[0] for r in session.execute(text(
-                "SELECT id FROM providers WHERE active = 1 ORDER BY id"))]
+                "SELECT id FROM providers WHERE active ORDER BY id"))]
             self.patient_count = session.execute(text("SELECT max(id) FROM patients")).scalar()
 
     def _first(self, part: str, started: float) -> None:
@@ -180,7 +188,7 @@ def classify(exc: BaseException) -> str:
 
 def digest(path: Path | str) -> str:
     """A hash of the rows every desk must agree on at the end."""
-    conn = sqlite3.connect(str(path))
+    conn = _connect(path)
     try:
         h = hashlib.sha256()
         for sql in ("SELECT id, status, version_id FROM appointments ORDER BY id",
@@ -195,7 +203,7 @@ def digest(path: Path | str) -> str:
 
 
 def baseline(path: Path | str) -> dict:
-    conn = sqlite3.connect(str(path))
+    conn = _connect(path)
     try:
         one = lambda sql: conn.execute(sql).fetchone()[0] or 0  # noqa: E731
         return {"patient": one("SELECT max(id) FROM patients"),
@@ -212,15 +220,17 @@ def check_database(path: Path | str, base: dict) -> list[str]:
     nothing is half-written, the audit chain verifies. Returns the problems found (empty: none)."""
     from coordinator_tui.domain.names import name_key
     from coordinator_tui.services.audit import verify_chain
-    from coordinator_tui.store.engine import Database, url_for_path
+    from coordinator_tui.store.engine import Database
+    from tests.helpers.engines import url_for
 
     problems: list[str] = []
-    conn = sqlite3.connect(str(path))
+    conn = _connect(path)
     try:
-        result = conn.execute("PRAGMA integrity_check").fetchall()
+        sqlite = isinstance(conn, sqlite3.Connection)  # PostgreSQL checks its keys on every write
+        result = conn.execute("PRAGMA integrity_check").fetchall() if sqlite else [("ok",)]
         if result != [("ok",)]:
             problems.append(f"integrity_check: {result[:3]}")
-        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+        fk = conn.execute("PRAGMA foreign_key_check").fetchall() if sqlite else []
         if fk:
             problems.append(f"foreign_key_check: {fk[:3]}")
         # New patients: search keys filled and their terms in the search vocabulary (trigger).
@@ -229,7 +239,7 @@ def check_database(path: Path | str, base: dict) -> list[str]:
                 (base["patient"],)):
             if fkey != name_key(family) or gkey != name_key(given):
                 problems.append(f"patient {pid}: search keys do not match the name")
-            for kind, key in (("f", fkey), ("g", gkey)):
+            for kind, key in (("f", fkey), ("g", gkey)) if sqlite else ():  # FTS5 vocabulary
                 if not conn.execute("SELECT 1 FROM patient_search_vocab WHERE kind = ? AND key = ?",
                                     (kind, key)).fetchone():
                     problems.append(f"patient {pid}: no search vocabulary row ({kind})")
@@ -276,7 +286,7 @@ def check_database(path: Path | str, base: dict) -> list[str]:
             problems.append(f"double-booked slots: {overlaps}")
     finally:
         conn.close()
-    db = Database(url_for_path(path))
+    db = Database(url_for(path))
     try:
         with db.read() as session:
             broken = verify_chain(session)
@@ -292,7 +302,7 @@ def check_reported(path: Path | str, base: dict, reports: list[list], *, exact: 
     more (all writers finished); without it (a writer was killed), one more write than reported
     may have committed just before the kill."""
     problems: list[str] = []
-    conn = sqlite3.connect(str(path))
+    conn = _connect(path)
     try:
         kinds: dict[str, list[list]] = {k: [] for k in ACTIONS}
         for report in reports:

@@ -46,6 +46,12 @@ def clinic_password_file() -> str:
 
 def bind_test_clinic_to_this_os_account(path: Path | str) -> None:
     # Plain SQL on the template before any test copies it (no audit event: set-up, not use).
+    from tests.helpers import engines
+
+    if engines.registered(path):  # PostgreSQL
+        engines.execute(engines.url_for(path), "UPDATE staff_users SET os_uid = %s WHERE "
+                        "username IN (%s, %s, %s)", (os.getuid(), *TEST_CLINIC_PASSWORDS))
+        return
     conn = sqlite3.connect(path)
     with conn:
         conn.execute("UPDATE staff_users SET os_uid = ? WHERE username IN (?, ?, ?)",
@@ -54,6 +60,11 @@ def bind_test_clinic_to_this_os_account(path: Path | str) -> None:
 
 
 def unbind_os_accounts(path: Path | str) -> None:
+    from tests.helpers import engines
+
+    if engines.registered(path):  # PostgreSQL
+        engines.execute(engines.url_for(path), "UPDATE staff_users SET os_uid = NULL")
+        return
     conn = sqlite3.connect(path)
     with conn:
         conn.execute("UPDATE staff_users SET os_uid = NULL")

@@ -32,10 +32,11 @@ Who checked in: desk1 V1, V4, V5, V6, V12; desk2 V9, V10. A callback opened and 
 from __future__ import annotations
 
 import os
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from tests.helpers.engines import raw_connect
 
 TZ = ZoneInfo("America/New_York")
 
@@ -98,7 +99,7 @@ def _visits():
 def build_history(path: Path) -> None:
     """Fill an empty, migrated database file with the history above."""
     created = at("2026-01-05 09:00")
-    db = sqlite3.connect(path)
+    db = raw_connect(path)
     try:
         with db:
             # Bound to the OS account the tests run as: that is how the command line signs them in

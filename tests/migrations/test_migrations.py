@@ -12,7 +12,6 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from coordinator_tui.errors import StorageError
-from coordinator_tui.store.engine import url_for_path
 from coordinator_tui.store.migrate import (
     alembic_config,
     downgrade,
@@ -22,17 +21,40 @@ from coordinator_tui.store.migrate import (
 )
 from coordinator_tui.store.models import Base
 from coordinator_tui.store.schema_version import SCHEMA_HEAD
+from tests.helpers import engines
+from tests.helpers.engines import raw_connect
+from tests.helpers.engines import url_for as url_for_path
 
 
 def tables(path) -> set[str]:
-    conn = sqlite3.connect(path)
-    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn = raw_connect(path)
+    sql = ("SELECT tablename FROM pg_tables WHERE schemaname = 'public'" if engines.registered(path)
+           else "SELECT name FROM sqlite_master WHERE type = 'table'")
+    names = {r[0] for r in conn.execute(sql)}
     conn.close()
     return names - {"sqlite_sequence"}
 
 
+def triggers(path) -> int:
+    conn = raw_connect(path)
+    sql = ("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal" if engines.registered(path)
+           else "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+    count = conn.execute(sql).fetchone()[0]
+    conn.close()
+    return count
+
+
 def digest(path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's bytes; on PostgreSQL, every table's rows and the schema's objects."""
+    if not engines.registered(path):
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    conn = raw_connect(path)
+    h = hashlib.sha256()
+    for table in sorted(tables(path)):
+        h.update(repr(conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()).encode())
+    h.update(repr(conn.execute("SELECT relname, relkind FROM pg_class ORDER BY 1, 2").fetchall()).encode())
+    conn.close()
+    return h.hexdigest()
 
 
 def test_schema_head_constant_matches_alembic_head(tmp_path):
@@ -61,9 +83,7 @@ def test_downgrade_to_base_and_back_up(db_path):
     url = url_for_path(db_path)
     downgrade(url, "base")
     assert tables(db_path) == {"alembic_version"}
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone()[0] == 0
-    conn.close()
+    assert triggers(db_path) == 0
     upgrade(url)
     assert read_revision(url) == SCHEMA_HEAD
 
@@ -77,7 +97,7 @@ def test_start_up_upgrades_an_older_database(db_path):
 
 
 def test_a_database_from_a_newer_version_is_refused_and_untouched(db_path):
-    conn = sqlite3.connect(db_path)
+    conn = raw_connect(db_path)
     conn.execute("UPDATE alembic_version SET version_num = '0099_from_the_future'")
     conn.commit()
     conn.close()
@@ -119,6 +139,7 @@ def test_desks_starting_together_upgrade_once(tmp_path):
     assert read_revision(url) == SCHEMA_HEAD
 
 
+@pytest.mark.sqlite_only("the FTS5 vocabulary of migration 0002")
 def test_search_index_is_built_for_existing_patients_and_dropped_on_downgrade(seeded_path):
     """0002 on a database that already has patients fills the vocabulary; downgrade removes
     the tables and triggers; upgrading again rebuilds it the same."""
@@ -144,6 +165,7 @@ def test_search_index_is_built_for_existing_patients_and_dropped_on_downgrade(se
     conn.close()
 
 
+@pytest.mark.sqlite_only("PostgreSQL support starts after 0005: no PostgreSQL clinic holds older referrals")
 def test_referrals_from_before_0005_keep_their_meaning(db_path):
     """0005 rebuilds the referrals table: old statuses and directions map to the new words, and
     a downgrade maps them back."""

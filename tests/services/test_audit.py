@@ -21,7 +21,7 @@ def chained(ctx, desk_user):
 
 def _tamper(ctx, *statements):
     """What someone with the sqlite3 shell could do: drop the guard triggers, then edit."""
-    shell(ctx.db.path, *statements)
+    shell(ctx.db.path or ctx.db.url, *statements)
 
 
 def _verify(ctx):

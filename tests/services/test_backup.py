@@ -21,6 +21,7 @@ from coordinator_tui.store import backup_file
 from coordinator_tui.store.models import AuditEvent, Patient
 from coordinator_tui.store.schema_version import SCHEMA_HEAD
 from tests.conftest import make_context
+from tests.helpers.engines import raw_connect
 
 
 def _writer(path: str, started, stop, count) -> None:
@@ -191,7 +192,7 @@ def test_restore_refuses_a_damaged_or_foreign_file_and_changes_nothing(ctx, supe
 def test_restore_refuses_a_newer_schema_and_an_empty_database(ctx, supervisor, admin, tmp_path):
     newer = tmp_path / "newer.sqlite"
     backup(ctx, supervisor, newer)
-    conn = sqlite3.connect(newer)
+    conn = raw_connect(newer)
     conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
     conn.commit()
     conn.close()
@@ -200,11 +201,11 @@ def test_restore_refuses_a_newer_schema_and_an_empty_database(ctx, supervisor, a
     with pytest.raises(StorageError, match="newer version"):
         restore(ctx, admin, newer)
     empty = tmp_path / "empty.sqlite"
-    sqlite3.connect(empty).close()
+    raw_connect(empty).close()
     with pytest.raises(StorageError):
         restore(ctx, admin, empty)
     other = tmp_path / "other.sqlite"
-    conn = sqlite3.connect(other)
+    conn = raw_connect(other)
     conn.execute("CREATE TABLE t (x)")
     conn.commit()
     conn.close()

@@ -255,6 +255,7 @@ def test_waitlist_fits_an_opened_slot(ctx, desk_user):
         booking.add_to_waitlist(ctx, desk_user, 51, "FU", earliest=day, part_of_day="night")
 
 
+@pytest.mark.sqlite_only("patient lookup: pg_trgm candidates come with the pgsearch branch")
 def test_pick_patients_by_mrn_or_name_prefix(ctx, desk_user):
     with ctx.db.read() as session:
         from coordinator_tui.store.models import Patient

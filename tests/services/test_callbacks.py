@@ -3,7 +3,6 @@ attempts and escalation, closing with a reason, automatic sources that never dup
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -21,6 +20,7 @@ from coordinator_tui.services import callbacks as cb
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_DAY, NOW_HHMM
+from tests.helpers.engines import raw_connect
 
 
 def test_queue_is_sorted_and_filters_work(ctx, desk_user):
@@ -100,7 +100,7 @@ def test_closing_needs_a_reason_and_never_deletes(ctx, desk_user):
         cb.close(ctx, desk_user, item.id, done=True, reason="   ")
     cb.close(ctx, desk_user, item.id, done=False, reason="patient moved away")
     assert item.id not in {i.id for i in cb.list_queue(ctx, desk_user)}
-    conn = sqlite3.connect(ctx.db.path)
+    conn = raw_connect(ctx.db.url)
     assert conn.execute("SELECT status, close_reason FROM callbacks WHERE id = ?", (item.id,)).fetchone() == \
         ("cancelled", "patient moved away")
     conn.close()
@@ -120,14 +120,14 @@ def test_created_by_hand_once_per_patient_and_reason(ctx, desk_user):
 
 
 def test_recalls_come_due_once(ctx, desk_user, seeded_path):
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     # Three patients last seen over a year ago, with nothing booked ahead.
     conn.execute("UPDATE appointments SET starts_at = '2025-10-01 14:00:00.000000', ends_at = "
                  "'2025-10-01 14:20:00.000000' WHERE id IN (SELECT id FROM appointments a WHERE "
                  "status = 'checked_out' AND NOT EXISTS (SELECT 1 FROM appointments b WHERE "
                  "b.patient_id = a.patient_id AND b.id <> a.id) ORDER BY id LIMIT 3)")
     conn.commit()
-    lapsed = {r[0] for r in conn.execute("SELECT patient_id FROM appointments WHERE starts_at LIKE '2025-10-01%'")}
+    lapsed = {r[0] for r in conn.execute("SELECT patient_id FROM appointments WHERE CAST(starts_at AS TEXT) LIKE '2025-10-01%'")}
     already = {r[0] for r in conn.execute("SELECT patient_id FROM callbacks WHERE reason = 'recall' AND status = 'open'")}
     conn.close()
     assert len(lapsed) >= 2

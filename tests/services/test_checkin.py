@@ -3,7 +3,6 @@ and without a reason, undo, wrong-day detection and walk-ins, on a real seeded S
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -16,10 +15,11 @@ from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_DAY
 from tests.helpers.checkin import fresh_rows, make_ready
+from tests.helpers.engines import raw_connect
 
 
 def rows(path, sql, *args):
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return conn.execute(sql, args).fetchall()
     finally:
@@ -76,7 +76,7 @@ def test_demographics_state_is_a_usps_code_and_a_bad_one_saves_nothing(ctx, desk
 
 
 def test_demographics_abroad_take_the_province_as_typed(ctx, desk_user, appt, seeded_path):
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     conn.execute("UPDATE patients SET country = 'CA' WHERE id = ?", (appt.patient_id,))
     conn.commit()
     conn.close()
@@ -124,9 +124,9 @@ def test_bad_amounts_save_nothing(ctx, desk_user, appt, seeded_path, amount):
 
 
 def set_copay(seeded_path, patient_id, cents):
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     changed = conn.execute("UPDATE coverages SET copay_cents = ? WHERE patient_id = ? AND rank = 'primary'"
-                           " AND active = 1", (cents, patient_id)).rowcount
+                           " AND active", (cents, patient_id)).rowcount
     conn.commit()
     conn.close()
     return changed
@@ -148,8 +148,8 @@ def test_more_than_the_copay_due_is_saved_only_when_confirmed(ctx, desk_user, ap
 
 
 def test_self_pay_has_no_copay_to_compare_with(ctx, desk_user, appt, seeded_path):
-    conn = sqlite3.connect(seeded_path)
-    conn.execute("UPDATE coverages SET active = 0 WHERE patient_id = ?", (appt.patient_id,))
+    conn = raw_connect(seeded_path)
+    conn.execute("UPDATE coverages SET active = FALSE WHERE patient_id = ?", (appt.patient_id,))
     conn.commit()
     conn.close()
     assert svc.take_payment(ctx, desk_user, appt.id, "180", "card").amount_cents == 18000
@@ -176,7 +176,7 @@ def test_check_payment_needs_a_reference_and_method_is_checked(ctx, desk_user, a
 def test_copay_due_counts_payments_and_voids(ctx, appt, seeded_path):
     supervisor = actor_for(ctx, "super")
     desk = actor_for(ctx, "demo")
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     conn.execute("UPDATE coverages SET copay_cents = 3000 WHERE patient_id = ? AND rank = 'primary'",
                  (appt.patient_id,))
     conn.commit()
@@ -198,8 +198,8 @@ def test_forms_recorded_signed_today(ctx, desk_user, appt, seeded_path):
     svc.record_forms_signed(ctx, desk_user, appt.id, [FormKind.PRIVACY_NOTICE, FormKind.CONSENT_TO_TREAT,
                                                        FormKind.FINANCIAL_POLICY])
     assert svc.checklist(ctx, desk_user, appt.id).item("forms").done
-    assert (CLINIC_DAY.isoformat(),) in rows(seeded_path, "SELECT signed_on FROM form_signatures WHERE patient_id = ?",
-                                   appt.patient_id)
+    assert (CLINIC_DAY.isoformat(),) in [(str(r[0]),) for r in rows(
+        seeded_path, "SELECT signed_on FROM form_signatures WHERE patient_id = ?", appt.patient_id)]
     with pytest.raises(UserError):
         svc.record_forms_signed(ctx, desk_user, appt.id)  # nothing left to sign
 
@@ -291,7 +291,7 @@ def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path
     assert svc.walk_in(ctx, desk_user, first, provider.id, expected_start=shown).starts_at == shown
     with pytest.raises(UserError, match="next free time is now"):
         svc.walk_in(ctx, desk_user, second, provider.id, expected_start=shown)  # taken meanwhile
-    assert rows(seeded_path, "SELECT count(*) FROM appointments WHERE patient_id = ? AND is_walk_in = 1",
+    assert rows(seeded_path, "SELECT count(*) FROM appointments WHERE patient_id = ? AND is_walk_in",
                 second) == [(0,)]
     who = svc.walk_in_patient(ctx, desk_user, third)
     assert who.id == third and who.age == CLINIC_DAY.year - who.birth_date.year - (
@@ -333,10 +333,10 @@ def test_outstanding_items_in_history_are_words_even_for_older_check_ins(ctx, de
     last = svc.status_history(ctx, desk_user, appt.id)[-1]
     assert "photo ID and insurance card" in last.reason and "id_card" not in last.reason
     assert last.reason.endswith("outstanding: no ID today")
-    conn = sqlite3.connect(seeded_path)  # as written before the words existed
+    conn = raw_connect(seeded_path)  # as written before the words existed
     conn.execute("INSERT INTO appointment_status_events (appointment_id, from_status, to_status, at, reason, "
                  "is_undo) VALUES (?, 'scheduled', 'arrived', '2026-11-23 15:50:00.000000', "
-                 "'checked in with id_card, copay outstanding: no_ID', 0)", (appt.id,))
+                 "'checked in with id_card, copay outstanding: no_ID', FALSE)", (appt.id,))
     conn.commit()
     conn.close()
     last = svc.status_history(ctx, desk_user, appt.id)[-1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,10 +21,11 @@ from coordinator_tui.services.staff import actor_for
 from coordinator_tui.store.engine import url_for_path
 from coordinator_tui.store.migrate import ensure_current
 from tests.conftest import CLINIC_DAY, CLINIC_TZ, make_context, make_settings
+from tests.helpers.engines import raw_connect
 
 
 def _dump(path) -> list:
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     rows = []
     for table in ("patients", "coverages", "appointments", "appointment_status_events", "callbacks", "payments"):
         rows += conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
@@ -65,7 +65,7 @@ def test_the_demo_morning(ctx, desk_user):
 
 
 def test_patients_look_real(seeded_path):
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     names = [r[0] + r[1] for r in conn.execute("SELECT given_name, family_name FROM patients")]
     providers = conn.execute("SELECT count(*) FROM providers").fetchone()[0]
     templates = conn.execute("SELECT count(DISTINCT provider_id) FROM availability_templates").fetchone()[0]
@@ -128,11 +128,11 @@ def test_a_third_of_the_patients_still_expected_are_express_ready(seeded_path):
 
 
 def test_providers_work_weekdays_only(seeded_path):
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     try:
         weekdays = {r[0] for r in conn.execute("SELECT DISTINCT weekday FROM availability_templates "
                                                "WHERE valid_to IS NULL")}
-        days = {date.fromisoformat(r[0][:10]) for r in conn.execute("SELECT starts_at FROM appointments")}
+        days = {date.fromisoformat(str(r[0])[:10]) for r in conn.execute("SELECT starts_at FROM appointments")}
     finally:
         conn.close()
     assert weekdays == {0, 1, 2, 3, 4}

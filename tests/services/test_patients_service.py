@@ -232,6 +232,7 @@ def test_state_and_country_edits_are_stored_as_codes_and_checked_against_the_cou
     assert svc.get_record(ctx, desk_user, pid).region == "Quebec"
 
 
+@pytest.mark.sqlite_only("patient lookup: pg_trgm candidates come with the pgsearch branch")
 def test_registration_reads_the_birth_date_as_the_lookup_box_does(ctx, desk_user):
     """Issue 13: `3/4/85` found patients in the lookup box but was refused at registration."""
     import dataclasses

@@ -4,7 +4,6 @@ input; a booking made from a callback closes it in the same transaction, or chan
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 
@@ -21,6 +20,7 @@ from coordinator_tui.services.schedule.schedule_view import day_schedule
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import Appointment, Callback
 from tests.conftest import CLINIC_DAY
+from tests.helpers.engines import raw_connect
 
 LATER = CLINIC_DAY + timedelta(days=10)
 
@@ -87,14 +87,14 @@ def test_failed_calls_before_escalation_is_a_setting(ctx, desk_user, clock):
 
 
 def test_recall_interval_is_a_setting(ctx, desk_user, seeded_path):
-    conn = sqlite3.connect(seeded_path)
+    conn = raw_connect(seeded_path)
     # Patients seen once, 60 days ago, with nothing else booked.
     conn.execute("UPDATE appointments SET starts_at = '2026-09-24 14:00:00.000000', ends_at = "
                  "'2026-09-24 14:20:00.000000' WHERE id IN (SELECT id FROM appointments a WHERE "
                  "status = 'checked_out' AND NOT EXISTS (SELECT 1 FROM appointments b WHERE "
                  "b.patient_id = a.patient_id AND b.id <> a.id) ORDER BY id LIMIT 3)")
     conn.commit()
-    lapsed = {r[0] for r in conn.execute("SELECT patient_id FROM appointments WHERE starts_at LIKE '2026-09-24%'")}
+    lapsed = {r[0] for r in conn.execute("SELECT patient_id FROM appointments WHERE CAST(starts_at AS TEXT) LIKE '2026-09-24%'")}
     conn.close()
     assert lapsed
     cb.generate_recalls(ctx, desk_user)  # default 365 days: these are not due

@@ -13,11 +13,10 @@ stale version, and every screen is shown passing it."""
 from __future__ import annotations
 
 import ast
-import sqlite3
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from coordinator_tui.domain.reminders import ContactChannel
 from coordinator_tui.domain.vocab import AppointmentStatus as S
@@ -32,6 +31,7 @@ from coordinator_tui.services.reminders import consent
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import AuditEvent
 from tests.conftest import CLINIC_DAY
+from tests.helpers.engines import raw_connect
 from tests.helpers.versions import PACKAGE, service_functions, version_parameter
 
 
@@ -53,7 +53,7 @@ def _insured(ctx, actor):
 
 
 def _row(path, sql, *args):
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return conn.execute(sql, args).fetchone()
     finally:
@@ -94,7 +94,7 @@ def test_eligibility_never_overwrites_a_coverage_changed_since(ctx, desks, seede
     with pytest.raises(ConflictError, match="insurance on file was changed"):
         checkin.mark_eligibility(ctx, front, row.id, verified=True, expected_version=shown.coverage_version)
     assert _row(seeded_path, "SELECT eligibility_status FROM coverages WHERE patient_id = ? AND rank = 'primary' "
-                "AND active = 1", shown.patient_id) == ("problem",)
+                "AND active", shown.patient_id) == ("problem",)
 
 
 # --- every function that carries a version refuses a stale one --------------------------------
@@ -102,8 +102,8 @@ def test_eligibility_never_overwrites_a_coverage_changed_since(ctx, desks, seede
 def _bump(ctx, table, row_id):
     """Another desk saved the row (its version moves on)."""
     with ctx.db.write() as session:
-        session.connection().exec_driver_sql(
-            f"UPDATE {table} SET version_id = version_id + 1 WHERE id = ?", (row_id,))
+        session.execute(text(f"UPDATE {table} SET version_id = version_id + 1 WHERE id = :id"),
+                        {"id": row_id})
 
 
 def _future(ctx, actor):
@@ -202,8 +202,8 @@ STALE = {
 
 def _bump_coverage(ctx, patient_id):
     with ctx.db.write() as session:
-        session.connection().exec_driver_sql(
-            "UPDATE coverages SET version_id = version_id + 1 WHERE patient_id = ? AND active = 1", (patient_id,))
+        session.execute(text("UPDATE coverages SET version_id = version_id + 1 WHERE patient_id = :p "
+                             "AND active"), {"p": patient_id})
 
 
 def _state(ctx):

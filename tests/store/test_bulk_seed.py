@@ -4,7 +4,6 @@ seed must leave nothing behind, not even a missing index."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
@@ -14,19 +13,28 @@ from coordinator_tui.services.demo.clinic import seed_clinic
 from coordinator_tui.store.engine import url_for_path
 from coordinator_tui.store.migrate import ensure_current
 from tests.conftest import CLINIC_DAY, make_context
+from tests.helpers import engines
+from tests.helpers.engines import raw_connect
 
 
 def schema_objects(path) -> set[tuple[str, str, str]]:
-    with sqlite3.connect(path) as conn:
+    if engines.registered(path):  # PostgreSQL: its indexes and triggers, with their definitions
+        with raw_connect(path) as conn:
+            return (set(conn.execute("SELECT 'index', indexname, indexdef FROM pg_indexes "
+                                     "WHERE schemaname = 'public'"))
+                    | set(conn.execute("SELECT 'trigger', tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                                       "WHERE NOT tgisinternal")))
+    with raw_connect(path) as conn:
         return set(conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"))
 
 
+@pytest.mark.sqlite_only("the FTS5 vocabulary and its triggers, rebuilt after the bulk insert")
 def test_a_seeded_database_has_every_index_trigger_and_search_term(db_path):
     before = schema_objects(db_path)
     seed_clinic(make_context(db_path), patients=400, seed=3, day=CLINIC_DAY)
     after = schema_objects(db_path)
     assert {o for o in after if o[0] in ("index", "trigger")} == {o for o in before if o[0] in ("index", "trigger")}
-    with sqlite3.connect(db_path) as conn:
+    with raw_connect(db_path) as conn:
         vocab = set(conn.execute("SELECT kind, key FROM patient_search_vocab"))
         expected = ({("f", k) for (k,) in conn.execute("SELECT DISTINCT family_key FROM patients")}
                     | {("g", k) for (k,) in conn.execute("SELECT DISTINCT given_key FROM patients")})
@@ -57,8 +65,9 @@ def test_an_interrupted_seed_leaves_the_database_as_it_was(db_path):
 
 def assert_nothing_seeded(path) -> None:
     # Not the patients only: the clinic's setup (staff, providers, settings) goes with them.
-    with sqlite3.connect(path) as conn:
-        for table in ("patients", "patient_search_vocab", "staff_users", "providers", "settings",
+    with raw_connect(path) as conn:
+        search = () if engines.registered(path) else ("patient_search_vocab",)  # SQLite's FTS5
+        for table in ("patients", *search, "staff_users", "providers", "settings",
                       "appointments", "callbacks"):
             assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
 

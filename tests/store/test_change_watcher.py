@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 
 from coordinator_tui.store.change_watcher import ChangeWatcher
+from tests.helpers.engines import raw_connect
 
 
 def test_another_connection_commit_is_seen_once(seeded_path):
     watcher = ChangeWatcher(seeded_path)
     try:
         assert watcher.changed() is False
-        other = sqlite3.connect(seeded_path)
+        other = raw_connect(seeded_path)
         other.execute("INSERT INTO settings (key, value) VALUES ('watch-test', 'x')")
         other.commit()
         other.close()
@@ -37,7 +37,7 @@ def test_another_process_commit_is_seen(seeded_path):
 def test_a_rolled_back_write_is_not_a_change(seeded_path):
     watcher = ChangeWatcher(seeded_path)
     try:
-        other = sqlite3.connect(seeded_path)
+        other = raw_connect(seeded_path)
         other.execute("INSERT INTO settings (key, value) VALUES ('watch-test', 'x')")
         other.rollback()
         other.close()

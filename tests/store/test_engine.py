@@ -11,9 +11,21 @@ import pytest
 from sqlalchemy import text
 
 from coordinator_tui.errors import StorageError
-from coordinator_tui.store.engine import Database, prepare_file, url_for_path
+from coordinator_tui.store.engine import Database, prepare_file
+from tests.helpers import engines
+from tests.helpers.engines import raw_connect
+from tests.helpers.engines import url_for as url_for_path
+
+# What a refusal by the database itself raises, on either engine.
+if engines.on_postgresql():
+    import psycopg
+
+    REFUSED = (psycopg.errors.IntegrityError, psycopg.errors.RaiseException)
+else:
+    REFUSED = sqlite3.IntegrityError
 
 
+@pytest.mark.sqlite_only("SQLite's pragmas")
 def test_every_connection_gets_the_pragmas(db_path):
     db = Database(url_for_path(db_path))
     with db.read() as session:
@@ -24,6 +36,7 @@ def test_every_connection_gets_the_pragmas(db_path):
     db.dispose()
 
 
+@pytest.mark.sqlite_only("BEGIN IMMEDIATE through the sqlite3 module")
 def test_a_write_transaction_holds_the_write_lock_from_its_first_statement(db_path):
     """BEGIN IMMEDIATE: while a desk is inside write(), another writer cannot start, even before
     the first desk has written anything (a deferred BEGIN would let both start, then fail one)."""
@@ -51,6 +64,30 @@ def test_a_write_transaction_holds_the_write_lock_from_its_first_statement(db_pa
     db.dispose()
 
 
+@pytest.mark.postgresql_only("PostgreSQL's counterpart of BEGIN IMMEDIATE")
+def test_a_postgresql_write_transaction_holds_the_write_lock_from_its_start(db_path):
+    """store/pg.py: while a desk is inside write(), another writer cannot take the write lock,
+    even before the first has written anything; a read transaction does not hold it."""
+    from coordinator_tui.store.pg import WRITE_LOCK
+
+    db = Database(url_for_path(db_path))
+    other = raw_connect(db_path)
+    try:
+        with db.read() as session:
+            session.execute(text("SELECT count(*) FROM patients"))
+            assert other.execute(f"SELECT pg_try_advisory_xact_lock({WRITE_LOCK})").fetchone()[0]
+            other.rollback()
+        with db.write() as session:
+            session.execute(text("SELECT 1"))
+            assert not other.execute(f"SELECT pg_try_advisory_xact_lock({WRITE_LOCK})").fetchone()[0]
+            other.rollback()
+        assert other.execute(f"SELECT pg_try_advisory_xact_lock({WRITE_LOCK})").fetchone()[0]
+    finally:
+        other.close()
+        db.dispose()
+
+
+@pytest.mark.sqlite_only("BEGIN IMMEDIATE through the sqlite3 module")
 def test_a_read_transaction_does_not_block_writers(db_path):
     db = Database(url_for_path(db_path))
     with db.read() as session:
@@ -89,6 +126,8 @@ def test_prepare_file_refuses_a_directory_and_a_path_under_a_file(tmp_path):
 
 
 def _raw(path):
+    if engines.on_postgresql():
+        return raw_connect(path)
     return sqlite3.connect(path, isolation_level=None)
 
 
@@ -107,13 +146,16 @@ def test_history_tables_refuse_rewrites_from_any_client(seeded_path, statement):
         # Give the table a row so the trigger has something to protect.
         if table == "audit_events":
             # Only the audit writer may insert (store/audit_guard.py): stand in for it.
-            conn.create_function("coordinator_audit_writer", 0, lambda: 1)
+            if engines.on_postgresql():
+                conn.execute("SELECT set_config('coordinator.audit_writer', 'on', true)")
+            else:
+                conn.create_function("coordinator_audit_writer", 0, lambda: 1)
             conn.execute("INSERT INTO audit_events (at, action, prev_hash, hash) VALUES "
                          f"('2026-01-01 00:00:00.000000', 'x', '{'0' * 64}', 'h')")
         else:
             conn.execute("INSERT INTO callback_attempts (callback_id, at, by_id, outcome) VALUES "
                          "(1, '2026-01-01 00:00:00.000000', 1, 'busy')")
-    with pytest.raises(sqlite3.IntegrityError, match="cannot be"):
+    with pytest.raises(REFUSED, match="cannot be"):
         conn.execute(statement)
     conn.close()
 
@@ -133,7 +175,7 @@ def test_history_tables_refuse_rewrites_from_any_client(seeded_path, statement):
 ])
 def test_check_constraints_hold_in_the_database(seeded_path, statement, constraint):
     conn = _raw(seeded_path)
-    with pytest.raises(sqlite3.IntegrityError, match=constraint):
+    with pytest.raises(REFUSED, match=constraint):
         conn.execute(statement)
     conn.close()
 
@@ -151,6 +193,6 @@ def test_only_one_open_callback_per_patient_and_reason(seeded_path):
         "SELECT patient_id, reason FROM callbacks WHERE status = 'open' LIMIT 1").fetchone()
     insert = ("INSERT INTO callbacks (patient_id, reason, priority, status, due_at, created_at, version_id) "
               "VALUES (?, ?, 'normal', 'open', '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000', 1)")
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+    with pytest.raises(REFUSED, match="UNIQUE|unique constraint"):
         conn.execute(insert, (patient_id, reason))
     conn.close()

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from coordinator_tui.domain.slots import slot_starts
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.store.bulk import (
+    driver_sql,
     insert_many,
     sql_date,
     sql_instant,
@@ -202,7 +203,7 @@ def today_paperwork(conn, rng: random.Random, outcomes, day: date, tz: ZoneInfo,
         if ready and verified_at is None:
             eligibility, verified_at = "verified", as_of - timedelta(days=ready_rng.randrange(0, 25))
         verified_at = sql_instant(verified_at) if verified_at else None
-        conn.exec_driver_sql(
+        driver_sql(conn,
             "UPDATE coverages SET eligibility_status = ?, verified_at = ?, verified_by_id = ?,"
             " eligibility_note = ? WHERE patient_id = ? AND rank = 'primary'",
             (eligibility, verified_at, actor_id if verified_at else None,
@@ -214,14 +215,14 @@ def today_paperwork(conn, rng: random.Random, outcomes, day: date, tz: ZoneInfo,
             for form in ("privacy_notice", "consent_to_treat", "financial_policy"):
                 forms.append((patient_id, form, sql_date(signed), stamp, actor_id))
         if ready:
-            earlier = conn.exec_driver_sql(
+            earlier = driver_sql(conn,
                 "SELECT max(id) FROM appointments WHERE patient_id = ? AND starts_at < ?",
                 (patient_id, sql_instant(start - timedelta(hours=12)))).scalar()
             checked = as_of - timedelta(days=ready_rng.randrange(1, 80))
             for item in ("demographics", "photo_id", "insurance_card"):
                 checks.append((earlier or appointment_id, item, sql_instant(checked), actor_id))
-            copay = conn.exec_driver_sql(
-                "SELECT copay_cents FROM coverages WHERE patient_id = ? AND rank = 'primary' AND active = 1",
+            copay = driver_sql(conn,
+                "SELECT copay_cents FROM coverages WHERE patient_id = ? AND rank = 'primary' AND active = TRUE",
                 (patient_id,)).scalar()
             if copay:
                 prepaid += 1
@@ -229,8 +230,8 @@ def today_paperwork(conn, rng: random.Random, outcomes, day: date, tz: ZoneInfo,
                                  f"R{day - timedelta(days=1):%Y%m%d}-{prepaid:04d}",
                                  sql_instant(evening_before), actor_id))
         if status in (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT):
-            copay = conn.exec_driver_sql(
-                "SELECT copay_cents FROM coverages WHERE patient_id = ? AND rank = 'primary' AND active = 1",
+            copay = driver_sql(conn,
+                "SELECT copay_cents FROM coverages WHERE patient_id = ? AND rank = 'primary' AND active = TRUE",
                 (patient_id,)).scalar()
             if copay:
                 receipt += 1

@@ -123,17 +123,29 @@ def _problem(session: Session, referral: Candidate, types: set[int], kind: Appoi
 
 _COLUMNS = ("id", "patient_id", "kind", "status", "auth_number", "auth_valid_from", "auth_valid_to",
             "auth_visits", "payer_id")
-_SELECT = (f"SELECT {', '.join('r.' + c for c in _COLUMNS)}, group_concat(t.appointment_type_id) AS types "
-           "FROM referrals r LEFT JOIN referral_types t ON t.referral_id = r.id ")
+_AGGREGATE = {"sqlite": "group_concat(t.appointment_type_id)",
+              "postgresql": "string_agg(t.appointment_type_id::text, ',')"}
 _TYPED = {"auth_valid_from": Date(), "auth_valid_to": Date()}
-_BY_ID = text(_SELECT + "WHERE r.id = :referral_id GROUP BY r.id").columns(**_TYPED)
-_FOR_PATIENT = text(_SELECT + "WHERE r.patient_id = :patient_id AND r.kind IN (:kind_a, :kind_b) GROUP BY r.id "
-                    "ORDER BY r.auth_valid_to IS NULL, r.auth_valid_to, r.id").columns(**_TYPED)
 
 
-def _with_types(session: Session, stmt, params: dict) -> list[tuple[Candidate, set[int]]]:
-    """The referrals `stmt` selects, each with the appointment types it covers (one query)."""
+def _statements(dialect: str):
+    select = (f"SELECT {', '.join('r.' + c for c in _COLUMNS)}, {_AGGREGATE[dialect]} AS types "
+              "FROM referrals r LEFT JOIN referral_types t ON t.referral_id = r.id ")
+    return (text(select + "WHERE r.id = :referral_id GROUP BY r.id").columns(**_TYPED),
+            text(select + "WHERE r.patient_id = :patient_id AND r.kind IN (:kind_a, :kind_b) "
+                 "GROUP BY r.id ORDER BY r.auth_valid_to IS NULL, r.auth_valid_to, r.id"
+                 ).columns(**_TYPED))
+
+
+# Prebuilt per engine: (by id, for a patient).
+_PREBUILT = {name: _statements(name) for name in _AGGREGATE}
+
+
+def _with_types(session: Session, stmt: int, params: dict) -> list[tuple[Candidate, set[int]]]:
+    """The referrals statement `stmt` (0: by id, 1: for a patient) selects, each with the
+    appointment types it covers (one query)."""
     out = []
+    stmt = _PREBUILT[session.get_bind().dialect.name][stmt]
     for row in session.execute(stmt, params):
         values = row._mapping
         types = values["types"]
@@ -149,7 +161,7 @@ def assess(session: Session, ctx: AppContext, patient_id: int, kind: Appointment
     today = ctx.today()
     payer_id, needed = payer_and_need(session, patient_id, kind.id)
     if referral_id is not None:
-        found = _with_types(session, _BY_ID, {"referral_id": referral_id}) \
+        found = _with_types(session, 0, {"referral_id": referral_id}) \
             if isinstance(referral_id, int) and not isinstance(referral_id, bool) else []
         if not found:
             raise UserError(f"there is no referral {referral_id}")
@@ -160,7 +172,7 @@ def assess(session: Session, ctx: AppContext, patient_id: int, kind: Appointment
         if problem:
             return Assessment(needed, problem=problem, nearest=referral)
         return Assessment(needed, chosen=referral, counts=c)
-    candidates = _with_types(session, _FOR_PATIENT, {
+    candidates = _with_types(session, 1, {
         "patient_id": patient_id, "kind_a": ReferralKind.PRIOR_AUTH.value,
         "kind_b": ReferralKind.PRIOR_AUTH.value if needed else ReferralKind.INCOMING.value})
     first_problem: tuple[str, Candidate] | None = None

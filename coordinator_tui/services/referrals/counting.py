@@ -48,11 +48,14 @@ def needs_authorisation(session: Session, type_id: int, payer_id: int | None) ->
 
 # The booking check's hot reads as prebuilt statements (GUIDE 4: the ORM costs several times the
 # raw query; the check runs inside every booking's write transaction).
-_PAYER_AND_RULE = text(
+_PAYER_AND_RULE_SQL = (
     "SELECT pay.payer_id, EXISTS (SELECT 1 FROM auth_requirements r WHERE r.appointment_type_id = :type_id "
     "AND (r.payer_id IS NULL OR r.payer_id = pay.payer_id)) "
     "FROM (SELECT (SELECT payer_id FROM coverages WHERE patient_id = :patient_id AND rank = 'primary' "
     "AND active = 1 LIMIT 1) AS payer_id) AS pay")
+# `active = 1` for SQLite's partial index; PostgreSQL compares no boolean with an integer.
+_PAYER_AND_RULE = {"sqlite": text(_PAYER_AND_RULE_SQL),
+                   "postgresql": text(_PAYER_AND_RULE_SQL.replace("active = 1", "active"))}
 _VISIT_STATUSES = text(
     "SELECT a.status FROM referral_visits v JOIN appointments a ON a.id = v.appointment_id "
     "WHERE v.referral_id = :referral_id AND v.moved_to_id IS NULL")
@@ -62,7 +65,8 @@ _RULE = text("SELECT cancelled_uses, no_show_uses FROM payer_visit_rules WHERE p
 def payer_and_need(session: Session, patient_id: int, type_id: int) -> tuple[int | None, bool]:
     """(the payer of the patient's active primary coverage, does a `type_id` visit need an
     authorisation from it): one statement."""
-    payer_id, needed = session.execute(_PAYER_AND_RULE, {"patient_id": patient_id, "type_id": type_id}).one()
+    statement = _PAYER_AND_RULE[session.get_bind().dialect.name]
+    payer_id, needed = session.execute(statement, {"patient_id": patient_id, "type_id": type_id}).one()
     return payer_id, bool(needed)
 
 

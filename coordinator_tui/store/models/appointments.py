@@ -14,7 +14,9 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,8 +58,8 @@ class Appointment(Base):
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     reason: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
-    is_walk_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
-    is_overbook: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
+    is_walk_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_overbook: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     rescheduled_from_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     cancelled_by: Mapped[str | None] = mapped_column(String(8))
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
@@ -91,7 +93,7 @@ class AppointmentStatusEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     by_id: Mapped[int | None] = staff_fk()
     reason: Mapped[str | None] = mapped_column(String(300))
-    is_undo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
+    is_undo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class WaitlistEntry(Base):
@@ -109,6 +111,6 @@ class WaitlistEntry(Base):
     latest: Mapped[date | None] = mapped_column(Date)
     part_of_day: Mapped[str] = mapped_column(String(3), default="any")
     note: Mapped[str | None] = mapped_column(String(300))
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("1"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = staff_fk()

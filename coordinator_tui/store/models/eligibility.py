@@ -21,7 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,7 +72,7 @@ class EligibilityBenefit(Base):
     coinsurance_bp: Mapped[int | None] = mapped_column(Integer)  # basis points: 2000 = 20%
     oop_remaining_cents: Mapped[int | None] = mapped_column(Integer)
     in_network: Mapped[bool | None] = mapped_column(Boolean)
-    auth_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
+    auth_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     source_digest: Mapped[str] = mapped_column(String(64))
     interchange_control: Mapped[str] = mapped_column(String(9))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -121,7 +122,7 @@ class Coverage(Base):
     eligibility_note: Mapped[str | None] = mapped_column(String(300))
     effective_from: Mapped[date | None] = mapped_column(Date)
     effective_to: Mapped[date | None] = mapped_column(Date)
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("1"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     version_id: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     __mapper_args__ = {"version_id_col": version_id}

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,7 +46,7 @@ class Provider(Base):
     short_name: Mapped[str] = mapped_column(String(16), unique=True)
     specialty: Mapped[str | None] = mapped_column(String(80))
     npi: Mapped[str | None] = mapped_column(String(10), unique=True)
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("1"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     default_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     overbook_daily_limit: Mapped[int] = mapped_column(Integer, default=2, server_default=text("2"))
     __table_args__ = (CheckConstraint("overbook_daily_limit >= 0", name="overbook_limit_nonneg"),)
@@ -60,7 +61,7 @@ class AppointmentType(Base):
     code: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(80))
     default_minutes: Mapped[int] = mapped_column(Integer)
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("1"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class AvailabilityTemplate(Base):

@@ -16,7 +16,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -149,8 +151,8 @@ class PayerVisitRule(Base):
 
     __tablename__ = "payer_visit_rules"
     payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"), primary_key=True)
-    cancelled_uses: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
-    no_show_uses: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("1"))
+    cancelled_uses: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    no_show_uses: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class TypeDocument(Base):

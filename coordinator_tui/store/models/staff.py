@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,7 +40,7 @@ class StaffUser(Base):
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("1"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
