@@ -14,7 +14,6 @@ from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.patients.lookup import PatientHit, search_patients
 from coordinator_tui.store.models import Patient
 from tests.conftest import CLINIC_DAY
-from tests.helpers.engines import raw_connect
 from tests.helpers.lookup import add_patient
 from tests.helpers.pg_clinic import ctx_on_both_engines, pg_ctx, pg_template  # noqa: F401 (fixtures)
 
