@@ -77,6 +77,9 @@ def make_context(path: Path, clock: FrozenClock | None = None) -> AppContext:
 _LOOKUP = ("already runs on both engines in the SQLite pass: its `ctx` is parametrised over SQLite "
            "and a PostgreSQL copy (tests/helpers/pg_clinic.py)")
 SQLITE_ONLY_MODULES: dict[str, str] = {
+    "store/test_write_queue.py": "the writers' queue is SQLite's (a file beside the database); "
+                                 "PostgreSQL's writers take an advisory lock (store/pg.py)",
+    "migrations/test_ledger_backfill.py": "edits the file with sqlite3 around a downgrade",
     "services/test_lookup.py": _LOOKUP,
     "services/test_lookup_accuracy.py": _LOOKUP,
     "cli/test_find_command.py": "the command's output on the seeded SQLite clinic; the lookup behind it "

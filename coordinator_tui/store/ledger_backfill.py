@@ -44,7 +44,7 @@ def backfill_payments(conn: Connection, tz: ZoneInfo) -> int:
         "SELECT p.id, p.patient_id, p.appointment_id, p.amount_cents, p.taken_at, p.taken_by_id, "
         "p.voided_at, p.voided_by_id, p.void_reason, a.starts_at, c.copay_cents FROM payments p "
         "LEFT JOIN appointments a ON a.id = p.appointment_id LEFT JOIN coverages c ON "
-        "c.patient_id = p.patient_id AND c.rank = 'primary' AND c.active = 1 AND c.copay_cents > 0 "
+        "c.patient_id = p.patient_id AND c.rank = 'primary' AND c.active AND c.copay_cents > 0 "
         "WHERE NOT EXISTS (SELECT 1 FROM ledger_entries l WHERE l.payment_id = p.id) "
         "ORDER BY p.id").fetchall()
     if not rows:

@@ -12,7 +12,7 @@ empty index probe. Both tables start with `patient_search`, which migrations/env
 autogenerate (they are not modelled on purpose).
 
 PostgreSQL has no FTS5: this revision makes nothing there. Its lookup candidates come from
-pg_trgm and fuzzystrmatch (issue 20 item 3, services/patients/lookup_dialect.py).
+pg_trgm and fuzzystrmatch (issue 20 item 3, migration 0014_pg_search).
 
 Trap: a later batch migration of `patients` drops these triggers; recreate them there
 (`create_triggers()` below).

@@ -1,7 +1,7 @@
 """patient search on PostgreSQL: pg_trgm and fuzzystrmatch over the name vocabulary
 
 Revision ID: 0014_pg_search
-Revises: 0011_reminders
+Revises: 0012_ledger
 
 On SQLite nothing changes: migration 0002's vocabulary and its FTS5 trigram index serve the
 lookup. On PostgreSQL the lookup (services/patients/lookup_pg.py) asks the same vocabulary of
@@ -22,8 +22,9 @@ EXISTS, CREATE OR REPLACE), so this works whether or not migration 0002 made the
 PostgreSQL; the table and trigger keep 0002's names and columns. The trigger adds each new key
 on every write path (app, imports, merges, COPY, raw SQL), as 0002's SQLite triggers do.
 
-Downgrade removes this migration's indexes only: the vocabulary belongs to 0002, and an
-extension may be used by objects this migration did not make.
+Migration 0002 makes its vocabulary on SQLite only, so on PostgreSQL this migration owns the
+table: downgrade drops it with its trigger and indexes. The extensions stay: another object may
+use them.
 """
 
 from __future__ import annotations
@@ -77,8 +78,10 @@ PG_UPGRADE = (
 )
 
 PG_DOWNGRADE = (
-    "DROP INDEX IF EXISTS patient_search_vocab_dmetaphone",
-    *(f"DROP INDEX IF EXISTS patient_search_vocab_{k}_trgm" for k in KINDS),
+    "DROP TRIGGER IF EXISTS patient_search_patients_ai ON patients",
+    "DROP TRIGGER IF EXISTS patient_search_patients_au ON patients",
+    "DROP FUNCTION IF EXISTS patient_search_add_terms()",
+    "DROP TABLE IF EXISTS patient_search_vocab",  # its indexes go with it
 )
 
 
