@@ -77,6 +77,11 @@ def make_context(path: Path, clock: FrozenClock | None = None) -> AppContext:
 _LOOKUP = ("already runs on both engines in the SQLite pass: its `ctx` is parametrised over SQLite "
            "and a PostgreSQL copy (tests/helpers/pg_clinic.py)")
 SQLITE_ONLY_MODULES: dict[str, str] = {
+    "services/test_lookup_vocab.py": "the name vocabulary in memory serves SQLite; PostgreSQL asks "
+                                     "pg_trgm (services/test_lookup_pg.py)",
+    "services/test_lookup_pg.py": "runs its PostgreSQL half from the SQLite pass (tests/helpers/pg_clinic.py)",
+    "services/test_view_audit.py": "SQLite's one write lock: a view reads outside BEGIN IMMEDIATE; "
+                                   "PostgreSQL's reads never wait for a writer",
     "store/test_write_queue.py": "the writers' queue is SQLite's (a file beside the database); "
                                  "PostgreSQL's writers take an advisory lock (store/pg.py)",
     "migrations/test_ledger_backfill.py": "edits the file with sqlite3 around a downgrade",

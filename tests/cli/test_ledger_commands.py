@@ -8,29 +8,28 @@ import csv
 import io
 from datetime import timedelta
 
-from sqlalchemy import create_engine, text
-
-from coordinator_tui.store.engine import url_for_path
 from tests.conftest import CLINIC_DAY
 from tests.helpers.cli import one_line_error, run
+from tests.helpers.engines import raw_connect
 
 
 def _mrns(db, count):
-    engine = create_engine(url_for_path(db))
-    with engine.connect() as conn:
-        found = [r[0] for r in conn.execute(text("SELECT mrn FROM patients WHERE merged_into_id IS NULL "
-                                                 "ORDER BY id LIMIT :n"), {"n": count})]
-    engine.dispose()
-    return found
+    conn = raw_connect(db)  # the clinic on either engine
+    try:
+        return [r[0] for r in conn.execute("SELECT mrn FROM patients WHERE merged_into_id IS NULL "
+                                           "ORDER BY id LIMIT ?", (count,)).fetchall()]
+    finally:
+        conn.close()
 
 
 def _sum(db, where="1 = 1"):
-    engine = create_engine(url_for_path(db))
-    with engine.connect() as conn:
-        value = conn.execute(text(f"SELECT coalesce(sum(amount_cents), 0), count(*) FROM ledger_entries "
-                                  f"WHERE responsibility = 'patient' AND {where}")).one()
-    engine.dispose()
-    return tuple(value)
+    conn = raw_connect(db)
+    try:
+        value = conn.execute(f"SELECT coalesce(sum(amount_cents), 0), count(*) FROM ledger_entries "
+                             f"WHERE responsibility = 'patient' AND {where}").fetchone()
+    finally:
+        conn.close()
+    return (int(value[0]), int(value[1]))
 
 
 def _write(path, rows, encoding="utf-8"):

@@ -4,7 +4,6 @@ only what happened since; a plain-text version for a plain printer."""
 
 from __future__ import annotations
 
-import sqlite3
 import stat
 from datetime import timedelta
 
@@ -12,11 +11,12 @@ from coordinator_tui.services.accounts import aging, ledger
 from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_DAY
 from tests.helpers.cli import one_line_error, run
+from tests.helpers.engines import raw_connect
 from tests.helpers.reminders import pdf_text
 
 
 def _with_address(path, patient_ids):
-    db = sqlite3.connect(path)
+    db = raw_connect(path)
     db.executemany("UPDATE patients SET address_line1 = '12 Elm St', city = 'Springfield', region = 'MA', "
                    "postal_code = '01101', country = 'US' WHERE id = ?", [(p,) for p in patient_ids])
     mrns = [db.execute("SELECT mrn FROM patients WHERE id = ?", (p,)).fetchone()[0] for p in patient_ids]
@@ -45,7 +45,7 @@ def test_statements_pdf_one_page_each_recorded_on_the_ledger(ctx, seeded_path, t
     assert "Springfield, MA 01101" in mine and "Payment - thank you" in mine and "31-60" in mine
     assert "How to pay" in mine
     assert any(f"MRN {b}" in p for p in pages)  # 122 owes $75.00: over the minimum
-    db = sqlite3.connect(seeded_path)
+    db = raw_connect(seeded_path)
     recorded = db.execute("SELECT count(*) FROM ledger_entries WHERE kind = 'statement' AND patient_id = 121 "
                           "AND service_date = ?", (CLINIC_DAY.isoformat(),)).fetchone()[0]
     db.close()

@@ -5,7 +5,6 @@ collected, written off and promised."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from coordinator_tui.errors import PermissionDenied, UserError
 from coordinator_tui.services.accounts import ledger, statements, weekly, worklist
 from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_DAY
+from tests.helpers.engines import raw_connect
 
 
 def _ids(items):
@@ -49,7 +49,7 @@ def test_work_list_order_call_once_and_promises(ctx, clock, tmp_path):
 
 def test_a_statement_takes_a_patient_off_the_list(ctx, seeded_path, tmp_path):
     sup = actor_for(ctx, "super")
-    db = sqlite3.connect(seeded_path)
+    db = raw_connect(seeded_path)
     db.execute("UPDATE patients SET address_line1 = '1 Main St', city = 'Salem', region = 'MA', "
                "postal_code = '01970', country = 'US' WHERE id = 134")
     db.commit()
