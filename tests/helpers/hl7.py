@@ -3,14 +3,18 @@ to book, and a real MLLP peer (a receiving EHR on loopback) for the sender's tes
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from coordinator_tui.interop.hl7.mllp import FrameReader, frame
-from tests.conftest import CLINIC_TZ, FREE_DAY
+from tests.conftest import CLINIC_NOW, CLINIC_TZ, FREE_DAY
 
 SENDER = "EPICADT"
 TZ = ZoneInfo(CLINIC_TZ)
@@ -101,3 +105,21 @@ class Peer:
         self.stopping = True
         self.server.close()
         self.thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def running_listener(seeded_path, sender: str):
+    """`coordinator hl7 listen` on a free loopback port, as a real process on the clinic's
+    clock; yields the port, stops the listener after."""
+    env = {**os.environ, "COORDINATOR_CLOCK": CLINIC_NOW.isoformat()}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coordinator_tui", "hl7", "listen", "--port", "0", "--sender", sender,
+         "--db", str(seeded_path), "--user", "super"],
+        stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stderr.readline()
+        assert line.startswith("listening on 127.0.0.1:"), line
+        yield int(line.strip().rsplit(":", 1)[1])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -6,10 +6,7 @@ messages came on their connection."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -19,8 +16,7 @@ from coordinator_tui.services.audit_verify import verify_chain
 from coordinator_tui.services.exchange.hl7_group import receive_group
 from coordinator_tui.services.exchange.hl7_refused import refused_messages
 from coordinator_tui.services.staff.actors import actor_for
-from tests.conftest import CLINIC_NOW
-from tests.helpers.hl7 import SENDER, adt, siu, slot
+from tests.helpers.hl7 import SENDER, adt, running_listener, siu, slot
 
 SENDERS = frozenset({SENDER})
 
@@ -64,16 +60,8 @@ def test_one_refused_message_never_takes_the_group_down(ctx, seeded_path):
 
 @pytest.fixture
 def listener(seeded_path):
-    env = {**os.environ, "COORDINATOR_CLOCK": CLINIC_NOW.isoformat()}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "coordinator_tui", "hl7", "listen", "--port", "0", "--sender", SENDER,
-         "--db", str(seeded_path), "--user", "super"],
-        stderr=subprocess.PIPE, text=True, env=env)
-    line = proc.stderr.readline()
-    assert line.startswith("listening on 127.0.0.1:"), line
-    yield int(line.strip().rsplit(":", 1)[1])
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_listener(seeded_path, SENDER) as port:
+        yield port
 
 
 def test_pipelined_frames_are_answered_in_order_after_their_commit(listener, seeded_path):

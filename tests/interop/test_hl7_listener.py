@@ -4,7 +4,6 @@ a frame without the start block, a half-sent frame and a dropped connection, bin
 
 from __future__ import annotations
 
-import os
 import socket
 import sqlite3
 import subprocess
@@ -14,23 +13,13 @@ import time
 import pytest
 
 from coordinator_tui.interop.hl7.mllp import Client, ack_code, frame
-from tests.conftest import CLINIC_NOW
-from tests.helpers.hl7 import SENDER, adt
+from tests.helpers.hl7 import SENDER, adt, running_listener
 
 
 @pytest.fixture
 def listener(seeded_path):
-    env = {**os.environ, "COORDINATOR_CLOCK": CLINIC_NOW.isoformat()}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "coordinator_tui", "hl7", "listen", "--port", "0", "--sender", SENDER,
-         "--db", str(seeded_path), "--user", "super"],
-        stderr=subprocess.PIPE, text=True, env=env)
-    line = proc.stderr.readline()
-    assert line.startswith("listening on 127.0.0.1:"), line
-    port = int(line.strip().rsplit(":", 1)[1])
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_listener(seeded_path, SENDER) as port:
+        yield port
 
 
 def count(path, family):
