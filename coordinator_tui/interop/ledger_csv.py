@@ -14,6 +14,7 @@ from pathlib import Path
 
 from coordinator_tui.domain.money import AmountInvalid, parse_amount
 from coordinator_tui.errors import UserError
+from coordinator_tui.interop.utf8_file import read_utf8_csv
 
 ALIASES = {
     "mrn": ("mrn", "medicalrecordnumber", "patientmrn", "chartnumber", "accountnumber"),
@@ -90,16 +91,7 @@ def parse_date(text: str) -> date:
 
 def read_billing_file(path: Path, mapping: dict[str, str] | None = None) -> BillingFile:
     """Every row checked; problems by line. UTF-8 (with or without a BOM) only."""
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"no file at {path}") from None
-    except IsADirectoryError:
-        raise UserError(f"{path} is a directory, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{Path(path).name} is not UTF-8 text; save it as CSV UTF-8; nothing was posted") from None
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    text = read_utf8_csv(path, then="; nothing was posted")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from coordinator_tui.domain.patient_validation import FIELDS, Validated, validate_patient
 from coordinator_tui.errors import UserError
+from coordinator_tui.interop.utf8_file import read_utf8_csv
 
 # field -> header spellings (compared after folding: lower case, letters and digits only)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -157,16 +158,7 @@ def parse_row(values: list[str], line: int, cmap: ColumnMap, today: date) -> Par
 def open_rows(path: Path, overrides: dict[str, str] | None, today: date
               ) -> tuple[ColumnMap, int, Iterator[ParsedRow]]:
     """(column map, number of data rows, parsed rows). UTF-8 with or without a BOM."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"no file at {path}") from None
-    except IsADirectoryError:
-        raise UserError(f"{path} is a directory, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path.name} is not UTF-8 text; save it as CSV UTF-8") from None
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    text = read_utf8_csv(path)
     records = _records(text)
     try:
         _, header = next(records)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -38,6 +39,16 @@ class Entry:
     @property
     def type(self) -> str:
         return self.resource.get("resourceType", "")
+
+
+def instant(text) -> datetime | None:
+    """A FHIR instant (an ISO time with its offset, Z for UTC) as an aware datetime; None for
+    anything else, a time without an offset included (it would be read in the wrong zone)."""
+    try:
+        value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else None
 
 
 def _error_text(exc) -> str:

@@ -8,13 +8,12 @@ schedule desk's checks (book_in); other statuses are counted, not imported."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from sqlalchemy import func, select
 
 from coordinator_tui.errors import UserError
 from coordinator_tui.interop.fhir import mapping
-from coordinator_tui.interop.fhir.read import Entry
+from coordinator_tui.interop.fhir.read import Entry, instant
 from coordinator_tui.services.exchange.hl7_schedule import book_in
 from coordinator_tui.services.exchange.links import find_local, link
 from coordinator_tui.services.exchange.refusal import Refused
@@ -81,13 +80,6 @@ def location(work, entry: Entry) -> None:
     work.remember(entry, "Location", local)
 
 
-def _instant(text: str | None) -> datetime | None:
-    try:
-        value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else None
-
 
 def appointment(work, entry: Entry) -> None:
     session, resource = work.session, entry.resource
@@ -122,7 +114,7 @@ def appointment(work, entry: Entry) -> None:
     if kind is None:
         raise UserError(f"{entry.where}: no appointment type of ours (serviceType or "
                         f"appointmentType); nothing was imported")
-    starts_at = _instant(resource.get("start"))
+    starts_at = instant(resource.get("start"))
     if starts_at is None:
         raise UserError(f"{entry.where}: a booking needs a start with its time zone; nothing was imported")
     try:

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from coordinator_tui.domain.vocab import AvailabilityExceptionKind, CallbackReason
 from coordinator_tui.errors import UserError
-from coordinator_tui.interop.fhir.read import Entry
+from coordinator_tui.interop.fhir.read import Entry, instant
 from coordinator_tui.services import audit
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.exchange.links import find_local, link
@@ -38,13 +38,6 @@ from coordinator_tui.store.models import AvailabilityException, Provider
 SYSTEM = "fhir"
 KIND = "schedule"  # the import's own reference table (work.refs); stored links are "provider"
 
-
-def _instant(text) -> datetime | None:
-    try:
-        value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else None
 
 
 def schedule(work, entry: Entry) -> None:
@@ -87,7 +80,7 @@ def slot(work, entry: Entry) -> None:
     if provider_id is None:
         raise UserError(f"{entry.where}: schedule {reference[:60] or '(none)'} is not one we have "
                         f"(import its Schedule first); nothing was imported")
-    starts_at, ends_at = _instant(resource.get("start")), _instant(resource.get("end"))
+    starts_at, ends_at = instant(resource.get("start")), instant(resource.get("end"))
     if starts_at is None or ends_at is None or ends_at <= starts_at:
         raise UserError(f"{entry.where}: a Slot needs a start before its end, with time zones; "
                         f"nothing was imported")
