@@ -2,7 +2,7 @@
 the day sheet. Patient data goes only to stdout or the named file (owner-only, written whole).
 
 `coordinator schedule hours PROVIDER [--weekday mon --start 08:00 --end 12:00 | --hours
-"08:00-12:00,13:00-17:00" | --off] [--slot 20] [--location ID] [--types FU,NEW] [--from DATE]`:
+"08:00-12:00,13:00-17:00" | --off] [--slot 20] [--location NAME|ID] [--types FU,NEW] [--from DATE]`:
 show a provider's weekly hours, or replace one weekday's from a date on (history kept)."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     hours.add_argument("--hours", help='several blocks: "08:00-12:00,13:00-17:00"')
     hours.add_argument("--off", action="store_true", help="not working that weekday")
     hours.add_argument("--slot", type=int, default=20, help="slot length in minutes (default 20)")
-    hours.add_argument("--location", type=int, help="location id (default: where the provider works now)")
+    hours.add_argument("--location", help="location name or id (default: where the provider works now)")
     hours.add_argument("--types", default="", help="only these appointment types, e.g. FU,NEW (default all)")
     hours.add_argument("--from", dest="valid_from", default="T",
                        help="first day the hours apply: T, T+7, mon, 12/24... (default today)")
@@ -75,6 +75,19 @@ def cmd_export_schedule(args) -> int:
     return 0
 
 
+def _location_id(ctx, given: str | None) -> int | None:
+    """--location as a name (a clinic network's "North clinic") or an id; None: the default."""
+    from coordinator_tui.errors import UserError
+    from coordinator_tui.services.locations import find_location
+
+    if given is None:
+        return None
+    text = given.strip()
+    if not text:
+        raise UserError("--location: give the location's name (or id)")
+    return int(text) if text.isdigit() else find_location(ctx, text).id
+
+
 def cmd_schedule_hours(args) -> int:
     from coordinator_tui.domain.hours import (
         WEEKDAYS,
@@ -90,6 +103,7 @@ def cmd_schedule_hours(args) -> int:
 
     ctx = ready_context(args)
     actor = acting_user(ctx, args.user, "schedule hours")
+    location_id = _location_id(ctx, args.location)
     names = {name.upper(): pid for name, pid in provider_ids_by_name(ctx, actor).items()}
     provider_id = names.get(args.provider.strip().upper())
     if provider_id is None:
@@ -117,7 +131,7 @@ def cmd_schedule_hours(args) -> int:
     if args.weekday is not None:
         types = [t for t in args.types.replace(" ", ",").split(",") if t]
         change = set_weekly_hours(ctx, actor, provider_id, weekday, hours=blocks, slot_minutes=args.slot,
-                                  location_id=args.location, type_codes=types, valid_from=valid_from)
+                                  location_id=location_id, type_codes=types, valid_from=valid_from)
         if change.affected:
             print(f"{len(change.affected)} appointment(s) booked outside the new hours; "
                   f"{change.callbacks_created} rebook callback(s) added:")

@@ -45,3 +45,17 @@ def test_a_desk_started_at_an_unknown_location_is_refused_before_it_opens(ctx, s
     assert "no location named 'Sounth'" in line
     line = one_line_error(run("--db", str(seeded_path), "run", env={"COORDINATOR_DESK_LOCATION": "Sounth"}))
     assert "no location named 'Sounth'" in line
+
+
+def test_a_provider_is_given_hours_at_another_location_by_its_name(ctx, seeded_path):
+    """Providers work at several locations: one weekday's hours at North clinic, by name."""
+    net = clinic_network(ctx)
+    result = run("--db", str(seeded_path), "schedule", "hours", net.provider, "--user", "admin",
+                 "--weekday", "tue", "--hours", "13:00-16:00", "--location", "north CLINIC",
+                 "--from", net.day.isoformat())
+    assert result.returncode == 0, result.stderr
+    tuesday = [line for line in result.stdout.splitlines() if line.strip().startswith("tue")]
+    assert tuesday == [f"  tue  13:00-16:00  slot 20m  location {net.north.id}  types all"]
+    line = one_line_error(run("--db", str(seeded_path), "schedule", "hours", net.provider, "--user",
+                              "admin", "--weekday", "tue", "--off", "--location", "Sounth"))
+    assert "no location named 'Sounth'" in line
