@@ -80,7 +80,6 @@ def location(work, entry: Entry) -> None:
     work.remember(entry, "Location", local)
 
 
-
 def appointment(work, entry: Entry) -> None:
     session, resource = work.session, entry.resource
     rid = resource.get("id")

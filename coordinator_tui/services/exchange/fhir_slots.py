@@ -39,7 +39,6 @@ SYSTEM = "fhir"
 KIND = "schedule"  # the import's own reference table (work.refs); stored links are "provider"
 
 
-
 def schedule(work, entry: Entry) -> None:
     session, resource = work.session, entry.resource
     rid = resource.get("id")
