@@ -92,6 +92,10 @@ def prepare_file(path: Path, *, create: bool) -> None:
             raise PermissionError
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
+    except FileExistsError:
+        # Another desk starting at the same moment made it first: use theirs (the migration
+        # lock decides who fills it).
+        prepare_file(path, create=False)
     except PermissionError:
         raise StorageError(f"cannot write in {parent}") from None
     except OSError as exc:

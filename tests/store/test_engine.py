@@ -116,6 +116,24 @@ def test_new_database_file_is_readable_by_its_owner_only(tmp_path):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
+def test_a_file_made_by_another_desk_in_the_same_instant_is_used_not_refused(tmp_path, monkeypatch):
+    """Two desks start on a new clinic at once: the other one creates the file between our
+    check and our create. We use its file instead of failing with "File exists"."""
+    import os
+
+    path = tmp_path / "clinic.sqlite"
+    real_open = os.open
+
+    def other_desk_first(target, flags, *args):
+        if str(target) == str(path) and flags & os.O_EXCL and not path.exists():
+            os.close(real_open(target, os.O_CREAT | os.O_WRONLY, 0o600))  # the other desk
+        return real_open(target, flags, *args)
+
+    monkeypatch.setattr(os, "open", other_desk_first)
+    prepare_file(path, create=True)
+    assert path.is_file()
+
+
 def test_prepare_file_refuses_a_directory_and_a_path_under_a_file(tmp_path):
     with pytest.raises(StorageError, match="directory"):
         prepare_file(tmp_path, create=True)
