@@ -141,3 +141,21 @@ async def test_an_authorisation_is_added_from_the_record_and_bad_input_is_said_o
         await settle(app, pilot)
         end = CLINIC_DAY + timedelta(days=40)
         assert f"UI-5           5 approved | 5 left, ends {end.day} {end:%b}" in screen_text(app)
+
+
+async def test_the_pre_procedure_list_shows_each_visit_with_its_whole_time_and_what_is_missing(ctx, desk_user):
+    ref.set_type_documents(ctx, actor_for(ctx, "admin"), "PROC", ["referral"])
+    rows = ref.pre_procedure(ctx, desk_user)
+    assert rows  # the seeded schedule has PROC visits on the next clinic days, none with a referral
+    first = rows[0]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        await pilot.press("w", "p")
+        await settle(app, pilot)
+        line = next(x for x in screen_text(app).splitlines() if first.mrn in x)
+        # "Tue 24 10:40": the minute is not cut off, and what is missing is named.
+        assert f"{first.starts_at.astimezone(ctx.settings.tz):%a %d %H:%M}" in line
+        assert "PROC" in line and "referral" in line

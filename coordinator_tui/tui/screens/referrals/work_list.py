@@ -1,4 +1,4 @@
-"""The referrals work list (l on the Callbacks desk): authorisations ending soon or with few
+"""The referrals work list (w on the Callbacks desk): authorisations ending soon or with few
 visits left, outgoing referrals with no reply or appointment, incoming referrals not booked;
 p switches to the pre-procedure list (the next 3 clinic days' visits missing a document or an
 authorisation). f puts every new chase on the callback queue (once per referral and reason),
@@ -17,7 +17,8 @@ from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
 
 CHASE_COLUMNS = [("MRN", 9), ("Patient", 16), ("What", 18), ("Why", 22), ("Queue", 5)]
-PRE_COLUMNS = [("When", 11), ("MRN", 9), ("Patient", 16), ("Type", 5), ("Missing", 33)]
+# "Tue 24 10:40" is 12 cells: a narrower column cut the minute off.
+PRE_COLUMNS = [("When", 12), ("MRN", 9), ("Patient", 16), ("Type", 5), ("Missing", 32)]
 
 
 class ReferralsWorkScreen(DeskScreen):
