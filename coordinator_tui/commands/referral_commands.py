@@ -263,6 +263,11 @@ def cmd_chase(args) -> int:
     return 0
 
 
+def _yes(answer: str | None) -> bool | None:
+    """yes / no / not given (None: leave that half of the rule as it is)."""
+    return None if answer is None else answer == "yes"
+
+
 def cmd_rules(args) -> int:
     from coordinator_tui.errors import UserError
     from coordinator_tui.services import referrals as svc
@@ -279,8 +284,8 @@ def cmd_rules(args) -> int:
     if args.cancelled_uses is not None or args.no_show_uses is not None:
         if not args.payer:
             raise UserError("--cancelled-uses and --no-show-uses go with --payer NAME")
-        svc.set_payer_rule(ctx, actor, args.payer, cancelled_uses=args.cancelled_uses == "yes",
-                           no_show_uses=args.no_show_uses != "no")
+        svc.set_payer_rule(ctx, actor, args.payer, cancelled_uses=_yes(args.cancelled_uses),
+                           no_show_uses=_yes(args.no_show_uses))
     current = svc.rules(ctx, actor)
     for code, payer in current.needs_auth:
         print(f"needs authorisation: {code} ({payer})")

@@ -144,3 +144,15 @@ def test_an_update_with_a_future_document_saves_neither(seeded_path):
                  "--document-date", "T+2")
     assert "is in the future" in one_line_error(result)
     assert count(seeded_path, "referral_events") == events and count(seeded_path, "referral_documents") == 0
+
+
+def test_a_payer_rule_changes_only_the_half_that_is_given(seeded_path):
+    conn = raw_connect(seeded_path)
+    payer = conn.execute("SELECT name FROM payers ORDER BY id LIMIT 1").fetchone()[0]
+    conn.close()
+    first = cli(seeded_path, "referrals", "rules", "--payer", payer, "--no-show-uses", "no", user="admin")
+    assert f"visit rule: {payer}: cancellation gives back a visit, no-show gives back one" in first.stdout
+    # Saying only that a cancellation uses a visit leaves the no-show half as it was.
+    second = cli(seeded_path, "referrals", "rules", "--payer", payer, "--cancelled-uses", "yes", user="admin")
+    assert second.returncode == 0, second.stderr
+    assert f"visit rule: {payer}: cancellation uses a visit, no-show gives back one" in second.stdout

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator_tui.domain.referrals import DocumentKind
+from coordinator_tui.domain.referrals import DocumentKind, VisitRule
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
@@ -65,25 +65,32 @@ def set_auth_requirement(ctx: AppContext, actor: Actor, type_code: str, payer: s
         return True
 
 
-def set_payer_rule(ctx: AppContext, actor: Actor, payer: str, *, cancelled_uses: bool,
-                   no_show_uses: bool) -> None:
+def set_payer_rule(ctx: AppContext, actor: Actor, payer: str, *, cancelled_uses: bool | None = None,
+                   no_show_uses: bool | None = None) -> None:
     """What the payer counts as a used visit (the default: a no-show uses one, a cancellation
-    gives it back)."""
+    gives it back). A half not given (None) stays as it was: saying only that a cancellation
+    uses a visit leaves the payer's no-show rule alone."""
     require(actor, Permission.MANAGE_SETTINGS)
+    if cancelled_uses is None and no_show_uses is None:
+        raise UserError("say whether a cancellation or a no-show uses a visit")
     with ctx.db.write() as session:
         found = _payer(session, payer)
         if found is None:
             raise UserError("name the payer")
         row = session.get(PayerVisitRule, found.id)
         if row is None:
-            row = PayerVisitRule(payer_id=found.id)
+            default = VisitRule()
+            row = PayerVisitRule(payer_id=found.id, cancelled_uses=default.cancelled_uses,
+                                 no_show_uses=default.no_show_uses)
             session.add(row)
-        row.cancelled_uses = bool(cancelled_uses)
-        row.no_show_uses = bool(no_show_uses)
+        if cancelled_uses is not None:
+            row.cancelled_uses = bool(cancelled_uses)
+        if no_show_uses is not None:
+            row.no_show_uses = bool(no_show_uses)
         session.flush()
         audit.record(session, actor, "settings.payer_visit_rule", ctx.now(), entity="payer",
-                     entity_id=found.id, detail={"cancelled_uses": bool(cancelled_uses),
-                                                 "no_show_uses": bool(no_show_uses)})
+                     entity_id=found.id, detail={"cancelled_uses": row.cancelled_uses,
+                                                 "no_show_uses": row.no_show_uses})
 
 
 def set_type_documents(ctx: AppContext, actor: Actor, type_code: str, documents: Iterable[str]) -> None:
