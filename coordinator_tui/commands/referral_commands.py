@@ -231,16 +231,15 @@ def cmd_update(args) -> int:
     document_date = _day(ctx, args.document_date, "--document-date")
     if args.document_date is not None and args.document is None:
         raise UserError("--document-date goes with --document")
-    if document_date is not None and document_date > ctx.today():
-        # Checked before anything is saved: the changes and the document go in together or not at all.
-        raise UserError(f"the document's date ({document_date.isoformat()}) is in the future")
     has_change = changes or args.status is not None or args.types is not None or args.provider is not None
     if not has_change and args.document is None:
         raise UserError("nothing to change: give a field to change or --document")
     if has_change:
+        # One transaction: the changes and the document are saved together or not at all.
         update_referral(ctx, actor, args.referral_id, status=args.status, type_codes=_types(args.types),
-                        provider=args.provider, **changes)
-    if args.document is not None:
+                        provider=args.provider, document=args.document, document_date=document_date,
+                        **changes)
+    else:
         add_document(ctx, actor, args.referral_id, args.document, document_date)
     print(f"updated referral {args.referral_id}")
     return 0

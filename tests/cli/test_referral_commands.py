@@ -156,3 +156,15 @@ def test_a_payer_rule_changes_only_the_half_that_is_given(seeded_path):
     second = cli(seeded_path, "referrals", "rules", "--payer", payer, "--cancelled-uses", "yes", user="admin")
     assert second.returncode == 0, second.stderr
     assert f"visit rule: {payer}: cancellation uses a visit, no-show gives back one" in second.stdout
+
+
+@pytest.mark.parametrize("document, message", [("x" * 81, "too long"), ("letter\x1b[2J", "control characters")])
+def test_an_update_with_a_bad_document_name_saves_neither(seeded_path, document, message):
+    mrn = insured_mrn(seeded_path)
+    rid = cli(seeded_path, "referrals", "add", "--patient", mrn, "--kind", "in").stdout.split()[-1]
+    events = count(seeded_path, "referral_events")
+    result = cli(seeded_path, "referrals", "update", rid, "--status", "closed", "--document", document)
+    assert message in one_line_error(result)
+    assert count(seeded_path, "referral_events") == events and count(seeded_path, "referral_documents") == 0
+    shown = json.loads(cli(seeded_path, "referrals", "show", rid, "--format", "json").stdout)
+    assert shown["status"] == "requested"

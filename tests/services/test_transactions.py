@@ -436,6 +436,10 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "referrals.update_referral": (
         lambda c, u, t: (lambda rid: lambda: ref.update_referral(c, u.desk, rid, status="pending"))(
             an_authorisation(c, u, needed=False)), 1, 1, "one row; the history rows are not audit rows"),
+    "referrals.update_referral with a document": (
+        lambda c, u, t: (lambda rid: lambda: ref.update_referral(c, u.desk, rid, status="pending",
+                                                                 document="payer letter"))(
+            an_authorisation(c, u, needed=False)), 1, 2, "the change and the document, together"),
     "referrals.add_document": (
         lambda c, u, t: (lambda rid: lambda: ref.add_document(c, u.desk, rid, "letter"))(
             an_authorisation(c, u, needed=False)), 1, 1, ""),
