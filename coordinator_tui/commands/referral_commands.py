@@ -268,23 +268,15 @@ def _yes(answer: str | None) -> bool | None:
 
 
 def cmd_rules(args) -> int:
-    from coordinator_tui.errors import UserError
     from coordinator_tui.services import referrals as svc
 
     ctx = ready_context(args)
     actor = acting_user(ctx, args.user, "referrals rules")
-    if args.needs_auth is not None or args.documents is not None:
-        if not args.type_code:
-            raise UserError("--needs-auth and --documents go with --type CODE")
-    if args.needs_auth is not None:
-        svc.set_auth_requirement(ctx, actor, args.type_code, args.payer, required=args.needs_auth == "yes")
-    if args.documents is not None:
-        svc.set_type_documents(ctx, actor, args.type_code, _types(args.documents) or [])
-    if args.cancelled_uses is not None or args.no_show_uses is not None:
-        if not args.payer:
-            raise UserError("--cancelled-uses and --no-show-uses go with --payer NAME")
-        svc.set_payer_rule(ctx, actor, args.payer, cancelled_uses=_yes(args.cancelled_uses),
-                           no_show_uses=_yes(args.no_show_uses))
+    if any(v is not None for v in (args.needs_auth, args.documents, args.cancelled_uses, args.no_show_uses)):
+        svc.change_rules(ctx, actor, type_code=args.type_code, payer=args.payer,
+                         needs_auth=_yes(args.needs_auth),
+                         documents=None if args.documents is None else _types(args.documents) or [],
+                         cancelled_uses=_yes(args.cancelled_uses), no_show_uses=_yes(args.no_show_uses))
     current = svc.rules(ctx, actor)
     for code, payer in current.needs_auth:
         print(f"needs authorisation: {code} ({payer})")

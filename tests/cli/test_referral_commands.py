@@ -168,3 +168,15 @@ def test_an_update_with_a_bad_document_name_saves_neither(seeded_path, document,
     assert count(seeded_path, "referral_events") == events and count(seeded_path, "referral_documents") == 0
     shown = json.loads(cli(seeded_path, "referrals", "show", rid, "--format", "json").stdout)
     assert shown["status"] == "requested"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--type", "FU", "--needs-auth", "yes", "--documents", "photo_id,bogus"], "unknown document 'bogus'"),
+    (["--type", "FU", "--documents", "consent", "--payer", "No Such Payer", "--no-show-uses", "no"],
+     "there is no payer 'No Such Payer'"),
+])
+def test_rules_given_together_are_saved_together_or_not_at_all(seeded_path, args, message):
+    tables = ("auth_requirements", "type_documents", "payer_visit_rules")
+    before = [count(seeded_path, t) for t in tables]
+    assert message in one_line_error(cli(seeded_path, "referrals", "rules", *args, user="admin"))
+    assert [count(seeded_path, t) for t in tables] == before

@@ -461,6 +461,10 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "referrals.set_payer_rule": (
         lambda c, u, t: lambda: ref.set_payer_rule(c, u.admin, "Medicare", cancelled_uses=True,
                                                    no_show_uses=True), 1, 1, ""),
+    "referrals.change_rules": (
+        lambda c, u, t: lambda: ref.change_rules(c, u.admin, type_code="PROC", payer="Medicare", needs_auth=True,
+                                                 documents=["consent"], no_show_uses=False),
+        1, 3, "every rule given, together"),
     "referrals.set_type_documents": (
         lambda c, u, t: lambda: ref.set_type_documents(c, u.admin, "PROC", ["photo_id", "consent"]), 1, 1, ""),
     # staff desk
