@@ -231,3 +231,18 @@ def test_a_rule_for_one_payer_leaves_other_payers_alone_and_walk_ins_are_checked
     with pytest.raises(UserError, match="WALK visits need a prior authorisation"):
         checkin.walk_in(ctx, desk_user, walker, 1)
     assert saved_rows(ctx) == before
+
+
+@pytest.mark.parametrize("statement", ["UPDATE referral_events SET to_value = 'approved'",
+                                       "DELETE FROM referral_events"])
+def test_the_history_is_append_only_for_any_client(ctx, desk_user, statement):
+    from sqlalchemy.exc import DatabaseError
+
+    pid = insured_patients(ctx, 1)[0]
+    rid = ref.add_referral(ctx, desk_user, pid, kind=AUTH, number="H-1", status="pending")
+    ref.update_referral(ctx, desk_user, rid, status="denied")
+    with pytest.raises(DatabaseError, match="cannot be"), ctx.db.engine.begin() as conn:
+        conn.exec_driver_sql(statement)
+    history = ref.referral_detail(ctx, desk_user, rid).history
+    assert [(h.field, h.from_value, h.to_value) for h in history] == [
+        ("status", None, "pending"), ("status", "pending", "denied")]
