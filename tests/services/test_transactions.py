@@ -429,7 +429,7 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "booking.book on an authorisation": (
         lambda c, u, t: (an_authorisation(c, u), (lambda s: lambda: booking.book(
             c, u.desk, 41, s.provider_id, "PROC", s.starts_at))(free_slot_of(c, u.desk, "PROC")))[1],
-        1, 2, "the booking and its link to the authorisation"),
+        1, 1, "the booking, its row naming the authorisation it was counted on"),
     # referrals
     "referrals.add_referral": (
         lambda c, u, t: lambda: ref.add_referral(c, u.desk, 41, kind="incoming_referral"), 1, 1, ""),
