@@ -195,6 +195,8 @@ def test_merged_unknown_patients_and_a_number_taken_by_another_patient_are_refus
     before = saved_rows(ctx)
     with pytest.raises(UserError, match="N-77 is already used .* another patient with the same payer"):
         ref.add_referral(ctx, desk_user, second, kind=AUTH, number="N-77")
+    with pytest.raises(UserError, match="n-77 is already used"):  # typed in another case
+        ref.add_referral(ctx, desk_user, second, kind=AUTH, number="n-77")
     assert saved_rows(ctx) == before
     own = ref.add_referral(ctx, desk_user, second, kind=AUTH, number="N-80")
     with pytest.raises(UserError, match="N-77 is already used"):  # a change to a taken number as well

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.referrals import (
@@ -119,7 +119,9 @@ def _number_taken(session: Session, payer_id: int | None, number: str | None, pa
                   own_id: int | None = None) -> None:
     if payer_id is None or not number:
         return
-    stmt = select(Referral.id).where(Referral.payer_id == payer_id, Referral.auth_number == number,
+    # The same number typed in another case ("a123" for "A123") is the same number.
+    stmt = select(Referral.id).where(Referral.payer_id == payer_id,
+                                     func.upper(Referral.auth_number) == number.upper(),
                                      Referral.patient_id != patient_id)
     if own_id is not None:
         stmt = stmt.where(Referral.id != own_id)
