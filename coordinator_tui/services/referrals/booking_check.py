@@ -26,6 +26,7 @@ from coordinator_tui.domain.referrals import (
     USABLE,
     Counts,
     ReferralKind,
+    VisitRule,
     in_window,
     shown_status,
     summary,
@@ -36,7 +37,7 @@ from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
 from coordinator_tui.services.referrals.counting import (
-    counts,
+    counted,
     payer_and_need,
     payer_name,
 )
@@ -71,6 +72,7 @@ class Candidate:
     auth_valid_to: date | None
     auth_visits: int | None
     payer_id: int | None
+    rule: VisitRule = VisitRule()  # the payer's rule for visits that did not happen
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def _problem(session: Session, referral: Candidate, types: set[int], kind: Appoi
     if not in_window(day, referral.auth_valid_from, referral.auth_valid_to):
         span = (f"{referral.auth_valid_from or 'any time'} to {referral.auth_valid_to or 'open'}")
         return f"{name} is valid {span}; the visit is on {day.isoformat()}", None
-    c = counts(session, referral)
+    c = counted(session, referral.id, referral.auth_visits, referral.rule)
     if shown_status(referral.status, c, referral.auth_valid_to, today) == "exhausted":
         return f"{name} is exhausted ({summary(c, referral.auth_valid_to)})", c
     if c.remaining is not None and c.remaining < 1:
@@ -136,12 +138,15 @@ _TYPED = {"auth_valid_from": Date(), "auth_valid_to": Date()}
 
 
 def _statements(dialect: str):
-    select = (f"SELECT {', '.join('r.' + c for c in _COLUMNS)}, {_AGGREGATE[dialect]} AS types "
-              "FROM referrals r LEFT JOIN referral_types t ON t.referral_id = r.id ")
-    return (text(select + "WHERE r.id = :referral_id GROUP BY r.id").columns(**_TYPED),
-            text(select + "WHERE r.patient_id = :patient_id AND r.kind IN (:kind_a, :kind_b) "
-                 "GROUP BY r.id ORDER BY r.auth_valid_to IS NULL, r.auth_valid_to, r.id"
-                 ).columns(**_TYPED))
+    # The payer's visit rule comes along (one query fewer inside the booking transaction).
+    select = (f"SELECT {', '.join('r.' + c for c in _COLUMNS)}, {_AGGREGATE[dialect]} AS types, "
+              "pr.cancelled_uses, pr.no_show_uses "
+              "FROM referrals r LEFT JOIN referral_types t ON t.referral_id = r.id "
+              "LEFT JOIN payer_visit_rules pr ON pr.payer_id = r.payer_id ")
+    group = "GROUP BY r.id, pr.cancelled_uses, pr.no_show_uses "
+    return (text(select + "WHERE r.id = :referral_id " + group).columns(**_TYPED),
+            text(select + "WHERE r.patient_id = :patient_id AND r.kind IN (:kind_a, :kind_b) " + group
+                 + "ORDER BY r.auth_valid_to IS NULL, r.auth_valid_to, r.id").columns(**_TYPED))
 
 
 # Prebuilt per engine: (by id, for a patient).
@@ -156,7 +161,9 @@ def _with_types(session: Session, stmt: int, params: dict) -> list[tuple[Candida
     for row in session.execute(stmt, params):
         values = row._mapping
         types = values["types"]
-        out.append((Candidate(*(values[c] for c in _COLUMNS)),
+        rule = VisitRule() if values["no_show_uses"] is None else VisitRule(
+            cancelled_uses=bool(values["cancelled_uses"]), no_show_uses=bool(values["no_show_uses"]))
+        out.append((Candidate(*(values[c] for c in _COLUMNS), rule=rule),
                     {int(t) for t in str(types).split(",")} if types else set()))
     return out
 
