@@ -24,7 +24,10 @@ SIZE = (80, 24)
 
 
 async def test_work_list_on_the_callbacks_desk_feeds_the_queue_once(ctx, desk_user):
-    pid = insured_patients(ctx, 1)[0]
+    pid, other = insured_patients(ctx, 2)
+    ends = CLINIC_DAY + timedelta(days=10)
+    ref.add_referral(ctx, desk_user, other, kind=ReferralKind.PRIOR_AUTH, number="E-1", visits=9,
+                     status="approved", valid_to=ends)
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -36,15 +39,19 @@ async def test_work_list_on_the_callbacks_desk_feeds_the_queue_once(ctx, desk_us
         await settle(app, pilot)
         assert isinstance(app.screen, ReferralsWorkScreen)
         text = screen_text(app)
-        assert mrn(ctx, pid) in text and "not booked yet" in text and "(1 not on the queue yet)" in text
+        came = CLINIC_DAY - timedelta(days=10)
+        line = next(x for x in text.splitlines() if mrn(ctx, pid) in x)
+        assert f"unbooked since {came.isoformat()}" in line and "(1 not on the queue yet)" in text
+        line = next(x for x in text.splitlines() if mrn(ctx, other) in x)
+        assert "auth E-1" in line and f"ends {ends.isoformat()}" in line
         await pilot.press("f")
         await settle(app, pilot)
         assert "(0 not on the queue yet)" in screen_text(app)
         await pilot.press("f")
         await settle(app, pilot)
-        assert [r.fed for r in ref.work_list(ctx, desk_user)] == [True]
-        with ctx.db.read() as session:
-            assert session.scalar(select(func.count()).select_from(ReferralChase)) == 1
+        assert [r.fed for r in ref.work_list(ctx, desk_user)] == [True, True]
+        with ctx.db.read() as session:  # E-1 (fed as the desk opened) and the referral, once each
+            assert session.scalar(select(func.count()).select_from(ReferralChase)) == 2
         await pilot.press("p")
         await settle(app, pilot)
         assert "Next 3 clinic days" in screen_text(app)

@@ -16,7 +16,9 @@ from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
 
-CHASE_COLUMNS = [("MRN", 9), ("Patient", 16), ("What", 18), ("Why", 22), ("Queue", 5)]
+# "Why" shows the whole detail ("unbooked since 2026-11-10", "2 of 3 visits left"): a reason
+# label before it cut off the very date or count the coordinator chases by.
+CHASE_COLUMNS = [("MRN", 9), ("Patient", 15), ("What", 16), ("Why", 26), ("Q", 3)]
 # "Tue 24 10:40" is 12 cells: a narrower column cut the minute off.
 PRE_COLUMNS = [("When", 12), ("MRN", 9), ("Patient", 16), ("Type", 5), ("Missing", 32)]
 
@@ -66,7 +68,7 @@ class ReferralsWorkScreen(DeskScreen):
         if showing == "chase":
             table.set_columns(CHASE_COLUMNS)
             for index, r in enumerate(rows):
-                table.add_line(r.mrn, r.patient, r.label, f"{r.reason.label}: {r.detail}",
+                table.add_line(r.mrn, r.patient, r.label.replace("authorisation ", "auth ", 1), r.detail,
                                "yes" if r.fed else "-", key=str(index))
             waiting = sum(1 for r in rows if not r.fed)
             text = f"To chase: {len(rows)} ({waiting} not on the queue yet)   p pre-procedure list"
