@@ -140,32 +140,47 @@ _TYPED = {"auth_valid_from": Date(), "auth_valid_to": Date()}
 def _statements(dialect: str):
     # The payer's visit rule comes along (one query fewer inside the booking transaction).
     select = (f"SELECT {', '.join('r.' + c for c in _COLUMNS)}, {_AGGREGATE[dialect]} AS types, "
-              "pr.cancelled_uses, pr.no_show_uses "
-              "FROM referrals r LEFT JOIN referral_types t ON t.referral_id = r.id "
-              "LEFT JOIN payer_visit_rules pr ON pr.payer_id = r.payer_id ")
+              "pr.cancelled_uses, pr.no_show_uses ")
+    joins = ("LEFT JOIN referral_types t ON t.referral_id = r.id "
+             "LEFT JOIN payer_visit_rules pr ON pr.payer_id = r.payer_id ")
     group = "GROUP BY r.id, pr.cancelled_uses, pr.no_show_uses "
-    return (text(select + "WHERE r.id = :referral_id " + group).columns(**_TYPED),
-            text(select + "WHERE r.patient_id = :patient_id AND r.kind IN (:kind_a, :kind_b) " + group
-                 + "ORDER BY r.auth_valid_to IS NULL, r.auth_valid_to, r.id").columns(**_TYPED))
+    # For a patient, in the same statement: the payer of the active primary coverage and whether
+    # the type needs an authorisation from it (one row with no referral when there is none).
+    active = "active = 1" if dialect == "sqlite" else "active"  # SQLite's partial index wants `= 1`
+    need = ("SELECT x.payer_id, EXISTS (SELECT 1 FROM auth_requirements q WHERE q.appointment_type_id = "
+            ":type_id AND (q.payer_id IS NULL OR q.payer_id = x.payer_id)) AS needed FROM (SELECT (SELECT "
+            f"payer_id FROM coverages WHERE patient_id = :patient_id AND rank = 'primary' AND {active} "
+            "LIMIT 1) AS payer_id) AS x")
+    return (text(select + "FROM referrals r " + joins + "WHERE r.id = :referral_id " + group).columns(**_TYPED),
+            text(select + f", need.payer_id AS payer_of_patient, need.needed FROM ({need}) AS need "
+                 "LEFT JOIN referrals r ON r.patient_id = :patient_id AND r.kind IN (:kind_a, :kind_b) "
+                 + joins + group + ", need.payer_id, need.needed "
+                 "ORDER BY r.auth_valid_to IS NULL, r.auth_valid_to, r.id").columns(**_TYPED))
 
 
 # Prebuilt per engine: (by id, for a patient).
 _PREBUILT = {name: _statements(name) for name in _AGGREGATE}
 
 
-def _with_types(session: Session, stmt: int, params: dict) -> list[tuple[Candidate, set[int]]]:
+def _with_types(session: Session, stmt: int, params: dict
+                ) -> tuple[list[tuple[Candidate, set[int]]], tuple[int | None, bool] | None]:
     """The referrals statement `stmt` (0: by id, 1: for a patient) selects, each with the
-    appointment types it covers (one query)."""
-    out = []
+    appointment types it covers, and for a patient (payer id, does the type need an
+    authorisation from it): one query."""
+    out, need = [], None
     stmt = _PREBUILT[session.get_bind().dialect.name][stmt]
     for row in session.execute(stmt, params):
         values = row._mapping
+        if "needed" in values:
+            need = (values["payer_of_patient"], bool(values["needed"]))
+        if values["id"] is None:
+            continue  # the patient has no referral: the row only says the payer and the need
         types = values["types"]
         rule = VisitRule() if values["no_show_uses"] is None else VisitRule(
             cancelled_uses=bool(values["cancelled_uses"]), no_show_uses=bool(values["no_show_uses"]))
         out.append((Candidate(*(values[c] for c in _COLUMNS), rule=rule),
                     {int(t) for t in str(types).split(",")} if types else set()))
-    return out
+    return out, need
 
 
 def assess(session: Session, ctx: AppContext, patient_id: int, kind: AppointmentType,
@@ -173,9 +188,9 @@ def assess(session: Session, ctx: AppContext, patient_id: int, kind: Appointment
     """Read-only: what would cover a `kind` visit for this patient at `starts_at`."""
     day = ctx.local(starts_at).date()
     today = ctx.today()
-    payer_id, needed = payer_and_need(session, patient_id, kind.id)
     if referral_id is not None:
-        found = _with_types(session, 0, {"referral_id": referral_id}) \
+        _payer_id, needed = payer_and_need(session, patient_id, kind.id)
+        found = _with_types(session, 0, {"referral_id": referral_id})[0] \
             if isinstance(referral_id, int) and not isinstance(referral_id, bool) else []
         if not found:
             raise UserError(f"there is no referral {referral_id}")
@@ -186,11 +201,13 @@ def assess(session: Session, ctx: AppContext, patient_id: int, kind: Appointment
         if problem:
             return Assessment(needed, problem=problem, nearest=referral)
         return Assessment(needed, chosen=referral, counts=c)
-    candidates = _with_types(session, 1, {
-        "patient_id": patient_id, "kind_a": ReferralKind.PRIOR_AUTH.value,
-        "kind_b": ReferralKind.PRIOR_AUTH.value if needed else ReferralKind.INCOMING.value})
+    candidates, (payer_id, needed) = _with_types(session, 1, {
+        "patient_id": patient_id, "type_id": kind.id, "kind_a": ReferralKind.PRIOR_AUTH.value,
+        "kind_b": ReferralKind.INCOMING.value})
     first_problem: tuple[str, Candidate] | None = None
     for referral, types in candidates:
+        if needed and referral.kind != ReferralKind.PRIOR_AUTH.value:
+            continue  # a visit that needs an authorisation is counted on a prior authorisation
         if not needed and kind.id not in types:
             continue  # linked on its own only when it names this type
         problem, c = _problem(session, referral, types, kind, day, today)
