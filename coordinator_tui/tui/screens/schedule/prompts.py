@@ -116,7 +116,8 @@ class SchedulePrompts:
                 return
             confirm = True
         self._after_change(f"Booked {clock(result.starts_at, tz)} with {result.provider}"
-                           + (" (overbooked)" if result.is_overbook else ""))
+                           + (" (overbooked)" if result.is_overbook else "")
+                           + (f"; {result.authorisation}" if result.authorisation else ""))
 
     async def _which_patient(self, ask: PromptChain, matches):
         more = len(matches) > PICK_SHOWN
