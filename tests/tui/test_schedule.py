@@ -245,3 +245,6 @@ async def test_a_booking_by_keys_says_the_referral_it_was_counted_on(ctx, desk_u
         await book_first_slot(app, pilot, ctx, 5)
         told = " ".join(n.message for n in app._notifications)
         assert f"referral #{rid}: 3 approved | 2 left" in told
+        await press(app, pilot, "m", "down", "m", "enter", "enter")  # a move keeps it, and says so
+        told = " ".join(n.message for n in app._notifications)
+        assert "Moved to" in told and told.count(f"referral #{rid}: 3 approved | 2 left") == 2
