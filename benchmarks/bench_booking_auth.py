@@ -10,15 +10,16 @@ synchronous=FULL), each in a different free slot:
             floor the check is measured against
   no rule   FU bookings, a type no rule covers: the check runs and finds nothing to do
   counted   PROC bookings on a patient's authorisation: the check finds it, counts its visits
-            inside the transaction, links the visit and audits it
+            inside the transaction and links the visit (named in the booking's audit row)
 
 interleaved booking by booking, and prints p50 / p95 in milliseconds side by side: the whole
-booking (commit and fsync included) and the check alone (timed inside the transaction, on the
-wall clock and as this thread's CPU time, which a machine shared with other work leaves alone).
-Target: the check adds under 2 ms at p95.
+booking (commit and fsync included; wall clock, and this thread's CPU time) and the check alone
+(timed inside the transaction, on the wall clock and as CPU time, which a machine shared with
+other work leaves alone), each mode as a ratio of the floor. Target: the check adds under 2 ms
+at p95. The authorisations start with no visits booked on them (each run adds some).
 
     python benchmarks/bench_booking_auth.py [--patients 1000000] [--auths 100000] [--rounds 300]
-                                            [--time-limit 600] [--keep DIR]
+                                            [--time-limit 600] [--keep DIR [--reuse]]
 """
 
 from __future__ import annotations
@@ -60,8 +61,7 @@ TARGET_ADDED_P95_MS = 2.0
 def build(path: Path, patients: int, auths: int) -> tuple[AppContext, list[int]]:
     ensure_current(url_for_path(path))
     now = datetime.combine(SEED_DAY, clock_time(10, 45), tzinfo=TZ).astimezone(UTC)
-    ctx = AppContext(db=Database(url_for_path(path)), settings=Settings(db_url=url_for_path(path),
-                     clinic_tz=TZ_NAME), clock=FrozenClock(now))
+    ctx = context(path)
     started = time.perf_counter()
     seed_clinic(ctx, patients=patients, seed=11, day=SEED_DAY)
     print(f"seeded {patients:,} patients in {time.perf_counter() - started:.0f} s", flush=True)
@@ -85,6 +85,24 @@ def build(path: Path, patients: int, auths: int) -> tuple[AppContext, list[int]]
                     [(first + n, proc) for n in range(len(chosen))])
         insert_many(conn, "auth_requirements", ("appointment_type_id", "payer_id"), [(proc, None)])
     print(f"added {len(chosen):,} active authorisations in {time.perf_counter() - started:.0f} s", flush=True)
+    return ctx, chosen
+
+
+def context(path: Path) -> AppContext:
+    now = datetime.combine(SEED_DAY, clock_time(10, 45), tzinfo=TZ).astimezone(UTC)
+    return AppContext(db=Database(url_for_path(path)), settings=Settings(db_url=url_for_path(path),
+                      clinic_tz=TZ_NAME), clock=FrozenClock(now))
+
+
+def reopen(path: Path) -> tuple[AppContext, list[int]]:
+    """A database an earlier run kept: its patients with a benchmark authorisation."""
+    ensure_current(url_for_path(path))
+    ctx = context(path)
+    with ctx.db.engine.begin() as conn:
+        chosen = [r[0] for r in conn.exec_driver_sql(
+            "SELECT patient_id FROM referrals WHERE kind = 'prior_authorisation' AND auth_number LIKE 'B%' "
+            "ORDER BY id")]
+    print(f"reusing {path}: {len(chosen):,} authorisations", flush=True)
     return ctx, chosen
 
 
@@ -123,10 +141,10 @@ class Timed:
             self.last_cpu = (time.thread_time() - cpu) * 1000
 
 
-def measure(ctx, actor, timed: Timed, modes: dict, deadline: float) -> dict[str, tuple[list, list, list]]:
+def measure(ctx, actor, timed: Timed, modes: dict, deadline: float) -> dict[str, tuple[list, ...]]:
     """The modes interleaved booking by booking (so a busy disk or a growing file weighs on each
     alike): {mode: (whole booking ms, check ms, check CPU ms)}."""
-    out = {name: ([], [], []) for name in modes}
+    out = {name: ([], [], [], []) for name in modes}
     for index in range(max(len(v[1]) for v in modes.values())):
         if time.perf_counter() > deadline:
             break
@@ -134,12 +152,13 @@ def measure(ctx, actor, timed: Timed, modes: dict, deadline: float) -> dict[str,
             if index >= len(slots):
                 continue
             timed.skip = skip
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             result = booking.book(ctx, actor, patients[index], slots[index].provider_id, type_code,
                                   slots[index].starts_at)
             out[name][0].append((time.perf_counter() - started) * 1000)
             out[name][1].append(timed.last)
             out[name][2].append(timed.last_cpu)
+            out[name][3].append((time.thread_time() - cpu) * 1000)
             assert result.appointment_id is not None
     return out
 
@@ -157,15 +176,22 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=300, help="bookings per mode")
     parser.add_argument("--time-limit", type=float, default=600, help="seconds for the measuring part")
     parser.add_argument("--keep", type=Path, help="build the database in this folder and keep it")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: measure on the database an "
+                        "earlier --keep run left there (no seeding; its earlier bookings stay)")
     args = parser.parse_args(argv)
     # A hard stop past the soft limit above (set-up such as seeding runs before it counts).
     start_time_limit(int(args.time_limit) + 1800, "bench_booking_auth")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-auth-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "bench.sqlite"
-    if path.exists():
-        path.unlink()
-    ctx, with_auth = build(path, args.patients, args.auths)
+    if args.reuse and path.exists():
+        ctx, with_auth = reopen(path)
+    else:
+        if path.exists():
+            path.unlink()
+        ctx, with_auth = build(path, args.patients, args.auths)
+    with ctx.db.engine.begin() as conn:
+        args.patients = conn.exec_driver_sql("SELECT count(*) FROM patients").scalar()
     actor = actor_for(ctx, "demo")
     rounds = min(args.rounds, len(with_auth) // 3)
     far = SEED_DAY + timedelta(days=30)
@@ -173,10 +199,13 @@ def main(argv=None) -> int:
     rounds = min(rounds, len(slots) // 3)
     plain, fu, counted = slots[:rounds], slots[rounds:2 * rounds], slots[2 * rounds:3 * rounds]
     deadline = time.perf_counter() + args.time_limit
-    rng = random.Random(9)
+    with ctx.db.engine.begin() as conn:  # a reused database: other patients than last time
+        earlier = conn.exec_driver_sql("SELECT count(*) FROM referral_visits").scalar()
+    rng = random.Random(9 + earlier)
     rng.shuffle(with_auth)
     import coordinator_tui.services.schedule.booking as booking_module
 
+    load_before = os.getloadavg()[0]
     timed = Timed(booking_module.authorise_visit)
     booking_module.authorise_visit = timed
     try:
@@ -192,12 +221,20 @@ def main(argv=None) -> int:
           f"interleaved)")
     print(f"{'':<26}{'booking p50':>12}{'p95':>8}{'check p50':>11}{'p95':>8}{'check CPU p50':>15}"
           f"{'p95':>8}   (ms)")
-    for name, (whole, check, cpu) in results.items():
+    for name, (whole, check, cpu, _whole_cpu) in results.items():
         print(f"{name:<26}{pct(whole, 50):>12.2f}{pct(whole, 95):>8.2f}{pct(check, 50):>11.3f}"
               f"{pct(check, 95):>8.3f}{pct(cpu, 50):>15.3f}{pct(cpu, 95):>8.3f}")
-    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+    print(f"load average before / after measuring: {load_before:.1f} / {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores "
           f"(wall-clock figures include waiting for a core; CPU figures do not)")
-    added = pct(results["check, counted + linked"][0], 95) - pct(results["without the check"][0], 95)
+    floor = results["without the check"][0]
+    floor_cpu = results["without the check"][3]
+    for name, (whole, _check, _cpu, whole_cpu) in results.items():
+        print(f"  {name:<26} p50 {pct(whole, 50) / pct(floor, 50):.2f}x, p95 {pct(whole, 95) / pct(floor, 95):.2f}x "
+              f"the floor (without the check); the booking's CPU p50 {pct(whole_cpu, 50):.2f} / p95 "
+              f"{pct(whole_cpu, 95):.2f} ms ({pct(whole_cpu, 50) - pct(floor_cpu, 50):+.2f} / "
+              f"{pct(whole_cpu, 95) - pct(floor_cpu, 95):+.2f} ms beside the floor)")
+    added = pct(results["check, counted + linked"][0], 95) - pct(floor, 95)
     verdict = "ok" if added < TARGET_ADDED_P95_MS else "OVER"
     print(f"booking with the check (counted + linked) vs without, at p95: {added:+.2f} ms (target < "
           f"{TARGET_ADDED_P95_MS:.0f} ms): {verdict}. The check alone, timed inside the transaction: "

@@ -231,16 +231,15 @@ def cmd_update(args) -> int:
     document_date = _day(ctx, args.document_date, "--document-date")
     if args.document_date is not None and args.document is None:
         raise UserError("--document-date goes with --document")
-    if document_date is not None and document_date > ctx.today():
-        # Checked before anything is saved: the changes and the document go in together or not at all.
-        raise UserError(f"the document's date ({document_date.isoformat()}) is in the future")
     has_change = changes or args.status is not None or args.types is not None or args.provider is not None
     if not has_change and args.document is None:
         raise UserError("nothing to change: give a field to change or --document")
     if has_change:
+        # One transaction: the changes and the document are saved together or not at all.
         update_referral(ctx, actor, args.referral_id, status=args.status, type_codes=_types(args.types),
-                        provider=args.provider, **changes)
-    if args.document is not None:
+                        provider=args.provider, document=args.document, document_date=document_date,
+                        **changes)
+    else:
         add_document(ctx, actor, args.referral_id, args.document, document_date)
     print(f"updated referral {args.referral_id}")
     return 0
@@ -263,24 +262,21 @@ def cmd_chase(args) -> int:
     return 0
 
 
+def _yes(answer: str | None) -> bool | None:
+    """yes / no / not given (None: leave that half of the rule as it is)."""
+    return None if answer is None else answer == "yes"
+
+
 def cmd_rules(args) -> int:
-    from coordinator_tui.errors import UserError
     from coordinator_tui.services import referrals as svc
 
     ctx = ready_context(args)
     actor = acting_user(ctx, args.user, "referrals rules")
-    if args.needs_auth is not None or args.documents is not None:
-        if not args.type_code:
-            raise UserError("--needs-auth and --documents go with --type CODE")
-    if args.needs_auth is not None:
-        svc.set_auth_requirement(ctx, actor, args.type_code, args.payer, required=args.needs_auth == "yes")
-    if args.documents is not None:
-        svc.set_type_documents(ctx, actor, args.type_code, _types(args.documents) or [])
-    if args.cancelled_uses is not None or args.no_show_uses is not None:
-        if not args.payer:
-            raise UserError("--cancelled-uses and --no-show-uses go with --payer NAME")
-        svc.set_payer_rule(ctx, actor, args.payer, cancelled_uses=args.cancelled_uses == "yes",
-                           no_show_uses=args.no_show_uses != "no")
+    if any(v is not None for v in (args.needs_auth, args.documents, args.cancelled_uses, args.no_show_uses)):
+        svc.change_rules(ctx, actor, type_code=args.type_code, payer=args.payer,
+                         needs_auth=_yes(args.needs_auth),
+                         documents=None if args.documents is None else _types(args.documents) or [],
+                         cancelled_uses=_yes(args.cancelled_uses), no_show_uses=_yes(args.no_show_uses))
     current = svc.rules(ctx, actor)
     for code, payer in current.needs_auth:
         print(f"needs authorisation: {code} ({payer})")

@@ -144,3 +144,39 @@ def test_an_update_with_a_future_document_saves_neither(seeded_path):
                  "--document-date", "T+2")
     assert "is in the future" in one_line_error(result)
     assert count(seeded_path, "referral_events") == events and count(seeded_path, "referral_documents") == 0
+
+
+def test_a_payer_rule_changes_only_the_half_that_is_given(seeded_path):
+    conn = raw_connect(seeded_path)
+    payer = conn.execute("SELECT name FROM payers ORDER BY id LIMIT 1").fetchone()[0]
+    conn.close()
+    first = cli(seeded_path, "referrals", "rules", "--payer", payer, "--no-show-uses", "no", user="admin")
+    assert f"visit rule: {payer}: cancellation gives back a visit, no-show gives back one" in first.stdout
+    # Saying only that a cancellation uses a visit leaves the no-show half as it was.
+    second = cli(seeded_path, "referrals", "rules", "--payer", payer, "--cancelled-uses", "yes", user="admin")
+    assert second.returncode == 0, second.stderr
+    assert f"visit rule: {payer}: cancellation uses a visit, no-show gives back one" in second.stdout
+
+
+@pytest.mark.parametrize("document, message", [("x" * 81, "too long"), ("letter\x1b[2J", "control characters")])
+def test_an_update_with_a_bad_document_name_saves_neither(seeded_path, document, message):
+    mrn = insured_mrn(seeded_path)
+    rid = cli(seeded_path, "referrals", "add", "--patient", mrn, "--kind", "in").stdout.split()[-1]
+    events = count(seeded_path, "referral_events")
+    result = cli(seeded_path, "referrals", "update", rid, "--status", "closed", "--document", document)
+    assert message in one_line_error(result)
+    assert count(seeded_path, "referral_events") == events and count(seeded_path, "referral_documents") == 0
+    shown = json.loads(cli(seeded_path, "referrals", "show", rid, "--format", "json").stdout)
+    assert shown["status"] == "requested"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--type", "FU", "--needs-auth", "yes", "--documents", "photo_id,bogus"], "unknown document 'bogus'"),
+    (["--type", "FU", "--documents", "consent", "--payer", "No Such Payer", "--no-show-uses", "no"],
+     "there is no payer 'No Such Payer'"),
+])
+def test_rules_given_together_are_saved_together_or_not_at_all(seeded_path, args, message):
+    tables = ("auth_requirements", "type_documents", "payer_visit_rules")
+    before = [count(seeded_path, t) for t in tables]
+    assert message in one_line_error(cli(seeded_path, "referrals", "rules", *args, user="admin"))
+    assert [count(seeded_path, t) for t in tables] == before

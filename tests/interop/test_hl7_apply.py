@@ -204,3 +204,23 @@ def test_a_held_booking_is_booked_once_its_patient_is_decided(ctx, interface, se
     assert resolve_held(ctx, interface, item["id"], same_as_mrn=mrn) == mrn
     assert rows(seeded_path, "SELECT a.patient_id, a.status FROM appointments a JOIN interop_links l "
                              "ON l.local_id = a.id AND l.kind = 'appointment'") == [(7, "scheduled")]
+
+
+def test_an_ehr_booking_is_counted_on_its_authorisation_or_refused_as_the_desk_refuses_it(
+        ctx, interface, seeded_path):
+    from coordinator_tui.services import referrals as ref
+
+    ref.set_auth_requirement(ctx, actor_for(ctx, "admin"), "PROC")
+    code, text = send(ctx, interface, siu("S12", "P1", "A1", "E5", slot(9), kind="PROC"))
+    assert code == "AE" and "PROC visits need a prior authorisation" in text
+    assert appointment(seeded_path) == []
+    assert send(ctx, interface, adt("A04", "P2", "E5", "Nakamura", "Aiko"))[0] == "AA"
+    (pid, *_), = patient_by_name(seeded_path, "Nakamura")
+    rid = ref.add_referral(ctx, interface, pid, kind="prior_authorisation", number="EHR-1",
+                           type_codes=["PROC"], visits=1, status="approved")
+    assert send(ctx, interface, siu("S12", "P3", "A1", "E5", slot(9), kind="PROC"))[0] == "AA"
+    assert send(ctx, interface, siu("S13", "P4", "A1", "E5", slot(10), kind="PROC"))[0] == "AA"  # a move keeps it
+    (row,) = ref.referral_rows(ctx, interface, patient_id=pid)
+    assert (row.id, row.scheduled, row.remaining) == (rid, 1, 0)
+    code, text = send(ctx, interface, siu("S12", "P5", "A2", "E5", slot(9, days=1), kind="PROC"))
+    assert code == "AE" and "authorisation EHR-1 has no visits left" in text

@@ -4,6 +4,7 @@ move keeps its authorisation, and bad input saves nothing."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -137,6 +138,12 @@ def test_a_move_keeps_its_authorisation_and_counts_once(ctx, desk_user, admin):
     detail = ref.referral_detail(ctx, desk_user, rid)
     assert [(v.appointment_id, v.moved) for v in detail.visits] == [(first.appointment_id, True),
                                                                     (moved.appointment_id, False)]
+    # The booking's audit row, and the move's, name the authorisation the visit was counted on.
+    with ctx.db.read() as session:
+        rows = {e.action: json.loads(e.detail) for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.entity_id.in_([first.appointment_id, moved.appointment_id]),
+                                     AuditEvent.action.in_(["appointment.book", "appointment.reschedule"])))}
+    assert rows["appointment.book"]["referral_id"] == rid == rows["appointment.reschedule"]["referral_id"]
 
 
 def test_history_records_who_changed_what_and_documents(ctx, desk_user):
@@ -195,6 +202,8 @@ def test_merged_unknown_patients_and_a_number_taken_by_another_patient_are_refus
     before = saved_rows(ctx)
     with pytest.raises(UserError, match="N-77 is already used .* another patient with the same payer"):
         ref.add_referral(ctx, desk_user, second, kind=AUTH, number="N-77")
+    with pytest.raises(UserError, match="n-77 is already used"):  # typed in another case
+        ref.add_referral(ctx, desk_user, second, kind=AUTH, number="n-77")
     assert saved_rows(ctx) == before
     own = ref.add_referral(ctx, desk_user, second, kind=AUTH, number="N-80")
     with pytest.raises(UserError, match="N-77 is already used"):  # a change to a taken number as well
@@ -231,3 +240,19 @@ def test_a_rule_for_one_payer_leaves_other_payers_alone_and_walk_ins_are_checked
     with pytest.raises(UserError, match="WALK visits need a prior authorisation"):
         checkin.walk_in(ctx, desk_user, walker, 1)
     assert saved_rows(ctx) == before
+
+
+@pytest.mark.parametrize("statement", ["UPDATE referral_events SET to_value = 'approved'",
+                                       "DELETE FROM referral_events"])
+def test_the_history_is_append_only_for_any_client(ctx, desk_user, statement):
+    from sqlalchemy.exc import DatabaseError
+
+    pid = insured_patients(ctx, 1)[0]
+    rid = ref.add_referral(ctx, desk_user, pid, kind=AUTH, number="H-1", status="pending")
+    ref.update_referral(ctx, desk_user, rid, status="denied")
+    with pytest.raises(DatabaseError, match="cannot be"), ctx.db.engine.begin() as conn:
+        conn.exec_driver_sql(statement)
+    history = ref.referral_detail(ctx, desk_user, rid).history
+    assert [(h.field, h.from_value, h.to_value) for h in history] == [
+        ("status", None, "pending"), ("status", "pending", "denied")]
+

@@ -429,13 +429,17 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "booking.book on an authorisation": (
         lambda c, u, t: (an_authorisation(c, u), (lambda s: lambda: booking.book(
             c, u.desk, 41, s.provider_id, "PROC", s.starts_at))(free_slot_of(c, u.desk, "PROC")))[1],
-        1, 2, "the booking and its link to the authorisation"),
+        1, 1, "the booking, its row naming the authorisation it was counted on"),
     # referrals
     "referrals.add_referral": (
         lambda c, u, t: lambda: ref.add_referral(c, u.desk, 41, kind="incoming_referral"), 1, 1, ""),
     "referrals.update_referral": (
         lambda c, u, t: (lambda rid: lambda: ref.update_referral(c, u.desk, rid, status="pending"))(
             an_authorisation(c, u, needed=False)), 1, 1, "one row; the history rows are not audit rows"),
+    "referrals.update_referral with a document": (
+        lambda c, u, t: (lambda rid: lambda: ref.update_referral(c, u.desk, rid, status="pending",
+                                                                 document="payer letter"))(
+            an_authorisation(c, u, needed=False)), 1, 2, "the change and the document, together"),
     "referrals.add_document": (
         lambda c, u, t: (lambda rid: lambda: ref.add_document(c, u.desk, rid, "letter"))(
             an_authorisation(c, u, needed=False)), 1, 1, ""),
@@ -457,6 +461,10 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "referrals.set_payer_rule": (
         lambda c, u, t: lambda: ref.set_payer_rule(c, u.admin, "Medicare", cancelled_uses=True,
                                                    no_show_uses=True), 1, 1, ""),
+    "referrals.change_rules": (
+        lambda c, u, t: lambda: ref.change_rules(c, u.admin, type_code="PROC", payer="Medicare", needs_auth=True,
+                                                 documents=["consent"], no_show_uses=False),
+        1, 3, "every rule given, together"),
     "referrals.set_type_documents": (
         lambda c, u, t: lambda: ref.set_type_documents(c, u.admin, "PROC", ["photo_id", "consent"]), 1, 1, ""),
     # staff desk

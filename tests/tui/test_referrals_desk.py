@@ -24,7 +24,10 @@ SIZE = (80, 24)
 
 
 async def test_work_list_on_the_callbacks_desk_feeds_the_queue_once(ctx, desk_user):
-    pid = insured_patients(ctx, 1)[0]
+    pid, other = insured_patients(ctx, 2)
+    ends = CLINIC_DAY + timedelta(days=10)
+    ref.add_referral(ctx, desk_user, other, kind=ReferralKind.PRIOR_AUTH, number="E-1", visits=9,
+                     status="approved", valid_to=ends)
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -36,15 +39,19 @@ async def test_work_list_on_the_callbacks_desk_feeds_the_queue_once(ctx, desk_us
         await settle(app, pilot)
         assert isinstance(app.screen, ReferralsWorkScreen)
         text = screen_text(app)
-        assert mrn(ctx, pid) in text and "not booked yet" in text and "(1 not on the queue yet)" in text
+        came = CLINIC_DAY - timedelta(days=10)
+        line = next(x for x in text.splitlines() if mrn(ctx, pid) in x)
+        assert f"unbooked since {came.isoformat()}" in line and "(1 not on the queue yet)" in text
+        line = next(x for x in text.splitlines() if mrn(ctx, other) in x)
+        assert "auth E-1" in line and f"ends {ends.isoformat()}" in line
         await pilot.press("f")
         await settle(app, pilot)
         assert "(0 not on the queue yet)" in screen_text(app)
         await pilot.press("f")
         await settle(app, pilot)
-        assert [r.fed for r in ref.work_list(ctx, desk_user)] == [True]
-        with ctx.db.read() as session:
-            assert session.scalar(select(func.count()).select_from(ReferralChase)) == 1
+        assert [r.fed for r in ref.work_list(ctx, desk_user)] == [True, True]
+        with ctx.db.read() as session:  # E-1 (fed as the desk opened) and the referral, once each
+            assert session.scalar(select(func.count()).select_from(ReferralChase)) == 2
         await pilot.press("p")
         await settle(app, pilot)
         assert "Next 3 clinic days" in screen_text(app)
@@ -141,3 +148,21 @@ async def test_an_authorisation_is_added_from_the_record_and_bad_input_is_said_o
         await settle(app, pilot)
         end = CLINIC_DAY + timedelta(days=40)
         assert f"UI-5           5 approved | 5 left, ends {end.day} {end:%b}" in screen_text(app)
+
+
+async def test_the_pre_procedure_list_shows_each_visit_with_its_whole_time_and_what_is_missing(ctx, desk_user):
+    ref.set_type_documents(ctx, actor_for(ctx, "admin"), "PROC", ["referral"])
+    rows = ref.pre_procedure(ctx, desk_user)
+    assert rows  # the seeded schedule has PROC visits on the next clinic days, none with a referral
+    first = rows[0]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        await pilot.press("w", "p")
+        await settle(app, pilot)
+        line = next(x for x in screen_text(app).splitlines() if first.mrn in x)
+        # "Tue 24 10:40": the minute is not cut off, and what is missing is named.
+        assert f"{first.starts_at.astimezone(ctx.settings.tz):%a %d %H:%M}" in line
+        assert "PROC" in line and "referral" in line

@@ -231,3 +231,20 @@ async def test_go_to_a_date_without_a_year_goes_forward_across_the_year_end(ctx,
         assert screen.day == date(2027, 1, 5) and "Tue 05 Jan 2027" in screen_text(app)
         await press(app, pilot, "g", *"11/20", "enter")  # last Friday: recent, so not next year
         assert screen.day == date(2026, 11, 20)
+
+
+async def test_a_booking_by_keys_says_the_referral_it_was_counted_on(ctx, desk_user):
+    from coordinator_tui.domain.referrals import ReferralKind
+    from coordinator_tui.services import referrals as ref
+
+    rid = ref.add_referral(ctx, desk_user, 5, kind=ReferralKind.INCOMING, type_codes=["FU"], visits=3)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_future_day(app, pilot)
+        await book_first_slot(app, pilot, ctx, 5)
+        told = " ".join(n.message for n in app._notifications)
+        assert f"referral #{rid}: 3 approved | 2 left" in told
+        await press(app, pilot, "m", "down", "m", "enter", "enter")  # a move keeps it, and says so
+        told = " ".join(n.message for n in app._notifications)
+        assert "Moved to" in told and told.count(f"referral #{rid}: 3 approved | 2 left") == 2

@@ -195,7 +195,7 @@ def walk_in(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, *,
             created_by_id=actor.id)
         session.add(appointment)
         session.flush()
-        authorise_visit(session, ctx, actor, appointment)
+        cover = authorise_visit(session, ctx, actor, appointment)
         session.add_all([
             AppointmentStatusEvent(appointment_id=appointment.id, from_status=None,
                                    to_status=S.SCHEDULED.value, at=now, by_id=actor.id, reason="walk-in"),
@@ -205,6 +205,6 @@ def walk_in(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, *,
         session.flush()
         audit.record(session, actor, "appointment.walk_in", now, patient_id=patient_id,
                      entity="appointment", entity_id=appointment.id,
-                     detail={"provider_id": provider_id, "starts_at": found.isoformat()})
+                     detail={"provider_id": provider_id, "starts_at": found.isoformat(), **cover.audit_detail})
         return AppointmentBrief(appointment.id, patient_id, found, provider.short_name, S.ARRIVED)
 

@@ -25,6 +25,7 @@ from coordinator_tui.services.exchange.hl7_patients import (
 )
 from coordinator_tui.services.exchange.links import find_local, link
 from coordinator_tui.services.exchange.refusal import Refused
+from coordinator_tui.services.referrals.booking_check import authorise_visit, carry_visit
 from coordinator_tui.services.schedule.booking import _check_slot, _same_time_elsewhere
 from coordinator_tui.store.models import (
     Appointment,
@@ -122,7 +123,8 @@ def book_in(session, ctx: AppContext, actor: Actor, now: datetime, *, patient: P
             starts_at: datetime, provider: Provider, kind: AppointmentType, reason: str | None,
             via: str, moved_from: int | None = None) -> Appointment:
     """A booking inside the caller's transaction with the schedule desk's checks (Refused when
-    the slot is outside hours, blocked or taken, or the patient is booked elsewhere then)."""
+    the slot is outside hours, blocked or taken, the patient is booked elsewhere then, or the type
+    needs an authorisation the patient has no valid one for); counted on its authorisation."""
     ends_at = starts_at + timedelta(minutes=kind.default_minutes)
     if starts_at < now - timedelta(minutes=kind.default_minutes):
         raise Refused("that time has already passed")
@@ -141,6 +143,11 @@ def book_in(session, ctx: AppContext, actor: Actor, now: datetime, *, patient: P
         rescheduled_from_id=moved_from, created_at=now, created_by_id=actor.id)
     session.add(appointment)
     session.flush()
+    try:  # counted on its authorisation as a desk booking is (a move keeps it), or refused
+        cover = carry_visit(session, ctx, actor, moved_from, appointment) if moved_from \
+            else authorise_visit(session, ctx, actor, appointment)
+    except UserError as exc:
+        raise Refused(str(exc)) from None
     session.add(AppointmentStatusEvent(
         appointment_id=appointment.id, from_status=None, to_status=AppointmentStatus.SCHEDULED.value,
         at=now, by_id=actor.id,
@@ -150,7 +157,7 @@ def book_in(session, ctx: AppContext, actor: Actor, now: datetime, *, patient: P
                  entity_id=appointment.id,
                  detail={"provider_id": provider.id, "type": kind.code,
                          "starts_at": starts_at.isoformat(), "via": via,
-                         "from_appointment": moved_from})
+                         "from_appointment": moved_from, **cover.audit_detail})
     return appointment
 
 

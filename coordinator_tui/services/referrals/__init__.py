@@ -31,6 +31,7 @@ from coordinator_tui.services.referrals.records import (
 )
 from coordinator_tui.services.referrals.rules import (
     Rules,
+    change_rules,
     rules,
     set_auth_requirement,
     set_payer_rule,
@@ -55,6 +56,7 @@ __all__ = [
     "add_referral",
     "assess",
     "attach_authorisation",
+    "change_rules",
     "authorise_visit",
     "carry_visit",
     "checklist_items",

@@ -51,7 +51,7 @@ class ChaseRow:
     patient: str
     label: str
     reason: ChaseReason
-    detail: str
+    detail: str  # what the work list's "Why" column shows whole (26 cells): "ends 2026-12-01"
     fed: bool  # already on the callback queue for this reason
 
 
@@ -94,9 +94,9 @@ def _items(session: Session, ctx: AppContext) -> list[tuple[Referral, ChaseReaso
             Referral.kind == ReferralKind.OUTGOING.value, Referral.status.in_(OPEN - {"active"}),
             Referral.received_on <= sent_before)):
         if r.replied_on is None:
-            items.append((r, ChaseReason.NO_REPLY, f"sent {r.received_on.isoformat()}, no reply"))
+            items.append((r, ChaseReason.NO_REPLY, f"no reply since {r.received_on.isoformat()}"))
         else:
-            items.append((r, ChaseReason.NO_APPOINTMENT, f"reply {r.replied_on.isoformat()}, no appointment"))
+            items.append((r, ChaseReason.NO_APPOINTMENT, f"replied {r.replied_on.isoformat()}, no appt"))
     booked = exists().where(ReferralVisit.referral_id == Referral.id, ReferralVisit.moved_to_id.is_(None),
                             Appointment.id == ReferralVisit.appointment_id,
                             Appointment.status.notin_(["cancelled", "no_show"]))
@@ -104,7 +104,7 @@ def _items(session: Session, ctx: AppContext) -> list[tuple[Referral, ChaseReaso
             Referral.kind == ReferralKind.INCOMING.value,
             Referral.status.in_(["requested", "pending", "approved"]),
             Referral.received_on <= today - timedelta(days=s.referral_unbooked_days), ~booked)):
-        items.append((r, ChaseReason.NOT_BOOKED, f"received {r.received_on.isoformat()}, not booked"))
+        items.append((r, ChaseReason.NOT_BOOKED, f"unbooked since {r.received_on.isoformat()}"))
     return items
 
 

@@ -82,9 +82,13 @@ def visit_rule(session: Session, payer_id: int | None) -> VisitRule:
     return cache[payer_id]
 
 
+def counted(session: Session, referral_id: int, authorised: int | None, rule: VisitRule) -> Counts:
+    statuses = session.scalars(_VISIT_STATUSES, {"referral_id": referral_id}).all()
+    return count_visits(authorised, list(statuses), rule)
+
+
 def counts(session: Session, referral: Referral) -> Counts:
-    statuses = session.scalars(_VISIT_STATUSES, {"referral_id": referral.id}).all()
-    return count_visits(referral.auth_visits, list(statuses), visit_rule(session, referral.payer_id))
+    return counted(session, referral.id, referral.auth_visits, visit_rule(session, referral.payer_id))
 
 
 def covered_type_ids(session: Session, referral_id: int) -> set[int]:

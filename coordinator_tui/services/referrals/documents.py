@@ -141,6 +141,10 @@ def attach_authorisation(ctx: AppContext, actor: Actor, appointment_id: int, *, 
         found = authorise_visit(session, ctx, actor, appointment, referral_id=referral_id, override=override)
         if found.chosen is None and found.problem is None:
             raise UserError("this visit needs no authorisation and none covers it")
+        if found.chosen is not None:
+            audit.record(session, actor, "referral.visit", at, patient_id=appointment.patient_id,
+                         entity="referral", entity_id=found.chosen.id,
+                         detail={"appointment_id": appointment.id})
         return found.line or ""
 
 

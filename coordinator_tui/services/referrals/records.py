@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.referrals import (
@@ -119,7 +119,9 @@ def _number_taken(session: Session, payer_id: int | None, number: str | None, pa
                   own_id: int | None = None) -> None:
     if payer_id is None or not number:
         return
-    stmt = select(Referral.id).where(Referral.payer_id == payer_id, Referral.auth_number == number,
+    # The same number typed in another case ("a123" for "A123") is the same number.
+    stmt = select(Referral.id).where(Referral.payer_id == payer_id,
+                                     func.upper(Referral.auth_number) == number.upper(),
                                      Referral.patient_id != patient_id)
     if own_id is not None:
         stmt = stmt.where(Referral.id != own_id)
@@ -193,13 +195,18 @@ def add_referral_in(session: Session, ctx: AppContext, actor: Actor, patient_id:
 def update_referral(ctx: AppContext, actor: Actor, referral_id: int, *,
                     expected_version: int | None = None, status: str | None = None,
                     type_codes: Iterable[str] | None = None, provider: str | None = None,
+                    document: str | None = None, document_date: date | None = None,
                     **changes) -> int:
-    """Change what was given; each field changed is one history event. Returns the new version."""
+    """Change what was given; each field changed is one history event. Returns the new version.
+    `document` (received on `document_date`, default today) is recorded in the same transaction:
+    the changes and the document are saved together or not at all."""
     unknown = set(changes) - set(CHANGEABLE)
     if unknown:
         raise UserError(f"cannot change {', '.join(sorted(unknown))}")
     today = ctx.today()
     changes = _clean_fields(changes, today)
+    if document is not None:
+        document, document_date = _clean_document(document, document_date, today)
     at = ctx.now()
     with ctx.db.write() as session:
         referral = load_referral(session, referral_id)
@@ -240,27 +247,38 @@ def update_referral(ctx: AppContext, actor: Actor, referral_id: int, *,
         session.flush()
         audit.record(session, actor, "referral.update", at, patient_id=referral.patient_id,
                      entity="referral", entity_id=referral.id, detail={"changed": sorted(changed)})
+        if document is not None:
+            _document_in(session, actor, referral, document, document_date, at)
         return referral.version_id
+
+
+def _clean_document(document: str, received_on: date | None, today: date) -> tuple[str, date]:
+    document = clean_text(document, "the document", required=True, limit=80)
+    received_on = received_on or today
+    if not isinstance(received_on, date):
+        raise UserError("the date received must be a date")
+    check_not_future(received_on, today, "the document's date")
+    return document, received_on
+
+
+def _document_in(session: Session, actor: Actor, referral: Referral, document: str, received_on: date,
+                 at) -> ReferralDocument:
+    row = ReferralDocument(referral_id=referral.id, document=document, received_on=received_on,
+                           recorded_at=at, recorded_by_id=actor.id)
+    session.add(row)
+    _event(session, actor, referral.id, at, "document", None, f"{document} ({received_on.isoformat()})")
+    session.flush()
+    audit.record(session, actor, "referral.document", at, patient_id=referral.patient_id,
+                 entity="referral", entity_id=referral.id, detail={"received_on": received_on})
+    return row
 
 
 def add_document(ctx: AppContext, actor: Actor, referral_id: int, document: str,
                  received_on: date | None = None) -> int:
     """A document received for the referral, with the date it came (not in the future)."""
-    document = clean_text(document, "the document", required=True, limit=80)
-    today = ctx.today()
-    received_on = received_on or today
-    if not isinstance(received_on, date):
-        raise UserError("the date received must be a date")
-    check_not_future(received_on, today, "the document's date")
+    document, received_on = _clean_document(document, received_on, ctx.today())
     at = ctx.now()
     with ctx.db.write() as session:
         referral = load_referral(session, referral_id)
         live_patient(session, referral.patient_id)
-        row = ReferralDocument(referral_id=referral.id, document=document, received_on=received_on,
-                               recorded_at=at, recorded_by_id=actor.id)
-        session.add(row)
-        _event(session, actor, referral.id, at, "document", None, f"{document} ({received_on.isoformat()})")
-        session.flush()
-        audit.record(session, actor, "referral.document", at, patient_id=referral.patient_id,
-                     entity="referral", entity_id=referral.id, detail={"received_on": received_on})
-        return row.id
+        return _document_in(session, actor, referral, document, received_on, at).id

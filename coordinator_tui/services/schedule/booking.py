@@ -178,7 +178,7 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
                      entity="appointment", entity_id=appointment.id,
                      detail={"provider_id": provider.id, "type": kind.code,
                              "starts_at": starts_at.isoformat(), "overbook": is_overbook,
-                             "desired_date": desired_date})
+                             "desired_date": desired_date, **cover.audit_detail})
         if close_callback_id is not None:
             from coordinator_tui.services.callbacks.work import close_as_booked
 
@@ -235,7 +235,7 @@ def reschedule(ctx: AppContext, actor: Actor, appointment_id: int, new_starts_at
         audit.record(session, actor, "appointment.reschedule", at, patient_id=old.patient_id,
                      entity="appointment", entity_id=new.id,
                      detail={"from_appointment": old_id, "starts_at": new_starts_at.isoformat(),
-                             "provider_id": provider.id, "reason": reason})
+                             "provider_id": provider.id, "reason": reason, **cover.audit_detail})
         return BookingResult(new.id, new_starts_at, ends_at, provider.short_name, is_overbook,
                              authorisation=cover.line)
 

@@ -1,4 +1,4 @@
-"""The referrals work list (l on the Callbacks desk): authorisations ending soon or with few
+"""The referrals work list (w on the Callbacks desk): authorisations ending soon or with few
 visits left, outgoing referrals with no reply or appointment, incoming referrals not booked;
 p switches to the pre-procedure list (the next 3 clinic days' visits missing a document or an
 authorisation). f puts every new chase on the callback queue (once per referral and reason),
@@ -16,8 +16,11 @@ from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
 
-CHASE_COLUMNS = [("MRN", 9), ("Patient", 16), ("What", 18), ("Why", 22), ("Queue", 5)]
-PRE_COLUMNS = [("When", 11), ("MRN", 9), ("Patient", 16), ("Type", 5), ("Missing", 33)]
+# "Why" shows the whole detail ("unbooked since 2026-11-10", "2 of 3 visits left"): a reason
+# label before it cut off the very date or count the coordinator chases by.
+CHASE_COLUMNS = [("MRN", 9), ("Patient", 15), ("What", 16), ("Why", 26), ("Q", 3)]
+# "Tue 24 10:40" is 12 cells: a narrower column cut the minute off.
+PRE_COLUMNS = [("When", 12), ("MRN", 9), ("Patient", 16), ("Type", 5), ("Missing", 32)]
 
 
 class ReferralsWorkScreen(DeskScreen):
@@ -65,7 +68,7 @@ class ReferralsWorkScreen(DeskScreen):
         if showing == "chase":
             table.set_columns(CHASE_COLUMNS)
             for index, r in enumerate(rows):
-                table.add_line(r.mrn, r.patient, r.label, f"{r.reason.label}: {r.detail}",
+                table.add_line(r.mrn, r.patient, r.label.replace("authorisation ", "auth ", 1), r.detail,
                                "yes" if r.fed else "-", key=str(index))
             waiting = sum(1 for r in rows if not r.fed)
             text = f"To chase: {len(rows)} ({waiting} not on the queue yet)   p pre-procedure list"

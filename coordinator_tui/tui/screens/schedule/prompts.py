@@ -25,6 +25,11 @@ def cancelled_by(text: str) -> CancelledBy:
     return CancelledBy.CLINIC if text.strip().lower().startswith("c") else CancelledBy.PATIENT
 
 
+
+def counted_on(message: str, result) -> str:
+    """The desk's notice of a booking or a move, with the authorisation it was counted on."""
+    return message + (f"; {result.authorisation}" if result.authorisation else "")
+
 class SchedulePrompts:
     """Mixed into ScheduleScreen: its keys that open dialogs."""
 
@@ -115,8 +120,8 @@ class SchedulePrompts:
             if not await ask.prompt(ConfirmDialog("Book anyway?", info=result.warning or "")):
                 return
             confirm = True
-        self._after_change(f"Booked {clock(result.starts_at, tz)} with {result.provider}"
-                           + (" (overbooked)" if result.is_overbook else ""))
+        self._after_change(counted_on(f"Booked {clock(result.starts_at, tz)} with {result.provider}"
+                                      + (" (overbooked)" if result.is_overbook else ""), result))
 
     async def _which_patient(self, ask: PromptChain, matches):
         more = len(matches) > PICK_SHOWN
@@ -228,7 +233,8 @@ class SchedulePrompts:
         moved = await ask.call(lambda: booking.reschedule(
             ctx, actor, appt.id, starts_at, provider_id=provider.id, reason=values["reason"],
             by=cancelled_by(values["by"]), expected_version=appt.version))
-        self._after_change(f"Moved to {clock(moved.starts_at, ctx.settings.tz)} with {moved.provider}")
+        self._after_change(counted_on(f"Moved to {clock(moved.starts_at, ctx.settings.tz)} with {moved.provider}",
+                                      moved))
 
     def action_stop_moving(self) -> None:
         if self.moving is not None:
