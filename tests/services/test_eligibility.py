@@ -350,3 +350,27 @@ def test_a_verification_that_lapses_before_the_visit_day_is_asked_again(elig, de
     write_request(elig, desk_user, visit_day)
     assert count(elig, EligibilityInquiry, EligibilityInquiry.coverage_id == coverage_id,
                  EligibilityInquiry.appointment_id == made.appointment_id) == 1
+
+
+def test_a_payer_wanting_an_authorisation_puts_it_on_the_checklist(elig, desk_user):
+    """EB11 Y feeds the referrals work: a visit no clinic rule asks an authorisation for shows an
+    outstanding "referral / authorisation" item once the payer says it wants one, and recording
+    the number the payer gives resolves it."""
+    from coordinator_tui.services.referrals import attach_authorisation
+
+    ctx, desk = elig, desk_user
+    _r, text = write_request(ctx, desk)
+    booked = {r.id for r in checkin_rows(ctx, desk)}
+    wants, fine = [t for t in primary(ctx, traces(text)) if inquiry_for(ctx, t)[0] in booked][:2]
+    wants_visit, fine_visit = inquiry_for(ctx, wants)[0], inquiry_for(ctx, fine)[0]
+    def keys(appointment_id):
+        return {i.key for i in checkin.checklist(ctx, desk, appointment_id).items}
+
+    assert "referral" not in keys(wants_visit)
+    import_271(ctx, desk, answer_270(text, lambda t: active_benefits(auth="Y" if t == wants else "N")))
+    item = checkin.checklist(ctx, desk, wants_visit).item("referral")
+    assert not item.done and item.detail.startswith("payer 271: authorisation required")
+    assert "referral" not in keys(fine_visit)
+    attach_authorisation(ctx, desk, wants_visit, number="A-77", visits=1)
+    item = checkin.checklist(ctx, desk, wants_visit).item("referral")
+    assert item.done and item.detail.startswith("A-77")
