@@ -369,7 +369,7 @@ def test_a_payer_wanting_an_authorisation_puts_it_on_the_checklist(elig, desk_us
     assert "referral" not in keys(wants_visit)
     import_271(ctx, desk, answer_270(text, lambda t: active_benefits(auth="Y" if t == wants else "N")))
     item = checkin.checklist(ctx, desk, wants_visit).item("referral")
-    assert not item.done and item.detail.startswith("payer 271: authorisation required")
+    assert not item.done and item.detail == "payer 271: authorisation needed"
     assert "referral" not in keys(fine_visit)
     attach_authorisation(ctx, desk, wants_visit, number="A-77", visits=1)
     item = checkin.checklist(ctx, desk, wants_visit).item("referral")

@@ -111,9 +111,9 @@ def checklist_items(session: Session, ctx: AppContext, appointment: Appointment)
             detail = found.problem or f"{found.line} (a: attach)"
             items.append(("referral", "Referral / authorisation", False, detail[:70]))
         elif found.chosen is None and payer_wants_authorisation(session, appointment.patient_id):
-            # No clinic rule asks for one, but the payer's 271 does (EB11 Y): record its number.
+            # No clinic rule asks for one, but the payer's 271 does (EB11 Y); 36 columns on the checklist.
             items.append(("referral", "Referral / authorisation", False,
-                          "payer 271: authorisation required (a: record it)"))
+                          "payer 271: authorisation needed"))
     required, missing = missing_documents(session, ctx, appointment)
     if required:
         items.append(("documents", "Documents for this visit", not missing,
