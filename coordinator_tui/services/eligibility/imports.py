@@ -96,7 +96,8 @@ def _tell(item: Callback, said: str) -> None:
     said, so whoever works it calls about the right thing; it keeps what it said before."""
     note = item.note or ""
     if said not in note:
-        item.note = f"{note} | {said}"[-500:] if note else said
+        added = f" | {said}" if note else said
+        item.note = note[:500 - len(added)] + added  # the column holds 500: the reason always fits
 
 
 def _digest(answer: Answer) -> str:
