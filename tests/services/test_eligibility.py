@@ -167,6 +167,37 @@ def test_same_rejection_in_a_later_answer_adds_no_second_callback(elig, desk_use
     assert count(ctx, Callback, Callback.patient_id == patient_id, Callback.status == "open") == 0
 
 
+def test_a_rejection_says_its_reason_on_the_insurance_item_already_open(elig, desk_user):
+    """A patient already on the queue for insurance (a problem marked at an earlier visit) gets no
+    second item, but the one open item tells whoever works it what the payer said, once."""
+    ctx, desk = elig, desk_user
+    _result, text = write_request(ctx, desk)
+    first, second = primary(ctx, traces(text))[:2]
+    _a, _c, patient_id = inquiry_for(ctx, first)
+    item_id, created = cb.create_by_hand(ctx, desk, patient_id=patient_id, reason=CallbackReason.INSURANCE,
+                                         due_at=ctx.now(), note="card looked old")
+    assert created
+    verdicts = {first: ("reject", "72"), second: ("reject", "75")}
+    imported = import_271(ctx, desk, answer_270(text, lambda t: verdicts.get(t, ACTIVE)))
+    assert imported.callbacks == 1  # the second patient's new item; the first one's was open
+    with ctx.db.read() as s:
+        open_items = s.scalars(select(Callback).where(
+            Callback.reason == "insurance", Callback.status == "open",
+            Callback.patient_id.in_((patient_id, inquiry_for(ctx, second)[2])))).all()
+    notes = {item.patient_id: item.note for item in open_items}
+    assert len(open_items) == 2 and notes[patient_id].startswith("card looked old")
+    assert "invalid member id" in notes[patient_id]
+    assert "subscriber not found" in notes[inquiry_for(ctx, second)[2]]
+    # The same rejection in a later file says nothing twice.
+    _r2, text2 = write_request(ctx, desk)
+    again = [t for t in traces(text2) if inquiry_for(ctx, t)[2] == patient_id]
+    assert again  # a problem coverage is asked about again
+    import_271(ctx, desk, answer_270(text2, lambda t: ("reject", "72") if t in again else ACTIVE, control=778))
+    with ctx.db.read() as s:
+        note = s.scalar(select(Callback.note).where(Callback.id == item_id))
+    assert note.count("invalid member id") == 1
+
+
 def test_a_day_with_nothing_to_ask_writes_nothing(elig, desk_user):
     result, text = write_request(elig, desk_user, FREE_DAY)
     assert (result.inquiries, result.control_number, text) == (0, None, None)
@@ -319,3 +350,27 @@ def test_a_verification_that_lapses_before_the_visit_day_is_asked_again(elig, de
     write_request(elig, desk_user, visit_day)
     assert count(elig, EligibilityInquiry, EligibilityInquiry.coverage_id == coverage_id,
                  EligibilityInquiry.appointment_id == made.appointment_id) == 1
+
+
+def test_a_payer_wanting_an_authorisation_puts_it_on_the_checklist(elig, desk_user):
+    """EB11 Y feeds the referrals work: a visit no clinic rule asks an authorisation for shows an
+    outstanding "referral / authorisation" item once the payer says it wants one, and recording
+    the number the payer gives resolves it."""
+    from coordinator_tui.services.referrals import attach_authorisation
+
+    ctx, desk = elig, desk_user
+    _r, text = write_request(ctx, desk)
+    booked = {r.id for r in checkin_rows(ctx, desk)}
+    wants, fine = [t for t in primary(ctx, traces(text)) if inquiry_for(ctx, t)[0] in booked][:2]
+    wants_visit, fine_visit = inquiry_for(ctx, wants)[0], inquiry_for(ctx, fine)[0]
+    def keys(appointment_id):
+        return {i.key for i in checkin.checklist(ctx, desk, appointment_id).items}
+
+    assert "referral" not in keys(wants_visit)
+    import_271(ctx, desk, answer_270(text, lambda t: active_benefits(auth="Y" if t == wants else "N")))
+    item = checkin.checklist(ctx, desk, wants_visit).item("referral")
+    assert not item.done and item.detail == "payer 271: authorisation needed"
+    assert "referral" not in keys(fine_visit)
+    attach_authorisation(ctx, desk, wants_visit, number="A-77", visits=1)
+    item = checkin.checklist(ctx, desk, wants_visit).item("referral")
+    assert item.done and item.detail.startswith("A-77")

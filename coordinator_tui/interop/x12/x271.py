@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from coordinator_tui.interop.x12.envelope import read_interchange
-from coordinator_tui.interop.x12.tokenizer import Segment, X12Error, tokenize
+from coordinator_tui.interop.x12.tokenizer import STANDARD, Delimiters, Segment, X12Error, tokenize
 
 ACTIVE_CODES = {"1", "2", "3", "4", "5"}
 INACTIVE_CODES = {"6", "7", "8"}
@@ -80,7 +80,8 @@ class Answer:
     oop_remaining_cents: int | None = None
     in_network: bool | None = None
     auth_required: bool = False
-    raw: str = ""                     # this loop's segments as text (what makes two answers the same)
+    raw: str = ""                     # this loop's segments as text in the standard delimiters
+                                      # (what makes two answers the same, however they were sent)
     benefits: list[Segment] = field(default_factory=list)
     rejections: list[Segment] = field(default_factory=list)
 
@@ -145,13 +146,21 @@ def read_271(text: str) -> Response:
         if transaction.kind != "271":
             raise X12Error(f"ST01 is {transaction.kind[:6]!r}: this is not a 271 eligibility response",
                            transaction.number)
-        answers.extend(_answers(transaction.segments, delimiters.element, delimiters.segment))
+        answers.extend(_answers(transaction.segments, _to_standard(delimiters)))
     if not answers:
         raise X12Error("the file holds no subscriber or dependent answer", 0)
     return Response(interchange.control, interchange.sender, tuple(answers))
 
 
-def _answers(segments: tuple[Segment, ...], element: str, terminator: str) -> list[Answer]:
+def _to_standard(delimiters: Delimiters) -> dict[int, str]:
+    """str.translate table: a file's component and repetition separators as the standard's."""
+    table = {ord(delimiters.component): STANDARD.component}
+    if delimiters.repetition:
+        table[ord(delimiters.repetition)] = STANDARD.repetition
+    return table
+
+
+def _answers(segments: tuple[Segment, ...], standard: dict[int, str]) -> list[Answer]:
     source_rejections: list[Segment] = []
     answers: list[Answer] = []
     member_of: dict[str, str] = {}   # HL id -> member id of a subscriber loop
@@ -174,7 +183,8 @@ def _answers(segments: tuple[Segment, ...], element: str, terminator: str) -> li
             if seg.id == "AAA":
                 source_rejections.append(seg)
             continue
-        current.raw += element.join((seg.id, *seg.elements)) + terminator
+        current.raw += STANDARD.element.join((seg.id, *(e.translate(standard) for e in seg.elements))) \
+            + STANDARD.segment
         if seg.id == "TRN" and seg.get(1) in ("1", "2"):
             current.trace = current.trace or seg.get(2)
         elif seg.id == "NM1" and seg.get(1) in ("IL", "03"):

@@ -133,12 +133,18 @@ def coverage_benefits(ctx: AppContext, coverage_id: int) -> Benefits | None:
         return latest_benefits(session, coverage_id)
 
 
+def payer_wants_authorisation(session: Session, patient_id: int) -> bool | None:
+    """Inside the caller's session: whether the payer's latest 271 for the patient's active
+    primary coverage says an authorisation is required (EB11 Y): True / False, or None when no
+    payer has answered (or the patient is self-pay). The check-in checklist's "referral /
+    authorisation" item reads it."""
+    coverage_id = session.scalar(select(Coverage.id).where(
+        Coverage.patient_id == patient_id, Coverage.rank == "primary", Coverage.active.is_(True)))
+    latest = latest_benefits(session, coverage_id) if coverage_id is not None else None
+    return None if latest is None or latest.status != "active" else latest.auth_required
+
+
 def authorisation_required(ctx: AppContext, patient_id: int) -> bool | None:
-    """Whether the payer's latest 271 for the patient's active primary coverage says an
-    authorisation is required (EB11 Y): True / False, or None when no payer has answered (or the
-    patient is self-pay). For the referrals and authorisations work."""
+    """`payer_wants_authorisation` in its own read transaction."""
     with ctx.db.read() as session:
-        coverage_id = session.scalar(select(Coverage.id).where(
-            Coverage.patient_id == patient_id, Coverage.rank == "primary", Coverage.active.is_(True)))
-        latest = latest_benefits(session, coverage_id) if coverage_id is not None else None
-        return None if latest is None or latest.status != "active" else latest.auth_required
+        return payer_wants_authorisation(session, patient_id)

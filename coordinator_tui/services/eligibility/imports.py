@@ -7,7 +7,8 @@ What an answer does to the coverage:
   copay due at check-in;
 - inactive: an eligibility problem, and an insurance item on the callback queue;
 - rejected (AAA): an eligibility problem with the reason in words, and an insurance item on the
-  callback queue, once per coverage and reason (a second file with the same rejection adds none).
+  callback queue, once per coverage and reason (a second file with the same rejection adds none);
+  when the patient's insurance item is already open, that item's note is given the reason.
 The same answer imported twice is recorded once (its digest is kept with it)."""
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ from coordinator_tui.interop.x12.x271 import Answer, read_271
 from coordinator_tui.services import audit
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.store.models import Coverage, EligibilityBenefit, EligibilityInquiry, Patient
+from coordinator_tui.store.models import (
+    Callback,
+    Coverage,
+    EligibilityBenefit,
+    EligibilityInquiry,
+    Patient,
+)
 
 CALLBACK_DUE = timedelta(hours=4)
 
@@ -84,6 +91,15 @@ def _match(session, answer: Answer) -> tuple[Coverage, Patient, EligibilityInqui
                    "for that name and birth date", answer.segment)
 
 
+def _tell(item: Callback, said: str) -> None:
+    """The insurance item already open for the patient (one per patient) learns what the payer
+    said, so whoever works it calls about the right thing; it keeps what it said before."""
+    note = item.note or ""
+    if said not in note:
+        added = f" | {said}" if note else said
+        item.note = note[:500 - len(added)] + added  # the column holds 500: the reason always fits
+
+
 def _digest(answer: Answer) -> str:
     return hashlib.sha256(f"{answer.trace}\x1f{answer.status}\x1f{answer.raw}".encode()).hexdigest()
 
@@ -134,12 +150,15 @@ def import_271(ctx: AppContext, actor: Actor, text: str) -> ImportResult:
                 coverage.eligibility_status = EligibilityStatus.PROBLEM.value
                 coverage.eligibility_note = f"payer 271: {why}"[:300]
                 if seen_before is None:
-                    _, created = ensure_open_callback(
+                    said = f"Eligibility (payer 271): {why}."
+                    item, created = ensure_open_callback(
                         session, actor, patient_id=patient.id, reason=CallbackReason.INSURANCE, at=at,
                         due_at=at + CALLBACK_DUE, priority=Priority.HIGH,
                         appointment_id=inquiry.appointment_id if inquiry else None,
-                        note=f"Eligibility (payer 271): {why}. Check the coverage with the patient."[:500])
+                        note=f"{said} Check the coverage with the patient."[:500])
                     counts["callbacks"] += int(created)
+                    if not created:
+                        _tell(item, said)
             session.flush()
             audit.record(session, actor, "eligibility.import", at, patient_id=patient.id,
                          entity="coverage", entity_id=coverage.id,

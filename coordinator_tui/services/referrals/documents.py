@@ -15,6 +15,7 @@ from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.eligibility.benefits import payer_wants_authorisation
 from coordinator_tui.services.referrals.booking_check import assess, authorise_visit, label_of
 from coordinator_tui.services.referrals.counting import covered_type_ids, standing
 from coordinator_tui.services.referrals.records import add_referral_in
@@ -109,6 +110,10 @@ def checklist_items(session: Session, ctx: AppContext, appointment: Appointment)
         if found.needed:
             detail = found.problem or f"{found.line} (a: attach)"
             items.append(("referral", "Referral / authorisation", False, detail[:70]))
+        elif found.chosen is None and payer_wants_authorisation(session, appointment.patient_id):
+            # No clinic rule asks for one, but the payer's 271 does (EB11 Y); 36 columns on the checklist.
+            items.append(("referral", "Referral / authorisation", False,
+                          "payer 271: authorisation needed"))
     required, missing = missing_documents(session, ctx, appointment)
     if required:
         items.append(("documents", "Documents for this visit", not missing,
