@@ -99,12 +99,14 @@ def test_no_show_letters_recorded_on_the_patient_no_address_listed(ctx, desk_use
 
 
 def test_cancelled_by_clinic_gets_a_letter_by_patient_not(ctx, desk_user):
-    (a1, _p1), (a2, _p2), *_ = waiting_on(ctx, day_ahead(3))
+    (a1, p1), (a2, _p2), *_ = waiting_on(ctx, day_ahead(3))
+    edit_patient(ctx, p1, preferred_language="Portuguese")  # no built-in text: English
     cancel(ctx, desk_user, a1, reason="doctor ill", by=CancelledBy.CLINIC)
     cancel(ctx, desk_user, a2, reason="busy", by=CancelledBy.PATIENT)
     batch = plan_letters(ctx, desk_user, LetterKind.CANCELLATION)
-    assert [k[1] for k in batch.keys] == [a1]
+    assert [k[1] for k in batch.keys] == [a1] and batch.keys[0][3] == "en"
     assert "had to cancel" in batch.pages[0].body
+    assert f" on {day_ahead(3):%m/%d/%Y} at " in batch.pages[0].body  # dated as English reads it
 
 
 def test_recall_letters_after_the_failed_calls(ctx, desk_user):
