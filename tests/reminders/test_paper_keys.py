@@ -167,3 +167,36 @@ async def test_a_bad_language_is_explained_in_the_dialog_and_nothing_saved(ctx, 
         assert isinstance(app.screen, ContactPreferencesDialog)
         assert "! the language" in screen_text(app)
     assert contact_preferences(ctx, desk_user, pid).summary() == "none"
+
+
+async def test_a_supervisor_prints_the_statement_with_dollar_on_the_record(ctx, desk_user, tmp_path):
+    from datetime import timedelta
+
+    from coordinator_tui.services.accounts import ledger
+    from coordinator_tui.services.staff.actors import actor_for
+    from tests.conftest import CLINIC_DAY
+    from tests.helpers.reminders import edit_patient
+
+    folder = printing_to(ctx, tmp_path)
+    sup = actor_for(ctx, "super")
+    pid = waiting_on(ctx, day_ahead(2))[0][1]
+    edit_patient(ctx, pid, address_line1="1 Main St", city="Salem", region="MA",
+                 postal_code="01970", country="US")
+    ledger.post_entry(ctx, sup, pid, "charge", "60.00", service_date=CLINIC_DAY - timedelta(days=40))
+    for actor, printed in ((desk_user, 0), (sup, 1)):  # the front desk has no statement key
+        app = CoordinatorApp(ctx, actor)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            app.open_patient(pid)
+            await settle(app, pilot)
+            await pilot.press("dollar_sign")
+            await settle(app, pilot)
+            await app.workers.wait_for_complete()
+            await settle(app, pilot)
+        statements = list(folder.glob("*Statement*.pdf")) if folder.exists() else []
+        assert len(statements) == printed
+    assert "$60.00" in pdf_text(statements[0]) and stat_mode(statements[0]) == 0o600
+
+
+def stat_mode(path):
+    return path.stat().st_mode & 0o777
