@@ -200,3 +200,30 @@ async def test_a_supervisor_prints_the_statement_with_dollar_on_the_record(ctx, 
 
 def stat_mode(path):
     return path.stat().st_mode & 0o777
+
+
+async def test_callbacks_desk_prints_the_letters_with_l(ctx, desk_user, tmp_path):
+    from sqlalchemy import select
+
+    from coordinator_tui.domain.vocab import CancelledBy
+    from coordinator_tui.services.schedule import cancel
+    from coordinator_tui.store.models import PatientLetter
+
+    folder = printing_to(ctx, tmp_path)
+    (a1, p1), *_ = waiting_on(ctx, day_ahead(3))
+    cancel(ctx, desk_user, a1, reason="doctor ill", by=CancelledBy.CLINIC)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+    printed = list(folder.glob("*-cancellation-letters-*.pdf"))
+    assert len(printed) == 1 and "had to cancel" in pdf_text(printed[0])
+    with ctx.db.read() as session:
+        letters = session.execute(select(PatientLetter.patient_id, PatientLetter.kind).where(
+            PatientLetter.appointment_id == a1)).all()
+    assert letters == [(p1, "cancellation")]
