@@ -227,3 +227,32 @@ async def test_callbacks_desk_prints_the_letters_with_l(ctx, desk_user, tmp_path
         letters = session.execute(select(PatientLetter.patient_id, PatientLetter.kind).where(
             PatientLetter.appointment_id == a1)).all()
     assert letters == [(p1, "cancellation")]
+
+
+async def test_rows_the_desk_left_out_are_listed_with_the_reason(ctx, desk_user, tmp_path):
+    from coordinator_tui.tui.screens.callbacks.left_out import LeftOutDialog
+    from tests.helpers.reminders import edit_patient
+
+    folder = printing_to(ctx, tmp_path)
+    ctx.settings = replace(ctx.settings, reminder_sms_days=str(lead(day_ahead(1))))
+    rows = waiting_on(ctx, day_ahead(1))
+    once = [(a, p) for a, p in rows if [q for _b, q in rows].count(p) == 1]
+    (_a1, p1), (a2, p2) = once[:2]  # two patients with one appointment that day each
+    agree(ctx, desk_user, [p1, p2], ContactChannel.SMS)
+    edit_patient(ctx, p2, phone_mobile="+18005550199")  # toll-free: cannot take a text
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5", "s")
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+        assert isinstance(app.screen, LeftOutDialog)
+        text = screen_text(app)
+        mrn = contact_preferences(ctx, desk_user, p2).mrn
+        assert f"{mrn} #{a2}: the mobile number is not a mobile" in text
+        assert "SMS: 1 sent, 1 left out" in text
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CallbacksScreen)
+    assert len(list((folder / "outbox").glob("sms-*.csv"))) == 1
