@@ -29,7 +29,6 @@ def left_out_lines(results) -> list[str]:
 
 class LeftOutDialog(Dialog[None]):
     DEFAULT_CSS = """
-    LeftOutDialog .left-out-box { width: 66; }
     LeftOutDialog #left-out-rows { height: auto; max-height: 16; }
     """
     BINDINGS = [Binding("escape,enter", "dismiss(None)", "Close"),
@@ -43,11 +42,11 @@ class LeftOutDialog(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         left_out = sum(line.startswith("  ") for line in self.lines)
-        with self.cover(box_classes="left-out-box"):
+        with self.cover():
             yield Static(f"{self.title_text}: {left_out} left out, with the reason", markup=False)
             with VerticalScroll(id="left-out-rows", can_focus=False):
                 yield Static("\n".join(self.lines), markup=False)
-            yield Static("Fix the record and press the key again.  Up/Down scroll  Esc closes",
+            yield Static("Fix the record and press the key again.  Esc closes",
                          classes="dialog-hint")
 
     def action_scroll(self, lines: int) -> None:
