@@ -1,23 +1,33 @@
 """The desks' keys for reminders and paper at 80x24, keys only: contact preferences on the
-record, reminders and letters on the Callbacks desk, the day sheet on the schedule, the receipt
-after a payment. No printer is set, so printouts land as owner-only files in print_dir."""
+record and at check-in, reminders (s) and letters (l) on the Callbacks desk with the rows left
+out listed, the day sheet on the schedule, the receipt after a payment, a supervisor's statement
+($ on the record). No printer is set, so printouts land as owner-only files in print_dir."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
+from sqlalchemy import select
 from textual.widgets import Input
 
 from coordinator_tui.domain.reminders import ContactChannel
+from coordinator_tui.domain.vocab import CancelledBy
+from coordinator_tui.services.accounts import ledger
 from coordinator_tui.services.reminders.consent import contact_preferences
+from coordinator_tui.services.schedule import cancel
+from coordinator_tui.services.staff.actors import actor_for
+from coordinator_tui.store.models import PatientLetter
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.callbacks.desk import CallbacksScreen
+from coordinator_tui.tui.screens.callbacks.left_out import LeftOutDialog
 from coordinator_tui.tui.screens.checkin.dialogs import PaymentDialog
 from coordinator_tui.tui.screens.patients.consent import ContactPreferencesDialog
 from coordinator_tui.tui.screens.patients.record import PatientRecordScreen
 from coordinator_tui.tui.screens.schedule.schedule import ScheduleScreen
+from tests.conftest import CLINIC_DAY
 from tests.helpers.checkin import open_checklist_of, unique_row
-from tests.helpers.reminders import agree, day_ahead, lead, pdf_text, waiting_on
+from tests.helpers.reminders import agree, day_ahead, edit_patient, lead, pdf_text, waiting_on
 from tests.helpers.screen import screen_text, settle
 
 SIZE = (80, 24)
@@ -169,14 +179,15 @@ async def test_a_bad_language_is_explained_in_the_dialog_and_nothing_saved(ctx, 
     assert contact_preferences(ctx, desk_user, pid).summary() == "none"
 
 
+async def keys(app, pilot, *pressed):
+    """Each key, then what it started (a dialog, a print in a worker) until the app is quiet."""
+    await settle(app, pilot)
+    for key in pressed:
+        await pilot.press(key)
+        await settle(app, pilot)
+
+
 async def test_a_supervisor_prints_the_statement_with_dollar_on_the_record(ctx, desk_user, tmp_path):
-    from datetime import timedelta
-
-    from coordinator_tui.services.accounts import ledger
-    from coordinator_tui.services.staff.actors import actor_for
-    from tests.conftest import CLINIC_DAY
-    from tests.helpers.reminders import edit_patient
-
     folder = printing_to(ctx, tmp_path)
     sup = actor_for(ctx, "super")
     pid = waiting_on(ctx, day_ahead(2))[0][1]
@@ -188,39 +199,19 @@ async def test_a_supervisor_prints_the_statement_with_dollar_on_the_record(ctx, 
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
             app.open_patient(pid)
-            await settle(app, pilot)
-            await pilot.press("dollar_sign")
-            await settle(app, pilot)
-            await app.workers.wait_for_complete()
-            await settle(app, pilot)
+            await keys(app, pilot, "dollar_sign")
         statements = list(folder.glob("*Statement*.pdf")) if folder.exists() else []
         assert len(statements) == printed
-    assert "$60.00" in pdf_text(statements[0]) and stat_mode(statements[0]) == 0o600
-
-
-def stat_mode(path):
-    return path.stat().st_mode & 0o777
+    assert "$60.00" in pdf_text(statements[0]) and (statements[0].stat().st_mode & 0o777) == 0o600
 
 
 async def test_callbacks_desk_prints_the_letters_with_l(ctx, desk_user, tmp_path):
-    from sqlalchemy import select
-
-    from coordinator_tui.domain.vocab import CancelledBy
-    from coordinator_tui.services.schedule import cancel
-    from coordinator_tui.store.models import PatientLetter
-
     folder = printing_to(ctx, tmp_path)
     (a1, p1), *_ = waiting_on(ctx, day_ahead(3))
     cancel(ctx, desk_user, a1, reason="doctor ill", by=CancelledBy.CLINIC)
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("f5")
-        await settle(app, pilot)
-        await pilot.press("l")
-        await settle(app, pilot)
-        await app.workers.wait_for_complete()
-        await settle(app, pilot)
+        await keys(app, pilot, "f5", "l")
     printed = list(folder.glob("*-cancellation-letters-*.pdf"))
     assert len(printed) == 1 and "had to cancel" in pdf_text(printed[0])
     with ctx.db.read() as session:
@@ -230,9 +221,6 @@ async def test_callbacks_desk_prints_the_letters_with_l(ctx, desk_user, tmp_path
 
 
 async def test_rows_the_desk_left_out_are_listed_with_the_reason(ctx, desk_user, tmp_path):
-    from coordinator_tui.tui.screens.callbacks.left_out import LeftOutDialog
-    from tests.helpers.reminders import edit_patient
-
     folder = printing_to(ctx, tmp_path)
     ctx.settings = replace(ctx.settings, reminder_sms_days=str(lead(day_ahead(1))))
     rows = waiting_on(ctx, day_ahead(1))
@@ -242,17 +230,12 @@ async def test_rows_the_desk_left_out_are_listed_with_the_reason(ctx, desk_user,
     edit_patient(ctx, p2, phone_mobile="+18005550199")  # toll-free: cannot take a text
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("f5", "s")
-        await settle(app, pilot)
-        await app.workers.wait_for_complete()
-        await settle(app, pilot)
+        await keys(app, pilot, "f5", "s")
         assert isinstance(app.screen, LeftOutDialog)
         text = screen_text(app)
         mrn = contact_preferences(ctx, desk_user, p2).mrn
         assert f"{mrn} #{a2}: the mobile number is not a mobile" in text
         assert "SMS: 1 sent, 1 left out" in text
-        await pilot.press("escape")
-        await settle(app, pilot)
+        await keys(app, pilot, "escape")
         assert isinstance(app.screen, CallbacksScreen)
     assert len(list((folder / "outbox").glob("sms-*.csv"))) == 1
