@@ -11,9 +11,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from textual.widgets import Input
 
-from coordinator_tui.domain.reminders import ContactChannel
+from coordinator_tui.domain.reminders import BatchChannel, ContactChannel
 from coordinator_tui.domain.vocab import CancelledBy
 from coordinator_tui.services.accounts import ledger
+from coordinator_tui.services.reminders.batches import plan_batch
 from coordinator_tui.services.reminders.consent import contact_preferences
 from coordinator_tui.services.schedule import cancel
 from coordinator_tui.services.staff.actors import actor_for
@@ -239,3 +240,21 @@ async def test_rows_the_desk_left_out_are_listed_with_the_reason(ctx, desk_user,
         await keys(app, pilot, "escape")
         assert isinstance(app.screen, CallbacksScreen)
     assert len(list((folder / "outbox").glob("sms-*.csv"))) == 1
+
+
+async def test_a_printer_that_refuses_the_letters_still_lets_the_texts_go(ctx, desk_user, tmp_path):
+    folder = printing_to(ctx, tmp_path)
+    day = lead(day_ahead(1))
+    ctx.settings = replace(ctx.settings, printer="no-such-printer", reminder_sms_days=str(day),
+                           reminder_letter_days=str(day))
+    pid = waiting_on(ctx, day_ahead(1))[0][1]
+    agree(ctx, desk_user, [pid], ContactChannel.SMS, ContactChannel.LETTER)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await keys(app, pilot, "f5", "s")
+        assert isinstance(app.screen, LeftOutDialog)
+        text = screen_text(app)
+        assert "SMS: 1 sent" in text and "Reminder letters: NOT sent: cannot print to" in text
+    assert len(list((folder / "outbox").glob("sms-*.csv"))) == 1
+    again = plan_batch(ctx, desk_user, BatchChannel.LETTER, [day_ahead(1)])
+    assert len(again) == 1 and again.already == 0  # the letter was not recorded as sent

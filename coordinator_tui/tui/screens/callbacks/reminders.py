@@ -13,7 +13,7 @@ LETTERS = ("no_show", "cancellation", "recall")
 
 def _report(screen, results, title: str) -> None:
     """A notice of what went; the rows left out, each with its reason, in a dialog that stays."""
-    if any(sent.skipped for sent in results):
+    if any(sent.skipped or sent.problem for sent in results):
         from coordinator_tui.tui.screens.callbacks.left_out import LeftOutDialog
 
         screen.app.push_screen(LeftOutDialog(title, results))
@@ -22,17 +22,19 @@ def _report(screen, results, title: str) -> None:
 
 
 def send_reminders(screen) -> None:
+    from coordinator_tui.services.reminders.desk import each
     from coordinator_tui.services.reminders.desk import send_reminders as send
 
     ctx, actor = screen.app.ctx, screen.app.actor
     screen.notify("Sending today's reminders...", timeout=3)
-    call_service(screen, lambda: [send(ctx, actor, channel) for channel in CHANNELS],
+    call_service(screen, lambda: each(lambda channel: send(ctx, actor, channel), CHANNELS),
                  lambda results: _report(screen, results, "Reminders"), group="reminders")
 
 
 def print_letters(screen) -> None:
+    from coordinator_tui.services.reminders.desk import each
     from coordinator_tui.services.reminders.desk import print_letters as letters
 
     ctx, actor = screen.app.ctx, screen.app.actor
-    call_service(screen, lambda: [letters(ctx, actor, kind) for kind in LETTERS],
+    call_service(screen, lambda: each(lambda kind: letters(ctx, actor, kind), LETTERS),
                  lambda results: _report(screen, results, "Letters"), group="letters")
