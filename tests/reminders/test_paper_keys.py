@@ -15,7 +15,7 @@ from coordinator_tui.domain.reminders import BatchChannel, ContactChannel
 from coordinator_tui.domain.vocab import CancelledBy
 from coordinator_tui.services.accounts import ledger
 from coordinator_tui.services.reminders.batches import plan_batch
-from coordinator_tui.services.reminders.consent import contact_preferences
+from coordinator_tui.services.reminders.consent import contact_preferences, set_contact_preferences
 from coordinator_tui.services.schedule import cancel
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import PatientLetter
@@ -258,3 +258,22 @@ async def test_a_printer_that_refuses_the_letters_still_lets_the_texts_go(ctx, d
     assert len(list((folder / "outbox").glob("sms-*.csv"))) == 1
     again = plan_batch(ctx, desk_user, BatchChannel.LETTER, [day_ahead(1)])
     assert len(again) == 1 and again.already == 0  # the letter was not recorded as sent
+
+
+async def test_two_desks_on_the_same_preferences_never_overwrite_each_other(ctx, desk_user):
+    pid = waiting_on(ctx, day_ahead(2))[0][1]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await keys(app, pilot, "c")
+        assert isinstance(app.screen, ContactPreferencesDialog)
+        set_contact_preferences(ctx, desk_user, pid, {ContactChannel.SMS: True})  # another desk
+        await keys(app, pilot, "l", "ctrl+s")
+        assert isinstance(app.screen, ContactPreferencesDialog)
+        text = screen_text(app)
+        assert "were changed at another" in text and "reloaded, look again" in text
+        assert "s [x] SMS" in text and "l [ ] Letter" in text  # the other desk's answer, reloaded
+        await keys(app, pilot, "l", "ctrl+s")  # looked again: now saved
+        assert isinstance(app.screen, PatientRecordScreen)
+    assert contact_preferences(ctx, desk_user, pid).summary() == "SMS, Letter"

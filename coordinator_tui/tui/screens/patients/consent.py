@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
 from coordinator_tui.domain.reminders import ConsentSource, ContactChannel
+from coordinator_tui.errors import ConflictError
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.dialog import Dialog
 
@@ -52,6 +53,9 @@ class ContactPreferencesDialog(Dialog[bool]):
                          classes="dialog-hint")
 
     def on_mount(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
         from coordinator_tui.services.reminders.consent import contact_preferences
 
         ctx, actor, pid = self.app.ctx, self.app.actor, self.patient_id
@@ -61,6 +65,8 @@ class ContactPreferencesDialog(Dialog[bool]):
     def _refused(self, error: BaseException) -> None:
         self.query_one(".dialog-error", Static).update(
             f"! {error_in_words(error, nothing='nothing was saved')}")
+        if isinstance(error, ConflictError):  # another desk saved first: show what it saved
+            self._load()
 
     def _loaded(self, prefs) -> None:
         self.prefs = prefs
@@ -107,8 +113,12 @@ class ContactPreferencesDialog(Dialog[bool]):
         from coordinator_tui.services.reminders.consent import set_contact_preferences
 
         ctx, actor, pid, source = self.app.ctx, self.app.actor, self.patient_id, self.source
-        wanted, version = dict(self.wanted), self.prefs.version
+        seen = {c.channel: c.agreed for c in self.prefs.channels}
+        # Only what this desk changed, against the answers it was shown.
+        wanted = {channel: value for channel, value in self.wanted.items() if value != seen[channel]}
+        version, consent_version = self.prefs.version, self.prefs.consent_version
         language = self.query_one("#consent-language", Input).value
         call_service(self, lambda: set_contact_preferences(
-            ctx, actor, pid, wanted, language=language, source=source, expected_version=version),
+            ctx, actor, pid, wanted, language=language, source=source, expected_version=version,
+            expected_consent_version=consent_version),
             lambda _prefs: self.dismiss(True), refused=self._refused, group="dialog")
