@@ -75,7 +75,7 @@ async def test_escape_leaves_the_preferences_unsaved(ctx, desk_user):
         await settle(app, pilot)
         await pilot.press("s", "e")
         await settle(app, pilot)
-        assert "changed, not saved" in screen_text(app)
+        assert "(yes, not saved)" in screen_text(app)
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, PatientRecordScreen)
@@ -277,3 +277,18 @@ async def test_two_desks_on_the_same_preferences_never_overwrite_each_other(ctx,
         await keys(app, pilot, "l", "ctrl+s")  # looked again: now saved
         assert isinstance(app.screen, PatientRecordScreen)
     assert contact_preferences(ctx, desk_user, pid).summary() == "SMS, Letter"
+
+
+async def test_a_patient_who_says_no_is_recorded_as_a_no_with_who_and_when(ctx, desk_user):
+    pid = waiting_on(ctx, day_ahead(2))[0][1]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_patient(pid)
+        await keys(app, pilot, "c", "e", "e")  # yes, then no
+        assert "E-mail  never asked (no, not saved)" in screen_text(app)
+        await keys(app, pilot, "ctrl+s")
+        assert isinstance(app.screen, PatientRecordScreen)
+    email = next(c for c in contact_preferences(ctx, desk_user, pid).channels
+                 if c.channel is ContactChannel.EMAIL)
+    assert not email.agreed and email.recorded_at == ctx.now() and email.recorded_by == "Dana Demo"

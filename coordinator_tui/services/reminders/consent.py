@@ -137,7 +137,8 @@ def set_contact_preferences(ctx: AppContext, actor: Actor, patient_id: int,
         for channel, wanted in agreed.items():
             channel = ContactChannel(channel)
             row = current.get((patient.id, channel))
-            if (row is None and wanted) or (row is not None and row.agreed != bool(wanted)):
+            # A "no" from a patient never asked is an answer too: kept with who and when.
+            if row is None or row.agreed != bool(wanted):
                 append_consent(session, actor, patient.id, channel, bool(wanted), source, at)
                 changes[channel.value] = bool(wanted)
         detail: dict[str, object] = {"channels": changes, "source": source.value}
