@@ -173,3 +173,25 @@ def test_another_desk_sending_meanwhile_records_nothing_twice(ctx, desk_user, tm
     assert not (tmp_path / "b.csv").exists()  # nothing half-written
     with ctx.db.read() as session:
         assert session.scalar(select(func.count()).select_from(ReminderSent)) == len(first)
+
+
+def test_no_confirmation_call_for_a_patient_who_said_no_to_calls(ctx, desk_user):
+    from coordinator_tui.services import callbacks as cb
+    from coordinator_tui.store.models import Appointment, Callback
+
+    day = day_ahead(1)
+    with ctx.db.read() as session:
+        queued = set(session.scalars(select(Callback.patient_id).where(Callback.status == "open")))
+        booked = set(session.scalars(select(Appointment.id).where(Appointment.status == "scheduled")))
+    fresh = [p for p in dict.fromkeys(p for a, p in waiting_on(ctx, day) if a in booked)
+             if p not in queued]  # booked, not yet confirmed, nothing on the queue yet
+    declined, asked_nothing = fresh[:2]
+    agree(ctx, desk_user, [declined], ContactChannel.VOICE, agreed=False)
+    voice = next(c for c in contact_preferences(ctx, desk_user, declined).channels
+                 if c.channel is ContactChannel.VOICE)
+    assert not voice.agreed and voice.recorded_at is not None  # a "no" is kept, with when
+    cb.generate_confirmations(ctx, desk_user, for_day=day)
+    with ctx.db.read() as session:
+        called = set(session.scalars(select(Callback.patient_id).where(
+            Callback.reason == "confirmation", Callback.status == "open")))
+    assert asked_nothing in called and declined not in called
