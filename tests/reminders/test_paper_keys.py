@@ -43,12 +43,7 @@ async def test_contact_preferences_from_the_record(ctx, desk_user):
     pid = waiting_on(ctx, day_ahead(2))[0][1]
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.open_patient(pid)
-        await settle(app, pilot)
-        assert isinstance(app.screen, PatientRecordScreen)
-        await pilot.press("c")
-        await settle(app, pilot)
+        await on_record(app, pilot, pid, "c")
         assert isinstance(app.screen, ContactPreferencesDialog)
         assert "never asked" in screen_text(app)
         await pilot.press("s", "l", "g")
@@ -68,13 +63,7 @@ async def test_escape_leaves_the_preferences_unsaved(ctx, desk_user):
     pid = waiting_on(ctx, day_ahead(2))[0][1]
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.open_patient(pid)
-        await settle(app, pilot)
-        await pilot.press("c")
-        await settle(app, pilot)
-        await pilot.press("s", "e")
-        await settle(app, pilot)
+        await on_record(app, pilot, pid, "c", "s", "e")
         assert "(yes, not saved)" in screen_text(app)
         await pilot.press("escape")
         await settle(app, pilot)
@@ -165,19 +154,20 @@ async def test_a_bad_language_is_explained_in_the_dialog_and_nothing_saved(ctx, 
     pid = waiting_on(ctx, day_ahead(2))[0][1]
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.open_patient(pid)
-        await settle(app, pilot)
-        await pilot.press("c")
-        await settle(app, pilot)
-        await pilot.press("s", "g")
-        await settle(app, pilot)
+        await on_record(app, pilot, pid, "c", "s", "g")
         app.screen.query_one("#consent-language", Input).value = ""
         await pilot.press(*"Klingon 2", "enter")
         await settle(app, pilot)
         assert isinstance(app.screen, ContactPreferencesDialog)
         assert "! the language" in screen_text(app)
     assert contact_preferences(ctx, desk_user, pid).summary() == "none"
+
+
+async def on_record(app, pilot, patient_id, *pressed):
+    """The patient's record opened over the desk, then `pressed` there."""
+    await settle(app, pilot)
+    app.open_patient(patient_id)
+    await keys(app, pilot, *pressed)
 
 
 async def keys(app, pilot, *pressed):
@@ -198,9 +188,7 @@ async def test_a_supervisor_prints_the_statement_with_dollar_on_the_record(ctx, 
     for actor, printed in ((desk_user, 0), (sup, 1)):  # the front desk has no statement key
         app = CoordinatorApp(ctx, actor)
         async with app.run_test(size=SIZE) as pilot:
-            await settle(app, pilot)
-            app.open_patient(pid)
-            await keys(app, pilot, "dollar_sign")
+            await on_record(app, pilot, pid, "dollar_sign")
         statements = list(folder.glob("*Statement*.pdf")) if folder.exists() else []
         assert len(statements) == printed
     assert "$60.00" in pdf_text(statements[0]) and (statements[0].stat().st_mode & 0o777) == 0o600
@@ -264,9 +252,7 @@ async def test_two_desks_on_the_same_preferences_never_overwrite_each_other(ctx,
     pid = waiting_on(ctx, day_ahead(2))[0][1]
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.open_patient(pid)
-        await keys(app, pilot, "c")
+        await on_record(app, pilot, pid, "c")
         assert isinstance(app.screen, ContactPreferencesDialog)
         set_contact_preferences(ctx, desk_user, pid, {ContactChannel.SMS: True})  # another desk
         await keys(app, pilot, "l", "ctrl+s")
@@ -283,9 +269,7 @@ async def test_a_patient_who_says_no_is_recorded_as_a_no_with_who_and_when(ctx, 
     pid = waiting_on(ctx, day_ahead(2))[0][1]
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.open_patient(pid)
-        await keys(app, pilot, "c", "e", "e")  # yes, then no
+        await on_record(app, pilot, pid, "c", "e", "e")  # yes, then no
         assert "E-mail  never asked (no, not saved)" in screen_text(app)
         await keys(app, pilot, "ctrl+s")
         assert isinstance(app.screen, PatientRecordScreen)
