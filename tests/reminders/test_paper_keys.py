@@ -207,6 +207,10 @@ async def test_callbacks_desk_prints_the_letters_with_l(ctx, desk_user, tmp_path
         letters = session.execute(select(PatientLetter.patient_id, PatientLetter.kind).where(
             PatientLetter.appointment_id == a1)).all()
     assert letters == [(p1, "cancellation")]
+    async with CoordinatorApp(ctx, desk_user).run_test(size=SIZE) as pilot:
+        await on_record(pilot.app, pilot, p1, "end")  # the letter is on the patient's record
+        assert "Letters (1)" in screen_text(pilot.app)
+        assert "Appointment cancelled" in screen_text(pilot.app)
 
 
 async def test_rows_the_desk_left_out_are_listed_with_the_reason(ctx, desk_user, tmp_path):
