@@ -140,6 +140,27 @@ def test_templates_by_language_with_english_fallback_and_a_bad_clinic_template(c
     assert by_id[a3].message.endswith(f"see you {day:%m/%d/%Y} at {by_id[a3].time}")
 
 
+def test_a_language_with_no_template_gets_english_with_the_english_date(ctx, desk_user, tmp_path):
+    """Portuguese is a language a clinic may write templates for (sms-pt.txt) but has no built-in
+    text: its patients get the English text, dated as English reads it (12/04, not 04/12)."""
+    day = day_ahead(2)
+    (a1, p1), *_ = waiting_on(ctx, day)
+    agree(ctx, desk_user, [p1], ContactChannel.SMS)
+    edit_patient(ctx, p1, preferred_language="Portuguese")
+    item = plan_batch(ctx, desk_user, BatchChannel.SMS, [day]).items[0]
+    assert item.appointment_id == a1 and item.language == "en"
+    assert f"reminder of your appointment on {day:%m/%d/%Y} at " in item.message
+    assert item.date == f"{day:%m/%d/%Y}" and item.time.endswith(("AM", "PM"))
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "sms-pt.txt").write_text("Lembrete: {date} {time}", encoding="utf-8")
+    from dataclasses import replace
+
+    ctx.settings = replace(ctx.settings, templates_dir=str(folder))
+    item = plan_batch(ctx, desk_user, BatchChannel.SMS, [day]).items[0]
+    assert item.language == "pt" and item.message.startswith(f"Lembrete: {day:%d/%m/%Y} ")
+
+
 def test_another_desk_sending_meanwhile_records_nothing_twice(ctx, desk_user, tmp_path):
     day = day_ahead(2)
     agree(ctx, desk_user, [p for _a, p in waiting_on(ctx, day)[:3]], ContactChannel.EMAIL)
@@ -152,3 +173,25 @@ def test_another_desk_sending_meanwhile_records_nothing_twice(ctx, desk_user, tm
     assert not (tmp_path / "b.csv").exists()  # nothing half-written
     with ctx.db.read() as session:
         assert session.scalar(select(func.count()).select_from(ReminderSent)) == len(first)
+
+
+def test_no_confirmation_call_for_a_patient_who_said_no_to_calls(ctx, desk_user):
+    from coordinator_tui.services import callbacks as cb
+    from coordinator_tui.store.models import Appointment, Callback
+
+    day = day_ahead(1)
+    with ctx.db.read() as session:
+        queued = set(session.scalars(select(Callback.patient_id).where(Callback.status == "open")))
+        booked = set(session.scalars(select(Appointment.id).where(Appointment.status == "scheduled")))
+    fresh = [p for p in dict.fromkeys(p for a, p in waiting_on(ctx, day) if a in booked)
+             if p not in queued]  # booked, not yet confirmed, nothing on the queue yet
+    declined, asked_nothing = fresh[:2]
+    agree(ctx, desk_user, [declined], ContactChannel.VOICE, agreed=False)
+    voice = next(c for c in contact_preferences(ctx, desk_user, declined).channels
+                 if c.channel is ContactChannel.VOICE)
+    assert not voice.agreed and voice.recorded_at is not None  # a "no" is kept, with when
+    cb.generate_confirmations(ctx, desk_user, for_day=day)
+    with ctx.db.read() as session:
+        called = set(session.scalars(select(Callback.patient_id).where(
+            Callback.reason == "confirmation", Callback.status == "open")))
+    assert asked_nothing in called and declined not in called

@@ -152,3 +152,34 @@ def test_two_desks_running_the_same_batch_at_once_send_each_reminder_once(seeded
     finally:
         ctx.db.dispose()
     assert recorded == len(written)
+
+
+def test_email_invitations_and_letters_by_their_channels(seeded_path, tmp_path):
+    """The other three channels on the command line: a mail-merge CSV (minimum necessary), one
+    owner-only .ics invitation per appointment in a folder, and one PDF with a page per letter."""
+    day = day_ahead(2)
+    for mrn in mrns_on(seeded_path, day, 3):
+        done = run("reminders", "consent", mrn, "--email", "yes", "--letter", "yes",
+                   "--db", str(seeded_path), "--user", "demo")
+        assert done.returncode == 0, done.stderr
+    email = tmp_path / "email.csv"
+    assert cli(seeded_path, "--channel", "email", "--date", day.isoformat(), "-o", str(email)).returncode == 0
+    rows = list(csv.DictReader(email.open(encoding="utf-8", newline="")))
+    assert rows and set(rows[0]) == {"email", "first_name", "clinic_name", "clinic_phone", "date",
+                                     "time", "location", "appointment_id", "language", "subject",
+                                     "body"}
+    assert all("@" in r["email"] and r["first_name"] in r["body"] for r in rows)
+    folder = tmp_path / "ics"
+    folder.mkdir()
+    assert cli(seeded_path, "--channel", "ics", "--date", day.isoformat(), "-o", str(folder)).returncode == 0
+    files = sorted(folder.iterdir())
+    assert [f.name for f in files] == sorted(f"appointment-{r['appointment_id']}.ics" for r in rows)
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    assert all(f.read_text(encoding="utf-8").count("BEGIN:VEVENT") == 1 for f in files)
+    letters = tmp_path / "letters.pdf"
+    done = cli(seeded_path, "--channel", "letter", "--date", day.isoformat(), "-o", str(letters))
+    assert done.returncode == 0, done.stderr
+    written = int(done.stderr.strip().splitlines()[-1].split()[0])  # "3 letter reminders for..."
+    text = pdf_text(letters)
+    assert written >= len(rows) and text.count("\f") == written  # a page per patient
+    assert text.count("Appointment reminder") + text.count("Recordatorio de cita") == written

@@ -99,12 +99,14 @@ def test_no_show_letters_recorded_on_the_patient_no_address_listed(ctx, desk_use
 
 
 def test_cancelled_by_clinic_gets_a_letter_by_patient_not(ctx, desk_user):
-    (a1, _p1), (a2, _p2), *_ = waiting_on(ctx, day_ahead(3))
+    (a1, p1), (a2, _p2), *_ = waiting_on(ctx, day_ahead(3))
+    edit_patient(ctx, p1, preferred_language="Portuguese")  # no built-in text: English
     cancel(ctx, desk_user, a1, reason="doctor ill", by=CancelledBy.CLINIC)
     cancel(ctx, desk_user, a2, reason="busy", by=CancelledBy.PATIENT)
     batch = plan_letters(ctx, desk_user, LetterKind.CANCELLATION)
-    assert [k[1] for k in batch.keys] == [a1]
+    assert [k[1] for k in batch.keys] == [a1] and batch.keys[0][3] == "en"
     assert "had to cancel" in batch.pages[0].body
+    assert f" on {day_ahead(3):%m/%d/%Y} at " in batch.pages[0].body  # dated as English reads it
 
 
 def test_recall_letters_after_the_failed_calls(ctx, desk_user):
@@ -119,3 +121,30 @@ def test_recall_letters_after_the_failed_calls(ctx, desk_user):
     batch = plan_letters(ctx, desk_user, LetterKind.RECALL)
     assert [k[2] for k in batch.keys] == [item.id]
     assert "We tried to reach you by phone" in batch.pages[0].body
+
+
+def test_the_same_file_again_undoes_nothing_the_desk_did_since(ctx, desk_user, tmp_path):
+    """Gateways hand over cumulative result files: reading one again after the desk worked the
+    rebook item and the patient agreed to texts again must neither queue a second rebook nor
+    withdraw the consent the patient gave since."""
+    from coordinator_tui.services.reminders.consent import set_contact_preferences
+
+    (_a1, _p1), (a2, p2), (a3, p3), *_ = sent_sms(ctx, desk_user, tmp_path)
+    results = tmp_path / "results.csv"
+    results.write_text(f"appointment_id,status,reply\n{a2},replied,R\n{a3},replied,STOP\n",
+                       encoding="utf-8")
+    first = apply_replies(ctx, desk_user, results)
+    assert (first.reschedule, first.stopped) == (1, 1)
+    with ctx.db.read() as session:
+        rebook = session.scalar(select(Callback.id).where(Callback.appointment_id == a2,
+                                                          Callback.reason == CallbackReason.REBOOK.value))
+    ctx.clock.advance(seconds=600)
+    cb.close(ctx, desk_user, rebook, done=True, reason="rebooked for next week")
+    set_contact_preferences(ctx, desk_user, p3, {ContactChannel.SMS: True})
+    again = apply_replies(ctx, desk_user, results)
+    assert (again.reschedule, again.stopped, again.unchanged) == (0, 0, 2)
+    with ctx.db.read() as session:
+        items = session.scalars(select(Callback.status).where(
+            Callback.patient_id == p2, Callback.reason == CallbackReason.REBOOK.value)).all()
+    assert items == ["done"]
+    assert contact_preferences(ctx, desk_user, p3).agreed(ContactChannel.SMS)

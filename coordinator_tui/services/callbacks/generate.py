@@ -144,7 +144,12 @@ def generate_recalls(ctx: AppContext, actor: Actor, *, after: timedelta | None =
 
 
 def generate_confirmations(ctx: AppContext, actor: Actor, *, for_day: date | None = None) -> int:
-    """Confirmation calls for the next clinic day's booked, unconfirmed appointments."""
+    """Confirmation calls for the next clinic day's booked, unconfirmed appointments; none for a
+    patient who said no to calls (voice consent withdrawn: a confirmation call is a reminder by
+    voice). A patient never asked is still called, as the desk always has."""
+    from coordinator_tui.domain.reminders import ContactChannel
+    from coordinator_tui.services.reminders.consent import current_consents
+
     now = ctx.now()
     day = for_day or _next_clinic_day(ctx)
     start, end = day_bounds_utc(day, ctx.settings.tz)
@@ -155,7 +160,12 @@ def generate_confirmations(ctx: AppContext, actor: Actor, *, for_day: date | Non
             .order_by(Appointment.starts_at))
     created = 0
     with ctx.db.write() as session:
-        for appointment_id, patient_id, starts_at in session.execute(stmt).all():
+        rows = session.execute(stmt).all()
+        said = current_consents(session, {patient_id for _a, patient_id, _s in rows})
+        for appointment_id, patient_id, starts_at in rows:
+            voice = said.get((patient_id, ContactChannel.VOICE))
+            if voice is not None and not voice.agreed:
+                continue
             local = starts_at.astimezone(ctx.settings.tz)
             _, new = ensure_open_callback(session, actor, patient_id=patient_id,
                                           reason=CallbackReason.CONFIRMATION, at=now, due_at=due_at,

@@ -28,6 +28,7 @@ from coordinator_tui.store.models import (
     Callback,
     Coverage,
     Patient,
+    PatientLetter,
     Payer,
     Payment,
     Provider,
@@ -95,6 +96,15 @@ class PaymentLine:
 
 
 @dataclass(frozen=True)
+class LetterLine:
+    """A letter written to the patient (no-show, cancelled by the clinic, recall)."""
+
+    kind: str
+    written_at: datetime
+    written_by: str | None
+
+
+@dataclass(frozen=True)
 class ReferralLine:
     id: int
     received_on: date
@@ -139,6 +149,7 @@ class PatientRecord:
     payments: tuple[PaymentLine, ...] = ()
     referrals: tuple[ReferralLine, ...] = ()
     benefits: tuple[str, ...] = ()  # the payers' latest 271 answers (services.eligibility)
+    letters: tuple[LetterLine, ...] = ()
 
     @property
     def display_name(self) -> str:
@@ -241,6 +252,12 @@ def get_record(ctx: AppContext, actor: Actor, patient_id: int) -> PatientRecord:
                         p.voided_at is not None)
             for p in session.scalars(select(Payment).where(Payment.patient_id == pid)
                                      .order_by(Payment.taken_at.desc()).limit(ROWS_PER_SECTION)))
+        letters = tuple(LetterLine(*row) for row in session.execute(
+            select(PatientLetter.kind, PatientLetter.written_at, StaffUser.display_name)
+            .outerjoin(StaffUser, StaffUser.id == PatientLetter.written_by_id)
+            .where(PatientLetter.patient_id == pid)
+            .order_by(PatientLetter.written_at.desc(), PatientLetter.id.desc())
+            .limit(ROWS_PER_SECTION)))
         referrals = tuple(
             ReferralLine(r.id, r.received_on, r.party, r.specialty, r.status, r.number, r.kind, r.summary)
             for r in patient_rows(session, pid, ctx.today(), limit=ROWS_PER_SECTION))
@@ -259,7 +276,7 @@ def get_record(ctx: AppContext, actor: Actor, patient_id: int) -> PatientRecord:
             upcoming=_appointment_lines(session, pid, upcoming=True, now=now),
             past=_appointment_lines(session, pid, upcoming=False, now=now),
             callbacks=callbacks, payments=payments, referrals=referrals,
-            benefits=benefits_lines(ctx, session, pid),
+            benefits=benefits_lines(ctx, session, pid), letters=letters,
         )
     # Committed before the record is returned: a record a desk was shown is in the trail.
     record_view(ctx, actor, "patient.view", now, patient_id=pid, entity="patient", entity_id=pid,

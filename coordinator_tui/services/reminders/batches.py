@@ -138,7 +138,14 @@ def plan_batch(ctx: AppContext, actor: Actor, channel: BatchChannel | str,
                     skipped.append(Skipped(appointment.id, patient.mrn,
                                            "the appointment time has passed"))
                     continue
-                language = language_code(patient.preferred_language)
+                try:
+                    template = templates.get(kind, language_code(patient.preferred_language))
+                except TemplateInvalid as exc:
+                    skipped.append(Skipped(appointment.id, patient.mrn, str(exc)))
+                    continue
+                # The language the text is really in (English when the patient's has no
+                # template): an English message must not carry a day-first date.
+                language = template.language
                 local = appointment.starts_at.astimezone(tz)
                 phone_text = clinic_phone(ctx, location)
                 values = {"first_name": patient.preferred_name or patient.given_name,
@@ -157,7 +164,7 @@ def plan_batch(ctx: AppContext, actor: Actor, channel: BatchChannel | str,
                                              patient.address_line2, patient.city, patient.region,
                                              patient.postal_code, patient.country)
                                if channel is BatchChannel.LETTER else ())
-                    message = fill(templates.get(kind, language), values)
+                    message = fill(template, values)
                     subject = (fill(templates.get("email_subject", language), values)
                                if kind == "email" else letter_subject(LetterKind.REMINDER.value, language))
                 except (ContactInvalid, TemplateInvalid) as exc:

@@ -39,6 +39,7 @@ class ContactPreferences:
     language: str
     version: int  # the patient row's version: the language is saved against it
     channels: tuple[ChannelConsent, ...]
+    consent_version: int = 0  # the newest consent row seen: the channels are saved against it
 
     def agreed(self, channel: ContactChannel) -> bool:
         return any(c.channel is channel and c.agreed for c in self.channels)
@@ -73,7 +74,8 @@ def _preferences(session: Session, patient: Patient) -> ContactPreferences:
             names.get(row.recorded_by_id) if row and row.recorded_by_id else None,
             ConsentSource(row.source) if row else None))
     return ContactPreferences(patient.id, patient.mrn, patient.preferred_language,
-                              patient.version_id, tuple(channels))
+                              patient.version_id, tuple(channels),
+                              max((row.id for row in current.values()), default=0))
 
 
 def _patient(session: Session, patient_id: int) -> Patient:
@@ -107,9 +109,12 @@ def append_consent(session: Session, actor: Actor | None, patient_id: int,
 def set_contact_preferences(ctx: AppContext, actor: Actor, patient_id: int,
                             agreed: Mapping[ContactChannel, bool], *, language: str | None = None,
                             source: ConsentSource = ConsentSource.DESK,
-                            expected_version: int | None = None) -> ContactPreferences:
+                            expected_version: int | None = None,
+                            expected_consent_version: int | None = None) -> ContactPreferences:
     """Record the channels the patient agreed to now (channels not named keep their answer)
-    and, when given, their preferred language. Only real changes are written and audited."""
+    and, when given, their preferred language. Only real changes are written and audited.
+    `expected_version` / `expected_consent_version` are what the desk saw (the patient row, the
+    newest consent row): an answer another desk recorded meanwhile is never overwritten."""
     checked_language = None
     if language is not None:
         checked = validate_patient({"preferred_language": language}, today=ctx.today(),
@@ -124,11 +129,16 @@ def set_contact_preferences(ctx: AppContext, actor: Actor, patient_id: int,
             raise ConflictError("this patient was changed at another desk meanwhile; reloaded, "
                                 "look again and save")
         current = current_consents(session, [patient.id])
+        if expected_consent_version is not None and expected_consent_version != max(
+                (row.id for row in current.values()), default=0):
+            raise ConflictError("this patient's contact preferences were changed at another "
+                                "desk meanwhile; reloaded, look again and save")
         changes: dict[str, bool] = {}
         for channel, wanted in agreed.items():
             channel = ContactChannel(channel)
             row = current.get((patient.id, channel))
-            if (row is None and wanted) or (row is not None and row.agreed != bool(wanted)):
+            # A "no" from a patient never asked is an answer too: kept with who and when.
+            if row is None or row.agreed != bool(wanted):
                 append_consent(session, actor, patient.id, channel, bool(wanted), source, at)
                 changes[channel.value] = bool(wanted)
         detail: dict[str, object] = {"channels": changes, "source": source.value}

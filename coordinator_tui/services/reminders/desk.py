@@ -5,9 +5,11 @@ recorded as sent together with the file or print job that carries them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from coordinator_tui.domain.reminders import BatchChannel, LetterKind
+from coordinator_tui.errors import UserError
 from coordinator_tui.interop.private_file import write_private
 from coordinator_tui.interop.private_folder import write_private_files
 from coordinator_tui.services.context import Actor, AppContext
@@ -28,12 +30,31 @@ class Sent:
     skipped: tuple[Skipped, ...]
     already: int
     where: str          # the file, folder or printer; "" when nothing was due
+    problem: str = ""   # why this channel or kind was not sent (the others still were)
 
     def summary(self) -> str:
+        if self.problem:
+            return f"{self.what}: NOT sent: {self.problem}"
         words = f"{self.what}: {self.count} sent"
         if self.skipped:
             words += f", {len(self.skipped)} left out"
         return words + (f" -> {self.where}" if self.where else "")
+
+
+CHANNEL_WORDS = {"sms": "SMS", "email": "E-mail", "ics": "Invitations", "letter": "Reminder letters"}
+
+
+def each(send: Callable[[str], Sent], names: Iterable[str]) -> list[Sent]:
+    """`send` for every channel or letter kind: one refused (the printer said no, a folder is not
+    writable) is reported as not sent, and the others still go, each its own transaction."""
+    results = []
+    for name in names:
+        try:
+            results.append(send(name))
+        except UserError as exc:
+            what = CHANNEL_WORDS.get(name) or f"{LetterKind(name).label} letters"
+            results.append(Sent(what, 0, (), 0, "", problem=str(exc)))
+    return results
 
 
 def send_reminders(ctx: AppContext, actor: Actor, channel: BatchChannel | str) -> Sent:
@@ -41,7 +62,7 @@ def send_reminders(ctx: AppContext, actor: Actor, channel: BatchChannel | str) -
     letters to the desk's printer (or its PDF file)."""
     channel = BatchChannel(channel)
     batch = plan_batch(ctx, actor, channel)
-    what = {"sms": "SMS", "email": "E-mail", "ics": "Invitations", "letter": "Reminder letters"}[channel.value]
+    what = CHANNEL_WORDS[channel.value]
     if not batch.items:
         return Sent(what, 0, batch.skipped, batch.already, "")
     content = render_batch(batch, ctx.now())

@@ -120,7 +120,12 @@ def plan_letters(ctx: AppContext, actor: Actor, kind: LetterKind | str,
             if patient.deceased_date is not None or patient.merged_into_id is not None:
                 skipped.append(Skipped(ref, patient.mrn, "the record is closed (deceased or merged)"))
                 continue
-            language = language_code(patient.preferred_language)
+            try:
+                template = templates.get(kind.value, language_code(patient.preferred_language))
+            except TemplateInvalid as exc:
+                skipped.append(Skipped(ref, patient.mrn, str(exc)))
+                continue
+            language = template.language  # English when the patient's language has none
             full = f"{patient.given_name} {patient.family_name}"
             values = {"first_name": patient.preferred_name or patient.given_name,
                       "family_name": patient.family_name, "full_name": full,
@@ -138,7 +143,7 @@ def plan_letters(ctx: AppContext, actor: Actor, kind: LetterKind | str,
                 address = mailing_lines(full, patient.address_line1, patient.address_line2,
                                         patient.city, patient.region, patient.postal_code,
                                         patient.country)
-                body = fill(templates.get(kind.value, language), values)
+                body = fill(template, values)
             except (ContactInvalid, TemplateInvalid) as exc:
                 skipped.append(Skipped(ref, patient.mrn, str(exc)))
                 continue

@@ -28,7 +28,7 @@ from coordinator_tui.services.appointment_status import apply_status_change
 from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.reminders.consent import append_consent, current_consents
-from coordinator_tui.store.models import Appointment, ReminderSent
+from coordinator_tui.store.models import Appointment, Callback, ReminderSent
 
 
 @dataclass
@@ -72,12 +72,14 @@ def apply_replies(ctx: AppContext, actor: Actor, path: Path) -> RepliesReport:
                         report.delivered += 1
                     else:
                         report.failed += 1
-            if row.reply is not None:
-                if reminder.reply != row.reply.value:
-                    reminder.reply, reminder.reply_at = row.reply.value, at
-                    # A reply proves the message arrived.
-                    reminder.delivery = Delivery.DELIVERED.value
-                    reminder.delivery_at = reminder.delivery_at or at
+            # A reply already recorded on the reminder was applied when it came: the desk may
+            # since have closed the rebook item or taken the patient's SMS consent again, and
+            # the same file read again must not undo that.
+            if row.reply is not None and reminder.reply != row.reply.value:
+                reminder.reply, reminder.reply_at = row.reply.value, at
+                # A reply proves the message arrived.
+                reminder.delivery = Delivery.DELIVERED.value
+                reminder.delivery_at = reminder.delivery_at or at
                 changed |= _apply_reply(session, actor, report, row, appointment, at)
             if not changed:
                 report.unchanged += 1
@@ -104,6 +106,10 @@ def _apply_reply(session, actor: Actor, report: RepliesReport, row, appointment:
                                            f"{appointment.status.replace('_', '-')}; not confirmed"))
         return False
     if row.reply is Reply.RESCHEDULE:
+        if session.scalar(select(Callback.id).where(
+                Callback.appointment_id == appointment.id,
+                Callback.reason == CallbackReason.REBOOK.value).limit(1)) is not None:
+            return False  # asked before: its rebook item is open or was worked
         _, created = ensure_open_callback(
             session, actor, patient_id=appointment.patient_id, reason=CallbackReason.REBOOK, at=at,
             due_at=at + timedelta(hours=2), appointment_id=appointment.id,

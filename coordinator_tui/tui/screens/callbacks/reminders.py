@@ -11,27 +11,30 @@ CHANNELS = ("sms", "email", "ics", "letter")
 LETTERS = ("no_show", "cancellation", "recall")
 
 
-def _report(screen, results) -> None:
-    lines = [sent.summary() for sent in results]
-    left_out = sum(len(sent.skipped) for sent in results)
-    if left_out:
-        lines.append(f"{left_out} left out (no valid mobile, e-mail or address): run "
-                     "`coordinator reminders` to list them")
-    screen.notify("\n".join(lines), title="Reminders", timeout=12)
+def _report(screen, results, title: str) -> None:
+    """A notice of what went; the rows left out, each with its reason, in a dialog that stays."""
+    if any(sent.skipped or sent.problem for sent in results):
+        from coordinator_tui.tui.screens.callbacks.left_out import LeftOutDialog
+
+        screen.app.push_screen(LeftOutDialog(title, results))
+        return
+    screen.notify("\n".join(sent.summary() for sent in results), title=title, timeout=12)
 
 
 def send_reminders(screen) -> None:
+    from coordinator_tui.services.reminders.desk import each
     from coordinator_tui.services.reminders.desk import send_reminders as send
 
     ctx, actor = screen.app.ctx, screen.app.actor
     screen.notify("Sending today's reminders...", timeout=3)
-    call_service(screen, lambda: [send(ctx, actor, channel) for channel in CHANNELS],
-                 lambda results: _report(screen, results), group="reminders")
+    call_service(screen, lambda: each(lambda channel: send(ctx, actor, channel), CHANNELS),
+                 lambda results: _report(screen, results, "Reminders"), group="reminders")
 
 
 def print_letters(screen) -> None:
+    from coordinator_tui.services.reminders.desk import each
     from coordinator_tui.services.reminders.desk import print_letters as letters
 
     ctx, actor = screen.app.ctx, screen.app.actor
-    call_service(screen, lambda: [letters(ctx, actor, kind) for kind in LETTERS],
-                 lambda results: _report(screen, results), group="letters")
+    call_service(screen, lambda: each(lambda kind: letters(ctx, actor, kind), LETTERS),
+                 lambda results: _report(screen, results, "Letters"), group="letters")

@@ -2,7 +2,8 @@
 who recorded each answer and when, and their preferred language. Opened with `c` on the
 patient's record (and usable from check-in's demographics step).
 
-Keys: s v e l toggle a channel, g types the language, Ctrl+S (or Enter in the language) saves,
+Keys: s v e l toggle a channel (yes, then no: a patient never asked who says no is recorded as
+a no, with who and when), g types the language, Ctrl+S (or Enter in the language) saves,
 Esc leaves without saving."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
 from coordinator_tui.domain.reminders import ConsentSource, ContactChannel
+from coordinator_tui.errors import ConflictError
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.dialog import Dialog
 
@@ -37,7 +39,8 @@ class ContactPreferencesDialog(Dialog[bool]):
         self.patient_id = patient_id
         self.source = source
         self.prefs = None
-        self.wanted: dict[ContactChannel, bool] = {}
+        # True agreed, False said no, None never asked (and not asked now).
+        self.wanted: dict[ContactChannel, bool | None] = {}
 
     def compose(self) -> ComposeResult:
         with self.cover():
@@ -52,6 +55,9 @@ class ContactPreferencesDialog(Dialog[bool]):
                          classes="dialog-hint")
 
     def on_mount(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
         from coordinator_tui.services.reminders.consent import contact_preferences
 
         ctx, actor, pid = self.app.ctx, self.app.actor, self.patient_id
@@ -61,10 +67,12 @@ class ContactPreferencesDialog(Dialog[bool]):
     def _refused(self, error: BaseException) -> None:
         self.query_one(".dialog-error", Static).update(
             f"! {error_in_words(error, nothing='nothing was saved')}")
+        if isinstance(error, ConflictError):  # another desk saved first: show what it saved
+            self._load()
 
     def _loaded(self, prefs) -> None:
         self.prefs = prefs
-        self.wanted = {c.channel: c.agreed for c in prefs.channels}
+        self.wanted = {c.channel: c.agreed if c.recorded_at else None for c in prefs.channels}
         language = self.query_one("#consent-language", Input)
         language.value = prefs.language
         language.disabled = False
@@ -80,17 +88,25 @@ class ContactPreferencesDialog(Dialog[bool]):
         for key, channel in KEYS.items():
             known = next(c for c in self.prefs.channels if c.channel is channel)
             mark = "x" if self.wanted[channel] else " "
-            changed = " (changed, not saved)" if self.wanted[channel] != known.agreed else ""
+            changed = ""
+            if self._changed(channel):
+                changed = " (yes, not saved)" if self.wanted[channel] else " (no, not saved)"
             who = (f"{known.recorded_at.astimezone(tz):%m/%d/%Y %H:%M} {(known.recorded_by or '-')[:16]}"
                    if known.recorded_at else "never asked")
             lines.append(f"{key} [{mark}] {channel.label:<7} {who}{changed}")
         self.query_one("#consent-lines", Static).update("\n".join(lines))
 
+    def _changed(self, channel: ContactChannel) -> bool:
+        known = next(c for c in self.prefs.channels if c.channel is channel)
+        wanted = self.wanted[channel]
+        return wanted is not None and (known.recorded_at is None or wanted != known.agreed)
+
     def action_toggle(self, channel: str) -> None:
+        """Yes, then no, then yes...: a channel never asked about can be recorded as a no."""
         if self.prefs is None:
             return
         chosen = ContactChannel(channel)
-        self.wanted[chosen] = not self.wanted[chosen]
+        self.wanted[chosen] = self.wanted[chosen] is not True
         self._draw()
 
     def action_language(self) -> None:
@@ -107,8 +123,12 @@ class ContactPreferencesDialog(Dialog[bool]):
         from coordinator_tui.services.reminders.consent import set_contact_preferences
 
         ctx, actor, pid, source = self.app.ctx, self.app.actor, self.patient_id, self.source
-        wanted, version = dict(self.wanted), self.prefs.version
+        # Only what this desk changed, against the answers it was shown.
+        wanted = {channel: bool(value) for channel, value in self.wanted.items()
+                  if self._changed(channel)}
+        version, consent_version = self.prefs.version, self.prefs.consent_version
         language = self.query_one("#consent-language", Input).value
         call_service(self, lambda: set_contact_preferences(
-            ctx, actor, pid, wanted, language=language, source=source, expected_version=version),
+            ctx, actor, pid, wanted, language=language, source=source, expected_version=version,
+            expected_consent_version=consent_version),
             lambda _prefs: self.dismiss(True), refused=self._refused, group="dialog")

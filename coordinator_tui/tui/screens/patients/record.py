@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.money import format_cents
+from coordinator_tui.domain.reminders import LetterKind
 from coordinator_tui.domain.vocab import CallbackReason, ReferralStatus
 from coordinator_tui.services.desk_views import age_on
 from coordinator_tui.services.patients.records import PatientRecord, get_record
@@ -51,7 +52,8 @@ class PatientRecordScreen(DeskScreen):
         with VerticalScroll(id="record-body"):
             yield Static("Loading...", id="record-demographics", classes="record-section", markup=False)
             yield Static("", id="record-alerts", markup=False)
-            for section in ("coverages", "upcoming", "past", "callbacks", "payments", "referrals"):
+            for section in ("coverages", "upcoming", "past", "callbacks", "payments", "referrals",
+                            "letters"):
                 yield Static("", id=f"record-{section}", classes="record-section", markup=False)
         yield KeyFooter()
 
@@ -187,5 +189,8 @@ class PatientRecordScreen(DeskScreen):
         section("referrals", "Referrals and authorisations", [
             f"{vocab_words(ReferralStatus, r.status):<9} {(r.auth_number or r.to_specialty or '-')[:14]:<14} "
             f"{r.summary[:52]}" for r in record.referrals])
+        section("letters", "Letters", [
+            f"{x.written_at.astimezone(tz):%m/%d/%Y %H:%M}  {vocab_words(LetterKind, x.kind):<21} "
+            f"by {(x.written_by or '-')[:20]}" for x in record.letters])
 
 
