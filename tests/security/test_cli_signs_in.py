@@ -68,6 +68,7 @@ def test_the_reported_takeover_is_refused(seeded_path):
     ["callbacks", "generate", "--user", "demo"],
     ["audit", "rotate-key", "--user", "admin"],
     ["users", "bind-os", "demo", "--os-user", "0", "--user", "admin"],
+    ["hl7", "send", "--to", "127.0.0.1:9", "--once", "--user", "demo"],  # an interface sender
 ])
 def test_a_name_alone_signs_nobody_in(seeded_path, tmp_path, args):
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
@@ -169,6 +170,9 @@ def test_a_service_account_runs_its_job_without_a_password_and_never_at_a_desk(s
     assert f"Nightly jobs (OS uid {os.getuid()})" in listed
     job = run("callbacks", "generate", "--user", "nightly", "--db", db, env=NO_FILE)
     assert job.returncode == 0, job.stderr
+    sender = run("hl7", "send", "--to", "127.0.0.1:9", "--once", "--user", "nightly", "--db", db,
+                 env=NO_FILE)
+    assert sender.returncode == 0 and "sent 0" in sender.stderr, sender.stderr
     # Only the role it needs: it may not read the audit trail or manage accounts.
     assert "may not" in one_line_error(run("users", "list", "--user", "nightly", "--db", db))
     ctx = make_context(seeded_path)
