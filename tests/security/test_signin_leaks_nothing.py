@@ -69,3 +69,19 @@ def test_emergency_access_does_not_tell_a_stranger_the_name_exists(ctx):
     assert unknown == known_wrong == LOGIN_FAILED
     # With the right password the account's owner is told why (no window is open).
     assert "not enabled" in _answer(ctx, "demo", "demo", break_glass_reason=reason)
+
+
+def test_emergency_access_does_not_confirm_a_locked_accounts_password(ctx):
+    """While an account is locked every answer is the same, so guessing is pointless. F9 told
+    the right password apart ("not enabled") even then: guessing went on through the lockout."""
+    reason = "patient collapsed in the waiting room"
+    for _ in range(ctx.settings.login_max_failures):
+        _answer(ctx, "demo", "wrong")
+    right = _answer(ctx, "demo", "demo", break_glass_reason=reason)
+    wrong = _answer(ctx, "demo", "not it", break_glass_reason=reason)
+    assert right == wrong == LOGIN_FAILED
+    demo = actor_for(ctx, "demo")
+    assert _failed(ctx)[-2:] == [(demo.id, None, None, '{"reason": "locked"}')] * 2
+    # An open window still lets the account's owner in while locked out (that is its purpose).
+    accounts.enable_break_glass(ctx, actor_for(ctx, "super"), 30, "demo")
+    assert accounts.authenticate(ctx, "demo", "demo", break_glass_reason=reason).username == "demo"
