@@ -5,13 +5,13 @@ account bound to the staff account does. Wrong passwords count towards the desk'
 from __future__ import annotations
 
 import os
-import sqlite3
 
 import pytest
 
 from coordinator_tui.services.staff import accounts
 from tests.conftest import CLINIC_DAY, make_context
 from tests.helpers.cli import one_line_error, password_file, run
+from tests.helpers.engines import raw_connect
 from tests.helpers.passwords import unbind_os_accounts
 
 NO_FILE = {"COORDINATOR_PASSWORD_FILE": ""}  # no password file: only what the test gives
@@ -26,7 +26,7 @@ def _unbound(request):
 
 
 def _hash(db, username):
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         return conn.execute("SELECT password_hash FROM staff_users WHERE username = ?",
                             (username,)).fetchone()[0]
@@ -35,7 +35,7 @@ def _hash(db, username):
 
 
 def _events(db, action):
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         return conn.execute("SELECT user_id, entity_id, detail FROM audit_events WHERE action = ?",
                             (action,)).fetchall()
@@ -85,7 +85,7 @@ def test_coordinator_user_alone_signs_nobody_in(seeded_path):
 
 def test_the_password_on_stdin_signs_in_and_the_events_name_the_account(seeded_path, tmp_path):
     db = str(seeded_path)
-    done = run("backup", str(tmp_path / "b.sqlite"), "--user", "super", "--password-stdin",
+    done = run("audit", "show", "--as", "super", "--limit", "1", "--password-stdin",
                "--db", db, input="demo\n", env=NO_FILE)
     assert done.returncode == 0, done.stderr
     ctx = make_context(seeded_path)
@@ -95,7 +95,7 @@ def test_the_password_on_stdin_signs_in_and_the_events_name_the_account(seeded_p
         super_id = actor_for(ctx, "super").id
     finally:
         ctx.db.dispose()
-    assert [row[0] for row in _events(db, "backup")] == [super_id]
+    assert [row[0] for row in _events(db, "audit.read")] == [super_id]
 
 
 def test_wrong_passwords_on_the_command_line_lock_the_account_as_at_the_desk(seeded_path):
@@ -188,7 +188,7 @@ def test_the_demo_clinics_public_password_stops_working_once_changed(seeded_path
     from coordinator_tui.services.clinic import DEMO_MARK
 
     db = str(seeded_path)
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     with conn:
         conn.execute("INSERT INTO settings (key, value) VALUES (?, 'coordinator demo')", (DEMO_MARK,))
     conn.close()
