@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import stat
 from datetime import timedelta
 
@@ -240,14 +239,12 @@ def test_rotation_is_recorded_and_a_retired_key_cannot_sign_later_events(trail, 
     assert "retired" in _verify(trail).broken.problem
 
 
-@pytest.mark.sqlite_only("the legacy chain is built with sqlite3 at schema 0003; on PostgreSQL "
-                         "0004 does not seal older rows (docs/security.md)")
-def test_an_upgrade_seals_the_unkeyed_chain_and_a_later_rechain_shows(tmp_path):
-    from coordinator_tui.store.engine import url_for_path
+def test_an_upgrade_seals_the_unkeyed_chain_and_a_later_rechain_shows(db_path):
     from coordinator_tui.store.migrate import upgrade
+    from tests.helpers.engines import url_for
 
-    path = _legacy_clinic(tmp_path / "old.sqlite")
-    upgrade(url_for_path(path))
+    path = _legacy_clinic(db_path)
+    upgrade(url_for(path))
     rows = _rows(path)
     assert rows[-1][3] == "audit.keyed" and '"sealed_events":3' in rows[-1][7]
     ctx = make_context(path)
@@ -289,21 +286,23 @@ def test_beside_a_group_shared_database_the_key_is_shared_with_that_group_only(t
 
 
 def _legacy_clinic(path, events=3):
-    """A database as written before the audit key: schema 0003, a plain SHA-256 chain."""
-    from coordinator_tui.store.engine import url_for_path
+    """A database as written before the audit key: schema 0003, a plain SHA-256 chain (an
+    SQLite file, or the PostgreSQL database a test knows by `path`)."""
     from coordinator_tui.store.migrate import downgrade, upgrade
+    from tests.helpers.engines import url_for
 
-    url = url_for_path(path)
+    url = url_for(path)
     upgrade(url)
     downgrade(url, "0003_checkin_checks")
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = raw_connect(path)
     prev = GENESIS
     for n in range(events):
         at = f"2026-11-2{n} 10:00:00"
         digest = _plain(prev, at, None, "login.failed", None, None, None, None)
         conn.execute("INSERT INTO audit_events (at, action, prev_hash, hash) VALUES (?, ?, ?, ?)",
-                     (at, "login.failed", prev, digest))
+                     (at + ("+00" if on_postgresql() else ""), "login.failed", prev, digest))
         prev = digest
+    conn.commit()
     conn.close()
     return path
 
