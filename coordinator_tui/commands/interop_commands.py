@@ -59,6 +59,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     send = hl7_sub.add_parser("send", parents=[common], help="deliver the outbox to the EHR")
     send.add_argument("--to", type=_address, required=True, metavar="HOST:PORT")
     send.add_argument("--once", action="store_true", help="stop when nothing is waiting")
+    send.add_argument("--user", help=USER_HELP)
     send.set_defaults(handler=cmd_send)
     outbox = hl7_sub.add_parser("outbox", parents=[common], help="turn the outbox on or off")
     outbox.add_argument("state", choices=["on", "off", "status"])
@@ -128,6 +129,9 @@ def cmd_send(args) -> int:
     ctx = ready_context(args)
     host, port = args.to
     try:
+        # It reads patients' messages and sends them where --to says: a staff member (a service
+        # account bound to the OS account the service runs as) signs in first.
+        acting_user(ctx, args.user, "hl7 send")
         stats = run_sender(ctx, host, port, once=args.once,
                            report=lambda line: print(line, file=sys.stderr, flush=True))
     finally:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from coordinator_tui.config import data_dir
 from coordinator_tui.errors import UserError
+from coordinator_tui.folders import make_private_dirs
 from coordinator_tui.interop.paper import text_pdf
 from coordinator_tui.interop.private_file import write_private
 from coordinator_tui.services import audit
@@ -45,7 +46,7 @@ class Printed:
 def printouts_folder(ctx: AppContext) -> Path:
     folder = Path(ctx.settings.print_dir).expanduser() if ctx.settings.print_dir else data_dir() / "printouts"
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(folder)
     except OSError as exc:
         raise UserError(f"cannot use the printouts folder {folder}: {exc.strerror}") from None
     return folder

@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from coordinator_tui.errors import StorageError
+from coordinator_tui.folders import make_private_dirs
 
 KEY_VARIABLE = "COORDINATOR_AUDIT_KEY"
 ANCHOR_VARIABLE = "COORDINATOR_AUDIT_ANCHOR"
@@ -66,7 +67,7 @@ def _mode_like(database: Path | None) -> tuple[int, int | None]:
 def _create(path: Path, database: Path | None, text: str) -> bool:
     """Create `path` holding `text`, whole, unless it exists (False then)."""
     mode, gid = _mode_like(database)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     try:

@@ -229,6 +229,12 @@ class Database:
         return sqlite_path(self.url)
 
     @cached_property
+    def key_base(self) -> Path | None:
+        """What the audit key and anchor files are named after (`key_base`): the SQLite file,
+        or a name for the PostgreSQL database; the audit writer names them the same way."""
+        return key_base(self.url)
+
+    @cached_property
     def _file(self) -> Path | None:
         return sqlite_path(self.url)
 

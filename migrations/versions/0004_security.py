@@ -4,8 +4,9 @@
   a row. Rows written before this revision keep their plain SHA-256 chain; if there are any,
   the upgrade appends one keyed `audit.keyed` event after them, which seals them: re-chaining
   them would change the hash the keyed event signed.
-- SQLite: a trigger refuses an INSERT into audit_events that is not the audit writer's
-  (store/audit_guard.py) or that does not follow the last row. Future migrations that copy
+- A trigger refuses an INSERT into audit_events that is not the audit writer's
+  (store/audit_guard.py; PostgreSQL: the writer's session setting, store/pg.py) or that does
+  not follow the last row. Future migrations that copy
   audit_events (a batch rebuild) must do it inside `audit_guard.writing()`.
 - `staff_users.os_uid`: the operating-system account bound to a staff account (command line).
 
@@ -50,6 +51,7 @@ def upgrade() -> None:
         op.execute(PG_WRITER_FUNCTION)
         op.execute(f"CREATE TRIGGER {WRITER_TRIGGER} BEFORE INSERT ON audit_events FOR EACH ROW "
                    "EXECUTE FUNCTION coordinator_audit_writer_only()")
+        _seal_legacy_rows(bind)
         return
     if bind.dialect.name != "sqlite":
         return
@@ -70,22 +72,30 @@ def _seal_legacy_rows(bind) -> None:
 
     from coordinator_tui.services import audit
     from coordinator_tui.store import audit_files, audit_guard
-    from coordinator_tui.store.engine import sqlite_path
+    from coordinator_tui.store.engine import key_base
 
     last = bind.exec_driver_sql("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").first()
     if last is None:
         return
     count = bind.exec_driver_sql("SELECT count(*) FROM audit_events").scalar()
-    database = sqlite_path(bind.engine.url.render_as_string(hide_password=False))
+    # The SQLite file, or the name a PostgreSQL database's key and anchor files are made from.
+    database = key_base(bind.engine.url.render_as_string(hide_password=False))
     key = audit_files.ring_for(database, create=True).current
     at = datetime.now(UTC)
     detail = f'{{"key":"{key.id}","sealed_events":{count}}}'
     digest = audit.keyed_digest(key, last.hash, at, None, "audit.keyed", None, None, None, detail)
-    stored_at = at.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    with audit_guard.writing():
-        bind.exec_driver_sql(
-            "INSERT INTO audit_events (at, action, detail, prev_hash, hash, key_id) "
-            "VALUES (?, 'audit.keyed', ?, ?, ?, ?)", (stored_at, detail, last.hash, digest, key.id))
+    insert = sa.text("INSERT INTO audit_events (at, action, detail, prev_hash, hash, key_id) "
+                     "VALUES (:at, 'audit.keyed', :detail, :prev, :hash, :key)")
+    values = {"detail": detail, "prev": last.hash, "hash": digest, "key": key.id}
+    if bind.dialect.name == "postgresql":
+        # The writer's session setting (store/pg.py), for this transaction only.
+        bind.exec_driver_sql("SELECT set_config('coordinator.audit_writer', 'on', true)")
+        bind.execute(insert, {**values, "at": at})
+        bind.exec_driver_sql("SELECT set_config('coordinator.audit_writer', 'off', true)")
+    else:
+        stored_at = at.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        with audit_guard.writing():
+            bind.execute(insert, {**values, "at": stored_at})
     sealed = bind.exec_driver_sql("SELECT id FROM audit_events ORDER BY id DESC LIMIT 1").scalar()
     # The first anchor: from now on a missing anchor file is itself a finding.
     audit_files.append_anchor(audit_files.anchor_path(database), database, at, count + 1, sealed,

@@ -26,7 +26,7 @@ FAMILIES = ["Abara", "Brzezinski", "Cavendish", "Dimitriou", "Eriksdottir", "Fai
 def sender(db, port):
     env = {**os.environ, "COORDINATOR_CLOCK": CLINIC_NOW.isoformat()}
     return [sys.executable, "-m", "coordinator_tui", "hl7", "send", "--to", f"127.0.0.1:{port}",
-            "--db", url_for(db)], env
+            "--db", url_for(db), "--user", "demo"], env
 
 
 def test_killed_sender_restarts_and_every_message_arrives_once_in_order(ctx, seeded_path):

@@ -5,13 +5,13 @@ account bound to the staff account does. Wrong passwords count towards the desk'
 from __future__ import annotations
 
 import os
-import sqlite3
 
 import pytest
 
 from coordinator_tui.services.staff import accounts
 from tests.conftest import CLINIC_DAY, make_context
 from tests.helpers.cli import one_line_error, password_file, run
+from tests.helpers.engines import raw_connect
 from tests.helpers.passwords import unbind_os_accounts
 
 NO_FILE = {"COORDINATOR_PASSWORD_FILE": ""}  # no password file: only what the test gives
@@ -26,7 +26,7 @@ def _unbound(request):
 
 
 def _hash(db, username):
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         return conn.execute("SELECT password_hash FROM staff_users WHERE username = ?",
                             (username,)).fetchone()[0]
@@ -35,7 +35,7 @@ def _hash(db, username):
 
 
 def _events(db, action):
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     try:
         return conn.execute("SELECT user_id, entity_id, detail FROM audit_events WHERE action = ?",
                             (action,)).fetchall()
@@ -68,6 +68,7 @@ def test_the_reported_takeover_is_refused(seeded_path):
     ["callbacks", "generate", "--user", "demo"],
     ["audit", "rotate-key", "--user", "admin"],
     ["users", "bind-os", "demo", "--os-user", "0", "--user", "admin"],
+    ["hl7", "send", "--to", "127.0.0.1:9", "--once", "--user", "demo"],  # an interface sender
 ])
 def test_a_name_alone_signs_nobody_in(seeded_path, tmp_path, args):
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
@@ -84,7 +85,7 @@ def test_coordinator_user_alone_signs_nobody_in(seeded_path):
 
 def test_the_password_on_stdin_signs_in_and_the_events_name_the_account(seeded_path, tmp_path):
     db = str(seeded_path)
-    done = run("backup", str(tmp_path / "b.sqlite"), "--user", "super", "--password-stdin",
+    done = run("audit", "show", "--as", "super", "--limit", "1", "--password-stdin",
                "--db", db, input="demo\n", env=NO_FILE)
     assert done.returncode == 0, done.stderr
     ctx = make_context(seeded_path)
@@ -94,7 +95,7 @@ def test_the_password_on_stdin_signs_in_and_the_events_name_the_account(seeded_p
         super_id = actor_for(ctx, "super").id
     finally:
         ctx.db.dispose()
-    assert [row[0] for row in _events(db, "backup")] == [super_id]
+    assert [row[0] for row in _events(db, "audit.read")] == [super_id]
 
 
 def test_wrong_passwords_on_the_command_line_lock_the_account_as_at_the_desk(seeded_path):
@@ -169,6 +170,9 @@ def test_a_service_account_runs_its_job_without_a_password_and_never_at_a_desk(s
     assert f"Nightly jobs (OS uid {os.getuid()})" in listed
     job = run("callbacks", "generate", "--user", "nightly", "--db", db, env=NO_FILE)
     assert job.returncode == 0, job.stderr
+    sender = run("hl7", "send", "--to", "127.0.0.1:9", "--once", "--user", "nightly", "--db", db,
+                 env=NO_FILE)
+    assert sender.returncode == 0 and "sent 0" in sender.stderr, sender.stderr
     # Only the role it needs: it may not read the audit trail or manage accounts.
     assert "may not" in one_line_error(run("users", "list", "--user", "nightly", "--db", db))
     ctx = make_context(seeded_path)
@@ -184,7 +188,7 @@ def test_the_demo_clinics_public_password_stops_working_once_changed(seeded_path
     from coordinator_tui.services.clinic import DEMO_MARK
 
     db = str(seeded_path)
-    conn = sqlite3.connect(db)
+    conn = raw_connect(db)
     with conn:
         conn.execute("INSERT INTO settings (key, value) VALUES (?, 'coordinator demo')", (DEMO_MARK,))
     conn.close()

@@ -4,20 +4,32 @@ sign-in records the account when there is one, else a keyed hash of the name, ne
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from coordinator_tui.services.staff import accounts
 from coordinator_tui.services.staff.accounts import LOGIN_FAILED, LoginRefused
 from coordinator_tui.services.staff.actors import actor_for
+from tests.helpers.engines import raw_connect
 
 
 def _failed(ctx):
-    conn = sqlite3.connect(ctx.db.path)
+    conn = raw_connect(ctx.db.url)
     try:
         return conn.execute("SELECT user_id, entity, entity_id, detail FROM audit_events WHERE "
                             "action = 'login.failed' ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def _dump(ctx) -> str:
+    """Everything the database holds (SQLite: the file's SQL dump; PostgreSQL: every row of the
+    tables a failed sign-in writes to)."""
+    conn = raw_connect(ctx.db.url)
+    try:
+        if hasattr(conn, "iterdump"):
+            return "\n".join(conn.iterdump())
+        return "\n".join(repr(row) for table in ("audit_events", "staff_users")
+                         for row in conn.execute(f"SELECT * FROM {table}").fetchall())
     finally:
         conn.close()
 
@@ -45,7 +57,7 @@ def test_a_failed_sign_in_never_keeps_the_text_typed(ctx):
     _answer(ctx, typed, "whatever")
     _answer(ctx, typed, "again")
     _answer(ctx, "Another Name", "x")
-    dump = "\n".join(sqlite3.connect(ctx.db.path).iterdump())
+    dump = _dump(ctx)
     assert typed not in dump and typed.lower() not in dump
     rows = _failed(ctx)
     assert all(user is None and entity is None for user, entity, _e, _d in rows)
@@ -69,3 +81,19 @@ def test_emergency_access_does_not_tell_a_stranger_the_name_exists(ctx):
     assert unknown == known_wrong == LOGIN_FAILED
     # With the right password the account's owner is told why (no window is open).
     assert "not enabled" in _answer(ctx, "demo", "demo", break_glass_reason=reason)
+
+
+def test_emergency_access_does_not_confirm_a_locked_accounts_password(ctx):
+    """While an account is locked every answer is the same, so guessing is pointless. F9 told
+    the right password apart ("not enabled") even then: guessing went on through the lockout."""
+    reason = "patient collapsed in the waiting room"
+    for _ in range(ctx.settings.login_max_failures):
+        _answer(ctx, "demo", "wrong")
+    right = _answer(ctx, "demo", "demo", break_glass_reason=reason)
+    wrong = _answer(ctx, "demo", "not it", break_glass_reason=reason)
+    assert right == wrong == LOGIN_FAILED
+    demo = actor_for(ctx, "demo")
+    assert _failed(ctx)[-2:] == [(demo.id, None, None, '{"reason": "locked"}')] * 2
+    # An open window still lets the account's owner in while locked out (that is its purpose).
+    accounts.enable_break_glass(ctx, actor_for(ctx, "super"), 30, "demo")
+    assert accounts.authenticate(ctx, "demo", "demo", break_glass_reason=reason).username == "demo"

@@ -45,3 +45,39 @@ def test_folders_made_are_0700_under_any_umask_and_existing_ones_keep_theirs(tmp
         assert all(_mode(p) == 0o700 for p in made)
     assert _mode(shared) == 0o750
     assert make_private_dirs(shared) == []
+
+
+def test_printouts_exports_and_audit_files_make_owner_only_folders_under_umask_000(tmp_path):
+    """The printouts folder (letters, statements), a FHIR export's folder and the audit key's
+    folder (a PostgreSQL clinic's is made in the data folder) hold patient data or its keys."""
+    from types import SimpleNamespace
+
+    from coordinator_tui.interop.fhir.ndjson import NdjsonWriter
+    from coordinator_tui.services.printing import printouts_folder
+    from coordinator_tui.store import audit_files
+
+    old = os.umask(0o000)
+    try:
+        printouts_folder(SimpleNamespace(settings=SimpleNamespace(print_dir=str(tmp_path / "p" / "q"))))
+        NdjsonWriter(tmp_path / "e" / "f").discard()
+        database = tmp_path / "data" / "postgresql" / "db-host-5432-clinic"
+        audit_files.ring_for(database, create=True)
+    finally:
+        os.umask(old)
+    for folder in ("p", "p/q", "e", "e/f", "data", "data/postgresql"):
+        assert _mode(tmp_path / folder) == 0o700, folder
+
+
+def test_no_module_makes_a_folder_tree_but_through_make_private_dirs():
+    """mkdir(parents=True) gives the parents it makes 0777 minus the umask."""
+    import re
+    from pathlib import Path
+
+    import coordinator_tui
+
+    package = Path(coordinator_tui.__file__).parent
+    offenders = [f"{path.relative_to(package)}:{number}"
+                 for path in sorted(package.rglob("*.py")) if path.name != "folders.py"
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"mkdir\([^)]*parents\s*=\s*True", line)]
+    assert offenders == []

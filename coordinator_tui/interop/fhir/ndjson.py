@@ -12,6 +12,7 @@ from pathlib import Path
 import orjson
 
 from coordinator_tui.errors import UserError
+from coordinator_tui.folders import make_private_dirs
 
 MRN_SYSTEM = "urn:coordinator:mrn"
 _GENDER = {"M": "male", "F": "female", "X": "other", "U": "unknown"}
@@ -129,7 +130,7 @@ class NdjsonWriter:
         if folder.exists() and not folder.is_dir():
             raise UserError(f"{folder} is not a folder")
         try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dirs(folder)
         except OSError as exc:
             raise UserError(f"cannot make {folder}: {exc.strerror or type(exc).__name__}") from None
         self.folder = folder

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from coordinator_tui.domain.reminders import BatchChannel, LetterKind
 from coordinator_tui.errors import UserError
+from coordinator_tui.folders import make_private_dirs
 from coordinator_tui.interop.private_file import write_private
 from coordinator_tui.interop.private_folder import write_private_files
 from coordinator_tui.services.context import Actor, AppContext
@@ -73,7 +74,7 @@ def send_reminders(ctx: AppContext, actor: Actor, channel: BatchChannel | str) -
         return Sent(what, len(batch), batch.skipped, batch.already, printed.where)
     stamp = ctx.now().astimezone(ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
     outbox = printouts_folder(ctx) / "outbox"
-    outbox.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(outbox)
     if channel is BatchChannel.ICS:
         folder = outbox / f"invitations-{stamp}"
         folder.mkdir(mode=0o700)

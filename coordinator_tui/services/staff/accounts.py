@@ -232,15 +232,17 @@ def authenticate(ctx: AppContext, username: str, password: str, *,
             window_end: datetime | None = None
             if break_glass_reason is not None and ok:
                 # Asked only with the right password: the answer must not tell a stranger
-                # that the name is an account.
+                # that the name is an account, nor, while it is locked, that this password is
+                # the right one (guessing would go on through the lockout).
                 window_end = _break_glass_window(session, user.id, now)
-                if window_end is None:
+                if window_end is None and not locked:
                     refusal = "emergency access is not enabled; a supervisor can enable it"
                     audit.record(session, actor, "break_glass.refused", now,
                                  detail={"reason": break_glass_reason})
-            if refusal is None and locked and break_glass_reason is None:
+            if refusal is None and locked and window_end is None:
                 # The same answer as a wrong password or an unknown name (no enumeration); the
-                # lockout holds and is audited by account.
+                # lockout holds and is audited by account. Only an open emergency window
+                # lets the right password in meanwhile.
                 refusal = LOGIN_FAILED
                 audit.record(session, actor, f"{action}.failed", now, detail={"reason": "locked"})
             elif refusal is None and not ok:

@@ -18,8 +18,8 @@ def rotate_key(ctx: AppContext, actor: Actor) -> str:
     event that names the old and the new key. Older keys stay in the file (older events are
     checked with them) but an event signed with one after the rotation is refused. Admins."""
     require(actor, Permission.MANAGE_SETTINGS)
-    old = audit_files.ring_for(ctx.db.path, create=True).current.id
-    ring = audit_files.add_key(ctx.db.path)
+    old = audit_files.ring_for(ctx.db.key_base, create=True).current.id
+    ring = audit_files.add_key(ctx.db.key_base)
     with ctx.db.write() as session:
         audit.record(session, actor, "audit.key_rotated", ctx.now(), entity="audit_key",
                      detail={"from": old, "to": ring.current.id})
@@ -39,5 +39,5 @@ def anchor_now(ctx: AppContext) -> Anchored:
     with ctx.db.read() as session:
         head = head_of(session)
         at = ctx.now()
-    path = audit.append_anchor(ctx.db.path, at, head.events, head.last_id, head.last_hash)
+    path = audit.append_anchor(ctx.db.key_base, at, head.events, head.last_id, head.last_hash)
     return Anchored(path, head.events, head.last_id)

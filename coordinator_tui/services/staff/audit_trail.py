@@ -47,7 +47,7 @@ def verify(ctx: AppContext, anchor: Path | str | None = None) -> ChainReport:
     """The chain checked row by row under the audit key, then compared with the anchors: the
     clinic's anchor file (when there is one) and `anchor` (an anchor file or a backup copy)."""
     files = []
-    default = audit_files.anchor_path(ctx.db.path)
+    default = audit_files.anchor_path(ctx.db.key_base)
     if default.exists():
         files.append(default)
     if anchor is not None:
@@ -78,7 +78,7 @@ def verify(ctx: AppContext, anchor: Path | str | None = None) -> ChainReport:
 
 
 def _beside(ring, ctx: AppContext) -> bool:
-    database = ctx.db.path
+    database = ctx.db.key_base
     return database is not None and ring.path == database.with_name(database.name
                                                                      + audit_files.KEY_SUFFIX)
 
