@@ -1,7 +1,7 @@
 """The A/R aging's one SQL pass (services/accounts/aging_sql.py) against the rule it computes in
 closed form (domain/ledger.py's `age_rows`: debits by date of service, credits applied to the
-oldest first), on random ledgers, several as-of dates and bucket widths; and the streamed CSV
-against both. Runs on SQLite and on PostgreSQL (--engine postgresql): the same numbers."""
+oldest first), on random ledgers, several as-of dates and bucket widths; the totals summed in
+the database (the weekly report's) against the rows'; and the streamed CSV against both. Runs on SQLite and on PostgreSQL (--engine postgresql): the same numbers."""
 
 from __future__ import annotations
 
@@ -76,6 +76,8 @@ def test_sql_aging_equals_first_in_first_out_by_the_domain_rule(ctx, seed):
             with ctx.db.read() as session:
                 got, totals = aging.aged_rows(session, as_of, width)
                 ledger_total = aging.ledger_sum_in(session, as_of)
+                summed = aging.aged_totals(session, as_of, width)  # the weekly report's
+            assert summed == totals
             assert {p.patient_id: (p.buckets, p.last_payment, p.last_statement) for p in got} == expected, \
                 (width, back)
             assert sum(totals) == ledger_total == sum(sum(b) for b, _p, _s in expected.values())

@@ -91,6 +91,12 @@ def aged_rows(session, as_of: date, width: int, *, patient_ids=None, min_balance
     return out, tuple(totals)
 
 
+def aged_totals(session, as_of: date, width: int) -> tuple[int, ...]:
+    """The totals by bucket alone (the weekly report's): summed in the database."""
+    stmt, params = aging_statement(as_of, width, totals=True)
+    return tuple(int(cents) for cents in session.execute(stmt, params).one())
+
+
 def urgency(p: AgedPatient) -> tuple:
     """Sort key: the oldest money first, then the largest balance, then the MRN."""
     return (-p.oldest, -p.balance_cents, p.mrn)

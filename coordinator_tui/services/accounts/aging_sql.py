@@ -33,7 +33,9 @@ def _least(a: str, b: str) -> str:
     return f"CASE WHEN {a} < {b} THEN {a} ELSE {b} END"
 
 
-def aging_sql(*, patient_filter: bool = False, minimum: bool = False) -> str:
+def aging_sql(*, patient_filter: bool = False, minimum: bool = False, totals: bool = False) -> str:
+    """Rows of COLUMNS; with `totals`, one row of the buckets' sums (no patient rows leave the
+    database, no join to the patients)."""
     n = BUCKET_COUNT
     newest = ", ".join(f"sum(CASE WHEN amount_cents > 0 AND service_date >= :e{k + 1} THEN amount_cents "
                        f"ELSE 0 END) AS n{k}" for k in range(n - 1))
@@ -43,20 +45,24 @@ def aging_sql(*, patient_filter: bool = False, minimum: bool = False) -> str:
                        f"{_least('bal', f'n{k - 1}')} END AS b{k}")
     buckets.append(f"CASE WHEN bal <= 0 THEN 0 ELSE bal - {_least('bal', f'n{n - 2}')} END AS b{n - 1}")
     where = " AND patient_id IN :ids" if patient_filter else ""
+    grouped = (f"SELECT patient_id AS pid, sum(amount_cents) AS bal, {newest}, "
+               "max(CASE WHEN kind = 'payment' THEN service_date END) AS lp, "
+               "max(CASE WHEN kind = 'statement' THEN service_date END) AS ls "
+               f"FROM ledger_entries WHERE responsibility = 'patient' AND service_date <= :as_of{where} "
+               "GROUP BY patient_id")
+    if totals:
+        sums = ", ".join(f"coalesce(sum(b{k}), 0)" for k in range(n))
+        return f"SELECT {sums} FROM (SELECT {', '.join(buckets)} FROM ({grouped}) g) aged"
     return (
-        f"SELECT g.pid, p.mrn, p.family_name, p.given_name, {', '.join(buckets)}, g.bal, g.lp, g.ls FROM ("
-        f"SELECT patient_id AS pid, sum(amount_cents) AS bal, {newest}, "
-        "max(CASE WHEN kind = 'payment' THEN service_date END) AS lp, "
-        "max(CASE WHEN kind = 'statement' THEN service_date END) AS ls "
-        f"FROM ledger_entries WHERE responsibility = 'patient' AND service_date <= :as_of{where} "
-        "GROUP BY patient_id) g JOIN patients p ON p.id = g.pid "
+        f"SELECT g.pid, p.mrn, p.family_name, p.given_name, {', '.join(buckets)}, g.bal, g.lp, g.ls "
+        f"FROM ({grouped}) g JOIN patients p ON p.id = g.pid "
         f"WHERE g.bal <> 0{' AND g.bal >= :minimum' if minimum else ''}")
 
 
-def aging_statement(as_of: date, width: int, *, patient_ids=None,
-                    min_balance_cents: int = 0) -> tuple[TextClause, dict]:
+def aging_statement(as_of: date, width: int, *, patient_ids=None, min_balance_cents: int = 0,
+                    totals: bool = False) -> tuple[TextClause, dict]:
     """(statement, parameters): rows of COLUMNS, one per patient owing (or owed) anything on
-    `as_of`, in no particular order."""
+    `as_of`, in no particular order; with `totals`, one row: the sums by bucket."""
     edges = {f"e{k}": as_of - timedelta(days=width * k) for k in range(1, BUCKET_COUNT)}
     params: dict = {"as_of": as_of, **edges}
     binds = [bindparam(name, type_=Date) for name in ("as_of", *edges)]
@@ -65,5 +71,5 @@ def aging_statement(as_of: date, width: int, *, patient_ids=None,
         params["ids"] = list(patient_ids)
     if min_balance_cents > 0:
         params["minimum"] = min_balance_cents
-    stmt = text(aging_sql(patient_filter=patient_ids is not None, minimum=min_balance_cents > 0))
+    stmt = text(aging_sql(patient_filter=patient_ids is not None, minimum=min_balance_cents > 0, totals=totals))
     return stmt.bindparams(*binds), params
