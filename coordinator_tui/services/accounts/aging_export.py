@@ -35,6 +35,14 @@ def money_text(cents: int) -> str:
     return "{}.{:02d}".format(*divmod(cents, 100))
 
 
+class _MoneyTexts(dict):
+    """Amount -> its text, made on first sight: most cells repeat a few amounts (0.00 above all)."""
+
+    def __missing__(self, cents: int) -> str:
+        made = self[cents] = money_text(cents)
+        return made
+
+
 @dataclass
 class AgingExport:
     """What `fill` wrote: the patients and the totals by bucket (known once `fill` has run)."""
@@ -51,14 +59,7 @@ class AgingExport:
         stmt, params = aging_statement(self.as_of, self.width, min_balance_cents=self.min_balance_cents)
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["mrn", "name", *bucket_labels(self.width), "balance", "last_payment", "last_statement"])
-        texts: dict[int, str] = {}  # most cells are a few repeated amounts (0.00 above all)
-
-        def money(cents: int) -> str:
-            found = texts.get(cents)
-            if found is None:
-                found = texts[cents] = money_text(cents)
-            return found
-
+        money = _MoneyTexts().__getitem__  # a C-level look-up per cell once an amount was seen
         t0 = t1 = t2 = t3 = t4 = 0
         count = 0
         write = writer.writerow
