@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select
 
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services import checkin, patients
-from coordinator_tui.services.accounts import aging
+from coordinator_tui.services.accounts import aging, weekly, worklist
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.engine import WRITE_OPTION
@@ -31,8 +31,11 @@ VIEWS = {
     "record": (lambda c, a: patients.get_record(c, a, 5), "patient.view"),
     # A/R aging reads every patient's ledger (seconds at a million patients): no lock meanwhile.
     "aging": (lambda c, a: aging.aging(c, actor_for(c, "super"), CLINIC_DAY), "ar.aging"),
+    "A/R work list": (lambda c, a: worklist.work_list(c, actor_for(c, "super")), "ar.worklist"),
+    "weekly A/R": (lambda c, a: weekly.weekly_report(c, actor_for(c, "super"), CLINIC_DAY), "ar.weekly"),
 }
-READS = {"checklist": "FROM patients", "record": "FROM patients", "aging": "FROM ledger_entries"}
+READS = {"checklist": "FROM patients", "record": "FROM patients", "aging": "FROM ledger_entries",
+         "A/R work list": "FROM ledger_entries", "weekly A/R": "FROM ledger_entries"}
 
 
 def _audit_count(ctx, action: str) -> int:

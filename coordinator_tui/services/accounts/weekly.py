@@ -70,7 +70,7 @@ def weekly_report(ctx: AppContext, actor: Actor, day: date) -> Weekly:
     end = start + timedelta(days=6)
     width = bucket_width(ctx)
     today = ctx.today()
-    with ctx.db.write() as session:
+    with ctx.db.read() as session:  # no write lock while the ledger is summed; the event follows
         this_week = aged_totals(session, min(end, today), width)
         last_week = aged_totals(session, start - timedelta(days=1), width)
         collected = -_money_in(session, (EntryKind.PAYMENT.value,), start, end)
@@ -86,7 +86,8 @@ def weekly_report(ctx: AppContext, actor: Actor, day: date) -> Weekly:
                 pending += 1
             else:
                 broken += 1
-        audit.record(session, actor, "ar.weekly", ctx.now(), entity="ledger", detail={"week": start.isoformat()})
+    with audit.recorded(ctx, actor, "ar.weekly", entity="ledger", detail={"week": start.isoformat()}):
+        pass
     return Weekly(start, end, bucket_labels(width), this_week, last_week, collected, written_off,
                   kept, broken, pending)
 
