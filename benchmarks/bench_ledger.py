@@ -7,20 +7,25 @@ Builds the database if the file does not exist: a small seeded clinic (its staff
 events) plus `--patients` patients with 3 ledger rows each (a charge of a visit 0-400 days ago, a
 payment, and a second charge or an adjustment), inserted by SQL in one transaction with the
 indexes built afterwards (store/bulk.py). Then:
-- aging: the full report as `coordinator ar aging --format csv` computes it (aging() with its
-  audit event, plus the CSV), against a floor of a bare GROUP BY patient SUM over the same rows;
+- aging: the full report as `coordinator ar aging --format csv -o FILE` does it (the one SQL
+  pass streamed into an owner-only file, its audit event), against a floor of a bare GROUP BY
+  patient SUM over the same rows, and the SQL pass alone; wall and CPU time (the CPU time leaves
+  out what other processes on a shared machine took);
 - balance: `ledger.balance()` for random patients (its own read session, as the desk calls it),
-  against a floor of the bare SUM on a raw sqlite3 connection; p50 and p95.
-Targets: aging under 5 s, balance p95 under 5 ms.
+  against a floor of the bare SUM on a raw sqlite3 connection; p50 and p95, wall and CPU.
+Each line ends with the load average. Targets: aging under 5 s, balance p95 under 5 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import os
 import random
 import sqlite3
 import statistics
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -85,9 +90,10 @@ def context(path: Path) -> AppContext:
                       clock=FrozenClock(parse_instant(NOW)))
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+def percentile(pairs, fraction, index: int) -> float:
+    """The `fraction` percentile of the (wall, cpu) pairs' `index`, in milliseconds."""
+    ordered = sorted(p[index] for p in pairs)
+    return 1000 * ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def main() -> int:
@@ -96,6 +102,7 @@ def main() -> int:
     parser.add_argument("--db", type=Path, default=None, help="database file (built if missing)")
     parser.add_argument("--rounds", type=int, default=3, help="aging runs (each beside a floor run)")
     parser.add_argument("--lookups", type=int, default=500, help="balance look-ups (each beside a floor)")
+    parser.add_argument("--screen", action="store_true", help="also time aging() as the screen calls it")
     add_time_limit(parser, 1800)
     args = parser.parse_args()
     start_time_limit(args.time_limit, "bench_ledger")
@@ -103,7 +110,10 @@ def main() -> int:
     if not path.exists():
         build(path, args.patients)
 
+    from coordinator_tui.interop.private_file import Target, deliver_stream
     from coordinator_tui.services.accounts import aging, ledger
+    from coordinator_tui.services.accounts.aging_export import aging_export
+    from coordinator_tui.services.accounts.aging_sql import aging_statement
     from coordinator_tui.services.staff.actors import actor_for
 
     ctx = context(path)
@@ -112,40 +122,81 @@ def main() -> int:
     rows = raw.execute("SELECT count(*) FROM ledger_entries").fetchone()[0]
     pids = [r[0] for r in raw.execute("SELECT id FROM patients")]
     print(f"{len(pids):,} patients, {rows:,} ledger rows")
+    folder = tempfile.TemporaryDirectory(prefix="bench_ledger_")
+    out = Path(folder.name) / "aging.csv"
 
-    full, floor = [], []
-    for _ in range(args.rounds):
-        t = time.perf_counter()
-        raw.execute("SELECT patient_id, sum(amount_cents) FROM ledger_entries WHERE responsibility = 'patient' "
-                    "GROUP BY patient_id").fetchall()
-        floor.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        report = aging.aging(ctx, actor, DAY)
-        text = aging.aging_csv(report)
-        full.append(time.perf_counter() - t)
+    def export():
+        job = aging_export(ctx, actor, DAY)
+        deliver_stream(Target(out), job.fill, job.publish)
+        return job
+
+    def sql_only():
+        stmt, params = aging_statement(DAY, 30)
+        with ctx.db.read() as session:
+            return sum(1 for _ in session.execute(stmt, params).tuples())
+
+    def csv_only():  # the output's own floor: as many ready-made rows written by csv.writer
+        line = ("B123456", "Family123, Given45", "12.34", "0.00", "0.00", "5.67", "0.00", "18.01",
+                "2026-10-01", "")
+        with (Path(folder.name) / "floor.csv").open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(line for _ in range(len(pids)))
+
+    floor, full, sql, written = [], [], [], []
+    for _ in range(args.rounds):  # interleaved: floor, SQL alone, CSV alone, the whole command's work
+        floor.append(timed(lambda: raw.execute(
+            "SELECT patient_id, sum(amount_cents) FROM ledger_entries WHERE responsibility = 'patient' "
+            "GROUP BY patient_id").fetchall()))
+        sql.append(timed(sql_only))
+        written.append(timed(csv_only))
+        full.append(timed(export))
+    job = export()
+    lines = list(csv.reader(out.open(encoding="utf-8")))
     bare_total = raw.execute("SELECT sum(amount_cents) FROM ledger_entries WHERE responsibility = 'patient' "
                              "AND service_date <= ?", (DAY.isoformat(),)).fetchone()[0]
-    assert sum(report.totals) == report.ledger_total == bare_total, "aging totals differ from the ledger"
-    print(f"ar aging full run: median {statistics.median(full):.2f} s  (floor: bare GROUP BY SUM "
-          f"{statistics.median(floor):.2f} s; ratio {statistics.median(full) / statistics.median(floor):.1f}x; "
-          f"{len(report.patients):,} patients owing, {len(text) / 1e6:.1f} MB CSV; target < 5 s)")
+    total_cents = sum(job.totals)
+    assert lines[-1][0] == "TOTAL" and total_cents == bare_total, "aging totals differ from the ledger"
+    print(f"ar aging --format csv (streamed to a file), wall: median {median(full, 0):.2f} s, "
+          f"floor (bare GROUP BY SUM) {median(floor, 0):.2f} s, ratio {median(full, 0) / median(floor, 0):.1f}x; "
+          f"cpu: {median(full, 1):.2f} s vs floor {median(floor, 1):.2f} s, ratio "
+          f"{median(full, 1) / median(floor, 1):.1f}x; the SQL pass alone: wall {median(sql, 0):.2f} s, "
+          f"cpu {median(sql, 1):.2f} s; writing as many ready-made rows with csv.writer alone: wall "
+          f"{median(written, 0):.2f} s, cpu {median(written, 1):.2f} s; {job.patients:,} patients owing, "
+          f"{out.stat().st_size / 1e6:.1f} MB; target < 5 s  [load {load()}]")
+    folder.cleanup()
+    if args.screen:
+        wall, cpu = timed(lambda: aging.aging(ctx, actor, DAY))
+        print(f"aging() for the screen (an object per patient): wall {wall:.2f} s, cpu {cpu:.2f} s  [load {load()}]")
 
     rng = random.Random(17)
     got, bare = [], []
     for _ in range(args.lookups):
         pid = rng.choice(pids)
-        t = time.perf_counter()
-        raw.execute("SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE patient_id = ? "
-                    "AND responsibility = 'patient'", (pid,)).fetchone()
-        bare.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        ledger.balance(ctx, pid)
-        got.append((time.perf_counter() - t) * 1000)
-    print(f"one patient's balance: p50 {percentile(got, 0.5):.2f} ms, p95 {percentile(got, 0.95):.2f} ms  "
-          f"(floor: bare SUM p50 {percentile(bare, 0.5):.3f} ms, p95 {percentile(bare, 0.95):.3f} ms; "
-          f"target p95 < 5 ms)")
+        bare.append(timed(lambda pid=pid: raw.execute(
+            "SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE patient_id = ? "
+            "AND responsibility = 'patient'", (pid,)).fetchone()))
+        got.append(timed(lambda pid=pid: ledger.balance(ctx, pid)))
+    print(f"one patient's balance, wall: p50 {percentile(got, 0.5, 0):.2f} ms, p95 {percentile(got, 0.95, 0):.2f} ms "
+          f"(floor: bare SUM p50 {percentile(bare, 0.5, 0):.3f} ms, p95 {percentile(bare, 0.95, 0):.3f} ms); "
+          f"cpu (this thread only, so time lost to other processes is left out): p50 "
+          f"{percentile(got, 0.5, 1):.2f} ms, p95 {percentile(got, 0.95, 1):.2f} ms (floor p95 "
+          f"{percentile(bare, 0.95, 1):.3f} ms); target p95 < 5 ms  [load {load()}]")
     ctx.db.dispose()
     return 0
+
+
+def timed(call) -> tuple[float, float]:
+    """(wall, cpu) seconds; the cpu time of this thread only."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    call()
+    return time.perf_counter() - wall, time.thread_time() - cpu
+
+
+def median(pairs, index: int) -> float:
+    return statistics.median(p[index] for p in pairs)
+
+
+def load() -> str:
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -48,8 +48,14 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_aging(args) -> int:
-    from coordinator_tui.interop.private_file import deliver, not_the_database, output_target
-    from coordinator_tui.services.accounts.aging import aging, aging_csv, aging_text
+    from coordinator_tui.interop.private_file import (
+        deliver,
+        deliver_stream,
+        not_the_database,
+        output_target,
+    )
+    from coordinator_tui.services.accounts.aging import aging, aging_text
+    from coordinator_tui.services.accounts.aging_export import aging_export
     from coordinator_tui.services.accounts.ledger import parse_cents
 
     target = output_target(args.output)
@@ -57,10 +63,17 @@ def cmd_aging(args) -> int:
     ctx = ready_context(args)
     not_the_database(target, ctx.db.path)
     actor = acting_user(ctx, args.user, "ar aging")
-    report = aging(ctx, actor, args.as_of or ctx.today(), min_balance_cents=minimum)
-    deliver(target, aging_csv(report) if args.format == "csv" else aging_text(report))
+    as_of = args.as_of or ctx.today()
+    if args.format == "csv":  # streamed from the one SQL pass: a million rows are never held whole
+        export = aging_export(ctx, actor, as_of, min_balance_cents=minimum)
+        deliver_stream(target, export.fill, export.publish)
+        patients = export.patients
+    else:
+        report = aging(ctx, actor, as_of, min_balance_cents=minimum)
+        deliver(target, aging_text(report))
+        patients = len(report.patients)
     if target.path is not None:
-        print(f"Wrote A/R aging ({len(report.patients)} patients) to {target}", file=sys.stderr)
+        print(f"Wrote A/R aging ({patients} patients) to {target}", file=sys.stderr)
     return 0
 
 

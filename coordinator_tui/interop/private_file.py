@@ -23,6 +23,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from coordinator_tui.errors import UserError
 
@@ -91,8 +92,18 @@ def deliver(target: Target, text: str | bytes, publish: Publish = nullcontext) -
         write_private(target.path, text, publish)
 
 
-def write_private(path: Path, text: str | bytes, publish: Publish = nullcontext) -> None:
-    """`text` as UTF-8, or `bytes` as they are (a PDF)."""
+def deliver_stream(target: Target, fill: Callable[[TextIO], None], publish: Publish = nullcontext) -> None:
+    """As `deliver`, for text too large to hold whole (a report of a million rows): `fill`
+    writes it piece by piece; into a file, through the same owner-only temporary file and
+    rename, so the file appears whole or not at all."""
+    if target.path is None:
+        _to_stdout(fill, publish)
+    else:
+        write_private(target.path, fill, publish)
+
+
+def write_private(path: Path, text: str | bytes | Callable[[TextIO], None], publish: Publish = nullcontext) -> None:
+    """`text` as UTF-8, `bytes` as they are (a PDF), or what a `fill(out)` writes as UTF-8."""
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     except OSError as exc:
@@ -102,7 +113,10 @@ def write_private(path: Path, text: str | bytes, publish: Publish = nullcontext)
     try:
         binary = isinstance(text, bytes)
         with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as out:
-            out.write(text)
+            if callable(text):
+                text(out)
+            else:
+                out.write(text)
             out.flush()
             os.fsync(out.fileno())  # some file systems report a full disk only here
         with publish():
@@ -118,11 +132,13 @@ def write_private(path: Path, text: str | bytes, publish: Publish = nullcontext)
         raise
 
 
-def _to_stdout(text: str | bytes, publish: Publish) -> None:
+def _to_stdout(text: str | bytes | Callable[[TextIO], None], publish: Publish) -> None:
     try:
         if isinstance(text, bytes):
             sys.stdout.flush()
             sys.stdout.buffer.write(text)
+        elif callable(text):
+            text(sys.stdout)
         else:
             sys.stdout.write(text)
         sys.stdout.flush()

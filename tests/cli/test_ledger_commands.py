@@ -126,3 +126,32 @@ def test_transfer_and_reverse(seeded_path):
     assert "already reversed" in one_line_error(run("--db", db, "ledger", "reverse", row, "--reason", "again",
                                                     "--user", "super"))
     assert "reason" in one_line_error(run("--db", db, "ledger", "reverse", row, "--user", "super"))
+
+
+def _aging_events(db) -> int:
+    conn = raw_connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM audit_events WHERE action = 'ar.aging'").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_aging_csv_to_a_file_is_owner_only_whole_and_audited_once(seeded_path, tmp_path):
+    db = str(seeded_path)
+    (a,) = _mrns(seeded_path, 1)
+    assert run("--db", db, "ledger", "post", a, "charge", "40.00", "--user", "super").returncode == 0
+    before = _aging_events(seeded_path)
+    target = tmp_path / "aging.csv"
+    done = run("--db", db, "ar", "aging", "--format", "csv", "-o", str(target), "--user", "super")
+    assert done.returncode == 0, done.stderr
+    assert target.stat().st_mode & 0o777 == 0o600 and "Wrote A/R aging" in done.stderr
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert rows[-1][0] == "TOTAL" and len(rows) - 2 >= 1
+    assert round(float(rows[-1][7]) * 100) == _sum(seeded_path, f"service_date <= '{CLINIC_DAY.isoformat()}'")[0]
+    assert _aging_events(seeded_path) == before + 1
+    # A folder that is not there: one line, nothing written, nothing audited.
+    missing = run("--db", db, "ar", "aging", "--format", "csv", "-o", str(tmp_path / "nope" / "a.csv"),
+                  "--user", "super")
+    assert "no folder" in one_line_error(missing)
+    assert _aging_events(seeded_path) == before + 1
+    assert "may not" in one_line_error(run("--db", db, "ar", "aging", "--format", "csv", "--user", "demo"))

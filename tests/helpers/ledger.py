@@ -60,8 +60,10 @@ def ledger_cases():
     why), each setup(ctx, users, tmp) returning the call to measure."""
     from datetime import timedelta
 
+    from coordinator_tui.interop.private_file import Target, deliver_stream
     from coordinator_tui.services.accounts import (
         aging,
+        aging_export,
         imports,
         ledger,
         plans,
@@ -98,7 +100,12 @@ def ledger_cases():
         "plans.end_plan": (
             lambda c, u, t: (charged(c, u), plans.record_plan(c, u.desk, 101, "10.00", CLINIC_DAY),
                              lambda: plans.end_plan(c, u.desk, 101))[2], 1, 1, ""),
-        "aging.aging (a view)": (lambda c, u, t: lambda: aging.aging(c, u.super, CLINIC_DAY), 1, 1, "ar.aging"),
+        "aging.aging (a view)": (lambda c, u, t: lambda: aging.aging(c, u.super, CLINIC_DAY), 1, 1,
+                                 "read without the write lock; the ar.aging event is the one write"),
+        "aging_export.aging_export (the streamed CSV)": (
+            lambda c, u, t: (lambda e: lambda: deliver_stream(Target(t / "aging.csv"), e.fill, e.publish))(
+                aging_export.aging_export(c, u.super, CLINIC_DAY)), 1, 1,
+            "read without the write lock; the ar.aging event commits as the file takes its name"),
         "statements.write_statements (one patient)": (
             lambda c, u, t: (charged(c, u), lambda: statements.write_statements(
                 c, u.super, CLINIC_DAY, t / "s.pdf", patient_id=101))[1], 1, None,

@@ -1,15 +1,15 @@
 """A/R aging: each patient's balance by age from the date of service, in buckets of
 `ar_bucket_days` (0-30, 31-60, 61-90, 91-120, 120+), with the last payment and the last statement,
-and the totals. One grouped pass over the ledger's covering index; credits are applied to the
-oldest first (domain/ledger.py), so every patient's buckets, and the totals, equal the sum of
-the ledger's rows up to the as-of date."""
+and the totals. One grouped pass over the ledger's covering index (aging_sql.py, the same SQL on
+both engines); credits are applied to the oldest first (domain/ledger.py), so every patient's
+buckets, and the totals, equal the sum of the ledger's rows up to the as-of date. Read without
+the write lock; the view's audit event is a short write of its own. The full CSV is streamed
+(aging_export.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import Date, bindparam, text
@@ -18,6 +18,7 @@ from coordinator_tui.domain.ledger import BUCKET_COUNT, bucket_labels
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
+from coordinator_tui.services.accounts.aging_sql import BUCKETS, aging_statement
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
 
@@ -67,70 +68,33 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _least(a: str, b: str) -> str:
-    return f"CASE WHEN {a} < {b} THEN {a} ELSE {b} END"
-
-
-def _aging_sql(patient_filter: str, minimum: bool) -> str:
-    """One grouped pass (debits by bucket, credits, last payment and statement), then first in,
-    first out in closed form: with T_k the debits from the oldest bucket down to k and c the
-    credits, bucket k keeps d_k - min(c, T_k) + min(c, T_k+1); the newest keeps what is left
-    (negative: a credit). Plain CASE arithmetic: the same SQL on SQLite and PostgreSQL."""
-    n = BUCKET_COUNT
-    debit = ["sum(CASE WHEN amount_cents > 0 AND service_date >= :e1 THEN amount_cents ELSE 0 END) AS d0"]
-    for k in range(1, n - 1):
-        debit.append(f"sum(CASE WHEN amount_cents > 0 AND service_date < :e{k} AND service_date >= :e{k + 1} "
-                     f"THEN amount_cents ELSE 0 END) AS d{k}")
-    debit.append(f"sum(CASE WHEN amount_cents > 0 AND service_date < :e{n - 1} THEN amount_cents ELSE 0 END) "
-                 f"AS d{n - 1}")
-    tail = {k: " + ".join(f"d{j}" for j in range(k, n)) for k in range(1, n)}
-    tail[n] = "0"
-    buckets = [f"d0 - (c - {_least('c', f'({tail[1]})')}) AS b0"]
-    for k in range(1, n):
-        buckets.append(f"d{k} - {_least('c', f'({tail[k]})')} + {_least('c', f'({tail[k + 1]})')} AS b{k}")
-    owed = "(" + " + ".join(f"d{k}" for k in range(n)) + " - c)"
-    return (
-        "SELECT * FROM ("
-        f"SELECT g.pid, p.mrn, p.family_name, p.given_name, {', '.join(buckets)}, g.lp, g.ls, {owed} AS owed "
-        "FROM ("
-        f"SELECT patient_id AS pid, {', '.join(debit)}, "
-        "-sum(CASE WHEN amount_cents < 0 THEN amount_cents ELSE 0 END) AS c, "
-        "max(CASE WHEN kind = 'payment' THEN service_date END) AS lp, "
-        "max(CASE WHEN kind = 'statement' THEN service_date END) AS ls "
-        f"FROM ledger_entries WHERE responsibility = 'patient' AND service_date <= :as_of{patient_filter} "
-        f"GROUP BY patient_id) g JOIN patients p ON p.id = g.pid "
-        f"WHERE {owed} <> 0{f' AND {owed} >= :minimum' if minimum else ''}) aged")
-
-
 def aged_rows(session, as_of: date, width: int, *, patient_ids=None, min_balance_cents: int = 0):
-    """(AgedPatient list in patient order, totals by bucket) for the patients owing (or owed)
-    anything on `as_of`. Unsorted: a full run at a million patients should not pay for a sort
-    only the screen and the work list need (`by_urgency`)."""
-    edges = {f"e{k}": as_of - timedelta(days=width * k) for k in range(1, BUCKET_COUNT)}
-    params = {"as_of": as_of, **edges, "minimum": min_balance_cents}
-    binds = [bindparam(name, type_=Date) for name in ("as_of", *edges)]
-    patient_filter = ""
-    if patient_ids is not None:
-        patient_filter = " AND patient_id IN :ids"
-        binds.append(bindparam("ids", expanding=True))
-        params["ids"] = list(patient_ids)
-    stmt = text(_aging_sql(patient_filter, min_balance_cents > 0)).bindparams(*binds)
+    """(AgedPatient list in no particular order, totals by bucket) for the patients owing (or
+    owed) anything on `as_of`. Unsorted: a full run at a million patients should not pay for a
+    sort only the screen and the work list need (`by_urgency`)."""
+    stmt, params = aging_statement(as_of, width, patient_ids=patient_ids, min_balance_cents=min_balance_cents)
     out = []
     append = out.append
     n = BUCKET_COUNT
     totals = [0] * n
     days: dict = {None: None}
     for row in session.execute(stmt, params).tuples():
-        buckets = row[4:4 + n]
+        buckets = row[BUCKETS]
         for k in range(n):
             totals[k] += buckets[k]
-        paid, sent = row[4 + n], row[5 + n]
+        paid, sent = row[-2], row[-1]
         if paid not in days:
             days[paid] = _as_date(paid)
         if sent not in days:
             days[sent] = _as_date(sent)
         append(AgedPatient(row[0], row[1], f"{row[2]}, {row[3]}", buckets, days[paid], days[sent]))
     return out, tuple(totals)
+
+
+def aged_totals(session, as_of: date, width: int) -> tuple[int, ...]:
+    """The totals by bucket alone (the weekly report's): summed in the database."""
+    stmt, params = aging_statement(as_of, width, totals=True)
+    return tuple(int(cents) for cents in session.execute(stmt, params).one())
 
 
 def urgency(p: AgedPatient) -> tuple:
@@ -153,11 +117,12 @@ def aging(ctx: AppContext, actor: Actor, as_of: date, *, min_balance_cents: int 
     second pass over the ledger) into `ledger_total`; otherwise it is the buckets' sum."""
     require(actor, Permission.WORK_ACCOUNTS)
     width = bucket_width(ctx)
-    with ctx.db.write() as session:
+    with ctx.db.read() as session:  # no write lock while a million rows are read; the event follows
         patients, totals = aged_rows(session, as_of, width, min_balance_cents=min_balance_cents)
         ledger_total = ledger_sum_in(session, as_of) if check_total and not min_balance_cents else sum(totals)
-        audit.record(session, actor, "ar.aging", ctx.now(), entity="ledger",
-                     detail={"as_of": as_of.isoformat(), "patients": len(patients)})
+    with audit.recorded(ctx, actor, "ar.aging", entity="ledger",
+                        detail={"as_of": as_of.isoformat(), "patients": len(patients)}):
+        pass
     return Aging(as_of, width, bucket_labels(width), tuple(patients), totals, ledger_total)
 
 
@@ -166,25 +131,6 @@ def ledger_sum_in(session, as_of: date) -> int:
     return int(session.execute(text(
         "SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE responsibility = 'patient' "
         "AND service_date <= :as_of").bindparams(bindparam("as_of", type_=Date)), {"as_of": as_of}).scalar_one())
-
-
-def _money(cents: int) -> str:
-    """'12.50', '-3.05': plain dollars for a spreadsheet (integer arithmetic, no float)."""
-    if cents < 0:
-        return "-{}.{:02d}".format(*divmod(-cents, 100))
-    return "{}.{:02d}".format(*divmod(cents, 100))
-
-
-def aging_csv(report: Aging) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["mrn", "name", *report.labels, "balance", "last_payment", "last_statement"])
-    money = _money
-    writer.writerows(
-        (p[1], _safe(p[2]), *map(money, p[3]), money(sum(p[3])), p[4] or "", p[5] or "")
-        for p in report.patients)
-    writer.writerow(["TOTAL", "", *(money(c) for c in report.totals), money(report.total_cents), "", ""])
-    return out.getvalue()
 
 
 def aging_text(report: Aging, *, limit: int | None = None) -> str:
@@ -204,10 +150,3 @@ def aging_text(report: Aging, *, limit: int | None = None) -> str:
                  + "".join(f"{format_cents(c):>11}" for c in report.totals)
                  + f"{format_cents(report.total_cents):>12}")
     return "\n".join(lines) + "\n"
-
-
-def _safe(text: str) -> str:
-    return "'" + text if text[:1] in _FORMULA else text
-
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from coordinator_tui.domain.ledger import EntryKind, bucket_labels
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.services import audit
-from coordinator_tui.services.accounts.aging import aged_rows, bucket_width
+from coordinator_tui.services.accounts.aging import aged_totals, bucket_width
 from coordinator_tui.services.accounts.ledger import PATIENT
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
@@ -70,9 +70,9 @@ def weekly_report(ctx: AppContext, actor: Actor, day: date) -> Weekly:
     end = start + timedelta(days=6)
     width = bucket_width(ctx)
     today = ctx.today()
-    with ctx.db.write() as session:
-        _rows, this_week = aged_rows(session, min(end, today), width)
-        _rows, last_week = aged_rows(session, start - timedelta(days=1), width)
+    with ctx.db.read() as session:  # no write lock while the ledger is summed; the event follows
+        this_week = aged_totals(session, min(end, today), width)
+        last_week = aged_totals(session, start - timedelta(days=1), width)
         collected = -_money_in(session, (EntryKind.PAYMENT.value,), start, end)
         written_off = -_money_in(session, (EntryKind.WRITE_OFF.value,), start, end)
         kept = broken = pending = 0
@@ -86,7 +86,8 @@ def weekly_report(ctx: AppContext, actor: Actor, day: date) -> Weekly:
                 pending += 1
             else:
                 broken += 1
-        audit.record(session, actor, "ar.weekly", ctx.now(), entity="ledger", detail={"week": start.isoformat()})
+    with audit.recorded(ctx, actor, "ar.weekly", entity="ledger", detail={"week": start.isoformat()}):
+        pass
     return Weekly(start, end, bucket_labels(width), this_week, last_week, collected, written_off,
                   kept, broken, pending)
 

@@ -58,7 +58,7 @@ def work_list(ctx: AppContext, actor: Actor, *, min_balance_cents: int = DEFAULT
     today = ctx.today()
     since = today - timedelta(days=quiet_days)
     since_at = datetime.combine(since, time(0), tzinfo=ctx.settings.tz).astimezone(UTC)
-    with ctx.db.write() as session:
+    with ctx.db.read() as session:  # no write lock while every balance is aged; the event follows
         aged, _totals = aged_rows(session, today, bucket_width(ctx), min_balance_cents=max(1, min_balance_cents))
         calls = dict(session.execute(
             select(Callback.patient_id, func.max(Callback.created_at)).where(
@@ -85,7 +85,8 @@ def work_list(ctx: AppContext, actor: Actor, *, min_balance_cents: int = DEFAULT
                 if status is not None and status.on_plan:
                     continue
             items.append(WorkItem(row, _day(last_call)))
-        audit.record(session, actor, "ar.worklist", ctx.now(), entity="ledger", detail={"patients": len(items)})
+    with audit.recorded(ctx, actor, "ar.worklist", entity="ledger", detail={"patients": len(items)}):
+        pass
     return items
 
 
