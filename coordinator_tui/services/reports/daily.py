@@ -82,7 +82,7 @@ def daily_report(session, query: Query, period: Period, facts: dict) -> Report:
     expiring = dict(facts["expiring"])
     for kind, label in words.items():
         rows.append(("Expiring", label, expiring.get(kind, 0), None))
-    columns = (Column("section", "Section", 10, numeric=False), Column("item", "Item", 16, numeric=False),
+    columns = (Column("section", "Section", 10, numeric=False), Column("item", "Item", 18, numeric=False),
                Column("count", "Count", 7), Column("amount_cents", "Amount", 12, money=True))
     notes = (f"{every} appointments booked to start in the period; "
              f"payments {format_cents(total_cents)} in {total_count}.",

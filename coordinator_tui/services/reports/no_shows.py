@@ -16,6 +16,9 @@ from coordinator_tui.services.reports.model import Column, Report
 CUTS = ("provider", "weekday", "hour", "type", "lead", "patient", "history")
 CUT_WORDS = {"provider": "Provider", "weekday": "Weekday", "hour": "Hour", "type": "Type",
              "lead": "Lead time", "patient": "New/estab.", "history": "Earlier NS"}
+# The cut in a title: "No-shows by earlier no-shows", not the column's short heading.
+TITLE_WORDS = {**{cut: words.lower() for cut, words in CUT_WORDS.items()},
+               "patient": "new or established patient", "history": "earlier no-shows"}
 NEEDS_HISTORY = frozenset({"patient", "history"})
 HISTORY_LABELS = ("none earlier", "1 earlier", "2+ earlier")
 # The SQL of each cut's group, over `v` (services/reports/facts.py).
@@ -76,7 +79,7 @@ FROM v GROUP BY grp, day""")
                Column("rate_percent", "Rate %", 6))
     notes = (f"No-show rate = no-shows / (attended + no-shows): {total.words()}.",
              f"Left out: {cancelled} cancelled or rescheduled, {unmarked} still booked or never marked.")
-    return Report("no-shows", f"No-shows by {CUT_WORDS[by].lower()}", period.start, period.end, by,
+    return Report("no-shows", f"No-shows by {TITLE_WORDS[by]}", period.start, period.end, by,
                   columns, tuple(rows), tuple(bars), "No-show rate", trend, "No-show rate % by week",
                   notes, f"no-show rate {total.words()}")
 
