@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 
 from coordinator_tui.domain.report_stats import LEAD_LABELS, WEEKDAYS, Rate
-from coordinator_tui.services.reports.facts import ATTENDED_SQL, LEAD_SQL, Period, Query, week_of
+from coordinator_tui.services.reports.dialect import count_if, smaller
+from coordinator_tui.services.reports.facts import (
+    ATTENDED_SQL,
+    LEAD_SQL,
+    Period,
+    Query,
+    week_of,
+    whole,
+)
 from coordinator_tui.services.reports.model import Column, Report
 
 CUTS = ("provider", "weekday", "hour", "type", "lead", "patient", "history")
@@ -23,7 +31,7 @@ NEEDS_HISTORY = frozenset({"patient", "history"})
 HISTORY_LABELS = ("none earlier", "1 earlier", "2+ earlier")
 # The SQL of each cut's group, over `v` (services/reports/facts.py).
 GROUP_SQL = {"provider": "provider_id", "weekday": "weekday", "hour": "hour", "type": "type_id",
-             "lead": LEAD_SQL, "patient": "coalesce(seen, 0)", "history": "min(coalesce(earlier_ns, 0), 2)"}
+             "lead": LEAD_SQL, "patient": "coalesce(seen, 0)", "history": smaller("coalesce(earlier_ns, 0)", "2")}
 
 
 def _labels(by: str, query: Query):
@@ -45,14 +53,15 @@ def _labels(by: str, query: Query):
 
 def no_show_report(session, query: Query, period: Period, by: str) -> Report:
     found = query.run(session, f"""
-SELECT {GROUP_SQL[by]} AS grp, day, sum(status IN {ATTENDED_SQL}), sum(status = 'no_show'),
-       sum(status = 'cancelled'), count(*)
+SELECT {GROUP_SQL[by]} AS grp, day, {count_if(f"status IN {ATTENDED_SQL}")}, {count_if("status = 'no_show'")},
+       {count_if("status = 'cancelled'")}, count(*)
 FROM v GROUP BY grp, day""")
     label, order = _labels(by, query)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # attended, no-shows
     weekly: dict = defaultdict(lambda: [0, 0])
     cancelled = unmarked = 0
-    for group, day, attended, missed, cancels, every in found:
+    for group, day, *numbers in found:
+        attended, missed, cancels, every = (whole(n) for n in numbers)
         cancelled += cancels
         unmarked += every - attended - missed - cancels
         if attended or missed:
