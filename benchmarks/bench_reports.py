@@ -1,8 +1,11 @@
 """Reports on a busy clinic's year: 30 providers, ~150,000 appointments, ~600,000 status events.
 
 Builds the history with bulk inserts (store/bulk.py) on a seeded clinic, then times every report
-and cut over the whole year through the service the desk and the command line call, and prints
-each time beside the floor (every report under 2 s on these machines).
+and cut over the whole year through the service the desk and the command line call. Each time is
+printed beside the target (every report under 2 s on these machines) and beside the floor,
+measured in the same run just before it: one plain pass over the year's appointments and their
+status events, the least any report must read. The ratio to the floor is what a shared, loaded
+machine does not change much; the load average is printed on every line.
 
     python benchmarks/bench_reports.py [--appointments 150000] [--limit 2.0] [--keep DIR]
 """
@@ -10,6 +13,7 @@ each time beside the floor (every report under 2 s on these machines).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -107,10 +111,37 @@ def build(path: Path, appointments: int) -> AppContext:
     return ctx
 
 
+# The floor: the year's appointments and their status events read once, grouped as little as
+# a report can (by status), with nothing computed per row.
+FLOOR_SQL = (
+    "SELECT a.status, count(*), count(e.appointment_id) FROM appointments a "
+    "LEFT JOIN appointment_status_events e ON e.appointment_id = a.id "
+    "WHERE a.starts_at >= :start AND a.starts_at < :end GROUP BY a.status")
+
+
+def floor_seconds(ctx: AppContext, start: date, end: date) -> tuple[float, float]:
+    """(wall, CPU) seconds of the floor's pass."""
+    from sqlalchemy import text
+
+    from coordinator_tui.domain.slots import day_bounds_utc
+    from coordinator_tui.services.reports.dialect import dialect_of
+
+    began, cpu = time.perf_counter(), time.process_time()
+    with ctx.db.read() as session:
+        d = dialect_of(session)
+        session.execute(text(FLOOR_SQL), {"start": d.bound(day_bounds_utc(start, TZ)[0]),
+                                          "end": d.bound(day_bounds_utc(end, TZ)[1])}).all()
+    return time.perf_counter() - began, time.process_time() - cpu
+
+
+def load() -> str:
+    return f"{os.getloadavg()[0]:5.1f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--appointments", type=int, default=150_000, help="size of the year's history")
-    parser.add_argument("--limit", type=float, default=2.0, help="the floor: seconds per report")
+    parser.add_argument("--limit", type=float, default=2.0, help="the target: seconds per report")
     parser.add_argument("--keep", type=Path, help="build the database in DIR and keep it (reused)")
     add_time_limit(parser, 1800)
     args = parser.parse_args()
@@ -136,10 +167,15 @@ def main() -> None:
     start = end - timedelta(days=364)
     print("seconds: wall clock, and the CPU this process used (the machine is shared: wall time")
     print("includes waiting for a core)")
-    print(f"{'report':<12} {'by':<10} {'rows':>5} {'wall s':>7} {'cpu s':>6} {'floor':>6}")
+    print("floor: one plain pass over the year's appointments and status events, timed before each")
+    print("x floor: the report's wall and CPU time over the floor's, measured just before it")
+    print(f"{'report':<12} {'by':<10} {'rows':>5} {'wall s':>7} {'cpu s':>6} {'floor':>11} "
+          f"{'x floor':>11} {'target':>6} {'load':>5}")
+    print(f"{'':<12} {'':<10} {'':>5} {'':>7} {'':>6} {'wall   cpu':>11} {'wall   cpu':>11}")
     worst = 0.0
     for name, (_words, cuts, needs_patient) in REPORTS.items():
         for by in (cuts or (None,)):
+            floor, floor_cpu = floor_seconds(ctx, start, end)
             began, cpu = time.perf_counter(), time.process_time()
             if needs_patient:
                 report = run_report(ctx, actor, name, start, end, mrn="M0000042")
@@ -149,8 +185,10 @@ def main() -> None:
             worst = max(worst, took)
             verdict = "ok" if took <= args.limit else "SLOW"
             print(f"{name:<12} {str(by or '-'):<10} {len(report.rows):>5} {took:7.2f} {used:6.2f} "
-                  f"{args.limit:6.1f} {verdict}")
-    print(f"slowest {worst:.2f} s: {'meets' if worst <= args.limit else 'MISSES'} the {args.limit:.1f} s floor")
+                  f"{floor:5.2f} {floor_cpu:5.2f} {took / floor:5.1f} {used / max(floor_cpu, 0.001):5.1f} "
+                  f"{args.limit:6.1f} {load()} {verdict}")
+    print(f"slowest {worst:.2f} s: {'meets' if worst <= args.limit else 'MISSES'} the {args.limit:.1f} s target "
+          f"(load average {load()} on {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":
