@@ -38,6 +38,9 @@ class TrendScreen(Screen):
     def on_mount(self) -> None:
         weeks = [(week, value) for week, value in self.report.trend]
         plot = self.query_one(PlotextPlot)
+        # The terminal's own colours for canvas, frame, ticks and line: the "auto" theme draws the
+        # frame and the ticks' numbers in the canvas colour, which 16 colours make black on black.
+        plot.theme = "textual-clear"
         plt = plot.plt
         points = [(i, v) for i, (_w, v) in enumerate(weeks, start=1) if v is not None]
         if points:
