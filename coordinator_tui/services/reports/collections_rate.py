@@ -25,12 +25,16 @@ _COLLECTED = """, paid AS (
   FROM payments
   WHERE appointment_id IS NOT NULL AND voided_at IS NULL AND taken_at >= :start AND taken_at < :end
   GROUP BY appointment_id, paid_day
+), charged AS (
+  SELECT l.appointment_id, sum(l.amount_cents) AS cents
+  FROM ledger_entries l LEFT JOIN ledger_entries r ON r.id = l.reverses_id
+  WHERE l.appointment_id IN (SELECT id FROM appointments WHERE starts_at >= :start AND starts_at < :end)
+    AND l.responsibility = 'patient' AND (l.kind = 'charge' OR r.kind = 'charge')
+  GROUP BY l.appointment_id
 ), owed AS (
-  SELECT v.*, coalesce((
-    SELECT sum(l.amount_cents) FROM ledger_entries l LEFT JOIN ledger_entries r ON r.id = l.reverses_id
-    WHERE l.appointment_id = v.id AND l.responsibility = 'patient' AND (l.kind = 'charge' OR r.kind = 'charge')
-  ), c.copay_cents) AS due_cents
-  FROM v LEFT JOIN coverages c ON c.patient_id = v.patient_id AND c.rank = 'primary' AND c.active
+  SELECT v.*, coalesce(ch.cents, c.copay_cents) AS due_cents
+  FROM v LEFT JOIN charged ch ON ch.appointment_id = v.id
+  LEFT JOIN coverages c ON c.patient_id = v.patient_id AND c.rank = 'primary' AND c.active
 ), due AS (
   SELECT {group} AS grp, day, due_cents AS due, {got} AS got
   FROM owed v LEFT JOIN paid ON paid.appointment_id = v.id AND paid.paid_day = v.day
