@@ -92,8 +92,7 @@ SQLITE_ONLY_MODULES: dict[str, str] = {
     "services/test_backup.py": "backups copy the SQLite file (online backup API); PostgreSQL: pg_dump",
     "services/test_backup_abandoned.py": "backups copy the SQLite file",
     "cli/test_backup_commands.py": "backups copy the SQLite file",
-    "services/test_reports.py": "the reports' SQL is SQLite's (julianday, strftime); not ported yet",
-    "cli/test_report_command.py": "the reports' SQL is SQLite's (julianday, strftime); not ported yet",
+    "services/test_reports_engines.py": "runs its PostgreSQL half from the SQLite pass (tests/helpers/pg_clinic.py)",
     "store/test_page_warmer.py": "warms SQLite's page cache from the file",
     "store/test_change_watcher.py": "PRAGMA data_version; PostgreSQL's LISTEN/NOTIFY: "
                                     "store/test_pg_listen.py",

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
-
 from tests.helpers.cli import one_line_error, run
 from tests.helpers.locations import NORTH, clinic_network
 
@@ -21,7 +19,6 @@ def test_the_day_sheet_of_one_location(ctx, seeded_path):
     assert [int(r["appointment_id"]) for r in rows] == [net.north_visit_id]
 
 
-@pytest.mark.sqlite_only("the reports' SQL is SQLite's (julianday, strftime)")
 def test_a_report_of_one_location(ctx, seeded_path):
     net = clinic_network(ctx)
     result = run("--db", str(seeded_path), "report", "day", "--user", "super", "--from",

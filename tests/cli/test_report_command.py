@@ -119,3 +119,12 @@ def test_a_slow_report_shows_a_progress_line_on_a_terminal(monkeypatch):
     monkeypatch.setattr(report_commands, "SLOW_SECONDS", 0.5)  # a quick report: no line
     assert report_commands._with_progress(lambda say: "quick") == "quick"
     assert quiet.getvalue() == ""
+
+
+def test_text_prints_every_label_whole(history):
+    result = report(history, "day", "--from", "2026-11-02", "--to", "2026-11-02")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for label in ("Incoming referrals", "Outgoing referrals", "Authorisations", "All appointments"):
+        assert any(label in line for line in lines), f"{label!r} cut short:\n{result.stdout}"
+    assert all(len(line) <= 80 for line in lines)

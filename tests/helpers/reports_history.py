@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.helpers.engines import raw_connect
+from tests.helpers.engines import PgConnection, raw_connect
 
 TZ = ZoneInfo("America/New_York")
 
@@ -100,21 +100,24 @@ def build_history(path: Path) -> None:
     """Fill an empty, migrated database file with the history above."""
     created = at("2026-01-05 09:00")
     db = raw_connect(path)
+    postgresql = isinstance(db, PgConnection)
     try:
+        if postgresql:
+            db.execute("SET TIME ZONE 'UTC'")  # the instants below are UTC text, as SQLite keeps them
         with db:
             # Bound to the OS account the tests run as: that is how the command line signs them in
             # (tests/helpers/cli.py); they have no password.
             db.executemany("INSERT INTO staff_users (id, username, display_name, role, active, failed_logins, "
-                           "created_at, os_uid) VALUES (?, ?, ?, ?, 1, 0, ?, ?)",
+                           "created_at, os_uid) VALUES (?, ?, ?, ?, TRUE, 0, ?, ?)",
                            [(1, "boss", "Bea Boss", "supervisor", created, os.getuid()),
                             (2, "desk1", "Dee One", "front_desk", created, os.getuid()),
                             (3, "desk2", "Dee Two", "front_desk", created, os.getuid())])
             db.execute("INSERT INTO locations (id, name) VALUES (1, 'Main')")
             db.executemany("INSERT INTO providers (id, display_name, short_name, active, "
-                           "overbook_daily_limit) VALUES (?, ?, ?, 1, 2)",
+                           "overbook_daily_limit) VALUES (?, ?, ?, TRUE, 2)",
                            [(1, "Dr Alpha", "ALPHA"), (2, "Dr Beta", "BETA")])
             db.executemany("INSERT INTO appointment_types (id, code, name, default_minutes, active) "
-                           "VALUES (?, ?, ?, 20, 1)", [(1, "FU", "Follow-up"), (2, "NEW", "New")])
+                           "VALUES (?, ?, ?, 20, TRUE)", [(1, "FU", "Follow-up"), (2, "NEW", "New")])
             db.execute("INSERT INTO payers (id, name) VALUES (1, 'Acme Health')")
             for pid in range(1, 13):
                 made = at("2026-11-02 08:30") if pid == 6 else created
@@ -129,7 +132,7 @@ def build_history(path: Path) -> None:
             for pid, copay in ((1, 2000), (3, 3000), (5, 2500), (6, 1000)):
                 db.execute("INSERT INTO coverages (patient_id, payer_id, rank, member_id, "
                            "subscriber_relationship, copay_cents, eligibility_status, active) "
-                           "VALUES (?, 1, 'primary', ?, 'self', ?, 'unverified', 1)",
+                           "VALUES (?, 1, 'primary', ?, 'self', ?, 'unverified', TRUE)",
                            (pid, f"A{pid}", copay))
             for vid, (prov, pid, start, status, booked, walk_in, events) in _visits().items():
                 ends = (datetime.strptime(at(start), "%Y-%m-%d %H:%M:%S.%f")
@@ -139,15 +142,15 @@ def build_history(path: Path) -> None:
                     "INSERT INTO appointments (id, patient_id, provider_id, appointment_type_id, "
                     "location_id, starts_at, ends_at, status, is_walk_in, is_overbook, cancelled_by, "
                     "cancel_reason, created_at, created_by_id, version_id) "
-                    "VALUES (?, ?, ?, 1, 1, ?, ?, ?, ?, 0, ?, ?, ?, 2, 1)",
-                    (vid, pid, prov, at(start), ends, status, walk_in,
+                    "VALUES (?, ?, ?, 1, 1, ?, ?, ?, ?, FALSE, ?, ?, ?, 2, 1)",
+                    (vid, pid, prov, at(start), ends, status, bool(walk_in),
                      "patient" if cancelled else None, "moved" if cancelled else None, at(booked)))
                 previous = None
                 rows = [("scheduled", at(booked), 2, 0)] + events
                 for to_status, when, by, undo in rows:
                     db.execute("INSERT INTO appointment_status_events (appointment_id, from_status, "
                                "to_status, at, by_id, is_undo) VALUES (?, ?, ?, ?, ?, ?)",
-                               (vid, previous, to_status, when, by, undo))
+                               (vid, previous, to_status, when, by, bool(undo)))
                     previous = to_status
             payments = [
                 (1, 1, 2000, "cash", "2026-10-26 09:06", 2, None),
@@ -168,5 +171,10 @@ def build_history(path: Path) -> None:
                        "closed_at, close_reason, version_id) VALUES (2, 'no_show', 'normal', 'done', ?, ?, "
                        "?, 'rebooked', 1)",
                        (at("2026-11-02 12:00"), at("2026-11-02 10:00"), at("2026-11-02 16:00")))
+            if postgresql:  # the ids given above: later rows take the next ones
+                for table in ("staff_users", "locations", "providers", "appointment_types", "payers",
+                              "patients", "appointments"):
+                    db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                               f"(SELECT max(id) FROM {table}))")
     finally:
         db.close()

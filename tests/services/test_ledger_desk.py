@@ -84,7 +84,6 @@ def test_plan_refused_when_nothing_is_owed(ctx):
         plans.record_plan(ctx, desk, 140, "10.00", CLINIC_DAY + timedelta(days=3))
 
 
-@pytest.mark.sqlite_only("the collections report's SQL is SQLite's (julianday, strftime)")
 def test_collections_due_is_the_ledger_charge(ctx):
     desk = actor_for(ctx, "demo")
     appointment_id, patient_id = waiting_insured(ctx, desk)

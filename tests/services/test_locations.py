@@ -56,7 +56,6 @@ def test_the_day_sheet_takes_a_location_and_names_it(ctx, desk_user):
     assert len(day_sheet(ctx, desk_user, net.day).appointments) == 2
 
 
-@pytest.mark.sqlite_only("the reports' SQL is SQLite's (julianday, strftime)")
 def test_reports_count_one_location_when_asked(ctx):
     net = clinic_network(ctx)
     supervisor = actor_for(ctx, "super")

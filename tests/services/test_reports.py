@@ -61,6 +61,12 @@ def test_no_show_rate_by_every_cut(hctx, boss, by, expected):
     assert report.headline == "no-show rate 36.4% 4/11"
 
 
+def test_the_title_names_the_cut_in_words(hctx, boss):
+    titles = {by: run_report(hctx, boss, "no-shows", START, END, by=by).title for by in ("history", "patient")}
+    assert titles == {"history": "No-shows by earlier no-shows",
+                      "patient": "No-shows by new or established patient"}
+
+
 def test_every_rate_has_its_counts_beside_it_in_the_chart(hctx, boss):
     report = run_report(hctx, boss, "no-shows", START, END, by="provider")
     assert report.bars == (("ALPHA", pytest.approx(400 / 9), "44.4% 4/9"), ("BETA", 0.0, "0.0% 0/2"))

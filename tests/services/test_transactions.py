@@ -561,8 +561,6 @@ class Users:
 SQLITE_ONLY_CASES = {
     "backup.backup": "copies the SQLite file",
     "fhir_export.export_fhir": "reads one snapshot through the sqlite3 connection",
-    "report_export.export_report": "the reports' SQL is SQLite's",
-    "reports.report_exported": "the reports' SQL is SQLite's",
 }
 
 

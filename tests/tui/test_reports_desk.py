@@ -79,6 +79,20 @@ async def test_flow_and_the_week_over_week_line_chart(hctx):
         assert isinstance(app.screen, ReportsScreen)
 
 
+async def test_the_sparklines_numbers_are_one_key_away(hctx):
+    app = CoordinatorApp(hctx, actor_for(hctx, "boss"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await keys(app, pilot, "f9", "p")
+        trend = app.screen.report.trend
+        await keys(app, pilot, "T")
+        assert type(app.screen).__name__ == "TrendScreen"
+        shown = {line.split()[0]: line.split()[1] for line in lines(app)[3:23]
+                 if line.split() and line.split()[0][:2] == "20"}
+        assert shown == {f"{week:%Y-%m-%d}": "-" if value is None else f"{value:.1f}" for week, value in trend}
+        assert len(shown) >= 2
+
+
 async def test_upcoming_for_a_patient_by_mrn(hctx):
     app = CoordinatorApp(hctx, actor_for(hctx, "boss"))
     async with app.run_test(size=SIZE) as pilot:

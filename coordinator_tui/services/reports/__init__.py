@@ -135,7 +135,7 @@ def median_wait_today(ctx: AppContext, actor: Actor, location_id: int | None = N
     with ctx.db.read() as session:
         query = visits_query(session, Period(today, today), ctx.settings.tz, steps=True, now=ctx.now(),
                              location_id=location_id)
-        return flow.waits_now(query.run(session, flow.WAITS_NOW))
+        return flow.waits_now(query.run(session, flow.waits_now_sql(query.dialect)))
 
 
 def provider_names(ctx: AppContext, actor: Actor) -> list[str]:

@@ -13,38 +13,46 @@ from zoneinfo import ZoneInfo
 
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.domain.report_stats import Rate
-from coordinator_tui.services.reports.facts import Period, Query, offset_case, week_of
+from coordinator_tui.services.reports.dialect import count_if, smaller
+from coordinator_tui.services.reports.facts import Period, Query, offset_case, week_of, whole
 from coordinator_tui.services.reports.model import Column, Report
 
 CUTS = ("user", "day")
 CUT_WORDS = {"user": "Desk user", "day": "Day"}
 GROUP_SQL = {"user": "arrived_by", "day": "day"}
 _COLLECTED = """, paid AS (
-  SELECT appointment_id, date(taken_at, ({offset}) || ' minutes') AS paid_day, sum(amount_cents) AS cents
+  SELECT appointment_id, {paid_day} AS paid_day, sum(amount_cents) AS cents
   FROM payments
   WHERE appointment_id IS NOT NULL AND voided_at IS NULL AND taken_at >= :start AND taken_at < :end
   GROUP BY appointment_id, paid_day
+), charged AS (
+  SELECT l.appointment_id, sum(l.amount_cents) AS cents
+  FROM ledger_entries l LEFT JOIN ledger_entries r ON r.id = l.reverses_id
+  WHERE l.appointment_id IN (SELECT id FROM appointments WHERE starts_at >= :start AND starts_at < :end)
+    AND l.responsibility = 'patient' AND (l.kind = 'charge' OR r.kind = 'charge')
+  GROUP BY l.appointment_id
 ), owed AS (
-  SELECT v.*, coalesce((
-    SELECT sum(l.amount_cents) FROM ledger_entries l LEFT JOIN ledger_entries r ON r.id = l.reverses_id
-    WHERE l.appointment_id = v.id AND l.responsibility = 'patient' AND (l.kind = 'charge' OR r.kind = 'charge')
-  ), c.copay_cents) AS due_cents
-  FROM v LEFT JOIN coverages c ON c.patient_id = v.patient_id AND c.rank = 'primary' AND c.active = 1
+  SELECT v.*, coalesce(ch.cents, c.copay_cents) AS due_cents
+  FROM v LEFT JOIN charged ch ON ch.appointment_id = v.id
+  LEFT JOIN coverages c ON c.patient_id = v.patient_id AND c.rank = 'primary' AND c.active
 ), due AS (
-  SELECT {group} AS grp, day, due_cents AS due, min(due_cents, coalesce(paid.cents, 0)) AS got
+  SELECT {group} AS grp, day, due_cents AS due, {got} AS got
   FROM owed v LEFT JOIN paid ON paid.appointment_id = v.id AND paid.paid_day = v.day
   WHERE v.arrived IS NOT NULL AND due_cents > 0
 )
-SELECT grp, day, count(*), sum(got = due), sum(due), sum(got) FROM due GROUP BY grp, day"""
+SELECT grp, day, count(*), {paid_in_full}, sum(due), sum(got) FROM due GROUP BY grp, day"""
 
 
 def collection_report(session, query: Query, period: Period, tz: ZoneInfo, by: str) -> Report:
     start, end = period.bounds(tz)
-    found = query.run(session, _COLLECTED.format(offset=offset_case("taken_at", tz, start, end),
-                                                 group=GROUP_SQL[by]))
+    d = query.dialect
+    found = query.run(session, _COLLECTED.format(
+        paid_day=d.day(d.local("taken_at", offset_case("taken_at", tz, start, end))), group=GROUP_SQL[by],
+        got=smaller("due_cents", "coalesce(paid.cents, 0)"), paid_in_full=count_if("got = due")))
     groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # visits, full, due, collected
     weekly: dict = defaultdict(lambda: [0, 0])
-    for group, day, visits, full, due, got in found:
+    for group, day, *numbers in found:
+        visits, full, due, got = (whole(n) for n in numbers)
         key = query.staff.get(group, "?") if by == "user" else group
         g = groups[key]
         for i, value in enumerate((visits, full, due, got)):

@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from coordinator_tui.domain.money import format_cents
 from coordinator_tui.domain.vocab import AppointmentStatus as S
-from coordinator_tui.services.reports.facts import ATTENDED_SQL, Period, Query, sql_bound
+from coordinator_tui.services.reports.dialect import count_if, dialect_of
+from coordinator_tui.services.reports.facts import ATTENDED_SQL, Period, Query, whole
 from coordinator_tui.services.reports.model import Column, Report
 
 STATUS_ORDER = (S.SCHEDULED, S.CONFIRMED, S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT,
@@ -34,26 +35,28 @@ _CLOSED = text("SELECT status, count(*) FROM callbacks WHERE status <> 'open' "
 
 def day_facts(session, period: Period, tz: ZoneInfo, expiring_days: int = 14) -> dict:
     start, end = period.bounds(tz)
-    horizon = {"first": period.start.isoformat(),
-               "horizon": (period.end + timedelta(days=expiring_days)).isoformat()}
-    bounds = {"start": sql_bound(start), "end": sql_bound(end)}
+    d = dialect_of(session)
+    horizon = {"first": d.bound_day(period.start),
+               "horizon": d.bound_day(period.end + timedelta(days=expiring_days))}
+    bounds = {"start": d.bound(start), "end": d.bound(end)}
     return {
-        "registered": session.execute(_REGISTERED, bounds).scalar_one(),
-        "payments": session.execute(_PAYMENTS, bounds).all(),
-        "voids": tuple(session.execute(_VOIDS, bounds).one()),
-        "opened": session.execute(_OPENED, bounds).scalar_one(),
-        "closed": session.execute(_CLOSED, bounds).all(),
-        "expiring": session.execute(_EXPIRING, horizon).all(),
+        "registered": whole(session.execute(_REGISTERED, bounds).scalar_one()),
+        "payments": [(method, whole(n), whole(cents)) for method, n, cents in session.execute(_PAYMENTS, bounds)],
+        "voids": tuple(whole(n) for n in session.execute(_VOIDS, bounds).one()),
+        "opened": whole(session.execute(_OPENED, bounds).scalar_one()),
+        "closed": [(status, whole(n)) for status, n in session.execute(_CLOSED, bounds)],
+        "expiring": [(kind, whole(n)) for kind, n in session.execute(_EXPIRING, horizon)],
         "expiring_days": expiring_days,
     }
 
 
-_VISITS = f"""SELECT status, count(*), sum(walk_in), sum(status IN {ATTENDED_SQL} AND NOT coalesce(seen, 0))
+_VISITS = f"""SELECT status, count(*), {count_if("walk_in")},
+       {count_if(f"status IN {ATTENDED_SQL} AND coalesce(seen, 0) = 0")}
 FROM v GROUP BY status"""
 
 
 def daily_report(session, query: Query, period: Period, facts: dict) -> Report:
-    found = query.run(session, _VISITS)
+    found = [(status, *(whole(n) for n in numbers)) for status, *numbers in query.run(session, _VISITS)]
     statuses = {status: count for status, count, _w, _f in found}
     every = sum(statuses.values())
     rows: list[tuple] = []
@@ -82,7 +85,7 @@ def daily_report(session, query: Query, period: Period, facts: dict) -> Report:
     expiring = dict(facts["expiring"])
     for kind, label in words.items():
         rows.append(("Expiring", label, expiring.get(kind, 0), None))
-    columns = (Column("section", "Section", 10, numeric=False), Column("item", "Item", 16, numeric=False),
+    columns = (Column("section", "Section", 10, numeric=False), Column("item", "Item", 18, numeric=False),
                Column("count", "Count", 7), Column("amount_cents", "Amount", 12, money=True))
     notes = (f"{every} appointments booked to start in the period; "
              f"payments {format_cents(total_cents)} in {total_count}.",

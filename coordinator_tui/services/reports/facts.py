@@ -12,7 +12,9 @@ fetching alone took seconds.
 - A step's time is the last event into that status, and only when the visit's status is at or
   beyond it now: an arrival that was undone is no arrival. The events are read from a covering
   index (migration 0007).
-- Minutes are real elapsed time between UTC instants (julianday), whatever the clocks did.
+- Minutes are real elapsed time between UTC instants, whatever the clocks did.
+- The SQL runs on SQLite and PostgreSQL alike: what differs (clock arithmetic) is written for
+  each engine in services/reports/dialect.py.
 - History: a visit's patient is established when an attended visit started strictly earlier;
   its earlier no-shows are counted over all time before it (window functions, GROUPS frame:
   a visit at the very same instant is not "earlier").
@@ -29,11 +31,13 @@ from sqlalchemy import text
 from coordinator_tui.domain.report_stats import LEAD_BUCKETS
 from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.domain.zone_offsets import offset_changes
+from coordinator_tui.services.reports.dialect import FORMAT, Dialect, dialect_of
 
-FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 ATTENDED_SQL = "('arrived', 'roomed', 'with_provider', 'checked_out')"
 
-_WHO = "max(CASE WHEN e.to_status = 'arrived' THEN e.at || '|' || coalesce(e.by_id, '') END) AS arrived_by,"
+# The last arrival's instant and who recorded it, as one text: the max picks the last.
+_WHO = ("max(CASE WHEN e.to_status = 'arrived' THEN {at} || '|' || coalesce(CAST(e.by_id AS TEXT), '') END) "
+        "AS arrived_by,")
 _STEPS = """steps AS (
   SELECT e.appointment_id AS id,
          max(CASE WHEN e.to_status = 'arrived' THEN e.at END) AS arrived,
@@ -48,8 +52,8 @@ _STEPS = """steps AS (
 )"""
 _HISTORY = """h AS (
   SELECT a.id, a.status,
-         coalesce(sum(a.status = 'no_show') OVER earlier, 0) AS earlier_ns,
-         coalesce(max(a.status <> 'no_show') OVER earlier, 0) AS seen
+         coalesce(sum(CASE WHEN a.status = 'no_show' THEN 1 ELSE 0 END) OVER earlier, 0) AS earlier_ns,
+         coalesce(max(CASE WHEN a.status <> 'no_show' THEN 1 ELSE 0 END) OVER earlier, 0) AS seen
   FROM appointments a JOIN patients p ON p.id = a.patient_id
   WHERE a.starts_at < :end AND a.status IN ('arrived', 'roomed', 'with_provider', 'checked_out', 'no_show')
   WINDOW earlier AS (PARTITION BY coalesce(p.merged_into_id, a.patient_id) ORDER BY a.starts_at
@@ -115,6 +119,7 @@ class Query:
     providers: dict[int, str]
     types: dict[int, str]
     staff: dict[int, str]
+    dialect: Dialect
 
     def run(self, session, select: str):
         return session.execute(text(f"{self.cte}\n{select}"), self.params).all()
@@ -128,7 +133,8 @@ def visits_query(session, period: Period, tz: ZoneInfo, *, provider: str | None 
     with_provider, done (UTC text, NULL when not reached), and with `who` arrived_by (staff id);
     with `history` earlier_ns and seen."""
     start, end = period.bounds(tz)
-    params = {"start": sql_bound(start), "end": sql_bound(end), "now": sql_bound(now or end)}
+    d = dialect_of(session)
+    params = {"start": d.bound(start), "end": d.bound(end), "now": d.bound(now or end)}
     providers = dict(session.execute(text("SELECT id, short_name FROM providers")).all())
     types = dict(session.execute(text("SELECT id, code FROM appointment_types")).all())
     staff = dict(session.execute(text("SELECT id, username FROM staff_users")).all())
@@ -142,7 +148,8 @@ def visits_query(session, period: Period, tz: ZoneInfo, *, provider: str | None 
     if location_id is not None:
         where += " AND a.location_id = :location_id"
         params["location_id"] = location_id
-    ctes = [c for c, wanted in ((_STEPS.format(who=_WHO if who else ""), steps), (_HISTORY, history))
+    ctes = [c for c, wanted in ((_STEPS.format(who=_WHO.format(at=d.instant_text("e.at")) if who else ""), steps),
+                                (_HISTORY, history))
             if wanted]
     step_cols = ""
     joins = ""
@@ -151,7 +158,7 @@ def visits_query(session, period: Period, tz: ZoneInfo, *, provider: str | None 
                             for s in ("arrived", "roomed", "with_provider", "done"))
         if who:
             step_cols += (f", CASE WHEN a.status IN {ATTENDED_SQL} THEN "
-                          "CAST(substr(s.arrived_by, instr(s.arrived_by, '|') + 1) AS INTEGER) END AS arrived_by")
+                          f"CAST(NULLIF({d.after_bar('s.arrived_by')}, '') AS INTEGER) END AS arrived_by")
         joins += " LEFT JOIN steps s ON s.id = a.id"
     if history:
         step_cols += ", h.earlier_ns, h.seen"
@@ -159,19 +166,18 @@ def visits_query(session, period: Period, tz: ZoneInfo, *, provider: str | None 
     base = f"""b AS (
   SELECT a.id, a.patient_id, a.provider_id, a.appointment_type_id AS type_id, a.starts_at, a.status,
          a.is_walk_in AS walk_in,
-         datetime(a.starts_at, ({offset_case('a.starts_at', tz, start, end)}) || ' minutes') AS local_start,
-         date(a.created_at, ({offset_case('a.created_at', tz, oldest_at, end)}) || ' minutes') AS local_created
+         {d.local('a.starts_at', offset_case('a.starts_at', tz, start, end))} AS local_start,
+         {d.local('a.created_at', offset_case('a.created_at', tz, oldest_at, end))} AS local_created
          {step_cols}
   FROM appointments a{joins}
   WHERE a.starts_at >= :start AND a.starts_at < :end {where}
 ), v AS (
-  SELECT *, date(local_start) AS day, (CAST(strftime('%w', local_start) AS INTEGER) + 6) % 7 AS weekday,
-         CAST(strftime('%H', local_start) AS INTEGER) AS hour,
-         CAST(julianday(date(local_start)) - julianday(local_created) AS INTEGER) AS lead
+  SELECT *, {d.day('local_start')} AS day, {d.weekday('local_start')} AS weekday,
+         {d.hour('local_start')} AS hour, {d.days_between('local_start', 'local_created')} AS lead
   FROM b
 )"""
     cte = "WITH " + ",\n".join([*ctes, base])
-    return Query(cte, params, providers, types, staff)
+    return Query(cte, params, providers, types, staff, d)
 
 
 def week_start(day: date) -> date:
@@ -180,3 +186,8 @@ def week_start(day: date) -> date:
 
 def week_of(day_text: str) -> date:
     return week_start(date.fromisoformat(day_text))
+
+
+def whole(value) -> int:
+    """A count or a sum of cents as an int, whichever engine counted it."""
+    return int(value or 0)

@@ -5,8 +5,8 @@
 
 Medians and 90th percentiles, never means. A visit that reached the first status of a measure
 but never the second is counted as "not reached" beside it, not dropped (OpenMRS O3's average
-wait stayed blank until someone finished waiting). SQLite counts each measure's minutes by value
-(to the tenth of a minute) and the percentiles are read off those counts."""
+wait stayed blank until someone finished waiting). The database counts each measure's minutes by
+value (to the tenth of a minute) and the percentiles are read off those counts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from collections import defaultdict
 from datetime import date
 
 from coordinator_tui.domain.report_stats import Spread, histogram_spread, minutes_text, quantile
-from coordinator_tui.services.reports.facts import Period, Query
+from coordinator_tui.services.reports.dialect import Dialect, tenths
+from coordinator_tui.services.reports.facts import Period, Query, whole
 from coordinator_tui.services.reports.model import Column, Report
 
 CUTS = ("none", "provider", "hour")
@@ -26,49 +27,58 @@ MEASURES = (
     ("cycle", "Cycle (arr-done)"),
 )
 GROUP_SQL = {"none": "'All'", "provider": "provider_id", "hour": "hour"}
-# One statement: the minutes of every arrived visit (f), to the tenth of a minute (6 seconds;
+# One statement: the minutes of every arrived visit (f), in whole tenths of a minute (6 seconds;
 # the reports print tenths), counted by value within each measure and group (a histogram: a
-# year's 600,000 values come back as a few thousand rows, and SQLite need not rank them), plus one
-# 'open' row per group with the counts of visits that never reached the later status (in the val
-# and count columns and a third: never roomed, roomed but never with the provider, never done).
+# year's 600,000 values come back as a few thousand rows, and the database need not rank them),
+# the waits also by week, plus one 'open' row per group with the counts of visits that never
+# reached the later status (never roomed, roomed but never with the provider, never done).
+# Columns: measure, group, week, tenths, how many, and the three 'open' counts.
 _FLOW = """, j AS (
-  SELECT {group} AS grp, day, walk_in, julianday(starts_at) AS js, julianday(arrived) AS ja,
-         julianday(roomed) AS jr, julianday(with_provider) AS jw, julianday(done) AS jd
+  SELECT {group} AS grp, day, walk_in, {sec_arrived} - {sec_start} AS d_late,
+         {sec_roomed} - {sec_arrived} AS d_wait, {sec_with} - {sec_roomed} AS d_rooming,
+         {sec_done} - {sec_arrived} AS d_cycle
   FROM v WHERE arrived IS NOT NULL
 ), f AS MATERIALIZED (
-  SELECT grp, day, jr IS NOT NULL AS roomed, jw IS NOT NULL AS with_provider, jd IS NOT NULL AS done,
-         CASE WHEN NOT walk_in THEN round((ja - js) * 1440, 1) END AS late,
-         round((jr - ja) * 1440, 1) AS wait, round((jw - jr) * 1440, 1) AS rooming,
-         round((jd - ja) * 1440, 1) AS cycle
+  SELECT grp, day, CASE WHEN d_wait IS NULL THEN 1 ELSE 0 END AS never_roomed,
+         CASE WHEN d_wait IS NOT NULL AND d_rooming IS NULL THEN 1 ELSE 0 END AS never_with,
+         CASE WHEN d_cycle IS NULL THEN 1 ELSE 0 END AS never_done,
+         CASE WHEN NOT walk_in THEN {late} END AS late, {wait} AS wait, {rooming} AS rooming, {cycle} AS cycle
   FROM j
 ), m AS (
-  SELECT 'lateness' AS measure, grp, late AS val FROM f WHERE late IS NOT NULL
-  UNION ALL SELECT 'wait', grp, wait FROM f WHERE wait IS NOT NULL
-  UNION ALL SELECT 'rooming', grp, rooming FROM f WHERE rooming IS NOT NULL
-  UNION ALL SELECT 'cycle', grp, cycle FROM f WHERE cycle IS NOT NULL
-  UNION ALL SELECT 'week', date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days'),
-                   wait FROM f WHERE wait IS NOT NULL
+  SELECT 'lateness' AS measure, grp, NULL AS week, late AS val FROM f WHERE late IS NOT NULL
+  UNION ALL SELECT 'wait', grp, NULL, wait FROM f WHERE wait IS NOT NULL
+  UNION ALL SELECT 'rooming', grp, NULL, rooming FROM f WHERE rooming IS NOT NULL
+  UNION ALL SELECT 'cycle', grp, NULL, cycle FROM f WHERE cycle IS NOT NULL
+  UNION ALL SELECT 'week', NULL, {week}, wait FROM f WHERE wait IS NOT NULL
 )
-SELECT measure, grp, val, count(*), NULL FROM m GROUP BY measure, grp, val
+SELECT measure, grp, week, val, count(*), NULL, NULL, NULL FROM m GROUP BY measure, grp, week, val
 UNION ALL
-SELECT 'open', grp, sum(NOT roomed), sum(roomed AND NOT with_provider), sum(NOT done)
+SELECT 'open', grp, NULL, NULL, NULL, sum(never_roomed), sum(never_with), sum(never_done)
 FROM f GROUP BY grp"""
+
+
+def flow_sql(d: Dialect, by: str) -> str:
+    return _FLOW.format(
+        group=GROUP_SQL[by], sec_start=d.epoch_seconds("starts_at"), sec_arrived=d.epoch_seconds("arrived"),
+        sec_roomed=d.epoch_seconds("roomed"), sec_with=d.epoch_seconds("with_provider"),
+        sec_done=d.epoch_seconds("done"), late=tenths("d_late"), wait=tenths("d_wait"),
+        rooming=tenths("d_rooming"), cycle=tenths("d_cycle"), week=d.week_start("day"))
 
 
 def _spreads(rows) -> tuple[dict, dict]:
     """{(measure, group): (n, median, p90)} and the 'open' counts by group."""
     counted: dict = defaultdict(list)
     opened: dict = {}
-    for measure, group, val, count, third in rows:
+    for measure, group, week, val, count, never_roomed, never_with, never_done in rows:
         if measure == "open":
-            opened[group] = (val, count, third)
+            opened[group] = (whole(never_roomed), whole(never_with), whole(never_done))
         else:
-            counted[(measure, group)].append((val, count))
+            counted[(measure, week if measure == "week" else group)].append((val / 10, whole(count)))
     return {key: histogram_spread(values) for key, values in counted.items()}, opened
 
 
 def flow_report(session, query: Query, period: Period, by: str) -> Report:
-    spreads, opened = _spreads(query.run(session, _FLOW.format(group=GROUP_SQL[by])))
+    spreads, opened = _spreads(query.run(session, flow_sql(query.dialect, by)))
     groups = sorted(opened)
     label = {"provider": lambda g: query.providers.get(g, "?"),
              "hour": lambda g: f"{g:02d}:00"}.get(by, str)
@@ -112,14 +122,15 @@ def _overall(rows, by: str) -> str:
 def waits_now(rows) -> Spread:
     """Today's waits as the Check-in board shows them: each patient who arrived, until roomed,
     or until now for those still waiting (so it is never blank once someone is here).
-    `rows`: (minutes, still waiting) for each arrival."""
-    values = [max(0.0, minutes) for minutes, _still in rows if minutes is not None]
+    `rows`: (seconds, still waiting) for each arrival."""
+    values = [max(0.0, seconds / 60) for seconds, _still in rows if seconds is not None]
     return Spread(len(values), quantile(values, 0.5), quantile(values, 0.9),
                   sum(1 for _m, still in rows if still))
 
 
-WAITS_NOW = """SELECT round((julianday(coalesce(roomed, :now)) - julianday(arrived)) * 1440, 3),
-       roomed IS NULL FROM v WHERE arrived IS NOT NULL"""
+def waits_now_sql(d: Dialect) -> str:
+    return (f"SELECT {d.epoch_seconds('coalesce(roomed, :now)')} - {d.epoch_seconds('arrived')}, "
+            "CASE WHEN roomed IS NULL THEN 1 ELSE 0 END FROM v WHERE arrived IS NOT NULL")
 
 
 def _round(value: float | None) -> float | None:

@@ -10,17 +10,28 @@ from __future__ import annotations
 from collections import defaultdict
 
 from coordinator_tui.domain.report_stats import LEAD_LABELS, WEEKDAYS, Rate
-from coordinator_tui.services.reports.facts import ATTENDED_SQL, LEAD_SQL, Period, Query, week_of
+from coordinator_tui.services.reports.dialect import count_if, smaller
+from coordinator_tui.services.reports.facts import (
+    ATTENDED_SQL,
+    LEAD_SQL,
+    Period,
+    Query,
+    week_of,
+    whole,
+)
 from coordinator_tui.services.reports.model import Column, Report
 
 CUTS = ("provider", "weekday", "hour", "type", "lead", "patient", "history")
 CUT_WORDS = {"provider": "Provider", "weekday": "Weekday", "hour": "Hour", "type": "Type",
              "lead": "Lead time", "patient": "New/estab.", "history": "Earlier NS"}
+# The cut in a title: "No-shows by earlier no-shows", not the column's short heading.
+TITLE_WORDS = {**{cut: words.lower() for cut, words in CUT_WORDS.items()},
+               "patient": "new or established patient", "history": "earlier no-shows"}
 NEEDS_HISTORY = frozenset({"patient", "history"})
 HISTORY_LABELS = ("none earlier", "1 earlier", "2+ earlier")
 # The SQL of each cut's group, over `v` (services/reports/facts.py).
 GROUP_SQL = {"provider": "provider_id", "weekday": "weekday", "hour": "hour", "type": "type_id",
-             "lead": LEAD_SQL, "patient": "coalesce(seen, 0)", "history": "min(coalesce(earlier_ns, 0), 2)"}
+             "lead": LEAD_SQL, "patient": "coalesce(seen, 0)", "history": smaller("coalesce(earlier_ns, 0)", "2")}
 
 
 def _labels(by: str, query: Query):
@@ -42,14 +53,15 @@ def _labels(by: str, query: Query):
 
 def no_show_report(session, query: Query, period: Period, by: str) -> Report:
     found = query.run(session, f"""
-SELECT {GROUP_SQL[by]} AS grp, day, sum(status IN {ATTENDED_SQL}), sum(status = 'no_show'),
-       sum(status = 'cancelled'), count(*)
+SELECT {GROUP_SQL[by]} AS grp, day, {count_if(f"status IN {ATTENDED_SQL}")}, {count_if("status = 'no_show'")},
+       {count_if("status = 'cancelled'")}, count(*)
 FROM v GROUP BY grp, day""")
     label, order = _labels(by, query)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # attended, no-shows
     weekly: dict = defaultdict(lambda: [0, 0])
     cancelled = unmarked = 0
-    for group, day, attended, missed, cancels, every in found:
+    for group, day, *numbers in found:
+        attended, missed, cancels, every = (whole(n) for n in numbers)
         cancelled += cancels
         unmarked += every - attended - missed - cancels
         if attended or missed:
@@ -76,7 +88,7 @@ FROM v GROUP BY grp, day""")
                Column("rate_percent", "Rate %", 6))
     notes = (f"No-show rate = no-shows / (attended + no-shows): {total.words()}.",
              f"Left out: {cancelled} cancelled or rescheduled, {unmarked} still booked or never marked.")
-    return Report("no-shows", f"No-shows by {CUT_WORDS[by].lower()}", period.start, period.end, by,
+    return Report("no-shows", f"No-shows by {TITLE_WORDS[by]}", period.start, period.end, by,
                   columns, tuple(rows), tuple(bars), "No-show rate", trend, "No-show rate % by week",
                   notes, f"no-show rate {total.words()}")
 

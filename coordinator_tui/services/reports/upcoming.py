@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from coordinator_tui.domain.vocab import AppointmentStatus
-from coordinator_tui.services.reports.facts import Period, instant, sql_bound
+from coordinator_tui.services.reports.dialect import dialect_of
+from coordinator_tui.services.reports.facts import Period, instant
 from coordinator_tui.services.reports.model import Column, Report
 
 YEARS_AHEAD = 2
@@ -41,9 +42,10 @@ def find_patient(session, mrn: str) -> tuple[int, str] | None:
 
 def upcoming_report(session, patient_id: int, mrn: str, period: Period, tz: ZoneInfo) -> Report:
     start, end = period.bounds(tz)
+    d = dialect_of(session)
     rows = []
     for starts, provider, code, status in session.execute(
-            _UPCOMING, {"pid": patient_id, "start": sql_bound(start), "end": sql_bound(end)}):
+            _UPCOMING, {"pid": patient_id, "start": d.bound(start), "end": d.bound(end)}):
         local = instant(starts).astimezone(tz)
         rows.append((f"{local:%Y-%m-%d}", f"{local:%a}", f"{local:%H:%M}", provider, code,
                      AppointmentStatus(status).label))

@@ -43,6 +43,7 @@ class ReportsScreen(DeskScreen):
         ("b", "Next cut (by provider, weekday, hour, type, lead time...)"),
         ("t", "The chart's numbers as a table, and back"),
         ("l", "Week-over-week trend as a line chart (t there: its table)"),
+        ("T", "The weekly trend's numbers (the sparkline's) as a table"),
         ("x", "Export: a PDF with its chart, or CSV, JSON, text (owner-only file)"),
         ("a / w", "A/R aging / the A/R work list (supervisors and admins)"),
     ]
@@ -56,6 +57,7 @@ class ReportsScreen(DeskScreen):
         Binding("v", "next_provider", "Next provider", show=False),
         Binding("t", "toggle_table", "Table"),
         Binding("l", "line_chart", "Trend"),
+        Binding("T", "line_chart(True)", "Trend as a table", show=False),
         Binding("x", "export", "Export to a file (.pdf .csv .json .txt)", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("ctrl+o", "other_location", "Other location", key_display="^o", show=False),
@@ -304,13 +306,14 @@ class ReportsScreen(DeskScreen):
 
         self.app.push_screen(WorkListScreen() if which == "work" else AgingScreen())
 
-    def action_line_chart(self) -> None:
+    def action_line_chart(self, as_table: bool = False) -> None:
+        """l: the weekly trend as a line chart; T: straight to its numbers as a table."""
         if self.report is None or len(self.report.trend) < 2:
             return
         # plotext and textual-plotext load here, on the first chart, never at start-up.
         from coordinator_tui.tui.screens.reports.trend import TrendScreen
 
-        self.app.push_screen(TrendScreen(self.report))
+        self.app.push_screen(TrendScreen(self.report, as_table=as_table))
 
 
 def _num(value: float | None) -> str:

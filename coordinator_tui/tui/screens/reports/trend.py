@@ -23,9 +23,10 @@ class TrendScreen(Screen):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, *, as_table: bool = False) -> None:
         super().__init__()
         self.report = report
+        self.as_table = as_table  # open on the weeks' numbers (T on the Reports desk)
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader("Reports")
@@ -38,6 +39,9 @@ class TrendScreen(Screen):
     def on_mount(self) -> None:
         weeks = [(week, value) for week, value in self.report.trend]
         plot = self.query_one(PlotextPlot)
+        # The terminal's own colours for canvas, frame, ticks and line: the "auto" theme draws the
+        # frame and the ticks' numbers in the canvas colour, which 16 colours make black on black.
+        plot.theme = "textual-clear"
         plt = plot.plt
         points = [(i, v) for i, (_w, v) in enumerate(weeks, start=1) if v is not None]
         if points:
@@ -51,6 +55,8 @@ class TrendScreen(Screen):
         for week, value in weeks:
             table.add_line(f"{week:%Y-%m-%d}", ("-" if value is None else f"{value:.1f}").rjust(8))
         table.display = False
+        if self.as_table:
+            self.action_toggle_table()
 
     def action_toggle_table(self) -> None:
         table = self.query_one("#trend-table")
