@@ -23,6 +23,7 @@ from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
 from coordinator_tui.services.staff.audit_detail import describe
 from coordinator_tui.store import audit_files
+from coordinator_tui.store.engine import key_base
 from coordinator_tui.store.models import AuditEvent, Patient, StaffUser
 
 
@@ -47,7 +48,7 @@ def verify(ctx: AppContext, anchor: Path | str | None = None) -> ChainReport:
     """The chain checked row by row under the audit key, then compared with the anchors: the
     clinic's anchor file (when there is one) and `anchor` (an anchor file or a backup copy)."""
     files = []
-    default = audit_files.anchor_path(ctx.db.path)
+    default = audit_files.anchor_path(key_base(ctx.db.url))  # where the writer appends
     if default.exists():
         files.append(default)
     if anchor is not None:
@@ -78,7 +79,7 @@ def verify(ctx: AppContext, anchor: Path | str | None = None) -> ChainReport:
 
 
 def _beside(ring, ctx: AppContext) -> bool:
-    database = ctx.db.path
+    database = key_base(ctx.db.url)
     return database is not None and ring.path == database.with_name(database.name
                                                                      + audit_files.KEY_SUFFIX)
 
