@@ -41,8 +41,14 @@ def send_on_commit(engine: Engine) -> None:
 
 
 def conninfo(url: str) -> str:
-    """A SQLAlchemy postgresql+psycopg URL as libpq takes it."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """A SQLAlchemy postgresql+psycopg URL as libpq takes it, several hosts included (a primary
+    and its standby: `?host=a:5432&host=b:5432&target_session_attrs=read-write`)."""
+    from psycopg.conninfo import make_conninfo
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+    _args, params = PGDialect_psycopg().create_connect_args(make_url(url))
+    params.pop("context", None)
+    return make_conninfo(**{k: v for k, v in params.items() if v is not None})
 
 
 class PgChangeWatcher:
