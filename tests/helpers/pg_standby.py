@@ -21,7 +21,7 @@ ROLE, PASSWORD = "coordinator", "coordinator"
 STANDBY_NAME = "standby1"
 
 
-def _bin(tool: str) -> str:
+def binary(tool: str) -> str:
     for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
         if (folder / tool).exists():
             return str(folder / tool)
@@ -55,13 +55,13 @@ class Server:
         self.data = folder / "data"
 
     def pg_ctl(self, *args: str, timeout: float = 120) -> str:
-        return _run(_bin("pg_ctl"), "-D", str(self.data), *args, timeout=timeout)
+        return _run(binary("pg_ctl"), "-D", str(self.data), *args, timeout=timeout)
 
     def start(self) -> None:
         self.pg_ctl("-l", str(self.folder / "server.log"), "-w", "-t", "60", "start")
 
     def sql(self, statement: str, database: str = "postgres") -> str:
-        return _run(_bin("psql"), "-h", str(self.folder), "-p", str(self.port), "-U", "postgres",
+        return _run(binary("psql"), "-h", str(self.folder), "-p", str(self.port), "-U", "postgres",
                     "-d", database, "-v", "ON_ERROR_STOP=1", "-Atqc", statement)
 
     def stop_hard(self) -> None:
@@ -87,7 +87,7 @@ def start_primary(folder: Path, port: int, running: list[Server]) -> Server:
     """The primary, added to `running` as soon as it runs (for the caller to stop)."""
     _private_folder(folder)
     server = Server(folder, port)
-    _run(_bin("initdb"), "-D", str(server.data), "-U", "postgres", "--auth=trust",
+    _run(binary("initdb"), "-D", str(server.data), "-U", "postgres", "--auth=trust",
          "--encoding=UTF8", "--locale=C.UTF-8")
     server._configure([
         "listen_addresses = '127.0.0.1'", f"port = {port}",
@@ -108,7 +108,7 @@ def start_primary(folder: Path, port: int, running: list[Server]) -> Server:
 def start_standby(primary: Server, folder: Path, port: int, running: list[Server]) -> Server:
     _private_folder(folder)
     server = Server(folder, port)
-    _run(_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+    _run(binary("pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
          "-D", str(server.data), "-R", "-X", "stream", "-c", "fast")
     server._configure([f"port = {port}", f"unix_socket_directories = '{folder}'",
                        f"cluster_name = '{STANDBY_NAME}'", "hot_standby = on"])
