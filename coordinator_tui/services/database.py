@@ -69,14 +69,16 @@ def reconnect(ctx, say, *, seconds: float = 120.0, pause: float = RECONNECT_PAUS
     whether its commit reached the server is unknown, so the desk looks before saving again."""
     import time
 
+    from sqlalchemy import select
+
     from coordinator_tui.errors import ConnectionLost
 
     say("the database server cannot be reached: reconnecting")
     deadline = time.monotonic() + seconds
     while True:
         try:
-            with ctx.db.read():
-                pass
+            with ctx.db.read() as session:
+                session.execute(select(1))  # a session connects only when asked something
         except ConnectionLost:
             if time.monotonic() >= deadline:
                 return False
