@@ -131,11 +131,10 @@ def check_target_empty(url: str, source_url: str) -> None:
     from coordinator_tui.store.migrate import check_not_newer, read_revision
 
     anchors = audit_files.anchor_path(key_base(url))
-    shared = anchors == audit_files.anchor_path(key_base(source_url))  # one file named for both
-    if anchors.exists() and anchors.stat().st_size and not shared:
+    if _foreign_anchors(audit_files.anchor_path(key_base(source_url)), anchors):
         raise StorageError(f"the target's audit anchor file {anchors} already holds anchors "
-                           "(of a clinic that was there before?): move it away first; nothing "
-                           "was written")
+                           "of another clinic (one that was there before?): move it away "
+                           "first; nothing was written")
     path = sqlite_path(url)
     if path is not None and (not path.exists() or path.stat().st_size == 0):
         return  # a new file
@@ -148,6 +147,16 @@ def check_target_empty(url: str, source_url: str) -> None:
         raise StorageError(f"{where(url)} is not empty: it holds {held.patients:,} patients "
                            f"({held.rows:,} records in all); db copy only fills an empty "
                            "database; nothing was written")
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def _foreign_anchors(source: Path, target: Path) -> bool:
+    """The target's anchor file holds lines the source's does not (a copy killed halfway left
+    only the source's own: a second run goes on)."""
+    return source != target and not set(_lines(target)) <= set(_lines(source))
 
 
 def copy_clinic(source_url: str, target_url: str, *, progress: Progress | None = None,
@@ -294,7 +303,9 @@ def _audit_files_along(source_url: str, target_url: str) -> Iterator[tuple[Path 
         anchor = audit_files.anchor_path(target_base)
         if not anchor.exists():
             made.append(anchor)
-        audit_files.append_lines(anchor, target_base, source_anchor.read_text(encoding="utf-8"))
+        there = set(_lines(anchor))
+        missing = [line for line in _lines(source_anchor) if line not in there]
+        audit_files.append_lines(anchor, target_base, "".join(f"{line}\n" for line in missing))
     try:
         yield key, anchor
     except BaseException:

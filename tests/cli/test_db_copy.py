@@ -9,12 +9,18 @@ Both need the PostgreSQL server (COORDINATOR_TEST_PG; CI starts it before either
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time as clock_time
 from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from coordinator_tui.services.schedule import booking
 from coordinator_tui.services.staff.actors import actor_for
@@ -195,6 +201,50 @@ def _trap(url: str, last: str):
         engine.dispose()
 
     return remove
+
+
+@pytest.mark.sqlite_only("the copy goes to PostgreSQL in the SQLite pass: a trigger there holds "
+                         "it at its last table, where it is killed")
+def test_a_copy_killed_halfway_leaves_no_clinic_and_runs_again(seeded_path, target):
+    source = engines.url_for(seeded_path)
+    assert run("db", "upgrade", "--db", target).returncode == 0
+    held = _tables(source)
+    last = [t.name for t in Base.metadata.sorted_tables if held.get(t.name, (0,))[0]][-1]
+    engine = create_engine(target)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE FUNCTION test_hold() RETURNS trigger LANGUAGE plpgsql AS "
+                                 "$$ BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$")
+            conn.exec_driver_sql(f"CREATE TRIGGER test_hold BEFORE INSERT ON {last} "
+                                 "FOR EACH ROW EXECUTE FUNCTION test_hold()")
+        copying = subprocess.Popen([sys.executable, "-m", "coordinator_tui", "db", "copy",
+                                    "--from", source, "--to", target],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        database = make_url(target).database
+        deadline = clock_time.monotonic() + 120
+        with engine.connect() as conn:
+            while not conn.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND "
+                    "wait_event = 'PgSleep'"), {"d": database}).scalar_one():
+                assert copying.poll() is None and clock_time.monotonic() < deadline
+                clock_time.sleep(0.05)
+                conn.rollback()
+            os.kill(copying.pid, signal.SIGKILL)  # at its last table: every other table copied
+            copying.wait(timeout=30)
+            while conn.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND "
+                    "pid <> pg_backend_pid()"), {"d": database}).scalar_one():
+                assert clock_time.monotonic() < deadline  # the server ends the dead client's work
+                clock_time.sleep(0.1)
+                conn.rollback()
+        assert all(count == 0 for count, _ in _tables(target).values())
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TRIGGER test_hold ON {last}")
+    finally:
+        engine.dispose()
+    again = run("db", "copy", "--from", source, "--to", target)
+    assert again.returncode == 0, again.stderr
+    assert run("audit", "verify", "--db", target).returncode == 0
 
 
 @pytest.mark.parametrize("args, words", [
