@@ -51,14 +51,22 @@ def sqlite_path(url: str) -> Path | None:
 def key_base(url: str) -> Path | None:
     """What the audit key and anchor files are named after (store/audit_files.py): the SQLite
     file itself; for a PostgreSQL database, a name in the user's data folder made of its host,
-    port and database (one key per clinic database, whatever the role)."""
+    port and database (one key per clinic database, whatever the role). A URL naming a primary
+    and its standby is named after the first host: the same files as the primary's own URL."""
     path = sqlite_path(url)
     if path is not None or not is_postgresql(url):
         return path
     from coordinator_tui.config import data_dir
 
     parsed = make_url(url)
-    name = f"{parsed.host or 'local'}-{parsed.port or 5432}-{parsed.database or 'postgres'}"
+    host, port = parsed.host, parsed.port
+    listed = parsed.query.get("host")  # a primary and its standby: ?host=db1:5432&host=db2:5432
+    if host is None and listed:
+        first = listed if isinstance(listed, str) else listed[0]
+        if not first.startswith("/"):  # a socket folder stays 'local', as it always was
+            host, _, given = first.partition(":")
+            port = int(given) if given.isdigit() else port
+    name = f"{host or 'local'}-{port or 5432}-{parsed.database or 'postgres'}"
     return data_dir() / "postgresql" / name
 
 
