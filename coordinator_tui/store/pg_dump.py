@@ -35,7 +35,7 @@ def tool(name: str) -> str:
     return found
 
 
-def _conninfo_and_password(url: str) -> tuple[str, str | None]:
+def conninfo_and_password(url: str) -> tuple[str, str | None]:
     from psycopg.conninfo import make_conninfo
     from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
@@ -55,7 +55,7 @@ def _run(command: list[str], password: str | None) -> None:
 
 def dump(url: str, path: Path) -> None:
     """The whole database into `path` (an owner-only file the caller made), then checked."""
-    conninfo, password = _conninfo_and_password(url)
+    conninfo, password = conninfo_and_password(url)
     _run([tool("pg_dump"), "--format=custom", "--no-owner", f"--file={path}",
           f"--dbname={conninfo}"], password)
     _run([tool("pg_restore"), "--list", str(path)], None)
