@@ -13,8 +13,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from coordinator_tui.errors import StorageError
 
 TIMEOUT_SECONDS = 6 * 3600
@@ -37,12 +35,12 @@ def tool(name: str) -> str:
 
 def conninfo_and_password(url: str) -> tuple[str, str | None]:
     from psycopg.conninfo import make_conninfo
-    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
-    _args, params = PGDialect_psycopg().create_connect_args(make_url(url))
-    params.pop("context", None)
+    from coordinator_tui.store.pg import connect_params
+
+    params = connect_params(url)
     password = params.pop("password", None)
-    return make_conninfo(**{k: v for k, v in params.items() if v is not None}), password
+    return make_conninfo(**params), password
 
 
 def _run(command: list[str], password: str | None) -> None:

@@ -21,7 +21,6 @@ import os
 import threading
 
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
 
 from coordinator_tui.store.engine import WRITE_OPTION
 
@@ -41,14 +40,12 @@ def send_on_commit(engine: Engine) -> None:
 
 
 def conninfo(url: str) -> str:
-    """A SQLAlchemy postgresql+psycopg URL as libpq takes it, several hosts included (a primary
-    and its standby: `?host=a:5432&host=b:5432&target_session_attrs=read-write`)."""
+    """A SQLAlchemy postgresql+psycopg URL as libpq takes it, several hosts included."""
     from psycopg.conninfo import make_conninfo
-    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
-    _args, params = PGDialect_psycopg().create_connect_args(make_url(url))
-    params.pop("context", None)
-    return make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    from coordinator_tui.store.pg import connect_params
+
+    return make_conninfo(**connect_params(url))
 
 
 class PgChangeWatcher:
