@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from coordinator_tui.errors import UserError
 from coordinator_tui.services.schedule import booking
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store import audit_files
@@ -112,7 +113,7 @@ def test_a_clinic_moves_whole_and_the_desk_works_on_it(seeded_path, ctx, target,
         desk = actor_for(ctx, "demo")
         booked = booking.book(ctx, desk, 11, 1, "FU", _at(9))
         assert booked.appointment_id > max(r["id"] for r in before["appointments"][1])
-        with pytest.raises(Exception, match="already booked|taken|not free"):
+        with pytest.raises(UserError, match="already booked|taken|not free"):
             booking.book(ctx, desk, 12, 1, "FU", _at(9))
     finally:
         ctx.db.dispose()
