@@ -10,6 +10,11 @@ class StorageError(UserError):
     """The database cannot be used as asked (not a database, unwritable, newer schema...)."""
 
 
+class ConnectionLost(StorageError):
+    """The database server went away or cannot be reached (PostgreSQL: a restart, a failover).
+    A desk says so and reconnects; the next unit of work connects again (store/engine.py)."""
+
+
 class PermissionDenied(UserError):
     """The acting user's role does not allow this action."""
 

@@ -1,4 +1,4 @@
-"""coordinator db upgrade | downgrade REV | current | check."""
+"""coordinator db upgrade | downgrade REV | current | check | copy --from URL --to URL."""
 
 from __future__ import annotations
 
@@ -25,6 +25,17 @@ def register(sub, common: argparse.ArgumentParser) -> None:
                       ).set_defaults(handler=cmd_db_current)
     db_sub.add_parser("check", parents=[common], help="report drift between the models and the schema"
                       ).set_defaults(handler=cmd_db_check)
+    copy = db_sub.add_parser("copy", parents=[common],
+                             help="copy a whole clinic (every table, the audit key and anchors) "
+                                  "into an empty database, e.g. from SQLite to PostgreSQL; close "
+                                  "the desks first")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL",
+                      help="the clinic to copy (sqlite:///PATH or postgresql+psycopg://...); "
+                           "only read")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL",
+                      help="an empty database (or a new SQLite file); migrated to the current "
+                           "schema first")
+    copy.set_defaults(handler=cmd_db_copy)
 
 
 def cmd_db_upgrade(args) -> int:
@@ -104,3 +115,38 @@ def cmd_db_check(args) -> int:
         return 1
     print("no drift: the database matches the models")
     return 0
+
+
+def cmd_db_copy(args) -> int:
+    from coordinator_tui.commands.common import progress_bar
+    from coordinator_tui.store.clinic_copy import copy_clinic, where
+
+    update, bar = progress_bar()
+    on_terminal = sys.stderr.isatty()
+
+    def progress(step) -> None:
+        update("rows", step.done, step.rows)
+        if not on_terminal and step.table_done == step.table_rows:
+            print(f"{step.table}: {step.table_rows:,} rows", flush=True)  # no bar: a line a table
+
+    source, target = _as_url(args.source), _as_url(args.target)
+    with bar:
+        report = copy_clinic(source, target, progress=progress)
+    rate = report.rows / report.copy_seconds if report.copy_seconds else 0.0
+    print(f"copied {report.rows:,} rows in {len(report.tables)} tables from {where(source)} to "
+          f"{where(target)}: schema {report.migrate_seconds:.1f} s, rows "
+          f"{report.copy_seconds:.1f} s ({rate:,.0f} rows/s)")
+    if report.key_file is not None:
+        print(f"the audit key went along to {report.key_file}: keep it as private as the "
+              "database (check with 'coordinator audit verify')")
+    return 0
+
+
+def _as_url(text: str) -> str:
+    """A URL, or a plain path taken as an SQLite file (as --db takes it)."""
+    from coordinator_tui.config import check_db_url
+    from coordinator_tui.store.engine import url_for_path
+
+    url = text if "://" in text else url_for_path(text)
+    check_db_url(url)
+    return url

@@ -56,3 +56,33 @@ def warm_page_cache(path: Path | None) -> int:
     from coordinator_tui.store.page_warmer import warm_page_cache as _warm
 
     return _warm(path)
+
+
+RECONNECT_PAUSE_SECONDS = 0.5
+
+
+def reconnect(ctx, say, *, seconds: float = 120.0, pause: float = RECONNECT_PAUSE_SECONDS) -> bool:
+    """After a lost connection (errors.ConnectionLost): say one line, then try a read every
+    `pause` until the server answers (the pool connects anew: with a URL naming a primary and
+    its standby, `host=a,b` and target_session_attrs=read-write, to whichever takes writes now).
+    True once connected again, False after `seconds`. A write that failed is not retried here:
+    whether its commit reached the server is unknown, so the desk looks before saving again."""
+    import time
+
+    from sqlalchemy import select
+
+    from coordinator_tui.errors import ConnectionLost
+
+    say("the database server cannot be reached: reconnecting")
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with ctx.db.read() as session:
+                session.execute(select(1))  # a session connects only when asked something
+        except ConnectionLost:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            continue
+        say("reconnected to the database server")
+        return True

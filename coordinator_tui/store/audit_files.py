@@ -181,11 +181,7 @@ def add_key(database: Path | None) -> KeyRing:
     path = key_path(database)
     if ring_for(database, create=False) is None:
         ring_for(database, create=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
-    with os.fdopen(fd, "a") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    append_lines(path, database, secrets.token_hex(32) + "\n")
     ring = ring_for(database, create=False)
     assert ring is not None
     return ring
@@ -197,21 +193,34 @@ def adopt_keys(source_database: Path, database: Path) -> None:
     source = key_path(source_database)
     if source == key_path(database):  # one key file named by COORDINATOR_AUDIT_KEY: shared
         return
+    merge_keys(source, database)
+    source.unlink(missing_ok=True)
+
+
+def merge_keys(source: Path, database: Path | None) -> None:
+    """Add the keys of the key file `source` that `database`'s key file lacks, after its own
+    (a clinic copied to another database takes its keys along: `coordinator db copy`)."""
     theirs = read_ring(source) if source.exists() else None
     if theirs is None:
         return
     ours = ring_for(database, create=False)
     known = {k.id for k in ours.keys} if ours is not None else set()
-    missing = [k for k in theirs.keys if k.id not in known]
+    missing = "".join(k.secret.hex() + "\n" for k in theirs.keys if k.id not in known)
     if ours is None:
-        _create(key_path(database), database, "".join(k.secret.hex() + "\n" for k in missing))
+        _create(key_path(database), database, missing)
     elif missing:
-        fd = os.open(key_path(database), os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
-        with os.fdopen(fd, "a") as handle:
-            handle.write("".join(k.secret.hex() + "\n" for k in missing))
-            handle.flush()
-            os.fsync(handle.fileno())
-    source.unlink(missing_ok=True)
+        append_lines(key_path(database), database, missing)
+
+
+def append_lines(path: Path, database: Path | None, text: str) -> None:
+    """Append to a key or anchor file (made owner-only when missing), flushed to disk."""
+    if not path.exists():
+        _create(path, database, "")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
+    with os.fdopen(fd, "a") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 # --- the anchor file ---------------------------------------------------------------------------
@@ -239,13 +248,7 @@ def append_anchor(path: Path, database: Path | None, at: datetime, events: int, 
                   last_hash: str, key: AuditKey) -> None:
     line = (f"{at.isoformat()} {events} {last_id} {last_hash} {key.id} "
             f"{key.mac(anchor_text(at, events, last_id, last_hash))}\n")
-    if not path.exists():
-        _create(path, database, "")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
-    with os.fdopen(fd, "a") as handle:
-        handle.write(line)
-        handle.flush()
-        os.fsync(handle.fileno())
+    append_lines(path, database, line)
 
 
 def read_anchors(path: Path) -> list[Anchor | int]:

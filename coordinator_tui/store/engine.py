@@ -26,7 +26,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from coordinator_tui.errors import StorageError
+from coordinator_tui.errors import ConnectionLost, StorageError
 from coordinator_tui.folders import make_private_dirs
 from coordinator_tui.store import audit_guard
 from coordinator_tui.store.write_queue import begin_immediate, write_turn
@@ -51,14 +51,22 @@ def sqlite_path(url: str) -> Path | None:
 def key_base(url: str) -> Path | None:
     """What the audit key and anchor files are named after (store/audit_files.py): the SQLite
     file itself; for a PostgreSQL database, a name in the user's data folder made of its host,
-    port and database (one key per clinic database, whatever the role)."""
+    port and database (one key per clinic database, whatever the role). A URL naming a primary
+    and its standby is named after the first host: the same files as the primary's own URL."""
     path = sqlite_path(url)
     if path is not None or not is_postgresql(url):
         return path
     from coordinator_tui.config import data_dir
 
     parsed = make_url(url)
-    name = f"{parsed.host or 'local'}-{parsed.port or 5432}-{parsed.database or 'postgres'}"
+    host, port = parsed.host, parsed.port
+    listed = parsed.query.get("host")  # a primary and its standby: ?host=db1:5432&host=db2:5432
+    if host is None and listed:
+        first = listed if isinstance(listed, str) else listed[0]
+        if not first.startswith("/"):  # a socket folder stays 'local', as it always was
+            host, _, given = first.partition(":")
+            port = int(given) if given.isdigit() else port
+    name = f"{host or 'local'}-{port or 5432}-{parsed.database or 'postgres'}"
     return data_dir() / "postgresql" / name
 
 
@@ -169,11 +177,34 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# What psycopg/libpq say when the server went away mid-session, or when no host of the URL is a
+# server taking writes (the primary is down and the standby not promoted yet: `host=a,b` with
+# target_session_attrs=read-write). Lower case.
+LOST_WORDS = ("server closed the connection", "terminating connection", "connection is lost",
+              "connection is closed", "consuming input failed", "could not receive data",
+              "could not send data", "connection refused", "hot standby mode",
+              "session is read-only", "database system is shutting down",
+              "database system is starting up", "database system is in recovery mode",
+              "no connection to the server")
+
+
+def connection_lost(exc: BaseException, url: str) -> bool:
+    """The database server cannot be reached now (a desk may reconnect): PostgreSQL only."""
+    if not is_postgresql(url):
+        return False
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(words in text for words in LOST_WORDS)
+
+
 def describe_storage_error(exc: BaseException, url: str) -> str:
     """One line for a person, without SQL or parameters (they may hold patient data)."""
     original = getattr(exc, "orig", exc)
     text = str(original).lower()
     where = sqlite_path(url) or make_url(url).render_as_string(hide_password=True)
+    if connection_lost(exc, url):
+        return f"cannot reach the database server at {where} (stopped, restarting or failing over)"
     if "file is not a database" in text or "file is encrypted" in text:
         return f"{where} is not a coordinator database (not an SQLite file)"
     if "unable to open" in text or "readonly" in text or "read-only" in text:
@@ -260,7 +291,8 @@ class Database:
         try:
             yield
         except (OperationalError, DatabaseError) as exc:
-            raise StorageError(describe_storage_error(exc, self.url)) from None
+            kind = ConnectionLost if connection_lost(exc, self.url) else StorageError
+            raise kind(describe_storage_error(exc, self.url)) from None
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -48,3 +48,14 @@ def lock_audit_head(connection) -> None:
 def set_audit_writer(connection, on: bool) -> None:
     connection.exec_driver_sql(
         f"SELECT set_config('{WRITER_SETTING}', '{'on' if on else 'off'}', true)")
+
+
+def connect_params(url: str) -> dict:
+    """What psycopg.connect takes for a SQLAlchemy postgresql+psycopg URL, several hosts included
+    (a primary and its standby: `?host=a:5432&host=b:5432&target_session_attrs=read-write`)."""
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+    from sqlalchemy.engine import make_url
+
+    _args, params = PGDialect_psycopg().create_connect_args(make_url(url))
+    params.pop("context", None)
+    return {k: v for k, v in params.items() if v is not None}

@@ -21,7 +21,6 @@ import os
 import threading
 
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
 
 from coordinator_tui.store.engine import WRITE_OPTION
 
@@ -41,8 +40,12 @@ def send_on_commit(engine: Engine) -> None:
 
 
 def conninfo(url: str) -> str:
-    """A SQLAlchemy postgresql+psycopg URL as libpq takes it."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """A SQLAlchemy postgresql+psycopg URL as libpq takes it, several hosts included."""
+    from psycopg.conninfo import make_conninfo
+
+    from coordinator_tui.store.pg import connect_params
+
+    return make_conninfo(**connect_params(url))
 
 
 class PgChangeWatcher:

@@ -17,11 +17,24 @@ from tests.helpers.engines import raw_connect
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["seed"], ["db"], ["db", "upgrade"],
-                                     ["db", "downgrade"], ["db", "current"], ["db", "check"]])
+                                     ["db", "downgrade"], ["db", "current"], ["db", "check"],
+                                     ["db", "copy"]])
 def test_every_command_has_help(command):
     result = run(*command, "--help")
     assert result.returncode == 0
     assert "usage: coordinator" in result.stdout
+
+
+def test_db_copy_runs_as_a_process_a_line_a_table_off_a_terminal(seeded_path, tmp_path):
+    target = tmp_path / "moved.sqlite"
+    copied = run("db", "copy", "--from", str(seeded_path), "--to", str(target))
+    assert copied.returncode == 0, copied.stderr
+    lines = copied.stdout.splitlines()
+    assert "patients: 600 rows" in lines and lines[-1].startswith("copied ")
+    assert "━" not in copied.stderr  # no bar drawn into a pipe
+    assert target.stat().st_mode & 0o777 == 0o600
+    refused = run("db", "copy", "--from", str(seeded_path), "--to", str(target))
+    assert refused.returncode == 2 and "is not empty" in one_line_error(refused)
 
 
 @pytest.mark.sqlite_only("backup and restore copy the SQLite file; find runs the FTS5 lookup")

@@ -559,7 +559,6 @@ class Users:
 
 # Use cases not on PostgreSQL yet, with the reason (the rest run on both engines).
 SQLITE_ONLY_CASES = {
-    "backup.backup": "copies the SQLite file",
     "fhir_export.export_fhir": "reads one snapshot through the sqlite3 connection",
 }
 

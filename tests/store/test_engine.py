@@ -214,3 +214,17 @@ def test_only_one_open_callback_per_patient_and_reason(seeded_path):
     with pytest.raises(REFUSED, match="UNIQUE|unique constraint"):
         conn.execute(insert, (patient_id, reason))
     conn.close()
+
+
+def test_the_desks_two_host_url_finds_the_primarys_audit_key_files():
+    """A clinic moved to db1 (`db copy --to ...@db1:5433/clinic`) took its audit key to the file
+    named after db1; desks on the failover URL naming db1 then db2 sign with that same key."""
+    from coordinator_tui.store.engine import key_base
+
+    single = key_base("postgresql+psycopg://clinic:pw@db1:5433/clinic")
+    both = key_base("postgresql+psycopg://clinic:pw@/clinic?host=db1:5433&host=db2:5432"
+                    "&target_session_attrs=read-write")
+    assert both == single and single.name == "db1-5433-clinic"
+    # A socket folder is no name: still 'local', inside the data folder.
+    socket = key_base("postgresql+psycopg://clinic@/clinic?host=/run/postgresql")
+    assert socket.name == "local-5432-clinic" and socket.parent == single.parent

@@ -57,7 +57,9 @@ class RestoreReport:
 def _db_file(ctx: AppContext) -> Path:
     path = ctx.db.path
     if path is None:
-        raise UserError("backup and restore work on SQLite database files only")
+        raise UserError("coordinator restore replaces SQLite database files only; a PostgreSQL "
+                        "backup (a pg_dump) is restored with pg_restore into an empty database "
+                        "(docs/postgresql.md)")
     return path.resolve()
 
 
@@ -76,8 +78,13 @@ def _cleanup(temp: Path) -> None:
 
 def backup(ctx: AppContext, actor: Actor, dest: Path | str, *, force: bool = False,
            progress: Progress | None = None, pages_per_step: int = 2048) -> BackupReport:
-    """Copy the live database to `dest` (refusing an existing file unless `force`)."""
+    """Copy the live database to `dest` (refusing an existing file unless `force`); on
+    PostgreSQL a pg_dump (services/staff/pg_backups.py)."""
     require(actor, Permission.BACKUP)
+    if ctx.db.path is None and ctx.db.engine.dialect.name == "postgresql":
+        from coordinator_tui.services.staff.pg_backups import pg_backup
+
+        return pg_backup(ctx, actor, dest, force=force, progress=progress)
     source = _db_file(ctx)
     if not source.is_file():
         raise StorageError(f"no database at {source}")

@@ -22,6 +22,9 @@ BACKGROUND_GROUPS = frozenset({"watch", "count"})
 # any other key waits for the answer. Everything else (a save, a check-in, a booking) holds
 # every key until it answers, so nothing typed ahead goes into a form that is about to close.
 TYPING_GROUPS = frozenset({"load", "search", "lookup"})
+# Shown until the server answers again (then cleared): services/database.py says the same.
+LOST_LINE = "The database server cannot be reached: reconnecting…"
+LOST_SECONDS = 3600
 
 
 class DeskScreen(Screen):
@@ -72,7 +75,26 @@ class DeskScreen(Screen):
             return
         self._ticks_since_poll = 0
         watcher = self._watcher
+        self._say_link(watcher)
         self.load(watcher.changed, self._changes_seen, group="watch")
+
+    def _say_link(self, watcher) -> None:
+        """PostgreSQL: one line when the desk's listening connection lost the server, and one
+        when it is back. The listener reconnects by itself (store/pg_listen.py), to whichever
+        server of the URL takes writes, and its reconnect reloads the desk, which connects the
+        rest again."""
+        link = getattr(watcher, "connected", None)
+        if link is None:  # SQLite: a file, no server to lose
+            return
+        up, was = link.is_set(), getattr(self, "_link_up", None)
+        if was is None and not up:
+            return  # still making its first connection
+        self._link_up = up
+        if was and not up:
+            self.notify(LOST_LINE, severity="warning", timeout=LOST_SECONDS)
+        elif was is False and up:
+            self.app.clear_notifications()
+            self.notify("Reconnected to the database server.", timeout=4)
 
     def _changes_seen(self, changed: bool) -> None:
         if changed:
