@@ -56,6 +56,7 @@ from coordinator_tui.services.staff import (
     audit_trail,
     audit_views,
     cli_signin,
+    pg_backups,
 )
 from coordinator_tui.services.staff import actors as staff
 from coordinator_tui.services.staff import backups as backup
@@ -489,6 +490,9 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
     "audit_views.patient_access (a view)": (
         lambda c, u, t: lambda: audit_views.patient_access(c, u.super, 5), 1, 1, ""),
     "backup.backup": (lambda c, u, t: lambda: backup.backup(c, u.super, t / "b.sqlite"), 1, 1, ""),
+    # What backup.backup runs when the clinic is on PostgreSQL: pg_dump, then its audit event.
+    "pg_backups.pg_backup": (lambda c, u, t: lambda: pg_backups.pg_backup(c, u.super, t / "b.dump",
+                                                                          force=False), 1, 1, ""),
     # exchange with the EHR (issue #19)
     "hl7_receive.apply_one": (
         lambda c, u, t: lambda: hl7_receive.apply_one(c, u.super, hl7_message(adt("A04", "T1", "E1",
@@ -563,9 +567,21 @@ SQLITE_ONLY_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.sqlite_only(SQLITE_ONLY_CASES[name]))
-    if name in SQLITE_ONLY_CASES else name for name in sorted(CASES)])
+# And the other way round.
+POSTGRESQL_ONLY_CASES = {
+    "pg_backups.pg_backup": "a pg_dump of the clinic's PostgreSQL database",
+}
+
+
+def _case(name):
+    if name in SQLITE_ONLY_CASES:
+        return pytest.param(name, marks=pytest.mark.sqlite_only(SQLITE_ONLY_CASES[name]))
+    if name in POSTGRESQL_ONLY_CASES:
+        return pytest.param(name, marks=pytest.mark.postgresql_only(POSTGRESQL_ONLY_CASES[name]))
+    return name
+
+
+@pytest.mark.parametrize("name", [_case(name) for name in sorted(CASES)])
 def test_one_use_case_is_one_write_transaction(name, ctx, tmp_path):
     setup, writes, audits, _why = CASES[name]
     users = Users(actor_for(ctx, "demo"), actor_for(ctx, "super"), actor_for(ctx, "admin"))

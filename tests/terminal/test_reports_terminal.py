@@ -20,7 +20,7 @@ from tests.helpers.realterm import (
     sign_in,
     wait_for,
 )
-from tests.terminal.test_terminals import MANY_COLOURS, assert_readable, function_key, hues
+from tests.helpers.term_colours import MANY_COLOURS, assert_readable, function_key, hues
 
 pytestmark = needs_real_terminal
 
