@@ -37,6 +37,7 @@ from coordinator_tui.services.context import AppContext  # noqa: E402
 from coordinator_tui.services.demo.clinic import seed_clinic  # noqa: E402
 from coordinator_tui.services.reports import REPORTS, run_report  # noqa: E402
 from coordinator_tui.services.staff.actors import actor_for  # noqa: E402
+from coordinator_tui.services.status_events import rebuild_flow  # noqa: E402
 from coordinator_tui.store.bulk import indexes_built_after, insert_many, sql_instant  # noqa: E402
 from coordinator_tui.store.engine import Database, url_for_path  # noqa: E402
 from coordinator_tui.store.migrate import ensure_current  # noqa: E402
@@ -108,6 +109,7 @@ def build(path: Path, appointments: int) -> AppContext:
                     "appointment_id", "from_status", "to_status", "at", "by_id", "is_undo"), events)
                 insert_many(conn, "payments", ("patient_id", "appointment_id", "amount_cents", "method",
                                                "receipt_number", "taken_at", "taken_by_id"), payments)
+        rebuild_flow(conn)
         conn.exec_driver_sql("ANALYZE")
     with ctx.db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

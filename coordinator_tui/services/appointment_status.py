@@ -13,6 +13,7 @@ from coordinator_tui.domain.vocab import AppointmentStatus
 from coordinator_tui.errors import ConflictError, UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
+from coordinator_tui.services.status_events import record_status_event
 from coordinator_tui.store.models import Appointment, AppointmentStatusEvent, StaffUser
 
 
@@ -74,10 +75,8 @@ def apply_status_change(session, actor: Actor, appointment_id: int, to_status: A
     for column, value in (extra or {}).items():
         setattr(appointment, column, value)
     appointment.status = to_status.value
-    session.add(AppointmentStatusEvent(appointment_id=appointment_id, from_status=current.value,
-                                       to_status=to_status.value, at=at, by_id=actor.id,
-                                       reason=reason))
-    session.flush()
+    record_status_event(session, appointment_id=appointment_id, from_status=current.value,
+                        to_status=to_status.value, at=at, by_id=actor.id, reason=reason)
     audit.record(session, actor, "appointment.status", at, patient_id=appointment.patient_id,
                  entity="appointment", entity_id=appointment_id,
                  detail={"from": current.value, "to": to_status.value, "reason": reason})
@@ -117,10 +116,9 @@ def apply_undo(session, actor: Actor, appointment_id: int, *, at: datetime, reas
     except TransitionRefused as exc:
         raise UserError(str(exc)) from None
     appointment.status = target.value
-    session.add(AppointmentStatusEvent(appointment_id=appointment_id, from_status=current.value,
-                                       to_status=target.value, at=at, by_id=actor.id,
-                                       reason=reason.strip()[:300], is_undo=True))
-    session.flush()
+    record_status_event(session, appointment_id=appointment_id, from_status=current.value,
+                        to_status=target.value, at=at, by_id=actor.id,
+                        reason=reason.strip()[:300], is_undo=True)
     audit.record(session, actor, "appointment.status_undo", at, patient_id=appointment.patient_id,
                  entity="appointment", entity_id=appointment_id,
                  detail={"from": current.value, "to": target.value, "reason": reason})

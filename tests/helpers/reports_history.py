@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from coordinator_tui.services.status_events import rebuild_flow
 from tests.helpers.engines import PgConnection, raw_connect
 
 TZ = ZoneInfo("America/New_York")
@@ -152,6 +153,7 @@ def build_history(path: Path) -> None:
                                "to_status, at, by_id, is_undo) VALUES (?, ?, ?, ?, ?, ?)",
                                (vid, previous, to_status, when, by, bool(undo)))
                     previous = to_status
+            rebuild_flow(db)  # what the desk keeps with every status change (services/status_events.py)
             payments = [
                 (1, 1, 2000, "cash", "2026-10-26 09:06", 2, None),
                 (3, 4, 1000, "card", "2026-10-28 08:57", 2, None),

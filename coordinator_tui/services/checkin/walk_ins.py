@@ -18,9 +18,9 @@ from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
 from coordinator_tui.services.referrals.booking_check import authorise_visit
 from coordinator_tui.services.schedule.free_slots import free_on_day
+from coordinator_tui.services.status_events import record_status_event
 from coordinator_tui.store.models import (
     Appointment,
-    AppointmentStatusEvent,
     AppointmentType,
     Patient,
     Provider,
@@ -196,13 +196,9 @@ def walk_in(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, *,
         session.add(appointment)
         session.flush()
         cover = authorise_visit(session, ctx, actor, appointment)
-        session.add_all([
-            AppointmentStatusEvent(appointment_id=appointment.id, from_status=None,
-                                   to_status=S.SCHEDULED.value, at=now, by_id=actor.id, reason="walk-in"),
-            AppointmentStatusEvent(appointment_id=appointment.id, from_status=S.SCHEDULED.value,
-                                   to_status=S.ARRIVED.value, at=now, by_id=actor.id, reason="walk-in"),
-        ])
-        session.flush()
+        for before, after in ((None, S.SCHEDULED.value), (S.SCHEDULED.value, S.ARRIVED.value)):
+            record_status_event(session, appointment_id=appointment.id, from_status=before,
+                                to_status=after, at=now, by_id=actor.id, reason="walk-in")
         audit.record(session, actor, "appointment.walk_in", now, patient_id=patient_id,
                      entity="appointment", entity_id=appointment.id,
                      detail={"provider_id": provider_id, "starts_at": found.isoformat(), **cover.audit_detail})

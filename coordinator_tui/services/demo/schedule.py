@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from coordinator_tui.domain.slots import slot_starts
 from coordinator_tui.domain.vocab import AppointmentStatus as S
+from coordinator_tui.services.status_events import rebuild_flow
 from coordinator_tui.store.bulk import (
     driver_sql,
     insert_many,
@@ -167,6 +168,7 @@ def build_schedule(conn, rng: random.Random, day: date, tz: ZoneInfo, patient_co
         "cancel_reason", "created_at", "created_by_id", "version_id"), appt_rows)
     insert_many(conn, "appointment_status_events", (
         "appointment_id", "from_status", "to_status", "at", "by_id", "is_undo"), event_rows)
+    rebuild_flow(conn)
     return len(appt_rows), on_day, outcomes
 
 

@@ -27,9 +27,9 @@ from coordinator_tui.services.exchange.links import find_local, link
 from coordinator_tui.services.exchange.refusal import Refused
 from coordinator_tui.services.referrals.booking_check import authorise_visit, carry_visit
 from coordinator_tui.services.schedule.booking import _check_slot, _same_time_elsewhere
+from coordinator_tui.services.status_events import record_status_event
 from coordinator_tui.store.models import (
     Appointment,
-    AppointmentStatusEvent,
     AppointmentType,
     Patient,
     Provider,
@@ -148,10 +148,10 @@ def book_in(session, ctx: AppContext, actor: Actor, now: datetime, *, patient: P
             else authorise_visit(session, ctx, actor, appointment)
     except UserError as exc:
         raise Refused(str(exc)) from None
-    session.add(AppointmentStatusEvent(
-        appointment_id=appointment.id, from_status=None, to_status=AppointmentStatus.SCHEDULED.value,
+    record_status_event(
+        session, appointment_id=appointment.id, from_status=None, to_status=AppointmentStatus.SCHEDULED.value,
         at=now, by_id=actor.id,
-        reason=f"rescheduled from {moved_from}" if moved_from else f"booked by {via}"))
+        reason=f"rescheduled from {moved_from}" if moved_from else f"booked by {via}")
     action = "appointment.reschedule" if moved_from else "appointment.book"
     audit.record(session, actor, action, now, patient_id=patient.id, entity="appointment",
                  entity_id=appointment.id,

@@ -37,9 +37,9 @@ from coordinator_tui.services.schedule.free_slots import (
     offers_for_day,
     type_by_code,
 )
+from coordinator_tui.services.status_events import record_status_event
 from coordinator_tui.store.models import (
     Appointment,
-    AppointmentStatusEvent,
     AppointmentType,
     Callback,
     Provider,
@@ -171,9 +171,9 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
         session.flush()
         cover = authorise_visit(session, ctx, actor, appointment, referral_id=referral_id,
                                 override=auth_override)
-        session.add(AppointmentStatusEvent(appointment_id=appointment.id, from_status=None,
-                                           to_status=AppointmentStatus.SCHEDULED.value, at=at,
-                                           by_id=actor.id, reason="booked"))
+        record_status_event(session, appointment_id=appointment.id, from_status=None,
+                            to_status=AppointmentStatus.SCHEDULED.value, at=at,
+                            by_id=actor.id, reason="booked")
         audit.record(session, actor, "appointment.book", at, patient_id=patient.id,
                      entity="appointment", entity_id=appointment.id,
                      detail={"provider_id": provider.id, "type": kind.code,
@@ -229,9 +229,9 @@ def reschedule(ctx: AppContext, actor: Actor, appointment_id: int, new_starts_at
         session.add(new)
         session.flush()
         cover = carry_visit(session, ctx, actor, old_id, new)
-        session.add(AppointmentStatusEvent(appointment_id=new.id, from_status=None,
-                                           to_status=AppointmentStatus.SCHEDULED.value, at=at,
-                                           by_id=actor.id, reason=f"rescheduled from {old_id}"))
+        record_status_event(session, appointment_id=new.id, from_status=None,
+                            to_status=AppointmentStatus.SCHEDULED.value, at=at,
+                            by_id=actor.id, reason=f"rescheduled from {old_id}")
         audit.record(session, actor, "appointment.reschedule", at, patient_id=old.patient_id,
                      entity="appointment", entity_id=new.id,
                      detail={"from_appointment": old_id, "starts_at": new_starts_at.isoformat(),

@@ -12,6 +12,7 @@ importing it registers every table on `Base.metadata` (Alembic autogenerate need
 
 from coordinator_tui.store.models.appointments import (
     Appointment,
+    AppointmentFlow,
     AppointmentStatusEvent,
     WaitlistEntry,
 )
@@ -87,6 +88,7 @@ from coordinator_tui.store.models.staff import (
 
 __all__ = [
     "Appointment",
+    "AppointmentFlow",
     "AppointmentStatusEvent",
     "AppointmentType",
     "AuditEvent",

@@ -96,6 +96,20 @@ class AppointmentStatusEvent(Base):
     is_undo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
+class AppointmentFlow(Base):
+    """Per appointment, the last instant into each step of the visit and who recorded the last
+    arrival: a summary of its status events, rebuilt with every one of them
+    (services/status_events.py), so the flow report need not read the whole history."""
+
+    __tablename__ = "appointment_flow"
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), primary_key=True)
+    arrived: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    arrived_by_id: Mapped[int | None] = staff_fk()
+    roomed: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    with_provider: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class WaitlistEntry(Base):
     __tablename__ = "waitlist_entries"
     __table_args__ = (
