@@ -70,18 +70,6 @@ class Dialect:
             return f"unixepoch({instant})"
         return f"CAST(strftime('%s', {instant}) AS INTEGER)"
 
-    def instant_text(self, instant: str) -> str:
-        """A stored instant as fixed-width UTC text that sorts as the instants do."""
-        if self.pg:
-            return f"to_char({instant} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
-        return instant
-
-    def after_bar(self, text: str) -> str:
-        """What follows the first '|' in `text`."""
-        if self.pg:
-            return f"split_part({text}, '|', 2)"
-        return f"substr({text}, instr({text}, '|') + 1)"
-
     # --- wall-clock time (a stored instant moved by the zone's offset in minutes) ------------
 
     def local(self, instant: str, offset_minutes: str) -> str:
