@@ -29,10 +29,12 @@ MEASURES = (
 GROUP_SQL = {"none": "'All'", "provider": "provider_id", "hour": "hour"}
 # One statement: the minutes of every arrived visit (f), in whole tenths of a minute (6 seconds;
 # the reports print tenths), counted by value within each measure and group (a histogram: a
-# year's 600,000 values come back as a few thousand rows, and the database need not rank them),
+# year's 600,000 values come back as a few thousand rows, and the database need not rank them;
+# each measure is grouped on its own: a quarter less work than grouping one union of them all),
 # the waits also by week, plus one 'open' row per group with the counts of visits that never
 # reached the later status (never roomed, roomed but never with the provider, never done).
-# Columns: measure, group, week, tenths, how many, and the three 'open' counts.
+# Columns: measure, group, week, tenths, how many, and the three 'open' counts. The 'open' row
+# comes first: PostgreSQL types a union's columns pair by pair, and NULL with NULL is text.
 _FLOW = """, j AS (
   SELECT {group} AS grp, day, walk_in, {sec_arrived} - {sec_start} AS d_late,
          {sec_roomed} - {sec_arrived} AS d_wait, {sec_with} - {sec_roomed} AS d_rooming,
@@ -44,17 +46,17 @@ _FLOW = """, j AS (
          CASE WHEN d_cycle IS NULL THEN 1 ELSE 0 END AS never_done,
          CASE WHEN NOT walk_in THEN {late} END AS late, {wait} AS wait, {rooming} AS rooming, {cycle} AS cycle
   FROM j
-), m AS (
-  SELECT 'lateness' AS measure, grp, NULL AS week, late AS val FROM f WHERE late IS NOT NULL
-  UNION ALL SELECT 'wait', grp, NULL, wait FROM f WHERE wait IS NOT NULL
-  UNION ALL SELECT 'rooming', grp, NULL, rooming FROM f WHERE rooming IS NOT NULL
-  UNION ALL SELECT 'cycle', grp, NULL, cycle FROM f WHERE cycle IS NOT NULL
-  UNION ALL SELECT 'week', NULL, {week}, wait FROM f WHERE wait IS NOT NULL
+), wk AS (
+  SELECT {week} AS week, wait FROM f WHERE wait IS NOT NULL
 )
-SELECT measure, grp, week, val, count(*), NULL, NULL, NULL FROM m GROUP BY measure, grp, week, val
-UNION ALL
-SELECT 'open', grp, NULL, NULL, NULL, sum(never_roomed), sum(never_with), sum(never_done)
-FROM f GROUP BY grp"""
+SELECT 'open', grp, NULL, NULL, NULL, sum(never_roomed), sum(never_with), sum(never_done) FROM f GROUP BY grp
+UNION ALL SELECT 'lateness', grp, NULL, late, count(*), NULL, NULL, NULL FROM f WHERE late IS NOT NULL GROUP BY grp, late
+UNION ALL SELECT 'wait', grp, NULL, wait, count(*), NULL, NULL, NULL FROM f WHERE wait IS NOT NULL GROUP BY grp, wait
+UNION ALL SELECT 'rooming', grp, NULL, rooming, count(*), NULL, NULL, NULL FROM f
+  WHERE rooming IS NOT NULL GROUP BY grp, rooming
+UNION ALL SELECT 'cycle', grp, NULL, cycle, count(*), NULL, NULL, NULL FROM f WHERE cycle IS NOT NULL GROUP BY grp, cycle
+UNION ALL SELECT 'week', NULL, week, wait, count(*), NULL, NULL, NULL FROM wk GROUP BY week, wait
+"""
 
 
 def flow_sql(d: Dialect, by: str) -> str:
