@@ -8,7 +8,7 @@ used), each writing down every booking it was told was saved. The primary is sto
 desks say in one line that they are reconnecting, not with a traceback, reconnect to the
 promoted standby and book on; every booking a desk reported saved is on the promoted standby.
 
-It starts its own two servers (ports 54401 and 54402), so it needs the PostgreSQL binaries but no
+It starts its own two servers (on ports free at the time), so it needs the PostgreSQL binaries but no
 COORDINATOR_TEST_PG; it runs in CI's PostgreSQL pass.
 """
 
@@ -29,7 +29,6 @@ from tests.helpers import engines, pg_standby
 
 pytestmark = pytest.mark.postgresql_only("streaming replication and promotion are PostgreSQL's")
 
-PRIMARY_PORT, STANDBY_PORT = 54401, 54402
 DESKS = 2
 BEFORE, AFTER = 3, 3  # bookings each desk saves before the primary goes, and after the take-over
 WAIT_SECONDS = 180  # a bound for a hang only: a loaded machine books a few a second
@@ -43,8 +42,9 @@ def servers():
     folder.chmod(0o711)
     started: list[pg_standby.Server] = []
     try:
-        primary = pg_standby.start_primary(folder / "primary", PRIMARY_PORT, started)
-        standby = pg_standby.start_standby(primary, folder / "standby", STANDBY_PORT, started)
+        primary_port, standby_port = pg_standby.free_ports(2)
+        primary = pg_standby.start_primary(folder / "primary", primary_port, started)
+        standby = pg_standby.start_standby(primary, folder / "standby", standby_port, started)
         yield primary, standby, folder
     finally:
         for server in started:

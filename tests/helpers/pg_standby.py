@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -29,6 +30,22 @@ def binary(tool: str) -> str:
     if found is None:
         raise RuntimeError(f"{tool} is missing (apt-get install postgresql-15; .ci/run does)")
     return found
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports nobody listens on now, as the OS hands them out. A fixed port (544xx) lies in
+    Linux's ephemeral range, so under a busy test run a client connection may be sitting on it
+    and the server cannot bind: CI once failed that way. All are held at once so none repeats."""
+    held = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind(("127.0.0.1", 0))
+            held.append(sock)
+        return [sock.getsockname()[1] for sock in held]
+    finally:
+        for sock in held:
+            sock.close()
 
 
 def _as_owner() -> list[str]:

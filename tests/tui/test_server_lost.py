@@ -20,8 +20,6 @@ from tests.conftest import CLINIC_DAY, CLINIC_TZ
 from tests.helpers import pg_standby
 from tests.helpers.screen import settle
 
-PORT = 54403
-
 
 @pytest.fixture
 def server(monkeypatch):
@@ -37,7 +35,7 @@ def server(monkeypatch):
     monkeypatch.setenv("COORDINATOR_AUDIT_KEY", str(folder / "clinic.audit-key"))
     monkeypatch.setenv("COORDINATOR_AUDIT_ANCHOR", str(folder / "clinic.audit-anchor"))
     try:
-        yield pg_standby.start_primary(folder / "primary", PORT, running)
+        yield pg_standby.start_primary(folder / "primary", pg_standby.free_ports(1)[0], running)
     finally:
         for started in running:
             started.stop()
