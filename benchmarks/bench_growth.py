@@ -8,6 +8,8 @@ real SQLite file):
   day switch      the Schedule desk's day (services.schedule.schedule_view.day_schedule)
   board refresh   the Check-in board (services.desk_views.day_appointments)
   callbacks       the Callbacks desk's queue and figures
+  reports         the flow report for the newest month of history and the no-show report for
+                  its newest year (a supervisor's F9): bounded by the range asked, not the history
   old board SQL   beside them: the board's former query (a GROUP BY over the whole status
                   history), so the curve it would have followed is printed in the same run
 
@@ -49,18 +51,24 @@ from coordinator_tui.services.context import AppContext  # noqa: E402
 from coordinator_tui.services.demo.clinic import seed_clinic  # noqa: E402
 from coordinator_tui.services.desk_views import day_appointments  # noqa: E402
 from coordinator_tui.services.patients.lookup import search_patients  # noqa: E402
+from coordinator_tui.services.reports import run_report  # noqa: E402
 from coordinator_tui.services.schedule.schedule_view import day_schedule  # noqa: E402
 from coordinator_tui.services.staff.actors import actor_for  # noqa: E402
-from coordinator_tui.store.bulk import insert_many, sql_instant  # noqa: E402
+from coordinator_tui.store.bulk import sql_instant  # noqa: E402
 from coordinator_tui.store.engine import Database, url_for_path  # noqa: E402
 from coordinator_tui.store.migrate import ensure_current  # noqa: E402
+from tests.helpers.clinic_years import (  # noqa: E402
+    CLINIC_DAYS_A_YEAR,
+    GAP,
+    PER_PROVIDER_DAY,
+    PROVIDERS,
+    add_providers,
+    add_years,
+)
 
 TZ_NAME = "America/New_York"
 TZ = ZoneInfo(TZ_NAME)
 SEED_DAY = date(2026, 11, 23)
-PROVIDERS = 30
-PER_PROVIDER_DAY = 20  # appointments: 30 x 20 x 250 clinic days = 150,000 a year
-CLINIC_DAYS_A_YEAR = 250
 LOOKUP_KINDS = ("surname", "typo", "sounds like")
 
 OLD_BOARD_SQL = """
@@ -87,63 +95,6 @@ def seeded(path: Path, patients: int) -> AppContext:
     return ctx
 
 
-def add_providers(ctx: AppContext) -> list[int]:
-    with ctx.db.engine.begin() as conn:
-        existing = conn.exec_driver_sql("SELECT count(*) FROM providers").scalar()
-        insert_many(conn, "providers", ("display_name", "short_name", "active", "default_location_id",
-                                        "overbook_daily_limit"),
-                    [(f"Dr. Growth {n}", f"GROW{n:02d}", 1, 1, 2)
-                     for n in range(existing + 1, PROVIDERS + 1)])
-        return [r[0] for r in conn.exec_driver_sql("SELECT id FROM providers ORDER BY id LIMIT ?",
-                                                   (PROVIDERS,))]
-
-
-def clinic_days_back(first_year: int, years: int) -> list[date]:
-    """Weekdays before the seeded data, year `first_year` (1 = the most recent) onwards."""
-    days, day = [], SEED_DAY - timedelta(days=30 + 365 * (first_year - 1))
-    while len(days) < CLINIC_DAYS_A_YEAR * years:
-        day -= timedelta(days=1)
-        if day.weekday() < 5:
-            days.append(day)
-    return days
-
-
-def add_history(ctx: AppContext, providers: list[int], first_year: int, years: int,
-                patients: int, rng: random.Random) -> tuple[int, int]:
-    """Bulk-write `years` of past clinic days: each appointment with its scheduled, arrived,
-    roomed and checked-out events (a tenth no-show: scheduled and no-show)."""
-    appointments = events = 0
-    with ctx.db.engine.begin() as conn:
-        next_id = (conn.exec_driver_sql("SELECT max(id) FROM appointments").scalar() or 0) + 1
-        for day in clinic_days_back(first_year, years):
-            appts, evs = [], []
-            eight = datetime.combine(day, clock_time(8), tzinfo=TZ).astimezone(UTC)
-            for pid in providers:
-                for n in range(PER_PROVIDER_DAY):
-                    start = eight + timedelta(minutes=20 * n)
-                    no_show = rng.random() < 0.1
-                    appts.append((next_id, rng.randrange(1, patients + 1), pid, 2, 1, sql_instant(start),
-                                  sql_instant(start + timedelta(minutes=20)),
-                                  "no_show" if no_show else "checked_out",
-                                  sql_instant(start - timedelta(days=10)), 1))
-                    steps = ((None, "scheduled", -14400), ("scheduled", "no_show", 900)) if no_show else (
-                        (None, "scheduled", -14400), ("scheduled", "arrived", -300),
-                        ("arrived", "roomed", 600), ("roomed", "checked_out", 1800))
-                    evs += [(next_id, old, new, sql_instant(start + timedelta(seconds=s)), 1)
-                            for old, new, s in steps]
-                    next_id += 1
-            insert_many(conn, "appointments", ("id", "patient_id", "provider_id", "appointment_type_id",
-                                               "location_id", "starts_at", "ends_at", "status",
-                                               "created_at", "created_by_id"), appts)
-            insert_many(conn, "appointment_status_events",
-                        ("appointment_id", "from_status", "to_status", "at", "by_id"), evs)
-            appointments += len(appts)
-            events += len(evs)
-    with ctx.db.engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
-    return appointments, events
-
-
 def timed(work, rounds: int) -> list[float]:
     work()  # warm
     out = []
@@ -166,6 +117,8 @@ def history_curve(folder: Path, years_wanted: list[int], rounds: int) -> None:
     ctx = seeded(path, patients)
     providers = add_providers(ctx)
     actor = actor_for(ctx, "demo")
+    supervisor = actor_for(ctx, "super")  # reports beyond today are for supervisors
+    month_end = SEED_DAY - GAP - timedelta(days=1)  # the newest month of the written history
     print(f"history: seeded {patients:,} patients in {time.perf_counter() - started:.0f} s; "
           f"{PROVIDERS} providers x {PER_PROVIDER_DAY} visits x {CLINIC_DAYS_A_YEAR} days a year")
     raw = sqlite3.connect(path)
@@ -178,7 +131,8 @@ def history_curve(folder: Path, years_wanted: list[int], rounds: int) -> None:
     for years in [0, *years_wanted]:
         if years > have:
             t = time.perf_counter()
-            add_history(ctx, providers, have + 1, years - have, patients, rng)
+            add_years(ctx, before=SEED_DAY, tz=TZ, providers=providers, patients=patients,
+                      first_year=have + 1, years=years - have, rng=rng)
             have = years
             print(f"      (added history up to year {years} in {time.perf_counter() - t:.0f} s)")
         counts = raw.execute("SELECT (SELECT count(*) FROM appointments), "
@@ -189,6 +143,11 @@ def history_curve(folder: Path, years_wanted: list[int], rounds: int) -> None:
                 ("day switch", lambda: day_schedule(ctx, actor, day), rounds),
                 ("board refresh", lambda: day_appointments(ctx, actor, day), rounds),
                 ("callbacks", lambda: (list_queue(ctx, actor), figures(ctx, actor)), rounds),
+                ("flow, a month", lambda: run_report(ctx, supervisor, "flow", month_end - timedelta(days=29),
+                                                     month_end), min(rounds, 10)),
+                ("no-shows, a year", lambda: run_report(ctx, supervisor, "no-shows",
+                                                        month_end - timedelta(days=364), month_end),
+                 min(rounds, 5)),
                 ("old board SQL", lambda: raw.execute(OLD_BOARD_SQL, bounds).fetchall(), min(rounds, 5))):
             print(f"{'':>30}   " + row(label, timed(work, times)))
     raw.close()

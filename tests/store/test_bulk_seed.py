@@ -104,3 +104,28 @@ def test_a_clinic_with_fewer_patients_than_todays_appointments_still_seeds(db_pa
     # Today's schedule has about 120 appointments; 50 patients used to loop forever.
     report = seed_clinic(make_context(db_path), patients=50, seed=3, day=CLINIC_DAY)
     assert report.patients == 50 and report.today_appointments > 50
+
+
+@pytest.mark.parametrize("rows", [3, 2500], ids=["a few rows: one statement", "a large batch: COPY on PostgreSQL"])
+def test_a_bulk_insert_stores_each_value_as_given_and_ids_continue_after_it(db_path, rows):
+    """Large batches go through COPY on PostgreSQL: the stored values (text with commas, quotes,
+    a backslash and a tab, NULL, 0/1 into a boolean) must be what the row-by-row INSERT stores,
+    and a row added afterwards without an id must get the next one."""
+    from sqlalchemy import text
+
+    from coordinator_tui.store.bulk import insert_many
+
+    ctx = make_context(db_path)
+    given = [(n, f"Dr. O'Neil, {n}", f"P{n}", "Cardiology, \\ \t adults" if n % 2 else None, n % 3 == 0)
+             for n in range(1, rows + 1)]
+    with ctx.db.engine.begin() as conn:
+        assert insert_many(conn, "providers", ("id", "display_name", "short_name", "specialty", "active"),
+                           [(*row[:4], int(row[4])) for row in given]) == rows
+    with ctx.db.write() as session:
+        session.execute(text("INSERT INTO providers (display_name, short_name) VALUES ('Added after', 'NEXT')"))
+    with ctx.db.read() as session:
+        stored = session.execute(text(
+            "SELECT id, display_name, short_name, specialty, active FROM providers ORDER BY id")).all()
+    assert [(r[0], r[1], r[2], r[3], bool(r[4])) for r in stored[:rows]] == given
+    assert (stored[rows].id, stored[rows].short_name) == (rows + 1, "NEXT")
+    ctx.db.dispose()
