@@ -13,7 +13,8 @@ real SQLite file):
   old board SQL   beside them: the board's former query (a GROUP BY over the whole status
                   history), so the curve it would have followed is printed in the same run
 
-Patients: for each chosen size a clinic is seeded and three lookup kinds are timed (surname, typo,
+Patients: for each chosen size a clinic is seeded (or reused: a `growth-SIZE.sqlite` already in
+--dir is read, not written) and three lookup kinds are timed (surname, typo,
 sounds like), beside SQLite's floor for the same candidates (see bench_lookup.py for every kind).
 
     python benchmarks/bench_growth.py [--years 1,3,5] [--patients 100000,1000000,3000000]
@@ -168,15 +169,17 @@ def lookup_curve(folder: Path, sizes: list[int], rounds: int) -> None:
     print(f"\n{'patients':>9}   {'lookup kind':<16} {'p50':>8} {'p95':>8}   {'floor p50':>9} {'p95':>8}")
     for size in sizes:
         path = folder / f"growth-{size}.sqlite"
-        path.unlink(missing_ok=True)
+        kept = path.exists()  # a clinic of this size left there (or linked) by the caller is reused
         t = time.perf_counter()
-        ctx = seeded(path, size)
-        print(f"{size:>9,}   (seeded in {time.perf_counter() - t:.0f} s)")
+        ctx = context(path) if kept else seeded(path, size)
+        print(f"{size:>9,}   ({'reused' if kept else 'seeded'} in {time.perf_counter() - t:.0f} s,"
+              f" load average {os.getloadavg()[0]:.1f})")
         raw = sqlite3.connect(path)
         lookup_at(ctx, raw, rounds)
         raw.close()
         ctx.db.dispose()
-        path.unlink()
+        if not kept:
+            path.unlink()
 
 
 def lookup_at(ctx: AppContext, raw: sqlite3.Connection, rounds: int) -> None:
