@@ -166,7 +166,8 @@ def history_curve(folder: Path, years_wanted: list[int], rounds: int) -> None:
 
 
 def lookup_curve(folder: Path, sizes: list[int], rounds: int) -> None:
-    print(f"\n{'patients':>9}   {'lookup kind':<16} {'p50':>8} {'p95':>8}   {'floor p50':>9} {'p95':>8}")
+    print(f"\n{'patients':>9}   {'lookup kind':<16} {'p50':>8} {'p95':>8}   {'CPU p50':>8} {'p95':>8}"
+          f"   {'floor p50':>9} {'p95':>8}")
     for size in sizes:
         path = folder / f"growth-{size}.sqlite"
         kept = path.exists()  # a clinic of this size left there (or linked) by the caller is reused
@@ -186,23 +187,26 @@ def lookup_at(ctx: AppContext, raw: sqlite3.Connection, rounds: int) -> None:
     actor = actor_for(ctx, "demo")
     kinds = queries(sample(raw, rounds, random.Random(5)), random.Random(6))
     for kind in LOOKUP_KINDS:
-        service = timed_each(lambda text: search_patients(ctx, actor, text, limit=20),
-                             [text for text, _sql, _params in kinds[kind]])
-        floor = timed_each(lambda item: raw.execute(item[0], item[1]).fetchall(),
-                           [(sql, params) for _text, sql, params in kinds[kind]])
+        service, cpu = timed_each(lambda text: search_patients(ctx, actor, text, limit=20),
+                                  [text for text, _sql, _params in kinds[kind]])
+        floor, _ = timed_each(lambda item: raw.execute(item[0], item[1]).fetchall(),
+                              [(sql, params) for _text, sql, params in kinds[kind]])
         print(f"{'':>9}   {kind:<16} {statistics.median(service):8.2f} {pct(service, 95):8.2f}"
+              f"   {statistics.median(cpu):8.2f} {pct(cpu, 95):8.2f}"
               f"   {statistics.median(floor):9.3f} {pct(floor, 95):8.3f}")
 
 
-def timed_each(work, items) -> list[float]:
+def timed_each(work, items) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds per item (see `timed`)."""
     for item in items[:5]:
         work(item)
-    out = []
+    wall, cpu = [], []
     for item in items:
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         work(item)
-        out.append((time.perf_counter() - started) * 1000)
-    return out
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
+    return wall, cpu
 
 
 def numbers(text: str) -> list[int]:
