@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 from coordinator_tui.errors import UserError
@@ -37,6 +39,7 @@ def reversed_digits(e164: str | None) -> str | None:
     return str(number.national_number)[::-1]
 
 
+@lru_cache(maxsize=1024)  # parsing costs ~1 ms on a desk PC; every checklist shows one
 def display(e164: str | None, region: str = "US") -> str:
     if not e164:
         return ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from coordinator_tui.domain.ledger import EntryKind
@@ -21,12 +21,16 @@ from coordinator_tui.services.accounts.plans import plan_status_in
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.models import Appointment, LedgerEntry, Payment
 
+# Built once: every check-in checklist asks (services/checkin/checklist_reads.py says why).
+_VISIT_CENTS = select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+    LedgerEntry.appointment_id == bindparam("appointment_id"),
+    LedgerEntry.patient_id == bindparam("patient_id"), LedgerEntry.responsibility == PATIENT)
+
 
 def visit_cents(session, patient_id: int, appointment_id: int) -> int:
     """The sum of this visit's rows (what of the visit is still owed)."""
-    return int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-        LedgerEntry.appointment_id == appointment_id, LedgerEntry.patient_id == patient_id,
-        LedgerEntry.responsibility == PATIENT)) or 0)
+    return int(session.execute(_VISIT_CENTS, {"patient_id": patient_id,
+                                              "appointment_id": appointment_id}).scalar() or 0)
 
 
 def prior_balance_in(session, patient_id: int, appointment_id: int) -> int:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coordinator_tui.domain import phones
 from coordinator_tui.domain.lateness import late_minutes
@@ -40,6 +40,8 @@ from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.accounts.desk import balance_items
 from coordinator_tui.services.callback_queue import ensure_open_callback
+from coordinator_tui.services.checkin import checklist_reads as reads
+from coordinator_tui.services.checkin.checklist_reads import aware_instant, paid_cents  # noqa: F401
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.eligibility.benefits import checklist_detail
 from coordinator_tui.services.patients.records import ValidationFailed, staff_name
@@ -52,10 +54,6 @@ from coordinator_tui.store.models import (
     Coverage,
     FormSignature,
     Patient,
-    Payer,
-    Payment,
-    Provider,
-    StaffUser,
 )
 
 ELIGIBILITY_VALID_DAYS = 30
@@ -79,12 +77,6 @@ ITEM_KEYS = ("demographics", "eligibility", "copay", "forms", "id_card")
 
 
 SEEN_ITEMS = ("photo_id", "insurance_card")
-
-
-def aware_instant(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -140,33 +132,9 @@ def is_express_ready(checklist: Checklist) -> bool:
 
 
 def primary_coverage(session, patient_id: int) -> Coverage | None:
+    """The active primary coverage as an ORM object (for a step that changes it)."""
     return session.scalar(select(Coverage).where(
         Coverage.patient_id == patient_id, Coverage.rank == "primary", Coverage.active.is_(True)))
-
-
-def paid_cents(session, appointment_id: int) -> int:
-    return session.scalar(select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
-        Payment.appointment_id == appointment_id, Payment.voided_at.is_(None))) or 0
-
-
-def _last_check(session, patient_id: int, item: str) -> datetime | None:
-    value = session.scalar(
-        select(func.max(CheckinCheck.checked_at))
-        .join(Appointment, Appointment.id == CheckinCheck.appointment_id)
-        .where(Appointment.patient_id == patient_id, CheckinCheck.item == item))
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return aware_instant(value)
-
-
-def _latest_forms(session, patient_id: int) -> dict[str, date]:
-    rows = session.execute(
-        select(FormSignature.form, func.max(FormSignature.signed_on))
-        .where(FormSignature.patient_id == patient_id).group_by(FormSignature.form)).all()
-    out = {}
-    for form, signed in rows:
-        out[form] = date.fromisoformat(signed) if isinstance(signed, str) else signed
-    return out
 
 
 def outstanding_forms(latest: dict[str, date], today: date) -> list[FormKind]:
@@ -187,30 +155,30 @@ FORM_LABELS = {FormKind.PRIVACY_NOTICE: "privacy notice", FormKind.CONSENT_TO_TR
 def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Checklist:
     now = ctx.now()
     today = ctx.today()
-    patient = session.get(Patient, appointment.patient_id)
-    provider = session.get(Provider, appointment.provider_id)
+    patient = reads.patient_row(session, appointment.patient_id)
     starts = aware_instant(appointment.starts_at)
     day = ctx.local(starts).date()
     status = S(appointment.status)
     items: list[ChecklistItem] = []
+    checks = reads.last_checks(session, patient.id)
 
-    confirmed = _last_check(session, patient.id, "demographics")
+    confirmed = checks.get("demographics")
     demo_ok = confirmed is not None and now - confirmed <= timedelta(days=DEMOGRAPHICS_VALID_DAYS)
     items.append(ChecklistItem("demographics", "Address and phone confirmed", demo_ok,
                                f"confirmed {ctx.local(confirmed):%Y-%m-%d}" if confirmed else "never confirmed"))
 
-    coverage = primary_coverage(session, patient.id)
+    coverage = reads.primary_coverage_row(session, patient.id)
     valid_days = getattr(ctx.settings, "eligibility_valid_days", ELIGIBILITY_VALID_DAYS)
     if coverage is None:
         items.append(ChecklistItem("eligibility", "Insurance eligibility", True, "self-pay: no insurance on file"))
         copay = 0
     else:
-        payer = session.get(Payer, coverage.payer_id)
+        payer = reads.payer_name(session, coverage.payer_id)
         verified_at = aware_instant(coverage.verified_at)
         if coverage.eligibility_status == EligibilityStatus.VERIFIED.value and verified_at and \
                 now - verified_at <= timedelta(days=valid_days):
-            who = session.get(StaffUser, coverage.verified_by_id) if coverage.verified_by_id else None
-            detail = f"verified {ctx.local(verified_at):%Y-%m-%d} by {who.username if who else '?'}"
+            who = reads.username(session, coverage.verified_by_id)
+            detail = f"verified {ctx.local(verified_at):%Y-%m-%d} by {who or '?'}"
             ok = True
         elif coverage.eligibility_status == EligibilityStatus.PROBLEM.value:
             detail, ok = f"problem: {coverage.eligibility_note or 'no note'}", False
@@ -220,15 +188,15 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
             detail, ok = "not verified", False
         if ok or coverage.eligibility_status == EligibilityStatus.PROBLEM.value:  # a 271's answer, if any
             detail = checklist_detail(ctx, session, coverage) or detail
-        items.append(ChecklistItem("eligibility", f"Insurance eligibility ({payer.name[:24]})", ok, detail))
+        items.append(ChecklistItem("eligibility", f"Insurance eligibility ({payer[:24]})", ok, detail))
         copay = coverage.copay_cents
-    paid = paid_cents(session, appointment.id)
+    paid = reads.paid_cents(session, appointment.id)
     due = max(0, copay - paid)
     items.append(ChecklistItem("copay", "Copay", due == 0,
                                f"{format_cents(due)} due" if due else
                                (f"{format_cents(paid)} paid" if paid else "none due")))
 
-    missing = outstanding_forms(_latest_forms(session, patient.id), today)
+    missing = outstanding_forms(reads.latest_forms(session, patient.id), today)
     items.append(ChecklistItem("forms", "Forms signed", not missing,
                                "to sign: " + ", ".join(FORM_LABELS[m] for m in missing) if missing else "all current"))
 
@@ -237,7 +205,7 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
     for item in SEEN_ITEMS:
         if item == "insurance_card" and coverage is None:
             continue
-        last = _last_check(session, patient.id, item)
+        last = checks.get(item)
         fresh = last is not None and now - last <= timedelta(days=ID_VALID_DAYS)
         seen_ok &= fresh
         if not fresh:
@@ -252,7 +220,8 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
     return Checklist(
         appointment_id=appointment.id, patient_id=patient.id, mrn=patient.mrn,
         patient_name=f"{patient.family_name}, {patient.given_name}", starts_at=starts,
-        provider=provider.short_name, status=status, version=appointment.version_id, day=day,
+        provider=reads.provider_short(session, appointment.provider_id), status=status,
+        version=appointment.version_id, day=day,
         is_today=day == today,
         late_minutes=late_minutes(starts, now) if status in (S.SCHEDULED, S.CONFIRMED) else 0,
         copay_due_cents=due, address=address, phone=phones.display(patient.phone_mobile or patient.phone_home),
@@ -363,7 +332,7 @@ def record_forms_signed(ctx: AppContext, actor: Actor, appointment_id: int,
     with ctx.db.write() as session:
         appointment = load_appointment(session, appointment_id)
         wanted = [FormKind(f) for f in forms] if forms is not None else \
-            outstanding_forms(_latest_forms(session, appointment.patient_id), today)
+            outstanding_forms(reads.latest_forms(session, appointment.patient_id), today)
         if not wanted:
             raise UserError("no forms are outstanding")
         for kind in wanted:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.estimate import percent, say
@@ -85,10 +85,18 @@ def _benefits(row: EligibilityBenefit) -> Benefits:
                     aware(row.imported_at))
 
 
+# Built once: the check-in checklist asks on every build, inside the check-in's write lock
+# (services/checkin/checklist_reads.py says what building per call cost).
+_TABLE = EligibilityBenefit.__table__
+_LATEST = (select(_TABLE).where(_TABLE.c.coverage_id == bindparam("coverage_id"))
+           .order_by(_TABLE.c.imported_at.desc(), _TABLE.c.id.desc()).limit(1))
+_PRIMARY_ID = select(Coverage.id).where(Coverage.patient_id == bindparam("patient_id"),
+                                        Coverage.rank == "primary", Coverage.active.is_(True))
+
+
 def latest_benefits(session: Session, coverage_id: int) -> Benefits | None:
-    row = session.scalar(select(EligibilityBenefit).where(EligibilityBenefit.coverage_id == coverage_id)
-                         .order_by(EligibilityBenefit.imported_at.desc(), EligibilityBenefit.id.desc())
-                         .limit(1))
+    session.flush()  # as the ORM's autoflush: the caller's own changes are seen
+    row = session.connection().execute(_LATEST, {"coverage_id": coverage_id}).first()
     return _benefits(row) if row is not None else None
 
 
@@ -138,8 +146,8 @@ def payer_wants_authorisation(session: Session, patient_id: int) -> bool | None:
     primary coverage says an authorisation is required (EB11 Y): True / False, or None when no
     payer has answered (or the patient is self-pay). The check-in checklist's "referral /
     authorisation" item reads it."""
-    coverage_id = session.scalar(select(Coverage.id).where(
-        Coverage.patient_id == patient_id, Coverage.rank == "primary", Coverage.active.is_(True)))
+    session.flush()
+    coverage_id = session.connection().execute(_PRIMARY_ID, {"patient_id": patient_id}).scalar()
     latest = latest_benefits(session, coverage_id) if coverage_id is not None else None
     return None if latest is None or latest.status != "active" else latest.auth_required
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from coordinator_tui.domain import names, phones
 from coordinator_tui.domain.patient_validation import (
@@ -121,6 +121,17 @@ def _similar_names(given: str, family: str, p_given: str, p_family: str) -> bool
     return straight or swapped
 
 
+# Built once, plain rows of the few columns the check reads: registration runs it inside its
+# write transaction, and full Patient objects for every namesake born that day cost ~10x more.
+_DUP_COLUMNS = (Patient.id, Patient.mrn, Patient.given_name, Patient.family_name, Patient.given_key,
+                Patient.family_key, Patient.birth_date, Patient.merged_into_id)
+_BY_BIRTH = select(*_DUP_COLUMNS).where(Patient.birth_date == bindparam("birth")).limit(500)
+_BY_PHONE = select(*_DUP_COLUMNS).where(or_(Patient.phone_mobile_rev == bindparam("rev"),
+                                            Patient.phone_home_rev == bindparam("rev"))).limit(50)
+_BY_MEMBER = (select(*_DUP_COLUMNS).join(Coverage, Coverage.patient_id == Patient.id)
+              .where(Coverage.member_id == bindparam("member")).limit(20))
+
+
 def duplicates_in(session, values: dict, member_id: str | None = None,
                      exclude: set[int] = frozenset()) -> list[DuplicateCandidate]:
     found: dict[int, tuple[Patient, list[str]]] = {}
@@ -136,7 +147,7 @@ def duplicates_in(session, values: dict, member_id: str | None = None,
     given, family = values.get("given_name") or "", values.get("family_name") or ""
     if birth and (given or family):
         # Indexed: ix_patients_birth_date_family_key (a few dozen rows per day at 1M patients).
-        for patient in session.scalars(select(Patient).where(Patient.birth_date == birth).limit(500)):
+        for patient in session.execute(_BY_BIRTH, {"birth": birth}):
             if _similar_names(given, family, patient.given_name, patient.family_name):
                 same = (names.name_key(given) == patient.given_key
                         and names.name_key(family) == patient.family_key)
@@ -146,14 +157,11 @@ def duplicates_in(session, values: dict, member_id: str | None = None,
         rev = phones.reversed_digits(values.get(column))
         if not rev:
             continue
-        for patient in session.scalars(select(Patient).where(
-                or_(Patient.phone_mobile_rev == rev, Patient.phone_home_rev == rev)).limit(50)):
+        for patient in session.execute(_BY_PHONE, {"rev": rev}):
             note(patient, "same phone")
     member = (member_id or "").strip()
     if member:
-        for patient in session.scalars(
-                select(Patient).join(Coverage, Coverage.patient_id == Patient.id)
-                .where(Coverage.member_id == member).limit(20)):
+        for patient in session.execute(_BY_MEMBER, {"member": member}):
             note(patient, "same member id")
     return [DuplicateCandidate(p.id, p.mrn, f"{p.family_name}, {p.given_name}", p.birth_date,
                                "; ".join(reasons))

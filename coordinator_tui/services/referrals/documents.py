@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.referrals import OPEN, DocumentKind, ReferralKind, in_window
@@ -43,7 +43,14 @@ def _seen_since(session: Session, patient_id: int, item: str, since: datetime) -
                CheckinCheck.checked_at >= since)) > 0
 
 
+_HAS_LINK = select(ReferralVisit.appointment_id).where(ReferralVisit.appointment_id == bindparam("id"))
+
+
 def _linked(session: Session, appointment_id: int) -> tuple[ReferralVisit | None, Referral | None]:
+    # Most visits have no link: a prebuilt look first (the checklist asks on every build).
+    if session.execute(_HAS_LINK, {"id": appointment_id}).first() is None \
+            and not session.new and not session.dirty:
+        return None, None
     link = session.get(ReferralVisit, appointment_id)
     referral = session.get(Referral, link.referral_id) if link and link.referral_id else None
     return link, referral
