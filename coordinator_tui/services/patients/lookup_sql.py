@@ -31,6 +31,12 @@ SQL_BY_PHONE = (f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.phone_mobile_rev 
                 f"LIMIT {CANDIDATES}")
 
 
+SQL_BY_LAST4 = (f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.phone_mobile_rev >= ? "
+                f"AND p.phone_mobile_rev < ? AND {ACTIVE_PATIENT} "
+                f"UNION SELECT {HIT_COLUMNS} FROM patients p WHERE p.phone_home_rev >= ? "
+                f"AND p.phone_home_rev < ? AND {ACTIVE_PATIENT} LIMIT {CANDIDATES}")
+
+
 SQL_BY_DOB = f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.birth_date = ? AND {ACTIVE_PATIENT} LIMIT ?"
 
 
