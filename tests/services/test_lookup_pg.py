@@ -160,8 +160,8 @@ def test_answers_fetched_ahead_are_the_answers_asked_alone(pg_ctx):  # noqa: F81
         alone = [raw.execute(postgres_sql(s), p).fetchall() for s, p in (sounds, prefix)]
         statements = PgStatements(raw)
         statements.fetch_ahead([sounds, prefix])
-        assert statements.round_trips == 1 and statements.statements == 2
+        assert statements.round_trips == 1 and statements.statements == 1  # one UNION ALL
         together = [statements.execute(*sounds).fetchall(), statements.execute(*prefix).fetchall()]
         assert statements.round_trips == 1  # answered from what came back
-    assert together == alone
+    assert together[0] == alone[0] and sorted(together[1]) == sorted(alone[1])
     assert ("smith",) in together[1]

@@ -188,7 +188,7 @@ def _hits(search: Search, ranked, ctx: AppContext, today: date, today_ids: set[i
     keys = sorted({row[4] for row, _s, _r in ranked})
     appointments = (SQL_NEXT_APPT.format(marks=in_marks(len(ids))), (*ids, sql_instant(ctx.now())))
     twins = (SQL_DUPES.format(dates=in_marks(len(dates)), keys=in_marks(len(keys))), (*dates, *keys))
-    search.ask_ahead([appointments, twins])
+    search.ask_ahead([appointments, twins], last=True)  # the search's last questions
     next_appt: dict[int, datetime] = {pid: _instant(at) for pid, at in raw.execute(*appointments)}
     dupes = {(str(d), k) for d, k, n in raw.execute(*twins) if n > 1}
     hits = []

@@ -44,6 +44,7 @@ from coordinator_tui.domain.lookup_query import LookupQuery
 from coordinator_tui.services.patients.lookup_scores import phonetic_key
 from coordinator_tui.services.patients.lookup_search import Search, Statement
 from coordinator_tui.services.patients.lookup_sql import (
+    HIT_COLUMNS,
     SQL_VOCAB_PHONETIC,
     SQL_VOCAB_PREFIX,
     upper_bound,
@@ -58,6 +59,7 @@ WORD_SIMILARITY = 0.25
 SET_WORD_SIMILARITY = f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}"
 
 SET_UTC = "SET LOCAL TIME ZONE 'UTC'"
+COMMIT = "COMMIT"
 
 _INDEXED_BY = re.compile(r"\s+INDEXED BY \w+", re.IGNORECASE)
 
@@ -87,6 +89,10 @@ def postgres_sql(sqlite_sql: str) -> str:
     return _INDEXED_BY.sub("", sqlite_sql).replace("%", "%%").replace("?", "%s")
 
 
+# The first 300 in key order, as SQLite's vocabulary answers (a common head has more).
+VOCAB_PREFIX = postgres_sql(SQL_VOCAB_PREFIX).replace(" LIMIT ", " ORDER BY key LIMIT ")
+
+
 class PgStatements:
     """The `execute(sql, params)` the shared search calls on its raw connection (an sqlite3
     connection on SQLite), on the psycopg connection inside the same read transaction.
@@ -106,7 +112,7 @@ class PgStatements:
             self._first.append((SET_UTC, ()))
 
     def _pg(self, sql: str) -> str:
-        if sql in self._native or sql == SET_UTC:
+        if sql in self._native or sql in (SET_UTC, COMMIT):
             return sql
         pg = self._sql.get(sql)
         if pg is None:
@@ -122,31 +128,69 @@ class PgStatements:
         return rows
 
     def fetch_ahead(self, statements: Sequence[Statement]) -> None:
-        """Run the statements not fetched yet, all in one round trip, and keep their rows. A
-        statement returning no rows (a SET) is run in its place in the pipeline."""
+        """Run the statements not fetched yet, all in one round trip, and keep their rows.
+
+        Statements of one shape (patients' hit rows; vocabulary keys) go as ONE statement, each
+        a numbered arm of a UNION ALL, and their rows are dealt back by arm: psycopg and the
+        server pay per statement (a cursor, its description, parse/bind/execute), and a phase
+        asks up to a dozen small questions. The settings go first, the COMMIT last."""
         todo = list(dict.fromkeys((sql, tuple(params)) for sql, params in statements
                                   if (sql, tuple(params)) not in self._ahead))
         if not todo:
             return
         todo, self._first = self._first + todo, []
         self.round_trips += 1
-        self.statements += len(todo)
-        if len(todo) == 1:
-            sql, params = todo[0]
-            cursor = self._conn.execute(self._pg(sql), params)
-            self._ahead[todo[0]] = _Rows(cursor.fetchall() if cursor.description else ())
-            return
-        with self._conn.pipeline():
-            cursors = [self._conn.execute(self._pg(sql), params) for sql, params in todo]
-        for key, cursor in zip(todo, cursors, strict=True):
-            self._ahead[key] = _Rows(cursor.fetchall() if cursor.description else ())
+        shapes: dict[str, list[tuple]] = {}
+        for key in todo:
+            shapes.setdefault(_shape(self._pg(key[0])), []).append(key)
+        sends: list[tuple[str, tuple, list[tuple]]] = []  # (sql, params, the keys it answers)
+        for shape in sorted(shapes, key=_SEND_ORDER.get):
+            keys = shapes[shape]
+            if shape not in ("hit", "key") or len(keys) == 1:
+                sends += [(self._pg(sql), params, [(sql, params)]) for sql, params in keys]
+            else:
+                union = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({self._pg(sql)}) s"
+                                           for arm, (sql, _params) in enumerate(keys))
+                sends.append((union, tuple(p for _sql, params in keys for p in params), keys))
+        self.statements += len(sends)
+        if len(sends) == 1:
+            cursors = [self._conn.execute(sends[0][0], sends[0][1])]
+        else:
+            with self._conn.pipeline():
+                cursors = [self._conn.execute(sql, params) for sql, params, _keys in sends]
+        for (_sql, _params, keys), cursor in zip(sends, cursors, strict=True):
+            rows = cursor.fetchall() if cursor.description else []
+            if len(keys) == 1:
+                self._ahead[keys[0]] = _Rows(rows)
+                continue
+            by_arm: list[_Rows] = [_Rows() for _key in keys]
+            for row in rows:
+                by_arm[row[0]].append(row[1:])
+            self._ahead.update(zip(keys, by_arm, strict=True))
+
+
+_HIT_SELECT = f"SELECT {HIT_COLUMNS} "
+_SEND_ORDER = {"set": 0, "hit": 1, "key": 2, "other": 3, "commit": 4}
+
+
+def _shape(pg_sql: str) -> str:
+    """Which statements can share one UNION ALL: the same columns, and rows to return."""
+    if pg_sql.startswith("SET "):
+        return "set"
+    if pg_sql == COMMIT:
+        return "commit"
+    if pg_sql.startswith(_HIT_SELECT):
+        return "hit"
+    if pg_sql.startswith(("SELECT key FROM patient_search_vocab ", "(SELECT key FROM patient_search_vocab ")):
+        return "key"
+    return "other"
 
 
 class PgVocabulary:
     """The three questions the shared search asks of the name vocabulary (on SQLite answered in
     memory by lookup_vocab.NameVocabulary), as statements for PgStatements."""
 
-    NATIVE = (*VOCAB_NEAR.values(), SET_WORD_SIMILARITY)
+    NATIVE = (*VOCAB_NEAR.values(), VOCAB_PREFIX, SET_WORD_SIMILARITY)
 
     def __init__(self, statements: PgStatements):
         self.sql = statements
@@ -157,7 +201,7 @@ class PgVocabulary:
         asks = [(SQL_VOCAB_PHONETIC, (kind, phonetic_key(word)))]
         if len(word) >= 4:
             head = word[:3] if len(word) >= 6 else word[:2]
-            asks.append((SQL_VOCAB_PREFIX, (kind, head, upper_bound(head))))
+            asks.append((VOCAB_PREFIX, (kind, head, upper_bound(head))))
         return asks
 
     @staticmethod
@@ -169,7 +213,7 @@ class PgVocabulary:
         return [r[0] for r in self.sql.execute(SQL_VOCAB_PHONETIC, (kind, key))]
 
     def with_prefix(self, kind: str, head: str) -> list[str]:
-        return [r[0] for r in self.sql.execute(SQL_VOCAB_PREFIX, (kind, head, upper_bound(head)))]
+        return [r[0] for r in self.sql.execute(VOCAB_PREFIX, (kind, head, upper_bound(head)))]
 
     def sharing_trigrams(self, kind: str, word: str) -> list[str]:
         if len(word) < 3:
@@ -189,11 +233,17 @@ class PgSearch(Search):
         self.vocab = PgVocabulary(self.raw)
 
     def ask_ahead(self, statements: Sequence[Statement] = (),
-                  words: Sequence[tuple[str, str]] = (), trigrams: Sequence[tuple[str, str]] = ()) -> None:
+                  words: Sequence[tuple[str, str]] = (), trigrams: Sequence[tuple[str, str]] = (),
+                  *, last: bool = False) -> None:
         asks = list(statements)
         for kind, word in words:
             asks += PgVocabulary.word_questions(kind, word)
         for kind, word in trigrams:
             if len(word) >= 3:
                 asks += PgVocabulary.trigram_questions(kind, word)
+        if last and asks:
+            # The read transaction ends in the same round trip: the session's commit then finds
+            # it ended and sends nothing (psycopg commits only a transaction in progress), and a
+            # statement after it would simply begin another.
+            asks.append((COMMIT, ()))
         self.raw.fetch_ahead(asks)

@@ -91,10 +91,12 @@ class Search:
         self._first_cache: dict[tuple[str, str], tuple[list[str], list[str], float]] = {}
 
     def ask_ahead(self, statements: Sequence[Statement] = (),
-                  words: Sequence[tuple[str, str]] = (), trigrams: Sequence[tuple[str, str]] = ()) -> None:
+                  words: Sequence[tuple[str, str]] = (), trigrams: Sequence[tuple[str, str]] = (),
+                  *, last: bool = False) -> None:
         """A hint: the statements, the (kind, word)s whose sound-alikes and close spellings, and
-        the (kind, word)s whose trigram neighbours this search asks for next. Nothing to do in
-        process (SQLite); lookup_pg.PgSearch fetches them in one round trip."""
+        the (kind, word)s whose trigram neighbours this search asks for next (`last`: and then
+        nothing more in this read transaction). Nothing to do in process (SQLite);
+        lookup_pg.PgSearch fetches them in one round trip."""
 
     def run(self, sql: str, params: Sequence, via: str) -> list[tuple]:
         rows = self.raw.execute(sql, params).fetchall()
