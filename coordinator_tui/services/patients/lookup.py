@@ -48,6 +48,7 @@ from coordinator_tui.services.patients.lookup_sql import (
     SQL_TODAY,
     chunks,
     in_marks,
+    pair_marks,
 )
 from coordinator_tui.services.patients.lookup_vocab import vocabulary_for
 from coordinator_tui.store.bulk import sql_date, sql_instant
@@ -184,10 +185,9 @@ def _hits(search: Search, ranked, ctx: AppContext, today: date, today_ids: set[i
         return []
     raw = search.raw
     ids = [row[0] for row, _s, _r in ranked]
-    dates = sorted({str(row[8]) for row, _s, _r in ranked})
-    keys = sorted({row[4] for row, _s, _r in ranked})
+    pairs = sorted({(str(row[8]), row[4]) for row, _s, _r in ranked})
     appointments = (SQL_NEXT_APPT.format(marks=in_marks(len(ids))), (*ids, sql_instant(ctx.now())))
-    twins = (SQL_DUPES.format(dates=in_marks(len(dates)), keys=in_marks(len(keys))), (*dates, *keys))
+    twins = (SQL_DUPES.format(pairs=pair_marks(len(pairs))), tuple(v for pair in pairs for v in pair))
     search.ask_ahead([appointments, twins], last=True)  # the search's last questions
     next_appt: dict[int, datetime] = {pid: _instant(at) for pid, at in raw.execute(*appointments)}
     dupes = {(str(d), k) for d, k, n in raw.execute(*twins) if n > 1}
