@@ -168,7 +168,11 @@ def _rank(search: Search, query: LookupQuery, today_ids: set[int]) -> list[tuple
                 continue  # a name query whose name does not match at all: not a hit
         if not parts:
             continue
-        score = sum(w * v for w, v in parts) / sum(w for w, _v in parts)
+        total = weights = 0  # summed in order, as sum() did: the same floats
+        for w, v in parts:
+            total += w * v
+            weights += w
+        score = total / weights
         if words and kind == "weak":
             score *= 0.5  # the name typed does not match: below any name that does
         if "today" in cand.via and len(cand.via) == 1 and score < 0.6:
