@@ -9,6 +9,7 @@ trigger set aside during the load and built once afterwards. The load time is pr
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import statistics
 import time
@@ -108,9 +109,30 @@ def _fetch(conn, sql: str, params) -> list:
     return conn.execute(sql, params).fetchall()
 
 
+TRIPS: list[int] = []  # the round trips of PostgreSQL searches (lookup_pg.PgStatements)
+
+
+def _count_trips() -> None:
+    from coordinator_tui.services.patients import lookup_pg
+
+    fetch = lookup_pg.PgStatements.fetch_ahead
+    if getattr(fetch, "counted", False):
+        return
+
+    def counted(self, statements) -> None:
+        before = self.round_trips
+        fetch(self, statements)
+        TRIPS.append(self.round_trips - before)
+
+    counted.counted = True
+    lookup_pg.PgStatements.fetch_ahead = counted
+
+
 def compare(search, sqlite_ctx, pg_ctx, sqlite_actor, pg_actor, raw_sqlite, pg_url, kinds) -> dict:
     """Per kind: service p50/p95 on each engine and each engine's floor, interleaved."""
     import psycopg
+
+    _count_trips()
 
     raw_pg = psycopg.connect(conninfo(pg_url), autocommit=True)
     raw_pg.execute(f"SET pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}")  # as the lookup
@@ -118,14 +140,16 @@ def compare(search, sqlite_ctx, pg_ctx, sqlite_actor, pg_actor, raw_sqlite, pg_u
     def run_search(ctx, actor, text: str):
         return search(ctx, actor, text, limit=20)
 
-    print(f"{'query kind':<22} {'sqlite p50':>10} {'p95':>6} {'floor p95':>9} | "
-          f"{'postgres p50':>12} {'p95':>6} {'floor p95':>9}  (ms)")
+    print(f"load average {os.getloadavg()[0]:.2f} (2 cores; wall figures wait for a core when it is high)")
+    print(f"{'query kind':<22} {'sqlite p50':>10} {'p95':>6} {'cpu p95':>7} {'floor p95':>9} | "
+          f"{'postgres p50':>12} {'p95':>6} {'client cpu p95':>14} {'trips':>5} {'floor p95':>9}  (ms)")
     results = {}
     for kind, items in kinds.items():
         for text, _sql, _p in items[:10]:  # warm both
             search(sqlite_ctx, sqlite_actor, text, limit=20)
             search(pg_ctx, pg_actor, text, limit=20)
-        timing: dict[str, list[float]] = {"s": [], "sf": [], "p": [], "pf": []}
+        timing: dict[str, list[float]] = {"s": [], "sf": [], "p": [], "pf": [], "sc": [], "pc": []}
+        trips_before = sum(TRIPS)
         for text, sql, params in items:
             pg_sql, pg_params = pg_floor(kind, sql, params)
             calls = (("s", run_search, (sqlite_ctx, sqlite_actor, text)),
@@ -133,12 +157,18 @@ def compare(search, sqlite_ctx, pg_ctx, sqlite_actor, pg_actor, raw_sqlite, pg_u
                      ("p", run_search, (pg_ctx, pg_actor, text)),
                      ("pf", _fetch, (raw_pg, pg_sql, pg_params)))
             for key, call, call_args in calls:
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.thread_time()
                 call(*call_args)
                 timing[key].append((time.perf_counter() - start) * 1000)
+                if key in ("s", "p"):
+                    timing[key + "c"].append((time.thread_time() - cpu) * 1000)
         s, sf, p, pf = timing["s"], timing["sf"], timing["p"], timing["pf"]
-        print(f"{kind:<22} {statistics.median(s):>10.2f} {pct(s, 95):>6.2f} {pct(sf, 95):>9.3f} | "
-              f"{statistics.median(p):>12.2f} {pct(p, 95):>6.2f} {pct(pf, 95):>9.3f}")
+        trips = (sum(TRIPS) - trips_before) / len(items)  # round trips per search (warm-up excluded)
+        print(f"{kind:<22} {statistics.median(s):>10.2f} {pct(s, 95):>6.2f} {pct(timing['sc'], 95):>7.2f} "
+              f"{pct(sf, 95):>9.3f} | {statistics.median(p):>12.2f} {pct(p, 95):>6.2f} "
+              f"{pct(timing['pc'], 95):>14.2f} {trips:>5.1f} {pct(pf, 95):>9.3f}")
         results[kind] = {"sqlite_p95": pct(s, 95), "pg_p95": pct(p, 95)}
+    print(f"load average {os.getloadavg()[0]:.2f}; trips: PostgreSQL round trips per search, its "
+          "own (the connection pool's ping at checkout comes on top)")
     raw_pg.close()
     return results

@@ -106,23 +106,62 @@ def test_statements_are_translated_for_psycopg():
     assert "MATCH" in SQL_VOCAB_TRIGRAM  # the one statement answered differently (lookup_pg)
 
 
-def test_sound_alikes_and_prefix_spellings_come_in_one_round_trip(pg_ctx):  # noqa: F811
-    """The prefix question is fetched with the sound-alike one; asked as the shared search asks
-    it, it is answered without a round trip, and the same as the database answers it alone."""
+def _candidates(ctx, text: str) -> tuple[set[int], int]:
+    """A search's candidates found by an exact step (the fuzzy pools differ by engine, see
+    above), and the round trips it took on PostgreSQL (0 on SQLite)."""
+    from coordinator_tui.domain.lookup_query import parse_lookup
+    from coordinator_tui.services.patients.lookup import searcher
+
+    query = parse_lookup(text, day_first=ctx.settings.day_first, today=ctx.today())
+    with ctx.db.read() as session:
+        search = searcher(ctx, session.connection(), query, ctx.today(), 20)
+        search.gather()
+        exact = {pid for pid, cand in search.found.items() if cand.via - {"fuzzy"}}
+        return exact, getattr(search.raw, "round_trips", 0)
+
+
+def test_each_search_phase_is_one_round_trip_with_the_same_candidates(both):
+    """The search asks PostgreSQL a phase at a time (names as typed with the vocabulary's
+    sound-alikes and close spellings; trigram neighbours; fuzzy expansions), each phase one
+    pipelined round trip, and gathers the same candidates as SQLite for every exact kind. Before
+    this a typo search made up to ~20 round trips."""
+    sqlite_ctx, pg = both
+    with sqlite_ctx.db.engine.connect() as conn:
+        family, given, born, mobile, mrn = conn.execute(sql(
+            "SELECT family_name, given_name, birth_date, phone_mobile, mrn FROM patients "
+            "WHERE merged_into_id IS NULL AND length(family_key) >= 6 ORDER BY id LIMIT 1")).one()
+    born = date.fromisoformat(str(born))
+    typo = family[0] + family[2] + family[1] + family[3:]  # the first letters swapped: trigrams
+    exact = {mrn: 1, mobile[-4:]: 1, f"{born.month}/{born.day}/{born.year}": 1,
+             f"{family} {born.month}/{born.day}/{born.year}": 2, f"{family}, {given}": 3,
+             f"{given} {family}": 3, family: 3}
+    for text, most in exact.items():
+        on_sqlite, _none = _candidates(sqlite_ctx, text)
+        on_pg, trips = _candidates(pg, text)
+        assert on_pg == on_sqlite, text
+        assert 1 <= trips <= most, (text, trips)
+    _exact, trips = _candidates(pg, f"{typo} {given}")
+    assert trips <= 3, trips  # names as typed + vocabulary, trigram neighbours, expansions
+    hits = search_patients(pg, actor_for(pg, "demo"), f"{typo} {given}", limit=5)
+    assert (family, given) in [(h.family_name, h.given_name) for h in hits]
+
+
+def test_answers_fetched_ahead_are_the_answers_asked_alone(pg_ctx):  # noqa: F811
+    """Statements fetched together in one round trip come back each with its own rows, as each
+    asked alone; asked again, an answer costs no round trip."""
     from coordinator_tui.services.patients.lookup_pg import PgStatements
     from coordinator_tui.services.patients.lookup_scores import phonetic_key
     from coordinator_tui.services.patients.lookup_sql import SQL_VOCAB_PHONETIC, SQL_VOCAB_PREFIX
 
+    sounds = (SQL_VOCAB_PHONETIC, ("f", phonetic_key("smiht")))
+    prefix = (SQL_VOCAB_PREFIX, ("f", "sm", "sn"))
     with pg_ctx.db.read() as session:
         raw = session.connection().connection.driver_connection
+        alone = [raw.execute(postgres_sql(s), p).fetchall() for s, p in (sounds, prefix)]
         statements = PgStatements(raw)
-        statements.word = "smiht"
-        sounds = statements.execute(SQL_VOCAB_PHONETIC, ("f", phonetic_key("smiht"))).fetchall()
-        before = statements.statements
-        ahead = statements.execute(SQL_VOCAB_PREFIX, ("f", "sm", "sn")).fetchall()
-        assert statements.statements == before  # no round trip
-        alone = raw.execute(postgres_sql(SQL_VOCAB_PREFIX), ("f", "sm", "sn")).fetchall()
-        assert sorted(ahead) == sorted(alone) and ("smith",) in ahead
-        assert sounds == raw.execute(postgres_sql(SQL_VOCAB_PHONETIC), ("f", phonetic_key("smiht"))).fetchall()
-        other = statements.execute(SQL_VOCAB_PREFIX, ("f", "sm", "sn")).fetchall()  # asked again: asked
-        assert statements.statements == before + 1 and sorted(other) == sorted(alone)
+        statements.fetch_ahead([sounds, prefix])
+        assert statements.round_trips == 1 and statements.statements == 1  # one UNION ALL
+        together = [statements.execute(*sounds).fetchall(), statements.execute(*prefix).fetchall()]
+        assert statements.round_trips == 1  # answered from what came back
+    assert together[0] == alone[0] and sorted(together[1]) == sorted(alone[1])
+    assert ("smith",) in together[1]

@@ -18,65 +18,44 @@ over at most a few hundred candidates):
   5. rank: exact before fuzzy (tier), then score; with `today_first`, patients with an
      appointment today come first (the check-in desk).
 
-Searching is not audited per keystroke (it would write on every key); opening a record is."""
+Steps 1-4 are lookup_search.py (shared by both engines; lookup_pg.py runs them on PostgreSQL),
+step 5 is here. Searching is not audited per keystroke (it would write on every key); opening a record is."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
 from sqlalchemy import Connection
 
 from coordinator_tui.domain.lookup_query import LookupQuery, parse_lookup
-from coordinator_tui.domain.names import name_key
 from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
 from coordinator_tui.services.patients.lookup_scores import (
     NAME_REASON,
-    TYPO_THRESHOLD,
     date_closeness,
     name_match,
-    part_or_similar,
-    phonetic_key,
 )
+from coordinator_tui.services.patients.lookup_search import FUZZY_TERMS, Search
 from coordinator_tui.services.patients.lookup_sql import (
     ACTIVE_PATIENT,
-    CANDIDATES,
     HIT_COLUMNS,
-    SQL_BY_DOB,
-    SQL_BY_ID,
-    SQL_BY_MEMBER,
-    SQL_BY_MRN,
-    SQL_BY_PHONE,
+    SQL_BY_LAST4,
     SQL_DUPES,
-    SQL_FAMILY_ONLY,
-    SQL_FAMILY_PREFIX,
-    SQL_GIVEN_ONLY,
-    SQL_GIVEN_PREFIX,
     SQL_NEXT_APPT,
     SQL_TODAY,
     chunks,
     in_marks,
-    upper_bound,
+    pair_marks,
 )
-from coordinator_tui.services.patients.lookup_vocab import NameVocabulary, vocabulary_for
+from coordinator_tui.services.patients.lookup_vocab import vocabulary_for
 from coordinator_tui.store.bulk import sql_date, sql_instant
 
+__all__ = ["FUZZY_TERMS", "MAX_LIMIT", "SQL_BY_LAST4", "PatientHit", "search_patients"]
+
 MAX_LIMIT = 200
-
-
-FUZZY_TERMS = 8  # vocabulary terms kept per name word for expansion
-
-
-SQL_BY_LAST4 = (f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.phone_mobile_rev >= ? "
-                f"AND p.phone_mobile_rev < ? AND {ACTIVE_PATIENT} "
-                f"UNION SELECT {HIT_COLUMNS} FROM patients p WHERE p.phone_home_rev >= ? "
-                f"AND p.phone_home_rev < ? AND {ACTIVE_PATIENT} LIMIT {CANDIDATES}")
 
 
 @dataclass(frozen=True)
@@ -101,167 +80,14 @@ class PatientHit:
         return f"{self.family_name}, {self.given_name}"
 
 
-@dataclass
-class _Candidate:
-    row: tuple
-    via: set[str]
-
-
-class _Search:
-    def __init__(self, conn: Connection, query: LookupQuery, today: date, limit: int,
-                 vocab: NameVocabulary):
-        self.conn = conn
-        self.raw = conn.connection.driver_connection  # the sqlite3 connection
-        self.vocab = vocab  # the name vocabulary in memory, current as of this transaction
-        self.q = query
-        self.today = today
-        self.cap = min(CANDIDATES, max(40, limit * 3))
-        self.found: dict[int, _Candidate] = {}
-        self.words = [w for w in (name_key(n) for n in query.names) if w]
-        self._fuzzy_cache: dict[tuple[str, str, bool, bool], list[str]] = {}
-
-    def run(self, sql: str, params: Sequence, via: str) -> list[tuple]:
-        rows = self.raw.execute(sql, params).fetchall()
-        for row in rows:
-            if row[0] in self.found:
-                self.found[row[0]].via.add(via)
-            else:
-                self.found[row[0]] = _Candidate(row, {via})
-        return rows
-
-    # --- candidate generation ------------------------------------------------------------------
-
-    def gather(self) -> None:
-        q = self.q
-        for ident in q.identifiers:
-            self._by_mrn(ident)
-            self.run(SQL_BY_MEMBER, (ident,), "member id")
-        if q.phone:
-            rev = q.phone[::-1]
-            self.run(SQL_BY_PHONE, (rev, rev), "phone")
-        if q.phone_last4:
-            lo = q.phone_last4[::-1]
-            hi = upper_bound(lo)
-            self.run(SQL_BY_LAST4, (lo, hi, lo, hi), "phone")
-        if q.birth_date:
-            self.run(SQL_BY_DOB, (sql_date(q.birth_date), CANDIDATES), "birth date")
-        if self.words:
-            self._by_names(narrowed=bool(q.birth_date or q.phone or q.phone_last4 or q.identifiers))
-
-    def _by_mrn(self, ident: str) -> None:
-        row = self.raw.execute(SQL_BY_MRN, (ident,)).fetchone()
-        if row is None and ident.isdigit():
-            row = self.raw.execute(SQL_BY_MRN, (f"M{int(ident):07d}",)).fetchone() if len(ident) <= 7 else None
-        hops = 0
-        while row is not None and row[13] is not None and hops < 10:  # a tombstone: its survivor
-            row = self.raw.execute(SQL_BY_ID, (row[13],)).fetchone()
-            hops += 1
-        if row is not None and row[13] is None:
-            self.found.setdefault(row[0], _Candidate(row, set())).via.add("MRN")
-
-    def _pairings(self) -> list[tuple[str, str | None]]:
-        """(family key, given key or None) for every split of the words, both ways round."""
-        words = self.words
-        if len(words) == 1:
-            return [(words[0], None)]
-        pairs: list[tuple[str, str | None]] = []
-        for i in range(1, len(words)):
-            head, tail = words[:i], words[i:]
-            # "smith, john" / "garcia lopez maria": family first; "john smith": family last.
-            pairs.append(("".join(head), tail[0]))
-            pairs.append(("".join(tail), head[0]))
-        pairs.append(("".join(words), None))  # all words one double surname: "quintero zamora"
-        seen: set[tuple[str, str | None]] = set()
-        return [p for p in pairs if not (p in seen or seen.add(p))]
-
-    def _fuzzy_terms(self, kind: str, word: str, *, parts: bool = False, deep: bool = True) -> list[str]:
-        """Vocabulary terms that sound like `word` or share its trigrams, best first. Without
-        `deep`, only sound-alikes and spellings sharing the first letters (no trigram search)."""
-        cached = self._fuzzy_cache.get((kind, word, parts, deep))
-        if cached is not None:
-            return cached
-        sounds = set(self.vocab.sounds_like(kind, phonetic_key(word)))
-        sounds.discard(word)
-        pool: set[str] = set()
-        if len(word) >= 4:  # a typo after the first two (three) letters
-            head = word[:3] if len(word) >= 6 else word[:2]
-            pool.update(self.vocab.with_prefix(kind, head))
-        pool.discard(word)
-        # Jaro-Winkler in C over the pool; sound-alikes first (they are few), then the closest.
-        close = [t for t, sim, _i in process.extract(word, list(pool), scorer=JaroWinkler.normalized_similarity,
-                                                     limit=FUZZY_TERMS, score_cutoff=TYPO_THRESHOLD)]
-        best = max((JaroWinkler.normalized_similarity(word, t) for t in (*sounds, *close)), default=0.0)
-        extra: list[str] = []
-        if deep and len(word) >= 4 and (parts or best < 0.9):
-            # A typo in the first letters, or one half of a double surname.
-            found = [t for t in self.vocab.sharing_trigrams(kind, word) if t != word]
-            extra = [t for t, _sim, _i in process.extract(word, found, scorer=part_or_similar,
-                                                           limit=FUZZY_TERMS, score_cutoff=0.75)]
-        ranked = sorted(sounds, key=lambda t: -JaroWinkler.normalized_similarity(word, t))
-        ranked += [t for t in close + extra if t not in sounds]
-        result = ranked[:FUZZY_TERMS]
-        self._fuzzy_cache[(kind, word, parts, deep)] = result
-        return result
-
-    def _by_names(self, *, narrowed: bool) -> None:
-        exact = 0
-        for family, given in self._pairings():
-            f_hi = upper_bound(family)
-            if given is None:
-                exact += len(self.run(SQL_FAMILY_ONLY, (family, f_hi, self.cap), "name"))
-                if exact < self.cap:
-                    exact += len(self.run(SQL_GIVEN_ONLY, (family, f_hi, self.cap // 4), "name"))
-            else:
-                # Only the first column of an index is a range: range over the longer (rarer)
-                # prefix and filter by the other.
-                sql = SQL_GIVEN_PREFIX if len(given) > len(family) else SQL_FAMILY_PREFIX
-                exact += len(self.run(sql, (family, f_hi, given, upper_bound(given), self.cap), "name"))
-        if exact >= self.cap and not narrowed:
-            return  # enough exact and prefix matches: fuzzy ones would rank below them all
-        # Fuzzy: expand the best vocabulary terms of each word (bounded IN lists on the indexes).
-        if len(self.words) == 1:
-            word = self.words[0]
-            # Narrowed by a birth date or phone and the name found as typed: no trigram search.
-            families = self._fuzzy_terms("f", word, parts=True, deep=not (narrowed and exact))
-            if families:
-                self.run(f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.family_key IN "
-                         f"({in_marks(len(families))}) AND {ACTIVE_PATIENT} LIMIT ?",
-                         [*families, self.cap], "fuzzy")
-            return
-        # With some names already matching as typed, look for sound-alikes and typos among close
-        # spellings only: the trigram index (a typo in the first letters) costs a few ms a word.
-        deep = exact == 0
-        fuzzy: list[tuple] = []
-        for family, given in [p for p in self._pairings() if p[1] is not None][:4]:
-            families = [family] + self._fuzzy_terms("f", family, deep=deep)
-            givens = [given] + self._fuzzy_terms("g", given, deep=deep)
-            # Given name as a prefix (still being typed) for the exact family and its variants.
-            fuzzy += self.run(f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.family_key IN "
-                     f"({in_marks(len(families))}) AND p.given_key IN ({in_marks(len(givens))}) "
-                     f"AND {ACTIVE_PATIENT} LIMIT ?", [*families, *givens, self.cap], "fuzzy")
-        # Two words, none found as typed nor as a close family + given name: perhaps one double
-        # surname with a typo in either half ("walace-gilmore", "wallace gilmour"). The
-        # vocabulary holds whole keys, so expand the words joined.
-        if exact or len(self.words) != 2:
-            return
-        pairings = self._pairings()
-        if any(name_match(pairings, row)[1] not in ("partial", "weak") for row in fuzzy):
-            return
-        families = self._fuzzy_terms("f", "".join(self.words))
-        if families:
-            self.run(f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.family_key IN "
-                     f"({in_marks(len(families))}) AND {ACTIVE_PATIENT} LIMIT ?",
-                     [*families, self.cap], "fuzzy")
-
-
-def searcher(ctx: AppContext, conn: Connection, query: LookupQuery, today: date, limit: int) -> _Search:
+def searcher(ctx: AppContext, conn: Connection, query: LookupQuery, today: date, limit: int) -> Search:
     """The dialect switch point: SQLite's vocabulary in memory, or PostgreSQL's pg_trgm (lookup_pg)."""
     if conn.dialect.name == "postgresql":
         from coordinator_tui.services.patients.lookup_pg import PgSearch
         return PgSearch(conn, query, today, limit)
     vocab = vocabulary_for(ctx.db)
     vocab.refresh(conn.connection.driver_connection)
-    return _Search(conn, query, today, limit, vocab)
+    return Search(conn, query, today, limit, vocab)
 
 
 def _clamp_limit(limit: int) -> int:
@@ -299,7 +125,7 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
         return _hits(search, ranked, ctx, today, today_ids)
 
 
-def _rank(search: _Search, query: LookupQuery, today_ids: set[int]) -> list[tuple[tuple, float, str]]:
+def _rank(search: Search, query: LookupQuery, today_ids: set[int]) -> list[tuple[tuple, float, str]]:
     words = search.words
     pairings = search._pairings() if words else []
     rev_phone = query.phone[::-1] if query.phone else None
@@ -342,7 +168,11 @@ def _rank(search: _Search, query: LookupQuery, today_ids: set[int]) -> list[tupl
                 continue  # a name query whose name does not match at all: not a hit
         if not parts:
             continue
-        score = sum(w * v for w, v in parts) / sum(w for w, _v in parts)
+        total = weights = 0  # summed in order, as sum() did: the same floats
+        for w, v in parts:
+            total += w * v
+            weights += w
+        score = total / weights
         if words and kind == "weak":
             score *= 0.5  # the name typed does not match: below any name that does
         if "today" in cand.via and len(cand.via) == 1 and score < 0.6:
@@ -354,20 +184,17 @@ def _rank(search: _Search, query: LookupQuery, today_ids: set[int]) -> list[tupl
     return [(row, score, reason) for row, _key, score, reason in out]
 
 
-def _hits(search: _Search, ranked, ctx: AppContext, today: date, today_ids: set[int]) -> list[PatientHit]:
+def _hits(search: Search, ranked, ctx: AppContext, today: date, today_ids: set[int]) -> list[PatientHit]:
     if not ranked:
         return []
     raw = search.raw
     ids = [row[0] for row, _s, _r in ranked]
-    next_appt: dict[int, datetime] = {}
-    for pid, at in raw.execute(SQL_NEXT_APPT.format(marks=in_marks(len(ids))),
-                               (*ids, sql_instant(ctx.now()))):
-        next_appt[pid] = _instant(at)
-    dates = sorted({str(row[8]) for row, _s, _r in ranked})
-    keys = sorted({row[4] for row, _s, _r in ranked})
-    dupes = {(str(d), k) for d, k, n in raw.execute(
-        SQL_DUPES.format(dates=in_marks(len(dates)), keys=in_marks(len(keys))), (*dates, *keys))
-        if n > 1}
+    pairs = sorted({(str(row[8]), row[4]) for row, _s, _r in ranked})
+    appointments = (SQL_NEXT_APPT.format(marks=in_marks(len(ids))), (*ids, sql_instant(ctx.now())))
+    twins = (SQL_DUPES.format(pairs=pair_marks(len(pairs))), tuple(v for pair in pairs for v in pair))
+    search.ask_ahead([appointments, twins], last=True)  # the search's last questions
+    next_appt: dict[int, datetime] = {pid: _instant(at) for pid, at in raw.execute(*appointments)}
+    dupes = {(str(d), k) for d, k, n in raw.execute(*twins) if n > 1}
     hits = []
     for row, score, reason in ranked:
         birth = date.fromisoformat(str(row[8]))

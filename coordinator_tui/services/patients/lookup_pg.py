@@ -1,19 +1,29 @@
-"""Lookup candidates on PostgreSQL: the same search (lookup.py's `_Search`: the grammar's query,
+"""Lookup candidates on PostgreSQL: the same search (lookup_search.Search: the grammar's query,
 the same candidate steps, the same ranking in Python), its statements answered by PostgreSQL.
+
+Round trips, not the queries, were the cost (issue 20 item 3): a search asked 3 to ~20 small
+questions one after another, each a round trip to the server and, on a busy machine, a wait to be
+scheduled again. The shared search names each phase's questions before it asks them
+(`ask_ahead`); here they go out together in one psycopg pipeline, one round trip per phase (the
+transaction's BEGIN rides on the first), and each answer is kept by its exact statement and
+parameters until the search asks it. A typo search is four round trips: names as typed with
+the vocabulary's sound-alikes and close spellings, the trigram neighbours, the fuzzy
+expansions, the result rows' appointments and duplicates.
 
 Every prebuilt statement of the shared search is plain SQL over the patients' key indexes and
 runs as written (`?` becomes `%s`, SQLite's `INDEXED BY` hint is dropped: PostgreSQL's planner
-picks the index). The one SQLite-only step is the typo/name-part search in the name vocabulary,
-an FTS5 trigram `MATCH ... ORDER BY rank`. Here it is, over the same vocabulary (migration
-0014_pg_search):
+picks the index). The name vocabulary (on SQLite held in memory, lookup_vocab.py) is asked here
+(migration 0014_pg_search):
 
-  - the terms holding enough of the word's trigrams (pg_trgm word similarity at least 0.25,
-    `key %> word` on a GIN trigram index), the 80 nearest: a typo in the first letters, or the
-    word inside a double surname;
-  - with the terms sharing its Double Metaphone code (fuzzystrmatch `dmetaphone`, an expression
-    index): sound-alikes that our metaphone key splits ("Schmidt"/"Smith").
+  - sound-alikes: the terms with the word's phonetic key, as on SQLite;
+  - close spellings: the terms starting with its first letters, as on SQLite;
+  - trigram neighbours: the terms holding enough of the word's trigrams (pg_trgm word
+    similarity at least 0.25, `key %> word` on a GIN trigram index), the 80 nearest, with the
+    terms sharing its Double Metaphone code (fuzzystrmatch `dmetaphone`, an expression index):
+    a typo in the first letters, the word inside a double surname, sound-alikes that our
+    metaphone key splits ("Schmidt"/"Smith").
 
-Both feed the same Python filter as on SQLite (Jaro-Winkler or name part, cut at 0.75, best
+All feed the same Python filter as on SQLite (Jaro-Winkler or name part, cut at 0.75, best
 eight), so a term is kept by the same rule on both engines and the ranking sees the same rows.
 
 Instants: the shared statements pass instants as naive-UTC text (store/bulk.sql_instant); the
@@ -25,17 +35,18 @@ or a `timestamptz`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import Connection
 
 from coordinator_tui.domain.lookup_query import LookupQuery
-from coordinator_tui.services.patients.lookup import _Search
+from coordinator_tui.services.patients.lookup_scores import phonetic_key
+from coordinator_tui.services.patients.lookup_search import Search, Statement
 from coordinator_tui.services.patients.lookup_sql import (
+    HIT_COLUMNS,
     SQL_VOCAB_PHONETIC,
     SQL_VOCAB_PREFIX,
-    SQL_VOCAB_TRIGRAM,
-    trigram_query,
     upper_bound,
 )
 
@@ -45,24 +56,22 @@ SOUND_TERMS = 40
 # On splink's fake people (tests/services/test_lookup_accuracy.py): 0.4 gave top-1 0.852, 0.25
 # 0.858 and top-5 0.905, as SQLite's 0.860 / 0.905; lower costs more rows to recheck.
 WORD_SIMILARITY = 0.25
+SET_WORD_SIMILARITY = f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}"
+
+SET_UTC = "SET LOCAL TIME ZONE 'UTC'"
+COMMIT = "COMMIT"
 
 _INDEXED_BY = re.compile(r"\s+INDEXED BY \w+", re.IGNORECASE)
 
 # Kind is a literal ('f' or 'g'), never a parameter: each kind has its own partial GIN index,
 # which a planner can only choose when it sees the kind in the statement.
-_VOCAB_NEAR = {
+VOCAB_NEAR = {
     kind: (f"(SELECT key FROM patient_search_vocab WHERE kind = '{kind}' "
            f"AND key %%> %s ORDER BY key <->> %s LIMIT {NEAREST_TERMS}) "
            f"UNION (SELECT key FROM patient_search_vocab WHERE kind = '{kind}' "
            f"AND dmetaphone(key) = dmetaphone(%s) LIMIT {SOUND_TERMS})")
     for kind in ("f", "g")
 }
-
-# The vocabulary's sound-alikes and the spellings sharing the word's first letters in ONE round
-# trip: the shared search asks the second right after the first (lookup._Search._fuzzy_terms).
-_SOUNDS_AND_PREFIX = ("(SELECT 1, key FROM patient_search_vocab WHERE kind = %s AND phonetic = %s "
-                      "LIMIT 60) UNION ALL (SELECT 2, key FROM patient_search_vocab WHERE kind = %s "
-                      "AND key >= %s AND key < %s ORDER BY key LIMIT 300)")
 
 
 class _Rows(list):
@@ -80,77 +89,161 @@ def postgres_sql(sqlite_sql: str) -> str:
     return _INDEXED_BY.sub("", sqlite_sql).replace("%", "%%").replace("?", "%s")
 
 
+# The first 300 in key order, as SQLite's vocabulary answers (a common head has more).
+VOCAB_PREFIX = postgres_sql(SQL_VOCAB_PREFIX).replace(" LIMIT ", " ORDER BY key LIMIT ")
+
+
 class PgStatements:
     """The `execute(sql, params)` the shared search calls on its raw connection (an sqlite3
-    connection on SQLite), on the psycopg connection inside the same read transaction."""
+    connection on SQLite), on the psycopg connection inside the same read transaction.
+    Statements are the shared (SQLite) text, translated; `native` ones are PostgreSQL's own."""
 
-    def __init__(self, driver_connection):
+    def __init__(self, driver_connection, native: Sequence[str] = ()):
         self._conn = driver_connection
+        self._native = set(native)
         self._sql: dict[str, str] = {}
-        self.word = ""  # the name word whose vocabulary terms are being looked up
+        self.round_trips = 0
         self.statements = 0
-        self._threshold_set = False
         self._ahead: dict[tuple, _Rows] = {}  # (statement, params) -> rows fetched ahead
-        if driver_connection.info.parameter_status("TimeZone") not in (b"UTC", b"Etc/UTC"):
-            self._conn.execute("SET LOCAL TIME ZONE 'UTC'")  # a round trip only when needed
+        # Sent ahead of the first statements, in their round trip, only when needed (libpq
+        # reports the zone as text; comparing it with bytes had made it a round trip always).
+        self._first: list[tuple] = []
+        if driver_connection.info.parameter_status("TimeZone") not in ("UTC", "Etc/UTC"):
+            self._first.append((SET_UTC, ()))
 
-    def execute(self, sql: str, params=()):
-        params = tuple(params)
-        ahead = self._ahead.pop((sql, params), None)
-        if ahead is not None:
-            return ahead
-        self.statements += 1
-        if sql == SQL_VOCAB_PHONETIC and len(self.word) >= 4:
-            return self._sounds_and_prefix(*params)
-        if sql == SQL_VOCAB_TRIGRAM:
-            _match, kind = params
-            if not self._threshold_set:  # once per search, and only a search that needs it
-                self._conn.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}")
-                self._threshold_set = True
-            return self._conn.execute(_VOCAB_NEAR[kind], (self.word, self.word, self.word))
+    def _pg(self, sql: str) -> str:
+        if sql in self._native or sql in (SET_UTC, COMMIT):
+            return sql
         pg = self._sql.get(sql)
         if pg is None:
             pg = self._sql[sql] = postgres_sql(sql)
-        return self._conn.execute(pg, params)
+        return pg
 
-    def _sounds_and_prefix(self, kind: str, sound: str) -> _Rows:
-        """Answer the sound-alike question, and fetch the prefix question's answer with it. Kept
-        by exact statement and parameters: a prefix question asked differently still goes to the
-        database, so a change to the shared search costs a round trip, never a wrong answer."""
-        word = self.word
-        head = word[:3] if len(word) >= 6 else word[:2]
-        hi = upper_bound(head)
-        rows = self._conn.execute(_SOUNDS_AND_PREFIX, (kind, sound, kind, head, hi)).fetchall()
-        self._ahead[(SQL_VOCAB_PREFIX, (kind, head, hi))] = _Rows((key,) for part, key in rows if part == 2)
-        return _Rows((key,) for part, key in rows if part == 1)
+    def execute(self, sql: str, params=()):
+        key = (sql, tuple(params))
+        rows = self._ahead.get(key)
+        if rows is None:
+            self.fetch_ahead([key])
+            rows = self._ahead[key]
+        return rows
+
+    def fetch_ahead(self, statements: Sequence[Statement]) -> None:
+        """Run the statements not fetched yet, all in one round trip, and keep their rows.
+
+        Statements of one shape (patients' hit rows; vocabulary keys) go as ONE statement, each
+        a numbered arm of a UNION ALL, and their rows are dealt back by arm: psycopg and the
+        server pay per statement (a cursor, its description, parse/bind/execute), and a phase
+        asks up to a dozen small questions. The settings go first, the COMMIT last."""
+        todo = list(dict.fromkeys((sql, tuple(params)) for sql, params in statements
+                                  if (sql, tuple(params)) not in self._ahead))
+        if not todo:
+            return
+        todo, self._first = self._first + todo, []
+        self.round_trips += 1
+        shapes: dict[str, list[tuple]] = {}
+        for key in todo:
+            shapes.setdefault(_shape(self._pg(key[0])), []).append(key)
+        sends: list[tuple[str, tuple, list[tuple]]] = []  # (sql, params, the keys it answers)
+        for shape in sorted(shapes, key=_SEND_ORDER.get):
+            keys = shapes[shape]
+            if shape not in ("hit", "key") or len(keys) == 1:
+                sends += [(self._pg(sql), params, [(sql, params)]) for sql, params in keys]
+            else:
+                union = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({self._pg(sql)}) s"
+                                           for arm, (sql, _params) in enumerate(keys))
+                sends.append((union, tuple(p for _sql, params in keys for p in params), keys))
+        self.statements += len(sends)
+        if len(sends) == 1:
+            cursors = [self._conn.execute(sends[0][0], sends[0][1])]
+        else:
+            with self._conn.pipeline():
+                cursors = [self._conn.execute(sql, params) for sql, params, _keys in sends]
+        for (_sql, _params, keys), cursor in zip(sends, cursors, strict=True):
+            rows = cursor.fetchall() if cursor.description else []
+            if len(keys) == 1:
+                self._ahead[keys[0]] = _Rows(rows)
+                continue
+            by_arm: list[_Rows] = [_Rows() for _key in keys]
+            for row in rows:
+                by_arm[row[0]].append(row[1:])
+            self._ahead.update(zip(keys, by_arm, strict=True))
+
+
+_HIT_SELECT = f"SELECT {HIT_COLUMNS} "
+_SEND_ORDER = {"set": 0, "hit": 1, "key": 2, "other": 3, "commit": 4}
+
+
+def _shape(pg_sql: str) -> str:
+    """Which statements can share one UNION ALL: the same columns, and rows to return."""
+    if pg_sql.startswith("SET "):
+        return "set"
+    if pg_sql == COMMIT:
+        return "commit"
+    if pg_sql.startswith(_HIT_SELECT):
+        return "hit"
+    if pg_sql.startswith(("SELECT key FROM patient_search_vocab ", "(SELECT key FROM patient_search_vocab ")):
+        return "key"
+    return "other"
 
 
 class PgVocabulary:
     """The three questions the shared search asks of the name vocabulary (on SQLite answered in
-    memory by lookup_vocab.NameVocabulary), asked of PostgreSQL through the search's statements."""
+    memory by lookup_vocab.NameVocabulary), as statements for PgStatements."""
+
+    NATIVE = (*VOCAB_NEAR.values(), VOCAB_PREFIX, SET_WORD_SIMILARITY)
 
     def __init__(self, statements: PgStatements):
         self.sql = statements
+
+    @staticmethod
+    def word_questions(kind: str, word: str) -> list[Statement]:
+        """The statements behind sounds_like and with_prefix for `word`, as the search asks them."""
+        asks = [(SQL_VOCAB_PHONETIC, (kind, phonetic_key(word)))]
+        if len(word) >= 4:
+            head = word[:3] if len(word) >= 6 else word[:2]
+            asks.append((VOCAB_PREFIX, (kind, head, upper_bound(head))))
+        return asks
+
+    @staticmethod
+    def trigram_questions(kind: str, word: str) -> list[Statement]:
+        # The threshold first, in the same round trip (SET LOCAL: this transaction only).
+        return [(SET_WORD_SIMILARITY, ()), (VOCAB_NEAR[kind], (word, word, word))]
 
     def sounds_like(self, kind: str, key: str) -> list[str]:
         return [r[0] for r in self.sql.execute(SQL_VOCAB_PHONETIC, (kind, key))]
 
     def with_prefix(self, kind: str, head: str) -> list[str]:
-        return [r[0] for r in self.sql.execute(SQL_VOCAB_PREFIX, (kind, head, upper_bound(head)))]
+        return [r[0] for r in self.sql.execute(VOCAB_PREFIX, (kind, head, upper_bound(head)))]
 
     def sharing_trigrams(self, kind: str, word: str) -> list[str]:
-        match = trigram_query(word)
-        return [r[0] for r in self.sql.execute(SQL_VOCAB_TRIGRAM, (match, kind))] if match else []
+        if len(word) < 3:
+            return []
+        self.sql.fetch_ahead(self.trigram_questions(kind, word))
+        return [r[0] for r in self.sql.execute(VOCAB_NEAR[kind], (word, word, word))]
 
 
-class PgSearch(_Search):
-    """The shared search with its statements run by PostgreSQL."""
+class PgSearch(Search):
+    """The shared search with its statements run by PostgreSQL, a phase per round trip."""
+
+    batched = True
 
     def __init__(self, conn: Connection, query: LookupQuery, today: date, limit: int):
         super().__init__(conn, query, today, limit, vocab=None)
-        self.raw = PgStatements(self.raw)
+        self.raw = PgStatements(self.raw, native=PgVocabulary.NATIVE)
         self.vocab = PgVocabulary(self.raw)
 
-    def _fuzzy_terms(self, kind: str, word: str, *, parts: bool = False, deep: bool = True) -> list[str]:
-        self.raw.word = word  # the trigram step needs the word itself, not FTS5's MATCH text
-        return super()._fuzzy_terms(kind, word, parts=parts, deep=deep)
+    def ask_ahead(self, statements: Sequence[Statement] = (),
+                  words: Sequence[tuple[str, str]] = (), trigrams: Sequence[tuple[str, str]] = (),
+                  *, last: bool = False) -> None:
+        asks = list(statements)
+        for kind, word in words:
+            asks += PgVocabulary.word_questions(kind, word)
+        for kind, word in trigrams:
+            if len(word) >= 3:
+                asks += PgVocabulary.trigram_questions(kind, word)
+        if last and asks:
+            # The read transaction ends in the same round trip: the session's commit then finds
+            # it ended and sends nothing (psycopg commits only a transaction in progress), and a
+            # statement after it would simply begin another.
+            asks.append((COMMIT, ()))
+        self.raw.fetch_ahead(asks)

@@ -31,6 +31,15 @@ SQL_BY_PHONE = (f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.phone_mobile_rev 
                 f"LIMIT {CANDIDATES}")
 
 
+# The ids from the two phone indexes alone (covering), then only the rows kept, fetched in id
+# order: the same 200 rows, in the same order, as a UNION of the whole rows (which SQLite sorted
+# by id), without reading and sorting ~600 wide rows when 3M patients share 300 endings a column.
+SQL_BY_LAST4 = (f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.id IN (SELECT id FROM patients "
+                f"WHERE phone_mobile_rev >= ? AND phone_mobile_rev < ? UNION SELECT id FROM patients "
+                f"WHERE phone_home_rev >= ? AND phone_home_rev < ?) AND {ACTIVE_PATIENT} "
+                f"ORDER BY p.id LIMIT {CANDIDATES}")
+
+
 SQL_BY_DOB = f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.birth_date = ? AND {ACTIVE_PATIENT} LIMIT ?"
 
 
@@ -80,9 +89,14 @@ SQL_NEXT_APPT = ("SELECT a.patient_id, min(a.starts_at) FROM appointments a "
                  "GROUP BY a.patient_id")
 
 
+# Only the results' own (birth date, family key) pairs, each an index probe: IN lists of the
+# dates and of the keys asked for every date with every key (400 probes for 20 results).
 SQL_DUPES = ("SELECT p.birth_date, p.family_key, count(*) FROM patients p "
-             "WHERE p.birth_date IN ({dates}) AND p.family_key IN ({keys}) AND " + ACTIVE_PATIENT +
-             " GROUP BY p.birth_date, p.family_key")
+             "WHERE ({pairs}) AND " + ACTIVE_PATIENT + " GROUP BY p.birth_date, p.family_key")
+
+
+def pair_marks(count: int) -> str:
+    return " OR ".join(["(p.birth_date = ? AND p.family_key = ?)"] * count)
 
 
 def in_marks(count: int) -> str:
