@@ -41,9 +41,16 @@ class FrameHold:
         if timer is None:
             return
         timer.stop()
-        self._app._end_batch()
         try:
             screen = self._app.screen
         except Exception:  # the stack is briefly empty while modes swap
-            return
-        screen.check_idle()  # its idle handler, skipped during the batch, starts the frame
+            screen = None
+        if screen is not None:
+            # A widget asks the screen for a repaint only once its own queue is idle: the rows
+            # just added would otherwise miss this frame and cost a second one. Asked now.
+            for widget in screen.walk_children(with_self=False):
+                if widget._repaint_required:
+                    widget._check_refresh()
+        self._app._end_batch()
+        if screen is not None:
+            screen.check_idle()  # its idle handler, skipped during the batch, starts the frame

@@ -113,3 +113,57 @@ async def test_browsing_shows_what_fits_then_the_next_page_at_the_last_row(ctx, 
         await pilot.press("enter")
         await settle(app, pilot)
         assert "Given23" in screen_text(app)  # the record of the row the cursor reached
+
+
+async def test_a_letter_and_its_results_are_drawn_in_one_frame(ctx, desk_user, monkeypatch):
+    from coordinator_tui.tui import frame_hold
+
+    monkeypatch.setattr(frame_hold, "LIMIT_SECONDS", 30.0)  # whatever the machine's load
+    for i, given in enumerate(("Ann", "Bo", "Cy")):
+        add_patient(ctx, "Quaxley", given, date(1960, 1, 2 + i))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_desk(app, pilot)
+        frames: list[str] = []
+        display = app._display
+
+        def counted(screen, update):
+            if update is not None:  # None: nothing changed, nothing written
+                frames.append(screen_text(app))
+            return display(screen, update)
+
+        app._display = counted
+        for typed in ("q", "qu", "qua"):
+            frames.clear()
+            await pilot.press(typed[-1])
+            await settle(app, pilot)
+            await pilot.pause(0.05)
+            assert len(frames) == 1, "\n=====\n".join(f[:400] for f in frames)
+            assert f"Find: {typed}" in frames[0]  # the letter typed
+            assert "Quaxley, Bo" in frames[0]  # the results, in the same frame as the letter
+        assert app._batch_count == 0  # nothing held once the answer is drawn
+
+
+async def test_keys_typed_ahead_search_once_for_the_text_they_make(ctx, desk_user, monkeypatch):
+    import coordinator_tui.tui.screens.patients.desk as desk
+    from tests.helpers.keys import burst
+
+    searched: list[str] = []
+    real = desk.search_patients
+
+    def spied(ctx_, actor, text, **kwargs):
+        searched.append(text)
+        return real(ctx_, actor, text, **kwargs)
+
+    monkeypatch.setattr(desk, "search_patients", spied)
+    add_patient(ctx, "Quaxley", "Bo", date(1960, 1, 2))
+    add_patient(ctx, "Quaxton", "Zed", date(1970, 3, 4))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_desk(app, pilot)
+        await burst(app, "quaxl")  # five keys in one packet
+        await settle(app, pilot)
+        assert searched == ["quaxl"]
+        assert app.screen.shown_text == "quaxl"
+        text = screen_text(app)
+        assert "Quaxley, Bo" in text

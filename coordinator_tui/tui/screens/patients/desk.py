@@ -91,7 +91,9 @@ class PatientsScreen(DeskScreen):
     def on_mount(self) -> None:
         self._frames = FrameHold(self.app)
         self.query_one("#patients-table", PatientTable).set_columns(COLUMNS)
-        self.query_one("#patients-search", Input).focus()
+        box = self.query_one("#patients-search", SearchBox)
+        box.frame_hold = self._frames
+        box.focus()
         ctx, actor = self.app.ctx, self.app.actor
         self.load(lambda: patient_count(ctx, actor), self._show_count, group="count")
         self._search("")
@@ -100,7 +102,7 @@ class PatientsScreen(DeskScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._frames.start()  # until the answer is drawn (tui/frame_hold.py)
+        self._frames.start()  # until the answer is drawn (tui/frame_hold.py; the box took it)
         gate = getattr(self.app, "key_gate", None)
         if gate is not None and event.value and gate.more_text_queued():
             # The typist is ahead (a burst, keys in one packet): the next letter is already
