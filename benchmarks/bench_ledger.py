@@ -46,6 +46,7 @@ NOW = "2026-11-23T10:45:00-05:00"
 def build(path: Path, patients: int) -> None:
     from coordinator_tui.services.demo.clinic import seed_clinic
     from coordinator_tui.store.bulk import fill_search_vocabulary, indexes_built_after
+    from coordinator_tui.store.ledger_summary import refill_ledger_summary
     from coordinator_tui.store.migrate import ensure_current
 
     started = time.perf_counter()
@@ -78,6 +79,7 @@ def build(path: Path, patients: int) -> None:
                 (first, first + patients - 1, DAY.isoformat()))
             print(f"  ledger rows {k + 1}/3 inserted", file=sys.stderr, flush=True)
         fill_search_vocabulary(conn)
+        refill_ledger_summary(conn)  # its triggers were dropped with the indexes during the inserts
     with ctx.db.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     ctx.db.dispose()
@@ -115,6 +117,7 @@ def main() -> int:
     from coordinator_tui.services.accounts.aging_export import aging_export
     from coordinator_tui.services.accounts.aging_sql import aging_statement
     from coordinator_tui.services.staff.actors import actor_for
+    from coordinator_tui.store.driver_rows import driver_rows
 
     ctx = context(path)
     actor = actor_for(ctx, "super")
@@ -130,10 +133,10 @@ def main() -> int:
         deliver_stream(Target(out), job.fill, job.publish)
         return job
 
-    def sql_only():
+    def sql_only():  # as the export reads it: the driver's own cursor
         stmt, params = aging_statement(DAY, 30)
         with ctx.db.read() as session:
-            return sum(1 for _ in session.execute(stmt, params).tuples())
+            return sum(1 for _ in driver_rows(session, stmt, params, batch=5_000))
 
     def csv_only():  # the output's own floor: as many ready-made rows written by csv.writer
         line = ("B123456", "Family123, Given45", "12.34", "0.00", "0.00", "5.67", "0.00", "18.01",
