@@ -21,7 +21,6 @@ from coordinator_tui.services import audit
 from coordinator_tui.services.accounts.aging_sql import BUCKETS, aging_statement
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
-from coordinator_tui.store.driver_rows import driver_rows
 
 DEFAULT_BUCKET_DAYS = 30
 
@@ -79,10 +78,7 @@ def aged_rows(session, as_of: date, width: int, *, patient_ids=None, min_balance
     n = BUCKET_COUNT
     totals = [0] * n
     days: dict = {None: None}
-    # The whole clinic straight from the driver; a few patients (expanding ids) through SQLAlchemy.
-    rows = session.execute(stmt, params).tuples() if patient_ids is not None else \
-        driver_rows(session, stmt, params, batch=5_000)
-    for row in rows:
+    for row in session.execute(stmt, params).tuples():
         buckets = row[BUCKETS]
         for k in range(n):
             totals[k] += buckets[k]
