@@ -48,13 +48,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_aging(args) -> int:
-    from coordinator_tui.interop.private_file import (
-        deliver,
-        deliver_stream,
-        not_the_database,
-        output_target,
-    )
-    from coordinator_tui.services.accounts.aging import aging, aging_text
+    from coordinator_tui.interop.private_file import deliver_stream, not_the_database, output_target
     from coordinator_tui.services.accounts.aging_export import aging_export
     from coordinator_tui.services.accounts.ledger import parse_cents
 
@@ -64,14 +58,10 @@ def cmd_aging(args) -> int:
     not_the_database(target, ctx.db.path)
     actor = acting_user(ctx, args.user, "ar aging")
     as_of = args.as_of or ctx.today()
-    if args.format == "csv":  # streamed from the one SQL pass: a million rows are never held whole
-        export = aging_export(ctx, actor, as_of, min_balance_cents=minimum)
-        deliver_stream(target, export.fill, export.publish)
-        patients = export.patients
-    else:
-        report = aging(ctx, actor, as_of, min_balance_cents=minimum)
-        deliver(target, aging_text(report))
-        patients = len(report.patients)
+    # Streamed from the one SQL pass, either format: a million rows are never held whole.
+    export = aging_export(ctx, actor, as_of, min_balance_cents=minimum, format=args.format)
+    deliver_stream(target, export.fill, export.publish)
+    patients = export.patients
     if target.path is not None:
         print(f"Wrote A/R aging ({patients} patients) to {target}", file=sys.stderr)
     return 0

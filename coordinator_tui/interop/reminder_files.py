@@ -42,9 +42,12 @@ class Outgoing:
     subject: str = ""
 
 
+FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
+
+
 def inert(text: str) -> str:
     """Spreadsheets run a cell starting with = + - @ (or a tab or CR) as a formula: quote it."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
 def _csv(columns: list[str], rows: list[list[str]]) -> str:

@@ -121,3 +121,40 @@ def test_only_supervisors_export_and_a_minimum_leaves_out_smaller_balances(ctx, 
     everyone = aging.aging(ctx, sup, CLINIC_DAY).patients
     assert sorted(r[0] for r in body) == sorted(p.mrn for p in everyone if p.balance_cents >= 100_00)
     assert 0 < len(body) < len(everyone)
+
+
+def test_names_and_record_numbers_that_need_quoting_read_back_as_they_are(ctx, tmp_path):
+    """The export writes its lines by hand (csv.writer's cost, at a million rows): quotes, commas,
+    line breaks and formula starts must still come back from a CSV reader as typed (a formula
+    start quoted with an apostrophe, as everywhere in our CSV files)."""
+    _random_ledgers(ctx, 11)
+    sup = actor_for(ctx, "super")
+    owing = [p.patient_id for p in aging.aging(ctx, sup, CLINIC_DAY).patients][:4]
+    tricky = [('O"Brien', "Ann", 'M,1"'), ("=HYPERLINK(1)", "Bo", "M-2"), ("Line\nBreak", 'Cy "C"', "M3"),
+              ("Ng", "Di\r", "M 4")]
+    with ctx.db.write() as session:
+        for pid, (family, given, mrn) in zip(owing, tricky, strict=True):
+            patient = session.get(Patient, pid)
+            patient.family_name, patient.given_name, patient.mrn = family, given, mrn
+    export = aging_export(ctx, sup, CLINIC_DAY)
+    deliver_stream(Target(tmp_path / "a.csv"), export.fill, export.publish)
+    with (tmp_path / "a.csv").open(encoding="utf-8", newline="") as handle:
+        names = {row[0]: row[1] for row in csv.reader(handle)}
+    assert names['M,1"'] == 'O"Brien, Ann' and names["M-2"] == "'=HYPERLINK(1), Bo"
+    assert names["M3"] == 'Line\nBreak, Cy "C"' and names["M 4"] == "Ng, Di\r"
+
+
+def test_the_streamed_text_is_the_reports_text_line_for_line(ctx, tmp_path):
+    """`ar aging --format txt` streams (aging_export.py); it must be aging_text's report: the same
+    head, the same patient lines (in no promised order) and the same TOTAL line."""
+    _random_ledgers(ctx, 13)
+    sup = actor_for(ctx, "super")
+    as_of = CLINIC_DAY - timedelta(days=2)
+    report = aging.aging(ctx, sup, as_of)
+    export = aging_export(ctx, sup, as_of, format="txt")
+    deliver_stream(Target(tmp_path / "a.txt"), export.fill, export.publish)
+    got = (tmp_path / "a.txt").read_text(encoding="utf-8").splitlines()
+    want = aging.aging_text(report).splitlines()
+    assert len(report.patients) > 5 and export.totals == report.totals
+    assert got[:3] == want[:3] and got[-2:] == want[-2:]
+    assert sorted(got[3:-2]) == sorted(want[3:-2])

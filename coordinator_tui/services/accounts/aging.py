@@ -133,11 +133,20 @@ def ledger_sum_in(session, as_of: date) -> int:
         "AND service_date <= :as_of").bindparams(bindparam("as_of", type_=Date)), {"as_of": as_of}).scalar_one())
 
 
-def aging_text(report: Aging, *, limit: int | None = None) -> str:
-    head = f"{'MRN':<10} {'Patient':<22}" + "".join(f"{label:>11}" for label in report.labels) + \
+def text_head(as_of: date, width: int, labels) -> list[str]:
+    head = f"{'MRN':<10} {'Patient':<22}" + "".join(f"{label:>11}" for label in labels) + \
         f"{'Balance':>12} {'Last paid':<10} {'Statement':<10}"
-    lines = [f"A/R aging as of {report.as_of:%Y-%m-%d} (by date of service, {report.width}-day buckets)",
-             head, "-" * len(head)]
+    return [f"A/R aging as of {as_of:%Y-%m-%d} (by date of service, {width}-day buckets)", head, "-" * len(head)]
+
+
+def text_tail(head: str, patients: int, totals) -> list[str]:
+    return ["-" * len(head), f"{'TOTAL':<10} {str(patients) + ' patients':<22}"
+            + "".join(f"{format_cents(c):>11}" for c in totals) + f"{format_cents(sum(totals)):>12}"]
+
+
+def aging_text(report: Aging, *, limit: int | None = None) -> str:
+    """The report as text (aging_export.py streams the same lines for a whole clinic)."""
+    lines = text_head(report.as_of, report.width, report.labels)
     shown = report.patients if limit is None else by_urgency(report.patients, limit)
     for p in shown:
         lines.append(f"{p.mrn[:10]:<10} {p.name[:22]:<22}" + "".join(f"{format_cents(c):>11}" for c in p.buckets)
@@ -145,8 +154,5 @@ def aging_text(report: Aging, *, limit: int | None = None) -> str:
                        f"{str(p.last_statement or '-'):<10}")
     if limit is not None and len(report.patients) > limit:
         lines.append(f"... and {len(report.patients) - limit} more patients")
-    lines.append("-" * len(head))
-    lines.append(f"{'TOTAL':<10} {str(len(report.patients)) + ' patients':<22}"
-                 + "".join(f"{format_cents(c):>11}" for c in report.totals)
-                 + f"{format_cents(report.total_cents):>12}")
+    lines += text_tail(lines[1], len(report.patients), report.totals)
     return "\n".join(lines) + "\n"

@@ -1,9 +1,9 @@
 """The A/R aging's one SQL pass, the same text on SQLite and PostgreSQL (plain CASE arithmetic,
 dates compared as dates: no julianday, strftime or date functions of either engine).
 
-Per patient, one grouped pass over the ledger's covering index yields the balance `bal` (the sum
-of the rows up to the as-of date), `n0`..`n3` (the debits dated in the newest 1..4 buckets, i.e.
-on or after edge k+1) and the last payment and statement dates. First in, first out then needs no
+Per patient, the balance `bal` (the sum of the rows up to the as-of date), `n0`..`n3` (the debits
+dated in the newest 1..4 buckets, i.e. on or after edge k+1) and the last payment and statement
+dates. First in, first out then needs no
 per-bucket credits: what is still owed is the newest debits that add up to the balance, so
 
     bucket 0 = min(bal, n0), bucket k = min(bal, n_k) - min(bal, n_(k-1)), oldest = bal - min(bal, n3)
@@ -12,8 +12,12 @@ and a balance of zero or less (a credit) sits whole in the current bucket. This 
 domain/ledger.py's `age_rows` (credits applied to the oldest first) in closed form; the test
 tests/services/test_aging_sql.py holds the two equal on random ledgers, on both engines.
 
-Fewer aggregates per ledger row than debits-per-bucket plus credits: at a million patients the
-aggregates are most of the time (benchmarks/bench_ledger.py)."""
+Where they come from: a patient whose rows are all on or before the as-of date (every patient
+for today's aging) takes `bal` and the dates from ledger_summary (kept by triggers, migration
+0017_ledger_summary), is skipped unread when that balance is zero, and has only the debits in
+the newest buckets summed from the ledger; a patient with rows after the as-of date is summed
+from the ledger up to it. At a million patients the per-row aggregates over every ledger row
+were most of the time (benchmarks/bench_ledger.py)."""
 
 from __future__ import annotations
 
@@ -33,30 +37,65 @@ def _least(a: str, b: str) -> str:
     return f"CASE WHEN {a} < {b} THEN {a} ELSE {b} END"
 
 
+def _buckets(bal: str, ns: list[str] | None) -> str:
+    """First in, first out in closed form, from the balance and the newest debits n0..n(N-2)
+    (None: no debit in the newest buckets, so a balance owed is all in the oldest)."""
+    n = BUCKET_COUNT
+    if ns is None:
+        out = [f"CASE WHEN {bal} < 0 THEN {bal} ELSE 0 END", *("0" for _ in range(n - 2)),
+               f"CASE WHEN {bal} > 0 THEN {bal} ELSE 0 END"]
+        return ", ".join(f"{cell} AS b{k}" for k, cell in enumerate(out))
+    out = [f"CASE WHEN {bal} <= 0 THEN {bal} ELSE {_least(bal, ns[0])} END"]
+    for k in range(1, n - 1):
+        out.append(f"CASE WHEN {bal} <= 0 THEN 0 ELSE {_least(bal, ns[k])} - {_least(bal, ns[k - 1])} END")
+    out.append(f"CASE WHEN {bal} <= 0 THEN 0 ELSE {bal} - {_least(bal, ns[n - 2])} END")
+    return ", ".join(f"{cell} AS b{k}" for k, cell in enumerate(out))
+
+
+def _arms(names: bool, ids: str, minimum: str) -> list[str]:
+    """Three disjoint sets of patients owing or owed, each row the buckets, balance and dates (with
+    `names`, in COLUMNS): A, B: every row on or before `as_of` (ledger_summary.last_date), so the
+    summary's balance and dates are the as-of ones: A with a debit in the newest buckets (summed
+    from those rows alone), B without; C: rows after `as_of` (a past as-of date), summed from
+    the ledger up to it. The buckets are worked out in each arm, so the union streams."""
+    n, oldest = BUCKET_COUNT, f":e{BUCKET_COUNT - 1}"
+    who = ", p.mrn, p.family_name, p.given_name" if names else ""
+    join_s = " JOIN patients p ON p.id = s.patient_id" if names else ""
+    join_g = " JOIN patients p ON p.id = g.pid" if names else ""
+    recent = ", ".join(f"coalesce(sum(amount_cents) FILTER (WHERE service_date >= :e{k + 1}), 0) AS n{k}"
+                       for k in range(n - 1))
+    newest = ", ".join(f"sum(CASE WHEN amount_cents > 0 AND service_date >= :e{k + 1} THEN amount_cents "
+                       f"ELSE 0 END) AS n{k}" for k in range(n - 1))
+    covered = f"s.balance_cents <> 0 AND s.last_date <= :as_of{minimum.format('s.balance_cents')}"
+    summary = "s.balance_cents, s.last_payment, s.last_statement"
+    return [
+        f"SELECT s.patient_id{who}, {_buckets('s.balance_cents', [f'r.n{k}' for k in range(n - 1)])}, "
+        f"{summary} FROM (SELECT patient_id, {recent} FROM ledger_entries "
+        f"WHERE responsibility = 'patient' AND amount_cents > 0 AND service_date >= {oldest} "
+        f"AND service_date <= :as_of{ids.format('patient_id')} GROUP BY patient_id) r "
+        f"JOIN ledger_summary s ON s.patient_id = r.patient_id{join_s} WHERE {covered}",
+        f"SELECT s.patient_id{who}, {_buckets('s.balance_cents', None)}, {summary} FROM ledger_summary s"
+        f"{join_s} WHERE {covered} AND (s.last_debit IS NULL OR s.last_debit < {oldest})"
+        f"{ids.format('s.patient_id')}",
+        f"SELECT g.pid{who}, {_buckets('g.bal', [f'g.n{k}' for k in range(n - 1)])}, g.bal, g.lp, g.ls "
+        f"FROM (SELECT patient_id AS pid, sum(amount_cents) AS bal, {newest}, "
+        "max(CASE WHEN kind = 'payment' THEN service_date END) AS lp, "
+        "max(CASE WHEN kind = 'statement' THEN service_date END) AS ls FROM ledger_entries "
+        "WHERE responsibility = 'patient' AND service_date <= :as_of AND patient_id IN "
+        f"(SELECT patient_id FROM ledger_summary WHERE last_date > :as_of){ids.format('patient_id')} "
+        f"GROUP BY patient_id) g{join_g} WHERE g.bal <> 0{minimum.format('g.bal')}",
+    ]
+
+
 def aging_sql(*, patient_filter: bool = False, minimum: bool = False, totals: bool = False) -> str:
     """Rows of COLUMNS; with `totals`, one row of the buckets' sums (no patient rows leave the
     database, no join to the patients)."""
-    n = BUCKET_COUNT
-    newest = ", ".join(f"sum(CASE WHEN amount_cents > 0 AND service_date >= :e{k + 1} THEN amount_cents "
-                       f"ELSE 0 END) AS n{k}" for k in range(n - 1))
-    buckets = [f"CASE WHEN bal <= 0 THEN bal ELSE {_least('bal', 'n0')} END AS b0"]
-    for k in range(1, n - 1):
-        buckets.append(f"CASE WHEN bal <= 0 THEN 0 ELSE {_least('bal', f'n{k}')} - "
-                       f"{_least('bal', f'n{k - 1}')} END AS b{k}")
-    buckets.append(f"CASE WHEN bal <= 0 THEN 0 ELSE bal - {_least('bal', f'n{n - 2}')} END AS b{n - 1}")
-    where = " AND patient_id IN :ids" if patient_filter else ""
-    grouped = (f"SELECT patient_id AS pid, sum(amount_cents) AS bal, {newest}, "
-               "max(CASE WHEN kind = 'payment' THEN service_date END) AS lp, "
-               "max(CASE WHEN kind = 'statement' THEN service_date END) AS ls "
-               f"FROM ledger_entries WHERE responsibility = 'patient' AND service_date <= :as_of{where} "
-               "GROUP BY patient_id")
+    ids = " AND {} IN :ids" if patient_filter else ""
+    union = " UNION ALL ".join(_arms(not totals, ids, " AND {} >= :minimum" if minimum else ""))
     if totals:
-        sums = ", ".join(f"coalesce(sum(b{k}), 0)" for k in range(n))
-        return f"SELECT {sums} FROM (SELECT {', '.join(buckets)} FROM ({grouped}) g) aged"
-    return (
-        f"SELECT g.pid, p.mrn, p.family_name, p.given_name, {', '.join(buckets)}, g.bal, g.lp, g.ls "
-        f"FROM ({grouped}) g JOIN patients p ON p.id = g.pid "
-        f"WHERE g.bal <> 0{' AND g.bal >= :minimum' if minimum else ''}")
+        sums = ", ".join(f"coalesce(sum(b{k}), 0)" for k in range(BUCKET_COUNT))
+        return f"SELECT {sums} FROM ({union}) aged"
+    return union
 
 
 def aging_statement(as_of: date, width: int, *, patient_ids=None, min_balance_cents: int = 0,

@@ -48,6 +48,7 @@ from coordinator_tui.store.models.interop import (
 )
 from coordinator_tui.store.models.ledger import (
     LedgerEntry,
+    LedgerSummary,
     PaymentPlan,
     PaymentPromise,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "InteropOutbox",
     "InteropRefused",
     "LedgerEntry",
+    "LedgerSummary",
     "Location",
     "NAMING",
     "Patient",

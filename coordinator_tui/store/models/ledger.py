@@ -94,3 +94,17 @@ class PaymentPromise(Base):
     noted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     noted_by_id: Mapped[int | None] = staff_fk()
     note: Mapped[str | None] = mapped_column(String(200))
+
+
+class LedgerSummary(Base):
+    """Per patient with patient-responsibility rows: their sum and the last dates, kept by
+    triggers on ledger_entries (migration 0017_ledger_summary), never written by the code. The
+    A/R aging reads it to skip whoever owes nothing; tests hold it equal to the ledger."""
+
+    __tablename__ = "ledger_summary"
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True, autoincrement=False)
+    balance_cents: Mapped[int] = mapped_column(Integer)
+    last_date: Mapped[date] = mapped_column(Date)  # of any row: up to it the summary is the as-of state
+    last_debit: Mapped[date | None] = mapped_column(Date)
+    last_payment: Mapped[date | None] = mapped_column(Date)
+    last_statement: Mapped[date | None] = mapped_column(Date)
