@@ -7,29 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.schedule.schedule_view import day_schedule
 from tests.conftest import CLINIC_DAY
 from tests.helpers.history import add_history
+from tests.helpers.sent_statements import statements_sent
 
 HISTORY = "appointment_status_events"
-
-
-def _statements_sent(ctx, work) -> list[tuple[str, tuple]]:
-    sent: list[tuple[str, tuple]] = []
-
-    def keep(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().upper().startswith("SELECT"):
-            sent.append((statement, parameters))
-
-    event.listen(ctx.db.engine, "before_cursor_execute", keep)
-    try:
-        work()
-    finally:
-        event.remove(ctx.db.engine, "before_cursor_execute", keep)
-    return sent
 
 
 def _plan(ctx, statement: str, parameters) -> list[str]:
@@ -48,7 +34,7 @@ def test_day_views_never_scan_the_status_history(ctx, desk_user, view):
     with ctx.db.read() as session:
         assert session.scalar(text(f"SELECT count(*) FROM {HISTORY}")) > 0  # a real history
 
-    reading_history = [(s, p) for s, p in _statements_sent(ctx, work) if HISTORY in s]
+    reading_history = [(s, p) for s, p in statements_sent(ctx, work, ("SELECT",)) if HISTORY in s]
     assert reading_history, f"the {view} shows status times, so it must read the history"
     for statement, parameters in reading_history:
         plan = _plan(ctx, statement, parameters)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import random
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from coordinator_tui.services.callbacks import figures, list_queue
 from coordinator_tui.services.desk_views import day_appointments
@@ -17,6 +17,7 @@ from coordinator_tui.services.reports import median_wait_today
 from coordinator_tui.services.schedule.schedule_view import day_schedule
 from tests.conftest import CLINIC_DAY, SEEDED_PATIENTS
 from tests.helpers.clinic_years import APPOINTMENTS_A_YEAR, add_providers, add_years
+from tests.helpers.sent_statements import statements_sent
 
 # The board's query before issue 23: the latest event of every appointment ever, then the day's.
 # The check below must see it as reading the history, or it could never fail.
@@ -25,21 +26,6 @@ FORMER_BOARD_QUERY = ("SELECT a.id, last.since FROM appointments a LEFT JOIN (SE
                       "ON last.appointment_id = a.id WHERE a.id > 0 ORDER BY a.starts_at")
 # The tables a year of history filled; reading all of one would grow with the clinic's age.
 HISTORY_TABLES = ("appointments", "appointment_status_events", "appointment_flow")
-
-
-def _statements_sent(ctx, work) -> list[tuple[str, object]]:
-    sent: list[tuple[str, object]] = []
-
-    def keep(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            sent.append((statement, parameters))
-
-    event.listen(ctx.db.engine, "before_cursor_execute", keep)
-    try:
-        work()
-    finally:
-        event.remove(ctx.db.engine, "before_cursor_execute", keep)
-    return sent
 
 
 def _sqlite_scans(raw, statement: str, parameters) -> list[str]:
@@ -91,7 +77,7 @@ def test_no_desk_view_reads_a_year_of_history(ctx, desk_user):
         raw = conn.connection.dbapi_connection
         assert scans_of(raw, FORMER_BOARD_QUERY, ()), "the plan check does not see a scan of the history"
         for view, work in views.items():
-            for statement, parameters in _statements_sent(ctx, work):
+            for statement, parameters in statements_sent(ctx, work):
                 if any(table in statement for table in HISTORY_TABLES):
                     read_history.add(view)
                 problems += [f"{view}: {scan}\n    {statement[:300]}"
