@@ -246,5 +246,7 @@ async def test_a_booking_by_keys_says_the_referral_it_was_counted_on(ctx, desk_u
         told = " ".join(n.message for n in app._notifications)
         assert f"referral #{rid}: 3 approved | 2 left" in told
         await press(app, pilot, "m", "down", "m", "enter", "enter")  # a move keeps it, and says so
-        told = " ".join(n.message for n in app._notifications)
-        assert "Moved to" in told and told.count(f"referral #{rid}: 3 approved | 2 left") == 2
+        # The move's own message, not a count over the list: the booking's message may have timed
+        # out by now on a slow machine.
+        moved = [n.message for n in app._notifications if n.message.startswith("Moved to")]
+        assert moved and f"referral #{rid}: 3 approved | 2 left" in moved[-1]
