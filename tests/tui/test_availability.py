@@ -53,7 +53,10 @@ async def press(app, pilot, *keys):
 
 
 async def type_text(app, pilot, text):
-    await press(app, pilot, *("space" if ch == " " else ch for ch in text))
+    # Plain text into a field: the pilot hands each key over in turn; one settle after the last
+    # (nothing a character starts runs in a worker).
+    await pilot.press(*("space" if ch == " " else ch for ch in text))
+    await settle(app, pilot)
 
 
 async def clear_field(app, pilot):
