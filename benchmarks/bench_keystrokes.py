@@ -16,14 +16,17 @@ the ratio):
 Keys are handed to the driver as the terminal driver does when it reads stdin (not Pilot.press,
 whose waits cost 100+ ms a key). "Drawn": the first frame written (`App._display`) after the
 screen holds the answer for the text now in the box. Printed per app: p50/p95 ms from the last
-key typed to that frame, frames and layout passes per key typed (every frame and every
-`Screen._refresh_layout` while typing).
+key typed to that frame, frames and layout passes per key typed (every frame written and every
+`Screen._refresh_layout` while typing), and the process's CPU time per key typed (both threads:
+the UI and the search), which the machine's load does not inflate as it does the wall clock.
+Each speed's line ends with the load average when it was measured.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sqlite3
 import statistics
@@ -59,7 +62,8 @@ class Tally:
         display = app._display
 
         def stamped(screen, renderable):
-            self.frames.append(time.perf_counter())
+            if renderable is not None:  # None: Textual found nothing to draw, nothing is written
+                self.frames.append(time.perf_counter())
             return display(screen, renderable)
 
         app._display = stamped
@@ -88,6 +92,7 @@ async def type_words(app, box, shown, words: list[str], gap_ms: float, tally: Ta
     for word in words:
         await clear()
         frames_before, layouts_before = len(tally.frames), LAYOUTS[0]
+        cpu_before = time.process_time()
         for i, ch in enumerate(word):
             key = events.Key("space" if ch == " " else ch, ch)
             key.set_sender(app)
@@ -104,6 +109,7 @@ async def type_words(app, box, shown, words: list[str], gap_ms: float, tally: Ta
                     break
                 await asyncio.sleep(0.0005)
             result["times"].append((tally.frames[-1] - sent) * 1000)
+        result["cpu"] += time.process_time() - cpu_before
         result["keys"] += len(word)
         result["frames"] += len(tally.frames) - frames_before
         result["layouts"] += LAYOUTS[0] - layouts_before
@@ -196,9 +202,11 @@ def main() -> int:
     words = words_from(path, args.names)
     print(f"{have:,} patients; {len(words)} names typed per app and speed, as 'famil gi' "
           f"(e.g. {words[0]!r}), 80x24\n")
-    print(f"{'typing':<18} {'app':<6} {'p50':>7} {'p95':>7}  {'frames/key':>10} {'layouts/key':>11}  (ms from the last key to its results drawn)")
+    print(f"{'typing':<18} {'app':<6} {'p50':>7} {'p95':>7}  {'frames/key':>10} {'layouts/key':>11} "
+          f"{'CPU ms/key':>10}  (p50/p95: ms from the last key to its results drawn)")
     for gap in [float(g) for g in args.gap_ms.split(",")]:
-        results = {name: {"times": [], "keys": 0, "frames": 0, "layouts": 0} for name in ("floor", "desk")}
+        results = {name: {"times": [], "keys": 0, "frames": 0, "layouts": 0, "cpu": 0.0}
+                   for name in ("floor", "desk")}
         chunk = max(1, len(words) // args.blocks)
         for start in range(0, len(words), chunk):
             block = words[start:start + chunk]
@@ -207,9 +215,12 @@ def main() -> int:
         label = "wait for each draw" if not gap else f"a key every {gap:g} ms"
         for name, r in results.items():
             print(f"{label:<18} {name:<6} {statistics.median(r['times']):>7.1f} {pct(r['times'], 95):>7.1f}  "
-                  f"{r['frames'] / r['keys']:>10.2f} {r['layouts'] / r['keys']:>11.2f}")
+                  f"{r['frames'] / r['keys']:>10.2f} {r['layouts'] / r['keys']:>11.2f} "
+                  f"{r['cpu'] * 1000 / r['keys']:>10.2f}")
         ratio = pct(results["desk"]["times"], 95) / max(0.001, pct(results["floor"]["times"], 95))
-        print(f"{'':<18} desk/floor p95 {ratio:.2f}x")
+        cpu = results["desk"]["cpu"] / max(1e-9, results["floor"]["cpu"])
+        load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+        print(f"{'':<18} desk/floor p95 {ratio:.2f}x, CPU {cpu:.2f}x  (load average {load} on {os.cpu_count()} CPUs)")
     return 0
 
 

@@ -100,6 +100,12 @@ class KeyGate:
     def holding(self) -> bool:
         return bool(self._holds)
 
+    def more_text_queued(self) -> bool:
+        """The next key waiting is a printable character: typed into a box, it changes the
+        text again (a search box need not look up the text it shows now: the typist is ahead)."""
+        event = self._queue[0] if self._queue else None
+        return isinstance(event, events.Key) and event.is_printable and event.key not in JUMP_THE_QUEUE
+
     def is_idle(self) -> bool:
         """No key waiting or being delivered, and nothing held (tests wait for this)."""
         self._give_up_stale_holds()

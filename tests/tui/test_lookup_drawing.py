@@ -1,6 +1,6 @@
-"""What a keystroke costs on the Patients desk (issue 23): once the list shows search results,
-typing changes rows only, never the layout (a layout pass re-renders the whole screen), and
-the list asks only for the rows that fit."""
+"""What a keystroke costs on the Patients desk (issue 23): from the browse list to search results
+and on as the typing goes, keys change rows only, never the layout (a layout pass re-renders the
+whole screen), and the list asks only for the rows that fit."""
 
 from __future__ import annotations
 
@@ -41,16 +41,17 @@ async def test_typing_changes_rows_without_a_layout_pass(ctx, desk_user, monkeyp
     for i, given in enumerate(("Ann", "Anja", "Bo", "Bea", "Cy", "Dora", "Eve")):
         add_patient(ctx, "Quaxley", given, date(1960, 1, 2 + i))
     add_patient(ctx, "Quaxton", "Zed", date(1970, 3, 4))
+    for i in range(30):  # more than a screenful to browse
+        add_patient(ctx, "Abbot", f"Given{i:02d}", date(1950, 1, 1 + i))
     layouts = count_layouts(monkeypatch)
     app = CoordinatorApp(ctx, desk_user)
     async with app.run_test(size=SIZE) as pilot:
         await open_desk(app, pilot)
         screen = app.screen
         table = screen.query_one("#patients-table", DataTable)
-        await pilot.press("q")
-        await settle(app, pilot)  # browse list -> search results: the one layout allowed
+        assert table.row_count == 19 and "Abbot, Given00" in screen_text(app)
         counts, before = [], layouts[0]
-        for key in ["u", "a", "x", "l", "e", "y", "space", "b"]:
+        for key in ["q", "u", "a", "x", "l", "e", "y", "space", "b"]:
             await pilot.press(key)
             await settle(app, pilot)
             counts.append(table.row_count)
@@ -91,3 +92,78 @@ async def test_search_box_scrolls_to_a_long_text(ctx, desk_user):
         assert box.value == text.replace(" ", "_")
         assert box.virtual_size.width == len(text) + 1  # the cursor's cell after the text
         assert box.scroll_x > 0  # the cursor's end of the text is in view
+
+
+async def test_browsing_shows_what_fits_then_the_next_page_at_the_last_row(ctx, desk_user):
+    for i in range(30):
+        add_patient(ctx, "Abbot", f"Given{i:02d}", date(1950, 1, 1 + i))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_desk(app, pilot)
+        table = app.screen.query_one("#patients-table", DataTable)
+        assert table.row_count == 19  # no scroll bar: the first letter typed changes rows only
+        assert table.virtual_size.height <= table.size.height
+        await pilot.press("down", *["down"] * 18)
+        await settle(app, pilot)
+        assert table.cursor_row == 18 and table.row_count > 19  # the next page, at the last row
+        await pilot.press(*["down"] * 5)
+        await settle(app, pilot)
+        assert table.cursor_row == 23
+        assert "Abbot, Given23" in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "Given23" in screen_text(app)  # the record of the row the cursor reached
+
+
+async def test_a_letter_and_its_results_are_drawn_in_one_frame(ctx, desk_user, monkeypatch):
+    from coordinator_tui.tui import frame_hold
+
+    monkeypatch.setattr(frame_hold, "LIMIT_SECONDS", 30.0)  # whatever the machine's load
+    for i, given in enumerate(("Ann", "Bo", "Cy")):
+        add_patient(ctx, "Quaxley", given, date(1960, 1, 2 + i))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_desk(app, pilot)
+        frames: list[str] = []
+        display = app._display
+
+        def counted(screen, update):
+            if update is not None:  # None: nothing changed, nothing written
+                frames.append(screen_text(app))
+            return display(screen, update)
+
+        app._display = counted
+        for typed in ("q", "qu", "qua"):
+            frames.clear()
+            await pilot.press(typed[-1])
+            await settle(app, pilot)
+            await pilot.pause(0.05)
+            assert len(frames) == 1, "\n=====\n".join(f[:400] for f in frames)
+            assert f"Find: {typed}" in frames[0]  # the letter typed
+            assert "Quaxley, Bo" in frames[0]  # the results, in the same frame as the letter
+        assert app._batch_count == 0  # nothing held once the answer is drawn
+
+
+async def test_keys_typed_ahead_search_once_for_the_text_they_make(ctx, desk_user, monkeypatch):
+    import coordinator_tui.tui.screens.patients.desk as desk
+    from tests.helpers.keys import burst
+
+    searched: list[str] = []
+    real = desk.search_patients
+
+    def spied(ctx_, actor, text, **kwargs):
+        searched.append(text)
+        return real(ctx_, actor, text, **kwargs)
+
+    monkeypatch.setattr(desk, "search_patients", spied)
+    add_patient(ctx, "Quaxley", "Bo", date(1960, 1, 2))
+    add_patient(ctx, "Quaxton", "Zed", date(1970, 3, 4))
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_desk(app, pilot)
+        await burst(app, "quaxl")  # five keys in one packet
+        await settle(app, pilot)
+        assert searched == ["quaxl"]
+        assert app.screen.shown_text == "quaxl"
+        text = screen_text(app)
+        assert "Quaxley, Bo" in text

@@ -16,7 +16,14 @@ from textual.widgets import Input
 
 
 class SearchBox(Input):
+    # Set by a screen that draws each letter together with its results (tui/frame_hold.py):
+    # held from the change itself, before the box repaints (its Changed message reaches the
+    # screen only after the box and its container have handled it: a frame could fall between).
+    frame_hold = None
+
     def _watch_value(self, value: str) -> None:
+        if self.frame_hold is not None:
+            self.frame_hold.start()
         # Store the new virtual size first: Input's own watcher then finds it unchanged and
         # requests no layout. Any other size rule (auto width) keeps Textual's behaviour.
         if not self.styles.auto_dimensions:

@@ -3,7 +3,9 @@ results following each keystroke.
 
 Type-ahead never blocks typing: each keystroke starts a search in an exclusive thread worker
 (the previous one is cancelled) and a result is drawn only if it answers the text now in the box.
-With the box empty the desk pages through every patient in name order (keyset pages).
+With the box empty the desk pages through every patient in name order (keyset pages): first
+the rows that fit, so the first letter typed changes rows only (no scroll bar goes away, no layout
+pass, issue 23); the next page follows when the cursor reaches the last row, or on PgDn.
 
 Keys: type to search; Down (or Tab) enters the list; in the list 1-9 open that row (digits in the
 box are search text: phones, birth dates), Up/Down/PgUp/PgDn move, Enter opens; Enter in the box
@@ -25,6 +27,7 @@ from coordinator_tui.domain.lookup_query import parse_lookup, registration_prefi
 from coordinator_tui.domain.names import name_key
 from coordinator_tui.services.desk_views import PatientRow, age_on, patient_count, patient_page
 from coordinator_tui.services.patients.lookup import PatientHit, search_patients
+from coordinator_tui.tui.frame_hold import FrameHold
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
@@ -72,6 +75,8 @@ class PatientsScreen(DeskScreen):
         self.mode = "browse"  # or "search"
         self.shown_text: str | None = None  # the search text the table answers (None: browsing)
         self._seq = 0
+        self._more = False  # the last browse page came back full: there may be more
+        self._frames: FrameHold | None = None  # the box's letter and its results in one frame
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
@@ -84,8 +89,11 @@ class PatientsScreen(DeskScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self._frames = FrameHold(self.app)
         self.query_one("#patients-table", PatientTable).set_columns(COLUMNS)
-        self.query_one("#patients-search", Input).focus()
+        box = self.query_one("#patients-search", SearchBox)
+        box.frame_hold = self._frames
+        box.focus()
         ctx, actor = self.app.ctx, self.app.actor
         self.load(lambda: patient_count(ctx, actor), self._show_count, group="count")
         self._search("")
@@ -94,11 +102,37 @@ class PatientsScreen(DeskScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        self._frames.start()  # until the answer is drawn (tui/frame_hold.py; the box took it)
+        gate = getattr(self.app, "key_gate", None)
+        if gate is not None and event.value and gate.more_text_queued():
+            # The typist is ahead (a burst, keys in one packet): the next letter is already
+            # queued and changes the text again; its search is the one that counts (issue 23).
+            # (Never for an empty box: Esc then a digit switches desks rather than typing it.)
+            self._seq += 1  # what is out now answers text no longer in the box
+            return
         self._search(event.value)
+
+    def on_screen_suspend(self) -> None:
+        self._frames.release()
+
+    def on_screen_resume(self) -> None:
+        box = self.query_one("#patients-search", Input)
+        if box.value != (self.shown_text or ""):  # a search skipped for a key that went elsewhere
+            self._search(box.value)
+
+    def on_unmount(self) -> None:
+        if self._frames is not None:
+            self._frames.release()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.open_row(self.query_one("#patients-table", DataTable).cursor_row or 0)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Browsing: the next page once the cursor is on the last row."""
+        event.stop()
+        if self.mode == "browse" and self.rows and event.cursor_row >= len(self.rows) - 1:
+            self.action_next_page()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -126,7 +160,7 @@ class PatientsScreen(DeskScreen):
         if self.mode == "search":
             table.action_page_down()
             return
-        if len(self.rows) % PAGE == 0 and self.rows:
+        if self._more and self.rows:
             last = self.rows[-1]
             self._browse(after=(name_key(last.family_name), name_key(last.given_name), last.id),
                          append=True)
@@ -163,6 +197,8 @@ class PatientsScreen(DeskScreen):
         limit = self._fits()
 
         def fetch():
+            if seq != self._seq:  # a newer key came before this thread began: not worth a search
+                return seq, text, query.describe(), []
             return seq, text, query.describe(), search_patients(ctx, actor, text, limit=limit)
 
         # Exclusive: a newer keystroke cancels the search still running for an older one. (Holding
@@ -182,8 +218,11 @@ class PatientsScreen(DeskScreen):
         ctx, actor = self.app.ctx, self.app.actor
         seq = self._seq if seq is None else seq
 
+        # The first page is what fits (no scroll bar: see the module's note); more pages append.
+        limit = PAGE if append else self._fits()
+
         def fetch():
-            return seq, append, patient_page(ctx, actor, after_key=after, limit=PAGE)
+            return seq, append, limit, patient_page(ctx, actor, after_key=after, limit=limit)
 
         self.load(fetch, self._show_page, group="search")
 
@@ -214,12 +253,17 @@ class PatientsScreen(DeskScreen):
             table.add_line(str(number), hit.display_name, hit.birth_date.isoformat(),
                            f"{hit.age:>3} {hit.sex}", hit.mrn, hit.phone_masked, nxt, flags,
                            key=str(hit.id))
+        self._frames.release()
 
     def _show_page(self, result) -> None:
-        seq, append, rows = result
+        seq, append, limit, rows = result
         if seq != self._seq:
             return
         self.mode = "browse"
+        self._more = len(rows) == limit
+        keep = self._fits()  # asked before the first layout, the table's height was not known
+        if not append and len(rows) > keep:
+            rows, self._more = rows[:keep], True
         self.shown_text = None
         table = self.query_one("#patients-table", PatientTable)
         if not append:
@@ -235,3 +279,4 @@ class PatientsScreen(DeskScreen):
             table.add_line(str(number), f"{row.family_name}, {row.given_name}",
                            row.birth_date.isoformat(), f"{age_on(row.birth_date, today):>3} {row.sex}",
                            row.mrn, phones.masked(row.phone), "", "", key=str(row.id))
+        self._frames.release()
