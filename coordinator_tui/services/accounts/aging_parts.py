@@ -46,8 +46,11 @@ def aged_batches(ctx: AppContext, as_of: date, width: int, min_balance_cents: in
             yield from _one_read(ctx, as_of, width, min_balance_cents, make())
             return
         jobs = []
-        for id_range in split_ranges(readers[0], len(readers)):
-            stmt, params = aging_statement(as_of, width, min_balance_cents=min_balance_cents, id_range=id_range)
+        for i, id_range in enumerate(split_ranges(readers[0], len(readers))):
+            # Every other part reads the arms backwards: while one groups the recent debits (long
+            # SQLite work, no GIL held) the other already streams rows to be formatted.
+            stmt, params = aging_statement(as_of, width, min_balance_cents=min_balance_cents, id_range=id_range,
+                                           reverse=i % 2 == 1)
             jobs.append((stmt.text, plain_params(params), make()))
         try:
             with closing(in_parts(readers, jobs, BATCH)) as batches:

@@ -93,16 +93,19 @@ def oldest_sql() -> str:
 
 
 def aging_sql(*, patient_filter: bool = False, minimum: bool = False, totals: bool = False,
-              id_range: bool = False, top: bool = False, collate: str = "") -> str:
+              id_range: bool = False, top: bool = False, collate: str = "", reverse: bool = False) -> str:
     """Rows of COLUMNS; with `totals`, one row of the buckets' sums and the count of patients (no
     patient rows leave the database, no join to the patients); with `id_range`, only patients
     :lo <= id < :hi (a part of a read split over connections); with `top`, the first :top rows
     by urgency (aging.py's `urgency`: oldest money, then largest balance, then the MRN compared
-    by code point, which PostgreSQL needs `collate` ' COLLATE "C"' for)."""
+    by code point, which PostgreSQL needs `collate` ' COLLATE "C"' for); `reverse`: the arms in
+    the other order (the same rows: parts read at once then do not all start with arm A's long
+    grouping, aging_parts.py)."""
     ids = " AND {0} IN :ids" if patient_filter else ""
     if id_range:
         ids += " AND {0} >= :lo AND {0} < :hi"
-    union = " UNION ALL ".join(_arms(not totals, ids, " AND {} >= :minimum" if minimum else ""))
+    arms = _arms(not totals, ids, " AND {} >= :minimum" if minimum else "")
+    union = " UNION ALL ".join(reversed(arms) if reverse else arms)
     if totals:
         sums = ", ".join(f"coalesce(sum(b{k}), 0)" for k in range(BUCKET_COUNT))
         return f"SELECT {sums}, count(*) FROM ({union}) aged"
@@ -113,7 +116,7 @@ def aging_sql(*, patient_filter: bool = False, minimum: bool = False, totals: bo
 
 def aging_statement(as_of: date, width: int, *, patient_ids=None, min_balance_cents: int = 0,
                     totals: bool = False, id_range: tuple[int, int] | None = None, top: int | None = None,
-                    collate: str = "") -> tuple[TextClause, dict]:
+                    collate: str = "", reverse: bool = False) -> tuple[TextClause, dict]:
     """(statement, parameters): rows of COLUMNS, one per patient owing (or owed) anything on
     `as_of`, in no particular order; with `totals`, one row: the sums by bucket, then the count;
     `id_range` (lo, hi): only patients lo <= id < hi; `top`: the first `top` by urgency."""
@@ -130,5 +133,5 @@ def aging_statement(as_of: date, width: int, *, patient_ids=None, min_balance_ce
     if top is not None:
         params["top"] = top
     stmt = text(aging_sql(patient_filter=patient_ids is not None, minimum=min_balance_cents > 0, totals=totals,
-                          id_range=id_range is not None, top=top is not None, collate=collate))
+                          id_range=id_range is not None, top=top is not None, collate=collate, reverse=reverse))
     return stmt.bindparams(*binds), params
