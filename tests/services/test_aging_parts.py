@@ -1,5 +1,6 @@
 """The A/R aging at a million patients' ways of reading (issue 17, "Measured"): the export read
-in parts on several connections (services/accounts/aging_parts.py) writes what one read writes,
+in parts on several connections, in processes or threads (services/accounts/aging_parts.py),
+writes what one read writes,
 and its totals still equal the ledger's sum; the screen's overview (aging_overview.py: the count,
 the totals and the first patients by urgency, sorted in the database) equals the full report's;
 and the parts' connections read one snapshot even when a desk commits while they are opened
@@ -22,7 +23,9 @@ from coordinator_tui.services.accounts.aging_export import aging_export
 from coordinator_tui.services.accounts.aging_overview import aging_overview
 from coordinator_tui.services.accounts.ledger import post_row
 from coordinator_tui.services.staff.actors import actor_for
+from coordinator_tui.store.engine import BUSY_TIMEOUT_MS
 from coordinator_tui.store.models import Patient
+from coordinator_tui.store.snapshot_procs import can_fork, in_processes
 from coordinator_tui.store.snapshot_reads import one_snapshot
 from tests.conftest import CLINIC_DAY, CLINIC_NOW
 from tests.helpers.ledger import ledger_sum
@@ -47,9 +50,9 @@ def _ledgers(ctx, seed: int, rows: int = 200) -> list[int]:
     return list(people)
 
 
-def _export(ctx, tmp_path, parts: int, fmt: str, as_of) -> tuple[list[str], object]:
+def _export(ctx, tmp_path, parts: int, fmt: str, as_of, forked: bool = True) -> tuple[list[str], object]:
     job = aging_export(ctx, actor_for(ctx, "super"), as_of, format=fmt)
-    job.parts = parts
+    job.parts, job.forked = parts, forked
     target = tmp_path / f"aging-{parts}.{fmt}"
     deliver_stream(Target(target), job.fill, job.publish)
     return target.read_text(encoding="utf-8").splitlines(), job
@@ -63,8 +66,9 @@ def test_the_export_in_parts_writes_what_one_read_writes(ctx, tmp_path, fmt):
         whole, one = _export(ctx, tmp_path, 1, fmt, as_of)
         report = aging.aging(ctx, actor_for(ctx, "super"), as_of, check_total=True)
         assert one.patients == len(report.patients) > 10 and sum(one.totals) == report.ledger_total
-        for parts in (2, 3, 7):  # 7 parts for fewer than 30 patients: empty parts are fine
-            split, job = _export(ctx, tmp_path, parts, fmt, as_of)
+        # In processes (Linux) and in threads; 7 parts for fewer than 30 patients: empty parts are fine.
+        for parts, forked in ((2, True), (3, True), (7, True), (2, False), (3, False)):
+            split, job = _export(ctx, tmp_path, parts, fmt, as_of, forked)
             assert job.totals == one.totals == report.totals and job.patients == one.patients
             head, tail = (1, 1) if fmt == "csv" else (3, 2)  # the column names / the dashes and TOTAL
             assert split[:head] == whole[:head] and split[-tail:] == whole[-tail:]
@@ -124,3 +128,45 @@ def test_a_commit_while_the_snapshots_are_taken_is_not_read_by_half_of_them(ctx)
     with one_snapshot(ctx.db.engine, 2, taken=pay) as readers:  # a desk committing through every try
         assert readers is None
     assert ledger_sum(ctx, None) == before + 1_00 * 7
+
+
+class _Sums:
+    """A part's fn for in_processes: the sum of the first column, brought back by merge()."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def __call__(self, rows) -> int:
+        self.total += sum(r[0] for r in rows)
+        return len(rows)
+
+    def summary(self) -> int:
+        return self.total
+
+    def merge(self, total: int) -> None:
+        self.total = total
+
+
+@pytest.mark.sqlite_only("forked parts read SQLite files; PostgreSQL reads in one piece")
+@pytest.mark.skipif(not can_fork(), reason="the parts are forked processes on Linux")
+def test_forked_parts_read_one_snapshot_even_when_a_desk_commits_as_they_start(ctx):
+    people = _ledgers(ctx, 43, rows=20)
+    before = ledger_sum(ctx, None)
+    half = "SELECT amount_cents FROM ledger_entries WHERE responsibility = 'patient' AND patient_id % 2 = :odd"
+
+    def pay(_attempt) -> None:
+        with ctx.db.write() as session:
+            post_row(session, None, people[0], EntryKind.CHARGE, 1_00, at=CLINIC_NOW, service_date=CLINIC_DAY)
+
+    held = ctx.db.engine.raw_connection()
+    try:
+        sums = [_Sums(), _Sums()]
+        parts = in_processes(ctx.db.path, BUSY_TIMEOUT_MS, held.driver_connection,
+                             [(half, {"odd": odd}, sums[odd]) for odd in (0, 1)], 3,
+                             taken=lambda attempt: attempt == 0 and pay(attempt))
+        assert parts is not None and sum(rows for _i, rows in parts) > 0
+        assert sums[0].total + sums[1].total == before + 1_00  # both on the snapshot after the commit
+        assert in_processes(ctx.db.path, BUSY_TIMEOUT_MS, held.driver_connection,
+                            [(half, {"odd": odd}, _Sums()) for odd in (0, 1)], 3, taken=pay) is None
+    finally:
+        held.close()

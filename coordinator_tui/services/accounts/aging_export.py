@@ -73,6 +73,13 @@ class _CsvLines:
         self.money = _MoneyTexts().__getitem__  # a C-level look-up per cell once an amount was seen
         self.count, self.totals = 0, [0] * BUCKET_COUNT
 
+    def summary(self) -> tuple[int, list[int]]:
+        """What a part's process sends back when it ends (store/snapshot_procs.py)."""
+        return self.count, self.totals
+
+    def merge(self, summary: tuple[int, list[int]]) -> None:
+        self.count, self.totals = summary
+
     def __call__(self, rows: list) -> str:
         money = self.money
         t0 = t1 = t2 = t3 = t4 = 0
@@ -138,6 +145,7 @@ class AgingExport:
     patients: int = 0
     totals: tuple[int, ...] = field(default=(0,) * BUCKET_COUNT)
     parts: int = PARTS  # connections reading at once on SQLite (aging_parts.py); 1: one read
+    forked: bool = True  # the parts in processes (Linux), else threads (aging_parts.py)
 
     def fill(self, out: TextIO) -> None:
         labels = bucket_labels(self.width)
@@ -155,7 +163,8 @@ class AgingExport:
 
         pending: list[str] = []
         size = 0
-        for text in aged_batches(self.ctx, self.as_of, self.width, self.min_balance_cents, make, self.parts):
+        for text in aged_batches(self.ctx, self.as_of, self.width, self.min_balance_cents, make, self.parts,
+                                 self.forked):
             pending.append(text)
             size += len(text)
             if size >= WRITE_CHARS:  # a few large writes, not one per batch
