@@ -56,6 +56,14 @@ class _Padded(dict):
         return made
 
 
+class _Days(dict):
+    """A last-payment or statement date (ISO text, a date, or None) -> its padded text column."""
+
+    def __missing__(self, day) -> str:
+        made = self[day] = f" {str(day or '-'):<10}"
+        return made
+
+
 class _MoneyTexts(dict):
     """Amount -> its text, made on first sight: most cells repeat a few amounts (0.00 above all)."""
 
@@ -109,9 +117,10 @@ class _TextLines(_CsvLines):
     def __init__(self) -> None:
         super().__init__()
         self.cell, self.balance = _Padded(11).__getitem__, _Padded(12).__getitem__
+        self.day = _Days().__getitem__  # a few hundred dates repeat over a million rows
 
     def __call__(self, rows: list) -> str:
-        cell, balance = self.cell, self.balance
+        cell, balance, day = self.cell, self.balance, self.day
         t0 = t1 = t2 = t3 = t4 = 0
         lines: list[str] = []
         add = lines.append
@@ -122,7 +131,7 @@ class _TextLines(_CsvLines):
             t3 += b3
             t4 += b4
             add(f"{mrn[:10]:<10} {f'{family}, {given}'[:22]:<22}{cell(b0)}{cell(b1)}{cell(b2)}{cell(b3)}"
-                f"{cell(b4)}{balance(bal)} {str(paid or '-'):<10} {str(sent or '-'):<10}\n")
+                f"{cell(b4)}{balance(bal)}{day(paid)}{day(sent)}\n")
         _count(self, len(rows), (t0, t1, t2, t3, t4))
         return "".join(lines)
 
