@@ -7,10 +7,13 @@ Builds the database if the file does not exist: a small seeded clinic (its staff
 events) plus `--patients` patients with 3 ledger rows each (a charge of a visit 0-400 days ago, a
 payment, and a second charge or an adjustment), inserted by SQL in one transaction with the
 indexes built afterwards (store/bulk.py). Then:
-- aging: the full report as `coordinator ar aging --format csv -o FILE` does it (the one SQL
-  pass streamed into an owner-only file, its audit event), against a floor of a bare GROUP BY
-  patient SUM over the same rows, and the SQL pass alone; wall and CPU time (the CPU time leaves
-  out what other processes on a shared machine took);
+- aging: the full report as `coordinator ar aging --format csv -o FILE` does it (the SQL read in
+  parts on one snapshot, one process per core, streamed into an owner-only file, its audit event),
+  against a floor of a bare GROUP BY patient SUM over the same rows, the SQL pass alone and the
+  same export read in one piece (parts=1); wall and CPU time (the process's CPU, all its
+  threads, and the parts' processes: it leaves out what others' processes took);
+- `--format txt` the same way; with --screen, aging_overview() as the Accounts/aging view calls
+  it (count, totals, the first 200 by urgency) against the same floor;
 - balance: `ledger.balance()` for random patients (its own read session, as the desk calls it),
   against a floor of the bare SUM on a raw sqlite3 connection; p50 and p95, wall and CPU.
 Each line ends with the load average. Targets: aging under 5 s, balance p95 under 5 ms.
@@ -22,6 +25,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import sqlite3
 import statistics
 import sys
@@ -105,7 +109,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="aging runs (each beside a floor run)")
     parser.add_argument("--lookups", type=int, default=500, help="balance look-ups (each beside a floor)")
     parser.add_argument("--screen", action="store_true",
-                        help="also time aging() as the screen calls it, and the --format txt text")
+                        help="also time aging_overview() as the Accounts/aging screen calls it (beside the floor)")
     add_time_limit(parser, 1800)
     args = parser.parse_args()
     start_time_limit(args.time_limit, "bench_ledger")
@@ -114,8 +118,9 @@ def main() -> int:
         build(path, args.patients)
 
     from coordinator_tui.interop.private_file import Target, deliver_stream
-    from coordinator_tui.services.accounts import aging, ledger
+    from coordinator_tui.services.accounts import aging_parts, ledger
     from coordinator_tui.services.accounts.aging_export import aging_export
+    from coordinator_tui.services.accounts.aging_overview import aging_overview
     from coordinator_tui.services.accounts.aging_sql import aging_statement
     from coordinator_tui.services.staff.actors import actor_for
     from coordinator_tui.store.driver_rows import driver_rows
@@ -129,8 +134,9 @@ def main() -> int:
     folder = tempfile.TemporaryDirectory(prefix="bench_ledger_")
     out = Path(folder.name) / "aging.csv"
 
-    def export():
+    def export(parts=None):
         job = aging_export(ctx, actor, DAY)
+        job.parts = parts or job.parts
         deliver_stream(Target(out), job.fill, job.publish)
         return job
 
@@ -145,14 +151,17 @@ def main() -> int:
         with (Path(folder.name) / "floor.csv").open("w", encoding="utf-8", newline="") as handle:
             csv.writer(handle, lineterminator="\n").writerows(line for _ in range(len(pids)))
 
-    floor, full, sql, written = [], [], [], []
-    for _ in range(args.rounds):  # interleaved: floor, SQL alone, CSV alone, the whole command's work
-        floor.append(timed(lambda: raw.execute(
-            "SELECT patient_id, sum(amount_cents) FROM ledger_entries WHERE responsibility = 'patient' "
-            "GROUP BY patient_id").fetchall()))
+    def bare_floor():
+        return raw.execute("SELECT patient_id, sum(amount_cents) FROM ledger_entries "
+                           "WHERE responsibility = 'patient' GROUP BY patient_id").fetchall()
+
+    floor, full, sql, written, whole = [], [], [], [], []
+    for _ in range(args.rounds):  # interleaved: floor, SQL alone, CSV alone, the command's work in parts, in one
+        floor.append(timed(bare_floor))
         sql.append(timed(sql_only))
         written.append(timed(csv_only))
         full.append(timed(export))
+        whole.append(timed(lambda: export(1)))
     job = export()
     lines = list(csv.reader(out.open(encoding="utf-8")))
     bare_total = raw.execute("SELECT sum(amount_cents) FROM ledger_entries WHERE responsibility = 'patient' "
@@ -166,18 +175,27 @@ def main() -> int:
           f"cpu {median(sql, 1):.2f} s; writing as many ready-made rows with csv.writer alone: wall "
           f"{median(written, 0):.2f} s, cpu {median(written, 1):.2f} s; {job.patients:,} patients owing, "
           f"{out.stat().st_size / 1e6:.1f} MB; target < 5 s  [load {load()}]")
+    print(f"  the same export read in one piece (parts=1): wall median {median(whole, 0):.2f} s, cpu "
+          f"{median(whole, 1):.2f} s; in {aging_parts.PARTS} parts: wall {median(full, 0):.2f} s, cpu "
+          f"{median(full, 1):.2f} s  [load {load()}]")
     if args.screen:
-        wall, cpu = timed(lambda: aging.aging(ctx, actor, DAY))
-        print(f"aging() for the screen (an object per patient): wall {wall:.2f} s, cpu {cpu:.2f} s  [load {load()}]")
+        screen, screen_floor = [], []
+        for _ in range(args.rounds):  # interleaved with the floor
+            screen_floor.append(timed(bare_floor))
+            screen.append(timed(lambda: aging_overview(ctx, actor, DAY)))
+        seen = aging_overview(ctx, actor, DAY)
+        assert seen.total_cents == bare_total and seen.count == job.patients, "the screen's totals differ"
+        print(f"aging_overview() for the screen (count, totals, first 200), wall: median {median(screen, 0):.2f} s, "
+              f"floor (bare GROUP BY SUM) {median(screen_floor, 0):.2f} s; cpu {median(screen, 1):.2f} s vs floor "
+              f"{median(screen_floor, 1):.2f} s; {seen.count:,} patients  [load {load()}]")
     text = []
-    for _ in range(args.rounds):  # `ar aging --format txt -o FILE`: the same pass, streamed as text
-        floor.append(timed(lambda: raw.execute(
-            "SELECT patient_id, sum(amount_cents) FROM ledger_entries WHERE responsibility = 'patient' "
-            "GROUP BY patient_id").fetchall()))
+    for _ in range(args.rounds):  # `ar aging --format txt -o FILE`: the same read, streamed as text
+        floor.append(timed(bare_floor))
         text.append(timed(lambda: deliver_stream(Target(out), *_parts(aging_export(ctx, actor, DAY, format="txt")))))
-    print(f"ar aging --format txt (streamed to a file), wall: median {median(text, 0):.2f} s, cpu "
-          f"{median(text, 1):.2f} s; floor (bare GROUP BY SUM, all its runs) wall {median(floor, 0):.2f} s, "
-          f"cpu {median(floor, 1):.2f} s; {out.stat().st_size / 1e6:.1f} MB; target < 5 s  [load {load()}]")
+    if text:
+        print(f"ar aging --format txt (streamed to a file), wall: median {median(text, 0):.2f} s, cpu "
+              f"{median(text, 1):.2f} s; floor (bare GROUP BY SUM, all its runs) wall {median(floor, 0):.2f} s, "
+              f"cpu {median(floor, 1):.2f} s; {out.stat().st_size / 1e6:.1f} MB; target < 5 s  [load {load()}]")
     folder.cleanup()
 
     rng = random.Random(17)
@@ -190,7 +208,7 @@ def main() -> int:
         got.append(timed(lambda pid=pid: ledger.balance(ctx, pid)))
     print(f"one patient's balance, wall: p50 {percentile(got, 0.5, 0):.2f} ms, p95 {percentile(got, 0.95, 0):.2f} ms "
           f"(floor: bare SUM p50 {percentile(bare, 0.5, 0):.3f} ms, p95 {percentile(bare, 0.95, 0):.3f} ms); "
-          f"cpu (this thread only, so time lost to other processes is left out): p50 "
+          f"cpu (this process, so time lost to other processes is left out): p50 "
           f"{percentile(got, 0.5, 1):.2f} ms, p95 {percentile(got, 0.95, 1):.2f} ms (floor p95 "
           f"{percentile(bare, 0.95, 1):.3f} ms); target p95 < 5 ms  [load {load()}]")
     ctx.db.dispose()
@@ -202,10 +220,16 @@ def _parts(job):
 
 
 def timed(call) -> tuple[float, float]:
-    """(wall, cpu) seconds; the cpu time of this thread only."""
-    wall, cpu = time.perf_counter(), time.thread_time()
+    """(wall, cpu) seconds; the cpu time of this process (every thread) and of the children it
+    waited for (the export's parts run in processes of their own)."""
+    wall, cpu = time.perf_counter(), _cpu()
     call()
-    return time.perf_counter() - wall, time.thread_time() - cpu
+    return time.perf_counter() - wall, _cpu() - cpu
+
+
+def _cpu() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def median(pairs, index: int) -> float:

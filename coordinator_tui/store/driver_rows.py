@@ -21,7 +21,7 @@ def driver_rows(session: Session, stmt: TextClause, params: dict, *, batch: int)
     if conn.dialect.name != "sqlite":
         yield from session.execute(stmt, params, execution_options={"yield_per": batch}).tuples()
         return
-    plain = {name: value.isoformat() if isinstance(value, date) else value for name, value in params.items()}
+    plain = plain_params(params)
     cursor = conn.connection.driver_connection.cursor()
     cursor.arraysize = batch
     try:
@@ -30,3 +30,8 @@ def driver_rows(session: Session, stmt: TextClause, params: dict, *, batch: int)
         raise StorageError(f"the database could not be read: {exc}") from None
     finally:
         cursor.close()
+
+
+def plain_params(params: dict) -> dict:
+    """Parameters as the sqlite3 module takes them (dates as the ISO text SQLAlchemy stores)."""
+    return {name: value.isoformat() if isinstance(value, date) else value for name, value in params.items()}

@@ -64,6 +64,7 @@ def ledger_cases():
     from coordinator_tui.services.accounts import (
         aging,
         aging_export,
+        aging_overview,
         imports,
         ledger,
         plans,
@@ -102,6 +103,9 @@ def ledger_cases():
                              lambda: plans.end_plan(c, u.desk, 101))[2], 1, 1, ""),
         "aging.aging (a view)": (lambda c, u, t: lambda: aging.aging(c, u.super, CLINIC_DAY), 1, 1,
                                  "read without the write lock; the ar.aging event is the one write"),
+        "aging_overview.aging_overview (the screen's view)": (
+            lambda c, u, t: lambda: aging_overview.aging_overview(c, u.super, CLINIC_DAY), 1, 1,
+            "read without the write lock (two connections on one snapshot); the ar.aging event is the one write"),
         "aging_export.aging_export (the streamed CSV)": (
             lambda c, u, t: (lambda e: lambda: deliver_stream(Target(t / "aging.csv"), e.fill, e.publish))(
                 aging_export.aging_export(c, u.super, CLINIC_DAY)), 1, 1,

@@ -64,7 +64,8 @@ def bucket_width(ctx: AppContext) -> int:
     return width
 
 
-def _as_date(value) -> date | None:
+def as_date(value) -> date | None:
+    """A date as a driver hands it back (SQLite's raw cursor: ISO text)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
@@ -84,9 +85,9 @@ def aged_rows(session, as_of: date, width: int, *, patient_ids=None, min_balance
             totals[k] += buckets[k]
         paid, sent = row[-2], row[-1]
         if paid not in days:
-            days[paid] = _as_date(paid)
+            days[paid] = as_date(paid)
         if sent not in days:
-            days[sent] = _as_date(sent)
+            days[sent] = as_date(sent)
         append(AgedPatient(row[0], row[1], f"{row[2]}, {row[3]}", buckets, days[paid], days[sent]))
     return out, tuple(totals)
 
@@ -94,7 +95,7 @@ def aged_rows(session, as_of: date, width: int, *, patient_ids=None, min_balance
 def aged_totals(session, as_of: date, width: int) -> tuple[int, ...]:
     """The totals by bucket alone (the weekly report's): summed in the database."""
     stmt, params = aging_statement(as_of, width, totals=True)
-    return tuple(int(cents) for cents in session.execute(stmt, params).one())
+    return tuple(int(cents) for cents in session.execute(stmt, params).one()[:BUCKET_COUNT])
 
 
 def urgency(p: AgedPatient) -> tuple:

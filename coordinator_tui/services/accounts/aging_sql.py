@@ -67,14 +67,14 @@ def _arms(names: bool, ids: str, minimum: str) -> list[str]:
     newest = ", ".join(f"sum(CASE WHEN amount_cents > 0 AND service_date >= :e{k + 1} THEN amount_cents "
                        f"ELSE 0 END) AS n{k}" for k in range(n - 1))
     covered = f"s.balance_cents <> 0 AND s.last_date <= :as_of{minimum.format('s.balance_cents')}"
-    summary = "s.balance_cents, s.last_payment, s.last_statement"
+    summary = "s.balance_cents AS bal, s.last_payment AS lp, s.last_statement AS ls"
     return [
-        f"SELECT s.patient_id{who}, {_buckets('s.balance_cents', [f'r.n{k}' for k in range(n - 1)])}, "
+        f"SELECT s.patient_id AS pid{who}, {_buckets('s.balance_cents', [f'r.n{k}' for k in range(n - 1)])}, "
         f"{summary} FROM (SELECT patient_id, {recent} FROM ledger_entries "
         f"WHERE responsibility = 'patient' AND amount_cents > 0 AND service_date >= {oldest} "
         f"AND service_date <= :as_of{ids.format('patient_id')} GROUP BY patient_id) r "
         f"JOIN ledger_summary s ON s.patient_id = r.patient_id{join_s} WHERE {covered}",
-        f"SELECT s.patient_id{who}, {_buckets('s.balance_cents', None)}, {summary} FROM ledger_summary s"
+        f"SELECT s.patient_id AS pid{who}, {_buckets('s.balance_cents', None)}, {summary} FROM ledger_summary s"
         f"{join_s} WHERE {covered} AND (s.last_debit IS NULL OR s.last_debit < {oldest})"
         f"{ids.format('s.patient_id')}",
         f"SELECT g.pid{who}, {_buckets('g.bal', [f'g.n{k}' for k in range(n - 1)])}, g.bal, g.lp, g.ls "
@@ -87,21 +87,39 @@ def _arms(names: bool, ids: str, minimum: str) -> list[str]:
     ]
 
 
-def aging_sql(*, patient_filter: bool = False, minimum: bool = False, totals: bool = False) -> str:
-    """Rows of COLUMNS; with `totals`, one row of the buckets' sums (no patient rows leave the
-    database, no join to the patients)."""
-    ids = " AND {} IN :ids" if patient_filter else ""
-    union = " UNION ALL ".join(_arms(not totals, ids, " AND {} >= :minimum" if minimum else ""))
+def oldest_sql() -> str:
+    """The index of the oldest bucket holding money, 0 when none does (AgedPatient.oldest)."""
+    return "CASE " + " ".join(f"WHEN b{k} > 0 THEN {k}" for k in range(BUCKET_COUNT - 1, 0, -1)) + " ELSE 0 END"
+
+
+def aging_sql(*, patient_filter: bool = False, minimum: bool = False, totals: bool = False,
+              id_range: bool = False, top: bool = False, collate: str = "", reverse: bool = False) -> str:
+    """Rows of COLUMNS; with `totals`, one row of the buckets' sums and the count of patients (no
+    patient rows leave the database, no join to the patients); with `id_range`, only patients
+    :lo <= id < :hi (a part of a read split over connections); with `top`, the first :top rows
+    by urgency (aging.py's `urgency`: oldest money, then largest balance, then the MRN compared
+    by code point, which PostgreSQL needs `collate` ' COLLATE "C"' for); `reverse`: the arms in
+    the other order (the same rows: parts read at once then do not all start with arm A's long
+    grouping, aging_parts.py)."""
+    ids = " AND {0} IN :ids" if patient_filter else ""
+    if id_range:
+        ids += " AND {0} >= :lo AND {0} < :hi"
+    arms = _arms(not totals, ids, " AND {} >= :minimum" if minimum else "")
+    union = " UNION ALL ".join(reversed(arms) if reverse else arms)
     if totals:
         sums = ", ".join(f"coalesce(sum(b{k}), 0)" for k in range(BUCKET_COUNT))
-        return f"SELECT {sums} FROM ({union}) aged"
+        return f"SELECT {sums}, count(*) FROM ({union}) aged"
+    if top:
+        return f"SELECT * FROM ({union}) aged ORDER BY {oldest_sql()} DESC, bal DESC, mrn{collate} LIMIT :top"
     return union
 
 
 def aging_statement(as_of: date, width: int, *, patient_ids=None, min_balance_cents: int = 0,
-                    totals: bool = False) -> tuple[TextClause, dict]:
+                    totals: bool = False, id_range: tuple[int, int] | None = None, top: int | None = None,
+                    collate: str = "", reverse: bool = False) -> tuple[TextClause, dict]:
     """(statement, parameters): rows of COLUMNS, one per patient owing (or owed) anything on
-    `as_of`, in no particular order; with `totals`, one row: the sums by bucket."""
+    `as_of`, in no particular order; with `totals`, one row: the sums by bucket, then the count;
+    `id_range` (lo, hi): only patients lo <= id < hi; `top`: the first `top` by urgency."""
     edges = {f"e{k}": as_of - timedelta(days=width * k) for k in range(1, BUCKET_COUNT)}
     params: dict = {"as_of": as_of, **edges}
     binds = [bindparam(name, type_=Date) for name in ("as_of", *edges)]
@@ -110,5 +128,10 @@ def aging_statement(as_of: date, width: int, *, patient_ids=None, min_balance_ce
         params["ids"] = list(patient_ids)
     if min_balance_cents > 0:
         params["minimum"] = min_balance_cents
-    stmt = text(aging_sql(patient_filter=patient_ids is not None, minimum=min_balance_cents > 0, totals=totals))
+    if id_range is not None:
+        params["lo"], params["hi"] = id_range
+    if top is not None:
+        params["top"] = top
+    stmt = text(aging_sql(patient_filter=patient_ids is not None, minimum=min_balance_cents > 0, totals=totals,
+                          id_range=id_range is not None, top=top is not None, collate=collate, reverse=reverse))
     return stmt.bindparams(*binds), params

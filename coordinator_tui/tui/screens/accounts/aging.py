@@ -1,5 +1,6 @@
 """A/R aging on screen (Reports desk, key a; supervisors and admins): the totals by bucket and
-the patients owing (the first 200 by urgency: oldest money first, then by amount), with the last payment and statement.
+the patients owing (the first 200 by urgency: oldest money first, then by amount, sorted in the
+database: aging_overview.py), with the last payment and statement.
 [ and ] move the as-of date by one bucket; w opens the work list; Esc goes back. At 80x24 the first rows that fit are
 drawn (the table pages by itself); the totals always cover everyone."""
 
@@ -13,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from coordinator_tui.domain.money import format_cents
-from coordinator_tui.services.accounts.aging import Aging, aging, by_urgency
+from coordinator_tui.services.accounts.aging_overview import AgingOverview, aging_overview
 from coordinator_tui.tui.quiet import update_text
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
@@ -43,7 +44,7 @@ class AgingScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.as_of = None
-        self.report: Aging | None = None
+        self.report: AgingOverview | None = None
 
     def compose(self) -> ComposeResult:
         yield ClinicHeader("A/R aging")
@@ -59,15 +60,15 @@ class AgingScreen(Screen):
     def action_reload(self) -> None:
         ctx, actor, as_of = self.app.ctx, self.app.actor, self.as_of
         update_text(self.query_one("#aging-title", Static), f"Ageing balances as of {as_of:%Y-%m-%d}...")
-        call_service(self, lambda: aging(ctx, actor, as_of), self._show, refused=self._refused, group="aging")
+        call_service(self, lambda: aging_overview(ctx, actor, as_of, top=ROWS_DRAWN), self._show, refused=self._refused, group="aging")
 
     def _refused(self, error: BaseException) -> None:
         update_text(self.query_one("#aging-title", Static), error_in_words(error, nothing="nothing shown")[:78])
 
-    def _show(self, report: Aging) -> None:
+    def _show(self, report: AgingOverview) -> None:
         self.report = report
         update_text(self.query_one("#aging-title", Static),
-                    f"A/R as of {report.as_of:%Y-%m-%d} by date of service: {len(report.patients)} "
+                    f"A/R as of {report.as_of:%Y-%m-%d} by date of service: {report.count} "
                     f"patients, {format_cents(report.total_cents)}"[:78])
         update_text(self.query_one("#aging-totals", Static),
                     " ".join(f"{label} {_short(c)}" for label, c in zip(report.labels, report.totals, strict=True))[:78])
@@ -75,7 +76,7 @@ class AgingScreen(Screen):
         table.clear(columns=True)
         table.set_columns((("MRN", 8), ("Patient", 14), *((label, 7) for label in report.labels),
                            ("Paid", 5), ("Stmt", 5)))
-        for p in by_urgency(report.patients, ROWS_DRAWN):
+        for p in report.top:
             table.add_line(p.mrn, p.name, *(_short(c) if c else "-" for c in p.buckets),
                            f"{p.last_payment:%m-%d}" if p.last_payment else "-",
                            f"{p.last_statement:%m-%d}" if p.last_statement else "-", key=str(p.patient_id))
