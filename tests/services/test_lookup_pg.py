@@ -192,7 +192,11 @@ def test_trigram_neighbours_share_one_of_the_words_own_trigrams(pg_ctx):  # noqa
     """The typo step's pool: word similarity of at least 0.25 and one trigram of the word's own
     letters in common (as SQLite's vocabulary); terms sharing only the first two letters, or only
     the ending, no longer crowd the nearest 80 (they cost most of the step at 1M patients)."""
-    from coordinator_tui.services.patients.lookup_pg import PgStatements, PgVocabulary, shared_trigram_pattern
+    from coordinator_tui.services.patients.lookup_pg import (
+        PgStatements,
+        PgVocabulary,
+        shared_trigram_pattern,
+    )
 
     for family in ("Marquez", "Maddox", "Malone", "Martinez"):
         add_patient(pg_ctx, family, "Ana", date(1980, 1, 2))
