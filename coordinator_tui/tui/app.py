@@ -201,9 +201,9 @@ class CoordinatorApp(App[int]):
         # another, and freezing would keep every earlier app's garbage.
         preload_desks(freeze=not self.is_headless)
         warm_page_cache(self.ctx.db.path)
-        from coordinator_tui.services.patients.lookup_vocab import warm_vocabulary
+        from coordinator_tui.services.patients.lookup import warm_lookup
 
-        warm_vocabulary(self.ctx)  # the lookup's name vocabulary, in memory (issue 23)
+        warm_lookup(self.ctx)  # the name vocabulary in memory; on PostgreSQL a warm connection
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """No blinking cursor: a blinking Input repaints its line twice a second (about 250 bytes

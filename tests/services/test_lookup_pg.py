@@ -165,3 +165,45 @@ def test_answers_fetched_ahead_are_the_answers_asked_alone(pg_ctx):  # noqa: F81
         assert statements.round_trips == 1  # answered from what came back
     assert together[0] == alone[0] and sorted(together[1]) == sorted(alone[1])
     assert ("smith",) in together[1]
+
+
+def test_the_sign_in_warm_up_leaves_a_connection_the_first_search_uses(pg_ctx):  # noqa: F811
+    """Connecting (and signing in to the server) costs more than a search: the warm-up at
+    sign-in opens the pool's connection, so the desk's first search does not; it reads only."""
+    from coordinator_tui.services.patients.lookup import WARM_SEARCHES, warm_lookup
+
+    pg_ctx.db.engine.dispose()
+    with pg_ctx.db.engine.connect() as conn:
+        audit = conn.execute(sql("SELECT count(*) FROM audit_events")).scalar()
+    pg_ctx.db.engine.dispose()  # no connection in the pool now
+    assert warm_lookup(pg_ctx) == len(WARM_SEARCHES)
+    pool = pg_ctx.db.engine.pool
+    assert pool.checkedin() == 1
+    with pg_ctx.db.read() as session:
+        warm_pid = session.connection().connection.driver_connection.info.backend_pid
+    search_patients(pg_ctx, actor_for(pg_ctx, "demo"), "smith", limit=5)
+    assert pool.checkedin() == 1  # the same connection, none opened for the search
+    with pg_ctx.db.read() as session:
+        assert session.connection().connection.driver_connection.info.backend_pid == warm_pid
+        assert session.execute(sql("SELECT count(*) FROM audit_events")).scalar() == audit
+
+
+def test_trigram_neighbours_share_one_of_the_words_own_trigrams(pg_ctx):  # noqa: F811
+    """The typo step's pool: word similarity of at least 0.25 and one trigram of the word's own
+    letters in common (as SQLite's vocabulary); terms sharing only the first two letters, or only
+    the ending, no longer crowd the nearest 80 (they cost most of the step at 1M patients)."""
+    from coordinator_tui.services.patients.lookup_pg import (
+        PgStatements,
+        PgVocabulary,
+        shared_trigram_pattern,
+    )
+
+    for family in ("Marquez", "Maddox", "Malone", "Martinez"):
+        add_patient(pg_ctx, family, "Ana", date(1980, 1, 2))
+    assert shared_trigram_pattern("ma.qz") == r"(\.qz|a\.q|ma\.)"  # letters only, escaped
+    with pg_ctx.db.read() as session:
+        raw = session.connection().connection.driver_connection
+        vocab = PgVocabulary(PgStatements(raw, native=PgVocabulary.NATIVE))
+        near = vocab.sharing_trigrams("f", "maqruez")
+    assert "marquez" in near  # starts "ma", ends "uez"
+    assert "maddox" not in near and "malone" not in near  # only "ma" in common
