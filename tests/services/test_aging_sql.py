@@ -7,41 +7,25 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from coordinator_tui.domain.ledger import AgedRow, EntryKind, Responsibility, age_rows
+from coordinator_tui.domain.ledger import AgedRow, age_rows
 from coordinator_tui.errors import PermissionDenied
 from coordinator_tui.interop.private_file import Target, deliver_stream
 from coordinator_tui.services.accounts import aging
 from coordinator_tui.services.accounts.aging_export import aging_export, money_text
-from coordinator_tui.services.accounts.ledger import post_row
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.models import LedgerEntry, Patient
-from tests.conftest import CLINIC_DAY, CLINIC_NOW
-
-KINDS = [(EntryKind.CHARGE, 1), (EntryKind.CHARGE, 1), (EntryKind.PAYMENT, -1), (EntryKind.ADJUSTMENT, 0),
-         (EntryKind.WRITE_OFF, -1), (EntryKind.REFUND, 1), (EntryKind.STATEMENT, 0)]
+from tests.conftest import CLINIC_DAY
+from tests.helpers.random_ledger import random_ledgers
 
 
 def _random_ledgers(ctx, seed: int) -> None:
-    """Rows for 12 patients, dated up to 400 days back and a few days ahead of the clinic day,
-    through post_row (the one function every writer of ledger rows goes through)."""
-    rng = random.Random(seed)
-    with ctx.db.write() as session:
-        people = session.scalars(select(Patient.id).where(Patient.merged_into_id.is_(None))
-                                 .order_by(Patient.id).limit(12)).all()
-        for _ in range(160):
-            kind, sign = rng.choice(KINDS)
-            cents = 0 if kind is EntryKind.STATEMENT else rng.randrange(1, 40000) * (sign or rng.choice((1, -1)))
-            post_row(session, None, rng.choice(people), kind, cents, at=CLINIC_NOW,
-                     service_date=CLINIC_DAY - timedelta(days=rng.randrange(-5, 400)),
-                     responsibility=Responsibility.INSURANCE if rng.random() < 0.1 else Responsibility.PATIENT,
-                     reason="test" if kind in (EntryKind.ADJUSTMENT, EntryKind.WRITE_OFF) else None)
+    random_ledgers(ctx, seed, patients=12, rows=160)
 
 
 def _expected(ctx, as_of, width):

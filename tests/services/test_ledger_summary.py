@@ -7,17 +7,16 @@ and on PostgreSQL (--engine postgresql): the triggers are written once per engin
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from coordinator_tui.domain.ledger import EntryKind, Responsibility
-from coordinator_tui.services.accounts.ledger import post_row, reverse_entry
+from coordinator_tui.domain.ledger import EntryKind
+from coordinator_tui.services.accounts.ledger import reverse_entry
 from coordinator_tui.services.patients import merge_patients
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.store.ledger_summary import refill_ledger_summary
 from coordinator_tui.store.models import LedgerEntry, Patient
-from tests.conftest import CLINIC_DAY, CLINIC_NOW
+from tests.helpers.random_ledger import post_random_rows
 
 KINDS = [(EntryKind.CHARGE, 1), (EntryKind.PAYMENT, -1), (EntryKind.ADJUSTMENT, 0), (EntryKind.WRITE_OFF, -1),
          (EntryKind.REFUND, 1), (EntryKind.STATEMENT, 0)]
@@ -30,14 +29,7 @@ SUMMARY = text("SELECT patient_id, balance_cents, last_date, last_debit, last_pa
 
 
 def _post(ctx, rng, people, count):
-    with ctx.db.write() as session:
-        for _ in range(count):
-            kind, sign = rng.choice(KINDS)
-            cents = 0 if kind is EntryKind.STATEMENT else rng.randrange(1, 40000) * (sign or rng.choice((1, -1)))
-            post_row(session, None, rng.choice(people), kind, cents, at=CLINIC_NOW,
-                     service_date=CLINIC_DAY - timedelta(days=rng.randrange(-5, 400)),
-                     responsibility=Responsibility.INSURANCE if rng.random() < 0.15 else Responsibility.PATIENT,
-                     reason="test" if kind in (EntryKind.ADJUSTMENT, EntryKind.WRITE_OFF) else None)
+    post_random_rows(ctx, rng, people, count, kinds=KINDS, insurance_share=0.15)
 
 
 def _as_dates(rows):
