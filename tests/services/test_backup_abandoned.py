@@ -23,9 +23,12 @@ from tests.conftest import make_context
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.services.staff.backups import backup
 ctx = make_context(Path(sys.argv[1]))
+folder = Path(sys.argv[2]).parent
 def crawl(stage, done, total):
-    time.sleep(0.05)
-backup(ctx, actor_for(ctx, "super"), Path(sys.argv[2]), progress=crawl, pages_per_step=1)
+    # SQLite keeps the copy's first pages in its cache: go fast until they reach the partial
+    # file, then crawl, so that the parent's SIGKILL lands mid-copy.
+    time.sleep(0.5 if any(p.stat().st_size > 0 for p in folder.glob("*.partial")) else 0)
+backup(ctx, actor_for(ctx, "super"), Path(sys.argv[2]), progress=crawl, pages_per_step=16)
 """
 
 

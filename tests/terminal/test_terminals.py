@@ -19,6 +19,7 @@ import time
 
 import pytest
 
+from tests.conftest import CLINIC_NOW
 from tests.helpers.realterm import (
     MOUSE_ON,
     Tmux,
@@ -33,6 +34,8 @@ from tests.helpers.realterm import (
 from tests.helpers.term_colours import MANY_COLOURS, assert_readable, function_key, hues
 
 pytestmark = needs_real_terminal
+
+IDLE_WINDOW = 15.0  # seconds an idle desk must write nothing (a blinking cursor writes twice a second)
 
 # desk: (number of its F-key and Alt digit, header title, column headings that must be whole)
 DESKS = {
@@ -195,14 +198,17 @@ def test_the_desk_sits_still_while_nobody_types(clinic, tmp_path):
     """Idle bandwidth: with the cursor in the search box (a blinking cursor would repaint twice a
     second), 15 quiet seconds away from the minute's clock tick write nothing at all."""
     db, _family = clinic
+    # The app's clock starts at CLINIC_NOW when the process starts and runs forward, so its minute
+    # tick falls a known time after the launch, whatever the machine's own clock says.
+    tick_after = 60 - CLINIC_NOW.second - CLINIC_NOW.microsecond / 1e6
+    launched = time.monotonic()
     with Tmux(app_command(db, tmp_path, "xterm-256color"), tmp_path / "idle.bin") as pane:
         sign_in(pane)
         pane.wait_quiet(quiet=1.0)
-        second = time.time() % 60
-        if second > 40:  # the clock's tick would fall in the window: start after it
-            time.sleep(62 - second)
+        if time.monotonic() - launched + IDLE_WINDOW > tick_after - 2:
+            time.sleep(max(0.0, tick_after + 2 - (time.monotonic() - launched)))  # after the tick
             pane.wait_quiet(quiet=1.0)
         start = pane.raw_size()
-        time.sleep(15)
+        time.sleep(IDLE_WINDOW)
         written = pane.raw_size() - start
-    assert written == 0, f"an idle desk wrote {written} bytes in 15 s"
+    assert written == 0, f"an idle desk wrote {written} bytes in {IDLE_WINDOW:.0f} s"
