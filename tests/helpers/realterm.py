@@ -213,15 +213,32 @@ class Tmux:
         except FileNotFoundError:
             return 0
 
+    def wait_drawn(self, wanted, timeout: float = 30.0) -> str:
+        """The first screen for which wanted(screen) holds, else "". The screen is read again as
+        soon as the app has written anything (a stat of the raw file, every 10 ms), and at least
+        every 0.1 s: a wait ends within milliseconds of the drawing instead of a 0.1 s poll."""
+        end = time.monotonic() + timeout
+        looked_at_size, looked_at = -1, 0.0
+        while True:
+            size, now = self.raw_size(), time.monotonic()
+            if size != looked_at_size or now - looked_at >= 0.1:
+                looked_at_size, looked_at = size, now
+                screen = self.screen()
+                if wanted(screen):
+                    return screen
+            if now >= end:
+                return ""
+            time.sleep(0.01)
+
     def wait_screen(self, *texts: str, timeout: float = 30.0) -> str:
         """Wait until every text is on screen; fail with the screen shown."""
-        def shown() -> str:
-            screen = self.screen()
-            return screen if all(t in screen for t in texts) else ""
-
-        screen = wait_for(shown, timeout=timeout)
+        screen = self.wait_drawn(lambda shown: all(t in shown for t in texts), timeout=timeout)
         assert screen, f"{texts} not on screen:\n{self.screen()}"
         return screen
+
+    def wait_change(self, screen: str, timeout: float = 3.0) -> str:
+        """Wait until the screen differs from `screen` (a key has acted); the new one, else ""."""
+        return self.wait_drawn(lambda shown: shown != screen, timeout=timeout)
 
     def wait_quiet(self, quiet: float = 0.6, timeout: float = 15.0) -> int:
         """Wait until the app has written nothing for `quiet` seconds; the raw size then."""

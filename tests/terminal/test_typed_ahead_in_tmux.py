@@ -26,6 +26,7 @@ from tests.helpers.realterm import (
 
 pytestmark = needs_real_terminal
 TIMES = 20
+DB_POLL = 0.02  # seconds between looks at the database (a read of one indexed count)
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +141,7 @@ def back_to_empty_search(pane: Tmux, placeholder: str) -> None:
         if placeholder in shown:
             return
         pane.keys("Escape")
-        wait_for(lambda shown=shown: pane.screen() != shown, timeout=3)  # that Esc has acted
+        pane.wait_change(shown, timeout=3)  # that Esc has acted
     pane.wait_screen(placeholder)
 
 
@@ -219,7 +220,7 @@ def test_a_booking_typed_ahead_books_the_first_slot_20_of_20(clinic, tmp_path):
             pane.keys(typed, "Enter", "b", "Enter", "Enter", "Enter", "Enter", "Enter", "Enter")
             assert wait_for(lambda pid=pid, n=booked_before: rows(
                 db, "SELECT count(*) FROM appointments WHERE patient_id = ? AND status = 'scheduled'",
-                pid)[0][0] == n + 1, timeout=20), pane.screen()
+                pid)[0][0] == n + 1, timeout=20, step=DB_POLL), pane.screen()
             pane.wait_screen(mrn, "born")
             back_to_empty_search(pane, placeholder)
 
@@ -236,7 +237,7 @@ def test_a_payment_typed_ahead_is_taken_as_typed_20_of_20(clinic, tmp_path):
             pane.keys(typed, "Enter", "$", "Enter", "k", "Enter", f"R{n:03d}", "Enter")
             assert wait_for(lambda a=appointment_id, r=f"R{n:03d}": rows(
                 db, "SELECT count(*) FROM payments WHERE appointment_id = ? AND reference = ?",
-                a, r)[0][0] == 1, timeout=20), pane.screen()
+                a, r)[0][0] == 1, timeout=20, step=DB_POLL), pane.screen()
             pane.wait_screen("Receipt")
             back_to_empty_search(pane, placeholder)
     taken = rows(db, f"SELECT appointment_id, method, reference FROM payments WHERE reference "
@@ -268,7 +269,7 @@ def test_a_callback_outcome_typed_ahead_lands_on_the_item_opened_20_of_20(clinic
         for n in range(TIMES):
             pane.keys("Enter", "3")  # open the first item and record No answer, in one call
             assert wait_for(lambda n=n: rows(db, "SELECT count(*) FROM callback_attempts WHERE id > ?",
-                                             before)[0][0] == n + 1, timeout=20), pane.screen()
+                                             before)[0][0] == n + 1, timeout=20, step=DB_POLL), pane.screen()
             pane.wait_screen("Recorded: No answer")
             pane.keys("Escape")
             pane.wait_screen("First try after")
