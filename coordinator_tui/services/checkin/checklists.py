@@ -213,7 +213,8 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
     items.append(ChecklistItem("id_card", "Photo ID and insurance card seen", seen_ok,
                                "not seen: " + ", ".join(seen_detail) if seen_detail else "seen"))
 
-    items.extend(ChecklistItem(*item) for item in referral_items(session, ctx, appointment))
+    items.extend(ChecklistItem(*item) for item in referral_items(
+        session, ctx, appointment, coverage_id=coverage.id if coverage is not None else None))
     items.extend(ChecklistItem(*item) for item in balance_items(session, ctx, appointment))
     address = ", ".join(p for p in (patient.address_line1, patient.address_line2, patient.city,
                                     patient.region, patient.postal_code) if p)

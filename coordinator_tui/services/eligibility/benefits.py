@@ -141,13 +141,18 @@ def coverage_benefits(ctx: AppContext, coverage_id: int) -> Benefits | None:
         return latest_benefits(session, coverage_id)
 
 
-def payer_wants_authorisation(session: Session, patient_id: int) -> bool | None:
+ASK = object()  # the caller has not read the primary coverage: this asks
+
+
+def payer_wants_authorisation(session: Session, patient_id: int, *,
+                              coverage_id: int | None | object = ASK) -> bool | None:
     """Inside the caller's session: whether the payer's latest 271 for the patient's active
     primary coverage says an authorisation is required (EB11 Y): True / False, or None when no
     payer has answered (or the patient is self-pay). The check-in checklist's "referral /
-    authorisation" item reads it."""
-    session.flush()
-    coverage_id = session.connection().execute(_PRIMARY_ID, {"patient_id": patient_id}).scalar()
+    authorisation" item reads it, giving the primary coverage's id it read (None: self-pay)."""
+    if coverage_id is ASK:
+        session.flush()
+        coverage_id = session.connection().execute(_PRIMARY_ID, {"patient_id": patient_id}).scalar()
     latest = latest_benefits(session, coverage_id) if coverage_id is not None else None
     return None if latest is None or latest.status != "active" else latest.auth_required
 
