@@ -43,6 +43,10 @@ def _seen_since(session: Session, patient_id: int, item: str, since: datetime) -
                CheckinCheck.checked_at >= since)) > 0
 
 
+# Built once: the checklist asks these on every build, twice per check-in.
+_REQUIRED = (select(TypeDocument.document).where(TypeDocument.appointment_type_id == bindparam("type_id"))
+             .order_by(TypeDocument.document))
+_TYPE = select(AppointmentType.__table__).where(AppointmentType.__table__.c.id == bindparam("id"))
 _HAS_LINK = select(ReferralVisit.appointment_id).where(ReferralVisit.appointment_id == bindparam("id"))
 
 
@@ -74,8 +78,7 @@ def missing_documents(session: Session, ctx: AppContext, appointment: Appointmen
                       linked: Referral | None | object = ASK) -> tuple[list[str], list[str]]:
     """(documents the type requires, those not in hand), as DocumentKind values. `linked`: the
     referral the visit is linked to, when the caller has read it (the checklist has)."""
-    required = list(session.scalars(select(TypeDocument.document).where(
-        TypeDocument.appointment_type_id == appointment.appointment_type_id).order_by(TypeDocument.document)))
+    required = list(session.scalars(_REQUIRED, {"type_id": appointment.appointment_type_id}))
     if not required:
         return [], []
     since = ctx.now() - timedelta(days=ID_VALID_DAYS)
@@ -117,7 +120,8 @@ def checklist_items(session: Session, ctx: AppContext, appointment: Appointment,
         items.append(("referral", "Referral / authorisation", True,
                       f"booked without one: {link.override_reason}"[:70]))
     else:
-        kind = session.get(AppointmentType, appointment.appointment_type_id)
+        # The type's row (assess reads its id and code), not an ORM object: one look a build.
+        kind = session.execute(_TYPE, {"id": appointment.appointment_type_id}).one()
         found = assess(session, ctx, appointment.patient_id, kind, appointment.starts_at)
         if found.needed:
             detail = found.problem or f"{found.line} (a: attach)"
