@@ -20,12 +20,12 @@ from coordinator_tui.services.appointment_status import (
     apply_status_change,
     apply_undo,
 )
+from coordinator_tui.services.checkin import checklist_reads as reads
 from coordinator_tui.services.checkin.checklists import (
     S,
     aware_instant,
     build_checklist,
     load_appointment,
-    primary_coverage,
 )
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.models import (
@@ -58,7 +58,7 @@ def check_in(ctx: AppContext, actor: Actor, appointment_id: int, expected_versio
                                      expected_version=expected_version, extra=extra)
         # The visit's copay goes on the ledger at arrival: unpaid, it becomes the patient's balance.
         appointment = load_appointment(session, appointment_id)
-        coverage = primary_coverage(session, appointment.patient_id)
+        coverage = reads.primary_coverage_row(session, appointment.patient_id)  # a prebuilt read
         charge_copay(session, actor, appointment, coverage.copay_cents if coverage else 0, at=at, day=current.day)
         return change
 
