@@ -243,7 +243,9 @@ def checklist(ctx: AppContext, actor: Actor, appointment_id: int) -> Checklist:
     read without the write lock, its audit event committed before it is returned
     (services/view_audit.py)."""
     with ctx.db.read() as session:
-        appointment = load_appointment(session, appointment_id)
+        appointment = reads.appointment_row(session, appointment_id)
+        if appointment is None:
+            raise UserError(f"appointment {appointment_id} does not exist")
         result = build_checklist(ctx, session, appointment)
     record_view(ctx, actor, "checkin.view", ctx.now(), patient_id=result.patient_id,
                 entity="appointment", entity_id=appointment_id)
