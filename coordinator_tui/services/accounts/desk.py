@@ -26,6 +26,15 @@ _VISIT_CENTS = select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).wher
     LedgerEntry.appointment_id == bindparam("appointment_id"),
     LedgerEntry.patient_id == bindparam("patient_id"), LedgerEntry.responsibility == PATIENT)
 
+# Built once: a check-in (charge) and its undo (reversal) ask inside their write transactions.
+_CHARGED = select(LedgerEntry.id).where(LedgerEntry.appointment_id == bindparam("appointment_id"),
+                                        LedgerEntry.kind == EntryKind.CHARGE.value).limit(1)
+_UNDONE = aliased(LedgerEntry)
+_NOT_REVERSED = select(LedgerEntry).where(
+    LedgerEntry.appointment_id == bindparam("appointment_id"),
+    LedgerEntry.patient_id == bindparam("patient_id"),
+    ~select(_UNDONE.id).where(_UNDONE.reverses_id == LedgerEntry.id).exists())
+
 
 def visit_cents(session, patient_id: int, appointment_id: int) -> int:
     """The sum of this visit's rows (what of the visit is still owed)."""
@@ -42,8 +51,7 @@ def charge_copay(session, actor: Actor | None, appointment: Appointment, copay_c
     """The visit's copay charge, once (nothing when no copay is due or it is already charged)."""
     if copay_cents <= 0:
         return None
-    exists = session.scalar(select(LedgerEntry.id).where(
-        LedgerEntry.appointment_id == appointment.id, LedgerEntry.kind == EntryKind.CHARGE.value).limit(1))
+    exists = session.scalar(_CHARGED, {"appointment_id": appointment.id})
     if exists is not None:
         return None
     return post_row(session, actor, appointment.patient_id, EntryKind.CHARGE, copay_cents, at=at,
@@ -105,10 +113,8 @@ def prior_balance(ctx: AppContext, appointment_id: int) -> int:
 def uncharge_copay(session, actor: Actor | None, appointment: Appointment, *, at: datetime) -> int:
     """An undone check-in takes back the visit's copay charge, unless money was taken for the
     visit (then the charge stays: it is what the payment paid). Returns the rows reversed."""
-    undone = aliased(LedgerEntry)
-    rows = session.scalars(select(LedgerEntry).where(
-        LedgerEntry.appointment_id == appointment.id, LedgerEntry.patient_id == appointment.patient_id,
-        ~select(undone.id).where(undone.reverses_id == LedgerEntry.id).exists())).all()
+    rows = session.scalars(_NOT_REVERSED, {"appointment_id": appointment.id,
+                                           "patient_id": appointment.patient_id}).all()
     if any(r.kind != EntryKind.CHARGE.value for r in rows):
         return 0
     for row in rows:
