@@ -94,8 +94,16 @@ def active_provider(session: Session, provider_id: int) -> Provider:
     return provider
 
 
-def bookable_patient(session: Session, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id) if isinstance(patient_id, int) else None
+_BOOKABLE = select(Patient.id, Patient.mrn, Patient.merged_into_id).where(Patient.id == bindparam("id"))
+
+
+def bookable_patient(session: Session, patient_id: int, *, row: bool = False) -> Patient:
+    """The patient to book for (refused: unknown, or merged away). `row`: only the id and MRN
+    as a plain row, not the whole record as an ORM object (a booking needs no more)."""
+    if row:
+        patient = session.execute(_BOOKABLE, {"id": patient_id}).first() if isinstance(patient_id, int) else None
+    else:
+        patient = session.get(Patient, patient_id) if isinstance(patient_id, int) else None
     if patient is None:
         raise UserError(f"patient {patient_id} does not exist")
     if patient.merged_into_id is not None:
