@@ -139,9 +139,6 @@ def _anchor_due(path: Path) -> bool:
 
 def _note_head(session: Session, event: AuditEvent) -> None:
     info = session.info
-    if "audit_head" not in info:
-        sa_event.listen(session, "after_commit", _after_commit, once=True)
-        sa_event.listen(session, "after_rollback", _forget, once=True)
     if "audit_count" in info:
         info["audit_count"] += 1
     elif info.get("audit_anchor_now") or _anchor_due(audit_files.anchor_path(database_file(session))):
@@ -149,11 +146,15 @@ def _note_head(session: Session, event: AuditEvent) -> None:
     info["audit_head"] = (event.at, event.id, event.hash)
 
 
+# One listener for every session, not two added per transaction (that cost more than writing
+# the event): they do nothing for a session that wrote no event.
+@sa_event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     for name in ("audit_head", "audit_count", "audit_anchor_now"):
         session.info.pop(name, None)
 
 
+@sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     head = session.info.pop("audit_head", None)
     count = session.info.pop("audit_count", None)
