@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from coordinator_tui.domain.ledger import EntryKind
 from coordinator_tui.domain.money import format_cents
-from coordinator_tui.services.accounts.ledger import PATIENT, balance_in, post_row
+from coordinator_tui.services.accounts.ledger import PATIENT, post_row
 from coordinator_tui.services.accounts.plans import plan_status_in
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.models import Appointment, LedgerEntry, Payment
@@ -42,8 +42,16 @@ def visit_cents(session, patient_id: int, appointment_id: int) -> int:
                                               "appointment_id": appointment_id}).scalar() or 0)
 
 
+# The balance less this visit's rows, in one statement (the checklist asks on every build).
+_PRIOR = select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+    LedgerEntry.patient_id == bindparam("patient_id"), LedgerEntry.responsibility == PATIENT,
+    (LedgerEntry.appointment_id.is_(None)) | (LedgerEntry.appointment_id != bindparam("appointment_id")))
+
+
 def prior_balance_in(session, patient_id: int, appointment_id: int) -> int:
-    return balance_in(session, patient_id) - visit_cents(session, patient_id, appointment_id)
+    """The patient's balance without this visit's rows."""
+    return int(session.execute(_PRIOR, {"patient_id": patient_id,
+                                        "appointment_id": appointment_id}).scalar() or 0)
 
 
 def charge_copay(session, actor: Actor | None, appointment: Appointment, copay_cents: int, *,
