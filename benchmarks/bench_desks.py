@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import sys
@@ -187,7 +188,12 @@ def _summary(result: dict) -> dict:
         out["ok"] += sum(o["outcomes"][action]["ok"] for o in desks)
         out["storage"] += sum(o["outcomes"][action]["storage"] for o in desks)
         out["other"] += sum(o["outcomes"][action]["other"] for o in desks)
+        out["tries"] = out.get("tries", 0) + sum(sum(o["outcomes"][action].values()) for o in desks)
     out["rate"] = out["ok"] / seconds
+    cpu = 1000 * sum(o.get("cpu_seconds", 0.0) for o in desks)
+    out["cpu_ms"] = cpu / max(1, out["ok"])
+    out["cpu_try_ms"] = cpu / max(1, out["tries"])  # refusals (desks racing) cost CPU too
+    out["load"] = os.getloadavg()[0]
     for part in ("wait", "hold"):
         out[part] = [x for o in desks for x in o.get("lock_ms", {}).get(part, [])]
     for part in PARTS:
@@ -224,7 +230,9 @@ def section_queue(args, template: Path, work: Path) -> None:
                                                    workdir=work / f"q-{round_no}-{mode}-{count}")
                     runs.setdefault((mode, count), []).append(_summary(result))
                     print(f"  round {round_no + 1} {mode:<6} {count} desk(s): "
-                          f"{runs[(mode, count)][-1]['rate']:.1f} actions/s", flush=True)
+                          f"{runs[(mode, count)][-1]['rate']:.1f} actions/s, "
+                          f"{runs[(mode, count)][-1]['cpu_ms']:.1f} CPU ms/action, "
+                          f"load {os.getloadavg()[0]:.2f}", flush=True)
     finally:
         if saved is None:
             os.environ.pop(ENV_OFF, None)
@@ -248,6 +256,13 @@ def section_queue(args, template: Path, work: Path) -> None:
         print(f"{label:<12}" + "".join(f"{c:>17}" for c in cells))
     rate = {key: statistics.mean(r["rate"] for r in runs[key]) for key in columns}
     print(f"{'actions/s':<12}" + "".join(f"{rate[k]:>17.1f}" for k in columns))
+    # Process CPU per successful action and per try (a refusal costs CPU too): the figure that
+    # does not depend on who else uses the machine. Load: the 1-minute average after each run.
+    for label, field in (("CPU ms/act", "cpu_ms"), ("CPU ms/try", "cpu_try_ms"), ("load 1 min", "load")):
+        values = {key: statistics.mean(r[field] for r in runs[key]) for key in columns}
+        print(f"{label:<12}" + "".join(f"{values[k]:>17.2f}" for k in columns))
+    refused = {key: sum(r["tries"] - r["ok"] for r in runs[key]) for key in columns}
+    print(f"{'not done':<12}" + "".join(f"{refused[k]:>17}" for k in columns))
     print(f"{'x one desk':<12}" + "".join(f"{rate[k] / rate[(k[0], 1)]:>17.2f}" for k in columns))
     for label, field in (("storage err", "storage"), ("other err", "other"), ("lost/broken", "problems")):
         print(f"{label:<12}" + "".join(f"{sum(r[field] for r in runs[k]):>17}" for k in columns))

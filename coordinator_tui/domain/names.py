@@ -12,6 +12,7 @@ and prefix key, never silently emptied.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import jellyfish
 from rapidfuzz.distance import JaroWinkler
@@ -68,8 +69,12 @@ def fold(text: str) -> str:
     return " ".join(folded.casefold().translate(_LETTER_MAP).split())
 
 
+@lru_cache(maxsize=8192)
 def name_key(text: str) -> str:
-    """The folded name without spaces, for exact and prefix range queries: "van der Berg" -> "vanderberg"."""
+    """The folded name without spaces, for exact and prefix range queries: "van der Berg" -> "vanderberg".
+
+    Cached: registration's duplicate check compares the typed name with every namesake born that
+    day, inside its write transaction, and the same names come back again and again."""
     return fold(text).replace(" ", "")
 
 
@@ -87,7 +92,11 @@ def phonetic(text: str) -> str:
     Metaphone keeps consonants only (John and Jane share "JN"): use it to gather candidates and
     `similarity` to rank them.
     """
-    key = name_key(text)
+    return phonetic_of_key(name_key(text))
+
+
+def phonetic_of_key(key: str) -> str:
+    """`phonetic` of a name whose `name_key` is already known."""
     latin = "".join(ch for ch in key if "a" <= ch <= "z")
     if latin:
         return jellyfish.metaphone(latin)
@@ -99,7 +108,11 @@ def similarity(a: str, b: str) -> float:
 
     An empty name is similar to nothing, not identical to another empty name.
     """
-    key_a, key_b = name_key(a), name_key(b)
+    return similarity_of_keys(name_key(a), name_key(b))
+
+
+def similarity_of_keys(key_a: str, key_b: str) -> float:
+    """`similarity` of two names whose `name_key`s are already known."""
     if not key_a or not key_b:
         return 0.0
     return float(JaroWinkler.normalized_similarity(key_a, key_b))

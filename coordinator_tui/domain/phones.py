@@ -13,6 +13,7 @@ class PhoneInvalid(UserError):
     pass
 
 
+@lru_cache(maxsize=1024)  # every save of a patient form parses its phones; a failure is not cached
 def normalise(text: str, region: str = "US") -> str:
     """'(617) 555-0123' -> '+16175550123'; raises PhoneInvalid with a clear message."""
     cleaned = "".join(ch for ch in text if ch.isprintable()).strip()
@@ -31,6 +32,7 @@ def normalise(text: str, region: str = "US") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=1024)
 def reversed_digits(e164: str | None) -> str | None:
     """National digits reversed: the last four digits become an indexed prefix."""
     if not e164:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from coordinator_tui.domain.appointment_flow import TransitionRefused, check_transition, undo_target
 from coordinator_tui.domain.vocab import AppointmentStatus
@@ -15,6 +15,11 @@ from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.status_events import record_status_event
 from coordinator_tui.store.models import Appointment, AppointmentStatusEvent, StaffUser
+
+# Built once: every undo reads the appointment's steps inside its write transaction.
+_STEPS = (select(AppointmentStatusEvent.from_status, AppointmentStatusEvent.to_status)
+          .where(AppointmentStatusEvent.appointment_id == bindparam("id"))
+          .order_by(AppointmentStatusEvent.id))
 
 
 @dataclass(frozen=True)
@@ -103,10 +108,7 @@ def apply_undo(session, actor: Actor, appointment_id: int, *, at: datetime, reas
     if expected_version is not None and appointment.version_id != expected_version:
         raise ConflictError(f"changed by {_last_change_by(session, appointment_id)}; "
                             f"nothing was undone; reloaded")
-    events = session.execute(
-        select(AppointmentStatusEvent.from_status, AppointmentStatusEvent.to_status)
-        .where(AppointmentStatusEvent.appointment_id == appointment_id)
-        .order_by(AppointmentStatusEvent.id)).all()
+    events = session.execute(_STEPS, {"id": appointment_id}).all()
     target = undo_target([(e[0], e[1]) for e in events])
     if target is None:
         raise UserError("there is no status change to undo")

@@ -21,10 +21,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.services.context import Actor, AppContext
@@ -59,9 +60,17 @@ def database_file(session: Session) -> Path | None:
     twice per event; parsing the URL each time cost ~0.4 ms an event on a busy desk PC (the HL7
     listener writes several events in one transaction): once per session."""
     if "database_file" not in session.info:
-        session.info["database_file"] = key_base(
-            session.get_bind().url.render_as_string(hide_password=False))
+        url = session.get_bind().url
+        session.info["database_file"] = (_sqlite_file(url) if url.drivername.startswith("sqlite")
+                                         else key_base(url.render_as_string(hide_password=False)))
     return session.info["database_file"]
+
+
+@lru_cache(maxsize=64)
+def _sqlite_file(url) -> Path | None:
+    """A SQLite URL's file, parsed once per URL (a session lasts one transaction; a PostgreSQL
+    database's name depends on the data folder, so it is not cached)."""
+    return key_base(url.render_as_string(hide_password=False))
 
 
 def key_ring(session: Session, *, create: bool = True) -> audit_files.KeyRing | None:
@@ -75,30 +84,38 @@ def keyed_name(session: Session, text: str) -> str:
     return ring.current.mac("name|" + text.strip().casefold())[:32]
 
 
+# Built once: every view and every change appends an event, most of them inside the write lock.
+_HEAD = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+_INSERT = insert(AuditEvent.__table__)
+
+
 def record(session: Session, actor: Actor | None, action: str, at: datetime, *,
            patient_id: int | None = None, entity: str | None = None,
            entity_id: int | None = None, detail: dict | None = None) -> AuditEvent:
+    """Append one event to the chain in the caller's write transaction. The caller's pending
+    changes are flushed first (as the ORM's flush of the event did); the event itself is one
+    prebuilt INSERT (returned as a detached AuditEvent)."""
     ring = key_ring(session)
     key = ring.current
     postgresql = session.get_bind().dialect.name == "postgresql"
+    session.flush()
+    conn = session.connection()
     if postgresql:
-        audit_guard.lock_head(session.connection())
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+        audit_guard.lock_head(conn)
+    prev = conn.execute(_HEAD).scalar()
     prev_hash = prev or GENESIS
     if actor is not None and actor.elevated_until is not None:
         # Everything done under emergency access says so, in the hashed content.
         detail = {**(detail or {}), "break_glass": True}
     detail_text = json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str) if detail else None
     user_id = actor.id if actor else None
-    event = AuditEvent(
-        at=at, user_id=user_id, action=action, patient_id=patient_id, entity=entity,
-        entity_id=entity_id, detail=detail_text, prev_hash=prev_hash, key_id=key.id,
-        hash=keyed_digest(key, prev_hash, at, user_id, action, patient_id, entity, entity_id,
-                          detail_text),
-    )
-    with audit_guard.writing(session.connection() if postgresql else None):
-        session.add(event)
-        session.flush()
+    values = {"at": at, "user_id": user_id, "action": action, "patient_id": patient_id, "entity": entity,
+              "entity_id": entity_id, "detail": detail_text, "prev_hash": prev_hash, "key_id": key.id,
+              "hash": keyed_digest(key, prev_hash, at, user_id, action, patient_id, entity, entity_id,
+                                   detail_text)}
+    with audit_guard.writing(conn if postgresql else None):
+        event_id = conn.execute(_INSERT, values).inserted_primary_key[0]
+    event = AuditEvent(id=event_id, **values)
     _note_head(session, event)
     return event
 
@@ -122,9 +139,6 @@ def _anchor_due(path: Path) -> bool:
 
 def _note_head(session: Session, event: AuditEvent) -> None:
     info = session.info
-    if "audit_head" not in info:
-        sa_event.listen(session, "after_commit", _after_commit, once=True)
-        sa_event.listen(session, "after_rollback", _forget, once=True)
     if "audit_count" in info:
         info["audit_count"] += 1
     elif info.get("audit_anchor_now") or _anchor_due(audit_files.anchor_path(database_file(session))):
@@ -132,11 +146,15 @@ def _note_head(session: Session, event: AuditEvent) -> None:
     info["audit_head"] = (event.at, event.id, event.hash)
 
 
+# One listener for every session, not two added per transaction (that cost more than writing
+# the event): they do nothing for a session that wrote no event.
+@sa_event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     for name in ("audit_head", "audit_count", "audit_anchor_now"):
         session.info.pop(name, None)
 
 
+@sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     head = session.info.pop("audit_head", None)
     count = session.info.pop("audit_count", None)

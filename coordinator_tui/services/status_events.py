@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from coordinator_tui.store.models import AppointmentStatusEvent
 
@@ -39,15 +39,17 @@ REBUILD_ALL = ("DELETE FROM appointment_flow", _FLOW_ROWS.format(where=""))
 _REFRESH_ONE = (text("DELETE FROM appointment_flow WHERE appointment_id = :id"),
                 text(_FLOW_ROWS.format(where="AND e.appointment_id = :id")))
 
+_INSERT = insert(AppointmentStatusEvent.__table__)  # built once: every status change writes one
+
 
 def record_status_event(session, *, appointment_id: int, from_status: str | None, to_status: str,
                         at: datetime, by_id: int | None, reason: str | None = None,
                         is_undo: bool = False) -> None:
     """Add one status event (flushed) and bring the appointment's flow summary up to date."""
-    session.add(AppointmentStatusEvent(appointment_id=appointment_id, from_status=from_status,
-                                       to_status=to_status, at=at, by_id=by_id, reason=reason,
-                                       is_undo=is_undo))
-    session.flush()
+    session.flush()  # the caller's changes first (the appointment's new status), as before
+    session.execute(_INSERT, {"appointment_id": appointment_id, "from_status": from_status,
+                              "to_status": to_status, "at": at, "by_id": by_id, "reason": reason,
+                              "is_undo": is_undo})
     if to_status in FLOW_STEPS:
         for statement in _REFRESH_ONE:
             session.execute(statement, {"id": appointment_id})

@@ -77,9 +77,12 @@ def _changed(obj, names) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
+_SETTING = select(Setting.value).where(Setting.key == SETTING)  # built once: asked in every write
+
+
 def _enabled(session, conn) -> bool:
     if _ENABLED not in session.info:
-        value = conn.execute(select(Setting.value).where(Setting.key == SETTING)).scalar()
+        value = conn.execute(_SETTING).scalar()
         session.info[_ENABLED] = value == "on"
     return session.info[_ENABLED]
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from coordinator_tui.domain.ledger import EntryKind
 from coordinator_tui.domain.money import format_cents
-from coordinator_tui.services.accounts.ledger import PATIENT, balance_in, post_row
+from coordinator_tui.services.accounts.ledger import PATIENT, post_row
 from coordinator_tui.services.accounts.plans import plan_status_in
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.models import Appointment, LedgerEntry, Payment
@@ -26,6 +26,15 @@ _VISIT_CENTS = select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).wher
     LedgerEntry.appointment_id == bindparam("appointment_id"),
     LedgerEntry.patient_id == bindparam("patient_id"), LedgerEntry.responsibility == PATIENT)
 
+# Built once: a check-in (charge) and its undo (reversal) ask inside their write transactions.
+_CHARGED = select(LedgerEntry.id).where(LedgerEntry.appointment_id == bindparam("appointment_id"),
+                                        LedgerEntry.kind == EntryKind.CHARGE.value).limit(1)
+_UNDONE = aliased(LedgerEntry)
+_NOT_REVERSED = select(LedgerEntry).where(
+    LedgerEntry.appointment_id == bindparam("appointment_id"),
+    LedgerEntry.patient_id == bindparam("patient_id"),
+    ~select(_UNDONE.id).where(_UNDONE.reverses_id == LedgerEntry.id).exists())
+
 
 def visit_cents(session, patient_id: int, appointment_id: int) -> int:
     """The sum of this visit's rows (what of the visit is still owed)."""
@@ -33,8 +42,16 @@ def visit_cents(session, patient_id: int, appointment_id: int) -> int:
                                               "appointment_id": appointment_id}).scalar() or 0)
 
 
+# The balance less this visit's rows, in one statement (the checklist asks on every build).
+_PRIOR = select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+    LedgerEntry.patient_id == bindparam("patient_id"), LedgerEntry.responsibility == PATIENT,
+    (LedgerEntry.appointment_id.is_(None)) | (LedgerEntry.appointment_id != bindparam("appointment_id")))
+
+
 def prior_balance_in(session, patient_id: int, appointment_id: int) -> int:
-    return balance_in(session, patient_id) - visit_cents(session, patient_id, appointment_id)
+    """The patient's balance without this visit's rows."""
+    return int(session.execute(_PRIOR, {"patient_id": patient_id,
+                                        "appointment_id": appointment_id}).scalar() or 0)
 
 
 def charge_copay(session, actor: Actor | None, appointment: Appointment, copay_cents: int, *,
@@ -42,8 +59,7 @@ def charge_copay(session, actor: Actor | None, appointment: Appointment, copay_c
     """The visit's copay charge, once (nothing when no copay is due or it is already charged)."""
     if copay_cents <= 0:
         return None
-    exists = session.scalar(select(LedgerEntry.id).where(
-        LedgerEntry.appointment_id == appointment.id, LedgerEntry.kind == EntryKind.CHARGE.value).limit(1))
+    exists = session.scalar(_CHARGED, {"appointment_id": appointment.id})
     if exists is not None:
         return None
     return post_row(session, actor, appointment.patient_id, EntryKind.CHARGE, copay_cents, at=at,
@@ -105,10 +121,8 @@ def prior_balance(ctx: AppContext, appointment_id: int) -> int:
 def uncharge_copay(session, actor: Actor | None, appointment: Appointment, *, at: datetime) -> int:
     """An undone check-in takes back the visit's copay charge, unless money was taken for the
     visit (then the charge stays: it is what the payment paid). Returns the rows reversed."""
-    undone = aliased(LedgerEntry)
-    rows = session.scalars(select(LedgerEntry).where(
-        LedgerEntry.appointment_id == appointment.id, LedgerEntry.patient_id == appointment.patient_id,
-        ~select(undone.id).where(undone.reverses_id == LedgerEntry.id).exists())).all()
+    rows = session.scalars(_NOT_REVERSED, {"appointment_id": appointment.id,
+                                           "patient_id": appointment.patient_id}).all()
     if any(r.kind != EntryKind.CHARGE.value for r in rows):
         return 0
     for row in rows:

@@ -20,12 +20,12 @@ from coordinator_tui.services.appointment_status import (
     apply_status_change,
     apply_undo,
 )
+from coordinator_tui.services.checkin import checklist_reads as reads
 from coordinator_tui.services.checkin.checklists import (
     S,
     aware_instant,
     build_checklist,
     load_appointment,
-    primary_coverage,
 )
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store.models import (
@@ -43,7 +43,10 @@ def check_in(ctx: AppContext, actor: Actor, appointment_id: int, expected_versio
     reason = clean_text(exception_reason, "the reason", limit=300)
     at = ctx.now()
     with ctx.db.write() as session:
-        current = build_checklist(ctx, session, load_appointment(session, appointment_id))
+        # Held for the whole transaction: the session keeps a clean object only weakly, and
+        # each later look (the status change, the copay) would read the row again.
+        appointment = load_appointment(session, appointment_id)
+        current = build_checklist(ctx, session, appointment)
         if not current.is_today:
             raise UserError(f"appointment {appointment_id} is on {current.day:%a %d %b %Y}, not today")
         outstanding = current.outstanding
@@ -57,8 +60,7 @@ def check_in(ctx: AppContext, actor: Actor, appointment_id: int, expected_versio
         change = apply_status_change(session, actor, appointment_id, S.ARRIVED, at=at, reason=event_reason,
                                      expected_version=expected_version, extra=extra)
         # The visit's copay goes on the ledger at arrival: unpaid, it becomes the patient's balance.
-        appointment = load_appointment(session, appointment_id)
-        coverage = primary_coverage(session, appointment.patient_id)
+        coverage = reads.primary_coverage_row(session, appointment.patient_id)  # a prebuilt read
         charge_copay(session, actor, appointment, coverage.copay_cents if coverage else 0, at=at, day=current.day)
         return change
 

@@ -28,6 +28,7 @@ from coordinator_tui.store.models import (
 
 CHECKED_ITEMS = ("demographics", "photo_id", "insurance_card")
 
+_APPOINTMENT = select(Appointment.__table__).where(Appointment.__table__.c.id == bindparam("id"))
 _PATIENT = select(Patient.__table__).where(Patient.__table__.c.id == bindparam("id"))
 _PROVIDER_SHORT = select(Provider.short_name).where(Provider.id == bindparam("id"))
 _PAYER_NAME = select(Payer.name).where(Payer.id == bindparam("id"))
@@ -59,6 +60,12 @@ def aware_instant(value: datetime | str | None) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def appointment_row(session, appointment_id: int):
+    """The appointment's row (columns by name, as the ORM object's attributes), or None: what
+    the checklist view reads it through (it changes nothing, so it needs no ORM object)."""
+    return _conn(session).execute(_APPOINTMENT, {"id": appointment_id}).first()
 
 
 def patient_row(session, patient_id: int):

@@ -213,7 +213,8 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
     items.append(ChecklistItem("id_card", "Photo ID and insurance card seen", seen_ok,
                                "not seen: " + ", ".join(seen_detail) if seen_detail else "seen"))
 
-    items.extend(ChecklistItem(*item) for item in referral_items(session, ctx, appointment))
+    items.extend(ChecklistItem(*item) for item in referral_items(
+        session, ctx, appointment, coverage_id=coverage.id if coverage is not None else None))
     items.extend(ChecklistItem(*item) for item in balance_items(session, ctx, appointment))
     address = ", ".join(p for p in (patient.address_line1, patient.address_line2, patient.city,
                                     patient.region, patient.postal_code) if p)
@@ -242,7 +243,9 @@ def checklist(ctx: AppContext, actor: Actor, appointment_id: int) -> Checklist:
     read without the write lock, its audit event committed before it is returned
     (services/view_audit.py)."""
     with ctx.db.read() as session:
-        appointment = load_appointment(session, appointment_id)
+        appointment = reads.appointment_row(session, appointment_id)
+        if appointment is None:
+            raise UserError(f"appointment {appointment_id} does not exist")
         result = build_checklist(ctx, session, appointment)
     record_view(ctx, actor, "checkin.view", ctx.now(), patient_id=result.patient_id,
                 entity="appointment", entity_id=appointment_id)

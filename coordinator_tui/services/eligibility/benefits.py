@@ -90,6 +90,9 @@ def _benefits(row: EligibilityBenefit) -> Benefits:
 _TABLE = EligibilityBenefit.__table__
 _LATEST = (select(_TABLE).where(_TABLE.c.coverage_id == bindparam("coverage_id"))
            .order_by(_TABLE.c.imported_at.desc(), _TABLE.c.id.desc()).limit(1))
+_ACTIVE_WITH_PAYER = (select(Coverage.id, Coverage.rank, Payer.name).join(Payer, Payer.id == Coverage.payer_id)
+                      .where(Coverage.patient_id == bindparam("patient_id"), Coverage.active.is_(True))
+                      .order_by(Coverage.rank, Coverage.id))  # the record view asks it every time
 _PRIMARY_ID = select(Coverage.id).where(Coverage.patient_id == bindparam("patient_id"),
                                         Coverage.rank == "primary", Coverage.active.is_(True))
 
@@ -121,15 +124,14 @@ def checklist_detail(ctx: AppContext, session: Session, coverage: Coverage) -> s
 def benefits_lines(ctx: AppContext, session: Session, patient_id: int) -> tuple[str, ...]:
     """The benefits summary of the patient's active coverages, for the record (inside its view)."""
     lines: list[str] = []
-    rows = session.execute(select(Coverage, Payer.name).join(Payer, Payer.id == Coverage.payer_id)
-                           .where(Coverage.patient_id == patient_id, Coverage.active.is_(True))
-                           .order_by(Coverage.rank, Coverage.id)).all()
-    for coverage, payer in rows:
-        latest = latest_benefits(session, coverage.id)
+    session.flush()  # as the ORM's autoflush: the caller's own changes are seen
+    rows = session.connection().execute(_ACTIVE_WITH_PAYER, {"patient_id": patient_id}).all()
+    for coverage_id, rank, payer in rows:
+        latest = latest_benefits(session, coverage_id)
         if latest is None:
             continue
         summary = latest.summary(ctx.settings.tz)
-        summary[0] = f"{coverage.rank} {payer[:20]}: {summary[0]}"
+        summary[0] = f"{rank} {payer[:20]}: {summary[0]}"
         lines.extend(summary)
     return tuple(lines)
 
@@ -141,13 +143,18 @@ def coverage_benefits(ctx: AppContext, coverage_id: int) -> Benefits | None:
         return latest_benefits(session, coverage_id)
 
 
-def payer_wants_authorisation(session: Session, patient_id: int) -> bool | None:
+ASK = object()  # the caller has not read the primary coverage: this asks
+
+
+def payer_wants_authorisation(session: Session, patient_id: int, *,
+                              coverage_id: int | None | object = ASK) -> bool | None:
     """Inside the caller's session: whether the payer's latest 271 for the patient's active
     primary coverage says an authorisation is required (EB11 Y): True / False, or None when no
     payer has answered (or the patient is self-pay). The check-in checklist's "referral /
-    authorisation" item reads it."""
-    session.flush()
-    coverage_id = session.connection().execute(_PRIMARY_ID, {"patient_id": patient_id}).scalar()
+    authorisation" item reads it, giving the primary coverage's id it read (None: self-pay)."""
+    if coverage_id is ASK:
+        session.flush()
+        coverage_id = session.connection().execute(_PRIMARY_ID, {"patient_id": patient_id}).scalar()
     latest = latest_benefits(session, coverage_id) if coverage_id is not None else None
     return None if latest is None or latest.status != "active" else latest.auth_required
 

@@ -109,15 +109,31 @@ def update_patient(ctx: AppContext, actor: Actor, patient_id: int, changes: dict
         return Updated(patient.id, patient.version_id, tuple(diff))
 
 
-def _similar_names(given: str, family: str, p_given: str, p_family: str) -> bool:
-    def close(a: str, b: str) -> bool:
-        return (names.similarity(a, b) >= NAME_SIMILAR
-                or (bool(names.phonetic(a)) and names.phonetic(a) == names.phonetic(b)
-                    and names.similarity(a, b) >= 0.7))
+class _Name:
+    """A name's key and sound-alike key, each worked out once (the check compares one typed name
+    with dozens of namesakes inside the write transaction)."""
 
-    straight = close(family, p_family) and (close(given, p_given)
-                                            or names.name_key(given)[:1] == names.name_key(p_given)[:1])
-    swapped = close(family, p_given) and close(given, p_family)
+    __slots__ = ("key", "_sound")
+
+    def __init__(self, text: str):
+        self.key = names.name_key(text)
+        self._sound: str | None = None
+
+    @property
+    def sound(self) -> str:
+        if self._sound is None:
+            self._sound = names.phonetic_of_key(self.key)
+        return self._sound
+
+
+def _close(a: _Name, b: _Name) -> bool:
+    similarity = names.similarity_of_keys(a.key, b.key)
+    return similarity >= NAME_SIMILAR or (similarity >= 0.7 and bool(a.sound) and a.sound == b.sound)
+
+
+def _similar_names(given: _Name, family: _Name, p_given: _Name, p_family: _Name) -> bool:
+    straight = _close(family, p_family) and (_close(given, p_given) or given.key[:1] == p_given.key[:1])
+    swapped = _close(family, p_given) and _close(given, p_family)
     return straight or swapped
 
 
@@ -147,10 +163,11 @@ def duplicates_in(session, values: dict, member_id: str | None = None,
     given, family = values.get("given_name") or "", values.get("family_name") or ""
     if birth and (given or family):
         # Indexed: ix_patients_birth_date_family_key (a few dozen rows per day at 1M patients).
+        typed_given, typed_family = _Name(given), _Name(family)
         for patient in session.execute(_BY_BIRTH, {"birth": birth}):
-            if _similar_names(given, family, patient.given_name, patient.family_name):
-                same = (names.name_key(given) == patient.given_key
-                        and names.name_key(family) == patient.family_key)
+            if _similar_names(typed_given, typed_family, _Name(patient.given_name),
+                              _Name(patient.family_name)):
+                same = typed_given.key == patient.given_key and typed_family.key == patient.family_key
                 note(patient, "same birth date and same name" if same
                      else "same birth date and similar name")
     for column in ("phone_mobile", "phone_home"):

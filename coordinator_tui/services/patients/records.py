@@ -20,25 +20,18 @@ from coordinator_tui.domain.vocab import AppointmentStatus
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.eligibility.benefits import benefits_lines
+from coordinator_tui.services.patients import record_reads as reads
 from coordinator_tui.services.referrals.views import patient_rows
 from coordinator_tui.services.view_audit import record_view
 from coordinator_tui.store.models import (
-    Appointment,
-    AppointmentType,
-    Callback,
-    Coverage,
     Patient,
-    PatientLetter,
-    Payer,
-    Payment,
-    Provider,
     StaffUser,
 )
 
 MAX_TOMBSTONE_HOPS = 20
 
 
-ROWS_PER_SECTION = 50
+ROWS_PER_SECTION = reads.ROWS_PER_SECTION
 
 
 CLOSED_STATUSES = {AppointmentStatus.CANCELLED.value, AppointmentStatus.NO_SHOW.value,
@@ -212,18 +205,23 @@ def staff_name(session, staff_id: int | None) -> str | None:
     return session.scalar(select(StaffUser.display_name).where(StaffUser.id == staff_id))
 
 
-def _appointment_lines(session, patient_id: int, *, upcoming: bool, now: datetime):
-    stmt = (select(Appointment.id, Appointment.starts_at, Provider.short_name,
-                   AppointmentType.code, Appointment.status, Appointment.reason)
-            .join(Provider, Provider.id == Appointment.provider_id)
-            .join(AppointmentType, AppointmentType.id == Appointment.appointment_type_id)
-            .where(Appointment.patient_id == patient_id))
-    if upcoming:
-        stmt = stmt.where(Appointment.starts_at >= now).order_by(Appointment.starts_at)
-    else:
-        stmt = stmt.where(Appointment.starts_at < now).order_by(Appointment.starts_at.desc())
-    return tuple(AppointmentLine(r[0], r[1], r[2], r[3], AppointmentStatus(r[4]), r[5])
-                 for r in session.execute(stmt.limit(ROWS_PER_SECTION)))
+def _appointment_lines(conn, patient_id: int, *, upcoming: bool, now: datetime):
+    rows = conn.execute(reads.UPCOMING if upcoming else reads.PAST, {"pid": patient_id, "now": now})
+    return tuple(AppointmentLine(r[0], r[1], r[2], r[3], AppointmentStatus(r[4]), r[5]) for r in rows)
+
+
+def _patient_row(conn, patient_id: int):
+    """The patient's row (columns by name), following merge tombstones like `_follow`."""
+    if not isinstance(patient_id, int) or isinstance(patient_id, bool):
+        raise UserError("a patient is chosen by number")
+    asked = conn.execute(reads.PATIENT, {"id": patient_id}).first()
+    if asked is None:
+        raise UserError(f"patient {patient_id} does not exist")
+    patient, hops = asked, 0
+    while patient.merged_into_id is not None and hops < MAX_TOMBSTONE_HOPS:
+        patient = conn.execute(reads.PATIENT, {"id": patient.merged_into_id}).one()
+        hops += 1
+    return asked, patient
 
 
 def get_record(ctx: AppContext, actor: Actor, patient_id: int) -> PatientRecord:
@@ -231,36 +229,20 @@ def get_record(ctx: AppContext, actor: Actor, patient_id: int) -> PatientRecord:
     survivor (with `redirected_from` set)."""
     now = ctx.now()
     with ctx.db.read() as session:  # no write lock while reading; the view's event follows
-        asked = load_patient(session, patient_id)
-        patient = _follow(session, asked)
+        conn = session.connection()  # prebuilt statements (record_reads.py), plain rows
+        asked, patient = _patient_row(conn, patient_id)
         pid = patient.id
-        coverages = tuple(
-            CoverageRow(c.id, c.rank, payer, c.member_id, c.group_number, c.copay_cents,
-                        c.eligibility_status, c.active)
-            for c, payer in session.execute(
-                select(Coverage, Payer.name).join(Payer, Payer.id == Coverage.payer_id)
-                .where(Coverage.patient_id == pid)
-                .order_by(Coverage.active.desc(), Coverage.rank, Coverage.id)))
-        callbacks = tuple(
-            CallbackLine(c.id, c.reason, c.status, c.priority, c.due_at, c.note)
-            for c in session.scalars(
-                select(Callback).where(Callback.patient_id == pid)
-                .order_by((Callback.status == "open").desc(), Callback.due_at.desc())
-                .limit(ROWS_PER_SECTION)))
-        payments = tuple(
-            PaymentLine(p.id, p.taken_at, p.amount_cents, p.method, p.receipt_number,
-                        p.voided_at is not None)
-            for p in session.scalars(select(Payment).where(Payment.patient_id == pid)
-                                     .order_by(Payment.taken_at.desc()).limit(ROWS_PER_SECTION)))
-        letters = tuple(LetterLine(*row) for row in session.execute(
-            select(PatientLetter.kind, PatientLetter.written_at, StaffUser.display_name)
-            .outerjoin(StaffUser, StaffUser.id == PatientLetter.written_by_id)
-            .where(PatientLetter.patient_id == pid)
-            .order_by(PatientLetter.written_at.desc(), PatientLetter.id.desc())
-            .limit(ROWS_PER_SECTION)))
+        by_patient = {"pid": pid}
+        coverages = tuple(CoverageRow(*row) for row in conn.execute(reads.COVERAGES, by_patient))
+        callbacks = tuple(CallbackLine(*row) for row in conn.execute(reads.CALLBACKS, by_patient))
+        payments = tuple(PaymentLine(r[0], r[1], r[2], r[3], r[4], r[5] is not None)
+                         for r in conn.execute(reads.PAYMENTS, by_patient))
+        letters = tuple(LetterLine(*row) for row in conn.execute(reads.LETTERS, by_patient))
         referrals = tuple(
             ReferralLine(r.id, r.received_on, r.party, r.specialty, r.status, r.number, r.kind, r.summary)
             for r in patient_rows(session, pid, ctx.today(), limit=ROWS_PER_SECTION))
+        updated_by = (conn.execute(reads.STAFF_NAME, {"id": patient.updated_by_id}).scalar()
+                      if patient.updated_by_id is not None else None)
         record = PatientRecord(
             id=pid, mrn=patient.mrn, version=patient.version_id, given_name=patient.given_name,
             middle_name=patient.middle_name, family_name=patient.family_name,
@@ -270,11 +252,11 @@ def get_record(ctx: AppContext, actor: Actor, patient_id: int) -> PatientRecord:
             city=patient.city, region=patient.region, postal_code=patient.postal_code,
             country=patient.country, preferred_language=patient.preferred_language,
             alerts=patient.alerts, deceased_date=patient.deceased_date,
-            updated_at=patient.updated_at, updated_by=staff_name(session, patient.updated_by_id),
+            updated_at=patient.updated_at, updated_by=updated_by,
             redirected_from=asked.mrn if asked.id != pid else None,
             coverages=coverages,
-            upcoming=_appointment_lines(session, pid, upcoming=True, now=now),
-            past=_appointment_lines(session, pid, upcoming=False, now=now),
+            upcoming=_appointment_lines(conn, pid, upcoming=True, now=now),
+            past=_appointment_lines(conn, pid, upcoming=False, now=now),
             callbacks=callbacks, payments=payments, referrals=referrals,
             benefits=benefits_lines(ctx, session, pid), letters=letters,
         )

@@ -15,7 +15,7 @@ from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.errors import UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.services.eligibility.benefits import payer_wants_authorisation
+from coordinator_tui.services.eligibility.benefits import ASK, payer_wants_authorisation
 from coordinator_tui.services.referrals.booking_check import assess, authorise_visit, label_of
 from coordinator_tui.services.referrals.counting import covered_type_ids, standing
 from coordinator_tui.services.referrals.records import add_referral_in
@@ -43,6 +43,10 @@ def _seen_since(session: Session, patient_id: int, item: str, since: datetime) -
                CheckinCheck.checked_at >= since)) > 0
 
 
+# Built once: the checklist asks these on every build, twice per check-in.
+_REQUIRED = (select(TypeDocument.document).where(TypeDocument.appointment_type_id == bindparam("type_id"))
+             .order_by(TypeDocument.document))
+_TYPE = select(AppointmentType.__table__).where(AppointmentType.__table__.c.id == bindparam("id"))
 _HAS_LINK = select(ReferralVisit.appointment_id).where(ReferralVisit.appointment_id == bindparam("id"))
 
 
@@ -70,14 +74,16 @@ def _has_referral(session: Session, ctx: AppContext, appointment: Appointment, l
     return False
 
 
-def missing_documents(session: Session, ctx: AppContext, appointment: Appointment) -> tuple[list[str], list[str]]:
-    """(documents the type requires, those not in hand), as DocumentKind values."""
-    required = list(session.scalars(select(TypeDocument.document).where(
-        TypeDocument.appointment_type_id == appointment.appointment_type_id).order_by(TypeDocument.document)))
+def missing_documents(session: Session, ctx: AppContext, appointment: Appointment, *,
+                      linked: Referral | None | object = ASK) -> tuple[list[str], list[str]]:
+    """(documents the type requires, those not in hand), as DocumentKind values. `linked`: the
+    referral the visit is linked to, when the caller has read it (the checklist has)."""
+    required = list(session.scalars(_REQUIRED, {"type_id": appointment.appointment_type_id}))
     if not required:
         return [], []
     since = ctx.now() - timedelta(days=ID_VALID_DAYS)
-    _link, linked = _linked(session, appointment.id)
+    if linked is ASK:
+        _link, linked = _linked(session, appointment.id)
     missing = []
     for doc in required:
         if doc in (DocumentKind.PHOTO_ID.value, DocumentKind.INSURANCE_CARD.value):
@@ -99,9 +105,11 @@ def words(documents: list[str]) -> str:
     return ", ".join(DocumentKind(d).label for d in documents)
 
 
-def checklist_items(session: Session, ctx: AppContext, appointment: Appointment) -> list[tuple[str, str, bool, str]]:
+def checklist_items(session: Session, ctx: AppContext, appointment: Appointment, *,
+                    coverage_id: int | None | object = ASK) -> list[tuple[str, str, bool, str]]:
     """The check-in checklist's "referral / authorisation" and "documents" items, as (key, label,
-    done, detail), only for a visit they apply to."""
+    done, detail), only for a visit they apply to. `coverage_id`: the patient's active primary
+    coverage, when the caller has read it (None: self-pay); each question asked once a build."""
     items = []
     link, referral = _linked(session, appointment.id)
     if link is not None and referral is not None:
@@ -112,16 +120,18 @@ def checklist_items(session: Session, ctx: AppContext, appointment: Appointment)
         items.append(("referral", "Referral / authorisation", True,
                       f"booked without one: {link.override_reason}"[:70]))
     else:
-        kind = session.get(AppointmentType, appointment.appointment_type_id)
+        # The type's row (assess reads its id and code), not an ORM object: one look a build.
+        kind = session.execute(_TYPE, {"id": appointment.appointment_type_id}).one()
         found = assess(session, ctx, appointment.patient_id, kind, appointment.starts_at)
         if found.needed:
             detail = found.problem or f"{found.line} (a: attach)"
             items.append(("referral", "Referral / authorisation", False, detail[:70]))
-        elif found.chosen is None and payer_wants_authorisation(session, appointment.patient_id):
+        elif found.chosen is None and payer_wants_authorisation(session, appointment.patient_id,
+                                                                coverage_id=coverage_id):
             # No clinic rule asks for one, but the payer's 271 does (EB11 Y); 36 columns on the checklist.
             items.append(("referral", "Referral / authorisation", False,
                           "payer 271: authorisation needed"))
-    required, missing = missing_documents(session, ctx, appointment)
+    required, missing = missing_documents(session, ctx, appointment, linked=referral)
     if required:
         items.append(("documents", "Documents for this visit", not missing,
                       f"missing: {words(missing)}" if missing else f"in hand: {words(required)}"))

@@ -55,6 +55,8 @@ class ReferralRow:
 
 
 def rows_for(session: Session, referrals: list[Referral], today: date) -> list[ReferralRow]:
+    if not referrals:  # most patients have none: no reads for their types and patients
+        return []
     codes = type_codes(session, [r.id for r in referrals])
     patients = {p.id: p for p in session.scalars(
         select(Patient).where(Patient.id.in_({r.patient_id for r in referrals})))}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.slots import day_bounds_utc, free_slots
@@ -112,15 +112,21 @@ def _check_slot(session: Session, ctx: AppContext, actor: Actor, provider: Provi
     return offer.location_id, True
 
 
+# Built once: every booking asks inside its write transaction.
+_ELSEWHERE = (select(Appointment.starts_at, Provider.short_name)
+              .join(Provider, Provider.id == Appointment.provider_id)
+              .where(Appointment.patient_id == bindparam("patient_id"), Appointment.status.in_(ACTIVE_STATUSES),
+                     Appointment.starts_at < bindparam("ends_at"), Appointment.ends_at > bindparam("starts_at"))
+              .limit(1))
+_ELSEWHERE_BUT = _ELSEWHERE.where(Appointment.id != bindparam("exclude_id"))
+
+
 def _same_time_elsewhere(session: Session, ctx: AppContext, patient_id: int, starts_at: datetime,
                          ends_at: datetime, exclude_id: int | None) -> str | None:
-    stmt = (select(Appointment.starts_at, Provider.short_name)
-            .join(Provider, Provider.id == Appointment.provider_id)
-            .where(Appointment.patient_id == patient_id, Appointment.status.in_(ACTIVE_STATUSES),
-                   Appointment.starts_at < ends_at, Appointment.ends_at > starts_at))
+    params = {"patient_id": patient_id, "starts_at": starts_at, "ends_at": ends_at}
     if exclude_id is not None:
-        stmt = stmt.where(Appointment.id != exclude_id)
-    row = session.execute(stmt.limit(1)).first()
+        params["exclude_id"] = exclude_id
+    row = session.execute(_ELSEWHERE if exclude_id is None else _ELSEWHERE_BUT, params).first()
     if row is None:
         return None
     return (f"this patient is already booked at {row[0].astimezone(ctx.settings.tz):%H:%M} "
@@ -151,7 +157,7 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
     reason = clean_text(reason, "the reason", limit=MAX_TEXT)
     at = ctx.now()
     with ctx.db.write() as session:
-        patient = bookable_patient(session, patient_id)
+        patient = bookable_patient(session, patient_id, row=True)
         provider = active_provider(session, provider_id)
         kind = type_by_code(session, type_code)
         ends_at = starts_at + timedelta(minutes=kind.default_minutes)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.appointment_flow import is_active
@@ -37,6 +37,30 @@ MAX_TEXT = 300
 ACTIVE_STATUSES = [s.value for s in AppointmentStatus if is_active(s)]
 
 
+# Built once (issue 23, point 2): the free-slot search runs them for each day it looks at, and a
+# booking again inside its write transaction; built per call their construction and cache key
+# cost more CPU than running them.
+_IDS = bindparam("ids", expanding=True)
+_TYPE_BY_CODE = select(AppointmentType).where(AppointmentType.code == bindparam("code"),
+                                              AppointmentType.active.is_(True))
+_TEMPLATE = AvailabilityTemplate.__table__.c
+_TEMPLATES = select(AvailabilityTemplate.__table__).where(
+    _TEMPLATE.provider_id.in_(_IDS), _TEMPLATE.weekday == bindparam("weekday"),
+    _TEMPLATE.valid_from <= bindparam("day"),
+    (_TEMPLATE.valid_to.is_(None)) | (_TEMPLATE.valid_to >= bindparam("day")))
+_TEMPLATE_TYPES = (select(AvailabilityTemplateType.template_id, AvailabilityTemplateType.appointment_type_id)
+                   .where(AvailabilityTemplateType.template_id.in_(bindparam("template_ids", expanding=True))))
+_BLOCKED = (select(AvailabilityException.provider_id, AvailabilityException.starts_at,
+                   AvailabilityException.ends_at, AvailabilityException.kind, AvailabilityException.reason)
+            .where(AvailabilityException.starts_at < bindparam("end"),
+                   AvailabilityException.ends_at > bindparam("start"),
+                   (AvailabilityException.provider_id.is_(None)) | (AvailabilityException.provider_id.in_(_IDS))))
+_BOOKED = (select(Appointment.provider_id, Appointment.starts_at, Appointment.ends_at)
+           .where(Appointment.provider_id.in_(_IDS), Appointment.starts_at < bindparam("end"),
+                  Appointment.ends_at > bindparam("start"), Appointment.status.in_(ACTIVE_STATUSES)))
+_BOOKED_BUT = _BOOKED.where(Appointment.id != bindparam("exclude_id"))
+
+
 @dataclass(frozen=True)
 class FreeSlot:
     provider_id: int
@@ -57,8 +81,7 @@ def aware_instant(instant: datetime, what: str = "the time") -> datetime:
 def type_by_code(session: Session, code: str) -> AppointmentType:
     if not isinstance(code, str) or not code.strip():
         raise UserError("choose an appointment type")
-    kind = session.scalar(select(AppointmentType).where(
-        AppointmentType.code == code.strip().upper(), AppointmentType.active.is_(True)))
+    kind = session.scalar(_TYPE_BY_CODE, {"code": code.strip().upper()})
     if kind is None:
         raise UserError(f"there is no appointment type {code.strip()[:12]!r}")
     return kind
@@ -71,8 +94,16 @@ def active_provider(session: Session, provider_id: int) -> Provider:
     return provider
 
 
-def bookable_patient(session: Session, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id) if isinstance(patient_id, int) else None
+_BOOKABLE = select(Patient.id, Patient.mrn, Patient.merged_into_id).where(Patient.id == bindparam("id"))
+
+
+def bookable_patient(session: Session, patient_id: int, *, row: bool = False) -> Patient:
+    """The patient to book for (refused: unknown, or merged away). `row`: only the id and MRN
+    as a plain row, not the whole record as an ORM object (a booking needs no more)."""
+    if row:
+        patient = session.execute(_BOOKABLE, {"id": patient_id}).first() if isinstance(patient_id, int) else None
+    else:
+        patient = session.get(Patient, patient_id) if isinstance(patient_id, int) else None
     if patient is None:
         raise UserError(f"patient {patient_id} does not exist")
     if patient.merged_into_id is not None:
@@ -90,17 +121,10 @@ class _Offer:
 
 def _templates(session: Session, provider_ids: Iterable[int], day: date):
     ids = list(provider_ids)
-    rows = session.execute(
-        select(AvailabilityTemplate).where(
-            AvailabilityTemplate.provider_id.in_(ids), AvailabilityTemplate.weekday == day.weekday(),
-            AvailabilityTemplate.valid_from <= day,
-            (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= day))
-    ).scalars().all()
+    rows = session.execute(_TEMPLATES, {"ids": ids, "weekday": day.weekday(), "day": day}).all()
     types: dict[int, set[int]] = {}
     if rows:
-        for template_id, type_id in session.execute(
-                select(AvailabilityTemplateType.template_id, AvailabilityTemplateType.appointment_type_id)
-                .where(AvailabilityTemplateType.template_id.in_([t.id for t in rows]))):
+        for template_id, type_id in session.execute(_TEMPLATE_TYPES, {"template_ids": [t.id for t in rows]}):
             types.setdefault(template_id, set()).add(type_id)
     return {pid: [t for t in rows if t.provider_id == pid] for pid in ids}, types
 
@@ -123,13 +147,7 @@ def offers_for_day(session: Session, tz, provider_ids: Iterable[int], day: date)
 def blocked_intervals(session: Session, provider_ids: Iterable[int], start: datetime,
                       end: datetime) -> dict[int | None, list[tuple[datetime, datetime, str, str | None]]]:
     """Exceptions touching [start, end): per provider id, and None for the whole clinic."""
-    ids = list(provider_ids)
-    rows = session.execute(
-        select(AvailabilityException.provider_id, AvailabilityException.starts_at,
-               AvailabilityException.ends_at, AvailabilityException.kind, AvailabilityException.reason)
-        .where(AvailabilityException.starts_at < end, AvailabilityException.ends_at > start,
-               (AvailabilityException.provider_id.is_(None)) | (AvailabilityException.provider_id.in_(ids)))
-    ).all()
+    rows = session.execute(_BLOCKED, {"ids": list(provider_ids), "start": start, "end": end}).all()
     result: dict[int | None, list] = {}
     for pid, s, e, kind, reason in rows:
         result.setdefault(pid, []).append((s, e, kind, reason))
@@ -139,13 +157,12 @@ def blocked_intervals(session: Session, provider_ids: Iterable[int], start: date
 def booked_intervals(session: Session, provider_ids: Iterable[int], start: datetime, end: datetime,
                      *, exclude_id: int | None = None) -> dict[int, list[tuple[datetime, datetime]]]:
     """Active appointments touching [start, end), per provider."""
-    stmt = (select(Appointment.provider_id, Appointment.starts_at, Appointment.ends_at)
-            .where(Appointment.provider_id.in_(list(provider_ids)), Appointment.starts_at < end,
-                   Appointment.ends_at > start, Appointment.status.in_(ACTIVE_STATUSES)))
+    params = {"ids": list(provider_ids), "start": start, "end": end}
     if exclude_id is not None:
-        stmt = stmt.where(Appointment.id != exclude_id)
+        params["exclude_id"] = exclude_id
+    rows = session.execute(_BOOKED if exclude_id is None else _BOOKED_BUT, params)
     result: dict[int, list] = {}
-    for pid, s, e in session.execute(stmt):
+    for pid, s, e in rows:
         result.setdefault(pid, []).append((s, e))
     return result
 
