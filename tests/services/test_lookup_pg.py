@@ -207,3 +207,31 @@ def test_trigram_neighbours_share_one_of_the_words_own_trigrams(pg_ctx):  # noqa
         near = vocab.sharing_trigrams("f", "maqruez")
     assert "marquez" in near  # starts "ma", ends "uez"
     assert "maddox" not in near and "malone" not in near  # only "ma" in common
+
+
+def test_pair_statements_in_planner_form_give_the_rows_of_the_shared_form(pg_ctx):  # noqa: F811
+    """The fuzzy expansion (family keys x given keys) and the duplicates question go to
+    PostgreSQL as joins of their lists (lookup_pg_sql: the IN-list form read every patient with
+    any of the given names); the rows are those of the shared statement as written, a term
+    listed twice included."""
+    from coordinator_tui.services.patients.lookup_search import _by_both_keys
+    from coordinator_tui.services.patients.lookup_sql import SQL_DUPES, pair_marks
+
+    with pg_ctx.db.read() as session:
+        raw = session.connection().connection.driver_connection
+        rows = raw.execute("SELECT family_key, given_key, birth_date::text FROM patients "
+                           "WHERE merged_into_id IS NULL ORDER BY id LIMIT 6").fetchall()
+        families = [r[0] for r in rows[:4]] + [rows[0][0], "nosuchname"]
+        givens = [r[1] for r in rows[1:]]
+        both = _by_both_keys(len(families), len(givens))
+        params = (*families, *givens, 200)
+        shared = both.replace("?", "%s")
+        assert "VALUES" in postgres_sql(both)
+        joined = raw.execute(postgres_sql(both), params).fetchall()
+        assert joined and sorted(joined) == sorted(raw.execute(shared, params).fetchall())
+        pairs = sorted({(r[2], r[0]) for r in rows})
+        twins = SQL_DUPES.format(pairs=pair_marks(len(pairs)))
+        flat = tuple(v for pair in pairs for v in pair)
+        assert "VALUES" in postgres_sql(twins)
+        assert (sorted(raw.execute(postgres_sql(twins), flat).fetchall())
+                == sorted(raw.execute(twins.replace("?", "%s"), flat).fetchall()))
