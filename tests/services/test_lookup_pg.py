@@ -160,7 +160,7 @@ def test_answers_fetched_ahead_are_the_answers_asked_alone(pg_ctx):  # noqa: F81
         alone = [raw.execute(postgres_sql(s), p).fetchall() for s, p in (sounds, prefix)]
         statements = PgStatements(raw)
         statements.fetch_ahead([sounds, prefix])
-        assert statements.round_trips == 1 and statements.statements == 1  # one UNION ALL
+        assert statements.round_trips == 1 and statements.statements == 2  # the plan mode, one UNION ALL
         together = [statements.execute(*sounds).fetchall(), statements.execute(*prefix).fetchall()]
         assert statements.round_trips == 1  # answered from what came back
     assert together[0] == alone[0] and sorted(together[1]) == sorted(alone[1])
@@ -235,3 +235,22 @@ def test_pair_statements_in_planner_form_give_the_rows_of_the_shared_form(pg_ctx
         assert "VALUES" in postgres_sql(twins)
         assert (sorted(raw.execute(postgres_sql(twins), flat).fetchall())
                 == sorted(raw.execute(twins.replace("?", "%s"), flat).fetchall()))
+
+
+def test_generic_plans_for_value_independent_statements_never_for_the_last_four(pg_ctx):  # noqa: F811
+    """A name search asks for generic plans (a prepared statement is then not planned again,
+    lookup_pg_sql); a search by a phone's last four digits, whose generic plan walks every
+    patient, runs on plans made for its values, also after a name search in the same
+    transaction (as the sign-in warm-up runs its searches)."""
+    from coordinator_tui.domain.lookup_query import parse_lookup
+    from coordinator_tui.services.patients.lookup import searcher
+
+    today = pg_ctx.today()
+    with pg_ctx.db.read() as session:
+        conn = session.connection()
+        modes = []
+        for text in ("smith", "0100", "smith jo"):
+            query = parse_lookup(text, day_first=pg_ctx.settings.day_first, today=today)
+            searcher(pg_ctx, conn, query, today, 20).gather()
+            modes.append(conn.exec_driver_sql("SHOW plan_cache_mode").scalar())
+    assert modes == ["force_generic_plan", "auto", "force_generic_plan"]

@@ -1,4 +1,5 @@
-"""Two shared lookup statements in the form PostgreSQL's planner answers well (lookup_pg).
+"""The shared lookup statements in the form PostgreSQL's planner answers well (lookup_pg), and
+which of them may run on a generic plan.
 
 Both ask for rows matching pairs of keys from two lists. Written as IN lists / ORs (SQLite probes
 its composite index with each pair), PostgreSQL's planner mis-costs them:
@@ -11,18 +12,49 @@ its composite index with each pair), PostgreSQL's planner mis-costs them:
   20 bitmap scans OR'd together, 0.36-0.47 ms to plan; as a join of the pairs, 0.13 ms.
 
 The parameters stay in the same order, so the search's statement and parameters (the key of
-an answer fetched ahead) are the shared ones; only the text sent differs."""
+an answer fetched ahead) are the shared ones; only the text sent differs.
+
+Generic plans (issue 20 item 3, December): planning was about half of the server's time for a
+name search (the phase-1 statements 0.5 ms, each trigram question 0.3-0.9 ms: the planner
+estimates `%>` and `~` against the column's statistics, running word similarity and the regular
+expression over each histogram entry). psycopg prepares a statement it has run 5 times on a
+connection; PostgreSQL then still plans each run anew unless its generic plan looks cheaper.
+The statements below are all index probes or short index ranges whose plan does not depend on
+the values, so the lookup asks for generic plans for them (`GENERIC`, lookup_pg) and a
+prepared one is not planned again. Not for the last four digits of a phone: its generic plan
+walks the patients in id order (400 ms); nor for any statement not listed here. SQLite's
+`INDEXED BY` (the index of the longer prefix) becomes an ORDER BY in that index's order: the
+same rows SQLite's walk of that index returns, and a plan that cannot depend on the values
+pick the other index (for "clara d", walking every given name starting "d")."""
 
 from __future__ import annotations
 
 import re
 
-from coordinator_tui.services.patients.lookup_sql import ACTIVE_PATIENT, HIT_COLUMNS
+from coordinator_tui.services.patients.lookup_sql import (
+    ACTIVE_PATIENT,
+    HIT_COLUMNS,
+    SQL_BY_DOB,
+    SQL_BY_ID,
+    SQL_BY_MEMBER,
+    SQL_BY_MRN,
+    SQL_BY_PHONE,
+    SQL_FAMILY_ONLY,
+    SQL_FAMILY_PREFIX,
+    SQL_GIVEN_ONLY,
+    SQL_GIVEN_PREFIX,
+    SQL_NEXT_APPT,
+    SQL_VOCAB_PHONETIC,
+)
 
 _MARKS = r"\?(?:, \?)*"
 _BOTH_KEYS = re.compile(
     rf"SELECT {re.escape(HIT_COLUMNS)} FROM patients p WHERE p\.family_key IN \(({_MARKS})\) "
     rf"AND p\.given_key IN \(({_MARKS})\) AND {re.escape(ACTIVE_PATIENT)} LIMIT \?")
+_FAMILY_KEYS = re.compile(
+    rf"SELECT {re.escape(HIT_COLUMNS)} FROM patients p WHERE p\.family_key IN \({_MARKS}\) "
+    rf"AND {re.escape(ACTIVE_PATIENT)} LIMIT \?")
+_NEXT_APPT = re.compile(re.escape(SQL_NEXT_APPT).replace(re.escape("{marks}"), _MARKS))
 _PAIR = "(p.birth_date = ? AND p.family_key = ?)"
 _DUPES = re.compile(
     rf"SELECT p\.birth_date, p\.family_key, count\(\*\) FROM patients p "
@@ -52,3 +84,28 @@ def planner_form(sqlite_sql: str) -> str | None:
                 f"v(d, k) JOIN patients p ON p.birth_date = v.d AND p.family_key = v.k "
                 f"WHERE {ACTIVE_PATIENT} GROUP BY p.birth_date, p.family_key")
     return None
+
+
+# The index SQLite is told to walk -> the same walk asked of PostgreSQL (ORDER BY its columns).
+_INDEXED_BY = re.compile(r"\s+INDEXED BY (\w+)(.*) LIMIT \?$", re.DOTALL)
+_INDEX_ORDER = {"ix_patients_family_key_given_key": "p.family_key, p.given_key",
+                "ix_patients_given_key_family_key": "p.given_key, p.family_key"}
+
+
+def index_order(sqlite_sql: str) -> str:
+    """`... INDEXED BY ix ... LIMIT ?` as `... ORDER BY <ix's columns> LIMIT ?`; others as they are."""
+    hinted = _INDEXED_BY.search(sqlite_sql)
+    if hinted is None or hinted.group(1) not in _INDEX_ORDER:
+        return sqlite_sql
+    return (sqlite_sql[:hinted.start()] + hinted.group(2)
+            + f" ORDER BY {_INDEX_ORDER[hinted.group(1)]} LIMIT ?")
+
+
+_GENERIC = frozenset((SQL_BY_DOB, SQL_BY_ID, SQL_BY_MEMBER, SQL_BY_MRN, SQL_BY_PHONE, SQL_FAMILY_ONLY,
+                      SQL_FAMILY_PREFIX, SQL_GIVEN_ONLY, SQL_GIVEN_PREFIX, SQL_VOCAB_PHONETIC))
+
+
+def generic_ok(sqlite_sql: str) -> bool:
+    """Whether a shared statement's plan may be generic (see above)."""
+    return (sqlite_sql in _GENERIC
+            or any(form.fullmatch(sqlite_sql) for form in (_BOTH_KEYS, _FAMILY_KEYS, _DUPES, _NEXT_APPT)))
