@@ -11,8 +11,10 @@ the vocabulary's sound-alikes and close spellings, the trigram neighbours, the f
 expansions, the result rows' appointments and duplicates.
 
 Every prebuilt statement of the shared search is plain SQL over the patients' key indexes and
-runs as written (`?` becomes `%s`, SQLite's `INDEXED BY` hint is dropped: PostgreSQL's planner
-picks the index). The name vocabulary (on SQLite held in memory, lookup_vocab.py) is asked here
+runs as written (`?` becomes `%s`, SQLite's `INDEXED BY` hint an ORDER BY of that index), but
+two that PostgreSQL's planner mis-costs go as joins of their lists, and the statements whose
+plan does not depend on the values run on generic plans, planned once per connection
+(lookup_pg_sql.py; planning had been half of the server's time). The name vocabulary (on SQLite held in memory, lookup_vocab.py) is asked here
 (migration 0014_pg_search):
 
   - sound-alikes: the terms with the word's phonetic key, as on SQLite;
@@ -207,7 +209,7 @@ _GENERIC_NATIVE = _NEAR | {VOCAB_PREFIX}
 def _prepare(keys: list[tuple]) -> bool | None:
     """The trigram questions are prepared (named on the server): planning one estimated its two
     conditions against the column's statistics, word similarity and a regular expression over
-    each histogram entry (0.3-0.4 ms a statement, as long as running it for a given name); its
+    each histogram entry (0.3-0.9 ms a statement, as long as running it for a given name); its
     generic plan is the same index scan. Others: psycopg's default."""
     return True if all(sql in _NEAR for sql, _params in keys) else None
 

@@ -20,16 +20,20 @@ estimates `%>` and `~` against the column's statistics, running word similarity 
 expression over each histogram entry). psycopg prepares a statement it has run 5 times on a
 connection; PostgreSQL then still plans each run anew unless its generic plan looks cheaper.
 The statements below are all index probes or short index ranges whose plan does not depend on
-the values, so the lookup asks for generic plans for them (`GENERIC`, lookup_pg) and a
-prepared one is not planned again. Not for the last four digits of a phone: its generic plan
-walks the patients in id order (400 ms); nor for any statement not listed here. SQLite's
+the values, so the lookup asks for generic plans for them (`generic_ok`; lookup_pg sets the
+plan mode) and a prepared one is not planned again. Not for the last four digits of a phone: its generic plan
+walks the patients in id order (400 ms); nor for the fuzzy family names alone (`family_key IN
+(8 terms) LIMIT 60`: a generic plan, not knowing that "smith" is common, reads every row of the
+eight names by bitmap before the LIMIT); nor for any statement not listed here. SQLite's
 `INDEXED BY` (the index of the longer prefix) becomes an ORDER BY in that index's order: the
-same rows SQLite's walk of that index returns, and a plan that cannot depend on the values
-pick the other index (for "clara d", walking every given name starting "d")."""
+same rows SQLite's walk of that index returns, and a plan made without the values can pick
+neither the other index (for "clara d", walking every given name starting "d") nor a bitmap
+scan that reads the whole range before the LIMIT ("m": every family name starting "m", 31 ms)."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from coordinator_tui.services.patients.lookup_sql import (
     ACTIVE_PATIENT,
@@ -51,9 +55,6 @@ _MARKS = r"\?(?:, \?)*"
 _BOTH_KEYS = re.compile(
     rf"SELECT {re.escape(HIT_COLUMNS)} FROM patients p WHERE p\.family_key IN \(({_MARKS})\) "
     rf"AND p\.given_key IN \(({_MARKS})\) AND {re.escape(ACTIVE_PATIENT)} LIMIT \?")
-_FAMILY_KEYS = re.compile(
-    rf"SELECT {re.escape(HIT_COLUMNS)} FROM patients p WHERE p\.family_key IN \({_MARKS}\) "
-    rf"AND {re.escape(ACTIVE_PATIENT)} LIMIT \?")
 _NEXT_APPT = re.compile(re.escape(SQL_NEXT_APPT).replace(re.escape("{marks}"), _MARKS))
 _PAIR = "(p.birth_date = ? AND p.family_key = ?)"
 _DUPES = re.compile(
@@ -93,7 +94,10 @@ _INDEX_ORDER = {"ix_patients_family_key_given_key": "p.family_key, p.given_key",
 
 
 def index_order(sqlite_sql: str) -> str:
-    """`... INDEXED BY ix ... LIMIT ?` as `... ORDER BY <ix's columns> LIMIT ?`; others as they are."""
+    """`... INDEXED BY ix ... LIMIT ?` as `... ORDER BY <ix's columns> LIMIT ?` (the family names
+    range too: SQLite walks that index); others as they are."""
+    if sqlite_sql == SQL_FAMILY_ONLY:
+        return sqlite_sql.replace(" LIMIT ?", f" ORDER BY {_INDEX_ORDER['ix_patients_family_key_given_key']} LIMIT ?")
     hinted = _INDEXED_BY.search(sqlite_sql)
     if hinted is None or hinted.group(1) not in _INDEX_ORDER:
         return sqlite_sql
@@ -105,7 +109,8 @@ _GENERIC = frozenset((SQL_BY_DOB, SQL_BY_ID, SQL_BY_MEMBER, SQL_BY_MRN, SQL_BY_P
                       SQL_FAMILY_PREFIX, SQL_GIVEN_ONLY, SQL_GIVEN_PREFIX, SQL_VOCAB_PHONETIC))
 
 
+@lru_cache(maxsize=1024)
 def generic_ok(sqlite_sql: str) -> bool:
     """Whether a shared statement's plan may be generic (see above)."""
     return (sqlite_sql in _GENERIC
-            or any(form.fullmatch(sqlite_sql) for form in (_BOTH_KEYS, _FAMILY_KEYS, _DUPES, _NEXT_APPT)))
+            or any(form.fullmatch(sqlite_sql) for form in (_BOTH_KEYS, _DUPES, _NEXT_APPT)))
