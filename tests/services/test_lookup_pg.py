@@ -238,19 +238,26 @@ def test_pair_statements_in_planner_form_give_the_rows_of_the_shared_form(pg_ctx
 
 
 def test_generic_plans_for_value_independent_statements_never_for_the_last_four(pg_ctx):  # noqa: F811
-    """A name search asks for generic plans (a prepared statement is then not planned again,
-    lookup_pg_sql); a search by a phone's last four digits, whose generic plan walks every
-    patient, runs on plans made for its values, also after a name search in the same
-    transaction (as the sign-in warm-up runs its searches)."""
-    from coordinator_tui.domain.lookup_query import parse_lookup
-    from coordinator_tui.services.patients.lookup import searcher
+    """Name statements run on generic plans (a prepared statement is then not planned again,
+    lookup_pg_sql); a phone's last four digits (whose generic plan walks every patient) and the
+    fuzzy family names alone (a generic plan cannot know a name is common) on plans made for
+    their values, also when a search before them in the same transaction left generic plans
+    on (the sign-in warm-up runs its searches in one transaction)."""
+    from coordinator_tui.services.patients.lookup_pg import PgStatements
+    from coordinator_tui.services.patients.lookup_search import _by_family_keys
+    from coordinator_tui.services.patients.lookup_sql import SQL_BY_LAST4, SQL_FAMILY_ONLY
 
-    today = pg_ctx.today()
+    name = (SQL_FAMILY_ONLY, ("smith", "smiti", 60))
+    last4 = (SQL_BY_LAST4, ("0010", "0011", "0010", "0011"))
+    families = (_by_family_keys(2), ("smith", "smyth", 60))
     with pg_ctx.db.read() as session:
-        conn = session.connection()
+        raw = session.connection().connection.driver_connection
         modes = []
-        for text in ("smith", "0100", "smith jo"):
-            query = parse_lookup(text, day_first=pg_ctx.settings.day_first, today=today)
-            searcher(pg_ctx, conn, query, today, 20).gather()
-            modes.append(conn.exec_driver_sql("SHOW plan_cache_mode").scalar())
-    assert modes == ["force_generic_plan", "auto", "force_generic_plan"]
+        for statement in (name, last4, name, families):
+            PgStatements(raw).fetch_ahead([statement])  # a search of its own, each
+            modes.append(raw.execute("SHOW plan_cache_mode").fetchone()[0])
+        both = PgStatements(raw)
+        both.fetch_ahead([name, last4])  # one UNION ALL: on plans made for its values
+        assert both.round_trips == 1 and both.statements == 2  # the plan mode, the union
+        modes.append(raw.execute("SHOW plan_cache_mode").fetchone()[0])
+    assert modes == ["force_generic_plan", "auto", "force_generic_plan", "auto", "auto"]
