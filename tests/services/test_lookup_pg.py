@@ -160,7 +160,7 @@ def test_answers_fetched_ahead_are_the_answers_asked_alone(pg_ctx):  # noqa: F81
         alone = [raw.execute(postgres_sql(s), p).fetchall() for s, p in (sounds, prefix)]
         statements = PgStatements(raw)
         statements.fetch_ahead([sounds, prefix])
-        assert statements.round_trips == 1 and statements.statements == 1  # one UNION ALL
+        assert statements.round_trips == 1 and statements.statements == 2  # the plan mode, one UNION ALL
         together = [statements.execute(*sounds).fetchall(), statements.execute(*prefix).fetchall()]
         assert statements.round_trips == 1  # answered from what came back
     assert together[0] == alone[0] and sorted(together[1]) == sorted(alone[1])
@@ -207,3 +207,57 @@ def test_trigram_neighbours_share_one_of_the_words_own_trigrams(pg_ctx):  # noqa
         near = vocab.sharing_trigrams("f", "maqruez")
     assert "marquez" in near  # starts "ma", ends "uez"
     assert "maddox" not in near and "malone" not in near  # only "ma" in common
+
+
+def test_pair_statements_in_planner_form_give_the_rows_of_the_shared_form(pg_ctx):  # noqa: F811
+    """The fuzzy expansion (family keys x given keys) and the duplicates question go to
+    PostgreSQL as joins of their lists (lookup_pg_sql: the IN-list form read every patient with
+    any of the given names); the rows are those of the shared statement as written, a term
+    listed twice included."""
+    from coordinator_tui.services.patients.lookup_search import _by_both_keys
+    from coordinator_tui.services.patients.lookup_sql import SQL_DUPES, pair_marks
+
+    with pg_ctx.db.read() as session:
+        raw = session.connection().connection.driver_connection
+        rows = raw.execute("SELECT family_key, given_key, birth_date::text FROM patients "
+                           "WHERE merged_into_id IS NULL ORDER BY id LIMIT 6").fetchall()
+        families = [r[0] for r in rows[:4]] + [rows[0][0], "nosuchname"]
+        givens = [r[1] for r in rows[1:]]
+        both = _by_both_keys(len(families), len(givens))
+        params = (*families, *givens, 200)
+        shared = both.replace("?", "%s")
+        assert "VALUES" in postgres_sql(both)
+        joined = raw.execute(postgres_sql(both), params).fetchall()
+        assert joined and sorted(joined) == sorted(raw.execute(shared, params).fetchall())
+        pairs = sorted({(r[2], r[0]) for r in rows})
+        twins = SQL_DUPES.format(pairs=pair_marks(len(pairs)))
+        flat = tuple(v for pair in pairs for v in pair)
+        assert "VALUES" in postgres_sql(twins)
+        assert (sorted(raw.execute(postgres_sql(twins), flat).fetchall())
+                == sorted(raw.execute(twins.replace("?", "%s"), flat).fetchall()))
+
+
+def test_generic_plans_for_value_independent_statements_never_for_the_last_four(pg_ctx):  # noqa: F811
+    """Name statements run on generic plans (a prepared statement is then not planned again,
+    lookup_pg_sql); a phone's last four digits (whose generic plan walks every patient) and the
+    fuzzy family names alone (a generic plan cannot know a name is common) on plans made for
+    their values, also when a search before them in the same transaction left generic plans
+    on (the sign-in warm-up runs its searches in one transaction)."""
+    from coordinator_tui.services.patients.lookup_pg import PgStatements
+    from coordinator_tui.services.patients.lookup_search import _by_family_keys
+    from coordinator_tui.services.patients.lookup_sql import SQL_BY_LAST4, SQL_FAMILY_ONLY
+
+    name = (SQL_FAMILY_ONLY, ("smith", "smiti", 60))
+    last4 = (SQL_BY_LAST4, ("0010", "0011", "0010", "0011"))
+    families = (_by_family_keys(2), ("smith", "smyth", 60))
+    with pg_ctx.db.read() as session:
+        raw = session.connection().connection.driver_connection
+        modes = []
+        for statement in (name, last4, name, families):
+            PgStatements(raw).fetch_ahead([statement])  # a search of its own, each
+            modes.append(raw.execute("SHOW plan_cache_mode").fetchone()[0])
+        both = PgStatements(raw)
+        both.fetch_ahead([name, last4])  # one UNION ALL: on plans made for its values
+        assert both.round_trips == 1 and both.statements == 2  # the plan mode, the union
+        modes.append(raw.execute("SHOW plan_cache_mode").fetchone()[0])
+    assert modes == ["force_generic_plan", "auto", "force_generic_plan", "auto", "auto"]

@@ -11,8 +11,10 @@ the vocabulary's sound-alikes and close spellings, the trigram neighbours, the f
 expansions, the result rows' appointments and duplicates.
 
 Every prebuilt statement of the shared search is plain SQL over the patients' key indexes and
-runs as written (`?` becomes `%s`, SQLite's `INDEXED BY` hint is dropped: PostgreSQL's planner
-picks the index). The name vocabulary (on SQLite held in memory, lookup_vocab.py) is asked here
+runs as written (`?` becomes `%s`, SQLite's `INDEXED BY` hint an ORDER BY of that index), but
+two that PostgreSQL's planner mis-costs go as joins of their lists, and the statements whose
+plan does not depend on the values run on generic plans, planned once per connection
+(lookup_pg_sql.py; planning had been half of the server's time). The name vocabulary (on SQLite held in memory, lookup_vocab.py) is asked here
 (migration 0014_pg_search):
 
   - sound-alikes: the terms with the word's phonetic key, as on SQLite;
@@ -37,13 +39,14 @@ or a `timestamptz`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 
+from psycopg.pq import ExecStatus
 from sqlalchemy import Connection
 
 from coordinator_tui.domain.lookup_query import LookupQuery
+from coordinator_tui.services.patients.lookup_pg_sql import generic_ok, index_order, planner_form
 from coordinator_tui.services.patients.lookup_scores import phonetic_key
 from coordinator_tui.services.patients.lookup_search import Search, Statement
 from coordinator_tui.services.patients.lookup_sql import (
@@ -64,7 +67,7 @@ SET_WORD_SIMILARITY = f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMI
 SET_UTC = "SET LOCAL TIME ZONE 'UTC'"
 COMMIT = "COMMIT"
 
-_INDEXED_BY = re.compile(r"\s+INDEXED BY \w+", re.IGNORECASE)
+TUPLES_OK = ExecStatus.TUPLES_OK
 
 # Kind is a literal ('f' or 'g'), never a parameter: each kind has its own partial GIN index,
 # which a planner can only choose when it sees the kind in the statement.
@@ -88,8 +91,11 @@ class _Rows(list):
 
 
 def postgres_sql(sqlite_sql: str) -> str:
-    """A shared lookup statement as psycopg takes it."""
-    return _INDEXED_BY.sub("", sqlite_sql).replace("%", "%%").replace("?", "%s")
+    """A shared lookup statement as psycopg takes it (two in a form of their own: lookup_pg_sql)."""
+    planned = planner_form(sqlite_sql)
+    if planned is not None:
+        return planned
+    return index_order(sqlite_sql).replace("%", "%%").replace("?", "%s")
 
 
 # The first 300 in key order, as SQLite's vocabulary answers (a common head has more).
@@ -108,6 +114,7 @@ class PgStatements:
         self.round_trips = 0
         self.statements = 0
         self._ahead: dict[tuple, _Rows] = {}  # (statement, params) -> rows fetched ahead
+        self._generic: bool | None = None  # the plan mode set in this transaction (None: unknown)
         # Sent ahead of the first statements, in their round trip, only when needed (libpq
         # reports the zone as text; comparing it with bytes had made it a round trip always).
         self._first: list[tuple] = []
@@ -155,14 +162,18 @@ class PgStatements:
                 union = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({self._pg(sql)}) s"
                                            for arm, (sql, _params) in enumerate(keys))
                 sends.append((union, tuple(p for _sql, params in keys for p in params), keys))
+        sends = self._plan_modes(sends)
         self.statements += len(sends)
         if len(sends) == 1:
-            cursors = [self._conn.execute(sends[0][0], sends[0][1])]
+            cursors = [self._conn.execute(sends[0][0], sends[0][1], prepare=_prepare(sends[0][2]))]
         else:
             with self._conn.pipeline():
-                cursors = [self._conn.execute(sql, params) for sql, params, _keys in sends]
+                cursors = [self._conn.execute(sql, params, prepare=_prepare(keys)) for sql, params, keys in sends]
         for (_sql, _params, keys), cursor in zip(sends, cursors, strict=True):
-            rows = cursor.fetchall() if cursor.description else []
+            if not keys:
+                continue  # a plan mode
+            # Rows or none by the result's status: `description` builds a Column per column.
+            rows = cursor.fetchall() if cursor.pgresult.status == TUPLES_OK else []
             if len(keys) == 1:
                 self._ahead[keys[0]] = _Rows(rows)
                 continue
@@ -170,6 +181,37 @@ class PgStatements:
             for row in rows:
                 by_arm[row[0]].append(row[1:])
             self._ahead.update(zip(keys, by_arm, strict=True))
+
+    def _plan_modes(self, sends: list[tuple[str, tuple, list[tuple]]]) -> list[tuple[str, tuple, list[tuple]]]:
+        """The sends with the plan mode each needs set before it (lookup_pg_sql: generic plans
+        for the statements whose plan does not depend on the values), in the same round trip.
+        The first one is always set: a search may share its transaction with another."""
+        out = []
+        for send in sends:
+            keys = send[2]
+            if keys and not (keys[0][0].startswith("SET ") or keys[0][0] == COMMIT):
+                generic = all(sql in _GENERIC_NATIVE or generic_ok(sql) for sql, _params in keys)
+                if generic is not self._generic:
+                    out.append((SET_GENERIC if generic else SET_CUSTOM, (), []))
+                    self._generic = generic
+            out.append(send)
+        return out
+
+
+SET_GENERIC = "SET LOCAL plan_cache_mode = force_generic_plan"
+SET_CUSTOM = "SET LOCAL plan_cache_mode = auto"
+
+
+_NEAR = frozenset(VOCAB_NEAR.values())
+_GENERIC_NATIVE = _NEAR | {VOCAB_PREFIX}
+
+
+def _prepare(keys: list[tuple]) -> bool | None:
+    """The trigram questions are prepared (named on the server): planning one estimated its two
+    conditions against the column's statistics, word similarity and a regular expression over
+    each histogram entry (0.3-0.9 ms a statement, as long as running it for a given name); its
+    generic plan is the same index scan. Others: psycopg's default."""
+    return True if all(sql in _NEAR for sql, _params in keys) else None
 
 
 _HIT_SELECT = f"SELECT {HIT_COLUMNS} "
