@@ -27,6 +27,7 @@ from coordinator_tui.tui.desks import DESKS as DESK_TABLE
 from coordinator_tui.tui.frame_diff import DiffUpdate, FrameDiff
 from coordinator_tui.tui.hangup import exit_on_hangup
 from coordinator_tui.tui.key_gate import KeyGate
+from coordinator_tui.tui.screen_css import styled_as_made
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.signin import SignInScreen
 
@@ -36,7 +37,7 @@ def _desk(desk: Desk):
     every model; importing them lazily lets the sign-in screen draw first (see
     store/startup_probe.py), while `preload_desks` loads them in the background."""
     def make():
-        return getattr(importlib.import_module(desk.module), desk.screen_class)()
+        return styled_as_made(getattr(importlib.import_module(desk.module), desk.screen_class)())
     make.module = desk.module
     return make
 
@@ -77,7 +78,7 @@ class CoordinatorApp(App[int]):
     # One stylesheet per desk after the shared one (all shipped as package data).
     CSS_PATH = [Path(__file__).parent / "styles" / f"{name}.tcss"
                 for name in ("app", "checkin", "schedule", "patients", "callbacks", "reports")]
-    MODES = {**DESKS, "signin": SignInScreen}
+    MODES = {**DESKS, "signin": lambda: styled_as_made(SignInScreen())}
     DEFAULT_MODE = FIRST_DESK.mode
     COMMANDS = App.COMMANDS | {DeskCommands}
     BINDINGS = [
@@ -315,7 +316,7 @@ class CoordinatorApp(App[int]):
         self._show_signin(locked_user=self.actor.username, notice=notice)
 
     def _show_signin(self, locked_user: str | None, notice: str = "") -> None:
-        self.add_mode("locked", lambda: SignInScreen(locked_user, notice=notice))
+        self.add_mode("locked", lambda: styled_as_made(SignInScreen(locked_user, notice=notice)))
         self.switch_mode("locked")
         self._reset_desks()
 
