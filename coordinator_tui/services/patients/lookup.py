@@ -39,17 +39,7 @@ from coordinator_tui.services.patients.lookup_scores import (
     name_match,
 )
 from coordinator_tui.services.patients.lookup_search import FUZZY_TERMS, Search
-from coordinator_tui.services.patients.lookup_sql import (
-    ACTIVE_PATIENT,
-    HIT_COLUMNS,
-    SQL_BY_LAST4,
-    SQL_DUPES,
-    SQL_NEXT_APPT,
-    SQL_TODAY,
-    chunks,
-    in_marks,
-    pair_marks,
-)
+from coordinator_tui.services.patients.lookup_sql import SQL_BY_LAST4, chunks
 from coordinator_tui.services.patients.lookup_vocab import vocabulary_for
 from coordinator_tui.store.bulk import sql_date, sql_instant
 
@@ -142,12 +132,11 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
         today_ids: set[int] = set()
         if today_first:
             start, end = day_bounds_utc(today, ctx.settings.tz)
-            today_ids = {r[0] for r in search.raw.execute(SQL_TODAY, (sql_instant(start), sql_instant(end)))}
+            today_ids = {r[0] for r in search.raw.execute(search.sql.today, (sql_instant(start), sql_instant(end)))}
             # Today's patients are few: look at all of them, so a common name cannot hide them.
             missing = [pid for pid in today_ids if pid not in search.found]
             for chunk in chunks(missing, 400):
-                search.run(f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.id IN ({in_marks(len(chunk))}) "
-                           f"AND {ACTIVE_PATIENT}", chunk, "today")
+                search.run(search.sql.by_ids(len(chunk)), chunk, "today")
         ranked = _rank(search, query, today_ids)[:limit]
         return _hits(search, ranked, ctx, today, today_ids)
 
@@ -217,8 +206,8 @@ def _hits(search: Search, ranked, ctx: AppContext, today: date, today_ids: set[i
     raw = search.raw
     ids = [row[0] for row, _s, _r in ranked]
     pairs = sorted({(str(row[8]), row[4]) for row, _s, _r in ranked})
-    appointments = (SQL_NEXT_APPT.format(marks=in_marks(len(ids))), (*ids, sql_instant(ctx.now())))
-    twins = (SQL_DUPES.format(pairs=pair_marks(len(pairs))), tuple(v for pair in pairs for v in pair))
+    appointments = (search.sql.next_appt(len(ids)), (*ids, sql_instant(ctx.now())))
+    twins = (search.sql.dupes(len(pairs)), tuple(v for pair in pairs for v in pair))
     search.ask_ahead([appointments, twins], last=True)  # the search's last questions
     next_appt: dict[int, datetime] = {pid: _instant(at) for pid, at in raw.execute(*appointments)}
     dupes = {(str(d), k) for d, k, n in raw.execute(*twins) if n > 1}

@@ -10,11 +10,11 @@ parameters until the search asks it. A typo search is four round trips: names as
 the vocabulary's sound-alikes and close spellings, the trigram neighbours, the fuzzy
 expansions, the result rows' appointments and duplicates.
 
-Every prebuilt statement of the shared search is plain SQL over the patients' key indexes and
-runs as written (`?` becomes `%s`, SQLite's `INDEXED BY` hint an ORDER BY of that index), but
-two that PostgreSQL's planner mis-costs go as joins of their lists, and the statements whose
-plan does not depend on the values run on generic plans, planned once per connection
-(lookup_pg_sql.py; planning had been half of the server's time). The name vocabulary (on SQLite held in memory, lookup_vocab.py) is asked here
+Every prebuilt statement of the shared search is plain SQL over the patients' key indexes, built
+once in PostgreSQL's own form (lookup_sql.statements_for: an index walk as an ORDER BY of that
+index, the two list questions PostgreSQL's planner mis-costs as joins of their lists) and sent
+as it is; the statements whose plan does not depend on the values run on generic plans, planned
+once per connection (planning had been half of the server's time). The name vocabulary (on SQLite held in memory, lookup_vocab.py) is asked here
 (migration 0014_pg_search):
 
   - sound-alikes: the terms with the word's phonetic key, as on SQLite;
@@ -46,15 +46,9 @@ from psycopg.pq import ExecStatus
 from sqlalchemy import Connection
 
 from coordinator_tui.domain.lookup_query import LookupQuery
-from coordinator_tui.services.patients.lookup_pg_sql import generic_ok, index_order, planner_form
 from coordinator_tui.services.patients.lookup_scores import phonetic_key
 from coordinator_tui.services.patients.lookup_search import Search, Statement
-from coordinator_tui.services.patients.lookup_sql import (
-    HIT_COLUMNS,
-    SQL_VOCAB_PHONETIC,
-    SQL_VOCAB_PREFIX,
-    upper_bound,
-)
+from coordinator_tui.services.patients.lookup_sql import HIT_COLUMNS, statements_for, upper_bound
 
 NEAREST_TERMS = 80  # as SQLite's trigram step (LIMIT 80)
 SOUND_TERMS = 40
@@ -90,27 +84,18 @@ class _Rows(list):
         return self[0] if self else None
 
 
-def postgres_sql(sqlite_sql: str) -> str:
-    """A shared lookup statement as psycopg takes it (two in a form of their own: lookup_pg_sql)."""
-    planned = planner_form(sqlite_sql)
-    if planned is not None:
-        return planned
-    return index_order(sqlite_sql).replace("%", "%%").replace("?", "%s")
-
-
-# The first 300 in key order, as SQLite's vocabulary answers (a common head has more).
-VOCAB_PREFIX = postgres_sql(SQL_VOCAB_PREFIX).replace(" LIMIT ", " ORDER BY key LIMIT ")
+PG_SQL = statements_for("postgresql")  # PostgreSQL's own forms (lookup_sql), built once
+VOCAB_PHONETIC = PG_SQL.vocab_phonetic
+VOCAB_PREFIX = PG_SQL.vocab_prefix
 
 
 class PgStatements:
     """The `execute(sql, params)` the shared search calls on its raw connection (an sqlite3
     connection on SQLite), on the psycopg connection inside the same read transaction.
-    Statements are the shared (SQLite) text, translated; `native` ones are PostgreSQL's own."""
+    Statements come in PostgreSQL's own form (lookup_sql.statements_for), sent as they are."""
 
-    def __init__(self, driver_connection, native: Sequence[str] = ()):
+    def __init__(self, driver_connection):
         self._conn = driver_connection
-        self._native = set(native)
-        self._sql: dict[str, str] = {}
         self.round_trips = 0
         self.statements = 0
         self._ahead: dict[tuple, _Rows] = {}  # (statement, params) -> rows fetched ahead
@@ -120,14 +105,6 @@ class PgStatements:
         self._first: list[tuple] = []
         if driver_connection.info.parameter_status("TimeZone") not in ("UTC", "Etc/UTC"):
             self._first.append((SET_UTC, ()))
-
-    def _pg(self, sql: str) -> str:
-        if sql in self._native or sql in (SET_UTC, COMMIT):
-            return sql
-        pg = self._sql.get(sql)
-        if pg is None:
-            pg = self._sql[sql] = postgres_sql(sql)
-        return pg
 
     def execute(self, sql: str, params=()):
         key = (sql, tuple(params))
@@ -152,14 +129,14 @@ class PgStatements:
         self.round_trips += 1
         shapes: dict[str, list[tuple]] = {}
         for key in todo:
-            shapes.setdefault(_shape(self._pg(key[0])), []).append(key)
+            shapes.setdefault(_shape(key[0]), []).append(key)
         sends: list[tuple[str, tuple, list[tuple]]] = []  # (sql, params, the keys it answers)
         for shape in sorted(shapes, key=_SEND_ORDER.get):
             keys = shapes[shape]
             if shape not in ("hit", "key") or len(keys) == 1:
-                sends += [(self._pg(sql), params, [(sql, params)]) for sql, params in keys]
+                sends += [(sql, params, [(sql, params)]) for sql, params in keys]
             else:
-                union = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({self._pg(sql)}) s"
+                union = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({sql}) s"
                                            for arm, (sql, _params) in enumerate(keys))
                 sends.append((union, tuple(p for _sql, params in keys for p in params), keys))
         sends = self._plan_modes(sends)
@@ -183,14 +160,14 @@ class PgStatements:
             self._ahead.update(zip(keys, by_arm, strict=True))
 
     def _plan_modes(self, sends: list[tuple[str, tuple, list[tuple]]]) -> list[tuple[str, tuple, list[tuple]]]:
-        """The sends with the plan mode each needs set before it (lookup_pg_sql: generic plans
+        """The sends with the plan mode each needs set before it (lookup_sql: generic plans
         for the statements whose plan does not depend on the values), in the same round trip.
         The first one is always set: a search may share its transaction with another."""
         out = []
         for send in sends:
             keys = send[2]
             if keys and not (keys[0][0].startswith("SET ") or keys[0][0] == COMMIT):
-                generic = all(sql in _GENERIC_NATIVE or generic_ok(sql) for sql, _params in keys)
+                generic = all(sql in _GENERIC for sql, _params in keys)
                 if generic is not self._generic:
                     out.append((SET_GENERIC if generic else SET_CUSTOM, (), []))
                     self._generic = generic
@@ -203,7 +180,8 @@ SET_CUSTOM = "SET LOCAL plan_cache_mode = auto"
 
 
 _NEAR = frozenset(VOCAB_NEAR.values())
-_GENERIC_NATIVE = _NEAR | {VOCAB_PREFIX}
+PG_SQL.generic.update(_NEAR)
+_GENERIC = PG_SQL.generic  # the sized statements join it as they are built
 
 
 def _prepare(keys: list[tuple]) -> bool | None:
@@ -235,15 +213,13 @@ class PgVocabulary:
     """The three questions the shared search asks of the name vocabulary (on SQLite answered in
     memory by lookup_vocab.NameVocabulary), as statements for PgStatements."""
 
-    NATIVE = (*VOCAB_NEAR.values(), VOCAB_PREFIX, SET_WORD_SIMILARITY)
-
     def __init__(self, statements: PgStatements):
         self.sql = statements
 
     @staticmethod
     def word_questions(kind: str, word: str) -> list[Statement]:
         """The statements behind sounds_like and with_prefix for `word`, as the search asks them."""
-        asks = [(SQL_VOCAB_PHONETIC, (kind, phonetic_key(word)))]
+        asks = [(VOCAB_PHONETIC, (kind, phonetic_key(word)))]
         if len(word) >= 4:
             head = word[:3] if len(word) >= 6 else word[:2]
             asks.append((VOCAB_PREFIX, (kind, head, upper_bound(head))))
@@ -255,7 +231,7 @@ class PgVocabulary:
         return [(SET_WORD_SIMILARITY, ()), (VOCAB_NEAR[kind], _near_params(word))]
 
     def sounds_like(self, kind: str, key: str) -> list[str]:
-        return [r[0] for r in self.sql.execute(SQL_VOCAB_PHONETIC, (kind, key))]
+        return [r[0] for r in self.sql.execute(VOCAB_PHONETIC, (kind, key))]
 
     def with_prefix(self, kind: str, head: str) -> list[str]:
         return [r[0] for r in self.sql.execute(VOCAB_PREFIX, (kind, head, upper_bound(head)))]
@@ -285,7 +261,7 @@ class PgSearch(Search):
 
     def __init__(self, conn: Connection, query: LookupQuery, today: date, limit: int):
         super().__init__(conn, query, today, limit, vocab=None)
-        self.raw = PgStatements(self.raw, native=PgVocabulary.NATIVE)
+        self.raw = PgStatements(self.raw)
         self.vocab = PgVocabulary(self.raw)
 
     def ask_ahead(self, statements: Sequence[Statement] = (),
