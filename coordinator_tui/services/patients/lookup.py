@@ -39,7 +39,7 @@ from coordinator_tui.services.patients.lookup_scores import (
     name_match,
 )
 from coordinator_tui.services.patients.lookup_search import FUZZY_TERMS, Search
-from coordinator_tui.services.patients.lookup_sql import SQL_BY_LAST4, chunks
+from coordinator_tui.services.patients.lookup_sql import SQL_BY_LAST4, chunks, padded
 from coordinator_tui.services.patients.lookup_vocab import vocabulary_for
 from coordinator_tui.store.bulk import sql_date, sql_instant
 
@@ -204,8 +204,8 @@ def _hits(search: Search, ranked, ctx: AppContext, today: date, today_ids: set[i
     if not ranked:
         return []
     raw = search.raw
-    ids = [row[0] for row, _s, _r in ranked]
-    pairs = sorted({(str(row[8]), row[4]) for row, _s, _r in ranked})
+    ids = padded([row[0] for row, _s, _r in ranked], 20)
+    pairs = padded(sorted({(str(row[8]), row[4]) for row, _s, _r in ranked}), 20)
     appointments = (search.sql.next_appt(len(ids)), (*ids, sql_instant(ctx.now())))
     twins = (search.sql.dupes(len(pairs)), tuple(v for pair in pairs for v in pair))
     search.ask_ahead([appointments, twins], last=True)  # the search's last questions

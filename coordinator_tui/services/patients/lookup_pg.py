@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
 from psycopg.pq import ExecStatus
 from sqlalchemy import Connection
@@ -56,7 +57,6 @@ SOUND_TERMS = 40
 # On splink's fake people (tests/services/test_lookup_accuracy.py): 0.4 gave top-1 0.852, 0.25
 # 0.858 and top-5 0.905, as SQLite's 0.860 / 0.905; lower costs more rows to recheck.
 WORD_SIMILARITY = 0.25
-SET_WORD_SIMILARITY = f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}"
 
 SET_UTC = "SET LOCAL TIME ZONE 'UTC'"
 COMMIT = "COMMIT"
@@ -112,15 +112,26 @@ class PgStatements:
         if rows is None:
             self.fetch_ahead([key])
             rows = self._ahead[key]
+        if type(rows) is _Keys:
+            return _Rows((term,) for term in rows)
         return rows
 
-    def fetch_ahead(self, statements: Sequence[Statement]) -> None:
-        """Run the statements not fetched yet, all in one round trip, and keep their rows.
+    def keys(self, sql: str, params: tuple) -> list[str]:
+        """A vocabulary question's terms (the first column of its rows), as fetched."""
+        rows = self._ahead.get((sql, params))
+        if rows is None:
+            self.fetch_ahead([(sql, params)])
+            rows = self._ahead[(sql, params)]
+        return rows if type(rows) is _Keys else [row[0] for row in rows]
 
-        Statements of one shape (patients' hit rows; vocabulary keys) go as ONE statement, each
-        a numbered arm of a UNION ALL, and their rows are dealt back by arm: psycopg and the
-        server pay per statement (a cursor, its description, parse/bind/execute), and a phase
-        asks up to a dozen small questions. The settings go first, the COMMIT last."""
+    def fetch_ahead(self, statements: Sequence[Statement]) -> None:
+        """Run the statements not fetched yet, all in one round trip, and keep their answers.
+
+        psycopg and the server pay per statement (a cursor, its description, parse/bind/execute)
+        and per row, and a phase asks up to a dozen small questions, so the patients' hit rows go
+        as ONE statement, each question a numbered arm of a UNION ALL, dealt back by arm; the
+        vocabulary's questions as one row, each question's terms one array column (a phase asks
+        up to 8, each up to 300 terms). The plan mode goes first, the COMMIT last."""
         todo = list(dict.fromkeys((sql, tuple(params)) for sql, params in statements
                                   if (sql, tuple(params)) not in self._ahead))
         if not todo:
@@ -133,12 +144,11 @@ class PgStatements:
         sends: list[tuple[str, tuple, list[tuple]]] = []  # (sql, params, the keys it answers)
         for shape in sorted(shapes, key=_SEND_ORDER.get):
             keys = shapes[shape]
-            if shape not in ("hit", "key") or len(keys) == 1:
-                sends += [(sql, params, [(sql, params)]) for sql, params in keys]
+            if shape == "key" or (shape == "hit" and len(keys) > 1):
+                sql = _together(shape, tuple(sql for sql, _params in keys))
+                sends.append((sql, tuple(p for _sql, params in keys for p in params), keys))
             else:
-                union = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({sql}) s"
-                                           for arm, (sql, _params) in enumerate(keys))
-                sends.append((union, tuple(p for _sql, params in keys for p in params), keys))
+                sends += [(sql, params, [(sql, params)]) for sql, params in keys]
         sends = self._plan_modes(sends)
         self.statements += len(sends)
         if len(sends) == 1:
@@ -146,9 +156,12 @@ class PgStatements:
         else:
             with self._conn.pipeline():
                 cursors = [self._conn.execute(sql, params, prepare=_prepare(keys)) for sql, params, keys in sends]
-        for (_sql, _params, keys), cursor in zip(sends, cursors, strict=True):
+        for (sql, _params, keys), cursor in zip(sends, cursors, strict=True):
             if not keys:
                 continue  # a plan mode
+            if sql.startswith(_ARRAYS):
+                self._ahead.update(zip(keys, map(_Keys, cursor.fetchone()), strict=True))
+                continue
             # Rows or none by the result's status: `description` builds a Column per column.
             rows = cursor.fetchall() if cursor.pgresult.status == TUPLES_OK else []
             if len(keys) == 1:
@@ -158,11 +171,14 @@ class PgStatements:
             for row in rows:
                 by_arm[row[0]].append(row[1:])
             self._ahead.update(zip(keys, by_arm, strict=True))
+        if todo[-1][0] == COMMIT:
+            self._generic = None  # the transaction and its settings ended
 
     def _plan_modes(self, sends: list[tuple[str, tuple, list[tuple]]]) -> list[tuple[str, tuple, list[tuple]]]:
         """The sends with the plan mode each needs set before it (lookup_sql: generic plans
         for the statements whose plan does not depend on the values), in the same round trip.
-        The first one is always set: a search may share its transaction with another."""
+        The first one is always set: a search may share its transaction with another. The
+        trigram questions' threshold is set with it (every statement of a search follows one)."""
         out = []
         for send in sends:
             keys = send[2]
@@ -175,13 +191,41 @@ class PgStatements:
         return out
 
 
-SET_GENERIC = "SET LOCAL plan_cache_mode = force_generic_plan"
-SET_CUSTOM = "SET LOCAL plan_cache_mode = auto"
+class _Keys(list):
+    """A vocabulary question's terms, fetched ahead as one array."""
+
+
+def _settings(plan_mode: str) -> str:
+    # SET LOCAL as set_config(..., true): one statement for both settings.
+    return (f"SELECT set_config('plan_cache_mode', '{plan_mode}', true), "
+            f"set_config('pg_trgm.word_similarity_threshold', '{WORD_SIMILARITY}', true)")
+
+
+SET_GENERIC = _settings("force_generic_plan")
+SET_CUSTOM = _settings("auto")
 
 
 _NEAR = frozenset(VOCAB_NEAR.values())
 PG_SQL.generic.update(_NEAR)
 _GENERIC = PG_SQL.generic  # the sized statements join it as they are built
+_ARRAYS = "SELECT ARRAY("
+_TOGETHER: dict[tuple, str] = {}  # (shape, statements) -> the one statement sent for them
+
+
+def _together(shape: str, sqls: tuple[str, ...]) -> str:
+    """Several hit-row questions as one UNION ALL (each row led by its arm's number), or the
+    vocabulary's questions as one row of arrays; built once per combination."""
+    key = (shape, sqls)
+    sql = _TOGETHER.get(key)
+    if sql is None:
+        if shape == "key":
+            sql = "SELECT " + ", ".join(f"ARRAY({one})" for one in sqls)
+        else:
+            sql = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({one}) s" for arm, one in enumerate(sqls))
+        if len(_TOGETHER) > 4096:
+            _TOGETHER.clear()  # bounded: the combinations of sizes are few, a typo's words many
+        _TOGETHER[key] = sql
+    return sql
 
 
 def _prepare(keys: list[tuple]) -> bool | None:
@@ -227,22 +271,22 @@ class PgVocabulary:
 
     @staticmethod
     def trigram_questions(kind: str, word: str) -> list[Statement]:
-        # The threshold first, in the same round trip (SET LOCAL: this transaction only).
-        return [(SET_WORD_SIMILARITY, ()), (VOCAB_NEAR[kind], _near_params(word))]
+        # Their threshold is set with the plan mode, which precedes them (PgStatements).
+        return [(VOCAB_NEAR[kind], _near_params(word))]
 
     def sounds_like(self, kind: str, key: str) -> list[str]:
-        return [r[0] for r in self.sql.execute(VOCAB_PHONETIC, (kind, key))]
+        return self.sql.keys(VOCAB_PHONETIC, (kind, key))
 
     def with_prefix(self, kind: str, head: str) -> list[str]:
-        return [r[0] for r in self.sql.execute(VOCAB_PREFIX, (kind, head, upper_bound(head)))]
+        return self.sql.keys(VOCAB_PREFIX, (kind, head, upper_bound(head)))
 
     def sharing_trigrams(self, kind: str, word: str) -> list[str]:
         if len(word) < 3:
             return []
-        self.sql.fetch_ahead(self.trigram_questions(kind, word))
-        return [r[0] for r in self.sql.execute(VOCAB_NEAR[kind], _near_params(word))]
+        return self.sql.keys(VOCAB_NEAR[kind], _near_params(word))
 
 
+@lru_cache(maxsize=4096)
 def shared_trigram_pattern(word: str) -> str:
     """A regular expression matching the terms that hold one of the word's own trigrams (its
     letters three at a time, as SQLite's vocabulary cuts them), for the trigram index."""
@@ -250,6 +294,7 @@ def shared_trigram_pattern(word: str) -> str:
     return "(" + "|".join("".join(c if c.isalnum() else "\\" + c for c in g) for g in grams) + ")"
 
 
+@lru_cache(maxsize=4096)
 def _near_params(word: str) -> tuple:
     return (word, shared_trigram_pattern(word), word, word)
 

@@ -30,7 +30,12 @@ from coordinator_tui.services.patients.lookup_scores import (
     part_or_similar,
     phonetic_key,
 )
-from coordinator_tui.services.patients.lookup_sql import CANDIDATES, statements_for, upper_bound
+from coordinator_tui.services.patients.lookup_sql import (
+    CANDIDATES,
+    padded,
+    statements_for,
+    upper_bound,
+)
 from coordinator_tui.services.patients.lookup_vocab import NameVocabulary
 from coordinator_tui.store.bulk import sql_date
 
@@ -237,8 +242,8 @@ class Search:
             self.ask_ahead(trigrams=[q for q in self._fuzzy_words() if self._wants_trigrams(*q, False, deep)])
         expand: list[Statement] = []
         for family, given in pairs:
-            families = [family] + self._fuzzy_terms("f", family, deep=deep)
-            givens = [given] + self._fuzzy_terms("g", given, deep=deep)
+            families = padded([family] + self._fuzzy_terms("f", family, deep=deep), FUZZY_TERMS + 1)
+            givens = padded([given] + self._fuzzy_terms("g", given, deep=deep), FUZZY_TERMS + 1)
             # Given name as a prefix (still being typed) for the exact family and its variants.
             expand.append((self.sql.by_both_keys(len(families), len(givens)), (*families, *givens, self.cap)))
         if self.batched:
