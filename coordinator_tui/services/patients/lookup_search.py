@@ -32,7 +32,6 @@ from coordinator_tui.services.patients.lookup_scores import (
 )
 from coordinator_tui.services.patients.lookup_sql import (
     CANDIDATES,
-    padded,
     statements_for,
     upper_bound,
 )
@@ -242,8 +241,8 @@ class Search:
             self.ask_ahead(trigrams=[q for q in self._fuzzy_words() if self._wants_trigrams(*q, False, deep)])
         expand: list[Statement] = []
         for family, given in pairs:
-            families = padded([family] + self._fuzzy_terms("f", family, deep=deep), FUZZY_TERMS + 1)
-            givens = padded([given] + self._fuzzy_terms("g", given, deep=deep), FUZZY_TERMS + 1)
+            families = self.sql.padded([family] + self._fuzzy_terms("f", family, deep=deep), FUZZY_TERMS + 1)
+            givens = self.sql.padded([given] + self._fuzzy_terms("g", given, deep=deep), FUZZY_TERMS + 1)
             # Given name as a prefix (still being typed) for the exact family and its variants.
             expand.append((self.sql.by_both_keys(len(families), len(givens)), (*families, *givens, self.cap)))
         if self.batched:

@@ -109,6 +109,11 @@ class NameVocabulary:
         with self._lock:
             ordered = self._kinds[kind].ordered
             start = bisect_left(ordered, prefix)
+            if prefix and ord(prefix[-1]) < 0x10FFFF:
+                # The terms starting with the prefix are the range [prefix, its upper bound).
+                end = bisect_left(ordered, prefix[:-1] + chr(ord(prefix[-1]) + 1), start,
+                                  min(len(ordered), start + PREFIX_LIMIT))
+                return ordered[start:end]
             out = []
             for key in ordered[start:start + PREFIX_LIMIT]:
                 if not key.startswith(prefix):
