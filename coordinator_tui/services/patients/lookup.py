@@ -121,8 +121,7 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
     query = parse_lookup(text, day_first=ctx.settings.day_first, today=today)
     if query.is_empty:
         return []
-    with ctx.db.read() as session:
-        conn = session.connection()
+    with ctx.db.read_connection() as conn:
         search = searcher(ctx, conn, query, today, limit)
         search.gather()
         today_ids: set[int] = set()

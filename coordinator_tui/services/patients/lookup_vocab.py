@@ -140,9 +140,11 @@ class NameVocabulary:
                 kept += per_count[floor]
                 if kept >= TRIGRAM_LIMIT:
                     break
-            size = len(word)
-            ranked = sorted(((-n, abs(len(terms.terms[i]) - size), terms.terms[i])
-                             for i, n in counts.items() if n >= floor))
+            size, names = len(word), terms.terms
+            # Comprehensions, not a generator into sorted(): this pass runs over every term
+            # sharing one trigram.
+            kept = [(-n, i) for i, n in counts.items() if n >= floor]
+            ranked = sorted([(n, abs(len(names[i]) - size), names[i]) for n, i in kept])
             return [term for _n, _d, term in ranked[:TRIGRAM_LIMIT]]
 
 
