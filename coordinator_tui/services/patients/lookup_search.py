@@ -66,6 +66,7 @@ class Search:
         self.cap = min(CANDIDATES, max(40, limit * 3))
         self.found: dict[int, _Candidate] = {}
         self.words = [w for w in (name_key(n) for n in query.names) if w]
+        self._pairs: list[tuple[str, str | None]] | None = None
         self._fuzzy_cache: dict[tuple[str, str, bool, bool], list[str]] = {}
         self._first_cache: dict[tuple[str, str], tuple[list[str], list[str], float]] = {}
 
@@ -133,7 +134,13 @@ class Search:
             self.found.setdefault(row[0], _Candidate(row, set())).via.add("MRN")
 
     def _pairings(self) -> list[tuple[str, str | None]]:
-        """(family key, given key or None) for every split of the words, both ways round."""
+        """(family key, given key or None) for every split of the words, both ways round (asked
+        by every step and by the ranking: worked out once a search)."""
+        if self._pairs is None:
+            self._pairs = self._split_words()
+        return self._pairs
+
+    def _split_words(self) -> list[tuple[str, str | None]]:
         words = self.words
         if len(words) == 1:
             return [(words[0], None)]
