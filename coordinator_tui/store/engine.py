@@ -22,7 +22,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
@@ -273,6 +273,13 @@ class Database:
     def read(self) -> Iterator[Session]:
         with self._guard(), self._read_sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A read transaction on a pooled connection without a Session, for raw statements (the
+        patient lookup, on every keystroke: 0.1-0.2 ms a search less than `read()`)."""
+        with self._guard(), self.engine.connect() as conn, conn.begin():
+            yield conn
 
     def read_scalar(self, statement, params: dict):
         """One value from one prebuilt read statement, on a pooled connection without a Session:

@@ -12,8 +12,7 @@ from sqlalchemy import text as sql
 
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.patients.lookup import search_patients
-from coordinator_tui.services.patients.lookup_pg import postgres_sql
-from coordinator_tui.services.patients.lookup_sql import SQL_GIVEN_ONLY, SQL_VOCAB_TRIGRAM
+from coordinator_tui.services.patients.lookup_sql import statements_for
 from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_DAY, make_context
 from tests.helpers.lookup import add_patient
@@ -99,11 +98,23 @@ def test_instants_mean_utc_whatever_the_sessions_time_zone(pg_ctx):  # noqa: F81
     assert hit.next_appointment == booked.starts_at
 
 
-def test_statements_are_translated_for_psycopg():
-    assert "INDEXED BY" not in postgres_sql(SQL_GIVEN_ONLY)
-    assert "?" not in postgres_sql(SQL_GIVEN_ONLY) and postgres_sql(SQL_GIVEN_ONLY).count("%s") == 3
-    assert postgres_sql("SELECT '5%' WHERE a = ?") == "SELECT '5%%' WHERE a = %s"
-    assert "MATCH" in SQL_VOCAB_TRIGRAM  # the one statement answered differently (lookup_pg)
+def test_each_engine_has_its_own_statements_built_once():
+    """Statements are built per engine in its own form (never SQLite text rewritten per search):
+    the same question, parameters in the same order; PostgreSQL walks an index by its order."""
+    sqlite, pg = statements_for("sqlite"), statements_for("postgresql")
+    assert statements_for("postgresql") is pg
+    assert "INDEXED BY ix_patients_given_key_family_key" in sqlite.given_only
+    assert "INDEXED BY" not in pg.given_only and "ORDER BY p.given_key, p.family_key" in pg.given_only
+    for name in ("by_mrn", "by_phone", "by_last4", "by_dob", "family_prefix", "given_prefix",
+                 "family_only", "given_only", "vocab_phonetic", "vocab_prefix", "today"):
+        mine, theirs = getattr(sqlite, name), getattr(pg, name)
+        assert "%s" not in mine and "?" not in theirs, name
+        assert mine.count("?") == theirs.count("%s"), name
+    assert pg.by_both_keys(8, 9) is pg.by_both_keys(8, 9)  # kept, not built again
+    assert pg.by_both_keys(3, 2).count("%s") == sqlite.by_both_keys(3, 2).count("?") == 6
+    assert pg.dupes(4).count("%s") == sqlite.dupes(4).count("?") == 8
+    assert pg.by_last4 not in pg.generic and pg.by_family_keys(3) not in pg.generic
+    assert pg.family_only in pg.generic and pg.dupes(4) in pg.generic and not sqlite.generic
 
 
 def _candidates(ctx, text: str) -> tuple[set[int], int]:
@@ -151,13 +162,13 @@ def test_answers_fetched_ahead_are_the_answers_asked_alone(pg_ctx):  # noqa: F81
     asked alone; asked again, an answer costs no round trip."""
     from coordinator_tui.services.patients.lookup_pg import PgStatements
     from coordinator_tui.services.patients.lookup_scores import phonetic_key
-    from coordinator_tui.services.patients.lookup_sql import SQL_VOCAB_PHONETIC, SQL_VOCAB_PREFIX
 
-    sounds = (SQL_VOCAB_PHONETIC, ("f", phonetic_key("smiht")))
-    prefix = (SQL_VOCAB_PREFIX, ("f", "sm", "sn"))
+    pg = statements_for("postgresql")
+    sounds = (pg.vocab_phonetic, ("f", phonetic_key("smiht")))
+    prefix = (pg.vocab_prefix, ("f", "sm", "sn"))
     with pg_ctx.db.read() as session:
         raw = session.connection().connection.driver_connection
-        alone = [raw.execute(postgres_sql(s), p).fetchall() for s, p in (sounds, prefix)]
+        alone = [raw.execute(s, p).fetchall() for s, p in (sounds, prefix)]
         statements = PgStatements(raw)
         statements.fetch_ahead([sounds, prefix])
         assert statements.round_trips == 1 and statements.statements == 2  # the plan mode, one UNION ALL
@@ -203,7 +214,7 @@ def test_trigram_neighbours_share_one_of_the_words_own_trigrams(pg_ctx):  # noqa
     assert shared_trigram_pattern("ma.qz") == r"(\.qz|a\.q|ma\.)"  # letters only, escaped
     with pg_ctx.db.read() as session:
         raw = session.connection().connection.driver_connection
-        vocab = PgVocabulary(PgStatements(raw, native=PgVocabulary.NATIVE))
+        vocab = PgVocabulary(PgStatements(raw))
         near = vocab.sharing_trigrams("f", "maqruez")
     assert "marquez" in near  # starts "ma", ends "uez"
     assert "maddox" not in near and "malone" not in near  # only "ma" in common
@@ -211,11 +222,10 @@ def test_trigram_neighbours_share_one_of_the_words_own_trigrams(pg_ctx):  # noqa
 
 def test_pair_statements_in_planner_form_give_the_rows_of_the_shared_form(pg_ctx):  # noqa: F811
     """The fuzzy expansion (family keys x given keys) and the duplicates question go to
-    PostgreSQL as joins of their lists (lookup_pg_sql: the IN-list form read every patient with
-    any of the given names); the rows are those of the shared statement as written, a term
+    PostgreSQL as joins of their lists (lookup_sql: the IN-list form read every patient with
+    any of the given names); the rows are those of SQLite's form of the statement, a term
     listed twice included."""
-    from coordinator_tui.services.patients.lookup_search import _by_both_keys
-    from coordinator_tui.services.patients.lookup_sql import SQL_DUPES, pair_marks
+    sqlite, pg = statements_for("sqlite"), statements_for("postgresql")
 
     with pg_ctx.db.read() as session:
         raw = session.connection().connection.driver_connection
@@ -223,33 +233,31 @@ def test_pair_statements_in_planner_form_give_the_rows_of_the_shared_form(pg_ctx
                            "WHERE merged_into_id IS NULL ORDER BY id LIMIT 6").fetchall()
         families = [r[0] for r in rows[:4]] + [rows[0][0], "nosuchname"]
         givens = [r[1] for r in rows[1:]]
-        both = _by_both_keys(len(families), len(givens))
+        both = pg.by_both_keys(len(families), len(givens))
         params = (*families, *givens, 200)
-        shared = both.replace("?", "%s")
-        assert "VALUES" in postgres_sql(both)
-        joined = raw.execute(postgres_sql(both), params).fetchall()
+        shared = sqlite.by_both_keys(len(families), len(givens)).replace("?", "%s")
+        assert "VALUES" in both
+        joined = raw.execute(both, params).fetchall()
         assert joined and sorted(joined) == sorted(raw.execute(shared, params).fetchall())
         pairs = sorted({(r[2], r[0]) for r in rows})
-        twins = SQL_DUPES.format(pairs=pair_marks(len(pairs)))
         flat = tuple(v for pair in pairs for v in pair)
-        assert "VALUES" in postgres_sql(twins)
-        assert (sorted(raw.execute(postgres_sql(twins), flat).fetchall())
-                == sorted(raw.execute(twins.replace("?", "%s"), flat).fetchall()))
+        assert "VALUES" in pg.dupes(len(pairs))
+        assert (sorted(raw.execute(pg.dupes(len(pairs)), flat).fetchall())
+                == sorted(raw.execute(sqlite.dupes(len(pairs)).replace("?", "%s"), flat).fetchall()))
 
 
 def test_generic_plans_for_value_independent_statements_never_for_the_last_four(pg_ctx):  # noqa: F811
     """Name statements run on generic plans (a prepared statement is then not planned again,
-    lookup_pg_sql); a phone's last four digits (whose generic plan walks every patient) and the
+    lookup_sql); a phone's last four digits (whose generic plan walks every patient) and the
     fuzzy family names alone (a generic plan cannot know a name is common) on plans made for
     their values, also when a search before them in the same transaction left generic plans
     on (the sign-in warm-up runs its searches in one transaction)."""
     from coordinator_tui.services.patients.lookup_pg import PgStatements
-    from coordinator_tui.services.patients.lookup_search import _by_family_keys
-    from coordinator_tui.services.patients.lookup_sql import SQL_BY_LAST4, SQL_FAMILY_ONLY
 
-    name = (SQL_FAMILY_ONLY, ("smith", "smiti", 60))
-    last4 = (SQL_BY_LAST4, ("0010", "0011", "0010", "0011"))
-    families = (_by_family_keys(2), ("smith", "smyth", 60))
+    pg = statements_for("postgresql")
+    name = (pg.family_only, ("smith", "smiti", 60))
+    last4 = (pg.by_last4, ("0010", "0011", "0010", "0011"))
+    families = (pg.by_family_keys(2), ("smith", "smyth", 60))
     with pg_ctx.db.read() as session:
         raw = session.connection().connection.driver_connection
         modes = []

@@ -33,25 +33,11 @@ from coordinator_tui.domain.slots import day_bounds_utc
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
-from coordinator_tui.services.patients.lookup_scores import (
-    NAME_REASON,
-    date_closeness,
-    name_match,
-)
+from coordinator_tui.services.patients.lookup_rank import rank
 from coordinator_tui.services.patients.lookup_search import FUZZY_TERMS, Search
-from coordinator_tui.services.patients.lookup_sql import (
-    ACTIVE_PATIENT,
-    HIT_COLUMNS,
-    SQL_BY_LAST4,
-    SQL_DUPES,
-    SQL_NEXT_APPT,
-    SQL_TODAY,
-    chunks,
-    in_marks,
-    pair_marks,
-)
+from coordinator_tui.services.patients.lookup_sql import SQL_BY_LAST4, chunks
 from coordinator_tui.services.patients.lookup_vocab import vocabulary_for
-from coordinator_tui.store.bulk import sql_date, sql_instant
+from coordinator_tui.store.bulk import sql_instant
 
 __all__ = ["FUZZY_TERMS", "MAX_LIMIT", "SQL_BY_LAST4", "PatientHit", "search_patients"]
 
@@ -135,90 +121,29 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
     query = parse_lookup(text, day_first=ctx.settings.day_first, today=today)
     if query.is_empty:
         return []
-    with ctx.db.read() as session:
-        conn = session.connection()
+    with ctx.db.read_connection() as conn:
         search = searcher(ctx, conn, query, today, limit)
         search.gather()
         today_ids: set[int] = set()
         if today_first:
             start, end = day_bounds_utc(today, ctx.settings.tz)
-            today_ids = {r[0] for r in search.raw.execute(SQL_TODAY, (sql_instant(start), sql_instant(end)))}
+            today_ids = {r[0] for r in search.raw.execute(search.sql.today, (sql_instant(start), sql_instant(end)))}
             # Today's patients are few: look at all of them, so a common name cannot hide them.
             missing = [pid for pid in today_ids if pid not in search.found]
             for chunk in chunks(missing, 400):
-                search.run(f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.id IN ({in_marks(len(chunk))}) "
-                           f"AND {ACTIVE_PATIENT}", chunk, "today")
-        ranked = _rank(search, query, today_ids)[:limit]
+                search.run(search.sql.by_ids(len(chunk)), chunk, "today")
+        ranked = rank(search, query, today_ids, limit)
         return _hits(search, ranked, ctx, today, today_ids)
-
-
-def _rank(search: Search, query: LookupQuery, today_ids: set[int]) -> list[tuple[tuple, float, str]]:
-    words = search.words
-    pairings = search._pairings() if words else []
-    rev_phone = query.phone[::-1] if query.phone else None
-    last4 = query.phone_last4[::-1] if query.phone_last4 else None
-    dob = sql_date(query.birth_date) if query.birth_date else None
-    out: list[tuple[tuple, tuple, float, str]] = []
-    for cand in search.found.values():
-        row = cand.row
-        parts: list[tuple[float, float]] = []  # (weight, score 0..1)
-        reasons: list[str] = []
-        exact = True
-        if "MRN" in cand.via or "member id" in cand.via:
-            parts.append((2.0, 1.0))
-            reasons.append("MRN" if "MRN" in cand.via else "member id")
-        elif query.identifiers:
-            parts.append((2.0, 0.0))
-            exact = False
-        if rev_phone or last4:
-            hit = any(r and (r == rev_phone if rev_phone else r.startswith(last4))
-                      for r in (row[14], row[15]))
-            parts.append((1.0, 1.0 if hit else 0.0))
-            exact &= hit
-            if hit:
-                reasons.append("phone")
-        if dob:
-            near = date_closeness(dob, str(row[8]))
-            parts.append((0.7, near))
-            exact &= near == 1.0
-            if near == 1.0:
-                reasons.append("birth date")
-            elif near > 0:
-                reasons.append("birth date near")
-        if words:
-            score, kind = name_match(pairings, row)
-            parts.append((1.0, score))
-            exact &= kind in ("exact", "prefix")
-            reasons.insert(0, NAME_REASON[kind])
-            if kind == "weak" and not (rev_phone or last4 or dob or "MRN" in cand.via or
-                                       "member id" in cand.via):
-                continue  # a name query whose name does not match at all: not a hit
-        if not parts:
-            continue
-        total = weights = 0  # summed in order, as sum() did: the same floats
-        for w, v in parts:
-            total += w * v
-            weights += w
-        score = total / weights
-        if words and kind == "weak":
-            score *= 0.5  # the name typed does not match: below any name that does
-        if "today" in cand.via and len(cand.via) == 1 and score < 0.6:
-            continue  # today's list is only a candidate pool, not a match in itself
-        in_today = row[0] in today_ids
-        sort_key = (0 if in_today else 1, 0 if exact else 1, -score, row[4], row[5], row[0])
-        out.append((row, sort_key, score, ", ".join(dict.fromkeys(reasons)) or "match"))
-    out.sort(key=lambda item: item[1])
-    return [(row, score, reason) for row, _key, score, reason in out]
 
 
 def _hits(search: Search, ranked, ctx: AppContext, today: date, today_ids: set[int]) -> list[PatientHit]:
     if not ranked:
         return []
     raw = search.raw
-    ids = [row[0] for row, _s, _r in ranked]
-    pairs = sorted({(str(row[8]), row[4]) for row, _s, _r in ranked})
-    appointments = (SQL_NEXT_APPT.format(marks=in_marks(len(ids))), (*ids, sql_instant(ctx.now())))
-    twins = (SQL_DUPES.format(pairs=pair_marks(len(pairs))), tuple(v for pair in pairs for v in pair))
+    ids = search.sql.padded([row[0] for row, _s, _r in ranked], 20)
+    pairs = search.sql.padded(sorted({(str(row[8]), row[4]) for row, _s, _r in ranked}), 20)
+    appointments = (search.sql.next_appt(len(ids)), (*ids, sql_instant(ctx.now())))
+    twins = (search.sql.dupes(len(pairs)), tuple(v for pair in pairs for v in pair))
     search.ask_ahead([appointments, twins], last=True)  # the search's last questions
     next_appt: dict[int, datetime] = {pid: _instant(at) for pid, at in raw.execute(*appointments)}
     dupes = {(str(d), k) for d, k, n in raw.execute(*twins) if n > 1}

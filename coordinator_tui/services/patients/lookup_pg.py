@@ -10,11 +10,11 @@ parameters until the search asks it. A typo search is four round trips: names as
 the vocabulary's sound-alikes and close spellings, the trigram neighbours, the fuzzy
 expansions, the result rows' appointments and duplicates.
 
-Every prebuilt statement of the shared search is plain SQL over the patients' key indexes and
-runs as written (`?` becomes `%s`, SQLite's `INDEXED BY` hint an ORDER BY of that index), but
-two that PostgreSQL's planner mis-costs go as joins of their lists, and the statements whose
-plan does not depend on the values run on generic plans, planned once per connection
-(lookup_pg_sql.py; planning had been half of the server's time). The name vocabulary (on SQLite held in memory, lookup_vocab.py) is asked here
+Every prebuilt statement of the shared search is plain SQL over the patients' key indexes, built
+once in PostgreSQL's own form (lookup_sql.statements_for: an index walk as an ORDER BY of that
+index, the two list questions PostgreSQL's planner mis-costs as joins of their lists) and sent
+as it is; the statements whose plan does not depend on the values run on generic plans, planned
+once per connection (planning had been half of the server's time). The name vocabulary (on SQLite held in memory, lookup_vocab.py) is asked here
 (migration 0014_pg_search):
 
   - sound-alikes: the terms with the word's phonetic key, as on SQLite;
@@ -41,20 +41,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
 from psycopg.pq import ExecStatus
 from sqlalchemy import Connection
 
 from coordinator_tui.domain.lookup_query import LookupQuery
-from coordinator_tui.services.patients.lookup_pg_sql import generic_ok, index_order, planner_form
 from coordinator_tui.services.patients.lookup_scores import phonetic_key
 from coordinator_tui.services.patients.lookup_search import Search, Statement
-from coordinator_tui.services.patients.lookup_sql import (
-    HIT_COLUMNS,
-    SQL_VOCAB_PHONETIC,
-    SQL_VOCAB_PREFIX,
-    upper_bound,
-)
+from coordinator_tui.services.patients.lookup_sql import HIT_COLUMNS, statements_for, upper_bound
 
 NEAREST_TERMS = 80  # as SQLite's trigram step (LIMIT 80)
 SOUND_TERMS = 40
@@ -62,7 +57,6 @@ SOUND_TERMS = 40
 # On splink's fake people (tests/services/test_lookup_accuracy.py): 0.4 gave top-1 0.852, 0.25
 # 0.858 and top-5 0.905, as SQLite's 0.860 / 0.905; lower costs more rows to recheck.
 WORD_SIMILARITY = 0.25
-SET_WORD_SIMILARITY = f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}"
 
 SET_UTC = "SET LOCAL TIME ZONE 'UTC'"
 COMMIT = "COMMIT"
@@ -90,27 +84,18 @@ class _Rows(list):
         return self[0] if self else None
 
 
-def postgres_sql(sqlite_sql: str) -> str:
-    """A shared lookup statement as psycopg takes it (two in a form of their own: lookup_pg_sql)."""
-    planned = planner_form(sqlite_sql)
-    if planned is not None:
-        return planned
-    return index_order(sqlite_sql).replace("%", "%%").replace("?", "%s")
-
-
-# The first 300 in key order, as SQLite's vocabulary answers (a common head has more).
-VOCAB_PREFIX = postgres_sql(SQL_VOCAB_PREFIX).replace(" LIMIT ", " ORDER BY key LIMIT ")
+PG_SQL = statements_for("postgresql")  # PostgreSQL's own forms (lookup_sql), built once
+VOCAB_PHONETIC = PG_SQL.vocab_phonetic
+VOCAB_PREFIX = PG_SQL.vocab_prefix
 
 
 class PgStatements:
     """The `execute(sql, params)` the shared search calls on its raw connection (an sqlite3
     connection on SQLite), on the psycopg connection inside the same read transaction.
-    Statements are the shared (SQLite) text, translated; `native` ones are PostgreSQL's own."""
+    Statements come in PostgreSQL's own form (lookup_sql.statements_for), sent as they are."""
 
-    def __init__(self, driver_connection, native: Sequence[str] = ()):
+    def __init__(self, driver_connection):
         self._conn = driver_connection
-        self._native = set(native)
-        self._sql: dict[str, str] = {}
         self.round_trips = 0
         self.statements = 0
         self._ahead: dict[tuple, _Rows] = {}  # (statement, params) -> rows fetched ahead
@@ -121,29 +106,32 @@ class PgStatements:
         if driver_connection.info.parameter_status("TimeZone") not in ("UTC", "Etc/UTC"):
             self._first.append((SET_UTC, ()))
 
-    def _pg(self, sql: str) -> str:
-        if sql in self._native or sql in (SET_UTC, COMMIT):
-            return sql
-        pg = self._sql.get(sql)
-        if pg is None:
-            pg = self._sql[sql] = postgres_sql(sql)
-        return pg
-
     def execute(self, sql: str, params=()):
         key = (sql, tuple(params))
         rows = self._ahead.get(key)
         if rows is None:
             self.fetch_ahead([key])
             rows = self._ahead[key]
+        if type(rows) is _Keys:
+            return _Rows((term,) for term in rows)
         return rows
 
-    def fetch_ahead(self, statements: Sequence[Statement]) -> None:
-        """Run the statements not fetched yet, all in one round trip, and keep their rows.
+    def keys(self, sql: str, params: tuple) -> list[str]:
+        """A vocabulary question's terms (the first column of its rows), as fetched."""
+        rows = self._ahead.get((sql, params))
+        if rows is None:
+            self.fetch_ahead([(sql, params)])
+            rows = self._ahead[(sql, params)]
+        return rows if type(rows) is _Keys else [row[0] for row in rows]
 
-        Statements of one shape (patients' hit rows; vocabulary keys) go as ONE statement, each
-        a numbered arm of a UNION ALL, and their rows are dealt back by arm: psycopg and the
-        server pay per statement (a cursor, its description, parse/bind/execute), and a phase
-        asks up to a dozen small questions. The settings go first, the COMMIT last."""
+    def fetch_ahead(self, statements: Sequence[Statement]) -> None:
+        """Run the statements not fetched yet, all in one round trip, and keep their answers.
+
+        psycopg and the server pay per statement (a cursor, its description, parse/bind/execute)
+        and per row, and a phase asks up to a dozen small questions, so the patients' hit rows go
+        as ONE statement, each question a numbered arm of a UNION ALL, dealt back by arm; the
+        vocabulary's questions as one row, each question's terms one array column (a phase asks
+        up to 8, each up to 300 terms). The plan mode goes first, the COMMIT last."""
         todo = list(dict.fromkeys((sql, tuple(params)) for sql, params in statements
                                   if (sql, tuple(params)) not in self._ahead))
         if not todo:
@@ -152,16 +140,15 @@ class PgStatements:
         self.round_trips += 1
         shapes: dict[str, list[tuple]] = {}
         for key in todo:
-            shapes.setdefault(_shape(self._pg(key[0])), []).append(key)
+            shapes.setdefault(_shape(key[0]), []).append(key)
         sends: list[tuple[str, tuple, list[tuple]]] = []  # (sql, params, the keys it answers)
         for shape in sorted(shapes, key=_SEND_ORDER.get):
             keys = shapes[shape]
-            if shape not in ("hit", "key") or len(keys) == 1:
-                sends += [(self._pg(sql), params, [(sql, params)]) for sql, params in keys]
+            if shape == "key" or (shape == "hit" and len(keys) > 1):
+                sql = _together(shape, tuple(sql for sql, _params in keys))
+                sends.append((sql, tuple(p for _sql, params in keys for p in params), keys))
             else:
-                union = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({self._pg(sql)}) s"
-                                           for arm, (sql, _params) in enumerate(keys))
-                sends.append((union, tuple(p for _sql, params in keys for p in params), keys))
+                sends += [(sql, params, [(sql, params)]) for sql, params in keys]
         sends = self._plan_modes(sends)
         self.statements += len(sends)
         if len(sends) == 1:
@@ -169,9 +156,12 @@ class PgStatements:
         else:
             with self._conn.pipeline():
                 cursors = [self._conn.execute(sql, params, prepare=_prepare(keys)) for sql, params, keys in sends]
-        for (_sql, _params, keys), cursor in zip(sends, cursors, strict=True):
+        for (sql, _params, keys), cursor in zip(sends, cursors, strict=True):
             if not keys:
                 continue  # a plan mode
+            if sql.startswith(_ARRAYS):
+                self._ahead.update(zip(keys, map(_Keys, cursor.fetchone()), strict=True))
+                continue
             # Rows or none by the result's status: `description` builds a Column per column.
             rows = cursor.fetchall() if cursor.pgresult.status == TUPLES_OK else []
             if len(keys) == 1:
@@ -181,16 +171,19 @@ class PgStatements:
             for row in rows:
                 by_arm[row[0]].append(row[1:])
             self._ahead.update(zip(keys, by_arm, strict=True))
+        if todo[-1][0] == COMMIT:
+            self._generic = None  # the transaction and its settings ended
 
     def _plan_modes(self, sends: list[tuple[str, tuple, list[tuple]]]) -> list[tuple[str, tuple, list[tuple]]]:
-        """The sends with the plan mode each needs set before it (lookup_pg_sql: generic plans
+        """The sends with the plan mode each needs set before it (lookup_sql: generic plans
         for the statements whose plan does not depend on the values), in the same round trip.
-        The first one is always set: a search may share its transaction with another."""
+        The first one is always set: a search may share its transaction with another. The
+        trigram questions' threshold is set with it (every statement of a search follows one)."""
         out = []
         for send in sends:
             keys = send[2]
             if keys and not (keys[0][0].startswith("SET ") or keys[0][0] == COMMIT):
-                generic = all(sql in _GENERIC_NATIVE or generic_ok(sql) for sql, _params in keys)
+                generic = all(sql in _GENERIC for sql, _params in keys)
                 if generic is not self._generic:
                     out.append((SET_GENERIC if generic else SET_CUSTOM, (), []))
                     self._generic = generic
@@ -198,12 +191,41 @@ class PgStatements:
         return out
 
 
-SET_GENERIC = "SET LOCAL plan_cache_mode = force_generic_plan"
-SET_CUSTOM = "SET LOCAL plan_cache_mode = auto"
+class _Keys(list):
+    """A vocabulary question's terms, fetched ahead as one array."""
+
+
+def _settings(plan_mode: str) -> str:
+    # SET LOCAL as set_config(..., true): one statement for both settings.
+    return (f"SELECT set_config('plan_cache_mode', '{plan_mode}', true), "
+            f"set_config('pg_trgm.word_similarity_threshold', '{WORD_SIMILARITY}', true)")
+
+
+SET_GENERIC = _settings("force_generic_plan")
+SET_CUSTOM = _settings("auto")
 
 
 _NEAR = frozenset(VOCAB_NEAR.values())
-_GENERIC_NATIVE = _NEAR | {VOCAB_PREFIX}
+PG_SQL.generic.update(_NEAR)
+_GENERIC = PG_SQL.generic  # the sized statements join it as they are built
+_ARRAYS = "SELECT ARRAY("
+_TOGETHER: dict[tuple, str] = {}  # (shape, statements) -> the one statement sent for them
+
+
+def _together(shape: str, sqls: tuple[str, ...]) -> str:
+    """Several hit-row questions as one UNION ALL (each row led by its arm's number), or the
+    vocabulary's questions as one row of arrays; built once per combination."""
+    key = (shape, sqls)
+    sql = _TOGETHER.get(key)
+    if sql is None:
+        if shape == "key":
+            sql = "SELECT " + ", ".join(f"ARRAY({one})" for one in sqls)
+        else:
+            sql = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({one}) s" for arm, one in enumerate(sqls))
+        if len(_TOGETHER) > 4096:
+            _TOGETHER.clear()  # bounded: the combinations of sizes are few, a typo's words many
+        _TOGETHER[key] = sql
+    return sql
 
 
 def _prepare(keys: list[tuple]) -> bool | None:
@@ -235,15 +257,13 @@ class PgVocabulary:
     """The three questions the shared search asks of the name vocabulary (on SQLite answered in
     memory by lookup_vocab.NameVocabulary), as statements for PgStatements."""
 
-    NATIVE = (*VOCAB_NEAR.values(), VOCAB_PREFIX, SET_WORD_SIMILARITY)
-
     def __init__(self, statements: PgStatements):
         self.sql = statements
 
     @staticmethod
     def word_questions(kind: str, word: str) -> list[Statement]:
         """The statements behind sounds_like and with_prefix for `word`, as the search asks them."""
-        asks = [(SQL_VOCAB_PHONETIC, (kind, phonetic_key(word)))]
+        asks = [(VOCAB_PHONETIC, (kind, phonetic_key(word)))]
         if len(word) >= 4:
             head = word[:3] if len(word) >= 6 else word[:2]
             asks.append((VOCAB_PREFIX, (kind, head, upper_bound(head))))
@@ -251,22 +271,22 @@ class PgVocabulary:
 
     @staticmethod
     def trigram_questions(kind: str, word: str) -> list[Statement]:
-        # The threshold first, in the same round trip (SET LOCAL: this transaction only).
-        return [(SET_WORD_SIMILARITY, ()), (VOCAB_NEAR[kind], _near_params(word))]
+        # Their threshold is set with the plan mode, which precedes them (PgStatements).
+        return [(VOCAB_NEAR[kind], _near_params(word))]
 
     def sounds_like(self, kind: str, key: str) -> list[str]:
-        return [r[0] for r in self.sql.execute(SQL_VOCAB_PHONETIC, (kind, key))]
+        return self.sql.keys(VOCAB_PHONETIC, (kind, key))
 
     def with_prefix(self, kind: str, head: str) -> list[str]:
-        return [r[0] for r in self.sql.execute(VOCAB_PREFIX, (kind, head, upper_bound(head)))]
+        return self.sql.keys(VOCAB_PREFIX, (kind, head, upper_bound(head)))
 
     def sharing_trigrams(self, kind: str, word: str) -> list[str]:
         if len(word) < 3:
             return []
-        self.sql.fetch_ahead(self.trigram_questions(kind, word))
-        return [r[0] for r in self.sql.execute(VOCAB_NEAR[kind], _near_params(word))]
+        return self.sql.keys(VOCAB_NEAR[kind], _near_params(word))
 
 
+@lru_cache(maxsize=4096)
 def shared_trigram_pattern(word: str) -> str:
     """A regular expression matching the terms that hold one of the word's own trigrams (its
     letters three at a time, as SQLite's vocabulary cuts them), for the trigram index."""
@@ -274,6 +294,7 @@ def shared_trigram_pattern(word: str) -> str:
     return "(" + "|".join("".join(c if c.isalnum() else "\\" + c for c in g) for g in grams) + ")"
 
 
+@lru_cache(maxsize=4096)
 def _near_params(word: str) -> tuple:
     return (word, shared_trigram_pattern(word), word, word)
 
@@ -285,7 +306,7 @@ class PgSearch(Search):
 
     def __init__(self, conn: Connection, query: LookupQuery, today: date, limit: int):
         super().__init__(conn, query, today, limit, vocab=None)
-        self.raw = PgStatements(self.raw, native=PgVocabulary.NATIVE)
+        self.raw = PgStatements(self.raw)
         self.vocab = PgVocabulary(self.raw)
 
     def ask_ahead(self, statements: Sequence[Statement] = (),

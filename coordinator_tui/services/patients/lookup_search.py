@@ -31,20 +31,8 @@ from coordinator_tui.services.patients.lookup_scores import (
     phonetic_key,
 )
 from coordinator_tui.services.patients.lookup_sql import (
-    ACTIVE_PATIENT,
     CANDIDATES,
-    HIT_COLUMNS,
-    SQL_BY_DOB,
-    SQL_BY_ID,
-    SQL_BY_LAST4,
-    SQL_BY_MEMBER,
-    SQL_BY_MRN,
-    SQL_BY_PHONE,
-    SQL_FAMILY_ONLY,
-    SQL_FAMILY_PREFIX,
-    SQL_GIVEN_ONLY,
-    SQL_GIVEN_PREFIX,
-    in_marks,
+    statements_for,
     upper_bound,
 )
 from coordinator_tui.services.patients.lookup_vocab import NameVocabulary
@@ -61,16 +49,6 @@ class _Candidate:
     via: set[str]
 
 
-def _by_family_keys(count: int) -> str:
-    return (f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.family_key IN ({in_marks(count)}) "
-            f"AND {ACTIVE_PATIENT} LIMIT ?")
-
-
-def _by_both_keys(families: int, givens: int) -> str:
-    return (f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.family_key IN ({in_marks(families)}) "
-            f"AND p.given_key IN ({in_marks(givens)}) AND {ACTIVE_PATIENT} LIMIT ?")
-
-
 class Search:
     """One search's candidates (`found`), gathered from the database (`raw.execute`) and the
     name vocabulary (`vocab`)."""
@@ -81,12 +59,14 @@ class Search:
                  vocab: NameVocabulary | None):
         self.conn = conn
         self.raw = conn.connection.driver_connection  # the DB-API connection (sqlite3, psycopg)
+        self.sql = statements_for(conn.dialect.name)  # this engine's own statements (lookup_sql)
         self.vocab = vocab  # the name vocabulary in memory, current as of this transaction
         self.q = query
         self.today = today
         self.cap = min(CANDIDATES, max(40, limit * 3))
         self.found: dict[int, _Candidate] = {}
         self.words = [w for w in (name_key(n) for n in query.names) if w]
+        self._pairs: list[tuple[str, str | None]] | None = None
         self._fuzzy_cache: dict[tuple[str, str, bool, bool], list[str]] = {}
         self._first_cache: dict[tuple[str, str], tuple[list[str], list[str], float]] = {}
 
@@ -114,22 +94,22 @@ class Search:
         steps: list[tuple[str, tuple, str]] = []
         if q.phone:
             rev = q.phone[::-1]
-            steps.append((SQL_BY_PHONE, (rev, rev), "phone"))
+            steps.append((self.sql.by_phone, (rev, rev), "phone"))
         if q.phone_last4:
             lo = q.phone_last4[::-1]
             hi = upper_bound(lo)
-            steps.append((SQL_BY_LAST4, (lo, hi, lo, hi), "phone"))
+            steps.append((self.sql.by_last4, (lo, hi, lo, hi), "phone"))
         if q.birth_date:
-            steps.append((SQL_BY_DOB, (sql_date(q.birth_date), CANDIDATES), "birth date"))
+            steps.append((self.sql.by_dob, (sql_date(q.birth_date), CANDIDATES), "birth date"))
         names = self._exact_steps() if self.words else []
         if self.batched:
             idents = [(sql, (value,)) for ident in q.identifiers
-                      for sql, value in ((SQL_BY_MEMBER, ident), *((SQL_BY_MRN, m) for m in self._mrn_forms(ident)))]
+                      for sql, value in ((self.sql.by_member, ident), *((self.sql.by_mrn, m) for m in self._mrn_forms(ident)))]
             self.ask_ahead([*idents, *((s, p) for s, p, _v in steps), *((s, p) for s, p, _v, _g in names)],
                            words=self._fuzzy_words() if self.words else ())
         for ident in q.identifiers:
             self._by_mrn(ident)
-            self.run(SQL_BY_MEMBER, (ident,), "member id")
+            self.run(self.sql.by_member, (ident,), "member id")
         for sql, params, via in steps:
             self.run(sql, params, via)
         if self.words:
@@ -143,18 +123,24 @@ class Search:
     def _by_mrn(self, ident: str) -> None:
         row = None
         for mrn in self._mrn_forms(ident):
-            row = self.raw.execute(SQL_BY_MRN, (mrn,)).fetchone()
+            row = self.raw.execute(self.sql.by_mrn, (mrn,)).fetchone()
             if row is not None:
                 break
         hops = 0
         while row is not None and row[13] is not None and hops < 10:  # a tombstone: its survivor
-            row = self.raw.execute(SQL_BY_ID, (row[13],)).fetchone()
+            row = self.raw.execute(self.sql.by_id, (row[13],)).fetchone()
             hops += 1
         if row is not None and row[13] is None:
             self.found.setdefault(row[0], _Candidate(row, set())).via.add("MRN")
 
     def _pairings(self) -> list[tuple[str, str | None]]:
-        """(family key, given key or None) for every split of the words, both ways round."""
+        """(family key, given key or None) for every split of the words, both ways round (asked
+        by every step and by the ranking: worked out once a search)."""
+        if self._pairs is None:
+            self._pairs = self._split_words()
+        return self._pairs
+
+    def _split_words(self) -> list[tuple[str, str | None]]:
         words = self.words
         if len(words) == 1:
             return [(words[0], None)]
@@ -174,12 +160,12 @@ class Search:
         for family, given in self._pairings():
             f_hi = upper_bound(family)
             if given is None:
-                steps.append((SQL_FAMILY_ONLY, (family, f_hi, self.cap), "name", False))
-                steps.append((SQL_GIVEN_ONLY, (family, f_hi, self.cap // 4), "name", True))
+                steps.append((self.sql.family_only, (family, f_hi, self.cap), "name", False))
+                steps.append((self.sql.given_only, (family, f_hi, self.cap // 4), "name", True))
             else:
                 # Only the first column of an index is a range: range over the longer (rarer)
                 # prefix and filter by the other.
-                sql = SQL_GIVEN_PREFIX if len(given) > len(family) else SQL_FAMILY_PREFIX
+                sql = self.sql.given_prefix if len(given) > len(family) else self.sql.family_prefix
                 steps.append((sql, (family, f_hi, given, upper_bound(given), self.cap), "name", False))
         return steps
 
@@ -252,7 +238,7 @@ class Search:
                 self.ask_ahead(trigrams=[("f", word)])
             families = self._fuzzy_terms("f", word, parts=True, deep=deep)
             if families:
-                self.run(_by_family_keys(len(families)), [*families, self.cap], "fuzzy")
+                self.run(self.sql.by_family_keys(len(families)), [*families, self.cap], "fuzzy")
             return
         # With some names already matching as typed, look for sound-alikes and typos among close
         # spellings only: the trigram index (a typo in the first letters) costs a few ms a word.
@@ -262,10 +248,10 @@ class Search:
             self.ask_ahead(trigrams=[q for q in self._fuzzy_words() if self._wants_trigrams(*q, False, deep)])
         expand: list[Statement] = []
         for family, given in pairs:
-            families = [family] + self._fuzzy_terms("f", family, deep=deep)
-            givens = [given] + self._fuzzy_terms("g", given, deep=deep)
+            families = self.sql.padded([family] + self._fuzzy_terms("f", family, deep=deep), FUZZY_TERMS + 1)
+            givens = self.sql.padded([given] + self._fuzzy_terms("g", given, deep=deep), FUZZY_TERMS + 1)
             # Given name as a prefix (still being typed) for the exact family and its variants.
-            expand.append((_by_both_keys(len(families), len(givens)), (*families, *givens, self.cap)))
+            expand.append((self.sql.by_both_keys(len(families), len(givens)), (*families, *givens, self.cap)))
         if self.batched:
             self.ask_ahead(expand)
         fuzzy: list[tuple] = []
@@ -286,4 +272,4 @@ class Search:
                 self.ask_ahead(trigrams=[("f", joined)])
         families = self._fuzzy_terms("f", joined)
         if families:
-            self.run(_by_family_keys(len(families)), [*families, self.cap], "fuzzy")
+            self.run(self.sql.by_family_keys(len(families)), [*families, self.cap], "fuzzy")

@@ -109,6 +109,11 @@ class NameVocabulary:
         with self._lock:
             ordered = self._kinds[kind].ordered
             start = bisect_left(ordered, prefix)
+            if prefix and ord(prefix[-1]) < 0x10FFFF:
+                # The terms starting with the prefix are the range [prefix, its upper bound).
+                end = bisect_left(ordered, prefix[:-1] + chr(ord(prefix[-1]) + 1), start,
+                                  min(len(ordered), start + PREFIX_LIMIT))
+                return ordered[start:end]
             out = []
             for key in ordered[start:start + PREFIX_LIMIT]:
                 if not key.startswith(prefix):
@@ -135,9 +140,11 @@ class NameVocabulary:
                 kept += per_count[floor]
                 if kept >= TRIGRAM_LIMIT:
                     break
-            size = len(word)
-            ranked = sorted(((-n, abs(len(terms.terms[i]) - size), terms.terms[i])
-                             for i, n in counts.items() if n >= floor))
+            size, names = len(word), terms.terms
+            # Comprehensions, not a generator into sorted(): this pass runs over every term
+            # sharing one trigram.
+            kept = [(-n, i) for i, n in counts.items() if n >= floor]
+            ranked = sorted([(n, abs(len(names[i]) - size), names[i]) for n, i in kept])
             return [term for _n, _d, term in ranked[:TRIGRAM_LIMIT]]
 
 
