@@ -193,10 +193,12 @@ class Search:
             pool.update(self.vocab.with_prefix(kind, head))
         pool.discard(word)
         # Jaro-Winkler in C over the pool; sound-alikes first (they are few), then the closest.
-        close = [t for t, sim, _i in process.extract(word, list(pool), scorer=JaroWinkler.normalized_similarity,
+        # Sorted, so that ties keep one order whatever the process's hash seed (a set's order
+        # is not: the same search gave different results in two processes).
+        close = [t for t, sim, _i in process.extract(word, sorted(pool), scorer=JaroWinkler.normalized_similarity,
                                                      limit=FUZZY_TERMS, score_cutoff=TYPO_THRESHOLD)]
         best = max((JaroWinkler.normalized_similarity(word, t) for t in (*sounds, *close)), default=0.0)
-        ranked = sorted(sounds, key=lambda t: -JaroWinkler.normalized_similarity(word, t))
+        ranked = sorted(sounds, key=lambda t: (-JaroWinkler.normalized_similarity(word, t), t))
         result = (ranked, close, best)
         self._first_cache[(kind, word)] = result
         return result
