@@ -51,11 +51,11 @@ def test_a_writer_killed_at_random_moments_loses_nothing_it_reported(seeded_path
     result = desk_driver.crash_runs(seeded_path, CLINIC_DAY, runs=CRASH_RUNS, workdir=tmp_path, seed=3,
                                     max_delay=MAX_DELAY)
     # What matters: nothing a writer reported saved is lost or half-written, whatever the
-    # moment of the kill. How many writes a run gets in before it depends on the machine's load
-    # (a loaded machine kills more writers before their first write returns), so the test
-    # asks only that some were reported, or it would have checked nothing.
+    # moment of the kill. Half the runs kill from the writer's start (on a loaded machine often
+    # before any write returns), half after its first reported write, so there are always
+    # reported writes to check, however slow the machine.
     assert result["problems"] == []
-    assert result["saved"] > 0 and any(w > 0 for w in result["writes_per_run"])
+    assert all(w > 0 for w in result["writes_per_run"][1::2]), result["writes_per_run"]
     if engines.on_postgresql():
         return  # no file to check: PostgreSQL's WAL replays what committed
     conn = raw_connect(seeded_path)
