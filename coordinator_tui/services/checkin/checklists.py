@@ -43,7 +43,7 @@ from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.checkin import checklist_reads as reads
 from coordinator_tui.services.checkin.checklist_reads import aware_instant, paid_cents  # noqa: F401
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.services.eligibility.benefits import checklist_detail
+from coordinator_tui.services.eligibility.benefits import benefits_read_once, checklist_detail
 from coordinator_tui.services.patients.records import ValidationFailed, staff_name
 from coordinator_tui.services.referrals.documents import checklist_items as referral_items
 from coordinator_tui.services.versions import check_version
@@ -155,7 +155,8 @@ FORM_LABELS = {FormKind.PRIVACY_NOTICE: "privacy notice", FormKind.CONSENT_TO_TR
 
 def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Checklist:
     """The checklist the desk is shown: every item with its words, the patient and the visit."""
-    return _build(ctx, session, appointment, details=True)
+    with benefits_read_once(session):  # the 271's answer and the payer's authorisation
+        return _build(ctx, session, appointment, details=True)
 
 
 def decide_checklist(ctx: AppContext, session, appointment: Appointment) -> Checklist:
@@ -183,17 +184,17 @@ def _build(ctx: AppContext, session, appointment: Appointment, *, details: bool)
                                "" if not details else
                                f"confirmed {ctx.local(confirmed):%Y-%m-%d}" if confirmed else "never confirmed"))
 
-    coverage = reads.primary_coverage_row(session, patient_id)
+    coverage = (reads.primary_coverage_named if details else reads.primary_coverage_row)(session, patient_id)
     valid_days = getattr(ctx.settings, "eligibility_valid_days", ELIGIBILITY_VALID_DAYS)
     if coverage is None:
         items.append(ChecklistItem("eligibility", "Insurance eligibility", True, "self-pay: no insurance on file"))
         copay = 0
     else:
-        payer = reads.payer_name(session, coverage.payer_id) if details else ""
+        payer = coverage.payer_name if details else ""
         verified_at = aware_instant(coverage.verified_at)
         if coverage.eligibility_status == EligibilityStatus.VERIFIED.value and verified_at and \
                 now - verified_at <= timedelta(days=valid_days):
-            who = reads.username(session, coverage.verified_by_id) if details else None
+            who = coverage.verified_by_name if details else None
             detail = f"verified {ctx.local(verified_at):%Y-%m-%d} by {who or '?'}"
             ok = True
         elif coverage.eligibility_status == EligibilityStatus.PROBLEM.value:
