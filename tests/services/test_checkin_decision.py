@@ -116,3 +116,20 @@ def test_with_a_reason_the_refusals_come_in_the_same_order(ctx, desk_user):
                  if r.status in (S.SCHEDULED, S.CONFIRMED))
     with pytest.raises(UserError, match="not today"):  # the day first, even with a stale version
         svc.check_in(ctx, desk_user, later.id, 999, exception_reason="early")
+
+
+def test_another_desks_271_after_the_view_is_caught(ctx, desk_user):
+    from coordinator_tui.store.models import Coverage, EligibilityBenefit
+
+    appt = fresh_rows(ctx, desk_user, copay_cents=2500)[-1]
+    ready = make_ready(ctx, desk_user, appt.id)
+    assert ready.outstanding == []
+    with ctx.db.write() as session:  # the payer's 271 arrives at another desk: authorisation needed
+        coverage = session.query(Coverage).filter_by(patient_id=appt.patient_id, rank="primary",
+                                                     active=True).one()
+        session.add(EligibilityBenefit(coverage_id=coverage.id, patient_id=appt.patient_id, status="active",
+                                       auth_required=True, source_digest="d" * 64,
+                                       interchange_control="000000917", imported_at=ctx.now(),
+                                       imported_by_id=desk_user.id))
+    with pytest.raises(UserError, match="still outstanding: referral"):
+        svc.check_in(ctx, desk_user, appt.id, ready.version)
