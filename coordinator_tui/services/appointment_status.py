@@ -69,14 +69,7 @@ def apply_status_change(session, actor: Actor, appointment_id: int, to_status: A
     """`change_status` inside the caller's open write transaction (so a status change and, say,
     a callback it causes are saved together or not at all)."""
     appointment = _load(session, appointment_id)
-    if expected_version is not None and appointment.version_id != expected_version:
-        raise ConflictError(f"changed by {_last_change_by(session, appointment_id)}; "
-                            f"your change was not saved; reloaded")
-    current = AppointmentStatus(appointment.status)
-    try:
-        check_transition(current, to_status)
-    except TransitionRefused as exc:
-        raise UserError(str(exc)) from None
+    current = refuse_status_change(session, appointment, to_status, expected_version)
     for column, value in (extra or {}).items():
         setattr(appointment, column, value)
     appointment.status = to_status.value
@@ -86,6 +79,22 @@ def apply_status_change(session, actor: Actor, appointment_id: int, to_status: A
                  entity="appointment", entity_id=appointment_id,
                  detail={"from": current.value, "to": to_status.value, "reason": reason})
     return StatusChange(appointment_id, current, to_status, at, appointment.version_id)
+
+
+def refuse_status_change(session, appointment: Appointment, to_status: AppointmentStatus,
+                         expected_version: int | None) -> AppointmentStatus:
+    """The refusals of `apply_status_change`, in its order (another desk's change, then the state
+    machine), from the appointment as read in the caller's write transaction; its status now.
+    A caller with other refusals of its own that come later (check-in's) can ask first."""
+    if expected_version is not None and appointment.version_id != expected_version:
+        raise ConflictError(f"changed by {_last_change_by(session, appointment.id)}; "
+                            f"your change was not saved; reloaded")
+    current = AppointmentStatus(appointment.status)
+    try:
+        check_transition(current, to_status)
+    except TransitionRefused as exc:
+        raise UserError(str(exc)) from None
+    return current
 
 
 def undo_last_change(ctx: AppContext, actor: Actor, appointment_id: int, *, reason: str,

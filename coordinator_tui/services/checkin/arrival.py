@@ -19,12 +19,12 @@ from coordinator_tui.services.appointment_status import (
     StatusChange,
     apply_status_change,
     apply_undo,
+    refuse_status_change,
 )
-from coordinator_tui.services.checkin import checklist_reads as reads
 from coordinator_tui.services.checkin.checklists import (
     S,
     aware_instant,
-    build_checklist,
+    decide_checklist,
     load_appointment,
 )
 from coordinator_tui.services.context import Actor, AppContext
@@ -46,9 +46,14 @@ def check_in(ctx: AppContext, actor: Actor, appointment_id: int, expected_versio
         # Held for the whole transaction: the session keeps a clean object only weakly, and
         # each later look (the status change, the copay) would read the row again.
         appointment = load_appointment(session, appointment_id)
-        current = build_checklist(ctx, session, appointment)
-        if not current.is_today:
-            raise UserError(f"appointment {appointment_id} is on {current.day:%a %d %b %Y}, not today")
+        day = ctx.local(aware_instant(appointment.starts_at)).date()
+        if day != ctx.today():
+            raise UserError(f"appointment {appointment_id} is on {day:%a %d %b %Y}, not today")
+        if reason is not None:
+            # With a reason the checklist refuses nothing, so the status change's own refusals
+            # (another desk's change, already arrived) come next: asked before its ~11 reads.
+            refuse_status_change(session, appointment, S.ARRIVED, expected_version)
+        current = decide_checklist(ctx, session, appointment)  # what only the screen shows: not read
         outstanding = current.outstanding
         if outstanding and reason is None:
             raise UserError("still outstanding: " + ", ".join(i.label.split(" (")[0].lower() for i in outstanding)
@@ -60,8 +65,8 @@ def check_in(ctx: AppContext, actor: Actor, appointment_id: int, expected_versio
         change = apply_status_change(session, actor, appointment_id, S.ARRIVED, at=at, reason=event_reason,
                                      expected_version=expected_version, extra=extra)
         # The visit's copay goes on the ledger at arrival: unpaid, it becomes the patient's balance.
-        coverage = reads.primary_coverage_row(session, appointment.patient_id)  # a prebuilt read
-        charge_copay(session, actor, appointment, coverage.copay_cents if coverage else 0, at=at, day=current.day)
+        # The coverage was read by the decision above, in this transaction.
+        charge_copay(session, actor, appointment, current.copay_cents, at=at, day=current.day)
         return change
 
 

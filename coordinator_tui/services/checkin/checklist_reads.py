@@ -31,11 +31,16 @@ CHECKED_ITEMS = ("demographics", "photo_id", "insurance_card")
 _APPOINTMENT = select(Appointment.__table__).where(Appointment.__table__.c.id == bindparam("id"))
 _PATIENT = select(Patient.__table__).where(Patient.__table__.c.id == bindparam("id"))
 _PROVIDER_SHORT = select(Provider.short_name).where(Provider.id == bindparam("id"))
-_PAYER_NAME = select(Payer.name).where(Payer.id == bindparam("id"))
-_USERNAME = select(StaffUser.username).where(StaffUser.id == bindparam("id"))
 _PRIMARY = select(Coverage.__table__).where(
     Coverage.__table__.c.patient_id == bindparam("patient_id"),
     Coverage.__table__.c.rank == "primary", Coverage.__table__.c.active.is_(True))
+# The view's: with the payer's name and the verifier's username (two reads fewer each view).
+_PRIMARY_NAMED = (
+    select(Coverage.__table__, Payer.name.label("payer_name"), StaffUser.username.label("verified_by_name"))
+    .join(Payer, Payer.id == Coverage.__table__.c.payer_id)
+    .outerjoin(StaffUser, StaffUser.id == Coverage.__table__.c.verified_by_id)
+    .where(Coverage.__table__.c.patient_id == bindparam("patient_id"),
+           Coverage.__table__.c.rank == "primary", Coverage.__table__.c.active.is_(True)))
 _PAID = select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
     Payment.appointment_id == bindparam("appointment_id"), Payment.voided_at.is_(None))
 _LAST_CHECKS = (
@@ -76,19 +81,15 @@ def provider_short(session, provider_id: int) -> str:
     return _conn(session).execute(_PROVIDER_SHORT, {"id": provider_id}).scalar_one()
 
 
-def payer_name(session, payer_id: int) -> str:
-    return _conn(session).execute(_PAYER_NAME, {"id": payer_id}).scalar_one()
-
-
-def username(session, user_id: int | None) -> str | None:
-    if not user_id:
-        return None
-    return _conn(session).execute(_USERNAME, {"id": user_id}).scalar()
-
-
 def primary_coverage_row(session, patient_id: int):
     """The active primary coverage's row (columns by name), or None: self-pay."""
     return _conn(session).execute(_PRIMARY, {"patient_id": patient_id}).first()
+
+
+def primary_coverage_named(session, patient_id: int):
+    """`primary_coverage_row` with `payer_name` and `verified_by_name` (None: nobody), for the
+    checklist the desk is shown."""
+    return _conn(session).execute(_PRIMARY_NAMED, {"patient_id": patient_id}).first()
 
 
 def paid_cents(session, appointment_id: int) -> int:

@@ -43,7 +43,7 @@ from coordinator_tui.services.callback_queue import ensure_open_callback
 from coordinator_tui.services.checkin import checklist_reads as reads
 from coordinator_tui.services.checkin.checklist_reads import aware_instant, paid_cents  # noqa: F401
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.services.eligibility.benefits import checklist_detail
+from coordinator_tui.services.eligibility.benefits import benefits_read_once, checklist_detail
 from coordinator_tui.services.patients.records import ValidationFailed, staff_name
 from coordinator_tui.services.referrals.documents import checklist_items as referral_items
 from coordinator_tui.services.versions import check_version
@@ -113,6 +113,7 @@ class Checklist:
     # carries them back (services/versions.py), so a newer edit is never overwritten unseen.
     patient_version: int = 0
     coverage_version: int | None = None
+    copay_cents: int = 0  # the primary coverage's copay (0: self-pay), charged at arrival
 
     @property
     def outstanding(self) -> list[ChecklistItem]:
@@ -153,31 +154,47 @@ FORM_LABELS = {FormKind.PRIVACY_NOTICE: "privacy notice", FormKind.CONSENT_TO_TR
 
 
 def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Checklist:
+    """The checklist the desk is shown: every item with its words, the patient and the visit."""
+    with benefits_read_once(session):  # the 271's answer and the payer's authorisation
+        return _build(ctx, session, appointment, details=True)
+
+
+def decide_checklist(ctx: AppContext, session, appointment: Appointment) -> Checklist:
+    """What check-in decides from, inside its write lock: the same items with the same `done`,
+    key and label words, and the visit's day, but without what only the desk's screen shows
+    (the patient's name and address, the payer's and verifier's names, the 271's answer, the
+    referral's standing, the provider): five of the build's ~15 reads, and the widest row."""
+    return _build(ctx, session, appointment, details=False)
+
+
+def _build(ctx: AppContext, session, appointment: Appointment, *, details: bool) -> Checklist:
     now = ctx.now()
     today = ctx.today()
-    patient = reads.patient_row(session, appointment.patient_id)
+    patient = reads.patient_row(session, appointment.patient_id) if details else None
+    patient_id = appointment.patient_id
     starts = aware_instant(appointment.starts_at)
     day = ctx.local(starts).date()
     status = S(appointment.status)
     items: list[ChecklistItem] = []
-    checks = reads.last_checks(session, patient.id)
+    checks = reads.last_checks(session, patient_id)
 
     confirmed = checks.get("demographics")
     demo_ok = confirmed is not None and now - confirmed <= timedelta(days=DEMOGRAPHICS_VALID_DAYS)
     items.append(ChecklistItem("demographics", "Address and phone confirmed", demo_ok,
+                               "" if not details else
                                f"confirmed {ctx.local(confirmed):%Y-%m-%d}" if confirmed else "never confirmed"))
 
-    coverage = reads.primary_coverage_row(session, patient.id)
+    coverage = (reads.primary_coverage_named if details else reads.primary_coverage_row)(session, patient_id)
     valid_days = getattr(ctx.settings, "eligibility_valid_days", ELIGIBILITY_VALID_DAYS)
     if coverage is None:
         items.append(ChecklistItem("eligibility", "Insurance eligibility", True, "self-pay: no insurance on file"))
         copay = 0
     else:
-        payer = reads.payer_name(session, coverage.payer_id)
+        payer = coverage.payer_name if details else ""
         verified_at = aware_instant(coverage.verified_at)
         if coverage.eligibility_status == EligibilityStatus.VERIFIED.value and verified_at and \
                 now - verified_at <= timedelta(days=valid_days):
-            who = reads.username(session, coverage.verified_by_id)
+            who = coverage.verified_by_name if details else None
             detail = f"verified {ctx.local(verified_at):%Y-%m-%d} by {who or '?'}"
             ok = True
         elif coverage.eligibility_status == EligibilityStatus.PROBLEM.value:
@@ -186,9 +203,10 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
             detail, ok = f"last verified {ctx.local(verified_at):%Y-%m-%d}, older than {valid_days} days", False
         else:
             detail, ok = "not verified", False
-        if ok or coverage.eligibility_status == EligibilityStatus.PROBLEM.value:  # a 271's answer, if any
-            detail = checklist_detail(ctx, session, coverage) or detail
-        items.append(ChecklistItem("eligibility", f"Insurance eligibility ({payer[:24]})", ok, detail))
+        if details and (ok or coverage.eligibility_status == EligibilityStatus.PROBLEM.value):
+            detail = checklist_detail(ctx, session, coverage) or detail  # a 271's answer, if any
+        items.append(ChecklistItem("eligibility", f"Insurance eligibility ({payer[:24]})", ok,
+                                   detail if details else ""))
         copay = coverage.copay_cents
     paid = reads.paid_cents(session, appointment.id)
     due = max(0, copay - paid)
@@ -196,7 +214,7 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
                                f"{format_cents(due)} due" if due else
                                (f"{format_cents(paid)} paid" if paid else "none due")))
 
-    missing = outstanding_forms(reads.latest_forms(session, patient.id), today)
+    missing = outstanding_forms(reads.latest_forms(session, patient_id), today)
     items.append(ChecklistItem("forms", "Forms signed", not missing,
                                "to sign: " + ", ".join(FORM_LABELS[m] for m in missing) if missing else "all current"))
 
@@ -214,21 +232,24 @@ def build_checklist(ctx: AppContext, session, appointment: Appointment) -> Check
                                "not seen: " + ", ".join(seen_detail) if seen_detail else "seen"))
 
     items.extend(ChecklistItem(*item) for item in referral_items(
-        session, ctx, appointment, coverage_id=coverage.id if coverage is not None else None))
+        session, ctx, appointment, coverage_id=coverage.id if coverage is not None else None,
+        details=details))
     items.extend(ChecklistItem(*item) for item in balance_items(session, ctx, appointment))
+    common = dict(appointment_id=appointment.id, patient_id=patient_id, starts_at=starts, status=status,
+                  version=appointment.version_id, day=day, is_today=day == today,
+                  late_minutes=late_minutes(starts, now) if status in (S.SCHEDULED, S.CONFIRMED) else 0,
+                  copay_due_cents=due, items=tuple(items),
+                  coverage_version=coverage.version_id if coverage is not None else None,
+                  copay_cents=copay)
+    if not details:
+        return Checklist(mrn="", patient_name="", provider="", address="", phone="", **common)
     address = ", ".join(p for p in (patient.address_line1, patient.address_line2, patient.city,
                                     patient.region, patient.postal_code) if p)
     return Checklist(
-        appointment_id=appointment.id, patient_id=patient.id, mrn=patient.mrn,
-        patient_name=f"{patient.family_name}, {patient.given_name}", starts_at=starts,
-        provider=reads.provider_short(session, appointment.provider_id), status=status,
-        version=appointment.version_id, day=day,
-        is_today=day == today,
-        late_minutes=late_minutes(starts, now) if status in (S.SCHEDULED, S.CONFIRMED) else 0,
-        copay_due_cents=due, address=address, phone=phones.display(patient.phone_mobile or patient.phone_home),
-        items=tuple(items), patient_version=patient.version_id,
-        coverage_version=coverage.version_id if coverage is not None else None,
-    )
+        mrn=patient.mrn, patient_name=f"{patient.family_name}, {patient.given_name}",
+        provider=reads.provider_short(session, appointment.provider_id), address=address,
+        phone=phones.display(patient.phone_mobile or patient.phone_home),
+        patient_version=patient.version_id, **common)
 
 
 def load_appointment(session, appointment_id: int) -> Appointment:

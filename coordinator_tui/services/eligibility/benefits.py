@@ -4,6 +4,8 @@ for the referrals work."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -97,10 +99,33 @@ _PRIMARY_ID = select(Coverage.id).where(Coverage.patient_id == bindparam("patien
                                         Coverage.rank == "primary", Coverage.active.is_(True))
 
 
+MEMO = "latest_benefits"  # session.info: {coverage id: Benefits | None} while one read lasts
+
+
 def latest_benefits(session: Session, coverage_id: int) -> Benefits | None:
+    memo = session.info.get(MEMO)
+    if memo is not None and coverage_id in memo:
+        return memo[coverage_id]
     session.flush()  # as the ORM's autoflush: the caller's own changes are seen
     row = session.connection().execute(_LATEST, {"coverage_id": coverage_id}).first()
-    return _benefits(row) if row is not None else None
+    found = _benefits(row) if row is not None else None
+    if memo is not None:
+        memo[coverage_id] = found
+    return found
+
+
+@contextmanager
+def benefits_read_once(session: Session) -> Iterator[None]:
+    """Inside: each coverage's latest 271 is read once (the checklist's eligibility line and its
+    referral item both ask). Only around reads: a 271 saved inside would not be seen."""
+    if MEMO in session.info:  # an outer one is already remembering
+        yield
+        return
+    session.info[MEMO] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(MEMO, None)
 
 
 def checklist_detail(ctx: AppContext, session: Session, coverage: Coverage) -> str | None:

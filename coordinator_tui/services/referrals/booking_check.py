@@ -249,13 +249,14 @@ def _link(session: Session, actor: Actor, appointment: Appointment, referral: Ca
 
 def authorise_visit(session: Session, ctx: AppContext, actor: Actor, appointment: Appointment, *,
                     referral_id: int | None = None, override: str | None = None,
-                    override_approved: bool = False) -> Assessment:
+                    override_approved: bool = False, kind=None) -> Assessment:
     """Inside the booking's write transaction, after the appointment is flushed: link it to the
     referral that covers it, or refuse (UserError) with the reason, unless a supervisor gives an
     override reason (audited here, with the reason). A plain link adds no audit row of its own:
     the caller's row for the booking names it (`Assessment.audit_detail`). `override_approved`: the override was given by a supervisor earlier (a
-    moved visit keeps it)."""
-    kind = session.get(AppointmentType, appointment.appointment_type_id)
+    moved visit keeps it). `kind`: the visit's type as the caller read it (a row will do)."""
+    if kind is None or kind.id != appointment.appointment_type_id:
+        kind = session.get(AppointmentType, appointment.appointment_type_id)
     found = assess(session, ctx, appointment.patient_id, kind, appointment.starts_at,
                    referral_id=referral_id)
     at = ctx.now()

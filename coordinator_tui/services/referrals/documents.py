@@ -106,16 +106,18 @@ def words(documents: list[str]) -> str:
 
 
 def checklist_items(session: Session, ctx: AppContext, appointment: Appointment, *,
-                    coverage_id: int | None | object = ASK) -> list[tuple[str, str, bool, str]]:
+                    coverage_id: int | None | object = ASK,
+                    details: bool = True) -> list[tuple[str, str, bool, str]]:
     """The check-in checklist's "referral / authorisation" and "documents" items, as (key, label,
     done, detail), only for a visit they apply to. `coverage_id`: the patient's active primary
-    coverage, when the caller has read it (None: self-pay); each question asked once a build."""
+    coverage, when the caller has read it (None: self-pay); each question asked once a build.
+    `details` False: check-in's decision, which needs no linked referral's standing (its reads)."""
     items = []
     link, referral = _linked(session, appointment.id)
     if link is not None and referral is not None:
         items.append(("referral", "Referral / authorisation", True,
                       f"{referral.auth_number or label_of(referral)}: "
-                      f"{standing(session, referral, ctx.today()).summary}"[:70]))
+                      f"{standing(session, referral, ctx.today()).summary}"[:70] if details else ""))
     elif link is not None:
         items.append(("referral", "Referral / authorisation", True,
                       f"booked without one: {link.override_reason}"[:70]))

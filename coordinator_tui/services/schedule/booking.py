@@ -158,8 +158,8 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
     at = ctx.now()
     with ctx.db.write() as session:
         patient = bookable_patient(session, patient_id, row=True)
-        provider = active_provider(session, provider_id)
-        kind = type_by_code(session, type_code)
+        provider = active_provider(session, provider_id, row=True)  # plain rows: read, never changed
+        kind = type_by_code(session, type_code, row=True)
         ends_at = starts_at + timedelta(minutes=kind.default_minutes)
         if starts_at < at - timedelta(minutes=kind.default_minutes):
             raise UserError("that time has already passed")
@@ -176,7 +176,7 @@ def book(ctx: AppContext, actor: Actor, patient_id: int, provider_id: int, type_
         session.add(appointment)
         session.flush()
         cover = authorise_visit(session, ctx, actor, appointment, referral_id=referral_id,
-                                override=auth_override)
+                                override=auth_override, kind=kind)
         record_status_event(session, appointment_id=appointment.id, from_status=None,
                             to_status=AppointmentStatus.SCHEDULED.value, at=at,
                             by_id=actor.id, reason="booked")
