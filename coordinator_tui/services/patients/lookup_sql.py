@@ -30,7 +30,7 @@ reads every row of the eight names by bitmap before the LIMIT), nor anything not
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, wraps
 
 CANDIDATES = 200  # rows fetched per candidate query
 
@@ -45,6 +45,19 @@ _NEXT_STATUSES = "('scheduled', 'confirmed', 'arrived', 'roomed', 'with_provider
 FAMILY_INDEX = "ix_patients_family_key_given_key"
 GIVEN_INDEX = "ix_patients_given_key_family_key"
 _INDEX_ORDER = {FAMILY_INDEX: "p.family_key, p.given_key", GIVEN_INDEX: "p.given_key, p.family_key"}
+
+
+def _once_per_size(build):
+    """A statement sized by its lists is built once per engine and size: a search asks for the
+    same few sizes again and again (and PostgreSQL's are padded to fixed ones)."""
+    @wraps(build)
+    def sized(self, *sizes: int) -> str:
+        key = (build.__name__, *sizes)
+        sql = self._sized.get(key)
+        if sql is None:
+            sql = self._sized[key] = build(self, *sizes)
+        return sql
+    return sized
 
 
 class LookupSql:
@@ -119,74 +132,58 @@ class LookupSql:
     def _values(self, count: int, row: str) -> str:
         return "VALUES " + ", ".join([row] * count)
 
+    @_once_per_size
     def by_family_keys(self, count: int) -> str:
         """Rows of any of `count` family keys (never generic, above); params: keys, limit."""
-        key = ("family", count)
-        sql = self._sized.get(key)
-        if sql is None:
-            sql = self._sized[key] = (f"{_HIT} WHERE p.family_key IN ({self._marks(count)}) "
-                                      f"AND {ACTIVE_PATIENT} LIMIT {self.mark}")
-        return sql
+        return f"{_HIT} WHERE p.family_key IN ({self._marks(count)}) AND {ACTIVE_PATIENT} LIMIT {self.mark}"
 
+    @_once_per_size
     def by_both_keys(self, families: int, givens: int) -> str:
         """Rows of any family key with any given key; params: families, givens, limit."""
-        key = ("both", families, givens)
-        sql = self._sized.get(key)
-        if sql is None:
-            if self.pg:  # DISTINCT: a term listed twice must not return its rows twice, as IN does not
-                sql = self._g(f"SELECT {HIT_COLUMNS} FROM (SELECT DISTINCT k FROM ({self._values(families, '(%s)')}) "
-                              f"f(k)) f CROSS JOIN (SELECT DISTINCT k FROM ({self._values(givens, '(%s)')}) g(k)) g "
-                              f"JOIN patients p ON p.family_key = f.k AND p.given_key = g.k "
-                              f"WHERE {ACTIVE_PATIENT} LIMIT %s")
-            else:
-                sql = (f"{_HIT} WHERE p.family_key IN ({self._marks(families)}) "
-                       f"AND p.given_key IN ({self._marks(givens)}) AND {ACTIVE_PATIENT} LIMIT ?")
-            self._sized[key] = sql
+        if self.pg:  # DISTINCT: a term listed twice must not return its rows twice, as IN does not
+            sql = self._g(f"SELECT {HIT_COLUMNS} FROM (SELECT DISTINCT k FROM ({self._values(families, '(%s)')}) "
+                          f"f(k)) f CROSS JOIN (SELECT DISTINCT k FROM ({self._values(givens, '(%s)')}) g(k)) g "
+                          f"JOIN patients p ON p.family_key = f.k AND p.given_key = g.k "
+                          f"WHERE {ACTIVE_PATIENT} LIMIT %s")
+        else:
+            sql = (f"{_HIT} WHERE p.family_key IN ({self._marks(families)}) "
+                   f"AND p.given_key IN ({self._marks(givens)}) AND {ACTIVE_PATIENT} LIMIT ?")
         return sql
 
+    @_once_per_size
     def dupes(self, pairs: int) -> str:
         """(birth date, family key, count) of each distinct pair; params: date, key, date, key..."""
-        key = ("dupes", pairs)
-        sql = self._sized.get(key)
-        if sql is None:
-            if self.pg:
-                sql = self._g(f"SELECT p.birth_date, p.family_key, count(*) FROM (SELECT DISTINCT d, k FROM "
-                              f"({self._values(pairs, '(%s::date, %s)')}) v(d, k)) v JOIN patients p "
-                              f"ON p.birth_date = v.d AND p.family_key = v.k WHERE {ACTIVE_PATIENT} "
-                              f"GROUP BY p.birth_date, p.family_key")
-            else:  # each pair an index probe (IN lists would probe every date with every key)
-                ors = " OR ".join(["(p.birth_date = ? AND p.family_key = ?)"] * pairs)
-                sql = (f"SELECT p.birth_date, p.family_key, count(*) FROM patients p WHERE ({ors}) "
-                       f"AND {ACTIVE_PATIENT} GROUP BY p.birth_date, p.family_key")
-            self._sized[key] = sql
+        if self.pg:
+            sql = self._g(f"SELECT p.birth_date, p.family_key, count(*) FROM (SELECT DISTINCT d, k FROM "
+                          f"({self._values(pairs, '(%s::date, %s)')}) v(d, k)) v JOIN patients p "
+                          f"ON p.birth_date = v.d AND p.family_key = v.k WHERE {ACTIVE_PATIENT} "
+                          f"GROUP BY p.birth_date, p.family_key")
+        else:  # each pair an index probe (IN lists would probe every date with every key)
+            ors = " OR ".join(["(p.birth_date = ? AND p.family_key = ?)"] * pairs)
+            sql = (f"SELECT p.birth_date, p.family_key, count(*) FROM patients p WHERE ({ors}) "
+                   f"AND {ACTIVE_PATIENT} GROUP BY p.birth_date, p.family_key")
         return sql
 
+    @_once_per_size
     def next_appt(self, count: int) -> str:
         """Each patient's next open appointment; params: the ids, then the instant."""
-        key = ("next", count)
-        sql = self._sized.get(key)
-        if sql is None:
-            if self.pg:
-                # One probe of (patient_id, starts_at) per patient. The IN-list form's generic
-                # plan walked every appointment from now on by starts_at (2.5 ms over the bench
-                # clinic's 2,762; a clinic's whole diary in use).
-                sql = self._g(f"SELECT v.id, n.at FROM (SELECT DISTINCT id FROM ({self._values(count, '(%s::integer)')}) "
-                              f"v(id)) v CROSS JOIN LATERAL (SELECT min(a.starts_at) AS at FROM appointments a "
-                              f"WHERE a.patient_id = v.id AND a.starts_at >= %s AND a.status IN {_NEXT_STATUSES}) n "
-                              f"WHERE n.at IS NOT NULL")
-            else:
-                sql = (f"SELECT a.patient_id, min(a.starts_at) FROM appointments a "
-                       f"WHERE a.patient_id IN ({self._marks(count)}) AND a.starts_at >= ? "
-                       f"AND a.status IN {_NEXT_STATUSES} GROUP BY a.patient_id")
-            self._sized[key] = sql
+        if self.pg:
+            # One probe of (patient_id, starts_at) per patient. The IN-list form's generic
+            # plan walked every appointment from now on by starts_at (2.5 ms over the bench
+            # clinic's 2,762; a clinic's whole diary in use).
+            sql = self._g(f"SELECT v.id, n.at FROM (SELECT DISTINCT id FROM ({self._values(count, '(%s::integer)')}) "
+                          f"v(id)) v CROSS JOIN LATERAL (SELECT min(a.starts_at) AS at FROM appointments a "
+                          f"WHERE a.patient_id = v.id AND a.starts_at >= %s AND a.status IN {_NEXT_STATUSES}) n "
+                          f"WHERE n.at IS NOT NULL")
+        else:
+            sql = (f"SELECT a.patient_id, min(a.starts_at) FROM appointments a "
+                   f"WHERE a.patient_id IN ({self._marks(count)}) AND a.starts_at >= ? "
+                   f"AND a.status IN {_NEXT_STATUSES} GROUP BY a.patient_id")
         return sql
 
+    @_once_per_size
     def by_ids(self, count: int) -> str:
-        key = ("ids", count)
-        sql = self._sized.get(key)
-        if sql is None:
-            sql = self._sized[key] = f"{_HIT} WHERE p.id IN ({self._marks(count)}) AND {ACTIVE_PATIENT}"
-        return sql
+        return f"{_HIT} WHERE p.id IN ({self._marks(count)}) AND {ACTIVE_PATIENT}"
 
 
 @cache
