@@ -233,8 +233,28 @@ class Tmux:
     def wait_screen(self, *texts: str, timeout: float = 30.0) -> str:
         """Wait until every text is on screen; fail with the screen shown."""
         screen = self.wait_drawn(lambda shown: all(t in shown for t in texts), timeout=timeout)
-        assert screen, f"{texts} not on screen:\n{self.screen()}"
+        assert screen, f"{texts} not on screen:\n{self.screen()}\n{self.where_the_app_is()}"
         return screen
+
+    def where_the_app_is(self) -> str:
+        """Each thread's stack in the app, read from outside by py-spy (a test dependency), for
+        a wait that failed: a stuck event loop shows where it is stuck. Function names and
+        lines only, never local variables (they could hold patient data)."""
+        spy = Path(sys.executable).parent / "py-spy"
+        pid = self.run("display-message", "-p", "-t", "desk", "#{pane_pid}", check=False).stdout.strip()
+        if not spy.exists() or not pid.isdigit() or self.dead():
+            return "(no stacks: py-spy missing or the app has exited)"
+        try:
+            done = subprocess.run([str(spy), "dump", "--pid", pid], capture_output=True, text=True,
+                                  timeout=30, check=False)
+        except subprocess.TimeoutExpired:
+            return "(py-spy did not answer in 30 s)"
+        try:
+            quiet = f"{time.time() - self.raw_path.stat().st_mtime:.1f} s"
+        except FileNotFoundError:
+            quiet = "ever (nothing written)"
+        return f"The app last wrote to the terminal {quiet} ago. Its threads (py-spy dump):\n" \
+               f"{done.stdout}{done.stderr}"
 
     def wait_change(self, screen: str, timeout: float = 3.0) -> str:
         """Wait until the screen differs from `screen` (a key has acted); the new one, else ""."""
