@@ -30,6 +30,7 @@ from coordinator_tui.tui.key_gate import KeyGate
 from coordinator_tui.tui.screen_css import styled_as_made
 from coordinator_tui.tui.screens.help import HelpScreen
 from coordinator_tui.tui.screens.signin import SignInScreen
+from coordinator_tui.tui.stack_report import report_stacks_on_signal
 
 
 def _desk(desk: Desk):
@@ -114,8 +115,7 @@ class CoordinatorApp(App[int]):
             from coordinator_tui.tui.no_color import use_readable_greys
 
             use_readable_greys(self._filters, self.ansi_theme)
-        # No animations (scrolling, fading notifications): each frame of one costs bytes over SSH
-        # and redraws on slow terminals. Whatever TEXTUAL_ANIMATIONS says.
+        # No animations, whatever TEXTUAL_ANIMATIONS says: each frame costs bytes over SSH.
         self.animation_level = "none"
         self.ctx = ctx
         self.actor = actor
@@ -180,8 +180,7 @@ class CoordinatorApp(App[int]):
         self._exit_renderables.append(
             f"coordinator: unexpected error ({type(error).__name__ if error else 'unknown'}); "
             f"the screen was closed and nothing half-written was kept.{where} "
-            "Set COORDINATOR_DEBUG=1 to see details."
-        )
+            "Set COORDINATOR_DEBUG=1 to see details.")
         self._close_messages_no_wait()
 
     def on_mount(self) -> None:
@@ -194,6 +193,7 @@ class CoordinatorApp(App[int]):
                                                             group="preload", exit_on_error=False))
         if not self.is_headless:  # a real terminal (tests under Pilot keep the process's handlers)
             exit_on_hangup(self)
+            report_stacks_on_signal(self)  # kill -USR1: where the desk is (tui/stack_report.py)
 
     def _prepare_desks(self) -> None:
         """While the user signs in: load the desks, then read the database file into the page

@@ -111,6 +111,15 @@ class KeyGate:
         self._give_up_stale_holds()
         return not self._queue and not self._busy and not self._holds
 
+    def describe(self) -> str:
+        """The queue's state for a stack report (tui/stack_report.py): counts, hold reasons and
+        ages; never which keys were typed (a name being typed is patient data)."""
+        now = time.monotonic()
+        holds = ", ".join(f"{hold.reason} {now - hold.started:.1f} s" for hold in self._holds.values())
+        pump = "none" if self._task is None else "done" if self._task.done() else "running"
+        return (f"{len(self._queue)} queued, delivering or settling: {self._busy}, "
+                f"holds: {holds or 'none'}, pump task: {pump}")
+
     async def wait_until_idle(self, timeout: float = 10.0) -> None:
         end = time.monotonic() + timeout
         while not self.is_idle() and time.monotonic() < end:

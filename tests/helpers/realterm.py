@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -237,24 +238,27 @@ class Tmux:
         return screen
 
     def where_the_app_is(self) -> str:
-        """Each thread's stack in the app, read from outside by py-spy (a test dependency), for
-        a wait that failed: a stuck event loop shows where it is stuck. Function names and
-        lines only, never local variables (they could hold patient data)."""
-        spy = Path(sys.executable).parent / "py-spy"
+        """For a wait that failed: where the app is. Its own stack report (kill -USR1,
+        tui/stack_report.py: threads, asyncio tasks, the key queue) and each thread's stack read
+        from outside by py-spy (a test dependency), which still answers when the event loop is
+        stuck in C code. Names and lines only, never values (they could hold patient data)."""
         pid = self.run("display-message", "-p", "-t", "desk", "#{pane_pid}", check=False).stdout.strip()
-        if not spy.exists() or not pid.isdigit() or self.dead():
-            return "(no stacks: py-spy missing or the app has exited)"
-        try:
-            done = subprocess.run([str(spy), "dump", "--pid", pid], capture_output=True, text=True,
-                                  timeout=30, check=False)
-        except subprocess.TimeoutExpired:
-            return "(py-spy did not answer in 30 s)"
+        if not pid.isdigit() or self.dead():
+            return "(the app has exited)"
         try:
             quiet = f"{time.time() - self.raw_path.stat().st_mtime:.1f} s"
         except FileNotFoundError:
             quiet = "ever (nothing written)"
-        return f"The app last wrote to the terminal {quiet} ago. Its threads (py-spy dump):\n" \
-               f"{done.stdout}{done.stderr}"
+        parts = [f"The app last wrote to the terminal {quiet} ago.", _own_report(int(pid))]
+        spy = Path(sys.executable).parent / "py-spy"
+        if spy.exists():
+            try:
+                done = subprocess.run([str(spy), "dump", "--pid", pid], capture_output=True,
+                                      text=True, timeout=30, check=False)
+                parts.append(f"py-spy dump:\n{done.stdout}{done.stderr}")
+            except subprocess.TimeoutExpired:
+                parts.append("(py-spy did not answer in 30 s)")
+        return "\n".join(parts)
 
     def wait_change(self, screen: str, timeout: float = 3.0) -> str:
         """Wait until the screen differs from `screen` (a key has acted); the new one, else ""."""
@@ -284,6 +288,21 @@ class Tmux:
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+
+def _own_report(pid: int) -> str:
+    """The app's stack report (SIGUSR1), from the data folder its environment names."""
+    try:
+        environ = dict(item.split("=", 1) for item in
+                       Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in item)
+    except OSError:
+        return "(no stack report: the app's environment cannot be read)"
+    report = Path(environ.get("XDG_DATA_HOME", "")) / "coordinator" / "stack-reports" / f"stacks-{pid}.txt"
+    os.kill(pid, signal.SIGUSR1)
+    if wait_for(lambda: report.exists() and "== end" in report.read_text(), timeout=10, step=0.2):
+        return f"The app's stack report:\n{report.read_text()}"
+    partial = report.read_text() if report.exists() else ""
+    return f"(no whole stack report in 10 s: the main thread is stuck outside Python) {partial}"
 
 
 def sign_in(pane: Tmux, password: str = "demo") -> str:
