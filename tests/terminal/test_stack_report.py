@@ -8,6 +8,7 @@ its owner only, name no patient, and leave the desk working.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import stat
@@ -34,8 +35,7 @@ def test_sigusr1_writes_where_the_desk_is_owner_only_and_names_no_patient(tmp_pa
         board = sign_in(pane)
         shown = {name for name in families if len(name) >= 4 and name in board}
         assert shown, f"no patient on the check-in board to look for:\n{board}"
-        pane.type("ab")  # letters in the search box: the report must not repeat what was typed
-        pane.wait_screen("ab")
+        pane.type("zq")  # letters in the search box: the report must not repeat what was typed
         pid = int(pane.run("display-message", "-p", "-t", "desk", "#{pane_pid}").stdout)
         report = tmp_path / "data" / "coordinator" / "stack-reports" / f"stacks-{pid}.txt"
 
@@ -49,8 +49,9 @@ def test_sigusr1_writes_where_the_desk_is_owner_only_and_names_no_patient(tmp_pa
         assert "key-gate: key_gate.py" in text  # the key queue's task, and where it waits
         assert "mode checkin: CheckinScreen" in text
         assert "focused: Input#checkin-search" in text
-        assert "keys: 0 queued" in text and "holds: " in text  # the search for "ab" may be out
+        # counts and reasons only: "zq" may still be queued or its search out, never shown
+        assert re.search(r"keys: \d+ queued, delivering or settling: (True|False), holds: ", text)
         assert not [name for name in shown if name in text]
-        assert "'ab'" not in text and "value" not in text
+        assert "zq" not in text, text[max(0, text.find("zq") - 300):text.find("zq") + 100]
         pane.keys("F4")  # the desk goes on working after its report
         pane.wait_screen("Patients")
