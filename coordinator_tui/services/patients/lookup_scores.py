@@ -76,6 +76,8 @@ def date_closeness(wanted: str, stored: str) -> float:
         return 1.0
     if len(wanted) != 10 or len(stored) != 10:
         return 0.0
+    if wanted[:4] != stored[:4] and wanted[5:] != stored[5:]:
+        return 0.0  # another year and another day: two characters off at least (most rows)
     if wanted[:4] == stored[:4] and wanted[5:7] == stored[8:10] and wanted[8:10] == stored[5:7]:
         return 0.5
     if sum(map(str.__ne__, wanted, stored)) == 1:  # one character off (both are 10 long)
