@@ -62,7 +62,9 @@ def name_match(pairings, row: tuple) -> tuple[float, str]:
         else:
             g_score, g_kind = _word_score(given, given_key, given_ph)
             score = (f_score + g_score) / 2
-            kind = max(f_kind, g_kind, key=lambda k: _KIND_ORDER[k])
+            # The worse kind, the family's on a tie (as max() with a key chose, without a call
+            # per row and pairing).
+            kind = f_kind if _KIND_ORDER[f_kind] >= _KIND_ORDER[g_kind] else g_kind
             if kind == "weak" and score >= 0.6:
                 kind = "partial"  # one name right, the other not: kept, ranked by score
         if score > best[0]:
