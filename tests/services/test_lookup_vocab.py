@@ -13,6 +13,7 @@ from coordinator_tui.services.patients.lookup_sql import (
     SQL_FAMILY_PREFIX,
     SQL_VOCAB_PHONETIC,
     SQL_VOCAB_PREFIX,
+    statements_for,
     upper_bound,
 )
 from coordinator_tui.services.patients.lookup_vocab import (
@@ -113,4 +114,33 @@ def test_family_and_given_prefix_ranges_over_the_family_index(seeded_path):
     plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + SQL_FAMILY_PREFIX,
                                                 ("clara", "clarb", "d", "e", 60)))
     assert "ix_patients_family_key_given_key (family_key>? AND family_key<?)" in plan
+    conn.close()
+
+
+def test_both_prefixes_seek_each_name_key_and_keep_the_walks_rows(seeded_path):
+    """"smi jo" seeks each family key starting "smi" for the given names starting "jo" (a walk
+    read every Smith), and returns the rows the walk returned, in its order, under the LIMIT;
+    a name written by raw SQL is found (the triggers put its key in the vocabulary)."""
+    conn = sqlite3.connect(seeded_path)
+    _insert(conn, "Smithwick", "Jolene", "MSEEK1")
+    conn.commit()
+    sql = statements_for("sqlite")
+    plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql.family_seek,
+                                                ("smi", "smj", "jo", "jp", 60)))
+    assert "ix_patients_family_key_given_key (family_key=? AND given_key>? AND given_key<?)" in plan
+    assert "TEMP B-TREE" not in plan  # the index's order: no sort of every row found
+    pairs = conn.execute("SELECT family_key, given_key FROM patients WHERE merged_into_id IS NULL "
+                         "ORDER BY id LIMIT 60").fetchall() + [("smithwick", "jolene")]
+    compared = found = 0
+    for family, given in pairs:
+        for fam, giv in ((family[:3], given[:2]), (family, given[:1]), (given[:2], family[:3]), (family[:2], given)):
+            walk, seek = ((sql.given_prefix, sql.given_seek) if len(giv) > len(fam)
+                          else (sql.family_prefix, sql.family_seek))
+            params = (fam, upper_bound(fam), giv, upper_bound(giv), 3)
+            rows = conn.execute(walk, params).fetchall()
+            assert conn.execute(seek, params).fetchall() == rows, (fam, giv)
+            compared += 1
+            found += bool(rows)
+    assert compared == 244 and found >= 150, found  # most of them find rows to compare
+    assert "MSEEK1" in [r[1] for r in conn.execute(sql.family_seek, ("smithw", "smithx", "jol", "jom", 3))]
     conn.close()

@@ -47,7 +47,8 @@ def rank(search: Search, query: LookupQuery, today_ids: set[int], limit: int) ->
             else:
                 exact = False
         if dob:
-            near = date_closeness(dob, str(row[8]))
+            born = row[8] if type(row[8]) is str else str(row[8])  # SQLite text, PostgreSQL a date
+            near = 1.0 if born == dob else date_closeness(dob, born)
             total += 0.7 * near
             weights += 0.7
             if near == 1.0:

@@ -62,7 +62,9 @@ def name_match(pairings, row: tuple) -> tuple[float, str]:
         else:
             g_score, g_kind = _word_score(given, given_key, given_ph)
             score = (f_score + g_score) / 2
-            kind = max(f_kind, g_kind, key=lambda k: _KIND_ORDER[k])
+            # The worse kind, the family's on a tie (as max() with a key chose, without a call
+            # per row and pairing).
+            kind = f_kind if _KIND_ORDER[f_kind] >= _KIND_ORDER[g_kind] else g_kind
             if kind == "weak" and score >= 0.6:
                 kind = "partial"  # one name right, the other not: kept, ranked by score
         if score > best[0]:
@@ -76,6 +78,8 @@ def date_closeness(wanted: str, stored: str) -> float:
         return 1.0
     if len(wanted) != 10 or len(stored) != 10:
         return 0.0
+    if wanted[:4] != stored[:4] and wanted[5:] != stored[5:]:
+        return 0.0  # another year and another day: two characters off at least (most rows)
     if wanted[:4] == stored[:4] and wanted[5:7] == stored[8:10] and wanted[8:10] == stored[5:7]:
         return 0.5
     if sum(map(str.__ne__, wanted, stored)) == 1:  # one character off (both are 10 long)

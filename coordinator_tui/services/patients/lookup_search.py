@@ -165,7 +165,10 @@ class Search:
             else:
                 # Only the first column of an index is a range: range over the longer (rarer)
                 # prefix and filter by the other.
-                sql = self.sql.given_prefix if len(given) > len(family) else self.sql.family_prefix
+                if max(len(given), len(family)) >= 2:  # one seek per name key (LookupSql._seek)
+                    sql = self.sql.given_seek if len(given) > len(family) else self.sql.family_seek
+                else:
+                    sql = self.sql.given_prefix if len(given) > len(family) else self.sql.family_prefix
                 steps.append((sql, (family, f_hi, given, upper_bound(given), self.cap), "name", False))
         return steps
 
