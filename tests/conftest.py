@@ -184,7 +184,8 @@ def pytest_xdist_auto_num_workers(config):
     chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
     if chosen and chosen.isdigit():
         return int(chosen)
-    return len(os.sched_getaffinity(0)) + 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) + 1
 
 
 def pytest_xdist_make_scheduler(config, log):
