@@ -130,6 +130,7 @@ def cmd_db_copy(args) -> int:
             print(f"{step.table}: {step.table_rows:,} rows", flush=True)  # no bar: a line a table
 
     source, target = _as_url(args.source), _as_url(args.target)
+    _settle_views(source)
     with bar:
         report = copy_clinic(source, target, progress=progress)
     rate = report.rows / report.copy_seconds if report.copy_seconds else 0.0
@@ -140,6 +141,22 @@ def cmd_db_copy(args) -> int:
         print(f"the audit key went along to {report.key_file}: keep it as private as the "
               "database (check with 'coordinator audit verify')")
     return 0
+
+
+def _settle_views(url: str) -> None:
+    """Views' events still in a SQLite clinic's journal join its chain before it is copied."""
+    from coordinator_tui.services.view_audit import settle
+    from coordinator_tui.store.engine import Database, sqlite_path
+    from coordinator_tui.store.view_journal import journal_path
+
+    path = sqlite_path(url)
+    if path is None or not journal_path(path).exists():
+        return
+    database = Database(url)
+    try:
+        settle(database)
+    finally:
+        database.dispose()
 
 
 def _as_url(text: str) -> str:

@@ -11,27 +11,32 @@ chain; only this writer may insert (store/audit_guard.py; on PostgreSQL the chai
 locked here, store/pg.py, since READ COMMITTED lets two transactions read the same head). After a commit the chain's
 head is appended to the anchor file when the last anchor is older than ANCHOR_MINUTES, so a
 trail cut short (or emptied) no longer reaches its anchor.
+
+On SQLite a view's event waits in the view journal beside the file (store/view_journal.py,
+services/view_audit.py), so that a view never waits for a writer; `record` appends the
+journal's waiting events before its own, and `bring_in_views` says how they stay exactly once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from coordinator_tui.services.context import Actor, AppContext
-from coordinator_tui.store import audit_files, audit_guard
+from coordinator_tui.store import audit_files, audit_guard, view_journal
 from coordinator_tui.store.engine import key_base
-from coordinator_tui.store.models import AuditEvent
+from coordinator_tui.store.models import AuditEvent, AuditViewMark
 
 GENESIS = "0" * 64
 ANCHOR_MINUTES = 15  # the head goes to the anchor file at least this often while events come
@@ -94,30 +99,90 @@ def record(session: Session, actor: Actor | None, action: str, at: datetime, *,
            entity_id: int | None = None, detail: dict | None = None) -> AuditEvent:
     """Append one event to the chain in the caller's write transaction. The caller's pending
     changes are flushed first (as the ORM's flush of the event did); the event itself is one
-    prebuilt INSERT (returned as a detached AuditEvent)."""
-    ring = key_ring(session)
-    key = ring.current
+    prebuilt INSERT (returned as a detached AuditEvent). On SQLite the views' events waiting in
+    the journal (store/view_journal.py) are appended first: they happened before this one."""
+    key = key_ring(session).current
     postgresql = session.get_bind().dialect.name == "postgresql"
     session.flush()
     conn = session.connection()
     if postgresql:
         audit_guard.lock_head(conn)
-    prev = conn.execute(_HEAD).scalar()
-    prev_hash = prev or GENESIS
+    else:
+        bring_in_views(session)
+    return _append(session, key, at, actor.id if actor else None, action, patient_id, entity,
+                   entity_id, detail_text(actor, detail))
+
+
+def detail_text(actor: Actor | None, detail: dict | None) -> str | None:
+    """An event's detail as the chain stores it (JSON)."""
     if actor is not None and actor.elevated_until is not None:
         # Everything done under emergency access says so, in the hashed content.
         detail = {**(detail or {}), "break_glass": True}
-    detail_text = json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str) if detail else None
-    user_id = actor.id if actor else None
+    return json.dumps(detail, sort_keys=True, ensure_ascii=False, default=str) if detail else None
+
+
+def _append(session: Session, key: audit_files.AuditKey, at: datetime, user_id: int | None,
+            action: str, patient_id: int | None, entity: str | None, entity_id: int | None,
+            detail: str | None) -> AuditEvent:
+    conn = session.connection()
+    prev_hash = conn.execute(_HEAD).scalar() or GENESIS
     values = {"at": at, "user_id": user_id, "action": action, "patient_id": patient_id, "entity": entity,
-              "entity_id": entity_id, "detail": detail_text, "prev_hash": prev_hash, "key_id": key.id,
+              "entity_id": entity_id, "detail": detail, "prev_hash": prev_hash, "key_id": key.id,
               "hash": keyed_digest(key, prev_hash, at, user_id, action, patient_id, entity, entity_id,
-                                   detail_text)}
+                                   detail)}
+    postgresql = conn.dialect.name == "postgresql"
     with audit_guard.writing(conn if postgresql else None):
         event_id = conn.execute(_INSERT, values).inserted_primary_key[0]
     event = AuditEvent(id=event_id, **values)
     _note_head(session, event)
     return event
+
+
+# --- views' events waiting in the journal (SQLite; store/view_journal.py) -----------------------
+
+_MARK = select(AuditViewMark.moved_through).where(AuditViewMark.journal == bindparam("journal"))
+_SET_MARK = text("INSERT INTO audit_view_marks (journal, moved_through) VALUES (:journal, :seq) "
+                 "ON CONFLICT (journal) DO UPDATE SET moved_through = excluded.moved_through")
+
+
+def bring_in_views(session: Session) -> int:
+    """Append the journal's events not yet in the chain, in their order, and move the mark past
+    them, in the caller's write transaction (once per transaction); after the commit they are
+    deleted from the journal. A gap in their numbers (events deleted from the journal by hand)
+    is appended as an event of its own. The number of events appended."""
+    if session.info.get("views_checked"):
+        return 0
+    session.info["views_checked"] = True
+    database = database_file(session)
+    journal = view_journal.journal_for(database) if database is not None else None
+    if journal is None or not journal.waiting():
+        return 0
+    ident = journal.ident
+    mark = session.connection().execute(_MARK, {"journal": ident}).scalar() or 0
+    waiting = journal.after(mark)
+    key = key_ring(session).current
+    expected = mark + 1
+    for event in waiting:
+        if event.seq != expected:
+            _append(session, key, datetime.fromisoformat(event.at), None, "audit.views_missing",
+                    None, "view_journal", None,
+                    json.dumps({"first": expected, "journal": ident, "last": event.seq - 1}))
+        _append(session, key, datetime.fromisoformat(event.at), event.user_id, event.action,
+                event.patient_id, event.entity, event.entity_id, event.detail)
+        expected = event.seq + 1
+    if waiting:
+        session.connection().execute(_SET_MARK, {"journal": ident, "seq": waiting[-1].seq})
+    session.info["views_moved"] = (journal, expected - 1)
+    return len(waiting)
+
+
+def journal_view(ctx: AppContext, actor: Actor | None, action: str, at: datetime, *,
+                 patient_id: int | None = None, entity: str | None = None,
+                 entity_id: int | None = None, detail: dict | None = None) -> None:
+    """Write a view's event to the journal beside the SQLite file: on disk when this returns."""
+    view_journal.journal_for(ctx.db.path).append(
+        at.isoformat(), actor.id if actor else None, action, patient_id, entity, entity_id,
+        detail_text(actor, detail))
 
 
 # --- anchoring the head outside the database ---------------------------------------------------
@@ -150,12 +215,18 @@ def _note_head(session: Session, event: AuditEvent) -> None:
 # the event): they do nothing for a session that wrote no event.
 @sa_event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    for name in ("audit_head", "audit_count", "audit_anchor_now"):
+    for name in ("audit_head", "audit_count", "audit_anchor_now", "views_checked", "views_moved"):
         session.info.pop(name, None)
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    session.info.pop("views_checked", None)
+    moved = session.info.pop("views_moved", None)
+    if moved is not None:
+        journal, seq = moved
+        with suppress(sqlite3.Error, OSError):  # the mark says they are in; the next one retries
+            journal.forget_through(seq)
     head = session.info.pop("audit_head", None)
     count = session.info.pop("audit_count", None)
     session.info.pop("audit_anchor_now", None)

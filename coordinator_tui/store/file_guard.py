@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-COMPANIONS = ("-wal", "-shm", "-journal", ".migrate-lock", ".write-queue")
+COMPANIONS = ("-wal", "-shm", "-journal", ".migrate-lock", ".write-queue", ".views", ".views-wal",
+              ".views-shm")
 
 
 def _missing_folders(path: Path) -> list[Path]:

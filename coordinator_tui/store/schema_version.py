@@ -4,4 +4,4 @@ Kept as a constant so start-up can compare it with the database's without import
 (tests assert it equals Alembic's head).
 """
 
-SCHEMA_HEAD = "0017_ledger_summary"
+SCHEMA_HEAD = "0018_view_journal"

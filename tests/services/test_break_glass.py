@@ -13,12 +13,14 @@ from coordinator_tui.errors import PermissionDenied, UserError
 from coordinator_tui.services.patients.records import get_record
 from coordinator_tui.services.staff import accounts
 from coordinator_tui.services.staff.actors import actor_for
+from coordinator_tui.services.view_audit import settle
 from coordinator_tui.store.models import AuditEvent
 
 REASON = "patient collapsed in the waiting room"
 
 
 def _events(ctx, action):
+    settle(ctx.db)  # views' events waiting in the journal join the chain first, as for any reader
     with ctx.db.read() as session:
         return session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
 

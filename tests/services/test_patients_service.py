@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from coordinator_tui.errors import ConflictError, PermissionDenied, UserError
 from coordinator_tui.services import patients as svc
 from coordinator_tui.services.staff.actors import actor_for
+from coordinator_tui.services.view_audit import settle
 from coordinator_tui.store.models import (
     Appointment,
     AuditEvent,
@@ -35,6 +36,7 @@ def busy_patient(ctx) -> int:
 
 
 def audit_rows(ctx, action):
+    settle(ctx.db)  # views' events waiting in the journal join the chain first, as for any reader
     with ctx.db.read() as s:
         return s.execute(select(AuditEvent.patient_id, AuditEvent.detail, AuditEvent.user_id)
                          .where(AuditEvent.action == action).order_by(AuditEvent.id)).all()

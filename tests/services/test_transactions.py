@@ -61,7 +61,7 @@ from coordinator_tui.services.staff import (
 from coordinator_tui.services.staff import actors as staff
 from coordinator_tui.services.staff import backups as backup
 from coordinator_tui.services.staff.actors import actor_for
-from coordinator_tui.services.view_audit import record_view
+from coordinator_tui.services.view_audit import record_view, settle
 from coordinator_tui.store.engine import WRITE_OPTION
 from coordinator_tui.store.models import AuditEvent, EligibilityInquiry
 from tests.conftest import CLINIC_DAY, FREE_DAY, SHARED_DATA
@@ -83,8 +83,11 @@ class Cost:
 
 @contextmanager
 def counted(ctx):
-    """Counts BEGIN IMMEDIATE transactions on ctx's engine and the audit rows added meanwhile."""
+    """Counts BEGIN IMMEDIATE transactions on ctx's engine and the audit rows added meanwhile.
+    Views' events waiting in the SQLite journal are brought into the chain before (the set-up's)
+    and after (the call's), outside the count: they join the chain in someone else's write."""
     cost = Cost()
+    settle(ctx.db)
 
     def on_begin(conn):
         if conn.get_execution_options().get(WRITE_OPTION):
@@ -100,6 +103,7 @@ def counted(ctx):
         yield cost
     finally:
         event.remove(ctx.db.engine, "begin", on_begin)
+    settle(ctx.db)
     cost.audits = audit_rows() - before
 
 
@@ -275,12 +279,15 @@ def old_referral(ctx, users):
                             received_on=CLINIC_DAY - timedelta(days=30))
 
 
+VIEW = object()  # the write transactions of a view: none on SQLite (its event goes to the
+# journal beside the file, services/view_audit.py), one on PostgreSQL
+
 # Each case: (setup(ctx, users, tmp_path) -> the call to measure, write transactions, audit rows, why).
 Setup = Callable[..., Callable[[], object]]
 CASES: dict[str, tuple[Setup, int, int, str]] = {
     # check-in desk
     "checkin.checklist (a view)": (
-        lambda c, u, t: lambda: checkin.checklist(c, u.desk, waiting(c, u.desk).id), 1, 1, "checkin.view"),
+        lambda c, u, t: lambda: checkin.checklist(c, u.desk, waiting(c, u.desk).id), VIEW, 1, "checkin.view"),
     "checkin.confirm_demographics": (
         lambda c, u, t: lambda: checkin.confirm_demographics(c, u.desk, waiting(c, u.desk).id), 1, 1, ""),
     "checkin.mark_eligibility": (
@@ -386,10 +393,10 @@ CASES: dict[str, tuple[Setup, int, int, str]] = {
             day_sheet(c, u.desk, CLINIC_DAY)), 1, 1, ""),
     "view_audit.record_view": (
         lambda c, u, t: lambda: record_view(c, u.desk, "patient.view", c.now(), patient_id=5,
-                                            entity="patient", entity_id=5), 1, 1,
+                                            entity="patient", entity_id=5), VIEW, 1,
         "a view's event, written after its reads (checklist, record)"),
     # patients desk
-    "patients.get_record (a view)": (lambda c, u, t: lambda: patients.get_record(c, u.desk, 5), 1, 1, ""),
+    "patients.get_record (a view)": (lambda c, u, t: lambda: patients.get_record(c, u.desk, 5), VIEW, 1, ""),
     "patients.register_patient": (
         lambda c, u, t: lambda: patients.register_patient(
             c, u.desk, {"given_name": "Zofia", "family_name": "Wisniewska-Kowalczyk", "birth_date": "7/8/1990",
@@ -584,6 +591,8 @@ def _case(name):
 @pytest.mark.parametrize("name", [_case(name) for name in sorted(CASES)])
 def test_one_use_case_is_one_write_transaction(name, ctx, tmp_path):
     setup, writes, audits, _why = CASES[name]
+    if writes is VIEW:  # a view's event: the journal on SQLite, a write of its own on PostgreSQL
+        writes = 0 if ctx.db.path is not None else 1
     users = Users(actor_for(ctx, "demo"), actor_for(ctx, "super"), actor_for(ctx, "admin"))
     call = setup(ctx, users, tmp_path)
     with counted(ctx) as cost, versioned_updates(ctx.db.engine) as updated:

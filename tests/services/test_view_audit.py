@@ -1,24 +1,37 @@
-"""Audited views read without the write lock (issue 23, point 2): the checklist and the record
-read in a read transaction, which never waits for a writer, and their one audit event is a short
-write transaction of its own that holds the lock for the audit row alone. The view is returned
-only after that event has committed, so a view a desk was shown is always in the trail."""
+"""Audited views wait for no writer (issue 23, point 2). A view (the check-in checklist, a
+patient's record) reads in a read transaction, which never takes SQLite's write lock. On SQLite
+its audit event goes to the view journal beside the file, committed before the view is shown,
+and joins the chain in the next write (or half a second later at an idle desk), exactly once
+whatever moment a desk dies at. On PostgreSQL the event is a short write of its own. Reports
+that read the whole ledger (A/R) record their one event in a write holding only the audit row."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
 
 from coordinator_tui.domain.vocab import AppointmentStatus as S
-from coordinator_tui.services import checkin, patients
+from coordinator_tui.services import checkin, patients, view_audit
 from coordinator_tui.services.accounts import aging, weekly, worklist
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.staff.actors import actor_for
+from coordinator_tui.services.staff.audit_trail import verify
+from coordinator_tui.store import view_journal
 from coordinator_tui.store.engine import WRITE_OPTION
 from coordinator_tui.store.models import AuditEvent
 from tests.conftest import CLINIC_DAY
+
+REPO = Path(__file__).resolve().parents[2]
+SQLITE_JOURNAL = "the view journal is SQLite's: PostgreSQL has no one write lock per clinic"
 
 
 def _waiting_id(ctx, actor) -> int:
@@ -29,7 +42,9 @@ def _waiting_id(ctx, actor) -> int:
 VIEWS = {
     "checklist": (lambda c, a: checkin.checklist(c, a, _waiting_id(c, a)), "checkin.view"),
     "record": (lambda c, a: patients.get_record(c, a, 5), "patient.view"),
-    # A/R aging reads every patient's ledger (seconds at a million patients): no lock meanwhile.
+}
+# A/R aging reads every patient's ledger (seconds at a million patients): no lock meanwhile.
+REPORTS = {
     "aging": (lambda c, a: aging.aging(c, actor_for(c, "super"), CLINIC_DAY), "ar.aging"),
     "A/R work list": (lambda c, a: worklist.work_list(c, actor_for(c, "super")), "ar.worklist"),
     "weekly A/R": (lambda c, a: weekly.weekly_report(c, actor_for(c, "super"), CLINIC_DAY), "ar.weekly"),
@@ -38,15 +53,28 @@ READS = {"checklist": "FROM patients", "record": "FROM patients", "aging": "FROM
          "A/R work list": "FROM ledger_entries", "weekly A/R": "FROM ledger_entries"}
 
 
-def _audit_count(ctx, action: str) -> int:
+@pytest.fixture(autouse=True)
+def no_idle_settling(monkeypatch):
+    """The idle desk's settling thread waits a minute here, so each test decides when events
+    join the chain (one test below lets it run)."""
+    monkeypatch.setattr(view_audit, "SETTLE_SECONDS", 60.0)
+
+
+def _chain(ctx, action: str) -> list[AuditEvent]:
     with ctx.db.read() as session:
-        return session.scalar(select(func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.action == action))
+        return session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                               .order_by(AuditEvent.id)).all()
 
 
-@pytest.mark.parametrize("name", sorted(VIEWS))
-def test_a_views_write_transaction_touches_only_the_audit_trail(name, ctx, desk_user):
-    view, _action = VIEWS[name]
+def _journal(db_path: Path) -> list[tuple]:
+    path = view_journal.journal_path(db_path)
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT seq, action, user_id, patient_id FROM events ORDER BY seq").fetchall()
+
+
+def _statements(ctx, call) -> list[tuple[bool, str]]:
     statements: list[tuple[bool, str]] = []
 
     def seen(conn, _cursor, statement, _params, _context, _many):
@@ -54,47 +82,185 @@ def test_a_views_write_transaction_touches_only_the_audit_trail(name, ctx, desk_
 
     event.listen(ctx.db.engine, "before_cursor_execute", seen)
     try:
-        view(ctx, desk_user)
+        call()
     finally:
         event.remove(ctx.db.engine, "before_cursor_execute", seen)
-    written = [sql for is_write, sql in statements if is_write and sql != "BEGIN IMMEDIATE"]
-    read = [sql for is_write, sql in statements if not is_write]
-    assert written and all("audit_events" in sql for sql in written), written
-    assert any(READS[name] in sql for sql in read)  # the view's reads were done outside it
+    return statements
 
 
 @pytest.mark.parametrize("name", sorted(VIEWS))
-def test_a_view_reads_while_another_desk_writes_and_is_shown_only_once_audited(name, ctx, desk_user,
-                                                                               seeded_path):
+def test_a_view_takes_no_write_lock_on_sqlite_and_only_the_audit_row_on_postgresql(name, ctx, desk_user):
+    view, _action = VIEWS[name]
+    statements = _statements(ctx, lambda: view(ctx, desk_user))
+    written = [sql for is_write, sql in statements if is_write]
+    assert any(READS[name] in sql for is_write, sql in statements if not is_write)
+    if ctx.db.path is not None:
+        assert written == []
+    else:
+        assert written and all("audit_events" in sql or "pg_advisory" in sql for sql in written), written
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_a_reports_write_transaction_touches_only_the_audit_trail(name, ctx, desk_user):
+    report, _action = REPORTS[name]
+    statements = _statements(ctx, lambda: report(ctx, desk_user))
+    written = [sql for is_write, sql in statements if is_write and sql != "BEGIN IMMEDIATE"]
+    assert written and all("audit_events" in sql or "pg_advisory" in sql for sql in written), written
+    assert any(READS[name] in sql for is_write, sql in statements if not is_write)
+
+
+@pytest.mark.sqlite_only(SQLITE_JOURNAL)
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_a_view_is_shown_while_another_desk_holds_the_write_lock(name, ctx, desk_user, seeded_path):
     view, action = VIEWS[name]
-    _waiting_id(ctx, desk_user)  # set-up reads done before the other desk takes the lock
-    before = _audit_count(ctx, action)
-    read_done = threading.Event()
-    shown = threading.Event()
+    _waiting_id(ctx, desk_user)
+    before = len(_chain(ctx, action))
     answers: list = []
+    other = sqlite3.connect(seeded_path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another desk in the middle of a long write
+    try:
+        viewer = threading.Thread(target=lambda: answers.append(view(ctx, desk_user)))
+        viewer.start()
+        viewer.join(10)
+        assert answers, "the view waited for the other desk's write"
+        # Shown: its event is on disk in the journal, not yet in the chain.
+        assert [row[1:3] for row in _journal(seeded_path)] == [(action, desk_user.id)]
+        assert len(_chain(ctx, action)) == before
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    # The desk's next write brings it in, before its own event, and empties the journal.
+    patients.update_patient(ctx, desk_user, 5, {"email": "after.view@example.org"},
+                            patients.get_record(ctx, desk_user, 5).version)
+    viewed = _chain(ctx, action)
+    assert len(viewed) == before + 1 + (name == "record")  # the record was viewed again to edit
+    assert viewed[before].id < _chain(ctx, "patient.update")[-1].id
+    assert _journal(seeded_path) == []
+    assert verify(ctx).intact
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_a_report_reads_while_another_desk_writes_and_is_shown_only_once_audited(name, ctx, desk_user,
+                                                                                 seeded_path):
+    if ctx.db.path is None:
+        pytest.skip("the other desk's write lock here is SQLite's")
+    report, action = REPORTS[name]
+    before = len(_chain(ctx, action))
+    read_done, shown, answers = threading.Event(), threading.Event(), []
 
     def reads_finished(conn, *_args):
-        if not conn.get_execution_options().get(WRITE_OPTION):  # the view's read transaction ends
+        if not conn.get_execution_options().get(WRITE_OPTION):
             read_done.set()
 
     other = sqlite3.connect(seeded_path, timeout=0, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another desk in the middle of a write
+    other.execute("BEGIN IMMEDIATE")
     event.listen(ctx.db.engine, "commit", reads_finished)
     try:
-        def look() -> None:
-            answers.append(view(ctx, desk_user))
-            shown.set()
-
-        viewer = threading.Thread(target=look)
+        viewer = threading.Thread(target=lambda: (answers.append(report(ctx, desk_user)), shown.set()))
         viewer.start()
-        # The reads finish although the write lock is taken; the view then waits for its event.
-        assert read_done.wait(10)
-        assert not shown.wait(0.3)
-        assert _audit_count(ctx, action) == before
+        assert read_done.wait(10)  # the reads finish although the write lock is taken
+        assert not shown.wait(0.3)  # the report then waits for its event
+        assert len(_chain(ctx, action)) == before
     finally:
         other.execute("ROLLBACK")
         other.close()
         viewer.join(15)
         event.remove(ctx.db.engine, "commit", reads_finished)
     assert shown.is_set() and answers
-    assert _audit_count(ctx, action) == before + 1
+    assert len(_chain(ctx, action)) == before + 1
+
+
+@pytest.mark.sqlite_only(SQLITE_JOURNAL)
+def test_an_event_is_never_brought_in_twice_when_the_desk_dies_before_emptying_the_journal(
+        ctx, desk_user, seeded_path, monkeypatch):
+    before = len(_chain(ctx, "patient.view"))
+    patients.get_record(ctx, desk_user, 5)
+    # The desk dies between the chain's commit and the journal's delete: the delete never runs.
+    monkeypatch.setattr(view_journal.ViewJournal, "forget_through", lambda self, seq: None)
+    assert view_audit.settle(ctx.db) == 1
+    assert len(_journal(seeded_path)) == 1
+    monkeypatch.undo()
+    monkeypatch.setattr(view_audit, "SETTLE_SECONDS", 60.0)
+    # The mark in the clinic file is past it: the next write appends nothing, then deletes it.
+    assert view_audit.settle(ctx.db) == 0
+    assert _journal(seeded_path) == []
+    assert len(_chain(ctx, "patient.view")) == before + 1
+    assert verify(ctx).intact
+
+
+@pytest.mark.sqlite_only(SQLITE_JOURNAL)
+def test_events_deleted_from_the_journal_by_hand_are_reported_in_the_chain(ctx, desk_user, seeded_path):
+    for patient_id in (5, 6, 7):
+        patients.get_record(ctx, desk_user, patient_id)
+    seqs = [row[0] for row in _journal(seeded_path)]
+    with sqlite3.connect(view_journal.journal_path(seeded_path)) as conn:
+        conn.execute("DELETE FROM events WHERE seq = ?", (seqs[1],))
+    assert view_audit.settle(ctx.db) == 2
+    missing = _chain(ctx, "audit.views_missing")
+    assert len(missing) == 1 and f'"first": {seqs[1]}' in missing[0].detail
+    assert [e.patient_id for e in _chain(ctx, "patient.view")][-2:] == [5, 7]
+    assert verify(ctx).intact
+
+
+@pytest.mark.sqlite_only(SQLITE_JOURNAL)
+def test_the_journal_has_the_database_files_permissions(ctx, desk_user, seeded_path):
+    seeded_path.chmod(0o640)
+    patients.get_record(ctx, desk_user, 5)
+    assert view_journal.journal_path(seeded_path).stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.sqlite_only(SQLITE_JOURNAL)
+def test_an_idle_desks_views_reach_the_chain_by_themselves(ctx, desk_user, seeded_path, monkeypatch):
+    monkeypatch.setattr(view_audit, "SETTLE_SECONDS", 0.2)
+    before = len(_chain(ctx, "patient.view"))
+    patients.get_record(ctx, desk_user, 5)
+    deadline = time.monotonic() + 20
+    while len(_chain(ctx, "patient.view")) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(_chain(ctx, "patient.view")) == before + 1
+    while _journal(seeded_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _journal(seeded_path) == []
+
+
+DESK_THAT_DIES = """
+import os, signal, sys
+from datetime import date
+from pathlib import Path
+from tests.helpers.desk_driver import make_ctx
+from coordinator_tui.services import patients
+from coordinator_tui.services.staff.actors import actor_for
+ctx = make_ctx(Path(sys.argv[1]), date.fromisoformat(sys.argv[2]))
+patients.get_record(ctx, actor_for(ctx, "demo"), 5)
+print("shown", flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # before the idle desk's settling thread (0.5 s)
+"""
+
+
+@pytest.mark.sqlite_only(SQLITE_JOURNAL)
+def test_a_desk_killed_right_after_showing_a_record_loses_no_view_event(ctx, desk_user, seeded_path):
+    before = len(_chain(ctx, "patient.view"))
+    ctx.db.dispose()
+    desk = subprocess.run([sys.executable, "-c", DESK_THAT_DIES, str(seeded_path), CLINIC_DAY.isoformat()],
+                          cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert desk.returncode == -signal.SIGKILL and desk.stdout.strip() == "shown", desk.stderr[-500:]
+    assert [row[1] for row in _journal(seeded_path)] == ["patient.view"]
+    # Another desk's next write brings it in.
+    checkin.checklist(ctx, desk_user, _waiting_id(ctx, desk_user))  # a view: journaled too
+    assert view_audit.settle(ctx.db) == 2
+    viewed = _chain(ctx, "patient.view")
+    assert len(viewed) == before + 1 and viewed[-1].patient_id == 5
+    assert _journal(seeded_path) == []
+    assert verify(ctx).intact
+
+
+def test_the_audit_trails_readers_see_views_still_in_the_journal(ctx, desk_user, seeded_path):
+    from coordinator_tui.services.staff.audit_views import patient_access
+
+    patients.get_record(ctx, desk_user, 5)
+    lines = patient_access(ctx, actor_for(ctx, "super"), 5)
+    assert lines[0].what == "viewed the record"
+    with ctx.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.action == "patient.view", AuditEvent.patient_id == 5)) >= 1

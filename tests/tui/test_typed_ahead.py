@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from textual.widgets import Input
 
+from coordinator_tui.services.view_audit import settle
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin.board import CheckinScreen
 from coordinator_tui.tui.screens.patients.desk import PatientsScreen
@@ -43,6 +44,7 @@ async def test_a_name_and_enter_in_one_burst_opens_that_patient_and_audits_only_
         await burst(app, "maestaszq", ENTER)
         assert isinstance(app.screen, PatientRecordScreen)
         assert app.screen.patient_id == wanted
+    settle(ctx.db)  # the views' events still in the journal join the chain (as for any reader)
     viewed = db_rows(seeded_path, "SELECT patient_id FROM audit_events WHERE id > ? AND action = "
                      "'patient.view'", before)
     assert viewed == [(wanted,)]

@@ -5,13 +5,14 @@ values (services/staff/audit_detail.py)."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from coordinator_tui.errors import UserError
+from coordinator_tui.errors import StorageError, UserError
 from coordinator_tui.services import audit
 from coordinator_tui.services.audit_verify import (
     AnchorFinding,
@@ -22,6 +23,7 @@ from coordinator_tui.services.audit_verify import (
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
 from coordinator_tui.services.staff.audit_detail import describe
+from coordinator_tui.services.view_audit import settle
 from coordinator_tui.store import audit_files
 from coordinator_tui.store.models import AuditEvent, Patient, StaffUser
 
@@ -56,6 +58,8 @@ def verify(ctx: AppContext, anchor: Path | str | None = None) -> ChainReport:
             raise UserError(f"no anchor file at {given}")
         if given.resolve() not in {f.resolve() for f in files}:
             files.append(given)
+    with suppress(StorageError):  # a copy we may not write: its waiting views are not checked
+        settle(ctx.db)
     with ctx.db.read() as session:
         ring = audit.key_ring(session, create=False)
         count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
@@ -103,6 +107,7 @@ class AuditLine:
 def show(ctx: AppContext, actor: Actor, *, mrn: str | None = None, username: str | None = None,
          since: datetime | None = None, limit: int = 1000) -> list[AuditLine]:
     require(actor, Permission.READ_AUDIT)
+    settle(ctx.db)  # views waiting in the journal are listed too
     query = (select(AuditEvent, StaffUser.username, Patient.mrn)
              .outerjoin(StaffUser, StaffUser.id == AuditEvent.user_id)
              .outerjoin(Patient, Patient.id == AuditEvent.patient_id)

@@ -81,6 +81,7 @@ def patient_access(ctx: AppContext, actor: Actor, patient_id: int, *,
     if isinstance(patient_id, bool) or not isinstance(patient_id, int):
         raise UserError("no such patient")
     with ctx.db.write() as session:
+        audit.bring_in_views(session)  # views waiting in the journal are listed too
         if session.get(Patient, patient_id) is None:
             raise UserError(f"no patient with id {patient_id}")
         rows = session.execute(

@@ -23,6 +23,7 @@ from coordinator_tui.interop.private_file import check_target
 from coordinator_tui.services import audit
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.permissions import Permission, require
+from coordinator_tui.services.view_audit import settle
 from coordinator_tui.store import audit_files, backup_file
 from coordinator_tui.store.engine import Database, url_for_path
 from coordinator_tui.store.migrate import check_not_newer, ensure_current, read_revision
@@ -99,6 +100,7 @@ def backup(ctx: AppContext, actor: Actor, dest: Path | str, *, force: bool = Fal
         raise UserError(f"{dest} already exists; use --force to replace it")
     if not os.access(dest.parent, os.W_OK):
         raise UserError(f"cannot write in {dest.parent}")
+    settle(ctx.db)  # views' events still in the journal beside the file go into the copy too
 
     try:
         temp = _temp_beside(dest, "partial")

@@ -18,6 +18,7 @@ from coordinator_tui.store.models.appointments import (
 )
 from coordinator_tui.store.models.audit import (
     AuditEvent,
+    AuditViewMark,
 )
 from coordinator_tui.store.models.base import (
     NAMING,
@@ -93,6 +94,7 @@ __all__ = [
     "AppointmentStatusEvent",
     "AppointmentType",
     "AuditEvent",
+    "AuditViewMark",
     "AuthRequirement",
     "AvailabilityException",
     "AvailabilityTemplate",

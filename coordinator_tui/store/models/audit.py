@@ -40,3 +40,13 @@ class AuditEvent(Base):
     # The audit key that signed the row (its fingerprint); NULL: a row from before keys
     # (0004_security), chained with plain SHA-256 and sealed by the first keyed row.
     key_id: Mapped[str | None] = mapped_column(String(16))
+
+
+class AuditViewMark(Base):
+    """How far each view journal (store/view_journal.py) has been brought into the chain: its
+    last sequence number appended, written in the same transaction as those events, so an event
+    is never appended twice whatever moment a desk dies at."""
+
+    __tablename__ = "audit_view_marks"
+    journal: Mapped[str] = mapped_column(String(16), primary_key=True)
+    moved_through: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,156 @@
+"""Views' audit events, on disk before the view is shown, waiting for the chain (issue 23 point 2).
+
+SQLite has one write lock per clinic file. A view (a check-in checklist, a patient's record)
+reads without it, but its audit event is a write: appended to the chain it would wait in line
+behind every desk's writes, so opening a record at a busy clinic took as long as the queue.
+
+Instead a view's event goes to this journal, a small SQLite file beside the database
+(`NAME.views`, WAL, synchronous=FULL): one INSERT and its commit, on disk before the view is
+returned, never behind the clinic's writers (a journal transaction holds its own lock for about
+a millisecond). The events reach the keyed chain in the clinic file inside the next write
+transaction of any desk (services/audit.py brings them in before its own event) or, at an idle
+desk, in a write of their own half a second later (services/view_audit.py).
+
+Never lost, never twice:
+- an event is in this file (committed, fsynced) before the view is shown;
+- the clinic file records, per journal, the last sequence number brought into the chain
+  (`audit_view_marks`), in the same transaction as the events; events are deleted from the
+  journal only after that commit, so a desk killed at any moment leaves each event either here,
+  or in the chain with the mark past it (then it is deleted, not brought in again);
+- sequence numbers are never reused (AUTOINCREMENT), and each journal file has a random id, so
+  a journal deleted and made again starts a new mark;
+- a gap in the numbers (rows deleted by hand) is reported by the mover, not hidden.
+
+The file holds what the chain will hold (who viewed which record, when); it is created with the
+database file's permission bits, as its other companions are.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+SUFFIX = ".views"
+BUSY_TIMEOUT_MS = 10_000
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS journal (id TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, "
+    "user_id INTEGER, action TEXT NOT NULL, patient_id INTEGER, entity TEXT, entity_id INTEGER, "
+    "detail TEXT)",
+)
+_FIELDS = "at, user_id, action, patient_id, entity, entity_id, detail"
+_COLUMNS = "seq, " + _FIELDS
+
+
+@dataclass(frozen=True)
+class JournalEvent:
+    seq: int
+    at: str  # datetime.isoformat() of the view's instant: the chain hashes exactly this
+    user_id: int | None
+    action: str
+    patient_id: int | None
+    entity: str | None
+    entity_id: int | None
+    detail: str | None  # JSON text, as the chain stores it
+
+
+def journal_path(database: Path) -> Path:
+    return database.with_name(database.name + SUFFIX)
+
+
+class ViewJournal:
+    """One per clinic file per process; its methods may be called from any thread."""
+
+    def __init__(self, database: Path):
+        self.database = database
+        self.path = journal_path(database)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._pid = 0
+        self._id: str | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():  # a forked child opens its own
+            mode = (self.database.stat().st_mode & 0o666) or 0o600
+            if not self.path.exists():
+                try:  # made here with the database's bits, whatever the umask
+                    os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, mode))
+                    os.chmod(self.path, mode)
+                except FileExistsError:
+                    pass  # another desk made it first
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("BEGIN IMMEDIATE")  # two desks making the file: one writes its id
+            try:
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                row = conn.execute("SELECT id FROM journal").fetchone()
+                if row is None:
+                    row = (secrets.token_hex(8),)
+                    conn.execute("INSERT INTO journal (id) VALUES (?)", row)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                conn.close()
+                raise
+            self._conn, self._pid, self._id = conn, os.getpid(), row[0]
+        return self._conn
+
+    @property
+    def ident(self) -> str:
+        with self._lock:
+            self._connection()
+            return self._id
+
+    def append(self, at: str, user_id: int | None, action: str, patient_id: int | None,
+               entity: str | None, entity_id: int | None, detail: str | None) -> int:
+        """Write one event and commit it (on disk when this returns); its sequence number."""
+        with self._lock:
+            cursor = self._connection().execute(
+                f"INSERT INTO events ({_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (at, user_id, action, patient_id, entity, entity_id, detail))
+            return cursor.lastrowid
+
+    def waiting(self) -> bool:
+        """Whether any event is here (brought into the chain or not): one indexed read."""
+        if not self.path.exists():
+            return False
+        with self._lock:
+            return self._connection().execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
+
+    def after(self, seq: int) -> list[JournalEvent]:
+        """The events numbered above `seq`, in order."""
+        with self._lock:
+            rows = self._connection().execute(
+                f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (seq,)).fetchall()
+        return [JournalEvent(*row) for row in rows]
+
+    def forget_through(self, seq: int) -> None:
+        """Delete the events up to `seq`: only once the chain's mark has passed them."""
+        with self._lock:
+            self._connection().execute("DELETE FROM events WHERE seq <= ?", (seq,))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+
+_journals: dict[Path, ViewJournal] = {}
+_journals_lock = threading.Lock()
+
+
+def journal_for(database: Path) -> ViewJournal:
+    """The process's journal for this clinic file."""
+    with _journals_lock:
+        journal = _journals.get(database)
+        if journal is None:
+            journal = _journals[database] = ViewJournal(database)
+        return journal
