@@ -7,12 +7,13 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from coordinator_tui.errors import ConflictError, PermissionDenied, UserError
 from coordinator_tui.services import patients as svc
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.services.view_audit import settle
+from coordinator_tui.store.engine import WRITE_OPTION
 from coordinator_tui.store.models import (
     Appointment,
     AuditEvent,
@@ -129,6 +130,36 @@ def test_registration_then_duplicates_with_reasons(ctx, desk_user):
     second = svc.register_patient(ctx, desk_user, typo, confirm_not_duplicate_of=[first.patient_id])
     assert second.patient_id != first.patient_id
     assert json.loads(audit_rows(ctx, "patient.register")[-1][1]) == {"dismissed_duplicates": [first.mrn]}
+
+
+def test_a_look_alike_registered_at_another_desk_during_the_check_is_still_caught(seeded_path, clock):
+    """The look-alike check reads before the write lock (issue 23 point 2: the lock is held for
+    the writes); inside it the patients registered since are checked, so a namesake saved by
+    another desk in between is still shown, and nothing is saved."""
+    desk_a, desk_b = make_context(seeded_path, clock), make_context(seeded_path, clock)
+    try:
+        dana, sam = actor_for(desk_a, "demo"), actor_for(desk_b, "super")
+        typo = {**NEW, "family_name": "Wisniewski Kowalczyk", "phone_mobile": ""}
+        assert svc.find_duplicates(desk_a, dana, typo) == []
+        other: list = []
+
+        def between(conn) -> None:  # desk A's read transaction has just ended
+            if not other and not conn.get_execution_options().get(WRITE_OPTION):
+                other.append(svc.register_patient(desk_b, sam, NEW))
+
+        event.listen(desk_a.db.engine, "commit", between)
+        try:
+            with pytest.raises(svc.DuplicatesFound) as caught:
+                svc.register_patient(desk_a, dana, typo)
+        finally:
+            event.remove(desk_a.db.engine, "commit", between)
+        assert [c.mrn for c in caught.value.candidates] == [other[0].mrn]
+        with desk_a.db.read() as s:
+            assert s.scalar(select(func.count()).select_from(Patient)
+                            .where(Patient.family_name == typo["family_name"])) == 0
+    finally:
+        desk_a.db.dispose()
+        desk_b.db.dispose()
 
 
 BORN = CLINIC_DAY - timedelta(days=3)  # a newborn, whatever the clinic day

@@ -146,11 +146,22 @@ _BY_PHONE = select(*_DUP_COLUMNS).where(or_(Patient.phone_mobile_rev == bindpara
                                             Patient.phone_home_rev == bindparam("rev"))).limit(50)
 _BY_MEMBER = (select(*_DUP_COLUMNS).join(Coverage, Coverage.patient_id == Patient.id)
               .where(Coverage.member_id == bindparam("member")).limit(20))
+# The same questions about patients registered after a given id (inside a registration's write
+# lock, after the full check was read without it).
+_NEWER = Patient.id > bindparam("after")
+_QUERIES = {False: (_BY_BIRTH, _BY_PHONE, _BY_MEMBER),
+            True: (_BY_BIRTH.where(_NEWER), _BY_PHONE.where(_NEWER), _BY_MEMBER.where(_NEWER))}
+_TOP_ID = select(func.max(Patient.id))
 
 
 def duplicates_in(session, values: dict, member_id: str | None = None,
-                     exclude: set[int] = frozenset()) -> list[DuplicateCandidate]:
+                  exclude: set[int] = frozenset(), *,
+                  newer_than: int | None = None) -> list[DuplicateCandidate]:
+    """Existing patients who look like `values`, each with why; with `newer_than`, only those
+    whose id is above it."""
     found: dict[int, tuple[Patient, list[str]]] = {}
+    by_birth, by_phone, by_member = _QUERIES[newer_than is not None]
+    after = {"after": newer_than} if newer_than is not None else {}
 
     def note(patient: Patient, reason: str) -> None:
         if patient.id in exclude or patient.merged_into_id is not None:
@@ -164,7 +175,7 @@ def duplicates_in(session, values: dict, member_id: str | None = None,
     if birth and (given or family):
         # Indexed: ix_patients_birth_date_family_key (a few dozen rows per day at 1M patients).
         typed_given, typed_family = _Name(given), _Name(family)
-        for patient in session.execute(_BY_BIRTH, {"birth": birth}):
+        for patient in session.execute(by_birth, {"birth": birth, **after}):
             if _similar_names(typed_given, typed_family, _Name(patient.given_name),
                               _Name(patient.family_name)):
                 same = typed_given.key == patient.given_key and typed_family.key == patient.family_key
@@ -174,11 +185,11 @@ def duplicates_in(session, values: dict, member_id: str | None = None,
         rev = phones.reversed_digits(values.get(column))
         if not rev:
             continue
-        for patient in session.execute(_BY_PHONE, {"rev": rev}):
+        for patient in session.execute(by_phone, {"rev": rev, **after}):
             note(patient, "same phone")
     member = (member_id or "").strip()
     if member:
-        for patient in session.execute(_BY_MEMBER, {"member": member}):
+        for patient in session.execute(by_member, {"member": member, **after}):
             note(patient, "same member id")
     return [DuplicateCandidate(p.id, p.mrn, f"{p.family_name}, {p.given_name}", p.birth_date,
                                "; ".join(reasons))
@@ -226,8 +237,15 @@ def register_patient(ctx: AppContext, actor: Actor, form: dict, *,
     if not checked.ok:
         raise ValidationFailed(checked.errors)
     now = ctx.now()
+    member = form.get("member_id")
+    # The look-alike check (an indexed read, then names compared in Python) runs before the
+    # write lock; inside it only patients registered since are checked, so the lock is held for
+    # the writes (issue 23 point 2).
+    with ctx.db.read() as session:
+        candidates = duplicates_in(session, checked.values, member)
+        seen_through = session.connection().execute(_TOP_ID).scalar() or 0
     with ctx.db.write() as session:
-        candidates = duplicates_in(session, checked.values, form.get("member_id"))
+        candidates += duplicates_in(session, checked.values, member, newer_than=seen_through)
         unseen = [c for c in candidates if c.patient_id not in set(confirm_not_duplicate_of)]
         if unseen:
             raise DuplicatesFound(candidates)
