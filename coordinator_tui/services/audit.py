@@ -155,11 +155,14 @@ def bring_in_views(session: Session) -> int:
     session.info["views_checked"] = True
     database = database_file(session)
     journal = view_journal.journal_for(database) if database is not None else None
-    if journal is None or not journal.waiting():
-        return 0
-    ident = journal.ident
-    mark = session.connection().execute(_MARK, {"journal": ident}).scalar() or 0
-    waiting = journal.after(mark)
+    try:
+        if journal is None or not journal.waiting():
+            return 0
+        ident = journal.ident
+        mark = session.connection().execute(_MARK, {"journal": ident}).scalar() or 0
+        waiting = journal.after(mark)
+    except (sqlite3.Error, OSError):
+        return 0  # a journal this user cannot read: its events wait there for a desk that can
     key = key_ring(session).current
     expected = mark + 1
     for event in waiting:

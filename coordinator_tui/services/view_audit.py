@@ -49,8 +49,11 @@ def settle(db: Database) -> int:
     """Bring the journal's waiting view events into the chain now (a write transaction, only if
     some are waiting): before the trail is shown or checked. The number appended."""
     path = db.path
-    if path is None or not path.exists() or not journal_for(path).waiting():
-        return 0
+    try:
+        if path is None or not path.exists() or not journal_for(path).waiting():
+            return 0
+    except (OSError, sqlite3.Error):
+        raise StorageError("the views' audit journal beside the database cannot be read") from None
     with db.write() as session:
         return audit.bring_in_views(session)
 

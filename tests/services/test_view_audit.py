@@ -264,3 +264,19 @@ def test_the_audit_trails_readers_see_views_still_in_the_journal(ctx, desk_user,
     with ctx.db.read() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.action == "patient.view", AuditEvent.patient_id == 5)) >= 1
+
+
+@pytest.mark.sqlite_only(SQLITE_JOURNAL)
+def test_a_journal_that_cannot_be_opened_refuses_the_view_and_blocks_nothing_else(ctx, desk_user,
+                                                                                 seeded_path):
+    from coordinator_tui.errors import StorageError
+
+    view_journal.journal_path(seeded_path).mkdir()  # in the journal's place: not a database
+    with pytest.raises(StorageError, match="could not be recorded"):
+        patients.get_record(ctx, desk_user, 5)  # not shown, since its event cannot be kept
+    # Writes, `audit verify` and the trail's readers go on without it.
+    with ctx.db.read() as session:
+        version = patients.load_patient(session, 5).version_id
+    patients.update_patient(ctx, desk_user, 5, {"email": "no.journal@example.org"}, version)
+    assert verify(ctx).intact
+    assert len(_chain(ctx, "patient.update")) >= 1
