@@ -20,7 +20,6 @@ from datetime import date
 
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
-from sqlalchemy import Connection
 
 from coordinator_tui.domain.lookup_query import LookupQuery
 from coordinator_tui.domain.names import name_key
@@ -55,11 +54,10 @@ class Search:
 
     batched = False  # PostgreSQL: each phase's statements go in one round trip (ask_ahead)
 
-    def __init__(self, conn: Connection, query: LookupQuery, today: date, limit: int,
+    def __init__(self, raw, dialect: str, query: LookupQuery, today: date, limit: int,
                  vocab: NameVocabulary | None):
-        self.conn = conn
-        self.raw = conn.connection.driver_connection  # the DB-API connection (sqlite3, psycopg)
-        self.sql = statements_for(conn.dialect.name)  # this engine's own statements (lookup_sql)
+        self.raw = raw  # the DB-API connection (sqlite3, psycopg), in a read transaction
+        self.sql = statements_for(dialect)  # this engine's own statements (lookup_sql)
         self.vocab = vocab  # the name vocabulary in memory, current as of this transaction
         self.q = query
         self.today = today
