@@ -33,6 +33,8 @@ def test_every_connection_gets_the_pragmas(db_path):
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        # Reads through a memory map (capped by SQLite's build, never off).
+        assert session.execute(text("PRAGMA mmap_size")).scalar() >= 2**30
     db.dispose()
 
 
@@ -228,3 +230,37 @@ def test_the_desks_two_host_url_finds_the_primarys_audit_key_files():
     # A socket folder is no name: still 'local', inside the data folder.
     socket = key_base("postgresql+psycopg://clinic@/clinic?host=/run/postgresql")
     assert socket.name == "local-5432-clinic" and socket.parent == single.parent
+
+
+def test_read_driver_is_one_read_transaction_on_the_pools_own_connection(db_path):
+    """The lookup's transaction (Database.read_driver): the DB-API connection itself, inside a
+    transaction that sees one snapshot, ended when the block ends, the connection pooled again."""
+    db = Database(url_for_path(db_path))
+    try:
+        with db.read_driver() as raw:
+            raw.execute("SELECT count(*) FROM patients").fetchall()
+            if engines.on_postgresql():
+                assert raw.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+            else:
+                assert raw.in_transaction
+            first = raw
+        if engines.on_postgresql():
+            assert first.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        else:
+            assert not first.in_transaction
+        with db.read_driver() as raw:
+            assert raw is first  # pooled, not opened again
+    finally:
+        db.dispose()
+
+
+def test_read_driver_turns_a_database_error_into_words_and_keeps_working(db_path):
+    db = Database(url_for_path(db_path))
+    try:
+        with pytest.raises(StorageError) as caught, db.read_driver() as raw:
+            raw.execute("SELECT no_such_column FROM patients").fetchall()
+        assert "no_such_column" not in str(caught.value)  # no SQL in what a person reads
+        with db.read_driver() as raw:
+            assert raw.execute("SELECT 1").fetchall()[0][0] == 1
+    finally:
+        db.dispose()

@@ -66,14 +66,17 @@ class PatientHit:
         return f"{self.family_name}, {self.given_name}"
 
 
-def searcher(ctx: AppContext, conn: Connection, query: LookupQuery, today: date, limit: int) -> Search:
-    """The dialect switch point: SQLite's vocabulary in memory, or PostgreSQL's pg_trgm (lookup_pg)."""
-    if conn.dialect.name == "postgresql":
+def searcher(ctx: AppContext, conn, query: LookupQuery, today: date, limit: int) -> Search:
+    """The dialect switch point: SQLite's vocabulary in memory, or PostgreSQL's pg_trgm (lookup_pg).
+    `conn`: ctx.db's DB-API connection in a read transaction (`Database.read_driver`), or a
+    SQLAlchemy Connection of it."""
+    raw = conn.connection.driver_connection if isinstance(conn, Connection) else conn
+    if ctx.db.engine.dialect.name == "postgresql":
         from coordinator_tui.services.patients.lookup_pg import PgSearch
-        return PgSearch(conn, query, today, limit)
+        return PgSearch(raw, query, today, limit)
     vocab = vocabulary_for(ctx.db)
-    vocab.refresh(conn.connection.driver_connection)
-    return Search(conn, query, today, limit, vocab)
+    vocab.refresh(raw)
+    return Search(raw, "sqlite", query, today, limit, vocab)
 
 
 # One search of each kind, at sign-in on PostgreSQL (warm_lookup): a name no one has (its
@@ -121,7 +124,7 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
     query = parse_lookup(text, day_first=ctx.settings.day_first, today=today)
     if query.is_empty:
         return []
-    with ctx.db.read_connection() as conn:
+    with ctx.db.read_driver() as conn:
         search = searcher(ctx, conn, query, today, limit)
         search.gather()
         today_ids: set[int] = set()

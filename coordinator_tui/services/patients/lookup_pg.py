@@ -44,7 +44,6 @@ from datetime import date
 from functools import lru_cache
 
 from psycopg.pq import ExecStatus
-from sqlalchemy import Connection
 
 from coordinator_tui.domain.lookup_query import LookupQuery
 from coordinator_tui.services.patients.lookup_scores import phonetic_key
@@ -304,8 +303,8 @@ class PgSearch(Search):
 
     batched = True
 
-    def __init__(self, conn: Connection, query: LookupQuery, today: date, limit: int):
-        super().__init__(conn, query, today, limit, vocab=None)
+    def __init__(self, raw, query: LookupQuery, today: date, limit: int):
+        super().__init__(raw, "postgresql", query, today, limit, vocab=None)
         self.raw = PgStatements(self.raw)
         self.vocab = PgVocabulary(self.raw)
 
