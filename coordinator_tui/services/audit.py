@@ -25,7 +25,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.store import audit_files, audit_guard, view_journal
 from coordinator_tui.store.engine import key_base
-from coordinator_tui.store.models import AuditEvent, AuditViewMark
+from coordinator_tui.store.models import AuditEvent, AuditViewMark, Patient, StaffUser
 
 GENESIS = "0" * 64
 ANCHOR_MINUTES = 15  # the head goes to the anchor file at least this often while events come
@@ -150,7 +150,7 @@ def bring_in_views(session: Session) -> int:
     them, in the caller's write transaction (once per transaction); after the commit they are
     deleted from the journal. A gap in their numbers (events deleted from the journal by hand)
     is appended as an event of its own. The number of events appended."""
-    if session.info.get("views_checked"):
+    if session.info.get("views_checked") or session.get_bind().dialect.name != "sqlite":
         return 0
     session.info["views_checked"] = True
     database = database_file(session)
@@ -164,19 +164,49 @@ def bring_in_views(session: Session) -> int:
     except (sqlite3.Error, OSError):
         return 0  # a journal this user cannot read: its events wait there for a desk that can
     key = key_ring(session).current
+    patients, users = _known(session, waiting)
     expected = mark + 1
     for event in waiting:
+        at = _instant(event.at)
         if event.seq != expected:
-            _append(session, key, datetime.fromisoformat(event.at), None, "audit.views_missing",
-                    None, "view_journal", None,
+            _append(session, key, at or datetime.now(UTC), None, "audit.views_missing", None,
+                    "view_journal", None,
                     json.dumps({"first": expected, "journal": ident, "last": event.seq - 1}))
-        _append(session, key, datetime.fromisoformat(event.at), event.user_id, event.action,
-                event.patient_id, event.entity, event.entity_id, event.detail)
+        if at is None or event.patient_id not in patients or event.user_id not in users:
+            # Its patient or user is not in this file (a restore to an older copy) or the row
+            # was edited: kept whole as an event of its own, and the journal moves on.
+            _append(session, key, at or datetime.now(UTC), None, "audit.view_unplaceable", None,
+                    "view_journal", None, json.dumps({
+                        "action": event.action, "at": event.at, "detail": event.detail,
+                        "entity": event.entity, "entity_id": event.entity_id, "journal": ident,
+                        "patient_id": event.patient_id, "seq": event.seq,
+                        "user_id": event.user_id}, sort_keys=True, default=str))
+        else:
+            _append(session, key, at, event.user_id, event.action, event.patient_id, event.entity,
+                    event.entity_id, event.detail)
         expected = event.seq + 1
     if waiting:
         session.connection().execute(_SET_MARK, {"journal": ident, "seq": waiting[-1].seq})
     session.info["views_moved"] = (journal, expected - 1)
     return len(waiting)
+
+
+def _instant(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _known(session: Session, events: list) -> tuple[set, set]:
+    """The journal events' patients and users that exist in this clinic file (None: none)."""
+    conn = session.connection()
+    patients = {e.patient_id for e in events if isinstance(e.patient_id, int)}
+    users = {e.user_id for e in events if isinstance(e.user_id, int)}
+    return ({None, *(conn.execute(select(Patient.id).where(Patient.id.in_(patients))).scalars()
+                     if patients else ())},
+            {None, *(conn.execute(select(StaffUser.id).where(StaffUser.id.in_(users))).scalars()
+                     if users else ())})
 
 
 def journal_view(ctx: AppContext, actor: Actor | None, action: str, at: datetime, *,
@@ -224,6 +254,8 @@ def _forget(session: Session) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction (and what it brought in) is not committed
     session.info.pop("views_checked", None)
     moved = session.info.pop("views_moved", None)
     if moved is not None:

@@ -20,7 +20,9 @@ Traps handled here:
   so `coordinator audit verify` passes on the target (store/audit_files.py names both).
 
 The source is read in one snapshot (SQLite's read transaction; REPEATABLE READ on PostgreSQL)
-and never written. Close the desks first: what they write after the snapshot is not carried.
+and not written here; `coordinator db copy` first brings a SQLite source's waiting views into its
+chain (services/view_audit.py). Close the desks first: what they write after the snapshot is not
+carried.
 """
 
 from __future__ import annotations

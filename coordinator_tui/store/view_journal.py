@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUFFIX = ".views"
+JOURNAL_FILES = (SUFFIX, SUFFIX + "-wal", SUFFIX + "-shm")  # beside the database, as its companions
 BUSY_TIMEOUT_MS = 10_000
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS journal (id TEXT NOT NULL)",
@@ -62,6 +63,14 @@ def journal_path(database: Path) -> Path:
     return database.with_name(database.name + SUFFIX)
 
 
+def _inode(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
 class ViewJournal:
     """One per clinic file per process; its methods may be called from any thread."""
 
@@ -72,35 +81,68 @@ class ViewJournal:
         self._conn: sqlite3.Connection | None = None
         self._pid = 0
         self._id: str | None = None
+        self._inode: tuple[int, int] | None = None
 
     def _connection(self) -> sqlite3.Connection:
-        if self._conn is None or self._pid != os.getpid():  # a forked child opens its own
-            mode = (self.database.stat().st_mode & 0o666) or 0o600
-            if not self.path.exists():
-                try:  # made here with the database's bits, whatever the umask
-                    os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, mode))
-                    os.chmod(self.path, mode)
-                except FileExistsError:
-                    pass  # another desk made it first
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=BUSY_TIMEOUT_MS / 1000)
+        if self._conn is not None and self._pid == os.getpid() and not self._replaced():
+            return self._conn
+        # A first use, a forked child, or the file gone from under this process (deleted, or
+        # set aside by a restore): open the file at the path, carrying over what is stranded.
+        stranded = self._stranded()
+        conn = self._open()
+        for event in stranded:
+            conn.execute(f"INSERT INTO events ({_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (event.at, event.user_id, event.action, event.patient_id, event.entity,
+                          event.entity_id, event.detail))
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        mode = (self.database.stat().st_mode & 0o666) or 0o600
+        try:  # made here with the database's bits, whatever the umask
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, mode)
+            try:
+                os.fchmod(fd, mode)
+            finally:
+                os.close(fd)
+        except FileExistsError:
+            pass  # another desk made it first
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("BEGIN IMMEDIATE")  # two desks making the file: one writes its id
-            try:
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-                row = conn.execute("SELECT id FROM journal").fetchone()
-                if row is None:
-                    row = (secrets.token_hex(8),)
-                    conn.execute("INSERT INTO journal (id) VALUES (?)", row)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                conn.close()
-                raise
-            self._conn, self._pid, self._id = conn, os.getpid(), row[0]
-        return self._conn
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            row = conn.execute("SELECT id FROM journal").fetchone()
+            if row is None:
+                row = (secrets.token_hex(8),)
+                conn.execute("INSERT INTO journal (id) VALUES (?)", row)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.close()
+            raise
+        self._conn, self._pid, self._id, self._inode = conn, os.getpid(), row[0], _inode(self.path)
+        return conn
+
+    def _replaced(self) -> bool:
+        return _inode(self.path) != self._inode
+
+    def _stranded(self) -> list[JournalEvent]:
+        """The events of this process's old file not yet in the chain (past its mark in the
+        clinic file): a desk shown those views must not lose them with the file."""
+        old, ident = self._conn, self._id
+        self._conn = None
+        if old is None or self._pid != os.getpid():
+            return []
+        try:
+            rows = old.execute(f"SELECT {_COLUMNS} FROM events ORDER BY seq").fetchall()
+        except sqlite3.Error:
+            rows = []
+        finally:
+            old.close()
+        mark = _mark_in(self.database, ident) if rows else 0
+        return [JournalEvent(*row) for row in rows if row[0] > mark]
 
     @property
     def ident(self) -> str:
@@ -119,8 +161,8 @@ class ViewJournal:
 
     def waiting(self) -> bool:
         """Whether any event is here (brought into the chain or not): one indexed read."""
-        if not self.path.exists():
-            return False
+        if self._conn is None and not self.path.exists():
+            return False  # never written by this process, and no file: nothing waits
         with self._lock:
             return self._connection().execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
 
@@ -143,14 +185,34 @@ class ViewJournal:
             self._conn = None
 
 
+def _mark_in(database: Path, ident: str | None) -> int:
+    """How far the clinic file has brought in the journal `ident` (0: not at all, or unknown)."""
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as conn:
+            row = conn.execute("SELECT moved_through FROM audit_view_marks WHERE journal = ?",
+                               (ident,)).fetchone()
+    except sqlite3.Error:
+        return 0
+    return row[0] if row else 0
+
+
 _journals: dict[Path, ViewJournal] = {}
 _journals_lock = threading.Lock()
 
 
 def journal_for(database: Path) -> ViewJournal:
-    """The process's journal for this clinic file."""
+    """The process's journal for this clinic file (by its real path: a desk that opened the
+    clinic through a link writes the same journal as the others)."""
+    journal = _journals.get(database)
+    if journal is not None:
+        return journal
+    try:
+        real = database.resolve()
+    except OSError:
+        real = database
     with _journals_lock:
-        journal = _journals.get(database)
+        journal = _journals.get(real)
         if journal is None:
-            journal = _journals[database] = ViewJournal(database)
+            journal = _journals[real] = ViewJournal(real)
+        _journals[database] = journal
         return journal

@@ -260,3 +260,35 @@ def test_restore_over_a_missing_database_needs_no_account(tmp_path, ctx, supervi
     report = restore(lost, None, dest)
     assert report.kept_previous is None
     assert backup_file.check_file(report.path) is None
+
+
+def test_a_restore_sets_the_views_journal_aside_with_the_replaced_file(ctx, supervisor, admin, tmp_path,
+                                                                       monkeypatch):
+    """A view of a patient registered after the backup, waiting in the journal at the restore,
+    belongs to the replaced trail: it goes aside with that file, and every desk's writes go on
+    on the restored one (it once made each write fail on the patient the copy lacks)."""
+    from coordinator_tui.services import patients, view_audit
+    from coordinator_tui.store.view_journal import journal_path
+
+    monkeypatch.setattr(view_audit, "SETTLE_SECONDS", 60.0)  # the view waits for the restore
+
+    dest = tmp_path / "before-the-newcomer.sqlite"
+    backup(ctx, supervisor, dest)
+    newcomer = patients.register_patient(ctx, supervisor, {
+        "given_name": "Noor", "family_name": "Restorova", "birth_date": "2/3/1991", "sex": "F"})
+    patients.get_record(ctx, supervisor, newcomer.patient_id)  # journaled: waits for a write
+    target = ctx.db.path
+    assert journal_path(target).exists()
+    report = restore(ctx, admin, dest)
+    aside = journal_path(report.kept_previous)
+    assert aside.exists()
+    with sqlite3.connect(aside) as conn:
+        assert conn.execute("SELECT patient_id FROM events").fetchall() == [(newcomer.patient_id,)]
+    fresh = make_context(target)
+    try:
+        desk = actor_for(fresh, "demo")
+        record = patients.get_record(fresh, desk, 5)
+        patients.update_patient(fresh, desk, 5, {"email": "after.restore@example.org"}, record.version)
+        assert audit_trail.verify(fresh).intact
+    finally:
+        fresh.db.dispose()

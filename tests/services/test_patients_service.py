@@ -162,6 +162,37 @@ def test_a_look_alike_registered_at_another_desk_during_the_check_is_still_caugh
         desk_b.db.dispose()
 
 
+def test_a_look_alike_made_by_an_edit_at_another_desk_during_the_check_is_still_caught(seeded_path,
+                                                                                      clock):
+    """Inside the lock the namesakes are asked again and any new or changed one (another
+    version) compared: an existing patient renamed meanwhile into a look-alike is shown too."""
+    desk_a, desk_b = make_context(seeded_path, clock), make_context(seeded_path, clock)
+    try:
+        dana, sam = actor_for(desk_a, "demo"), actor_for(desk_b, "super")
+        first = svc.register_patient(desk_b, sam, {**NEW, "family_name": "Okonkwo-Adeyemi",
+                                                   "given_name": "Chidera", "phone_mobile": ""})
+        typo = {**NEW, "family_name": "Wisniewski Kowalczyk", "phone_mobile": ""}
+        assert svc.find_duplicates(desk_a, dana, typo) == []
+        edited: list = []
+
+        def between(conn) -> None:  # desk A's read transaction has just ended
+            if not edited and not conn.get_execution_options().get(WRITE_OPTION):
+                seen = svc.get_record(desk_b, sam, first.patient_id)
+                edited.append(svc.update_patient(desk_b, sam, first.patient_id, {
+                    "family_name": NEW["family_name"], "given_name": NEW["given_name"]}, seen.version))
+
+        event.listen(desk_a.db.engine, "commit", between)
+        try:
+            with pytest.raises(svc.DuplicatesFound) as caught:
+                svc.register_patient(desk_a, dana, typo)
+        finally:
+            event.remove(desk_a.db.engine, "commit", between)
+        assert edited and [c.mrn for c in caught.value.candidates] == [first.mrn]
+    finally:
+        desk_a.db.dispose()
+        desk_b.db.dispose()
+
+
 BORN = CLINIC_DAY - timedelta(days=3)  # a newborn, whatever the clinic day
 
 

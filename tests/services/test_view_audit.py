@@ -204,9 +204,13 @@ def test_events_deleted_from_the_journal_by_hand_are_reported_in_the_chain(ctx, 
 
 @pytest.mark.sqlite_only(SQLITE_JOURNAL)
 def test_the_journal_has_the_database_files_permissions(ctx, desk_user, seeded_path):
-    seeded_path.chmod(0o640)
-    patients.get_record(ctx, desk_user, 5)
-    assert view_journal.journal_path(seeded_path).stat().st_mode & 0o777 == 0o640
+    seeded_path.chmod(0o660)  # a desk group's file (docs/ssh.md), under a stricter umask
+    old_umask = os.umask(0o027)
+    try:
+        patients.get_record(ctx, desk_user, 5)
+    finally:
+        os.umask(old_umask)
+    assert view_journal.journal_path(seeded_path).stat().st_mode & 0o777 == 0o660
 
 
 @pytest.mark.sqlite_only(SQLITE_JOURNAL)
@@ -280,3 +284,52 @@ def test_a_journal_that_cannot_be_opened_refuses_the_view_and_blocks_nothing_els
     patients.update_patient(ctx, desk_user, 5, {"email": "no.journal@example.org"}, version)
     assert verify(ctx).intact
     assert len(_chain(ctx, "patient.update")) >= 1
+
+
+@pytest.mark.sqlite_only(SQLITE_JOURNAL)
+def test_a_journal_event_whose_patient_is_not_in_the_file_is_kept_and_blocks_no_write(
+        ctx, desk_user, seeded_path):
+    patients.get_record(ctx, desk_user, 5)
+    with sqlite3.connect(view_journal.journal_path(seeded_path)) as conn:  # as after a restore
+        conn.execute("UPDATE events SET patient_id = 987654")
+    with ctx.db.read() as session:
+        version = patients.load_patient(session, 6).version_id
+    patients.update_patient(ctx, desk_user, 6, {"email": "goes.on@example.org"}, version)
+    kept = _chain(ctx, "audit.view_unplaceable")
+    assert len(kept) == 1 and '"patient_id": 987654' in kept[0].detail
+    assert _journal(seeded_path) == []
+    assert verify(ctx).intact
+
+
+@pytest.mark.sqlite_only(SQLITE_JOURNAL)
+def test_a_journal_deleted_under_a_running_desk_loses_none_of_its_views(ctx, desk_user, seeded_path):
+    before = len(_chain(ctx, "patient.view"))
+    patients.get_record(ctx, desk_user, 5)
+    for suffix in view_journal.JOURNAL_FILES:
+        Path(str(seeded_path) + suffix).unlink(missing_ok=True)
+    patients.get_record(ctx, desk_user, 6)  # a new file, this desk's waiting view carried into it
+    assert [row[3] for row in _journal(seeded_path)] == [5, 6]
+    assert view_audit.settle(ctx.db) == 2
+    assert [e.patient_id for e in _chain(ctx, "patient.view")][before:] == [5, 6]
+
+
+@pytest.mark.sqlite_only(SQLITE_JOURNAL)
+def test_a_savepoint_inside_a_write_does_not_empty_the_journal_before_the_commit(
+        ctx, desk_user, seeded_path, tmp_path):
+    """An HL7 file tried with --dry-run appends events inside savepoints and rolls back: the
+    views it carried must still be waiting afterwards (a savepoint's release once deleted them)."""
+    from coordinator_tui.services.exchange import hl7_receive
+    from tests.helpers.hl7 import adt, siu, slot
+
+    feed = tmp_path / "feed.hl7"
+    feed.write_text(adt("A04", "F1", "E1", "Quispe", "Rosa")
+                    + siu("S12", "F2", "A1", "E1", slot(9), family="Quispe", given="Rosa"))
+    before = len(_chain(ctx, "patient.view"))
+    patients.get_record(ctx, desk_user, 5)
+    hl7_receive.import_file(ctx, actor_for(ctx, "super"), feed, dry_run=True)
+    assert [row[3] for row in _journal(seeded_path)] == [5]
+    assert len(_chain(ctx, "patient.view")) == before
+    hl7_receive.import_file(ctx, actor_for(ctx, "super"), feed)
+    assert len(_chain(ctx, "patient.view")) == before + 1
+    assert _journal(seeded_path) == []
+    assert verify(ctx).intact

@@ -140,28 +140,22 @@ def _similar_names(given: _Name, family: _Name, p_given: _Name, p_family: _Name)
 # Built once, plain rows of the few columns the check reads: registration runs it inside its
 # write transaction, and full Patient objects for every namesake born that day cost ~10x more.
 _DUP_COLUMNS = (Patient.id, Patient.mrn, Patient.given_name, Patient.family_name, Patient.given_key,
-                Patient.family_key, Patient.birth_date, Patient.merged_into_id)
+                Patient.family_key, Patient.birth_date, Patient.merged_into_id, Patient.version_id)
 _BY_BIRTH = select(*_DUP_COLUMNS).where(Patient.birth_date == bindparam("birth")).limit(500)
 _BY_PHONE = select(*_DUP_COLUMNS).where(or_(Patient.phone_mobile_rev == bindparam("rev"),
                                             Patient.phone_home_rev == bindparam("rev"))).limit(50)
 _BY_MEMBER = (select(*_DUP_COLUMNS).join(Coverage, Coverage.patient_id == Patient.id)
               .where(Coverage.member_id == bindparam("member")).limit(20))
-# The same questions about patients registered after a given id (inside a registration's write
-# lock, after the full check was read without it).
-_NEWER = Patient.id > bindparam("after")
-_QUERIES = {False: (_BY_BIRTH, _BY_PHONE, _BY_MEMBER),
-            True: (_BY_BIRTH.where(_NEWER), _BY_PHONE.where(_NEWER), _BY_MEMBER.where(_NEWER))}
-_TOP_ID = select(func.max(Patient.id))
 
 
 def duplicates_in(session, values: dict, member_id: str | None = None,
                   exclude: set[int] = frozenset(), *,
-                  newer_than: int | None = None) -> list[DuplicateCandidate]:
-    """Existing patients who look like `values`, each with why; with `newer_than`, only those
-    whose id is above it."""
+                  names_compared: dict | None = None) -> list[DuplicateCandidate]:
+    """Existing patients who look like `values`, each with why. `names_compared` keeps each
+    namesake's verdict by (id, version): asked again (inside a registration's write lock, after
+    the same check read without it) only patients new or changed since are compared."""
     found: dict[int, tuple[Patient, list[str]]] = {}
-    by_birth, by_phone, by_member = _QUERIES[newer_than is not None]
-    after = {"after": newer_than} if newer_than is not None else {}
+    verdicts = names_compared if names_compared is not None else {}
 
     def note(patient: Patient, reason: str) -> None:
         if patient.id in exclude or patient.merged_into_id is not None:
@@ -175,9 +169,13 @@ def duplicates_in(session, values: dict, member_id: str | None = None,
     if birth and (given or family):
         # Indexed: ix_patients_birth_date_family_key (a few dozen rows per day at 1M patients).
         typed_given, typed_family = _Name(given), _Name(family)
-        for patient in session.execute(by_birth, {"birth": birth, **after}):
-            if _similar_names(typed_given, typed_family, _Name(patient.given_name),
-                              _Name(patient.family_name)):
+        for patient in session.execute(_BY_BIRTH, {"birth": birth}):
+            seen = (patient.id, patient.version_id)
+            similar = verdicts.get(seen)
+            if similar is None:
+                similar = verdicts[seen] = _similar_names(
+                    typed_given, typed_family, _Name(patient.given_name), _Name(patient.family_name))
+            if similar:
                 same = typed_given.key == patient.given_key and typed_family.key == patient.family_key
                 note(patient, "same birth date and same name" if same
                      else "same birth date and similar name")
@@ -185,11 +183,11 @@ def duplicates_in(session, values: dict, member_id: str | None = None,
         rev = phones.reversed_digits(values.get(column))
         if not rev:
             continue
-        for patient in session.execute(by_phone, {"rev": rev, **after}):
+        for patient in session.execute(_BY_PHONE, {"rev": rev}):
             note(patient, "same phone")
     member = (member_id or "").strip()
     if member:
-        for patient in session.execute(by_member, {"member": member, **after}):
+        for patient in session.execute(_BY_MEMBER, {"member": member}):
             note(patient, "same member id")
     return [DuplicateCandidate(p.id, p.mrn, f"{p.family_name}, {p.given_name}", p.birth_date,
                                "; ".join(reasons))
@@ -238,14 +236,15 @@ def register_patient(ctx: AppContext, actor: Actor, form: dict, *,
         raise ValidationFailed(checked.errors)
     now = ctx.now()
     member = form.get("member_id")
-    # The look-alike check (an indexed read, then names compared in Python) runs before the
-    # write lock; inside it only patients registered since are checked, so the lock is held for
-    # the writes (issue 23 point 2).
+    # The look-alike check compares names in Python with every namesake born that day: done
+    # first in a read, so that inside the write lock the same indexed questions are asked again
+    # and only patients new or changed since (another version) are compared (issue 23 point 2:
+    # the lock is held for the writes). The answer inside the lock is the whole check.
+    compared: dict = {}
     with ctx.db.read() as session:
-        candidates = duplicates_in(session, checked.values, member)
-        seen_through = session.connection().execute(_TOP_ID).scalar() or 0
+        duplicates_in(session, checked.values, member, names_compared=compared)
     with ctx.db.write() as session:
-        candidates += duplicates_in(session, checked.values, member, newer_than=seen_through)
+        candidates = duplicates_in(session, checked.values, member, names_compared=compared)
         unseen = [c for c in candidates if c.patient_id not in set(confirm_not_duplicate_of)]
         if unseen:
             raise DuplicatesFound(candidates)

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from coordinator_tui.services.permissions import Permission, require
 from coordinator_tui.services.view_audit import settle
 from coordinator_tui.store import audit_files, backup_file
 from coordinator_tui.store.engine import Database, url_for_path
+from coordinator_tui.store.view_journal import JOURNAL_FILES as VIEW_JOURNAL_FILES
 from coordinator_tui.store.migrate import check_not_newer, ensure_current, read_revision
 from coordinator_tui.store.models import StaffUser
 
@@ -100,7 +102,8 @@ def backup(ctx: AppContext, actor: Actor, dest: Path | str, *, force: bool = Fal
         raise UserError(f"{dest} already exists; use --force to replace it")
     if not os.access(dest.parent, os.W_OK):
         raise UserError(f"cannot write in {dest.parent}")
-    settle(ctx.db)  # views' events still in the journal beside the file go into the copy too
+    with suppress(StorageError):  # a journal we cannot read: its events wait there, not lost
+        settle(ctx.db)  # views' events still in the journal beside the file go into the copy too
 
     try:
         temp = _temp_beside(dest, "partial")
@@ -232,10 +235,11 @@ def restore(ctx: AppContext, actor: Actor | None, source: Path | str, *,
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             kept = target.with_name(f"{target.name}.before-restore-{stamp}")
             os.link(target, kept)
-            for suffix in ("-wal", "-shm"):
+            # Never leave the old WAL where SQLite would replay it over the restored file; the
+            # views' journal holds the replaced trail's waiting events: it goes with that file.
+            for suffix in ("-wal", "-shm", *VIEW_JOURNAL_FILES):
                 companion = Path(str(target) + suffix)
                 if companion.exists():
-                    # Never leave the old WAL where SQLite would replay it over the restored file.
                     os.replace(companion, Path(str(kept) + suffix))
         os.replace(temp, target)
         backup_file.fsync_dir(target.parent)
