@@ -27,9 +27,9 @@ from coordinator_tui.services.permissions import Permission, require
 from coordinator_tui.services.view_audit import settle
 from coordinator_tui.store import audit_files, backup_file
 from coordinator_tui.store.engine import Database, url_for_path
-from coordinator_tui.store.view_journal import JOURNAL_FILES as VIEW_JOURNAL_FILES
 from coordinator_tui.store.migrate import check_not_newer, ensure_current, read_revision
 from coordinator_tui.store.models import StaffUser
+from coordinator_tui.store.view_journal import JOURNAL_FILES as VIEW_JOURNAL_FILES
 
 # Errors writing the copy (the source is opened read-only, so these are the target's disk).
 _WRITE_FAILURES = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_WRITE, sqlite3.SQLITE_IOERR_FSYNC,
