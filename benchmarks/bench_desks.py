@@ -264,6 +264,14 @@ def section_queue(args, template: Path, work: Path) -> None:
     refused = {key: sum(r["tries"] - r["ok"] for r in runs[key]) for key in columns}
     print(f"{'not done':<12}" + "".join(f"{refused[k]:>17}" for k in columns))
     print(f"{'x one desk':<12}" + "".join(f"{rate[k] / rate[(k[0], 1)]:>17.2f}" for k in columns))
+    # The most any number of desks could do at the CPU each action cost in that run, with every
+    # core busy on desks alone and nothing else running: above this no ordering of the writers
+    # helps. One desk flat out is itself CPU-bound, so this ceiling is about cores x (one desk's
+    # time per action / the CPU per action with N desks).
+    cores = os.cpu_count() or 1
+    ceiling = {key: cores * 1000 / statistics.mean(r["cpu_ms"] for r in runs[key]) for key in columns}
+    print(f"{'CPU ceiling':<12}" + "".join(f"{ceiling[k] / rate[(k[0], 1)]:>16.2f}x" for k in columns)
+          + f"   ({cores} cores / CPU ms per action, over one desk's actions/s)")
     for label, field in (("storage err", "storage"), ("other err", "other"), ("lost/broken", "problems")):
         print(f"{label:<12}" + "".join(f"{sum(r[field] for r in runs[k]):>17}" for k in columns))
 

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy import bindparam, func, insert, literal, select, text, union_all
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -125,7 +125,7 @@ def _append(session: Session, key: audit_files.AuditKey, at: datetime, user_id: 
             action: str, patient_id: int | None, entity: str | None, entity_id: int | None,
             detail: str | None) -> AuditEvent:
     conn = session.connection()
-    prev_hash = conn.execute(_HEAD).scalar() or GENESIS
+    prev_hash = _prev_hash(session, conn)
     values = {"at": at, "user_id": user_id, "action": action, "patient_id": patient_id, "entity": entity,
               "entity_id": entity_id, "detail": detail, "prev_hash": prev_hash, "key_id": key.id,
               "hash": keyed_digest(key, prev_hash, at, user_id, action, patient_id, entity, entity_id,
@@ -134,8 +134,24 @@ def _append(session: Session, key: audit_files.AuditKey, at: datetime, user_id: 
     with audit_guard.writing(conn if postgresql else None):
         event_id = conn.execute(_INSERT, values).inserted_primary_key[0]
     event = AuditEvent(id=event_id, **values)
+    session.info["audit_prev"] = (_innermost(session), event.hash)
     _note_head(session, event)
     return event
+
+
+def _innermost(session: Session):
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _prev_hash(session: Session, conn) -> str:
+    """The chain head's hash. Read once per transaction (the write lock, or on PostgreSQL the
+    head's row lock, lets no one else append until the commit), then carried from this
+    transaction's own last append: a view brought in and the change's own event cost one read,
+    not one each. A savepoint, begun or ended since, reads it again."""
+    carried = session.info.get("audit_prev")
+    if carried is not None and carried[0] is _innermost(session):
+        return carried[1]
+    return conn.execute(_HEAD).scalar() or GENESIS
 
 
 # --- views' events waiting in the journal (SQLite; store/view_journal.py) -----------------------
@@ -198,15 +214,24 @@ def _instant(text: object) -> datetime | None:
         return None
 
 
+# Built once, one round trip: a statement built per call cost more than the rows it reads,
+# inside the write lock of whichever desk brings the views in.
+_KNOWN = union_all(
+    select(Patient.id, literal("patient")).where(Patient.id.in_(bindparam("patients", expanding=True))),
+    select(StaffUser.id, literal("user")).where(StaffUser.id.in_(bindparam("users", expanding=True))))
+
+
 def _known(session: Session, events: list) -> tuple[set, set]:
     """The journal events' patients and users that exist in this clinic file (None: none)."""
-    conn = session.connection()
     patients = {e.patient_id for e in events if isinstance(e.patient_id, int)}
     users = {e.user_id for e in events if isinstance(e.user_id, int)}
-    return ({None, *(conn.execute(select(Patient.id).where(Patient.id.in_(patients))).scalars()
-                     if patients else ())},
-            {None, *(conn.execute(select(StaffUser.id).where(StaffUser.id.in_(users))).scalars()
-                     if users else ())})
+    found: dict[str, set] = {"patient": {None}, "user": {None}}
+    if patients or users:
+        rows = session.connection().execute(_KNOWN, {"patients": sorted(patients),
+                                                      "users": sorted(users)})
+        for row_id, kind in rows:
+            found[kind].add(row_id)
+    return found["patient"], found["user"]
 
 
 def journal_view(ctx: AppContext, actor: Actor | None, action: str, at: datetime, *,
@@ -248,7 +273,8 @@ def _note_head(session: Session, event: AuditEvent) -> None:
 # the event): they do nothing for a session that wrote no event.
 @sa_event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    for name in ("audit_head", "audit_count", "audit_anchor_now", "views_checked", "views_moved"):
+    for name in ("audit_head", "audit_prev", "audit_count", "audit_anchor_now", "views_checked",
+                 "views_moved"):
         session.info.pop(name, None)
 
 
@@ -257,6 +283,7 @@ def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint released: the transaction (and what it brought in) is not committed
     session.info.pop("views_checked", None)
+    session.info.pop("audit_prev", None)
     moved = session.info.pop("views_moved", None)
     if moved is not None:
         journal, seq = moved

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from coordinator_tui.services import audit
+from coordinator_tui.store.models import AuditEvent
 from tests.helpers.clinic_files import shell
 
 
@@ -50,3 +52,46 @@ def test_an_inserted_row_is_noticed(chained):
                      "VALUES (100, '2026-11-23 15:00:00.000000', 'patient.view', 'forged', 'forged-hash')")
     broken = _verify(chained)
     assert broken.event_id == 100
+
+
+# One transaction reads the chain's head once and carries it from its own appends; a savepoint
+# rolled back or released in between must not leave it carrying a head that is not the table's.
+
+def _record(session, user, ctx, n):
+    audit.record(session, user, "patient.view", ctx.now() + timedelta(seconds=n), patient_id=1)
+
+
+def test_a_savepoint_rolled_back_between_events_leaves_a_whole_chain(ctx, desk_user):
+    with ctx.db.write() as session:
+        _record(session, desk_user, ctx, 0)
+        with pytest.raises(RuntimeError), session.begin_nested():
+            _record(session, desk_user, ctx, 1)
+            raise RuntimeError("this message is refused")
+        _record(session, desk_user, ctx, 2)
+    assert _verify(ctx) is None
+    with ctx.db.read() as session:
+        kept = session.execute(select(AuditEvent.at)).scalars().all()
+    assert len(kept) == 2
+
+
+def test_a_savepoint_released_between_events_leaves_a_whole_chain(ctx, desk_user):
+    with ctx.db.write() as session:
+        _record(session, desk_user, ctx, 0)
+        with session.begin_nested():
+            _record(session, desk_user, ctx, 1)
+        _record(session, desk_user, ctx, 2)
+        with session.begin_nested():
+            pass
+        _record(session, desk_user, ctx, 3)
+    assert _verify(ctx) is None
+
+
+def test_each_transaction_reads_the_head_afresh(ctx, desk_user):
+    with ctx.db.write() as session:
+        _record(session, desk_user, ctx, 0)
+    with ctx.db.write() as session:
+        _record(session, desk_user, ctx, 1)
+    with ctx.db.write() as session:
+        _record(session, desk_user, ctx, 2)
+        _record(session, desk_user, ctx, 3)
+    assert _verify(ctx) is None
