@@ -10,7 +10,9 @@
   queue   issue 23 point 2: 1 desk and --desks desks, with the write queue off (the floor:
           SQLite's busy handler alone) and on, in --rounds interleaved rounds: p50/p95 per action,
           its first step (the checklist or record view, the free-slot search), its time waiting
-          for and holding the write lock, actions per second and the ratio to one desk.
+          for and holding the write lock, actions per second and the ratio to one desk; beside
+          it two ceilings: what N processes of pure Python sharing nothing do over one in the
+          same window (scaling_floor.py), and cores / the CPU each action cost.
   idle    an idle desk (the app under Pilot, no key for longer than the idle threshold):
           data_version polls per second and any other statements; the same while active.
 
@@ -38,6 +40,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import scaling_floor  # noqa: E402
 from limits import add_time_limit, start_time_limit  # noqa: E402
 
 from coordinator_tui.clock import FrozenClock  # noqa: E402
@@ -216,6 +219,7 @@ def section_queue(args, template: Path, work: Path) -> None:
 
     modes = [m for m in args.modes.split(",") if m]
     runs: dict[tuple[str, int], list[dict]] = {}
+    floors: list[float] = []  # per round: N processes of pure Python over one (scaling_floor.py)
     print(f"\n== write queue: 1 and {args.desks} desks, modes {', '.join(modes)}, "
           f"{args.rounds} rounds of {args.seconds:.0f} s each, interleaved ==")
     saved = os.environ.get(ENV_OFF)
@@ -229,6 +233,8 @@ def section_queue(args, template: Path, work: Path) -> None:
                     result = desk_driver.run_desks(db, DAY, desks=count, seconds=args.seconds,
                                                    workdir=work / f"q-{round_no}-{mode}-{count}")
                     runs.setdefault((mode, count), []).append(_summary(result))
+                    if count > 1 and len(floors) <= round_no:  # the same window as its desks
+                        floors.append(scaling_floor.ratio(count, 5.0))
                     print(f"  round {round_no + 1} {mode:<6} {count} desk(s): "
                           f"{runs[(mode, count)][-1]['rate']:.1f} actions/s, "
                           f"{runs[(mode, count)][-1]['cpu_ms']:.1f} CPU ms/action, "
@@ -270,6 +276,9 @@ def section_queue(args, template: Path, work: Path) -> None:
     # time per action / the CPU per action with N desks).
     cores = os.cpu_count() or 1
     ceiling = {key: cores * 1000 / statistics.mean(r["cpu_ms"] for r in runs[key]) for key in columns}
+    floor = statistics.mean(floors) if floors else float("nan")
+    print(f"{'machine x1':<12}" + "".join(f"{1.0 if k[1] == 1 else floor:>16.2f}x" for k in columns)
+          + f"   ({args.desks} processes of pure Python sharing nothing, over one)")
     print(f"{'CPU ceiling':<12}" + "".join(f"{ceiling[k] / rate[(k[0], 1)]:>16.2f}x" for k in columns)
           + f"   ({cores} cores / CPU ms per action, over one desk's actions/s)")
     for label, field in (("storage err", "storage"), ("other err", "other"), ("lost/broken", "problems")):
