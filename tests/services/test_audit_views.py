@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from coordinator_tui.errors import PermissionDenied, UserError
+from coordinator_tui.services import audit
 from coordinator_tui.services.patients.editing import update_patient
 from coordinator_tui.services.patients.records import get_record
-from coordinator_tui.services.staff import accounts
+from coordinator_tui.services.staff import accounts, audit_trail
 from coordinator_tui.services.staff.actors import actor_for
 from coordinator_tui.services.staff.audit_views import describe, patient_access
 
@@ -54,3 +55,20 @@ def test_what_is_said_in_words_never_internal_codes():
                    "payment.take", "waitlist.add", "some_new.thing_here"):
         what, _glass = describe(action, None)
         assert "_" not in what and "." not in what, what
+
+
+def test_a_view_that_joined_the_chain_late_is_listed_when_it_happened(ctx, desk_user, clock):
+    """A view's event joins the chain at the next write (the view journal), so a change whose
+    time was taken before that write waited for the lock gets the later id. Supervisors read
+    "who looked" and `audit show` by when things happened."""
+    sup = actor_for(ctx, "super")
+    changed_at = ctx.now()
+    clock.advance(seconds=5)
+    get_record(ctx, desk_user, 5)  # viewed at +5 s, waiting in the journal
+    with ctx.db.write() as session:  # a change timed at +0 s, in the lock after the view
+        audit.record(session, desk_user, "patient.update", changed_at, patient_id=5,
+                     entity="patient", entity_id=5, detail={"changed": {"email": 1}})
+    newest_first = [line.what for line in patient_access(ctx, sup, 5)]
+    assert newest_first[:2] == ["viewed the record", "changed email"]
+    oldest_first = [line.action for line in audit_trail.show(ctx, sup, since=changed_at)]
+    assert oldest_first[:2] == ["patient.update", "patient.view"]

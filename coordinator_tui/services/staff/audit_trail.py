@@ -133,4 +133,6 @@ def show(ctx: AppContext, actor: Actor, *, mrn: str | None = None, username: str
         audit.record(session, actor, "audit.read", ctx.now(),
                      detail={"mrn": mrn, "user": username,
                              "since": since.isoformat() if since else None})
-    return list(reversed(rows))
+    # Oldest first by when it happened (a view joins the chain at the next write, so its id can
+    # be later than a change made after it); the same window of newest events.
+    return sorted(rows, key=lambda line: (line.at, line.id))

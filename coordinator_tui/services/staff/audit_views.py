@@ -85,12 +85,16 @@ def patient_access(ctx: AppContext, actor: Actor, patient_id: int, *,
         if session.get(Patient, patient_id) is None:
             raise UserError(f"no patient with id {patient_id}")
         rows = session.execute(
-            select(AuditEvent.at, StaffUser.username, AuditEvent.action, AuditEvent.detail)
+            select(AuditEvent.at, AuditEvent.id, StaffUser.username, AuditEvent.action,
+                   AuditEvent.detail)
             .outerjoin(StaffUser, StaffUser.id == AuditEvent.user_id)
             .where(AuditEvent.patient_id == patient_id)
             .order_by(AuditEvent.id.desc()).limit(max(1, min(limit, MAX_LINES)))).all()
         lines = []
-        for at, username, action, detail in rows:
+        # Newest first by when it happened: a view joins the chain at the next write, so a
+        # view can have a later id than a change made after it.
+        for at, _id, username, action, detail in sorted(rows, key=lambda r: (r[0], r[1]),
+                                                         reverse=True):
             what, glass = describe(action, detail)
             lines.append(AccessLine(at, username or "-", what, glass))
         audit.record(session, actor, "audit.read", ctx.now(), patient_id=patient_id,
