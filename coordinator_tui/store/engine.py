@@ -28,7 +28,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from coordinator_tui.errors import ConnectionLost, StorageError
 from coordinator_tui.folders import make_private_dirs
-from coordinator_tui.store import audit_guard
+from coordinator_tui.store import audit_guard, view_journal
 from coordinator_tui.store.write_queue import begin_immediate, write_turn
 
 if TYPE_CHECKING:
@@ -336,3 +336,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._file is not None:
+            view_journal.close_journal(self._file)

@@ -216,3 +216,16 @@ def journal_for(database: Path) -> ViewJournal:
             journal = _journals[real] = ViewJournal(real)
         _journals[database] = journal
         return journal
+
+
+def close_journal(database: Path) -> None:
+    """Close this process's connection to the journal of `database`, if open (the database is
+    being let go: its three files stop being held open). Used again, it reopens."""
+    journal = _journals.get(database)
+    if journal is None:
+        try:
+            journal = _journals.get(database.resolve())
+        except OSError:
+            return
+    if journal is not None:
+        journal.close()

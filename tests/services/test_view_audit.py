@@ -333,3 +333,29 @@ def test_a_savepoint_inside_a_write_does_not_empty_the_journal_before_the_commit
     assert len(_chain(ctx, "patient.view")) == before + 1
     assert _journal(seeded_path) == []
     assert verify(ctx).intact
+
+
+def _open_files(suffix: str) -> list[str]:
+    names = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            names.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            continue
+    return [name for name in names if suffix in name]
+
+
+@pytest.mark.sqlite_only(SQLITE_JOURNAL)
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to list open files")
+def test_letting_a_database_go_closes_its_journal_and_a_later_view_reopens_it(
+        ctx, desk_user, seeded_path):
+    """A process that opens clinic after clinic (a test run, `db copy`, a long desk session
+    switching files) must not keep each one's journal open: three descriptors apiece."""
+    patients.get_record(ctx, desk_user, 5)
+    journal = str(view_journal.journal_path(seeded_path))
+    assert _open_files(journal)
+    ctx.db.dispose()
+    assert _open_files(journal) == []
+    patients.get_record(ctx, desk_user, 6)  # the same desk goes on: the journal reopens
+    view_audit.settle(ctx.db)
+    assert [e.patient_id for e in _chain(ctx, "patient.view")][-2:] == [5, 6]
