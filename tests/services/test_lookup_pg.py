@@ -5,14 +5,14 @@ server); skipped without it, failed under CI=true without it (tests/helpers/pg_c
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from sqlalchemy import text as sql
 
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.patients.lookup import search_patients
-from coordinator_tui.services.patients.lookup_sql import statements_for
+from coordinator_tui.services.patients.lookup_sql import PG_SESSION, statements_for
 from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_DAY, make_context
 from tests.helpers.lookup import add_patient
@@ -112,8 +112,11 @@ def test_each_engine_has_its_own_statements_built_once():
         assert mine.count("?") == theirs.count("%s"), name
     assert pg.by_both_keys(8, 9) is pg.by_both_keys(8, 9)  # kept, not built again
     assert pg.by_both_keys(3, 2).count("%s") == sqlite.by_both_keys(3, 2).count("?") == 6
-    assert pg.dupes(4).count("%s") == sqlite.dupes(4).count("?") == 8
-    assert pg.by_last4 not in pg.generic and pg.by_family_keys(3) not in pg.generic
+    assert pg.dupes(4).count("%s") == 2 and sqlite.dupes(4).count("?") == 8  # PostgreSQL: two arrays
+    pairs = [("1970-01-02", "smith"), ("1980-03-04", "jones")]
+    assert sqlite.dupes_params(pairs) == ("1970-01-02", "smith", "1980-03-04", "jones")
+    assert pg.dupes_params(pairs) == (["1970-01-02", "1980-03-04"], ["smith", "jones"])
+    assert pg.by_family_keys(3) not in pg.generic and pg.by_last4 in pg.generic
     assert pg.family_only in pg.generic and pg.dupes(4) in pg.generic and not sqlite.generic
 
 
@@ -180,23 +183,53 @@ def test_answers_fetched_ahead_are_the_answers_asked_alone(pg_ctx):  # noqa: F81
 
 def test_the_sign_in_warm_up_leaves_a_connection_the_first_search_uses(pg_ctx):  # noqa: F811
     """Connecting (and signing in to the server) costs more than a search: the warm-up at
-    sign-in opens the pool's connection, so the desk's first search does not; it reads only."""
+    sign-in opens the lookup pool's connection, so the desk's first search does not; it reads
+    only."""
     from coordinator_tui.services.patients.lookup import WARM_SEARCHES, warm_lookup
 
-    pg_ctx.db.engine.dispose()
+    lookup_pool = pg_ctx.db.fixed_engine(PG_SESSION)
     with pg_ctx.db.engine.connect() as conn:
         audit = conn.execute(sql("SELECT count(*) FROM audit_events")).scalar()
-    pg_ctx.db.engine.dispose()  # no connection in the pool now
+    lookup_pool.dispose()  # no connection in the pool now
     assert warm_lookup(pg_ctx) == len(WARM_SEARCHES)
-    pool = pg_ctx.db.engine.pool
+    pool = lookup_pool.pool
     assert pool.checkedin() == 1
-    with pg_ctx.db.read() as session:
-        warm_pid = session.connection().connection.driver_connection.info.backend_pid
+    with pg_ctx.db.read_driver(PG_SESSION) as raw:
+        warm_pid = raw.info.backend_pid
     search_patients(pg_ctx, actor_for(pg_ctx, "demo"), "smith", limit=5)
     assert pool.checkedin() == 1  # the same connection, none opened for the search
+    with pg_ctx.db.read_driver(PG_SESSION) as raw:
+        assert raw.info.backend_pid == warm_pid
     with pg_ctx.db.read() as session:
-        assert session.connection().connection.driver_connection.info.backend_pid == warm_pid
         assert session.execute(sql("SELECT count(*) FROM audit_events")).scalar() == audit
+
+
+def test_the_lookup_reads_on_a_pool_of_its_own_with_its_settings_and_no_transaction(pg_ctx):  # noqa: F811
+    """The lookup's connections are opened with its settings (lookup_sql.PG_SESSION) and in
+    autocommit: a search sends no BEGIN, SET or COMMIT (an MRN: its row, then the page's
+    appointments and duplicates as one statement; 5 statements before), and the desk's other
+    connections keep PostgreSQL's own settings."""
+    from coordinator_tui.services.patients import lookup_pg
+
+    counts = []
+    fetch = lookup_pg.PgStatements.fetch_ahead
+
+    def counted(self, statements):
+        before = self.statements
+        fetch(self, statements)
+        counts.append(self.statements - before)
+
+    lookup_pg.PgStatements.fetch_ahead = counted
+    try:
+        hits = search_patients(pg_ctx, actor_for(pg_ctx, "demo"), "M0000042", limit=5)
+    finally:
+        lookup_pg.PgStatements.fetch_ahead = fetch
+    assert [h.mrn for h in hits] == ["M0000042"] and counts == [1, 1]
+    with pg_ctx.db.read_driver(PG_SESSION) as raw:
+        assert raw.autocommit
+        assert [raw.execute(f"SHOW {name}").fetchone()[0] for name, _v in PG_SESSION] == [v for _n, v in PG_SESSION]
+    with pg_ctx.db.read() as session:
+        assert session.execute(sql("SHOW plan_cache_mode")).scalar() == "auto"
 
 
 def test_trigram_neighbours_share_one_of_the_words_own_trigrams(pg_ctx):  # noqa: F811
@@ -240,18 +273,18 @@ def test_pair_statements_in_planner_form_give_the_rows_of_the_shared_form(pg_ctx
         joined = raw.execute(both, params).fetchall()
         assert joined and sorted(joined) == sorted(raw.execute(shared, params).fetchall())
         pairs = sorted({(r[2], r[0]) for r in rows})
-        flat = tuple(v for pair in pairs for v in pair)
-        assert "VALUES" in pg.dupes(len(pairs))
-        assert (sorted(raw.execute(pg.dupes(len(pairs)), flat).fetchall())
+        flat = sqlite.dupes_params(pairs)
+        assert "unnest" in pg.dupes(len(pairs))
+        assert (sorted(raw.execute(pg.dupes(len(pairs)), pg.dupes_params(pairs)).fetchall())
                 == sorted(raw.execute(sqlite.dupes(len(pairs)).replace("?", "%s"), flat).fetchall()))
 
 
-def test_generic_plans_for_value_independent_statements_never_for_the_last_four(pg_ctx):  # noqa: F811
-    """Name statements run on generic plans (a prepared statement is then not planned again,
-    lookup_sql); a phone's last four digits (whose generic plan walks every patient) and the
-    fuzzy family names alone (a generic plan cannot know a name is common) on plans made for
-    their values, also when a search before them in the same transaction left generic plans
-    on (the sign-in warm-up runs its searches in one transaction)."""
+def test_generic_plans_for_value_independent_statements_never_for_fuzzy_family_names(pg_ctx):  # noqa: F811
+    """Name statements and a phone's last four digits run on generic plans (a prepared
+    statement is then not planned again, lookup_sql); the fuzzy family names alone (a generic
+    plan cannot know a name is common) on plans made for their values, also when a search
+    before them in the same transaction left generic plans on (the sign-in warm-up runs its
+    searches in one transaction)."""
     from coordinator_tui.services.patients.lookup_pg import PgStatements
 
     pg = statements_for("postgresql")
@@ -261,11 +294,64 @@ def test_generic_plans_for_value_independent_statements_never_for_the_last_four(
     with pg_ctx.db.read() as session:
         raw = session.connection().connection.driver_connection
         modes = []
-        for statement in (name, last4, name, families):
+        for statement in (name, families, last4, families):
             PgStatements(raw).fetch_ahead([statement])  # a search of its own, each
             modes.append(raw.execute("SHOW plan_cache_mode").fetchone()[0])
         both = PgStatements(raw)
-        both.fetch_ahead([name, last4])  # one UNION ALL: on plans made for its values
+        both.fetch_ahead([name, families])  # one UNION ALL: on plans made for its values
         assert both.round_trips == 1 and both.statements == 2  # the plan mode, the union
         modes.append(raw.execute("SHOW plan_cache_mode").fetchone()[0])
     assert modes == ["force_generic_plan", "auto", "force_generic_plan", "auto", "auto"]
+
+
+def test_last_four_digits_read_each_row_once_with_the_rows_of_the_shared_form(pg_ctx):  # noqa: F811
+    """PostgreSQL's form of the last-four question (the phone indexes ORed into one bitmap, each
+    row read once; lookup_sql._last4_pg) returns the rows of SQLite's form (the ids by the
+    phone indexes, then the rows) in the same order, the first 200 kept, and its generic plan
+    never walks the primary key in id order (the plan that read every patient)."""
+    sqlite, pg = statements_for("sqlite"), statements_for("postgresql")
+    shared = sqlite.by_last4.replace("?", "%s")
+    assert pg.by_last4 != shared and "OR" in pg.by_last4
+    with pg_ctx.db.read() as session:
+        raw = session.connection().connection.driver_connection
+        tails = [r[0][:1] for r in raw.execute("SELECT phone_mobile_rev FROM patients "
+                                               "WHERE phone_mobile_rev IS NOT NULL LIMIT 3").fetchall()]
+        for lo, hi in [("0010", "0011"), *((t, chr(ord(t) + 1)) for t in tails), ("0", ":")]:
+            params = (lo, hi) * 2  # the last: every number, more than 200 rows
+            mine = raw.execute(pg.by_last4, params).fetchall()
+            assert mine == raw.execute(shared, params).fetchall(), lo
+        assert len(mine) == 200
+        raw.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        numbered = pg.by_last4
+        for n in range(1, 5):
+            numbered = numbered.replace("%s", f"${n}", 1)
+        raw.execute(f"PREPARE last4 AS {numbered}")
+        plan = "\n".join(r[0] for r in raw.execute("EXPLAIN EXECUTE last4('0010', '0011', '0010', '0011')"))
+        raw.execute("DEALLOCATE last4")
+    assert "$1" in plan, plan  # the generic plan
+    assert "pk_patients" not in plan, plan
+
+
+def test_a_result_pages_appointments_and_duplicates_are_one_statement(pg_ctx):  # noqa: F811
+    """The result page's next appointments and its duplicates go as one UNION ALL (each arm's
+    columns in a place of their own: lookup_pg._together) and come back as each asked alone."""
+    from coordinator_tui.services.patients.lookup_pg import PgStatements
+
+    pg = statements_for("postgresql")
+    with pg_ctx.db.read() as session:
+        raw = session.connection().connection.driver_connection
+        now = raw.execute("SELECT min(starts_at) FROM appointments").fetchone()[0]
+        rows = raw.execute("SELECT p.id, p.birth_date::text, p.family_key FROM patients p "
+                           "WHERE p.merged_into_id IS NULL AND EXISTS (SELECT 1 FROM appointments a "
+                           "WHERE a.patient_id = p.id) ORDER BY p.id LIMIT 20").fetchall()
+        ids = pg.padded([r[0] for r in rows], 20)
+        pairs = pg.padded(sorted({(r[1], r[2]) for r in rows}), 20)
+        appointments = (pg.next_appt(len(ids)), (*ids, now.astimezone(UTC).replace(tzinfo=None).isoformat(" ")))
+        twins = (pg.dupes(len(pairs)), pg.dupes_params(pairs))
+        alone = [raw.execute(*appointments).fetchall(), raw.execute(*twins).fetchall()]
+        statements = PgStatements(raw)
+        statements.fetch_ahead([appointments, twins])
+        assert statements.round_trips == 1 and statements.statements == 2  # the plan mode, one UNION ALL
+        together = [statements.execute(*appointments).fetchall(), statements.execute(*twins).fetchall()]
+    assert alone[0] and alone[1]
+    assert sorted(together[0]) == sorted(alone[0]) and sorted(together[1]) == sorted(alone[1])

@@ -35,6 +35,16 @@ Instants: the shared statements pass instants as naive-UTC text (store/bulk.sql_
 search runs in time zone UTC (`SET LOCAL TIME ZONE 'UTC'` unless the session already is, which
 libpq reports without a round trip) so that text means UTC whether the column is a `timestamp`
 or a `timestamptz`.
+
+Its own connections (issue 20 item 3, session 15): `search_patients` reads through
+`Database.read_driver(PG_SESSION)`, a pool whose connections are opened with the lookup's
+settings (generic plans, the trigram threshold, UTC) and in autocommit, so a search sends no
+BEGIN, no SET LOCAL and no COMMIT (3 of an MRN search's 5 statements; psycopg costs ~0.1 ms of
+the desk's CPU a statement). READ COMMITTED gives each statement its own snapshot inside a
+transaction too, so the answers are the same; the statements of one round trip run as one
+implicit transaction, where a SET LOCAL still holds until the round trip ends (the custom plan
+mode ahead of a statement not in `generic`). A search on another connection (`fixed` False:
+the tests' sessions) sets them in its transaction as before.
 """
 
 from __future__ import annotations
@@ -48,14 +58,15 @@ from psycopg.pq import ExecStatus
 from coordinator_tui.domain.lookup_query import LookupQuery
 from coordinator_tui.services.patients.lookup_scores import phonetic_key
 from coordinator_tui.services.patients.lookup_search import Search, Statement
-from coordinator_tui.services.patients.lookup_sql import HIT_COLUMNS, statements_for, upper_bound
+from coordinator_tui.services.patients.lookup_sql import (
+    HIT_COLUMNS,
+    WORD_SIMILARITY,
+    statements_for,
+    upper_bound,
+)
 
 NEAREST_TERMS = 80  # as SQLite's trigram step (LIMIT 80)
 SOUND_TERMS = 40
-# pg_trgm's word similarity a term needs. Its default, 0.6, misses "cshmidt" for "schmidt" (0.5).
-# On splink's fake people (tests/services/test_lookup_accuracy.py): 0.4 gave top-1 0.852, 0.25
-# 0.858 and top-5 0.905, as SQLite's 0.860 / 0.905; lower costs more rows to recheck.
-WORD_SIMILARITY = 0.25
 
 SET_UTC = "SET LOCAL TIME ZONE 'UTC'"
 COMMIT = "COMMIT"
@@ -93,12 +104,17 @@ class PgStatements:
     connection on SQLite), on the psycopg connection inside the same read transaction.
     Statements come in PostgreSQL's own form (lookup_sql.statements_for), sent as they are."""
 
-    def __init__(self, driver_connection):
+    def __init__(self, driver_connection, *, fixed: bool = False):
         self._conn = driver_connection
         self.round_trips = 0
         self.statements = 0
         self._ahead: dict[tuple, _Rows] = {}  # (statement, params) -> rows fetched ahead
-        self._generic: bool | None = None  # the plan mode set in this transaction (None: unknown)
+        # `fixed`: a connection of the lookup's own pool (lookup_sql.PG_SESSION: generic plans
+        # and the threshold set for the session, autocommit): no COMMIT, and a setting sent
+        # only ahead of a statement not in `generic` (SET LOCAL in the round trip's implicit
+        # transaction, which ends with it: the next round trip starts generic again).
+        self.fixed = fixed
+        self._generic: bool | None = True if fixed else None  # the plan mode now (None: unknown)
         # Sent ahead of the first statements, in their round trip, only when needed (libpq
         # reports the zone as text; comparing it with bytes had made it a round trip always).
         self._first: list[tuple] = []
@@ -143,11 +159,13 @@ class PgStatements:
         sends: list[tuple[str, tuple, list[tuple]]] = []  # (sql, params, the keys it answers)
         for shape in sorted(shapes, key=_SEND_ORDER.get):
             keys = shapes[shape]
-            if shape == "key" or (shape == "hit" and len(keys) > 1):
+            if shape == "key" or (len(keys) > 1 and (shape == "hit" or all(k[0] in _WIDTH for k in keys))):
                 sql = _together(shape, tuple(sql for sql, _params in keys))
                 sends.append((sql, tuple(p for _sql, params in keys for p in params), keys))
             else:
                 sends += [(sql, params, [(sql, params)]) for sql, params in keys]
+        if self.fixed:  # each round trip is an implicit transaction: the session's mode again
+            self._generic = True
         sends = self._plan_modes(sends)
         self.statements += len(sends)
         if len(sends) == 1:
@@ -167,8 +185,14 @@ class PgStatements:
                 self._ahead[keys[0]] = _Rows(rows)
                 continue
             by_arm: list[_Rows] = [_Rows() for _key in keys]
-            for row in rows:
-                by_arm[row[0]].append(row[1:])
+            spans = _SPANS.get(sql)
+            if spans is None:
+                for row in rows:
+                    by_arm[row[0]].append(row[1:])
+            else:  # arms of other columns (`_together`): each its own columns of the row
+                for row in rows:
+                    start, end = spans[row[0]]
+                    by_arm[row[0]].append(row[start:end])
             self._ahead.update(zip(keys, by_arm, strict=True))
         if todo[-1][0] == COMMIT:
             self._generic = None  # the transaction and its settings ended
@@ -177,7 +201,9 @@ class PgStatements:
         """The sends with the plan mode each needs set before it (lookup_sql: generic plans
         for the statements whose plan does not depend on the values), in the same round trip.
         The first one is always set: a search may share its transaction with another. The
-        trigram questions' threshold is set with it (every statement of a search follows one)."""
+        trigram questions' threshold is set with it (every statement of a search follows one).
+        On the lookup's own connections (`fixed`) the session's mode is generic, so only a
+        statement planned for its values has a setting sent ahead of it."""
         out = []
         for send in sends:
             keys = send[2]
@@ -209,20 +235,37 @@ PG_SQL.generic.update(_NEAR)
 _GENERIC = PG_SQL.generic  # the sized statements join it as they are built
 _ARRAYS = "SELECT ARRAY("
 _TOGETHER: dict[tuple, str] = {}  # (shape, statements) -> the one statement sent for them
+_WIDTH = PG_SQL.width  # statements of other columns that may share a UNION ALL: their columns
+_SPANS: dict[str, list[tuple[int, int]]] = {}  # such a UNION ALL -> each arm's slice of a row
 
 
 def _together(shape: str, sqls: tuple[str, ...]) -> str:
     """Several hit-row questions as one UNION ALL (each row led by its arm's number), or the
-    vocabulary's questions as one row of arrays; built once per combination."""
+    vocabulary's questions as one row of arrays; built once per combination. Statements of
+    other columns (a result page's next appointments and its duplicates, `LookupSql.width`)
+    as one UNION ALL too, each arm's columns in a place of their own and NULL in the others'
+    (the column's type is the one arm's that fills it): one statement where there were two,
+    about 0.1 ms of psycopg's CPU each."""
     key = (shape, sqls)
     sql = _TOGETHER.get(key)
     if sql is None:
-        if shape == "key":
-            sql = "SELECT " + ", ".join(f"ARRAY({one})" for one in sqls)
-        else:
-            sql = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({one}) s" for arm, one in enumerate(sqls))
         if len(_TOGETHER) > 4096:
             _TOGETHER.clear()  # bounded: the combinations of sizes are few, a typo's words many
+            _SPANS.clear()
+        if shape == "key":
+            sql = "SELECT " + ", ".join(f"ARRAY({one})" for one in sqls)
+        elif shape == "hit":
+            sql = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({one}) s" for arm, one in enumerate(sqls))
+        else:
+            total, start, arms, spans = sum(_WIDTH[one] for one in sqls), 0, [], []
+            for arm, one in enumerate(sqls):
+                width = _WIDTH[one]
+                columns = ["NULL"] * start + ["s.*"] + ["NULL"] * (total - start - width)
+                arms.append(f"SELECT {arm} AS arm, {', '.join(columns)} FROM ({one}) s")
+                spans.append((1 + start, 1 + start + width))
+                start += width
+            sql = " UNION ALL ".join(arms)
+            _SPANS[sql] = spans
         _TOGETHER[key] = sql
     return sql
 
@@ -303,9 +346,9 @@ class PgSearch(Search):
 
     batched = True
 
-    def __init__(self, raw, query: LookupQuery, today: date, limit: int):
+    def __init__(self, raw, query: LookupQuery, today: date, limit: int, *, fixed: bool = False):
         super().__init__(raw, "postgresql", query, today, limit, vocab=None)
-        self.raw = PgStatements(self.raw)
+        self.raw = PgStatements(self.raw, fixed=fixed)
         self.vocab = PgVocabulary(self.raw)
 
     def ask_ahead(self, statements: Sequence[Statement] = (),
@@ -317,7 +360,7 @@ class PgSearch(Search):
         for kind, word in trigrams:
             if len(word) >= 3:
                 asks += PgVocabulary.trigram_questions(kind, word)
-        if last and asks:
+        if last and asks and not self.raw.fixed:  # autocommit (fixed): nothing to end
             # The read transaction ends in the same round trip: the session's commit then finds
             # it ended and sends nothing (psycopg commits only a transaction in progress), and a
             # statement after it would simply begin another.

@@ -22,10 +22,11 @@ Generic plans (PostgreSQL): planning was about half of the server's time for a n
 psycopg prepares a statement it has run 5 times on a connection; PostgreSQL still plans each run
 anew unless told otherwise. The statements in `generic` are index probes or short index ranges
 whose plan does not depend on the values, so lookup_pg runs them with `plan_cache_mode =
-force_generic_plan` and a prepared one is not planned again. Not the last four digits of a
-phone (its generic plan walks the patients in id order, 400 ms), nor the fuzzy family names
-alone (`family_key IN (8 terms) LIMIT 60`: a generic plan, not knowing that "smith" is common,
-reads every row of the eight names by bitmap before the LIMIT), nor anything not listed."""
+force_generic_plan` (the setting of the lookup's own connections, `PG_SESSION`) and a prepared
+one is not planned again. Not the fuzzy family names alone (`family_key IN (8 terms) LIMIT 60`:
+a generic plan, not knowing that "smith" is common, reads every row of the eight names by
+bitmap before the LIMIT, and returns other rows), nor anything not listed. The last four
+digits of a phone are, in a form of their own (`_last4_pg`)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,17 @@ from collections.abc import Iterable
 from functools import cache, wraps
 
 CANDIDATES = 200  # rows fetched per candidate query
+# pg_trgm's word similarity a term needs (lookup_pg). Its default, 0.6, misses "cshmidt" for
+# "schmidt" (0.5). On splink's fake people (tests/services/test_lookup_accuracy.py): 0.4 gave
+# top-1 0.852, 0.25 0.858 and top-5 0.905, as SQLite's 0.860 / 0.905; lower costs more rows
+# to recheck.
+WORD_SIMILARITY = 0.25
+# PostgreSQL: the settings of the lookup's own read connections (store.engine.Database.read_driver),
+# fixed when they are opened: the statements in `LookupSql.generic` run on generic plans (the
+# others are never prepared, so they are planned for their values), and the trigram questions'
+# threshold. Sent in every search before (SET LOCAL, with BEGIN and COMMIT).
+PG_SESSION = (("plan_cache_mode", "force_generic_plan"),
+              ("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY)))
 
 HIT_COLUMNS = ("p.id, p.mrn, p.family_name, p.given_name, p.family_key, p.given_key, "
                "p.family_phonetic, p.given_phonetic, p.birth_date, p.sex, p.phone_mobile, "
@@ -45,6 +57,14 @@ _NEXT_STATUSES = "('scheduled', 'confirmed', 'arrived', 'roomed', 'with_provider
 FAMILY_INDEX = "ix_patients_family_key_given_key"
 GIVEN_INDEX = "ix_patients_given_key_family_key"
 _INDEX_ORDER = {FAMILY_INDEX: "p.family_key, p.given_key", GIVEN_INDEX: "p.given_key, p.family_key"}
+
+
+class SqlArray(list):
+    """A list parameter (psycopg sends it as an array) that can be part of the key an answer
+    fetched ahead is kept by (lookup_pg: the statement and its parameters)."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self))
 
 
 def _once_per_size(build):
@@ -68,6 +88,9 @@ class LookupSql:
         self.pg = pg = dialect == "postgresql"
         m = self.mark = "%s" if pg else "?"
         self.generic: set[str] = set()  # PostgreSQL: may run on a generic plan (above)
+        # PostgreSQL: statements of their own columns (not a hit row's) that may be sent as one
+        # UNION ALL with others (lookup_pg._together): their number of columns.
+        self.width: dict[str, int] = {}
         self._sized: dict[tuple, str] = {}
         both_ranges = (f"p.family_key >= {m} AND p.family_key < {m} "
                        f"AND p.given_key >= {m} AND p.given_key < {m} AND {ACTIVE_PATIENT}")
@@ -78,13 +101,17 @@ class LookupSql:
         self.by_phone = self._g(f"{_HIT} WHERE p.phone_mobile_rev = {m} AND {ACTIVE_PATIENT} "
                                 f"UNION {_HIT} WHERE p.phone_home_rev = {m} AND {ACTIVE_PATIENT} "
                                 f"LIMIT {CANDIDATES}")
-        # The ids from the two phone indexes alone (covering), then only the rows kept, in id
-        # order: the same 200 rows as a UNION of the whole rows, without reading and sorting
-        # ~600 wide rows when 3M patients share 300 endings a column. Never generic (above).
-        self.by_last4 = (f"{_HIT} WHERE p.id IN (SELECT id FROM patients "
-                         f"WHERE phone_mobile_rev >= {m} AND phone_mobile_rev < {m} UNION SELECT id FROM patients "
-                         f"WHERE phone_home_rev >= {m} AND phone_home_rev < {m}) AND {ACTIVE_PATIENT} "
-                         f"ORDER BY p.id LIMIT {CANDIDATES}")
+        # SQLite: the ids from the two phone indexes alone (covering: an index holds the rowid),
+        # then only the rows kept, in id order: the same 200 rows as a UNION of the whole rows,
+        # without reading and sorting ~600 wide rows when 3M patients share 300 endings a column.
+        # PostgreSQL: its phone indexes hold no id, so that form read each row twice (its id by
+        # the phone index, then the row again by the primary key: 666 pages for 132 rows at 1M
+        # patients, 1.9 ms, planned anew each time, 0.4 ms); `_last4_pg` reads each row once.
+        self.by_last4 = self._last4_pg() if pg else (
+            f"{_HIT} WHERE p.id IN (SELECT id FROM patients "
+            f"WHERE phone_mobile_rev >= ? AND phone_mobile_rev < ? UNION SELECT id FROM patients "
+            f"WHERE phone_home_rev >= ? AND phone_home_rev < ?) AND {ACTIVE_PATIENT} "
+            f"ORDER BY p.id LIMIT {CANDIDATES}")
         self.by_dob = self._g(f"{_HIT} WHERE p.birth_date = {m} AND {ACTIVE_PATIENT} LIMIT {m}")
         # Range over the longer (rarer) prefix's index and filter by the other: "jo smi" read as
         # family "jo", given "smi" walks the given names starting "smi".
@@ -109,6 +136,18 @@ class LookupSql:
         if self.pg:
             self.generic.add(sql)
         return sql
+
+    def _last4_pg(self) -> str:
+        """PostgreSQL: the rows whose mobile or home number ends with the four digits (params:
+        the reversed digits' range twice), in id order, the first 200: the rows of SQLite's
+        form. The two phone indexes ORed into one bitmap, each row read once, sorted by id.
+        Generic: the digits are always four (100-300 rows a column at 1M-3M patients, whatever
+        the values), and `p.id + 0` leaves a plan made without them no walk of the primary key
+        in id order (the plan that read every patient, 400 ms). At 1M patients 138 pages, 0.46
+        ms, never planned again."""
+        return self._g(f"{_HIT} WHERE ((p.phone_mobile_rev >= %s AND p.phone_mobile_rev < %s) "
+                       f"OR (p.phone_home_rev >= %s AND p.phone_home_rev < %s)) AND {ACTIVE_PATIENT} "
+                       f"ORDER BY p.id + 0 LIMIT {CANDIDATES}")
 
     def _walk(self, index: str, where: str, *, hint: bool) -> str:
         """A walk of one name index: SQLite told which (`hint`), PostgreSQL its order."""
@@ -178,17 +217,29 @@ class LookupSql:
 
     @_once_per_size
     def dupes(self, pairs: int) -> str:
-        """(birth date, family key, count) of each distinct pair; params: date, key, date, key..."""
+        """(birth date, family key, count) of each distinct pair; params: `dupes_params`."""
         if self.pg:
+            # The pairs as two arrays (two parameters, not 40): sent with the next appointments
+            # as one statement (lookup_pg._together), which then stays within psycopg's cache of
+            # converted statements (50 parameters at most: past that it parses the text for its
+            # placeholders on every run, 0.15-0.3 ms, more than the statement saved).
             sql = self._g(f"SELECT p.birth_date, p.family_key, count(*) FROM (SELECT DISTINCT d, k FROM "
-                          f"({self._values(pairs, '(%s::date, %s)')}) v(d, k)) v JOIN patients p "
+                          f"unnest(%s::date[], %s::text[]) v(d, k)) v JOIN patients p "
                           f"ON p.birth_date = v.d AND p.family_key = v.k WHERE {ACTIVE_PATIENT} "
                           f"GROUP BY p.birth_date, p.family_key")
+            self.width[sql] = 3
         else:  # each pair an index probe (IN lists would probe every date with every key)
             ors = " OR ".join(["(p.birth_date = ? AND p.family_key = ?)"] * pairs)
             sql = (f"SELECT p.birth_date, p.family_key, count(*) FROM patients p WHERE ({ors}) "
                    f"AND {ACTIVE_PATIENT} GROUP BY p.birth_date, p.family_key")
         return sql
+
+    def dupes_params(self, pairs: list[tuple[str, str]]) -> tuple:
+        """The parameters of `dupes(len(pairs))`: SQLite date, key, date, key...; PostgreSQL
+        the dates and the keys, two lists."""
+        if self.pg:
+            return (SqlArray(d for d, _k in pairs), SqlArray(k for _d, k in pairs))
+        return tuple(v for pair in pairs for v in pair)
 
     @_once_per_size
     def next_appt(self, count: int) -> str:
@@ -201,6 +252,7 @@ class LookupSql:
                           f"v(id)) v CROSS JOIN LATERAL (SELECT min(a.starts_at) AS at FROM appointments a "
                           f"WHERE a.patient_id = v.id AND a.starts_at >= %s AND a.status IN {_NEXT_STATUSES}) n "
                           f"WHERE n.at IS NOT NULL")
+            self.width[sql] = 2
         else:
             sql = (f"SELECT a.patient_id, min(a.starts_at) FROM appointments a "
                    f"WHERE a.patient_id IN ({self._marks(count)}) AND a.starts_at >= ? "
