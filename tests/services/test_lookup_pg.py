@@ -5,7 +5,7 @@ server); skipped without it, failed under CI=true without it (tests/helpers/pg_c
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text as sql
@@ -112,10 +112,8 @@ def test_each_engine_has_its_own_statements_built_once():
         assert mine.count("?") == theirs.count("%s"), name
     assert pg.by_both_keys(8, 9) is pg.by_both_keys(8, 9)  # kept, not built again
     assert pg.by_both_keys(3, 2).count("%s") == sqlite.by_both_keys(3, 2).count("?") == 6
-    assert pg.dupes(4).count("%s") == 2 and sqlite.dupes(4).count("?") == 8  # PostgreSQL: two arrays
-    pairs = [("1970-01-02", "smith"), ("1980-03-04", "jones")]
-    assert sqlite.dupes_params(pairs) == ("1970-01-02", "smith", "1980-03-04", "jones")
-    assert pg.dupes_params(pairs) == (["1970-01-02", "1980-03-04"], ["smith", "jones"])
+    assert pg.dupes(4).count("%s") == sqlite.dupes(4).count("?") == 8
+    assert pg.page(20).count("%s") == 21 and pg.page(20) in pg.generic
     assert pg.by_family_keys(3) not in pg.generic and pg.by_last4 in pg.generic
     assert pg.family_only in pg.generic and pg.dupes(4) in pg.generic and not sqlite.generic
 
@@ -273,9 +271,9 @@ def test_pair_statements_in_planner_form_give_the_rows_of_the_shared_form(pg_ctx
         joined = raw.execute(both, params).fetchall()
         assert joined and sorted(joined) == sorted(raw.execute(shared, params).fetchall())
         pairs = sorted({(r[2], r[0]) for r in rows})
-        flat = sqlite.dupes_params(pairs)
-        assert "unnest" in pg.dupes(len(pairs))
-        assert (sorted(raw.execute(pg.dupes(len(pairs)), pg.dupes_params(pairs)).fetchall())
+        flat = tuple(v for pair in pairs for v in pair)
+        assert "VALUES" in pg.dupes(len(pairs))
+        assert (sorted(raw.execute(pg.dupes(len(pairs)), flat).fetchall())
                 == sorted(raw.execute(sqlite.dupes(len(pairs)).replace("?", "%s"), flat).fetchall()))
 
 
@@ -333,25 +331,28 @@ def test_last_four_digits_read_each_row_once_with_the_rows_of_the_shared_form(pg
 
 
 def test_a_result_pages_appointments_and_duplicates_are_one_statement(pg_ctx):  # noqa: F811
-    """The result page's next appointments and its duplicates go as one UNION ALL (each arm's
-    columns in a place of their own: lookup_pg._together) and come back as each asked alone."""
-    from coordinator_tui.services.patients.lookup_pg import PgStatements
+    """The result page's next appointments and possible duplicates: one statement on
+    PostgreSQL (lookup_sql.page, per id), the answers of the two questions the shared search
+    asks (next_appt, dupes), a pair two patients hold included."""
+    from coordinator_tui.domain.lookup_query import parse_lookup
+    from coordinator_tui.services.patients.lookup import searcher
+    from coordinator_tui.services.patients.lookup_search import Search
+    from coordinator_tui.services.patients.lookup_sql import HIT_COLUMNS
 
-    pg = statements_for("postgresql")
-    with pg_ctx.db.read() as session:
-        raw = session.connection().connection.driver_connection
-        now = raw.execute("SELECT min(starts_at) FROM appointments").fetchone()[0]
-        rows = raw.execute("SELECT p.id, p.birth_date::text, p.family_key FROM patients p "
-                           "WHERE p.merged_into_id IS NULL AND EXISTS (SELECT 1 FROM appointments a "
-                           "WHERE a.patient_id = p.id) ORDER BY p.id LIMIT 20").fetchall()
-        ids = pg.padded([r[0] for r in rows], 20)
-        pairs = pg.padded(sorted({(r[1], r[2]) for r in rows}), 20)
-        appointments = (pg.next_appt(len(ids)), (*ids, now.astimezone(UTC).replace(tzinfo=None).isoformat(" ")))
-        twins = (pg.dupes(len(pairs)), pg.dupes_params(pairs))
-        alone = [raw.execute(*appointments).fetchall(), raw.execute(*twins).fetchall()]
-        statements = PgStatements(raw)
-        statements.fetch_ahead([appointments, twins])
-        assert statements.round_trips == 1 and statements.statements == 2  # the plan mode, one UNION ALL
-        together = [statements.execute(*appointments).fetchall(), statements.execute(*twins).fetchall()]
-    assert alone[0] and alone[1]
-    assert sorted(together[0]) == sorted(alone[0]) and sorted(together[1]) == sorted(alone[1])
+    twin = add_patient(pg_ctx, "Quenby", "Ada", date(1961, 2, 3))
+    add_patient(pg_ctx, "Quenby", "Ava", date(1961, 2, 3))
+    today = pg_ctx.today()
+    query = parse_lookup("quenby", day_first=pg_ctx.settings.day_first, today=today)
+    with pg_ctx.db.read_driver(PG_SESSION) as raw:
+        rows = raw.execute(f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.merged_into_id IS NULL AND "
+                           f"(p.id = %s OR EXISTS (SELECT 1 FROM appointments a WHERE a.patient_id = p.id)) "
+                           f"ORDER BY p.id DESC LIMIT 20", (twin,)).fetchall()
+        now = raw.execute("SELECT min(starts_at) AT TIME ZONE 'UTC' FROM appointments").fetchone()[0].isoformat(" ")
+        one = searcher(pg_ctx, raw, query, today, 20, fixed=True)
+        facts = one.page_facts(rows, now)
+        assert one.raw.round_trips == 1 and one.raw.statements == 1
+        two = searcher(pg_ctx, raw, query, today, 20, fixed=True)
+        assert Search.page_facts(two, rows, now) == facts  # next_appt and dupes, asked apart
+        assert two.raw.statements == 2
+    next_appt, dupes = facts
+    assert len(next_appt) >= 10 and dupes == {("1961-02-03", "quenby")}

@@ -143,14 +143,8 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
 def _hits(search: Search, ranked, ctx: AppContext, today: date, today_ids: set[int]) -> list[PatientHit]:
     if not ranked:
         return []
-    raw = search.raw
-    ids = search.sql.padded([row[0] for row, _s, _r in ranked], 20)
-    pairs = search.sql.padded(sorted({(str(row[8]), row[4]) for row, _s, _r in ranked}), 20)
-    appointments = (search.sql.next_appt(len(ids)), (*ids, sql_instant(ctx.now())))
-    twins = (search.sql.dupes(len(pairs)), search.sql.dupes_params(pairs))
-    search.ask_ahead([appointments, twins], last=True)  # the search's last questions
-    next_appt: dict[int, datetime] = {pid: _instant(at) for pid, at in raw.execute(*appointments)}
-    dupes = {(str(d), k) for d, k, n in raw.execute(*twins) if n > 1}
+    stored, dupes = search.page_facts([row for row, _s, _r in ranked], sql_instant(ctx.now()))
+    next_appt: dict[int, datetime] = {pid: _instant(at) for pid, at in stored.items()}
     hits = []
     for row, score, reason in ranked:
         birth = date.fromisoformat(str(row[8]))

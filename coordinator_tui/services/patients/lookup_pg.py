@@ -159,7 +159,7 @@ class PgStatements:
         sends: list[tuple[str, tuple, list[tuple]]] = []  # (sql, params, the keys it answers)
         for shape in sorted(shapes, key=_SEND_ORDER.get):
             keys = shapes[shape]
-            if shape == "key" or (len(keys) > 1 and (shape == "hit" or all(k[0] in _WIDTH for k in keys))):
+            if shape == "key" or (shape == "hit" and len(keys) > 1):
                 sql = _together(shape, tuple(sql for sql, _params in keys))
                 sends.append((sql, tuple(p for _sql, params in keys for p in params), keys))
             else:
@@ -185,14 +185,8 @@ class PgStatements:
                 self._ahead[keys[0]] = _Rows(rows)
                 continue
             by_arm: list[_Rows] = [_Rows() for _key in keys]
-            spans = _SPANS.get(sql)
-            if spans is None:
-                for row in rows:
-                    by_arm[row[0]].append(row[1:])
-            else:  # arms of other columns (`_together`): each its own columns of the row
-                for row in rows:
-                    start, end = spans[row[0]]
-                    by_arm[row[0]].append(row[start:end])
+            for row in rows:
+                by_arm[row[0]].append(row[1:])
             self._ahead.update(zip(keys, by_arm, strict=True))
         if todo[-1][0] == COMMIT:
             self._generic = None  # the transaction and its settings ended
@@ -235,37 +229,20 @@ PG_SQL.generic.update(_NEAR)
 _GENERIC = PG_SQL.generic  # the sized statements join it as they are built
 _ARRAYS = "SELECT ARRAY("
 _TOGETHER: dict[tuple, str] = {}  # (shape, statements) -> the one statement sent for them
-_WIDTH = PG_SQL.width  # statements of other columns that may share a UNION ALL: their columns
-_SPANS: dict[str, list[tuple[int, int]]] = {}  # such a UNION ALL -> each arm's slice of a row
 
 
 def _together(shape: str, sqls: tuple[str, ...]) -> str:
     """Several hit-row questions as one UNION ALL (each row led by its arm's number), or the
-    vocabulary's questions as one row of arrays; built once per combination. Statements of
-    other columns (a result page's next appointments and its duplicates, `LookupSql.width`)
-    as one UNION ALL too, each arm's columns in a place of their own and NULL in the others'
-    (the column's type is the one arm's that fills it): one statement where there were two,
-    about 0.1 ms of psycopg's CPU each."""
+    vocabulary's questions as one row of arrays; built once per combination."""
     key = (shape, sqls)
     sql = _TOGETHER.get(key)
     if sql is None:
-        if len(_TOGETHER) > 4096:
-            _TOGETHER.clear()  # bounded: the combinations of sizes are few, a typo's words many
-            _SPANS.clear()
         if shape == "key":
             sql = "SELECT " + ", ".join(f"ARRAY({one})" for one in sqls)
-        elif shape == "hit":
-            sql = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({one}) s" for arm, one in enumerate(sqls))
         else:
-            total, start, arms, spans = sum(_WIDTH[one] for one in sqls), 0, [], []
-            for arm, one in enumerate(sqls):
-                width = _WIDTH[one]
-                columns = ["NULL"] * start + ["s.*"] + ["NULL"] * (total - start - width)
-                arms.append(f"SELECT {arm} AS arm, {', '.join(columns)} FROM ({one}) s")
-                spans.append((1 + start, 1 + start + width))
-                start += width
-            sql = " UNION ALL ".join(arms)
-            _SPANS[sql] = spans
+            sql = " UNION ALL ".join(f"SELECT {arm} AS arm, s.* FROM ({one}) s" for arm, one in enumerate(sqls))
+        if len(_TOGETHER) > 4096:
+            _TOGETHER.clear()  # bounded: the combinations of sizes are few, a typo's words many
         _TOGETHER[key] = sql
     return sql
 
@@ -350,6 +327,21 @@ class PgSearch(Search):
         super().__init__(raw, "postgresql", query, today, limit, vocab=None)
         self.raw = PgStatements(self.raw, fixed=fixed)
         self.vocab = PgVocabulary(self.raw)
+
+    def page_facts(self, rows: list[tuple], now: str) -> tuple[dict[int, object], set[tuple[str, str]]]:
+        """As Search.page_facts, in one statement (lookup_sql.page: each id's next appointment
+        and how many active patients share its birth date and family key), the search's last."""
+        ids = self.sql.padded([row[0] for row in rows], 20)
+        page = (self.sql.page(len(ids)), (*ids, now))
+        self.ask_ahead([page], last=True)
+        pairs = {row[0]: (str(row[8]), row[4]) for row in rows}
+        next_appt, dupes = {}, set()
+        for pid, at, sharing in self.raw.execute(*page):
+            if at is not None:
+                next_appt[pid] = at
+            if sharing > 1:
+                dupes.add(pairs[pid])
+        return next_appt, dupes
 
     def ask_ahead(self, statements: Sequence[Statement] = (),
                   words: Sequence[tuple[str, str]] = (), trigrams: Sequence[tuple[str, str]] = (),

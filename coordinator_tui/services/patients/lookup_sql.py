@@ -41,8 +41,8 @@ CANDIDATES = 200  # rows fetched per candidate query
 WORD_SIMILARITY = 0.25
 # PostgreSQL: the settings of the lookup's own read connections (store.engine.Database.read_driver),
 # fixed when they are opened: the statements in `LookupSql.generic` run on generic plans (the
-# others are never prepared, so they are planned for their values), and the trigram questions'
-# threshold. Sent in every search before (SET LOCAL, with BEGIN and COMMIT).
+# others get the custom mode by a SET LOCAL in their round trip, lookup_pg), and the trigram
+# questions' threshold. Both were sent in every search before (SET LOCAL, in BEGIN ... COMMIT).
 PG_SESSION = (("plan_cache_mode", "force_generic_plan"),
               ("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY)))
 
@@ -57,14 +57,6 @@ _NEXT_STATUSES = "('scheduled', 'confirmed', 'arrived', 'roomed', 'with_provider
 FAMILY_INDEX = "ix_patients_family_key_given_key"
 GIVEN_INDEX = "ix_patients_given_key_family_key"
 _INDEX_ORDER = {FAMILY_INDEX: "p.family_key, p.given_key", GIVEN_INDEX: "p.given_key, p.family_key"}
-
-
-class SqlArray(list):
-    """A list parameter (psycopg sends it as an array) that can be part of the key an answer
-    fetched ahead is kept by (lookup_pg: the statement and its parameters)."""
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(tuple(self))
 
 
 def _once_per_size(build):
@@ -88,9 +80,6 @@ class LookupSql:
         self.pg = pg = dialect == "postgresql"
         m = self.mark = "%s" if pg else "?"
         self.generic: set[str] = set()  # PostgreSQL: may run on a generic plan (above)
-        # PostgreSQL: statements of their own columns (not a hit row's) that may be sent as one
-        # UNION ALL with others (lookup_pg._together): their number of columns.
-        self.width: dict[str, int] = {}
         self._sized: dict[tuple, str] = {}
         both_ranges = (f"p.family_key >= {m} AND p.family_key < {m} "
                        f"AND p.given_key >= {m} AND p.given_key < {m} AND {ACTIVE_PATIENT}")
@@ -217,29 +206,17 @@ class LookupSql:
 
     @_once_per_size
     def dupes(self, pairs: int) -> str:
-        """(birth date, family key, count) of each distinct pair; params: `dupes_params`."""
+        """(birth date, family key, count) of each distinct pair; params: date, key, date, key..."""
         if self.pg:
-            # The pairs as two arrays (two parameters, not 40): sent with the next appointments
-            # as one statement (lookup_pg._together), which then stays within psycopg's cache of
-            # converted statements (50 parameters at most: past that it parses the text for its
-            # placeholders on every run, 0.15-0.3 ms, more than the statement saved).
             sql = self._g(f"SELECT p.birth_date, p.family_key, count(*) FROM (SELECT DISTINCT d, k FROM "
-                          f"unnest(%s::date[], %s::text[]) v(d, k)) v JOIN patients p "
+                          f"({self._values(pairs, '(%s::date, %s)')}) v(d, k)) v JOIN patients p "
                           f"ON p.birth_date = v.d AND p.family_key = v.k WHERE {ACTIVE_PATIENT} "
                           f"GROUP BY p.birth_date, p.family_key")
-            self.width[sql] = 3
         else:  # each pair an index probe (IN lists would probe every date with every key)
             ors = " OR ".join(["(p.birth_date = ? AND p.family_key = ?)"] * pairs)
             sql = (f"SELECT p.birth_date, p.family_key, count(*) FROM patients p WHERE ({ors}) "
                    f"AND {ACTIVE_PATIENT} GROUP BY p.birth_date, p.family_key")
         return sql
-
-    def dupes_params(self, pairs: list[tuple[str, str]]) -> tuple:
-        """The parameters of `dupes(len(pairs))`: SQLite date, key, date, key...; PostgreSQL
-        the dates and the keys, two lists."""
-        if self.pg:
-            return (SqlArray(d for d, _k in pairs), SqlArray(k for _d, k in pairs))
-        return tuple(v for pair in pairs for v in pair)
 
     @_once_per_size
     def next_appt(self, count: int) -> str:
@@ -252,12 +229,27 @@ class LookupSql:
                           f"v(id)) v CROSS JOIN LATERAL (SELECT min(a.starts_at) AS at FROM appointments a "
                           f"WHERE a.patient_id = v.id AND a.starts_at >= %s AND a.status IN {_NEXT_STATUSES}) n "
                           f"WHERE n.at IS NOT NULL")
-            self.width[sql] = 2
         else:
             sql = (f"SELECT a.patient_id, min(a.starts_at) FROM appointments a "
                    f"WHERE a.patient_id IN ({self._marks(count)}) AND a.starts_at >= ? "
                    f"AND a.status IN {_NEXT_STATUSES} GROUP BY a.patient_id")
         return sql
+
+    @_once_per_size
+    def page(self, count: int) -> str:
+        """PostgreSQL: the result page's facts in one statement (lookup_pg.PgSearch.page_facts),
+        for each distinct id: its next open appointment (the probe of `next_appt`) and how
+        many active patients share its birth date and family key (the count of `dupes`);
+        params: the ids, then the instant. One statement where there were two, each ~0.1 ms
+        of psycopg's CPU, with 21 parameters: the pairs' 40 more took it past psycopg's cache
+        of converted statements (50 at most: past that it parses the text on every run,
+        0.15-0.3 ms), and as two arrays cost as much again to send."""
+        return self._g(f"SELECT v.id, n.at, d.n FROM (SELECT DISTINCT id FROM ({self._values(count, '(%s::integer)')}) "
+                       f"v(id)) v JOIN patients p ON p.id = v.id CROSS JOIN LATERAL (SELECT min(a.starts_at) AS at "
+                       f"FROM appointments a WHERE a.patient_id = v.id AND a.starts_at >= %s "
+                       f"AND a.status IN {_NEXT_STATUSES}) n CROSS JOIN LATERAL (SELECT count(*) AS n FROM patients q "
+                       f"WHERE q.birth_date = p.birth_date AND q.family_key = p.family_key "
+                       f"AND q.merged_into_id IS NULL) d")
 
     @_once_per_size
     def by_ids(self, count: int) -> str:
