@@ -179,6 +179,32 @@ def test_answers_fetched_ahead_are_the_answers_asked_alone(pg_ctx):  # noqa: F81
     assert ("smith",) in together[1]
 
 
+def test_names_as_typed_and_their_vocabulary_questions_are_one_statement(pg_ctx):  # noqa: F811
+    """A name search's first round trip (its names as typed, its words' sound-alikes and close
+    spellings) is one statement, each answer as asked alone; past psycopg's cache of converted
+    statements (50 parameters) it stays two."""
+    from coordinator_tui.services.patients.lookup_pg import PgStatements
+    from coordinator_tui.services.patients.lookup_scores import phonetic_key
+
+    pg = statements_for("postgresql")
+    names = [(pg.family_only, ("smith", "smiti", 60)), (pg.given_only, ("john", "joho", 15))]
+    words = [(pg.vocab_phonetic, ("f", phonetic_key("smiht"))), (pg.vocab_prefix, ("f", "sm", "sn"))]
+    with pg_ctx.db.read_driver(PG_SESSION) as raw:
+        alone = [raw.execute(*ask).fetchall() for ask in (*names, *words)]
+        statements = PgStatements(raw, fixed=True)
+        statements.fetch_ahead([*names, *words])
+        assert statements.round_trips == 1 and statements.statements == 1
+        together = [statements.execute(*ask).fetchall() for ask in (*names, *words)]
+        assert statements.round_trips == 1  # answered from what came back
+        many = [(pg.vocab_prefix, ("g", chr(97 + i), chr(98 + i))) for i in range(16)]  # 48 more
+        statements = PgStatements(raw, fixed=True)
+        statements.fetch_ahead([*names, *many])
+        assert statements.round_trips == 1 and statements.statements == 2
+        assert statements.execute(*many[9]).fetchall() == raw.execute(*many[9]).fetchall()
+    assert together[:2] == alone[:2] and together[1]
+    assert together[2] == alone[2] and sorted(together[3]) == sorted(alone[3]) and ("smith",) in together[3]
+
+
 def test_the_sign_in_warm_up_leaves_a_connection_the_first_search_uses(pg_ctx):  # noqa: F811
     """Connecting (and signing in to the server) costs more than a search: the warm-up at
     sign-in opens the lookup pool's connection, so the desk's first search does not; it reads

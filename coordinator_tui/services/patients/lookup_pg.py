@@ -36,15 +36,9 @@ search runs in time zone UTC (`SET LOCAL TIME ZONE 'UTC'` unless the session alr
 libpq reports without a round trip) so that text means UTC whether the column is a `timestamp`
 or a `timestamptz`.
 
-Its own connections (issue 20 item 3, session 15): `search_patients` reads through
-`Database.read_driver(PG_SESSION)`, a pool whose connections are opened with the lookup's
-settings (generic plans, the trigram threshold, UTC) and in autocommit, so a search sends no
-BEGIN, no SET LOCAL and no COMMIT (3 of an MRN search's 5 statements; psycopg costs ~0.1 ms of
-the desk's CPU a statement). READ COMMITTED gives each statement its own snapshot inside a
-transaction too, so the answers are the same; the statements of one round trip run as one
-implicit transaction, where a SET LOCAL still holds until the round trip ends (the custom plan
-mode ahead of a statement not in `generic`). A search on another connection (`fixed` False:
-the tests' sessions) sets them in its transaction as before.
+Its own connections: `search_patients` reads through `Database.read_driver(PG_SESSION)`, opened
+with the lookup's settings and in autocommit, so a search sends no BEGIN, SET LOCAL or COMMIT
+(docs/postgresql-search.md); on another connection (`fixed` False) it sets them as before.
 """
 
 from __future__ import annotations
@@ -157,6 +151,10 @@ class PgStatements:
         for key in todo:
             shapes.setdefault(_shape(key[0]), []).append(key)
         sends: list[tuple[str, tuple, list[tuple]]] = []  # (sql, params, the keys it answers)
+        both = _hits_and_keys(shapes.get("hit", ()), shapes.get("key", ()))
+        if both is not None:
+            sends.append(both)
+            del shapes["hit"], shapes["key"]
         for shape in sorted(shapes, key=_SEND_ORDER.get):
             keys = shapes[shape]
             if shape == "key" or (shape == "hit" and len(keys) > 1):
@@ -178,6 +176,15 @@ class PgStatements:
                 continue  # a plan mode
             if sql.startswith(_ARRAYS):
                 self._ahead.update(zip(keys, map(_Keys, cursor.fetchone()), strict=True))
+                continue
+            if sql.startswith(_BOTH):  # hit rows, then one row of the vocabulary's arrays
+                rows = cursor.fetchall()
+                hits = [key for key in keys if _shape(key[0]) == "hit"]
+                by_arm = [_Rows() for _key in hits]
+                for row in rows[:-1]:
+                    by_arm[row[0]].append(row[1:_HIT_WIDTH + 1])
+                self._ahead.update(zip(hits, by_arm, strict=True))
+                self._ahead.update(zip(keys[len(hits):], map(_Keys, rows[-1][_HIT_WIDTH + 1:]), strict=True))
                 continue
             # Rows or none by the result's status: `description` builds a Column per column.
             rows = cursor.fetchall() if cursor.pgresult.status == TUPLES_OK else []
@@ -245,6 +252,39 @@ def _together(shape: str, sqls: tuple[str, ...]) -> str:
             _TOGETHER.clear()  # bounded: the combinations of sizes are few, a typo's words many
         _TOGETHER[key] = sql
     return sql
+
+
+_HIT_WIDTH = len(HIT_COLUMNS.split(","))
+_BOTH = "SELECT 0 AS arm, s.*, NULL::text[]"  # `_hits_and_keys`: hit rows and vocabulary arrays at once
+# psycopg keeps a statement's converted placeholders only up to 50 parameters and 4,096 characters
+# (psycopg._queries); past that it parses the text on every run, 0.15-0.3 ms: more than it saves.
+_CACHED_PARAMS, _CACHED_LENGTH = 50, 4096
+
+
+def _hits_and_keys(hits: Sequence[tuple], keys: Sequence[tuple]) -> tuple[str, tuple, list[tuple]] | None:
+    """A phase's hit-row questions and vocabulary questions as ONE statement (the first phase
+    of a name search: names as typed, and the words' sound-alikes and close spellings): each
+    hit arm's rows with NULL for the arrays, then one row of NULL hit columns and the arrays.
+    Not when the two would run under different plan modes, nor past psycopg's cache of
+    converted statements (then two statements, as before). Built once per combination."""
+    if not hits or not keys:
+        return None
+    if all(sql in _GENERIC for sql, _p in hits) is not all(sql in _GENERIC for sql, _p in keys):
+        return None
+    params = tuple(p for _sql, ps in (*hits, *keys) for p in ps)
+    if len(params) > _CACHED_PARAMS:
+        return None
+    combination = ("both", tuple(sql for sql, _p in hits), tuple(sql for sql, _p in keys))
+    sql = _TOGETHER.get(combination)
+    if sql is None:
+        nulls = ", NULL::text[]" * len(keys)  # typed: arms are paired left to right
+        arms = [f"SELECT {arm} AS arm, s.*{nulls} FROM ({one}) s" for arm, (one, _p) in enumerate(hits)]
+        arrays = ", ".join(f"ARRAY({one})" for one, _p in keys)
+        arms.append(f"SELECT {len(hits)}{', NULL' * _HIT_WIDTH}, {arrays}")
+        sql = _TOGETHER[combination] = " UNION ALL ".join(arms)
+    if len(sql) > _CACHED_LENGTH:
+        return None
+    return sql, params, [*hits, *keys]
 
 
 def _prepare(keys: list[tuple]) -> bool | None:
