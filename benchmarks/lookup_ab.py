@@ -48,9 +48,12 @@ url = sys.argv[1]
 ctx = AppContext(db=Database(url), settings=load_settings(db_url=url))
 backends = set()
 if url.startswith("postgresql"):
-    @event.listens_for(ctx.db.engine, "connect")
     def _pid(dbapi, _record):
         backends.add(dbapi.info.backend_pid)
+    event.listen(ctx.db.engine, "connect", _pid)
+    if hasattr(ctx.db, "fixed_engine"):  # the lookup's own pool (read_driver(PG_SESSION))
+        from coordinator_tui.services.patients.lookup_sql import PG_SESSION
+        event.listen(ctx.db.fixed_engine(PG_SESSION), "connect", _pid)
 
 def server_ms():
     if not backends:
@@ -120,6 +123,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=100, help="searches per kind")
     parser.add_argument("--kinds", default="", help="kinds separated by ; (default: all of bench_lookup's)")
     parser.add_argument("--seed", default="1", help="PYTHONHASHSEED of both processes")
+    parser.add_argument("--diffs", action="store_true",
+                        help="print each search whose results differ, at the first row that differs")
     add_time_limit(parser, 1200)
     args = parser.parse_args()
     start_time_limit(args.time_limit, "lookup_ab")
@@ -160,6 +165,12 @@ def main() -> int:
                     if out[key] is not None:
                         got[name][key].append(out[key])
             same += answers["A"]["rows"] == answers["B"]["rows"]
+            if args.diffs and answers["A"]["rows"] != answers["B"]["rows"]:
+                a_rows, b_rows = answers["A"]["rows"], answers["B"]["rows"]
+                pairs = zip(a_rows, b_rows, strict=False)  # one list may be the shorter
+                at = next((j for j, (x, y) in enumerate(pairs) if x != y), min(len(a_rows), len(b_rows)))
+                print(f"  differs: {text!r} at row {at} of {len(a_rows)}/{len(b_rows)}: "
+                      f"A {a_rows[at:at + 1]} B {b_rows[at:at + 1]}", flush=True)
             if pg:
                 sql, params = pg_floor(kind, sql, params, text)
             t = time.perf_counter()

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from coordinator_tui.services.patients.lookup_pg import WORD_SIMILARITY, shared_trigram_pattern
+from coordinator_tui.services.patients.lookup_pg import shared_trigram_pattern
+from coordinator_tui.services.patients.lookup_sql import WORD_SIMILARITY
 from coordinator_tui.store.models import Base
 
 SKIP_TABLES = ("audit_events",)  # the lookup reads none; the audit chain is not copied

@@ -36,13 +36,7 @@ def make_engine(url: str) -> Engine:
         connect_args={"options": "-c timezone=UTC", "connect_timeout": 10,
                       "application_name": "coordinator"},
     )
-
-    @event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_connection, _record, _proxy) -> None:
-        # A desk survives a server restart or a failover between two units of work: a pooled
-        # connection the server has closed is swapped for a new one (the pool retries).
-        if _closed_by_server(dbapi_connection):
-            raise DisconnectionError("the database server closed this pooled connection")
+    event.listen(engine, "checkout", _on_checkout)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
@@ -50,6 +44,26 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
     return engine
+
+
+def make_fixed_engine(url: str, settings: tuple[tuple[str, str], ...]) -> Engine:
+    """A pool of read connections opened with `settings` (name, value) fixed for the session,
+    in autocommit (store.engine.Database.read_driver): no BEGIN, SET LOCAL or COMMIT per unit
+    of work. Statements read at READ COMMITTED, each with its own snapshot, as they do inside
+    a transaction; statements sent together in a pipeline run as one implicit transaction."""
+    options = " ".join(["-c timezone=UTC", *(f"-c {name}={value}" for name, value in settings)])
+    engine = create_engine(url, hide_parameters=True, isolation_level="AUTOCOMMIT",
+                           connect_args={"options": options, "connect_timeout": 10,
+                                         "application_name": "coordinator"})
+    event.listen(engine, "checkout", _on_checkout)
+    return engine
+
+
+def _on_checkout(dbapi_connection, _record, _proxy) -> None:
+    # A desk survives a server restart or a failover between two units of work: a pooled
+    # connection the server has closed is swapped for a new one (the pool retries).
+    if _closed_by_server(dbapi_connection):
+        raise DisconnectionError("the database server closed this pooled connection")
 
 
 def _closed_by_server(connection) -> bool:

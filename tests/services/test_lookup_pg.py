@@ -12,7 +12,7 @@ from sqlalchemy import text as sql
 
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.patients.lookup import search_patients
-from coordinator_tui.services.patients.lookup_sql import statements_for
+from coordinator_tui.services.patients.lookup_sql import PG_SESSION, statements_for
 from coordinator_tui.services.staff.actors import actor_for
 from tests.conftest import CLINIC_DAY, make_context
 from tests.helpers.lookup import add_patient
@@ -113,7 +113,8 @@ def test_each_engine_has_its_own_statements_built_once():
     assert pg.by_both_keys(8, 9) is pg.by_both_keys(8, 9)  # kept, not built again
     assert pg.by_both_keys(3, 2).count("%s") == sqlite.by_both_keys(3, 2).count("?") == 6
     assert pg.dupes(4).count("%s") == sqlite.dupes(4).count("?") == 8
-    assert pg.by_last4 not in pg.generic and pg.by_family_keys(3) not in pg.generic
+    assert pg.page(20).count("%s") == 21 and pg.page(20) in pg.generic
+    assert pg.by_family_keys(3) not in pg.generic and pg.by_last4 in pg.generic
     assert pg.family_only in pg.generic and pg.dupes(4) in pg.generic and not sqlite.generic
 
 
@@ -178,25 +179,81 @@ def test_answers_fetched_ahead_are_the_answers_asked_alone(pg_ctx):  # noqa: F81
     assert ("smith",) in together[1]
 
 
+def test_names_as_typed_and_their_vocabulary_questions_are_one_statement(pg_ctx):  # noqa: F811
+    """A name search's first round trip (its names as typed, its words' sound-alikes and close
+    spellings) is one statement, each answer as asked alone; past psycopg's cache of converted
+    statements (50 parameters) it stays two."""
+    from coordinator_tui.services.patients.lookup_pg import PgStatements
+    from coordinator_tui.services.patients.lookup_scores import phonetic_key
+
+    pg = statements_for("postgresql")
+    names = [(pg.family_only, ("smith", "smiti", 60)), (pg.given_only, ("john", "joho", 15))]
+    words = [(pg.vocab_phonetic, ("f", phonetic_key("smiht"))), (pg.vocab_prefix, ("f", "sm", "sn"))]
+    with pg_ctx.db.read_driver(PG_SESSION) as raw:
+        alone = [raw.execute(*ask).fetchall() for ask in (*names, *words)]
+        statements = PgStatements(raw, fixed=True)
+        statements.fetch_ahead([*names, *words])
+        assert statements.round_trips == 1 and statements.statements == 1
+        together = [statements.execute(*ask).fetchall() for ask in (*names, *words)]
+        assert statements.round_trips == 1  # answered from what came back
+        many = [(pg.vocab_prefix, ("g", chr(97 + i), chr(98 + i))) for i in range(16)]  # 48 more
+        statements = PgStatements(raw, fixed=True)
+        statements.fetch_ahead([*names, *many])
+        assert statements.round_trips == 1 and statements.statements == 2
+        assert statements.execute(*many[9]).fetchall() == raw.execute(*many[9]).fetchall()
+    assert together[:2] == alone[:2] and together[1]
+    assert together[2] == alone[2] and sorted(together[3]) == sorted(alone[3]) and ("smith",) in together[3]
+
+
 def test_the_sign_in_warm_up_leaves_a_connection_the_first_search_uses(pg_ctx):  # noqa: F811
     """Connecting (and signing in to the server) costs more than a search: the warm-up at
-    sign-in opens the pool's connection, so the desk's first search does not; it reads only."""
+    sign-in opens the lookup pool's connection, so the desk's first search does not; it reads
+    only."""
     from coordinator_tui.services.patients.lookup import WARM_SEARCHES, warm_lookup
 
-    pg_ctx.db.engine.dispose()
+    lookup_pool = pg_ctx.db.fixed_engine(PG_SESSION)
     with pg_ctx.db.engine.connect() as conn:
         audit = conn.execute(sql("SELECT count(*) FROM audit_events")).scalar()
-    pg_ctx.db.engine.dispose()  # no connection in the pool now
+    lookup_pool.dispose()  # no connection in the pool now
     assert warm_lookup(pg_ctx) == len(WARM_SEARCHES)
-    pool = pg_ctx.db.engine.pool
+    pool = lookup_pool.pool
     assert pool.checkedin() == 1
-    with pg_ctx.db.read() as session:
-        warm_pid = session.connection().connection.driver_connection.info.backend_pid
+    with pg_ctx.db.read_driver(PG_SESSION) as raw:
+        warm_pid = raw.info.backend_pid
     search_patients(pg_ctx, actor_for(pg_ctx, "demo"), "smith", limit=5)
     assert pool.checkedin() == 1  # the same connection, none opened for the search
+    with pg_ctx.db.read_driver(PG_SESSION) as raw:
+        assert raw.info.backend_pid == warm_pid
     with pg_ctx.db.read() as session:
-        assert session.connection().connection.driver_connection.info.backend_pid == warm_pid
         assert session.execute(sql("SELECT count(*) FROM audit_events")).scalar() == audit
+
+
+def test_the_lookup_reads_on_a_pool_of_its_own_with_its_settings_and_no_transaction(pg_ctx):  # noqa: F811
+    """The lookup's connections are opened with its settings (lookup_sql.PG_SESSION) and in
+    autocommit: a search sends no BEGIN, SET or COMMIT (an MRN: its row, then the page's
+    appointments and duplicates as one statement; 5 statements before), and the desk's other
+    connections keep PostgreSQL's own settings."""
+    from coordinator_tui.services.patients import lookup_pg
+
+    counts = []
+    fetch = lookup_pg.PgStatements.fetch_ahead
+
+    def counted(self, statements):
+        before = self.statements
+        fetch(self, statements)
+        counts.append(self.statements - before)
+
+    lookup_pg.PgStatements.fetch_ahead = counted
+    try:
+        hits = search_patients(pg_ctx, actor_for(pg_ctx, "demo"), "M0000042", limit=5)
+    finally:
+        lookup_pg.PgStatements.fetch_ahead = fetch
+    assert [h.mrn for h in hits] == ["M0000042"] and counts == [1, 1]
+    with pg_ctx.db.read_driver(PG_SESSION) as raw:
+        assert raw.autocommit
+        assert [raw.execute(f"SHOW {name}").fetchone()[0] for name, _v in PG_SESSION] == [v for _n, v in PG_SESSION]
+    with pg_ctx.db.read() as session:
+        assert session.execute(sql("SHOW plan_cache_mode")).scalar() == "auto"
 
 
 def test_trigram_neighbours_share_one_of_the_words_own_trigrams(pg_ctx):  # noqa: F811
@@ -246,12 +303,12 @@ def test_pair_statements_in_planner_form_give_the_rows_of_the_shared_form(pg_ctx
                 == sorted(raw.execute(sqlite.dupes(len(pairs)).replace("?", "%s"), flat).fetchall()))
 
 
-def test_generic_plans_for_value_independent_statements_never_for_the_last_four(pg_ctx):  # noqa: F811
-    """Name statements run on generic plans (a prepared statement is then not planned again,
-    lookup_sql); a phone's last four digits (whose generic plan walks every patient) and the
-    fuzzy family names alone (a generic plan cannot know a name is common) on plans made for
-    their values, also when a search before them in the same transaction left generic plans
-    on (the sign-in warm-up runs its searches in one transaction)."""
+def test_generic_plans_for_value_independent_statements_never_for_fuzzy_family_names(pg_ctx):  # noqa: F811
+    """Name statements and a phone's last four digits run on generic plans (a prepared
+    statement is then not planned again, lookup_sql); the fuzzy family names alone (a generic
+    plan cannot know a name is common) on plans made for their values, also when a search
+    before them in the same transaction left generic plans on (the sign-in warm-up runs its
+    searches in one transaction)."""
     from coordinator_tui.services.patients.lookup_pg import PgStatements
 
     pg = statements_for("postgresql")
@@ -261,11 +318,67 @@ def test_generic_plans_for_value_independent_statements_never_for_the_last_four(
     with pg_ctx.db.read() as session:
         raw = session.connection().connection.driver_connection
         modes = []
-        for statement in (name, last4, name, families):
+        for statement in (name, families, last4, families):
             PgStatements(raw).fetch_ahead([statement])  # a search of its own, each
             modes.append(raw.execute("SHOW plan_cache_mode").fetchone()[0])
         both = PgStatements(raw)
-        both.fetch_ahead([name, last4])  # one UNION ALL: on plans made for its values
+        both.fetch_ahead([name, families])  # one UNION ALL: on plans made for its values
         assert both.round_trips == 1 and both.statements == 2  # the plan mode, the union
         modes.append(raw.execute("SHOW plan_cache_mode").fetchone()[0])
     assert modes == ["force_generic_plan", "auto", "force_generic_plan", "auto", "auto"]
+
+
+def test_last_four_digits_read_each_row_once_with_the_rows_of_the_shared_form(pg_ctx):  # noqa: F811
+    """PostgreSQL's form of the last-four question (the phone indexes ORed into one bitmap, each
+    row read once; lookup_sql._last4_pg) returns the rows of SQLite's form (the ids by the
+    phone indexes, then the rows) in the same order, the first 200 kept, and its generic plan
+    never walks the primary key in id order (the plan that read every patient)."""
+    sqlite, pg = statements_for("sqlite"), statements_for("postgresql")
+    shared = sqlite.by_last4.replace("?", "%s")
+    assert pg.by_last4 != shared and "OR" in pg.by_last4
+    with pg_ctx.db.read() as session:
+        raw = session.connection().connection.driver_connection
+        tails = [r[0][:1] for r in raw.execute("SELECT phone_mobile_rev FROM patients "
+                                               "WHERE phone_mobile_rev IS NOT NULL LIMIT 3").fetchall()]
+        for lo, hi in [("0010", "0011"), *((t, chr(ord(t) + 1)) for t in tails), ("0", ":")]:
+            params = (lo, hi) * 2  # the last: every number, more than 200 rows
+            mine = raw.execute(pg.by_last4, params).fetchall()
+            assert mine == raw.execute(shared, params).fetchall(), lo
+        assert len(mine) == 200
+        raw.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        numbered = pg.by_last4
+        for n in range(1, 5):
+            numbered = numbered.replace("%s", f"${n}", 1)
+        raw.execute(f"PREPARE last4 AS {numbered}")
+        plan = "\n".join(r[0] for r in raw.execute("EXPLAIN EXECUTE last4('0010', '0011', '0010', '0011')"))
+        raw.execute("DEALLOCATE last4")
+    assert "$1" in plan, plan  # the generic plan
+    assert "pk_patients" not in plan, plan
+
+
+def test_a_result_pages_appointments_and_duplicates_are_one_statement(pg_ctx):  # noqa: F811
+    """The result page's next appointments and possible duplicates: one statement on
+    PostgreSQL (lookup_sql.page, per id), the answers of the two questions the shared search
+    asks (next_appt, dupes), a pair two patients hold included."""
+    from coordinator_tui.domain.lookup_query import parse_lookup
+    from coordinator_tui.services.patients.lookup import searcher
+    from coordinator_tui.services.patients.lookup_search import Search
+    from coordinator_tui.services.patients.lookup_sql import HIT_COLUMNS
+
+    twin = add_patient(pg_ctx, "Quenby", "Ada", date(1961, 2, 3))
+    add_patient(pg_ctx, "Quenby", "Ava", date(1961, 2, 3))
+    today = pg_ctx.today()
+    query = parse_lookup("quenby", day_first=pg_ctx.settings.day_first, today=today)
+    with pg_ctx.db.read_driver(PG_SESSION) as raw:
+        rows = raw.execute(f"SELECT {HIT_COLUMNS} FROM patients p WHERE p.merged_into_id IS NULL AND "
+                           f"(p.id = %s OR EXISTS (SELECT 1 FROM appointments a WHERE a.patient_id = p.id)) "
+                           f"ORDER BY p.id DESC LIMIT 20", (twin,)).fetchall()
+        now = raw.execute("SELECT min(starts_at) AT TIME ZONE 'UTC' FROM appointments").fetchone()[0].isoformat(" ")
+        one = searcher(pg_ctx, raw, query, today, 20, fixed=True)
+        facts = one.page_facts(rows, now)
+        assert one.raw.round_trips == 1 and one.raw.statements == 1
+        two = searcher(pg_ctx, raw, query, today, 20, fixed=True)
+        assert Search.page_facts(two, rows, now) == facts  # next_appt and dupes, asked apart
+        assert two.raw.statements == 2
+    next_appt, dupes = facts
+    assert len(next_appt) >= 10 and dupes == {("1961-02-03", "quenby")}

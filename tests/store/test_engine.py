@@ -254,6 +254,21 @@ def test_read_driver_is_one_read_transaction_on_the_pools_own_connection(db_path
         db.dispose()
 
 
+def test_read_driver_settings_are_postgresqls_alone(db_path):
+    """Settings fixed for a read pool (the lookup's, store/pg.make_fixed_engine) mean nothing to
+    SQLite: the same pooled connection, in a read transaction as ever."""
+    if engines.on_postgresql():
+        pytest.skip("SQLite's read_driver (PostgreSQL's pool: tests/store/test_pg_pool.py)")
+    db = Database(url_for_path(db_path))
+    try:
+        with db.read_driver() as raw:
+            first = raw
+        with db.read_driver((("plan_cache_mode", "force_generic_plan"),)) as raw:
+            assert raw is first and raw.in_transaction
+    finally:
+        db.dispose()
+
+
 def test_read_driver_turns_a_database_error_into_words_and_keeps_working(db_path):
     db = Database(url_for_path(db_path))
     try:

@@ -52,3 +52,32 @@ def test_a_connection_the_server_ended_in_the_pool_is_replaced(pg_url):
     finally:
         db.dispose()
 
+
+
+SETTINGS = (("plan_cache_mode", "force_generic_plan"),)
+
+
+def _fixed_backend(db: Database) -> int:
+    with db.read_driver(SETTINGS) as raw:
+        return raw.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+
+def test_a_read_pool_with_fixed_settings_is_its_own_and_replaces_an_ended_connection(pg_url):
+    """`read_driver(settings)` (the lookup's reads): a pool of its own, its connections opened
+    with the settings and in autocommit; one the server ended is replaced as in the desk's pool,
+    and the desk's own connections keep the server's settings. Disposed with the database."""
+    db = Database(pg_url)
+    try:
+        first = _fixed_backend(db)
+        assert first != _backend(db)
+        with db.read_driver(SETTINGS) as raw:
+            assert raw.autocommit and raw.execute("SHOW plan_cache_mode").fetchone()[0] == "force_generic_plan"
+        with db.read() as session:
+            assert session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+        _ended(first, pg_url)
+        second = _fixed_backend(db)  # no error for the desk: a new connection
+        assert second != first and _fixed_backend(db) == second
+        assert db.fixed_engine(SETTINGS) is db.fixed_engine(SETTINGS)
+    finally:
+        db.dispose()
+    assert db.fixed_engine(SETTINGS).pool.checkedin() == 0  # disposed with the database

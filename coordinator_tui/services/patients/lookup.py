@@ -35,7 +35,7 @@ from coordinator_tui.services.context import Actor, AppContext
 from coordinator_tui.services.desk_views import age_on
 from coordinator_tui.services.patients.lookup_rank import rank
 from coordinator_tui.services.patients.lookup_search import FUZZY_TERMS, Search
-from coordinator_tui.services.patients.lookup_sql import SQL_BY_LAST4, chunks
+from coordinator_tui.services.patients.lookup_sql import PG_SESSION, SQL_BY_LAST4, chunks
 from coordinator_tui.services.patients.lookup_vocab import vocabulary_for
 from coordinator_tui.store.bulk import sql_instant
 
@@ -66,14 +66,16 @@ class PatientHit:
         return f"{self.family_name}, {self.given_name}"
 
 
-def searcher(ctx: AppContext, conn, query: LookupQuery, today: date, limit: int) -> Search:
+def searcher(ctx: AppContext, conn, query: LookupQuery, today: date, limit: int, *,
+             fixed: bool = False) -> Search:
     """The dialect switch point: SQLite's vocabulary in memory, or PostgreSQL's pg_trgm (lookup_pg).
     `conn`: ctx.db's DB-API connection in a read transaction (`Database.read_driver`), or a
-    SQLAlchemy Connection of it."""
+    SQLAlchemy Connection of it; `fixed`: from `read_driver(PG_SESSION)` (PostgreSQL: the
+    lookup's settings are the session's, lookup_pg.PgStatements)."""
     raw = conn.connection.driver_connection if isinstance(conn, Connection) else conn
     if ctx.db.engine.dialect.name == "postgresql":
         from coordinator_tui.services.patients.lookup_pg import PgSearch
-        return PgSearch(raw, query, today, limit)
+        return PgSearch(raw, query, today, limit, fixed=fixed)
     vocab = vocabulary_for(ctx.db)
     vocab.refresh(raw)
     return Search(raw, "sqlite", query, today, limit, vocab)
@@ -98,11 +100,10 @@ def warm_lookup(ctx: AppContext) -> int:
         warm_vocabulary(ctx)
         return 0
     today = ctx.today()
-    with ctx.db.read() as session:
-        conn = session.connection()
-        for text in WARM_SEARCHES:
+    for text in WARM_SEARCHES:  # on the lookup's own pool, as search_patients reads
+        with ctx.db.read_driver(PG_SESSION) as conn:
             query = parse_lookup(text, day_first=ctx.settings.day_first, today=today)
-            searcher(ctx, conn, query, today, 20).gather()
+            searcher(ctx, conn, query, today, 20, fixed=True).gather()
     return len(WARM_SEARCHES)
 
 
@@ -124,8 +125,8 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
     query = parse_lookup(text, day_first=ctx.settings.day_first, today=today)
     if query.is_empty:
         return []
-    with ctx.db.read_driver() as conn:
-        search = searcher(ctx, conn, query, today, limit)
+    with ctx.db.read_driver(PG_SESSION) as conn:  # PostgreSQL: the lookup's own pool
+        search = searcher(ctx, conn, query, today, limit, fixed=True)
         search.gather()
         today_ids: set[int] = set()
         if today_first:
@@ -142,14 +143,8 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
 def _hits(search: Search, ranked, ctx: AppContext, today: date, today_ids: set[int]) -> list[PatientHit]:
     if not ranked:
         return []
-    raw = search.raw
-    ids = search.sql.padded([row[0] for row, _s, _r in ranked], 20)
-    pairs = search.sql.padded(sorted({(str(row[8]), row[4]) for row, _s, _r in ranked}), 20)
-    appointments = (search.sql.next_appt(len(ids)), (*ids, sql_instant(ctx.now())))
-    twins = (search.sql.dupes(len(pairs)), tuple(v for pair in pairs for v in pair))
-    search.ask_ahead([appointments, twins], last=True)  # the search's last questions
-    next_appt: dict[int, datetime] = {pid: _instant(at) for pid, at in raw.execute(*appointments)}
-    dupes = {(str(d), k) for d, k, n in raw.execute(*twins) if n > 1}
+    stored, dupes = search.page_facts([row for row, _s, _r in ranked], sql_instant(ctx.now()))
+    next_appt: dict[int, datetime] = {pid: _instant(at) for pid, at in stored.items()}
     hits = []
     for row, score, reason in ranked:
         birth = date.fromisoformat(str(row[8]))

@@ -35,6 +35,10 @@ Instants: the shared statements pass instants as naive-UTC text (store/bulk.sql_
 search runs in time zone UTC (`SET LOCAL TIME ZONE 'UTC'` unless the session already is, which
 libpq reports without a round trip) so that text means UTC whether the column is a `timestamp`
 or a `timestamptz`.
+
+Its own connections: `search_patients` reads through `Database.read_driver(PG_SESSION)`, opened
+with the lookup's settings and in autocommit, so a search sends no BEGIN, SET LOCAL or COMMIT
+(docs/postgresql-search.md); on another connection (`fixed` False) it sets them as before.
 """
 
 from __future__ import annotations
@@ -48,14 +52,15 @@ from psycopg.pq import ExecStatus
 from coordinator_tui.domain.lookup_query import LookupQuery
 from coordinator_tui.services.patients.lookup_scores import phonetic_key
 from coordinator_tui.services.patients.lookup_search import Search, Statement
-from coordinator_tui.services.patients.lookup_sql import HIT_COLUMNS, statements_for, upper_bound
+from coordinator_tui.services.patients.lookup_sql import (
+    HIT_COLUMNS,
+    WORD_SIMILARITY,
+    statements_for,
+    upper_bound,
+)
 
 NEAREST_TERMS = 80  # as SQLite's trigram step (LIMIT 80)
 SOUND_TERMS = 40
-# pg_trgm's word similarity a term needs. Its default, 0.6, misses "cshmidt" for "schmidt" (0.5).
-# On splink's fake people (tests/services/test_lookup_accuracy.py): 0.4 gave top-1 0.852, 0.25
-# 0.858 and top-5 0.905, as SQLite's 0.860 / 0.905; lower costs more rows to recheck.
-WORD_SIMILARITY = 0.25
 
 SET_UTC = "SET LOCAL TIME ZONE 'UTC'"
 COMMIT = "COMMIT"
@@ -93,12 +98,17 @@ class PgStatements:
     connection on SQLite), on the psycopg connection inside the same read transaction.
     Statements come in PostgreSQL's own form (lookup_sql.statements_for), sent as they are."""
 
-    def __init__(self, driver_connection):
+    def __init__(self, driver_connection, *, fixed: bool = False):
         self._conn = driver_connection
         self.round_trips = 0
         self.statements = 0
         self._ahead: dict[tuple, _Rows] = {}  # (statement, params) -> rows fetched ahead
-        self._generic: bool | None = None  # the plan mode set in this transaction (None: unknown)
+        # `fixed`: a connection of the lookup's own pool (lookup_sql.PG_SESSION: generic plans
+        # and the threshold set for the session, autocommit): no COMMIT, and a setting sent
+        # only ahead of a statement not in `generic` (SET LOCAL in the round trip's implicit
+        # transaction, which ends with it: the next round trip starts generic again).
+        self.fixed = fixed
+        self._generic: bool | None = True if fixed else None  # the plan mode now (None: unknown)
         # Sent ahead of the first statements, in their round trip, only when needed (libpq
         # reports the zone as text; comparing it with bytes had made it a round trip always).
         self._first: list[tuple] = []
@@ -141,6 +151,10 @@ class PgStatements:
         for key in todo:
             shapes.setdefault(_shape(key[0]), []).append(key)
         sends: list[tuple[str, tuple, list[tuple]]] = []  # (sql, params, the keys it answers)
+        both = _hits_and_keys(shapes.get("hit", ()), shapes.get("key", ()))
+        if both is not None:
+            sends.append(both)
+            del shapes["hit"], shapes["key"]
         for shape in sorted(shapes, key=_SEND_ORDER.get):
             keys = shapes[shape]
             if shape == "key" or (shape == "hit" and len(keys) > 1):
@@ -148,6 +162,8 @@ class PgStatements:
                 sends.append((sql, tuple(p for _sql, params in keys for p in params), keys))
             else:
                 sends += [(sql, params, [(sql, params)]) for sql, params in keys]
+        if self.fixed:  # each round trip is an implicit transaction: the session's mode again
+            self._generic = True
         sends = self._plan_modes(sends)
         self.statements += len(sends)
         if len(sends) == 1:
@@ -160,6 +176,15 @@ class PgStatements:
                 continue  # a plan mode
             if sql.startswith(_ARRAYS):
                 self._ahead.update(zip(keys, map(_Keys, cursor.fetchone()), strict=True))
+                continue
+            if sql.startswith(_BOTH):  # hit rows, then one row of the vocabulary's arrays
+                rows = cursor.fetchall()
+                hits = [key for key in keys if _shape(key[0]) == "hit"]
+                by_arm = [_Rows() for _key in hits]
+                for row in rows[:-1]:
+                    by_arm[row[0]].append(row[1:_HIT_WIDTH + 1])
+                self._ahead.update(zip(hits, by_arm, strict=True))
+                self._ahead.update(zip(keys[len(hits):], map(_Keys, rows[-1][_HIT_WIDTH + 1:]), strict=True))
                 continue
             # Rows or none by the result's status: `description` builds a Column per column.
             rows = cursor.fetchall() if cursor.pgresult.status == TUPLES_OK else []
@@ -177,7 +202,9 @@ class PgStatements:
         """The sends with the plan mode each needs set before it (lookup_sql: generic plans
         for the statements whose plan does not depend on the values), in the same round trip.
         The first one is always set: a search may share its transaction with another. The
-        trigram questions' threshold is set with it (every statement of a search follows one)."""
+        trigram questions' threshold is set with it (every statement of a search follows one).
+        On the lookup's own connections (`fixed`) the session's mode is generic, so only a
+        statement planned for its values has a setting sent ahead of it."""
         out = []
         for send in sends:
             keys = send[2]
@@ -225,6 +252,39 @@ def _together(shape: str, sqls: tuple[str, ...]) -> str:
             _TOGETHER.clear()  # bounded: the combinations of sizes are few, a typo's words many
         _TOGETHER[key] = sql
     return sql
+
+
+_HIT_WIDTH = len(HIT_COLUMNS.split(","))
+_BOTH = "SELECT 0 AS arm, s.*, NULL::text[]"  # `_hits_and_keys`: hit rows and vocabulary arrays at once
+# psycopg keeps a statement's converted placeholders only up to 50 parameters and 4,096 characters
+# (psycopg._queries); past that it parses the text on every run, 0.15-0.3 ms: more than it saves.
+_CACHED_PARAMS, _CACHED_LENGTH = 50, 4096
+
+
+def _hits_and_keys(hits: Sequence[tuple], keys: Sequence[tuple]) -> tuple[str, tuple, list[tuple]] | None:
+    """A phase's hit-row questions and vocabulary questions as ONE statement (the first phase
+    of a name search: names as typed, and the words' sound-alikes and close spellings): each
+    hit arm's rows with NULL for the arrays, then one row of NULL hit columns and the arrays.
+    Not when the two would run under different plan modes, nor past psycopg's cache of
+    converted statements (then two statements, as before). Built once per combination."""
+    if not hits or not keys:
+        return None
+    if all(sql in _GENERIC for sql, _p in hits) is not all(sql in _GENERIC for sql, _p in keys):
+        return None
+    params = tuple(p for _sql, ps in (*hits, *keys) for p in ps)
+    if len(params) > _CACHED_PARAMS:
+        return None
+    combination = ("both", tuple(sql for sql, _p in hits), tuple(sql for sql, _p in keys))
+    sql = _TOGETHER.get(combination)
+    if sql is None:
+        nulls = ", NULL::text[]" * len(keys)  # typed: arms are paired left to right
+        arms = [f"SELECT {arm} AS arm, s.*{nulls} FROM ({one}) s" for arm, (one, _p) in enumerate(hits)]
+        arrays = ", ".join(f"ARRAY({one})" for one, _p in keys)
+        arms.append(f"SELECT {len(hits)}{', NULL' * _HIT_WIDTH}, {arrays}")
+        sql = _TOGETHER[combination] = " UNION ALL ".join(arms)
+    if len(sql) > _CACHED_LENGTH:
+        return None
+    return sql, params, [*hits, *keys]
 
 
 def _prepare(keys: list[tuple]) -> bool | None:
@@ -303,10 +363,25 @@ class PgSearch(Search):
 
     batched = True
 
-    def __init__(self, raw, query: LookupQuery, today: date, limit: int):
+    def __init__(self, raw, query: LookupQuery, today: date, limit: int, *, fixed: bool = False):
         super().__init__(raw, "postgresql", query, today, limit, vocab=None)
-        self.raw = PgStatements(self.raw)
+        self.raw = PgStatements(self.raw, fixed=fixed)
         self.vocab = PgVocabulary(self.raw)
+
+    def page_facts(self, rows: list[tuple], now: str) -> tuple[dict[int, object], set[tuple[str, str]]]:
+        """As Search.page_facts, in one statement (lookup_sql.page: each id's next appointment
+        and how many active patients share its birth date and family key), the search's last."""
+        ids = self.sql.padded([row[0] for row in rows], 20)
+        page = (self.sql.page(len(ids)), (*ids, now))
+        self.ask_ahead([page], last=True)
+        pairs = {row[0]: (str(row[8]), row[4]) for row in rows}
+        next_appt, dupes = {}, set()
+        for pid, at, sharing in self.raw.execute(*page):
+            if at is not None:
+                next_appt[pid] = at
+            if sharing > 1:
+                dupes.add(pairs[pid])
+        return next_appt, dupes
 
     def ask_ahead(self, statements: Sequence[Statement] = (),
                   words: Sequence[tuple[str, str]] = (), trigrams: Sequence[tuple[str, str]] = (),
@@ -317,7 +392,7 @@ class PgSearch(Search):
         for kind, word in trigrams:
             if len(word) >= 3:
                 asks += PgVocabulary.trigram_questions(kind, word)
-        if last and asks:
+        if last and asks and not self.raw.fixed:  # autocommit (fixed): nothing to end
             # The read transaction ends in the same round trip: the session's commit then finds
             # it ended and sends nothing (psycopg commits only a transaction in progress), and a
             # statement after it would simply begin another.

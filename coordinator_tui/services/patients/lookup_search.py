@@ -88,6 +88,18 @@ class Search:
         nothing more in this read transaction). Nothing to do in process (SQLite);
         lookup_pg.PgSearch fetches them in one round trip."""
 
+    def page_facts(self, rows: list[tuple], now: str) -> tuple[dict[int, object], set[tuple[str, str]]]:
+        """For the result rows shown (after ranking): each one's next open appointment from
+        `now` (id -> the instant as stored), and the (birth date, family key) pairs more than
+        one active patient holds (possible duplicates). The search's last questions."""
+        ids = self.sql.padded([row[0] for row in rows], 20)
+        pairs = self.sql.padded(sorted({(str(row[8]), row[4]) for row in rows}), 20)
+        appointments = (self.sql.next_appt(len(ids)), (*ids, now))
+        twins = (self.sql.dupes(len(pairs)), tuple(v for pair in pairs for v in pair))
+        self.ask_ahead([appointments, twins], last=True)
+        next_appt = dict(self.raw.execute(*appointments).fetchall())
+        return next_appt, {(str(d), k) for d, k, n in self.raw.execute(*twins).fetchall() if n > 1}
+
     def run(self, sql: str, params: Sequence, via: str) -> list[tuple]:
         rows = self.raw.execute(sql, params).fetchall()
         for row in rows:

@@ -22,10 +22,11 @@ Generic plans (PostgreSQL): planning was about half of the server's time for a n
 psycopg prepares a statement it has run 5 times on a connection; PostgreSQL still plans each run
 anew unless told otherwise. The statements in `generic` are index probes or short index ranges
 whose plan does not depend on the values, so lookup_pg runs them with `plan_cache_mode =
-force_generic_plan` and a prepared one is not planned again. Not the last four digits of a
-phone (its generic plan walks the patients in id order, 400 ms), nor the fuzzy family names
-alone (`family_key IN (8 terms) LIMIT 60`: a generic plan, not knowing that "smith" is common,
-reads every row of the eight names by bitmap before the LIMIT), nor anything not listed."""
+force_generic_plan` (the setting of the lookup's own connections, `PG_SESSION`) and a prepared
+one is not planned again. Not the fuzzy family names alone (`family_key IN (8 terms) LIMIT 60`:
+a generic plan, not knowing that "smith" is common, reads every row of the eight names by
+bitmap before the LIMIT, and returns other rows), nor anything not listed. The last four
+digits of a phone are, in a form of their own (`_last4_pg`)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,17 @@ from collections.abc import Iterable
 from functools import cache, wraps
 
 CANDIDATES = 200  # rows fetched per candidate query
+# pg_trgm's word similarity a term needs (lookup_pg). Its default, 0.6, misses "cshmidt" for
+# "schmidt" (0.5). On splink's fake people (tests/services/test_lookup_accuracy.py): 0.4 gave
+# top-1 0.852, 0.25 0.858 and top-5 0.905, as SQLite's 0.860 / 0.905; lower costs more rows
+# to recheck.
+WORD_SIMILARITY = 0.25
+# PostgreSQL: the settings of the lookup's own read connections (store.engine.Database.read_driver),
+# fixed when they are opened: the statements in `LookupSql.generic` run on generic plans (the
+# others get the custom mode by a SET LOCAL in their round trip, lookup_pg), and the trigram
+# questions' threshold. Both were sent in every search before (SET LOCAL, in BEGIN ... COMMIT).
+PG_SESSION = (("plan_cache_mode", "force_generic_plan"),
+              ("pg_trgm.word_similarity_threshold", str(WORD_SIMILARITY)))
 
 HIT_COLUMNS = ("p.id, p.mrn, p.family_name, p.given_name, p.family_key, p.given_key, "
                "p.family_phonetic, p.given_phonetic, p.birth_date, p.sex, p.phone_mobile, "
@@ -78,13 +90,17 @@ class LookupSql:
         self.by_phone = self._g(f"{_HIT} WHERE p.phone_mobile_rev = {m} AND {ACTIVE_PATIENT} "
                                 f"UNION {_HIT} WHERE p.phone_home_rev = {m} AND {ACTIVE_PATIENT} "
                                 f"LIMIT {CANDIDATES}")
-        # The ids from the two phone indexes alone (covering), then only the rows kept, in id
-        # order: the same 200 rows as a UNION of the whole rows, without reading and sorting
-        # ~600 wide rows when 3M patients share 300 endings a column. Never generic (above).
-        self.by_last4 = (f"{_HIT} WHERE p.id IN (SELECT id FROM patients "
-                         f"WHERE phone_mobile_rev >= {m} AND phone_mobile_rev < {m} UNION SELECT id FROM patients "
-                         f"WHERE phone_home_rev >= {m} AND phone_home_rev < {m}) AND {ACTIVE_PATIENT} "
-                         f"ORDER BY p.id LIMIT {CANDIDATES}")
+        # SQLite: the ids from the two phone indexes alone (covering: an index holds the rowid),
+        # then only the rows kept, in id order: the same 200 rows as a UNION of the whole rows,
+        # without reading and sorting ~600 wide rows when 3M patients share 300 endings a column.
+        # PostgreSQL: its phone indexes hold no id, so that form read each row twice (its id by
+        # the phone index, then the row again by the primary key: 666 pages for 132 rows at 1M
+        # patients, 1.9 ms, planned anew each time, 0.4 ms); `_last4_pg` reads each row once.
+        self.by_last4 = self._last4_pg() if pg else (
+            f"{_HIT} WHERE p.id IN (SELECT id FROM patients "
+            f"WHERE phone_mobile_rev >= ? AND phone_mobile_rev < ? UNION SELECT id FROM patients "
+            f"WHERE phone_home_rev >= ? AND phone_home_rev < ?) AND {ACTIVE_PATIENT} "
+            f"ORDER BY p.id LIMIT {CANDIDATES}")
         self.by_dob = self._g(f"{_HIT} WHERE p.birth_date = {m} AND {ACTIVE_PATIENT} LIMIT {m}")
         # Range over the longer (rarer) prefix's index and filter by the other: "jo smi" read as
         # family "jo", given "smi" walks the given names starting "smi".
@@ -109,6 +125,18 @@ class LookupSql:
         if self.pg:
             self.generic.add(sql)
         return sql
+
+    def _last4_pg(self) -> str:
+        """PostgreSQL: the rows whose mobile or home number ends with the four digits (params:
+        the reversed digits' range twice), in id order, the first 200: the rows of SQLite's
+        form. The two phone indexes ORed into one bitmap, each row read once, sorted by id.
+        Generic: the digits are always four (100-300 rows a column at 1M-3M patients, whatever
+        the values), and `p.id + 0` leaves a plan made without them no walk of the primary key
+        in id order (the plan that read every patient, 400 ms). At 1M patients 138 pages, 0.46
+        ms, never planned again."""
+        return self._g(f"{_HIT} WHERE ((p.phone_mobile_rev >= %s AND p.phone_mobile_rev < %s) "
+                       f"OR (p.phone_home_rev >= %s AND p.phone_home_rev < %s)) AND {ACTIVE_PATIENT} "
+                       f"ORDER BY p.id + 0 LIMIT {CANDIDATES}")
 
     def _walk(self, index: str, where: str, *, hint: bool) -> str:
         """A walk of one name index: SQLite told which (`hint`), PostgreSQL its order."""
@@ -206,6 +234,22 @@ class LookupSql:
                    f"WHERE a.patient_id IN ({self._marks(count)}) AND a.starts_at >= ? "
                    f"AND a.status IN {_NEXT_STATUSES} GROUP BY a.patient_id")
         return sql
+
+    @_once_per_size
+    def page(self, count: int) -> str:
+        """PostgreSQL: the result page's facts in one statement (lookup_pg.PgSearch.page_facts),
+        for each distinct id: its next open appointment (the probe of `next_appt`) and how
+        many active patients share its birth date and family key (the count of `dupes`);
+        params: the ids, then the instant. One statement where there were two, each ~0.1 ms
+        of psycopg's CPU, with 21 parameters: the pairs' 40 more took it past psycopg's cache
+        of converted statements (50 at most: past that it parses the text on every run,
+        0.15-0.3 ms), and as two arrays cost as much again to send."""
+        return self._g(f"SELECT v.id, n.at, d.n FROM (SELECT DISTINCT id FROM ({self._values(count, '(%s::integer)')}) "
+                       f"v(id)) v JOIN patients p ON p.id = v.id CROSS JOIN LATERAL (SELECT min(a.starts_at) AS at "
+                       f"FROM appointments a WHERE a.patient_id = v.id AND a.starts_at >= %s "
+                       f"AND a.status IN {_NEXT_STATUSES}) n CROSS JOIN LATERAL (SELECT count(*) AS n FROM patients q "
+                       f"WHERE q.birth_date = p.birth_date AND q.family_key = p.family_key "
+                       f"AND q.merged_into_id IS NULL) d")
 
     @_once_per_size
     def by_ids(self, count: int) -> str:
