@@ -60,6 +60,9 @@ class PatientHit:
     score: float
     reason: str
     scheduled_today: bool = False
+    # Every part of the query matched as typed (not a typo, sound-alike or near date): express
+    # check-in picks the one such patient among today's (tui/screens/checkin/flow.py).
+    exact: bool = False
 
     @property
     def display_name(self) -> str:
@@ -143,22 +146,22 @@ def _hits(search: Search, ranked, ctx: AppContext, today: date, today_ids: set[i
     if not ranked:
         return []
     raw = search.raw
-    ids = search.sql.padded([row[0] for row, _s, _r in ranked], 20)
-    pairs = search.sql.padded(sorted({(str(row[8]), row[4]) for row, _s, _r in ranked}), 20)
+    ids = search.sql.padded([row[0] for row, *_rest in ranked], 20)
+    pairs = search.sql.padded(sorted({(str(row[8]), row[4]) for row, *_rest in ranked}), 20)
     appointments = (search.sql.next_appt(len(ids)), (*ids, sql_instant(ctx.now())))
     twins = (search.sql.dupes(len(pairs)), tuple(v for pair in pairs for v in pair))
     search.ask_ahead([appointments, twins], last=True)  # the search's last questions
     next_appt: dict[int, datetime] = {pid: _instant(at) for pid, at in raw.execute(*appointments)}
     dupes = {(str(d), k) for d, k, n in raw.execute(*twins) if n > 1}
     hits = []
-    for row, score, reason in ranked:
+    for row, score, reason, exact in ranked:
         birth = date.fromisoformat(str(row[8]))
         hits.append(PatientHit(
             id=row[0], mrn=row[1], family_name=row[2], given_name=row[3], birth_date=birth,
             age=age_on(birth, today), sex=row[9], phone_masked=_masked(row, search.q),
             next_appointment=next_appt.get(row[0]), has_alerts=bool(row[12] and row[12].strip()),
             possible_duplicate=(str(row[8]), row[4]) in dupes, score=round(score, 3),
-            reason=reason, scheduled_today=row[0] in today_ids,
+            reason=reason, scheduled_today=row[0] in today_ids, exact=exact,
         ))
     return hits
 
