@@ -176,3 +176,15 @@ async def test_a_report_taking_over_half_a_second_says_what_it_is_counting(hctx)
         screen._maybe_progress()
         await pilot.pause()
         assert lines(app)[3].strip() == "Counting 364 days of visits..."
+
+
+async def test_a_long_note_is_wrapped_whole_not_cut_at_80_columns(hctx):
+    app = CoordinatorApp(hctx, actor_for(hctx, "boss"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await keys(app, pilot, "f9", "3")  # collections: its note is 130 characters
+        shown = lines(app)
+        assert len(shown) == 24 and all(len(line) <= 80 for line in shown)
+        text = " ".join(line.strip() for line in shown[-4:-1])
+        assert "(else the active primary coverage's copay); a desk user is who checked the patient in." \
+            in text

@@ -8,6 +8,7 @@ own day only (services/reports decides; the keys are hidden)."""
 
 from __future__ import annotations
 
+import textwrap
 import time
 
 from textual.app import ComposeResult
@@ -34,6 +35,15 @@ CUT_WORDS = {"provider": "provider", "weekday": "weekday", "hour": "hour of day"
              "lead": "lead time", "patient": "new/established", "history": "earlier no-shows",
              "none": "all visits", "user": "desk user", "day": "day"}
 SLOW_SECONDS = 0.5
+
+
+def note_lines(text: str, width: int = 78) -> str:
+    """A report's note in the two lines kept for it, wrapped on words: cut at 78 characters,
+    the collections note ended "(else the active primary coverag" at 80 columns."""
+    lines = textwrap.wrap(text, width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder="…")]
+    return "\n".join(lines)
 
 
 class ReportsScreen(DeskScreen):
@@ -205,7 +215,7 @@ class ReportsScreen(DeskScreen):
             table.add_line(*values)
         self._show_trend(report)
         notes = report.notes[1:] if len(report.notes) > 1 else report.notes
-        update_text(self.query_one("#report-note", Static), (notes[0] if notes else "")[:78])
+        update_text(self.query_one("#report-note", Static), note_lines(notes[0] if notes else ""))
         self._set_table(self.as_table or not report.bars)
         self.refresh_bindings()
 
