@@ -165,6 +165,15 @@ class ReportsScreen(DeskScreen):
         on the status line, where the report would have been."""
         self._asked_at = None
         update_text(self.query_one("#report-status", Static), error_in_words(error, nothing="nothing shown")[:78])
+        # Nothing of the report shown before stays under it: after "5", an unknown MRN left the
+        # Day report's bars under [5 Upcoming], and x would have exported that report.
+        self.report = None
+        self.query_one("#report-chart", Static).update("")
+        self.query_one("#report-table", LineTable).clear(columns=True)
+        self.query_one("#report-trend").display = False
+        update_text(self.query_one("#report-note", Static), "")
+        self._set_table(False)
+        self.refresh_bindings()
 
     def _heard(self, words: str) -> None:  # from the worker thread: a plain assignment
         self._words = words
