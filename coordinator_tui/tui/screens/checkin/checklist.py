@@ -131,7 +131,8 @@ class ChecklistScreen(DeskScreen):
             from coordinator_tui.tui.screens.patients.consent import ContactPreferencesDialog
 
             self.app.push_screen(ContactPreferencesDialog(self.checklist.patient_id,
-                                                          ConsentSource.CHECKIN))
+                                                          ConsentSource.CHECKIN,
+                                                          who=self.checklist.patient_name))
 
     def action_eligibility(self) -> None:
         if self.checklist is None:
