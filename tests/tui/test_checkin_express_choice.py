@@ -88,3 +88,25 @@ async def test_two_exact_matches_today_still_go_to_the_list(ctx, desk_user, seed
         assert isinstance(app.screen, ChecklistScreen)
     assert {status_of(seeded_path, row.id), status_of(seeded_path, other.id)} == {other.status.value,
                                                                                     row.status.value}
+
+
+async def test_a_name_typed_after_backing_out_of_a_checklist_replaces_the_one_before(
+        ctx, desk_user, seeded_path):
+    first = unique_row(ctx, desk_user)
+    family = first.patient_name.split(",")[0]
+    second = another_expected(ctx, desk_user, first)
+    rename(ctx, desk_user, second.patient_id, "Zzquorum")
+    make_ready(ctx, desk_user, second.id)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*family.lower(), "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChecklistScreen) and app.screen.appointment_id == first.id
+        await pilot.press("escape")  # back, not checked in
+        await settle(app, pilot)
+        await type_name_enter_enter(app, pilot, "zzquorum")
+        assert isinstance(app.screen, CheckinScreen)
+        assert app.screen.query_one("#checkin-search").value == ""
+    assert status_of(seeded_path, second.id) == "arrived"
+    assert status_of(seeded_path, first.id) == first.status.value

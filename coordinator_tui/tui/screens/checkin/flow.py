@@ -34,6 +34,11 @@ def back_to_search(board, checked_in) -> None:
     if isinstance(checked_in, str):
         say(board, checked_in)
     search.focus()
+    if not checked_in:
+        # Back without checking in (Esc): the name stays, and its rows with it, but selected,
+        # so the next patient's name typed replaces it. Appended to it ("schmiedtwashington"),
+        # the lookup still found the first patient, and Enter opened that checklist again.
+        search.select_all()
     board.action_reload()
 
 
