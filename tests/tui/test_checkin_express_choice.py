@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from textual import events
+
 from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.services.desk_views import day_appointments
 from coordinator_tui.services.patients.editing import update_patient
@@ -14,8 +16,10 @@ from coordinator_tui.services.patients.records import get_record
 from coordinator_tui.tui.app import CoordinatorApp
 from coordinator_tui.tui.screens.checkin.board import CheckinScreen
 from coordinator_tui.tui.screens.checkin.checklist import ChecklistScreen
+from coordinator_tui.tui.widgets.reason import ReasonPrompt
 from tests.conftest import CLINIC_DAY
 from tests.helpers.checkin import make_ready, settle, unique_row
+from tests.helpers.screen import screen_text
 
 SIZE = (80, 24)
 
@@ -110,3 +114,22 @@ async def test_a_name_typed_after_backing_out_of_a_checklist_replaces_the_one_be
         assert app.screen.query_one("#checkin-search").value == ""
     assert status_of(seeded_path, second.id) == "arrived"
     assert status_of(seeded_path, first.id) == first.status.value
+
+
+async def test_keys_typed_ahead_of_a_check_in_with_items_outstanding_do_not_answer_its_reason(
+        ctx, desk_user, seeded_path):
+    """'name Enter Enter' then the next name at once, for a patient with items outstanding: the
+    next name went into the reason box and its Enter checked this patient in, unseen."""
+    row = unique_row(ctx, desk_user)  # address, copay, ID... outstanding
+    family = row.patient_name.split(",")[0]
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for key in (*family.lower(), "enter", "enter", *"zzquorum", "enter", "enter"):
+            app.key_gate.take(events.Key(key, key if len(key) == 1 else None))  # one burst
+        await app.key_gate.wait_until_idle(timeout=20)
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReasonPrompt)
+        assert app.screen.query_one("#reason").value == ""
+        assert "What was typed after Enter was not used." in screen_text(app)
+    assert status_of(seeded_path, row.id) == row.status.value
