@@ -132,4 +132,5 @@ async def test_keys_typed_ahead_of_a_check_in_with_items_outstanding_do_not_answ
         assert isinstance(app.screen, ReasonPrompt)
         assert app.screen.query_one("#reason").value == ""
         assert "What was typed after Enter was not used." in screen_text(app)
+        assert row.patient_name in screen_text(app)  # whose check-in this is
     assert status_of(seeded_path, row.id) == row.status.value

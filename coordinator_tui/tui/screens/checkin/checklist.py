@@ -204,7 +204,7 @@ class ChecklistScreen(DeskScreen):
             return
         if current.outstanding:
             names = ", ".join(i.word for i in current.outstanding)
-            detail = f"Outstanding: {names}"
+            detail = f"{current.patient_name[:40]}  MRN {current.mrn}\nOutstanding: {names}"
             # Keys typed ahead of this Enter were meant for the next patient ("name Enter Enter"
             # where express was expected): in the reason box they checked this patient in,
             # unseen, with the next patient's name as the reason. They are dropped; the desk
