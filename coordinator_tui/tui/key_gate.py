@@ -139,6 +139,16 @@ class KeyGate:
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._pump(), name="key-gate")
 
+    def drop_queued(self, why: str) -> int:
+        """Drop the keys typed ahead that are still waiting: for a question the desk must see
+        before it is answered (checking a patient in with items outstanding). Keys typed after
+        it is shown go in as usual. Returns how many were dropped (never which: patient data)."""
+        dropped = len(self._queue)
+        self._queue.clear()
+        if dropped:
+            log.info("dropped %d key(s) typed ahead of %s", dropped, why)
+        return dropped
+
     def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()

@@ -46,6 +46,8 @@ async def test_contact_preferences_from_the_record(ctx, desk_user):
         await on_record(app, pilot, pid, "c")
         assert isinstance(app.screen, ContactPreferencesDialog)
         assert "never asked" in screen_text(app)
+        record = app.screen_stack[-2].record
+        assert f"Contact preferences  {record.display_name[:30]}  {record.mrn}" in screen_text(app)
         await pilot.press("s", "l", "g")
         await settle(app, pilot)
         language = app.screen.query_one("#consent-language", Input)
@@ -142,6 +144,9 @@ async def test_contact_preferences_at_check_in(ctx, desk_user):
         await pilot.press("c")
         await settle(app, pilot)
         assert isinstance(app.screen, ContactPreferencesDialog)
+        # The dialog names whose answers these are, as every dialog of one patient does.
+        assert f"Contact preferences  {row.patient_name[:30]}  {checklist.checklist.mrn}" \
+            in screen_text(app)
         await pilot.press("v", "ctrl+s")
         await settle(app, pilot)
         assert app.screen is checklist

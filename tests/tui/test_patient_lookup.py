@@ -111,3 +111,27 @@ async def test_ctrl_n_registers_a_new_patient_with_what_was_typed(ctx, desk_user
         await settle(app, pilot)
         assert isinstance(app.screen, PatientFormScreen)
         assert app.screen.prefill == {"family_name": "Zyxwell", "given_name": "Anna", "birth_date": "1985-03-04"}
+
+
+async def test_shift_tab_in_the_registration_form_stays_on_its_boxes(ctx, desk_user):
+    """Shift+Tab from the first box went to the form's scroll area, which shows no cursor:
+    what was typed next vanished."""
+    from coordinator_tui.tui.screens.patients.form import PatientFormScreen
+
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_desk(app, pilot)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PatientFormScreen)
+        boxes = list(app.screen.query(Input))
+        for _ in range(len(boxes) + 1):  # round the whole form, backwards
+            await pilot.press("shift+tab")
+            await settle(app, pilot)
+            assert isinstance(app.focused, Input), app.focused
+        await pilot.press("ctrl+f")  # the full form, every field
+        await settle(app, pilot)
+        for _ in range(3):
+            await pilot.press("shift+tab")
+            await settle(app, pilot)
+            assert isinstance(app.focused, Input), app.focused

@@ -176,3 +176,28 @@ async def test_a_report_taking_over_half_a_second_says_what_it_is_counting(hctx)
         screen._maybe_progress()
         await pilot.pause()
         assert lines(app)[3].strip() == "Counting 364 days of visits..."
+
+
+async def test_a_long_note_is_wrapped_whole_not_cut_at_80_columns(hctx):
+    app = CoordinatorApp(hctx, actor_for(hctx, "boss"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await keys(app, pilot, "f9", "3")  # collections: its note is 130 characters
+        shown = lines(app)
+        assert len(shown) == 24 and all(len(line) <= 80 for line in shown)
+        text = " ".join(line.strip() for line in shown[-4:-1])
+        assert "(else the active primary coverage's copay); a desk user is who checked the patient in." \
+            in text
+
+
+async def test_an_unknown_mrn_leaves_nothing_of_the_report_before_on_screen(hctx):
+    app = CoordinatorApp(hctx, actor_for(hctx, "boss"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await keys(app, pilot, "f9", "4")  # the day's summary: bars of visits by status
+        assert "Visits by status" in screen_text(app)
+        await keys(app, pilot, "5", *"NOSUCH", "enter")
+        shown = screen_text(app)
+        assert "no patient with MRN 'NOSUCH'" in shown
+        assert "Visits by status" not in shown and "█" not in shown
+        assert app.screen.report is None  # x has nothing to export

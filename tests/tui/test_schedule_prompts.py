@@ -159,3 +159,19 @@ async def test_a_schedule_prompt_draws_nothing_outside_its_border(ctx, desk_user
         await press(app, pilot, "f3", "g")
         assert isinstance(app.screen, PromptModal) and "Go to date" in screen_text(app)
         assert drawn_outside(app, app.screen.query_one(Vertical).region) == []
+
+
+async def test_a_patient_nobody_matches_keeps_the_booking_form_open_as_typed(ctx, desk_user, seeded_path):
+    """It closed with a notice, and the type and date typed went with it."""
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_future_day(app, pilot)
+        await press(app, pilot, "b", *"zzqxv", "enter", "ctrl+u", *"NEW", "enter", "enter")
+        assert isinstance(app.screen, PromptModal)
+        text = screen_text(app)
+        assert "No patient matches 'zzqxv'" in text and "NEW" in text
+        boxes = app.screen.values()
+        assert boxes["patient"] == "zzqxv" and boxes["type"] == "NEW"
+        await press(app, pilot, "escape")
+        assert isinstance(app.screen, ScheduleScreen)

@@ -62,6 +62,10 @@ async def test_name_birth_date_and_each_providers_time_are_shown_before_a_digit_
         await pilot.press("1")
         await settle(app, pilot)
         assert isinstance(app.screen, CheckinScreen)
+        # Said on the line under the Find box, where the last check-in is said (it kept saying
+        # the check-in before the walk-in, and a toast covered the list instead).
+        line = str(app.screen.query_one("#checkin-status").render())
+        assert line.startswith(f"Walk-in: {family}, {given}") and f"at {shown_at}, arrived" in line, line
     [(status, starts_at)] = db_rows(seeded_path, "SELECT status, starts_at FROM appointments WHERE patient_id = ?"
                                     " AND is_walk_in = 1", patient_id)
     assert status == "arrived"

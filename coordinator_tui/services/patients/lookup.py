@@ -60,6 +60,9 @@ class PatientHit:
     score: float
     reason: str
     scheduled_today: bool = False
+    # Every part of the query matched as typed (not a typo, sound-alike or near date): express
+    # check-in picks the one such patient among today's (tui/screens/checkin/flow.py).
+    exact: bool = False
 
     @property
     def display_name(self) -> str:
@@ -143,17 +146,17 @@ def search_patients(ctx: AppContext, actor: Actor, text: str, *, limit: int = 20
 def _hits(search: Search, ranked, ctx: AppContext, today: date, today_ids: set[int]) -> list[PatientHit]:
     if not ranked:
         return []
-    stored, dupes = search.page_facts([row for row, _s, _r in ranked], sql_instant(ctx.now()))
+    stored, dupes = search.page_facts([row for row, *_rest in ranked], sql_instant(ctx.now()))
     next_appt: dict[int, datetime] = {pid: _instant(at) for pid, at in stored.items()}
     hits = []
-    for row, score, reason in ranked:
+    for row, score, reason, exact in ranked:
         birth = date.fromisoformat(str(row[8]))
         hits.append(PatientHit(
             id=row[0], mrn=row[1], family_name=row[2], given_name=row[3], birth_date=birth,
             age=age_on(birth, today), sex=row[9], phone_masked=_masked(row, search.q),
             next_appointment=next_appt.get(row[0]), has_alerts=bool(row[12] and row[12].strip()),
             possible_duplicate=(str(row[8]), row[4]) in dupes, score=round(score, 3),
-            reason=reason, scheduled_today=row[0] in today_ids,
+            reason=reason, scheduled_today=row[0] in today_ids, exact=exact,
         ))
     return hits
 

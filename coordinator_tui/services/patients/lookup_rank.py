@@ -15,8 +15,11 @@ from coordinator_tui.store.bulk import sql_date
 _EXACT_KINDS = frozenset(("exact", "prefix"))
 
 
-def rank(search: Search, query: LookupQuery, today_ids: set[int], limit: int) -> list[tuple[tuple, float, str]]:
-    """The best `limit` candidates: (row, score, reason), best first."""
+def rank(search: Search, query: LookupQuery, today_ids: set[int],
+         limit: int) -> list[tuple[tuple, float, str, bool]]:
+    """The best `limit` candidates: (row, score, reason, exact), best first. `exact`: every part
+    of the query matched as typed (the name or its start, the phone, the birth date, the MRN),
+    not by a typo, a sound-alike or a near date."""
     words = search.words
     pairings = search._pairings() if words else []
     rev_phone = query.phone[::-1] if query.phone else None
@@ -80,5 +83,5 @@ def rank(search: Search, query: LookupQuery, today_ids: set[int], limit: int) ->
         sort_key = (0 if row[0] in today_ids else 1, 0 if exact else 1, -score, row[4], row[5], row[0])
         out.append((row, sort_key, score, reasons))
     out.sort(key=lambda item: item[1])
-    return [(row, score, ", ".join(dict.fromkeys(reasons)) or "match")
-            for row, _key, score, reasons in out[:limit]]
+    return [(row, score, ", ".join(dict.fromkeys(reasons)) or "match", key[1] == 0)
+            for row, key, score, reasons in out[:limit]]

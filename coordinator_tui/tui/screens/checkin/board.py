@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -52,13 +53,37 @@ def first_to_come(rows: list[AppointmentRow], now) -> int | None:
     return later[0] if later else len(rows) - 1
 
 
+class ArrivalsTable(LineTable):
+    """The desk's list. Digits typed here go to the row with that number (the # column: 44 is
+    the day's 44th visit), and Enter opens it, as "3 Enter" picks the third row elsewhere: digits
+    used to do nothing, so "2 Enter" opened the first row's checklist, another patient's. Each
+    digit extends the number while a row has it, else starts a new one; any other key ends it."""
+
+    typed_number = ""
+
+    def on_key(self, event: events.Key) -> None:
+        digit = event.character
+        if not (digit and len(digit) == 1 and digit.isdigit()):
+            self.typed_number = ""
+            return
+        event.stop()
+        event.prevent_default()
+        for number in (self.typed_number + digit, digit):
+            if 1 <= int(number) <= self.row_count:
+                self.typed_number = number
+                self.move_cursor(row=int(number) - 1, animate=False)
+                return
+        self.typed_number = ""
+
+
 class CheckinScreen(DeskScreen):
     DESK_TITLE = "Check-in"
     # F1's first lines: what the desk is for, in the order it is done.
     HELP_KEYS = [
         ("letters", "Find today's patient (name, birth date, phone, MRN)"),
         ("Enter", "Open the checklist: the patient found, or the row"),
-        ("↓", "From the Find box into the list"),
+        # One line for both: F1 at 80x24 has no line to spare (F12 lock and ^p must show).
+        ("↓ / 1-9", "Into the list / in it: to row number N"),
         ("u", "In the list: undo a check-in (asks a reason)"),
         ("Esc", "Clear the Find box, cursor back in it"),
     ]
@@ -92,7 +117,7 @@ class CheckinScreen(DeskScreen):
         # The last check-in (or undo) in words, on this desk only: a toast covered the list and
         # followed the user to the other desks.
         yield Static("", id="checkin-status", classes="desk-summary", markup=False)
-        yield LineTable(id="arrivals", cursor_type="row", zebra_stripes=False)
+        yield ArrivalsTable(id="arrivals", cursor_type="row", zebra_stripes=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:

@@ -131,7 +131,8 @@ class ChecklistScreen(DeskScreen):
             from coordinator_tui.tui.screens.patients.consent import ContactPreferencesDialog
 
             self.app.push_screen(ContactPreferencesDialog(self.checklist.patient_id,
-                                                          ConsentSource.CHECKIN))
+                                                          ConsentSource.CHECKIN,
+                                                          who=self.checklist.patient_name))
 
     def action_eligibility(self) -> None:
         if self.checklist is None:
@@ -203,13 +204,20 @@ class ChecklistScreen(DeskScreen):
             return
         if current.outstanding:
             names = ", ".join(i.word for i in current.outstanding)
+            detail = f"{current.patient_name[:40]}  MRN {current.mrn}\nOutstanding: {names}"
+            # Keys typed ahead of this Enter were meant for the next patient ("name Enter Enter"
+            # where express was expected): in the reason box they checked this patient in,
+            # unseen, with the next patient's name as the reason. They are dropped; the desk
+            # reads what is outstanding first.
+            gate = getattr(self.app, "key_gate", None)
+            if gate is not None and gate.drop_queued("a check-in with items outstanding"):
+                detail += "\nWhat was typed after Enter was not used."
 
             def with_reason(reason: str | None) -> None:
                 if reason:
                     self._check_in(current, reason)
 
-            self.app.push_screen(ReasonPrompt("Check in with items outstanding", f"Outstanding: {names}"),
-                                 with_reason)
+            self.app.push_screen(ReasonPrompt("Check in with items outstanding", detail), with_reason)
         else:
             self._check_in(current, None)
 

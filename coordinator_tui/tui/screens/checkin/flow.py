@@ -34,6 +34,11 @@ def back_to_search(board, checked_in) -> None:
     if isinstance(checked_in, str):
         say(board, checked_in)
     search.focus()
+    if not checked_in:
+        # Back without checking in (Esc): the name stays, and its rows with it, but selected,
+        # so the next patient's name typed replaces it. Appended to it ("schmiedtwashington"),
+        # the lookup still found the first patient, and Enter opened that checklist again.
+        search.select_all()
     board.action_reload()
 
 
@@ -43,13 +48,35 @@ def open_checklist(board, appointment_id: int) -> None:
     board.app.push_screen(ChecklistScreen(appointment_id), lambda done: back_to_search(board, done))
 
 
+def express_choice(board, typed: str) -> int | None:
+    """The appointment Enter in the Find box opens at once (express check-in), else None.
+
+    Only today's appointments count (the search may add "not today" rows). One of them: that
+    one. Several: the one still to check in whose patient matched what was typed exactly, when
+    there is one such: the lookup also brings today's near spellings and sound-alikes ("sanders"
+    finds Andre, "guerra" Kerry), and with them on the list a typed "name Enter Enter" only
+    opened the checklist, so the next name typed ahead was read as the checklist's keys (its
+    f and i recorded forms signed and ID seen for a patient who had shown neither)."""
+    if len(typed) < EXPRESS_MIN_LETTERS:
+        return None
+    table = board.query_one("#arrivals", DataTable)
+    today_rows = [int(key.value) for key in table.rows if not key.value.startswith("p")]
+    if len(today_rows) == 1:
+        return today_rows[0]
+    exact = {hit.id for hit in board.hits or () if hit.exact}
+    rows = {row.id: row for row in board.rows}
+    to_check_in = [appointment for appointment in today_rows if appointment in rows
+                   and rows[appointment].patient_id in exact
+                   and rows[appointment].status in (S.SCHEDULED, S.CONFIRMED)]
+    return to_check_in[0] if len(to_check_in) == 1 else None
+
+
 def search_submitted(board, value: str) -> None:
     table = board.query_one("#arrivals", DataTable)
     typed = value.strip()
-    # Express check-in counts only today's appointments (the search may add "not today" rows).
-    today_rows = [key for key in table.rows if not key.value.startswith("p")]
-    if len(today_rows) == 1 and len(typed) >= EXPRESS_MIN_LETTERS:
-        open_checklist(board, int(today_rows[0].value))
+    chosen = express_choice(board, typed)
+    if chosen is not None:
+        open_checklist(board, chosen)
     elif table.row_count > 1 and typed:
         table.focus()
     elif typed:

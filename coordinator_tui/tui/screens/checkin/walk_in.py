@@ -201,9 +201,10 @@ class WalkInScreen(DeskScreen):
                 raise
 
         def done(made: svc.AppointmentBrief) -> None:
-            self.notify(f"Walk-in: {patient.name[:30]} with {made.provider} at "
-                        f"{made.starts_at.astimezone(ctx.settings.tz):%H:%M}, arrived", timeout=5)
-            self.dismiss(made)
+            # The board says it under its Find box, as it says a check-in (a toast covered the
+            # list, and the line there went on naming the patient checked in before).
+            self.dismiss(f"Walk-in: {patient.name[:30]} with {made.provider} at "
+                         f"{made.starts_at.astimezone(ctx.settings.tz):%H:%M}, arrived")
 
         self.load(book, done, group="walkin")
 

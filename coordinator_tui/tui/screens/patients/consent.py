@@ -34,17 +34,22 @@ class ContactPreferencesDialog(Dialog[bool]):
         Binding("escape", "dismiss(False)", "Back"),
     ]
 
-    def __init__(self, patient_id: int, source: ConsentSource = ConsentSource.DESK) -> None:
+    def __init__(self, patient_id: int, source: ConsentSource = ConsentSource.DESK, *,
+                 who: str = "") -> None:
         super().__init__()
         self.patient_id = patient_id
         self.source = source
+        # Whose answers these are, said at the top as every other dialog of a patient does:
+        # without it, a dialog opened by a key typed ahead named nobody.
+        self.who = who
         self.prefs = None
         # True agreed, False said no, None never asked (and not asked now).
         self.wanted: dict[ContactChannel, bool | None] = {}
 
     def compose(self) -> ComposeResult:
         with self.cover():
-            yield Static("[b]Contact preferences[/b]  (what the patient agreed to)")
+            yield Static(self._title(), id="consent-who", classes="dialog-title", markup=False)
+            yield Static("What the patient agreed to", markup=False)
             yield Static("Loading...", id="consent-lines", markup=False)
             yield Horizontal(Label("Language:", classes="field-label"),
                              Input(id="consent-language", classes="field", max_length=40,
@@ -53,6 +58,9 @@ class ContactPreferencesDialog(Dialog[bool]):
             yield Static("", classes="dialog-error")
             yield Static("s SMS  v voice  e e-mail  l letter  g language  ^s save  Esc back",
                          classes="dialog-hint")
+
+    def _title(self, mrn: str = "") -> str:
+        return "  ".join(part for part in ("Contact preferences", self.who[:30], mrn) if part)
 
     def on_mount(self) -> None:
         self._load()
@@ -72,6 +80,7 @@ class ContactPreferencesDialog(Dialog[bool]):
 
     def _loaded(self, prefs) -> None:
         self.prefs = prefs
+        self.query_one("#consent-who", Static).update(self._title(prefs.mrn))
         self.wanted = {c.channel: c.agreed if c.recorded_at else None for c in prefs.channels}
         language = self.query_one("#consent-language", Input)
         language.value = prefs.language

@@ -65,7 +65,9 @@ class PatientFormScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield ClinicHeader(self.DESK_TITLE)
         values = self.record.form() if self.record else self.prefill
-        with VerticalScroll(id="form-body"):
+        # Not focusable: the boxes are, and the form scrolls to the one with the cursor (a focus
+        # stop on the scroll area took Shift+Tab from the first box, and then the typing).
+        with VerticalScroll(id="form-body", can_focus=False):
             for name in self.fields:
                 with Horizontal(classes="form-row"):
                     yield Label(FIELD_LABELS[name], classes="form-label")

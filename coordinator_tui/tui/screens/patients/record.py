@@ -113,7 +113,9 @@ class PatientRecordScreen(DeskScreen):
     def action_contact(self) -> None:
         from coordinator_tui.tui.screens.patients.consent import ContactPreferencesDialog
 
-        self.app.push_screen(ContactPreferencesDialog(self.patient_id), lambda _saved: self.action_reload())
+        who = self.record.display_name if self.record is not None else ""
+        self.app.push_screen(ContactPreferencesDialog(self.patient_id, who=who),
+                             lambda _saved: self.action_reload())
 
     def action_merge(self) -> None:
         if self.record is None:

@@ -8,6 +8,7 @@ own day only (services/reports decides; the keys are hidden)."""
 
 from __future__ import annotations
 
+import textwrap
 import time
 
 from textual.app import ComposeResult
@@ -34,6 +35,15 @@ CUT_WORDS = {"provider": "provider", "weekday": "weekday", "hour": "hour of day"
              "lead": "lead time", "patient": "new/established", "history": "earlier no-shows",
              "none": "all visits", "user": "desk user", "day": "day"}
 SLOW_SECONDS = 0.5
+
+
+def note_lines(text: str, width: int = 78) -> str:
+    """A report's note in the two lines kept for it, wrapped on words: cut at 78 characters,
+    the collections note ended "(else the active primary coverag" at 80 columns."""
+    lines = textwrap.wrap(text, width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder="…")]
+    return "\n".join(lines)
 
 
 class ReportsScreen(DeskScreen):
@@ -155,6 +165,15 @@ class ReportsScreen(DeskScreen):
         on the status line, where the report would have been."""
         self._asked_at = None
         update_text(self.query_one("#report-status", Static), error_in_words(error, nothing="nothing shown")[:78])
+        # Nothing of the report shown before stays under it: after "5", an unknown MRN left the
+        # Day report's bars under [5 Upcoming], and x would have exported that report.
+        self.report = None
+        self.query_one("#report-chart", Static).update("")
+        self.query_one("#report-table", LineTable).clear(columns=True)
+        self.query_one("#report-trend").display = False
+        update_text(self.query_one("#report-note", Static), "")
+        self._set_table(False)
+        self.refresh_bindings()
 
     def _heard(self, words: str) -> None:  # from the worker thread: a plain assignment
         self._words = words
@@ -205,7 +224,7 @@ class ReportsScreen(DeskScreen):
             table.add_line(*values)
         self._show_trend(report)
         notes = report.notes[1:] if len(report.notes) > 1 else report.notes
-        update_text(self.query_one("#report-note", Static), (notes[0] if notes else "")[:78])
+        update_text(self.query_one("#report-note", Static), note_lines(notes[0] if notes else ""))
         self._set_table(self.as_table or not report.bars)
         self.refresh_bindings()
 

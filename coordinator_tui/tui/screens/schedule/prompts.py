@@ -94,19 +94,24 @@ class SchedulePrompts:
                     return str(exc)
             return None
 
-        values = await ask.prompt(PromptModal(
-            title, [("patient", "Patient MRN/name", ""), ("type", "Type", "FU"), ("desired", "Desired date", "")],
-            info="Name as family or family,given", check=check))
-        if not values:
-            return
+        typed, info = {"patient": "", "type": "FU", "desired": ""}, "Name as family or family,given"
+        while True:
+            values = await ask.prompt(PromptModal(
+                title, [("patient", "Patient MRN/name", typed["patient"]), ("type", "Type", typed["type"]),
+                        ("desired", "Desired date", typed["desired"])], info=info, check=check))
+            if not values:
+                return
+            text = values["patient"]
+            # One more than is shown, to know whether to say that more patients match.
+            matches = await ask.call(lambda t=text: booking.pick_patients(ctx, actor, t, limit=PICK_SHOWN + 1))
+            if matches:
+                break
+            # The form again as typed, saying why: it used to close, with a notice, and the
+            # type and date typed were lost with it.
+            typed, info = values, f"! No patient matches {text.strip()[:30]!r}: check the MRN or spelling"
         desired = (parse_day(values["desired"], today=today, day_first=day_first)
                    if values["desired"].strip() else None)
-        text, type_code = values["patient"], values["type"]
-        # One more than is shown, to know whether to say that more patients match.
-        matches = await ask.call(lambda: booking.pick_patients(ctx, actor, text, limit=PICK_SHOWN + 1))
-        if not matches:
-            self.notify("No patient matches; check the MRN or spelling", severity="warning")
-            return
+        type_code = values["type"]
         patient = matches[0] if len(matches) == 1 else await self._which_patient(ask, matches)
         if patient is None:
             return
