@@ -23,7 +23,7 @@ from coordinator_tui.domain.vocab import AppointmentStatus as S
 from coordinator_tui.domain.vocab import CallbackOutcome, CallbackReason, CancelledBy
 from coordinator_tui.errors import ConflictError
 from coordinator_tui.services import callbacks as cb
-from coordinator_tui.services import checkin, patients, referrals
+from coordinator_tui.services import checkin, patients, referrals, view_audit
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.services.appointment_status import change_status, undo_last_change
 from coordinator_tui.services.desk_views import day_appointments
@@ -207,7 +207,11 @@ def _bump_coverage(ctx, patient_id):
 
 
 def _state(ctx):
-    """Everything a refused call must leave as it was: the versioned rows and the audit trail."""
+    """Everything a refused call must leave as it was: the versioned rows and the audit trail.
+
+    A view shown while setting up (get_record) joins the chain half a second later from the
+    settling thread; bring it in now, so the count does not depend on how fast the test runs."""
+    view_audit.settle(ctx.db)
     with ctx.db.read() as session:
         conn = session.connection()
         tables = {t: conn.exec_driver_sql(f"SELECT id, version_id FROM {t} ORDER BY id").fetchall()
