@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from textual import events
 from textual.widgets import Input
 
+from coordinator_tui.domain.text import pasted_line
+
 log = logging.getLogger(__name__)
 
 HOLD_LIMIT_SECONDS = 20.0
@@ -128,7 +130,13 @@ class KeyGate:
     # --- keys ----------------------------------------------------------------------------------
 
     def take(self, event: events.Event) -> None:
-        """A key (or a paste) from the terminal: queue it for the pump."""
+        """A key (or a paste) from the terminal: queue it for the pump. A paste is cleaned
+        first, for every box at once (domain/text.py::pasted_line): a tab, a line break or an
+        escape sequence copied with a cell never reaches a box (nor the terminal, drawn back)."""
+        if isinstance(event, events.Paste):
+            event.text = pasted_line(event.text)
+            if not event.text:
+                return
         if isinstance(event, events.Key) and event.key in JUMP_THE_QUEUE:
             dropped = len(self._queue)
             self._queue.clear()
