@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
+from coordinator_tui.domain.lateness import LATE_AFTER_MINUTES
 from coordinator_tui.domain.lookup_query import parse_lookup, registration_prefill
 from coordinator_tui.errors import ConflictError
 from coordinator_tui.services import checkin as svc
@@ -86,7 +87,7 @@ class WalkInScreen(DeskScreen):
         if self.matches:
             return  # the numbered patients are on screen until one is picked
         tz = self.app.ctx.settings.tz
-        lines = ["Provider (one key): walk-in time now"]
+        lines = [f"Provider (one key): walk-in time now (a slot under way: {LATE_AFTER_MINUTES} min gone at most)"]
         for n, p in enumerate(self.providers, start=1):
             start = times.get(p.id)
             when = f"at {start.astimezone(tz):%H:%M}" if start else "full today"
