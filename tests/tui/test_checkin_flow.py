@@ -534,3 +534,26 @@ async def test_address_and_payment_dialogs_draw_nothing_outside_their_border(ctx
             await pilot.press("escape")
             await settle(app, pilot)
             assert isinstance(app.screen, ChecklistScreen)
+
+
+async def test_checklist_labels_and_details_are_shown_whole_at_80x24(ctx, desk_user, seeded_path):
+    """QA: labels were cut at 34 columns and details at 36 ("Insurance eligibility (Blue Cross "):
+    two payers, or forms to sign, could not be told apart. They wrap under themselves now."""
+    row = unique_row(ctx, desk_user)
+    db = sqlite3.connect(seeded_path)
+    db.execute("UPDATE payers SET name = 'Blue Cross Blue Shield of Massachusetts' WHERE id = (SELECT "
+               "payer_id FROM coverages WHERE patient_id = ? AND rank = 'primary' AND active = 1)",
+               (row.patient_id,))
+    db.execute("DELETE FROM form_signatures WHERE patient_id = ?", (row.patient_id,))
+    db.commit()
+    db.close()
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = await open_checklist_of(app, pilot, row)
+        words = screen_text(app).split()
+        eligibility = screen.checklist.item("eligibility")
+        forms = screen.checklist.item("forms")
+    assert "Massachusetts" in eligibility.label and len(forms.detail) > 36
+    for shown in (eligibility.label, forms.detail):  # wrapped, every word of it is on screen
+        assert [word for word in shown.split() if word not in words] == []

@@ -91,7 +91,7 @@ async def test_idle_lock_hides_patients_and_unlocks_with_the_password(ctx, desk_
         await settle(app, pilot)
         before = screen_text(app)
         rows = day_appointments(ctx, desk_user, CLINIC_DAY)
-        assert rows[first_to_come(rows, ctx.now()) or 0].patient_name[:22] in before
+        assert rows[first_to_come(rows, ctx.now()) or 0].patient_name[:21] in before
         clock.advance(minutes=ctx.settings.idle_lock_minutes - 1)
         app.check_idle_lock()
         await settle(app, pilot)
