@@ -110,7 +110,7 @@ class ChecklistScreen(DeskScreen):
             f"{clock(current.starts_at, tz)} with {current.provider}  {current.status.label}{late}{day}")
         self.query_one("#cl-items", Static).update(items_grid(current.items))
         if not current.can_check_in:
-            text = (f"Cannot check in: appointment is {current.status.label}"
+            text = (f"Cannot check in: the appointment is {current.status.words}"
                     + ("" if current.is_today else " on another day") + ".")
         elif current.outstanding:
             text = f"{len(current.outstanding)} outstanding: press its key.  Enter checks in anyway (asks a reason)"

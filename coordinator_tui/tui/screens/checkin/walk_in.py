@@ -168,7 +168,7 @@ class WalkInScreen(DeskScreen):
         who = f"{patient.mrn}  {patient.name[:36]}  born {patient.birth_date:%Y-%m-%d}, age {patient.age}"
         if today is not None:
             info.update(f"{who}\nBooked TODAY {today.starts_at.astimezone(tz):%H:%M} with "
-                        f"{today.provider} ({today.status.label}).\na opens that check-in.  m: find another")
+                        f"{today.provider} ({today.status.words}).\na opens that check-in.  m: find another")
         elif other is not None:
             info.update(f"{who}\nWRONG DAY - booked {other.starts_at.astimezone(tz):%a %d %b %H:%M} "
                         f"with {other.provider}.\na opens that appointment; or a digit books a walk-in today.")
