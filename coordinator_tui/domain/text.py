@@ -34,9 +34,9 @@ def clean_text(value: str | None, what: str, *, limit: int, required: bool = Fal
 
 
 # A terminal's escape sequences (colour, cursor moves, a title) as copied with the text around
-# them: CSI (ESC [ or the one-byte C1 form) up to its final byte, OSC up to BEL or ST, and any
-# other two-character escape.
-_ESCAPE_SEQUENCE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+# them: CSI (ESC [, the one-byte C1 form, or "^[[" as tmux's paste-buffer makes ESC visible) up
+# to its final byte, OSC up to BEL or ST, and any other two-character escape.
+_ESCAPE_SEQUENCE = re.compile(r"(?:\x1b\[|\x9b|\^\[\[)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
                               r"|\x1bO[ -~]|\x1b[@-_]?")
 
 

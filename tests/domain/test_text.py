@@ -44,6 +44,7 @@ def test_non_ascii_text_is_ordinary():
     ("\x1b]0;a title\x07Mü\u200bller\ufeff", "Müller"),  # a terminal title, invisible marks
     ("\x9b1mbold\x1b[0m  text ", "bold text"),
     ("617\x1bOP555", "617555"),  # F1 as a terminal sends it
+    ("^[[31mLima^[[0m Ana", "Lima Ana"),  # tmux's paste-buffer shows ESC as ^[
     ("\t\r\n\x1b[2J", ""),  # nothing left: the paste is dropped
 ])
 def test_a_paste_keeps_the_text_as_seen_and_drops_control_characters(pasted, box_gets):
