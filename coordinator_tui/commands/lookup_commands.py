@@ -1,4 +1,5 @@
-"""coordinator find "QUERY" [--limit N] [--json]: the lookup engine of the desks, on the command line."""
+"""coordinator find "QUERY" [--limit N] [--json]: the lookup engine of the desks, on the command line.
+Exit 0 with rows, 1 when no patient matched (as grep), 2 for bad input."""
 
 from __future__ import annotations
 
@@ -49,9 +50,13 @@ def cmd_find(args) -> int:
         } for h in hits]
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
-        return 0
     if not hits:
-        print("no patient found")
+        # As grep: nothing found is exit 1 (2 stays for bad input), said on stderr so that
+        # stdout holds only rows (or the JSON array, empty) for a script. The query is not
+        # repeated: it may be a patient's name, and stderr goes to cron's mail and logs.
+        print("coordinator: no patient found", file=sys.stderr)
+        return 1
+    if args.json:
         return 0
     for number, h in enumerate(hits, start=1):
         flags = ("!" if h.has_alerts else " ") + ("D" if h.possible_duplicate else " ")

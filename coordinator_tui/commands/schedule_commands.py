@@ -145,5 +145,5 @@ def cmd_schedule_hours(args) -> int:
             print(f"  {day}  off")
         for r in mine:
             print(f"  {day}  {format_clock(r.start_minute)}-{format_clock(r.end_minute)}  "
-                  f"slot {r.slot_minutes}m  location {r.location_id}  types {','.join(sorted(r.type_codes)) or 'all'}")
+                  f"slot {r.slot_minutes}m  at {r.location}  types {','.join(sorted(r.type_codes)) or 'all'}")
     return 0

@@ -67,11 +67,11 @@ def check_transition(
     if can_transition(src, dst, undo=undo):
         return
     if src == dst:
-        message = f"The appointment is already {dst.label}"
+        message = f"The appointment is already {dst.words}"
     elif undo:
-        message = f"Cannot undo {_a(src.label)} appointment back to {dst.label}"
+        message = f"Cannot undo {_a(src.words)} appointment back to {dst.words}"
     else:
-        message = f"Cannot mark {_a(src.label)} appointment as {dst.label}"
+        message = f"Cannot mark {_a(src.words)} appointment as {dst.words}"
     raise TransitionRefused(src, dst, message)
 
 
@@ -101,7 +101,7 @@ def undo_target(
 
 
 def _a(word: str) -> str:
-    """'a Booked', 'an Arrived': the labels are shown in sentences."""
+    """'a booked', 'an arrived': a status in a sentence."""
     return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
 

@@ -89,6 +89,23 @@ class Validated:
         return next((e.message for e in self.errors if e.field == name), None)
 
 
+# Characters no name is written with: a slip of the finger on a fast desk ("J@ne", "Smith#") that
+# would stay in the record, the lookup's keys and every letter. Apostrophes, hyphens, periods,
+# commas, spaces and parentheses stay allowed (O'Neil, Smith-Jones, St. John, nicknames), and so
+# do & and ^: an EHR joins a double name with them (HL7 "DOE\T\SMITH^JOHN\S\JANE" reads
+# "DOE&SMITH", "JOHN^JANE"), and refusing them would refuse the whole message.
+_NOT_IN_NAMES = frozenset('@#$%*=+<>[]{}|\\/~_!?;:"`')
+_SYMBOL_CATEGORIES = frozenset({"Sm", "Sc", "So"})  # maths, currency, other symbols (emoji)
+
+
+def _not_in_names(text: str) -> str:
+    """The first character of `text` that no name has, quoted, or "" when there is none."""
+    for ch in text:
+        if ch in _NOT_IN_NAMES or unicodedata.category(ch) in _SYMBOL_CATEGORIES:
+            return f'"{ch}"'
+    return ""
+
+
 def _has_control(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") for ch in text)
 
@@ -174,6 +191,10 @@ def validate_patient(form: dict, *, today: date, partial: bool = False,
                 continue
             if any(ch.isdigit() for ch in text):
                 fail(name, "should not contain digits; type letters only")
+                continue
+            odd = _not_in_names(text)
+            if odd:
+                fail(name, f"should not contain {odd}; type letters (with ' - . if the name has them)")
                 continue
             values[name] = text
         elif name == "birth_date":

@@ -19,6 +19,20 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from coordinator_tui.domain.lateness import LATE_AFTER
+
+# A slot already under way is offered to a walk-in while the patient can still be seen in it: no
+# more than the late grace has gone (a booked patient that late is still seen in their slot), and
+# no more than half of the slot. A slot nearly over is not offered: its end a minute away, the
+# walk-in would be booked into time that is gone.
+
+
+def open_for_walk_in(start: datetime, slot_minutes: int, now: datetime) -> bool:
+    """A walk-in may be booked at `start` (a slot of `slot_minutes`) at `now`: a slot to come, or
+    one under way with at most LATE_AFTER and at most half of it gone."""
+    gone = now - start
+    return gone <= min(LATE_AFTER, timedelta(minutes=slot_minutes) / 2)
+
 
 def day_bounds_utc(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """[start, end) of the local calendar day as aware UTC instants (23 or 25 h on DST days)."""

@@ -6,6 +6,7 @@ empty and optional."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from coordinator_tui.errors import UserError
@@ -30,3 +31,25 @@ def clean_text(value: str | None, what: str, *, limit: int, required: bool = Fal
     if len(value) > limit:
         raise UserError(f"{what} is too long (longer than {limit} characters)")
     return value
+
+
+# A terminal's escape sequences (colour, cursor moves, a title) as copied with the text around
+# them: CSI (ESC [, the one-byte C1 form, or "^[[" as tmux's paste-buffer makes ESC visible) up
+# to its final byte, OSC up to BEL or ST, and any other two-character escape.
+_ESCAPE_SEQUENCE = re.compile(r"(?:\x1b\[|\x9b|\^\[\[)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+                              r"|\x1bO[ -~]|\x1b[@-_]?")
+
+
+def pasted_line(text: str) -> str:
+    """What a paste puts into a one-line box: the text as the user saw it when they copied it.
+
+    Escape sequences are dropped whole (not their printable tail: "\\x1b[31m" is not "[31m");
+    tabs and line breaks become spaces, so a spreadsheet row or a few cells copied down read
+    "Smith John 03/04/1985" (the lookup takes that); runs of white space become one space and
+    the ends are trimmed (the line break a copied cell ends with is gone); any other control or
+    invisible format character (a bell, a zero-width space, a byte-order mark) is dropped.
+    A paste never submits: the box takes it as text and waits for Enter."""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    kept = "".join(" " if ch.isspace() else ch for ch in text
+                   if ch.isspace() or unicodedata.category(ch) not in REFUSED_CATEGORIES)
+    return " ".join(kept.split())

@@ -21,9 +21,17 @@ class AppointmentStatus(StrEnum):
 
     @property
     def label(self) -> str:
+        """The status as a list or grid shows it, short and capitalised ("With prov")."""
         return _STATUS_LABELS[self]
 
+    @property
+    def words(self) -> str:
+        """The status inside a sentence: lower case, in full ("already cancelled", "now with the
+        provider"); a label capitalised mid-sentence read as a name ("already Cancelled")."""
+        return _STATUS_WORDS.get(self, self.label.lower())
 
+
+_STATUS_WORDS = {AppointmentStatus.WITH_PROVIDER: "with the provider"}
 _STATUS_LABELS = {
     AppointmentStatus.SCHEDULED: "Booked",
     AppointmentStatus.CONFIRMED: "Confirmed",

@@ -135,9 +135,11 @@ class CoordinatorApp(App[int]):
         self.place = place  # from desk_location, resolved before the app starts (app_commands)
         self.last_activity = ctx.now()
         self._desk_before_lock = FIRST_DESK.mode
-        # Every key typed goes through this one queue: see tui/key_gate.py.
+        # Every key goes through this one queue (tui/key_gate.py); _deliver_key's desk keys are no text.
         self.key_gate = KeyGate(self._deliver_key, focused=lambda: self.focused,
-                                screen=self._screen_or_none, app_pump=self)
+                                screen=self._screen_or_none, app_pump=self,
+                                typed_as_text=lambda key: (key.key not in ALT_DIGIT_DESK
+                                                           and self._esc_armed_at is None))
         # Only the cells that changed go to the terminal (tui/frame_diff.py).
         self._frame_diff = FrameDiff()
 
@@ -215,9 +217,7 @@ class CoordinatorApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """No desk before signing in (or while locked): the desks need a signed-in user."""
-        if action in ("switch_mode", "lock") and self.locked:
-            return False
-        return True
+        return not (action in ("switch_mode", "lock") and self.locked)
 
     def switch_desk(self, mode: str) -> None:
         """The command palette's way to a desk: refused while signed out, like the keys."""

@@ -49,3 +49,9 @@ def vocab_words(vocabulary, value: str) -> str:
         return vocabulary(value).label
     except (ValueError, AttributeError):
         return str(value).replace("_", " ")
+
+
+def cut(text: str, width: int) -> str:
+    """`text` whole when it fits in `width` characters, else cut with an ellipsis: a reader sees
+    that there is more ("da Conceição, Maria S…"), never a cut that looks like a whole name."""
+    return text if len(text) <= width else text[:max(0, width - 1)] + "…"

@@ -22,6 +22,15 @@ any other key, and everything typed after it, waits for the answer. Lock (F12, C
 Quit (Ctrl+Q) go first and drop the keys queued behind them: those were meant for a screen
 that is going away, and must not end up typed into the password box.
 
+A run of letters queued for the box with the cursor (a burst: a paste typed out by a terminal
+without bracketed paste, a key held down, a link that stalled and then delivered everything) is
+typed into the box at once, and only its last letter is delivered and settled as a key: the
+screen sees one change and runs one search, where it used to settle, search and draw for every
+letter (3,000 letters into Find took 20-30 s). Only plain text is taken that way: a printable
+key the box itself would insert, that no priority binding or app-level route (Alt+digit, Esc
+then a digit: `typed_as_text`) claims, passing the holds there are; the letters land in the same
+order, with the box's own rules (length, allowed characters) applied to each.
+
 A hold that is never released (a bug) would freeze the keyboard, so a hold older than
 HOLD_LIMIT_SECONDS is given up and the keys move on.
 """
@@ -38,6 +47,8 @@ from dataclasses import dataclass, field
 
 from textual import events
 from textual.widgets import Input
+
+from coordinator_tui.domain.text import pasted_line
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +79,9 @@ class KeyGate:
 
     def __init__(self, deliver: Callable[[events.Event], Awaitable[None]],
                  focused: Callable[[], object], screen: Callable[[], object],
-                 app_pump: object) -> None:
+                 app_pump: object, typed_as_text: Callable[[events.Key], bool] | None = None) -> None:
         self._deliver = deliver
+        self._typed_as_text = typed_as_text
         self._focused = focused
         self._screen = screen
         self._app_pump = app_pump
@@ -128,7 +140,13 @@ class KeyGate:
     # --- keys ----------------------------------------------------------------------------------
 
     def take(self, event: events.Event) -> None:
-        """A key (or a paste) from the terminal: queue it for the pump."""
+        """A key (or a paste) from the terminal: queue it for the pump. A paste is cleaned
+        first, for every box at once (domain/text.py::pasted_line): a tab, a line break or an
+        escape sequence copied with a cell never reaches a box (nor the terminal, drawn back)."""
+        if isinstance(event, events.Paste):
+            event.text = pasted_line(event.text)
+            if not event.text:
+                return
         if isinstance(event, events.Key) and event.key in JUMP_THE_QUEUE:
             dropped = len(self._queue)
             self._queue.clear()
@@ -161,7 +179,7 @@ class KeyGate:
             self._busy = True
             try:
                 await self._wait_for_holds(self._queue[0])
-                event = self._queue.popleft()
+                event = self._type_run_ahead(self._queue.popleft())
                 await self._deliver(event)
                 await self._settle()
             except asyncio.CancelledError:
@@ -170,6 +188,38 @@ class KeyGate:
                 log.exception("a key could not be delivered")
             finally:
                 self._busy = False
+
+    def _type_run_ahead(self, event: events.Event) -> events.Event:
+        """`event` and the plain letters queued behind it: all but the last typed into the box
+        now, without a Changed message each; the last is returned, to be delivered as a key
+        (its Changed carries the whole text to the screen, which searches once)."""
+        box = self._focused()
+        if not isinstance(box, Input) or not self._queue:
+            return event
+        chain = getattr(self._screen(), "_binding_chain", None) or ()
+        bound_first = {key for _node, bindings in chain
+                       for key, keys_bindings in bindings.key_to_bindings.items()
+                       if any(binding.priority for binding in keys_bindings)}
+        if not self._is_plain_text(event, box, bound_first):
+            return event
+        letters: list[str] = []
+        while self._queue and self._is_plain_text(self._queue[0], box, bound_first) \
+                and self._may_pass(self._queue[0]):
+            letters.append(event.character)
+            event = self._queue.popleft()
+        if letters:
+            type_into(box, letters)
+        return event
+
+    def _is_plain_text(self, event: events.Event, box: Input, bound_first: set[str]) -> bool:
+        """A printable key the box inserts, that no priority binding takes first (those run
+        before the box sees the key) and the app does not route elsewhere."""
+        if not (isinstance(event, events.Key) and event.is_printable):
+            return False
+        if event.key in JUMP_THE_QUEUE or event.key in bound_first \
+                or not box.check_consume_key(event.key, event.character):
+            return False
+        return self._typed_as_text is None or self._typed_as_text(event)
 
     def _may_pass(self, event: events.Event) -> bool:
         """Whether `event` may go on now, with the holds there are."""
@@ -237,6 +287,23 @@ class KeyGate:
             node = getattr(node, "_parent", None)
         chain.append(self._app_pump)
         return chain
+
+
+def type_into(box: Input, letters: list[str]) -> None:
+    """Type `letters` into `box` as its own key handler would, one after another (a
+    selection is replaced by the first), posting no Changed message: the key that follows
+    them posts the one the screen acts on."""
+    with box.prevent(Input.Changed):
+        text = "".join(letters)
+        if not box.restrict and box.type == "text" and \
+                (not box.max_length or len(box.value) + len(text) <= box.max_length):
+            letters = [text]  # nothing to refuse: one insertion, one repaint
+        for typed in letters:
+            selection = box.selection
+            if selection.is_empty:
+                box.insert_text_at_cursor(typed)
+            else:
+                box.replace(typed, *selection)
 
 
 def pending_messages(pump: object) -> int:

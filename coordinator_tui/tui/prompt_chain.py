@@ -6,7 +6,7 @@ book" reads top to bottom instead of as callbacks nested four deep.
         values = await ask.prompt(PromptModal("Undo...", [("reason", "Reason", "")]))
         if values:
             change = await ask.call(lambda: undo_last_change(ctx, actor, ...))
-            self._after_change(f"Back to {change.to_status.label}")
+            self._after_change(f"Back to {change.to_status.words}")
 
 The chain runs in an (async) worker of the screen, so `prompt` can wait for the dialog with
 Textual's `push_screen(..., wait_for_dismiss=True)`. Service calls still go through the one seam,

@@ -43,7 +43,7 @@ def test_the_commands_tested_in_process_also_run_as_processes(seeded_path, tmp_p
     runs once as the real `coordinator` (entry point, exit status, output through the pipe)."""
     db = str(seeded_path)
     found = run("find", "zzzz", "--db", db, "--user", "demo")
-    assert (found.returncode, found.stdout.strip().lower()) == (0, "no patient found"), found.stderr
+    assert (found.returncode, found.stdout, found.stderr) == (1, "", "coordinator: no patient found\n")
     verified = run("audit", "verify", "--db", db)
     assert verified.returncode == 0 and "intact" in verified.stdout, verified.stderr
     backup = tmp_path / "b.sqlite"

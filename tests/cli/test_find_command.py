@@ -30,6 +30,17 @@ def test_find_json_and_text(ctx, seeded_path):
     assert done.returncode == 0 and len(done.stdout.strip().splitlines()) == 3
 
 
+def test_nothing_found_exits_1_as_grep_does_with_one_line_on_stderr(seeded_path):
+    """QA: `find` exited 0 when nothing matched, so a script could not tell "no such patient"
+    from a match without reading the words. Exit 1 (2 stays for bad input), stdout holds only
+    rows (for --json the empty array), and the line does not repeat the query (a name)."""
+    text = run("find", "zzqxv", "--db", str(seeded_path), "--user", "demo")
+    assert (text.returncode, text.stdout, text.stderr) == (1, "", "coordinator: no patient found\n")
+    as_json = run("find", "zzqxv", "--json", "--db", str(seeded_path), "--user", "demo")
+    assert as_json.returncode == 1 and json.loads(as_json.stdout) == []
+    assert "zzqxv" not in as_json.stderr + text.stderr
+
+
 def test_find_bad_input_exits_2(seeded_path):
     for args in (["find", "", "--db", str(seeded_path), "--user", "demo"],
                  ["find", "smith", "--limit", "0", "--db", str(seeded_path)],

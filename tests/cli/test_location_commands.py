@@ -52,7 +52,7 @@ def test_a_provider_is_given_hours_at_another_location_by_its_name(ctx, seeded_p
                  "--from", net.day.isoformat())
     assert result.returncode == 0, result.stderr
     tuesday = [line for line in result.stdout.splitlines() if line.strip().startswith("tue")]
-    assert tuesday == [f"  tue  13:00-16:00  slot 20m  location {net.north.id}  types all"]
+    assert tuesday == ["  tue  13:00-16:00  slot 20m  at North clinic  types all"]
     line = one_line_error(run("--db", str(seeded_path), "schedule", "hours", net.provider, "--user",
                               "admin", "--weekday", "tue", "--off", "--location", "Sounth"))
     assert "no location named 'Sounth'" in line

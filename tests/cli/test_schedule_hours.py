@@ -31,7 +31,7 @@ def test_show_then_set_one_weekday_from_a_date(seeded_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line for line in lines if line.strip().startswith("mon")] == [
-        "  mon  09:00-12:30  slot 30m  location 1  types FU,NEW"]
+        "  mon  09:00-12:30  slot 30m  at Main clinic  types FU,NEW"]  # its name, not "location 1"
     assert "tue  13:00-17:00" in result.stdout  # other weekdays untouched
 
 

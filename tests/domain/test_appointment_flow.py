@@ -82,7 +82,7 @@ def test_forward_transition(src, dst, allowed):
             check_transition(src, dst)
         assert info.value.src == src and info.value.dst == dst
         # Both statuses are named in words the desk sees.
-        assert src.label in str(info.value) and dst.label in str(info.value)
+        assert src.words in str(info.value) and dst.words in str(info.value)
 
 
 @pytest.mark.parametrize(("src", "dst", "allowed"), UNDO_CELLS, ids=lambda v: str(v))
@@ -96,16 +96,26 @@ def test_undo_transition(src, dst, allowed):
 
 
 def test_refusal_message_reads_as_a_sentence():
+    """Statuses in a sentence are lower case (QA: "already Cancelled" read as a name)."""
+    with pytest.raises(TransitionRefused, match=r"^The appointment is already cancelled$"):
+        check_transition(S.CANCELLED, S.CANCELLED)
     with pytest.raises(
-        TransitionRefused, match=r"^Cannot mark a Cancelled appointment as Arrived$"
+        TransitionRefused, match=r"^Cannot mark a cancelled appointment as arrived$"
     ):
         check_transition(S.CANCELLED, S.ARRIVED)
-    with pytest.raises(TransitionRefused, match=r"^Cannot mark an Arrived appointment as Booked$"):
+    with pytest.raises(TransitionRefused, match=r"^Cannot mark an arrived appointment as booked$"):
         check_transition(S.ARRIVED, S.SCHEDULED)
-    with pytest.raises(TransitionRefused, match=r"^The appointment is already Roomed$"):
+    with pytest.raises(TransitionRefused, match=r"^The appointment is already roomed$"):
         check_transition(S.ROOMED, S.ROOMED)
-    with pytest.raises(TransitionRefused, match=r"^Cannot undo a Done appointment back to Booked$"):
+    with pytest.raises(TransitionRefused, match=r"^Cannot undo a done appointment back to booked$"):
         check_transition(S.CHECKED_OUT, S.SCHEDULED, undo=True)
+
+
+def test_every_status_has_lower_case_words_for_sentences():
+    for status in S:
+        assert status.words == status.words.lower() and status.words
+    assert S.WITH_PROVIDER.words == "with the provider" and S.NO_SHOW.words == "no-show"
+    assert S.CANCELLED.label == "Cancelled"  # lists and grids keep their capitalised labels
 
 
 def test_refusal_is_a_value_error():

@@ -44,6 +44,10 @@ def test_required_fields(field, empty):
     ("family_name", "Sm\u200bith", "control characters"),
     ("given_name", "J0hn", "digits"),
     ("given_name", "---", "letter"),
+    ("given_name", "J@ne", '"@"'),  # QA: a slip of the finger was saved as the name
+    ("family_name", "Smith#", '"#"'),
+    ("family_name", "Anne_Marie", '"_"'),
+    ("given_name", "Zoë😀", '"😀"'),
     ("birth_date", "2/30/1985", "does not exist"),
     ("birth_date", "13/13/1985", "does not exist"),
     ("birth_date", "12/5/2026", "future"),
@@ -124,3 +128,9 @@ def test_international_phone_and_non_ascii_names():
                                "phone_mobile": "+44 20 7946 0958"}, today=TODAY)
     assert result.ok, result.errors
     assert result.values["phone_mobile"] == "+442079460958"
+
+
+@pytest.mark.parametrize("name", ["O'Neil", "O’Neil", "Smith-Jones", "St. John", "José (Pepe)", "李小龍",
+                                  "de la Cruz", "Nguyễn"])
+def test_names_keep_their_apostrophes_hyphens_periods_and_scripts(name):
+    assert "given_name" not in errors({**GOOD, "given_name": name})

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from coordinator_tui.domain.slots import day_bounds_utc, free_slots, overlaps, slot_starts
+from coordinator_tui.domain.slots import (
+    day_bounds_utc,
+    free_slots,
+    open_for_walk_in,
+    overlaps,
+    slot_starts,
+)
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -299,3 +305,14 @@ def test_spring_forward_appointment_spans_the_gap_in_real_time():
 def test_free_slots_refuses_nonpositive_lengths(slot, length):
     with pytest.raises(ValueError):
         free_slots(MORNING, slot, [], length)
+
+
+@pytest.mark.parametrize(("slot", "gone", "offered"), [
+    (20, 0, True), (20, -30, True),  # to come
+    (20, 10, True), (20, 11, False), (20, 18, False), (20, 19, False),  # 10 minutes at most
+    (60, 10, True), (60, 12, False),  # however long the slot
+    (10, 5, True), (10, 6, False), (15, 7.5, True), (15, 8, False),  # half of a short slot
+])
+def test_a_slot_under_way_is_offered_to_a_walk_in_only_while_they_can_still_be_seen(slot, gone, offered):
+    start = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    assert open_for_walk_in(start, slot, start + timedelta(minutes=gone)) is offered

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coordinator_tui.domain.text import clean_text
+from coordinator_tui.domain.text import clean_text, pasted_line
 from coordinator_tui.errors import UserError
 
 
@@ -36,3 +36,16 @@ def test_too_long_and_not_text():
 
 def test_non_ascii_text_is_ordinary():
     assert clean_text("Łukasik  ñandú", "the name", limit=40) == "Łukasik ñandú"
+
+
+@pytest.mark.parametrize(("pasted", "box_gets"), [
+    ("Lima\tAna\x1b[31m\r\n\x07", "Lima Ana"),  # a spreadsheet row, coloured, with a bell
+    ("Smith\r\nJohn\n", "Smith John"),  # cells copied down: no line break acts as Enter
+    ("\x1b]0;a title\x07Mü\u200bller\ufeff", "Müller"),  # a terminal title, invisible marks
+    ("\x9b1mbold\x1b[0m  text ", "bold text"),
+    ("617\x1bOP555", "617555"),  # F1 as a terminal sends it
+    ("^[[31mLima^[[0m Ana", "Lima Ana"),  # tmux's paste-buffer shows ESC as ^[
+    ("\t\r\n\x1b[2J", ""),  # nothing left: the paste is dropped
+])
+def test_a_paste_keeps_the_text_as_seen_and_drops_control_characters(pasted, box_gets):
+    assert pasted_line(pasted) == box_gets

@@ -300,6 +300,27 @@ def test_walk_in_books_the_time_it_showed_or_refuses(ctx, desk_user, seeded_path
                 third) == [(1,)]
 
 
+def test_walk_in_is_never_offered_a_slot_that_is_nearly_over(ctx, desk_user, seeded_path, clock, clinic_open):
+    """QA: a walk-in was offered a slot whose end was a minute or two away. A slot under way is
+    offered while at most 10 minutes (and half of it) have gone, as a late booked patient is
+    still seen; after that, the next start (domain/slots.py::open_for_walk_in)."""
+    provider = svc.providers(ctx, desk_user)[0]
+    start = svc.walk_in_times(ctx, desk_user, [provider.id])[provider.id]
+    assert start is not None
+    slot = rows(seeded_path, "SELECT slot_minutes FROM availability_templates WHERE provider_id = ? "
+                "LIMIT 1", provider.id)[0][0]
+    assert slot >= 10
+    clock.advance(seconds=(start + timedelta(minutes=slot // 2) - clock.now()).total_seconds())
+    assert svc.walk_in_times(ctx, desk_user, [provider.id])[provider.id] == start  # half gone
+    clock.advance(minutes=slot // 2 - 1)  # a minute left: that slot is not offered
+    later = svc.walk_in_times(ctx, desk_user, [provider.id])[provider.id]
+    assert later is None or later > start
+    today_ids = {r.patient_id for r in day_appointments(ctx, desk_user, CLINIC_DAY)}
+    patient_id = next(p for p in range(1, 600) if p not in today_ids)
+    if later is not None:  # the booking inside its transaction follows the same rule
+        assert svc.walk_in(ctx, desk_user, patient_id, provider.id).starts_at == later
+
+
 def test_walk_in_never_lands_in_blocked_time(ctx, desk_user, seeded_path, clinic_open):
     """A provider blocked for the next hour gets walk-ins after it; blocked for the rest of the
     day, none (a walk-in in someone's vacation would sit in the waiting room for nothing)."""

@@ -373,3 +373,31 @@ def open_rebook_counts(ctx) -> dict[int, int]:
     with ctx.db.read() as session:
         return dict(session.execute(select(Callback.patient_id, func.count()).where(
             Callback.reason == "rebook", Callback.status == "open").group_by(Callback.patient_id)).all())
+
+
+async def test_a_location_or_reason_too_long_for_its_column_is_cut_visibly_and_shown_whole(
+        ctx, desk_user, seeded_path):
+    """QA: location, provider and reason were cut at their column's edge with nothing to say so,
+    and nowhere shown whole. Cut cells end in an ellipsis; the line under the lists shows the
+    highlighted row in full."""
+    import sqlite3
+
+    from coordinator_tui.services.schedule.blocks import block_time
+
+    place = "Riverside East Wing Annex"
+    reason = "staff training on the new X-ray unit"
+    conn = sqlite3.connect(seeded_path)
+    conn.execute("UPDATE locations SET name = ? WHERE id = 1", (place,))
+    conn.commit()
+    conn.close()
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        provider = await open_availability(app, pilot)
+        block_time(ctx, actor_for(ctx, "super"), provider_id=provider.id,
+                   starts_at=at(FREE_DAY, 9), ends_at=at(FREE_DAY, 10), reason=reason)
+        await press(app, pilot, "escape", "a")  # open it again: the exception is listed
+        text = screen_text(app)
+        assert "Riverside E…" in text and f"at {place}," in " ".join(text.split())
+        await press(app, pilot, "tab")
+        text = " ".join(screen_text(app).split())
+        assert "staff train…" in text and f": {reason} (d deletes)" in text

@@ -24,7 +24,7 @@ async def test_work_an_item_record_a_failed_call_with_a_note_and_close_it(ctx, d
         await pilot.press("f5")
         await settle(app, pilot)
         assert isinstance(app.screen, CallbacksScreen)
-        assert "Open " in screen_text(app) and first.patient_name[:18] in screen_text(app)
+        assert "Open " in screen_text(app) and first.patient_name[:17] in screen_text(app)
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, CallbackWorkScreen)

@@ -167,6 +167,36 @@ async def test_bad_amounts_in_the_payment_dialog_save_nothing(ctx, desk_user, se
     assert db_rows(seeded_path, "SELECT count(*) FROM payments") == before
 
 
+async def test_a_refused_amount_puts_the_cursor_back_in_the_amount(ctx, desk_user, seeded_path):
+    """QA: after "-5", method and reference, Ctrl+S said why, but the cursor stayed in Reference:
+    the amount typed again went into the reference. The cursor goes to the wrong field, with
+    its text selected, so typing replaces it; a bad method likewise."""
+    row = unique_row(ctx, desk_user)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_checklist_of(app, pilot, row)
+        await pilot.press("p")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, PaymentDialog)
+        dialog.query_one("#amount", Input).value = ""
+        await pilot.press(*"-5", "enter", "k", "enter", *"A1", "ctrl+s")
+        await settle(app, pilot)
+        assert "negative" in str(dialog.query_one(".dialog-error", Static).render())
+        await pilot.press(*"25", "enter")
+        await settle(app, pilot)
+        assert dialog.query_one("#amount", Input).value == "25"
+        assert dialog.query_one("#reference", Input).value == "A1"
+        dialog.query_one("#method", Input).value = "x"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.focused is dialog.query_one("#method", Input) and dialog.receipt is None
+        await pilot.press("c", "ctrl+s")
+        await settle(app, pilot)
+        assert dialog.receipt is not None and dialog.receipt.amount_cents == 2500
+
+
 async def test_check_in_with_items_outstanding_asks_a_reason_and_keeps_it(ctx, desk_user, seeded_path):
     row = unique_row(ctx, desk_user)
     app = CoordinatorApp(ctx, desk_user)
@@ -393,7 +423,8 @@ async def test_a_payment_above_the_copay_due_asks_first(ctx, desk_user, seeded_p
         await settle(app, pilot)
         assert app.screen is dialog and dialog.receipt is None
         assert "more than $10,000.00" in screen_text(app)  # the hard maximum: no question asked
-        await pilot.press("shift+tab", "ctrl+u", *"250", "ctrl+s")
+        assert app.focused is dialog.query_one("#amount", Input)  # back on the wrong field
+        await pilot.press(*"250", "ctrl+s")  # its text selected: typing replaces it
         await settle(app, pilot)
         assert app.screen is dialog and dialog.receipt is None
         text = screen_text(app)
@@ -534,3 +565,26 @@ async def test_address_and_payment_dialogs_draw_nothing_outside_their_border(ctx
             await pilot.press("escape")
             await settle(app, pilot)
             assert isinstance(app.screen, ChecklistScreen)
+
+
+async def test_checklist_labels_and_details_are_shown_whole_at_80x24(ctx, desk_user, seeded_path):
+    """QA: labels were cut at 34 columns and details at 36 ("Insurance eligibility (Blue Cross "):
+    two payers, or forms to sign, could not be told apart. They wrap under themselves now."""
+    row = unique_row(ctx, desk_user)
+    db = sqlite3.connect(seeded_path)
+    db.execute("UPDATE payers SET name = 'Blue Cross Blue Shield of Massachusetts' WHERE id = (SELECT "
+               "payer_id FROM coverages WHERE patient_id = ? AND rank = 'primary' AND active = 1)",
+               (row.patient_id,))
+    db.execute("DELETE FROM form_signatures WHERE patient_id = ?", (row.patient_id,))
+    db.commit()
+    db.close()
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = await open_checklist_of(app, pilot, row)
+        words = screen_text(app).split()
+        eligibility = screen.checklist.item("eligibility")
+        forms = screen.checklist.item("forms")
+    assert "Massachusetts" in eligibility.label and len(forms.detail) > 36
+    for shown in (eligibility.label, forms.detail):  # wrapped, every word of it is on screen
+        assert [word for word in shown.split() if word not in words] == []

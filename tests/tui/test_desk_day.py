@@ -54,7 +54,7 @@ async def test_check_in_opens_at_the_patients_still_to_come(ctx, desk_user):
         assert isinstance(app.screen, CheckinScreen)
         assert table.cursor_row == expected
         highlighted = rows[expected]
-        assert highlighted.patient_name[:22] in screen_text(app)
+        assert highlighted.patient_name[:21] in screen_text(app)
         to_come = [r for r in rows if r.status in (S.SCHEDULED, S.CONFIRMED, S.ARRIVED)
                    and r.starts_at >= ctx.now() - LATE_AFTER]
         assert highlighted == (to_come[0] if to_come else rows[-1])  # the day over: its end

@@ -81,3 +81,14 @@ def test_a_line_is_laid_out_alike_whatever_its_words():
         made = Text(" ").join(fit(value, width) for value, width in zip(values, table.widths, strict=True))
         assert (line.plain, line.spans, line.style, line.end) == (made.plain, made.spans, made.style, made.end)
         assert cell_len(line.plain) == sum(table.widths) + len(table.widths) - 1
+
+
+def test_a_value_longer_than_its_column_ends_in_an_ellipsis():
+    """QA: names and labels cut at a column's edge looked whole ("da Conceição, Maria So"): two
+    patients or two payers cut at the same letter could not be told apart from a whole one."""
+    table = LineTable()
+    table.widths = (2, 12, 8)
+    assert table.layout(["1", "Conceição, Maria Sofia", "booked"]).plain == "1  Conceição, … booked  "
+    assert table.layout(["2", Text("Conceição, Maria Sofia"), "x" * 8]).plain == "2  Conceição, … xxxxxxxx"
+    wide = fit("李小龍 wide name", 6).plain
+    assert wide.endswith("…") and cell_len(wide) == 6

@@ -138,6 +138,27 @@ async def test_x_writes_the_report_with_its_chart_to_an_owner_only_pdf(hctx, tmp
     assert target.stat().st_mode & 0o777 == 0o600
 
 
+async def test_a_wrong_export_name_is_said_in_the_prompt_which_stays_open(hctx, tmp_path):
+    """QA: a name in a folder that does not exist closed the prompt with a notice; the rest of
+    what was typed went to the desk (its x opened the prompt again, and "lsx" was written as a
+    text file of that name). A name without .pdf/.csv/.json/.txt was written as text."""
+    from coordinator_tui.tui.widgets.prompt import PromptModal
+
+    tmp_path = tmp_path / "exports"
+    tmp_path.mkdir()
+    app = CoordinatorApp(hctx, actor_for(hctx, "boss"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await keys(app, pilot, "f9", "x", "ctrl+u", *str(tmp_path / "nowhere" / "r.csv"), "enter")
+        assert isinstance(app.screen, PromptModal) and "no folder" in screen_text(app)
+        for name in ("lsx", "r.xlsx"):
+            await keys(app, pilot, "ctrl+u", *str(tmp_path / name), "enter")
+            assert isinstance(app.screen, PromptModal) and ".pdf, .csv, .json or .txt" in screen_text(app)
+        await keys(app, pilot, "ctrl+u", *str(tmp_path / "r.csv"), "enter")
+        assert isinstance(app.screen, ReportsScreen)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["r.csv"]
+
+
 async def test_the_check_in_board_shows_todays_median_wait(ctx, desk_user):
     from coordinator_tui.services.reports import median_wait_today
 

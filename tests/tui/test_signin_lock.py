@@ -91,7 +91,7 @@ async def test_idle_lock_hides_patients_and_unlocks_with_the_password(ctx, desk_
         await settle(app, pilot)
         before = screen_text(app)
         rows = day_appointments(ctx, desk_user, CLINIC_DAY)
-        assert rows[first_to_come(rows, ctx.now()) or 0].patient_name[:22] in before
+        assert rows[first_to_come(rows, ctx.now()) or 0].patient_name[:21] in before
         clock.advance(minutes=ctx.settings.idle_lock_minutes - 1)
         app.check_idle_lock()
         await settle(app, pilot)
@@ -218,3 +218,32 @@ async def test_the_palette_offers_no_screenshot_and_only_quit_when_locked(ctx, d
         await settle(app, pilot)
         assert app.locked
         assert {command.title for command in app.get_system_commands(app.screen)} == {"Quit"}
+
+
+async def test_esc_empties_a_half_typed_password_on_sign_in_and_on_the_lock_screen(ctx, desk_user):
+    app = CoordinatorApp(ctx)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await type_in(pilot, "demo")
+        await pilot.press("enter")
+        await type_in(pilot, "dem")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        password = app.screen.query_one("#signin-password", Input)
+        assert password.value == "" and app.focused is password
+        await type_in(pilot, "demo")  # the box takes a password again, and it signs in
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CheckinScreen)
+        await pilot.press("f12")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen)
+        await type_in(pilot, "dem")
+        await pilot.press("f9")  # an emergency reason half typed too
+        await type_in(pilot, "patient in")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        password = app.screen.query_one("#signin-password", Input)
+        assert password.value == "" and app.focused is password
+        assert app.screen.query_one("#signin-reason", Input).value == ""
+        assert not app.screen.has_class("break-glass")

@@ -173,3 +173,58 @@ async def test_a_registration_typed_while_a_frame_is_held_lands_and_is_drawn(ctx
         # Every field as typed, on the record the save opened (read back from the database).
         assert "born 04/03/1985" in record and "sex F" in record and "(617) 555-0123" in record
         assert not app.screen_stack[0]._frames.held  # the hold ended with the screen that took it
+
+
+# A long burst costs about what its last key costs: the letters queued behind a letter go into
+# the box together and the desk runs one search for the whole text, not one per letter (before,
+# 3,000 letters ran ~2,800 searches, each settled and drawn: 20-30 s). The bound is counted, not
+# timed: at most BURST_SEARCHES searches, and keys handled one by one, for 3,000 letters (a
+# letter or two may be delivered on its own while the rest are still on their way to the queue;
+# each such run is one key handled and one search).
+BURST = ("abcdefghi " * 300)[:3000].rstrip() + "z"
+BURST_SEARCHES = 4
+
+
+@pytest.mark.parametrize(("desk", "module", "box_id"), [
+    ("f2", "coordinator_tui.tui.screens.checkin.board", "#checkin-search"),
+    ("f4", "coordinator_tui.tui.screens.patients.desk", "#patients-search"),
+])
+async def test_a_burst_of_3000_letters_lands_whole_and_in_order_with_a_few_searches(
+        ctx, desk_user, monkeypatch, desk, module, box_id):
+    import importlib
+
+    desk_module = importlib.import_module(module)
+    searched: list[str] = []
+    real = desk_module.search_patients
+
+    def counted(ctx, actor, text, **kwargs):
+        searched.append(text)
+        return real(ctx, actor, text, **kwargs)
+
+    monkeypatch.setattr(desk_module, "search_patients", counted)
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE) as pilot:
+        await quiet(app)
+        await pilot.press(desk)
+        await quiet(app)
+        searched.clear()
+        gate, handled = app.key_gate, []
+        deliver = gate._deliver  # the app's handling of one key (bindings, focus, then settled)
+        gate._deliver = lambda event: (handled.append(event), deliver(event))[1]
+        await burst(app, BURST)
+        box = app.screen.query_one(box_id, Input)
+        assert box.value == BURST and app.focused is box
+        assert 1 <= len(searched) <= BURST_SEARCHES
+        assert 1 <= len(handled) <= BURST_SEARCHES  # keys handled and settled one by one
+        assert searched[-1] == BURST  # the answer on screen is for the whole text
+
+
+async def test_a_burst_after_esc_still_switches_desks_and_types_the_rest(ctx, desk_user):
+    app = CoordinatorApp(ctx, desk_user)
+    async with app.run_test(size=SIZE):
+        await quiet(app)
+        # Esc with nothing to back out of, then 3: the Patients desk; the letters after it go
+        # into its box, none into the Check-in box on the way.
+        await burst(app, ESC, "3", "smith")
+        assert isinstance(app.screen, PatientsScreen)
+        assert app.screen.query_one("#patients-search", Input).value == "smith"

@@ -79,7 +79,7 @@ def undo_check_in(ctx: AppContext, actor: Actor, appointment_id: int, reason: st
         appointment = load_appointment(session, appointment_id)
         status = appointment.status
         if status != S.ARRIVED.value:
-            raise UserError(f"appointment {appointment_id} is not checked in (it is {S(status).label})")
+            raise UserError(f"appointment {appointment_id} is not checked in (it is {S(status).words})")
         change = apply_undo(session, actor, appointment_id, at=at, reason=reason,
                             expected_version=expected_version)
         uncharge_copay(session, actor, appointment, at=at)  # nothing owed for a visit that did not start

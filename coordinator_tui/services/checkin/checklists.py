@@ -205,7 +205,7 @@ def _build(ctx: AppContext, session, appointment: Appointment, *, details: bool)
             detail, ok = "not verified", False
         if details and (ok or coverage.eligibility_status == EligibilityStatus.PROBLEM.value):
             detail = checklist_detail(ctx, session, coverage) or detail  # a 271's answer, if any
-        items.append(ChecklistItem("eligibility", f"Insurance eligibility ({payer[:24]})", ok,
+        items.append(ChecklistItem("eligibility", f"Insurance eligibility ({payer})", ok,
                                    detail if details else ""))
         copay = coverage.copay_cents
     paid = reads.paid_cents(session, appointment.id)

@@ -144,7 +144,7 @@ def _next_walk_in_start(session, ctx: AppContext, provider: Provider,
                         kind: AppointmentType) -> datetime | None:
     """The provider's next free start today where a walk-in fits, or None: the schedule's own
     free-slot search (templates and the types they allow, blocked time, booked visits). The
-    current slot counts while it is still running: a walk-in is seen now."""
+    current slot counts while the walk-in can still be seen in it (domain/slots.py::open_for_walk_in)."""
     found = free_on_day(session, ctx, [provider], kind, ctx.today(), "any", ctx.now(), running=True)
     return found[0].starts_at if found else None
 

@@ -207,7 +207,7 @@ def apply_siu(session, ctx: AppContext, actor: Actor, message: Hl7Message,
             return old.patient_id, "nothing to move"
         if old.status not in (AppointmentStatus.SCHEDULED.value, AppointmentStatus.CONFIRMED.value):
             raise Refused(f"only a booked or confirmed appointment can be moved; this one is "
-                          f"{AppointmentStatus(old.status).label}")
+                          f"{AppointmentStatus(old.status).words}")
         why = message.get("SCH", 6, 2) or message.get("SCH", 6, 1) or "moved in the EHR"
         _status(session, actor, old, AppointmentStatus.CANCELLED, now, f"rescheduled: {why}",
                 {"cancel_reason": f"Rescheduled: {why}"[:300], "cancelled_by": CancelledBy.CLINIC.value})

@@ -117,20 +117,21 @@ def checklist_items(session: Session, ctx: AppContext, appointment: Appointment,
     if link is not None and referral is not None:
         items.append(("referral", "Referral / authorisation", True,
                       f"{referral.auth_number or label_of(referral)}: "
-                      f"{standing(session, referral, ctx.today()).summary}"[:70] if details else ""))
+                      f"{standing(session, referral, ctx.today()).summary}" if details else ""))
     elif link is not None:
         items.append(("referral", "Referral / authorisation", True,
-                      f"booked without one: {link.override_reason}"[:70]))
+                      f"booked without one: {link.override_reason}"))
     else:
         # The type's row (assess reads its id and code), not an ORM object: one look a build.
         kind = session.execute(_TYPE, {"id": appointment.appointment_type_id}).one()
         found = assess(session, ctx, appointment.patient_id, kind, appointment.starts_at)
         if found.needed:
             detail = found.problem or f"{found.line} (a: attach)"
-            items.append(("referral", "Referral / authorisation", False, detail[:70]))
+            # Whole: the checklist wraps a long detail (it was cut here at 70, mid-sentence).
+            items.append(("referral", "Referral / authorisation", False, detail))
         elif found.chosen is None and payer_wants_authorisation(session, appointment.patient_id,
                                                                 coverage_id=coverage_id):
-            # No clinic rule asks for one, but the payer's 271 does (EB11 Y); 36 columns on the checklist.
+            # No clinic rule asks for one, but the payer's 271 does (EB11 Y).
             items.append(("referral", "Referral / authorisation", False,
                           "payer 271: authorisation needed"))
     required, missing = missing_documents(session, ctx, appointment, linked=referral)

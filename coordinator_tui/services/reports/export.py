@@ -1,5 +1,6 @@
 """A report written to a file from the desk: the kind follows the name (.pdf with its chart for
-the supervisor, .csv for a spreadsheet, .json, else text), owner-only and whole or nothing
+the supervisor, .csv for a spreadsheet, .json, .txt; any other name is refused: a name without
+one, or "r.xlsx", written as text, misled whoever opened it), owner-only and whole or nothing
 (interop/private_file.py, as every export), audited once the file has its name."""
 
 from __future__ import annotations
@@ -15,14 +16,23 @@ from coordinator_tui.services.reports.model import Report
 KINDS = {".pdf": "pdf", ".csv": "csv", ".json": "json", ".txt": "txt"}
 
 
-def export_report(ctx: AppContext, actor: Actor, report: Report, file_name: str, clinic: str = "") -> Path:
-    """Write `report` to `file_name`; returns the path written."""
+def export_target(file_name: str) -> Path:
+    """The file `file_name` names, or UserError saying what is wrong with it (no name, a kind
+    not offered, no such folder, a folder or link there): the desk asks this before it closes
+    the prompt, so a wrong name is corrected where it was typed. The path is absolute."""
     if not file_name.strip():
         raise UserError("type a file name, e.g. noshows.pdf or noshows.csv")
-    path = check_target(file_name.strip())
+    if Path(file_name.strip()).suffix.lower() not in KINDS:
+        raise UserError("end the name with .pdf, .csv, .json or .txt: it says the kind of file")
+    return check_target(file_name.strip()).absolute()
+
+
+def export_report(ctx: AppContext, actor: Actor, report: Report, file_name: str, clinic: str = "") -> Path:
+    """Write `report` to `file_name`; returns the path written."""
+    path = export_target(file_name)
     target = Target(path)
     not_the_database(target, ctx.db.path)
-    kind = KINDS.get(path.suffix.lower(), "txt")
+    kind = KINDS[path.suffix.lower()]
     if kind == "pdf":
         from coordinator_tui.services.reports.pdf import to_pdf
 

@@ -212,7 +212,7 @@ def reschedule(ctx: AppContext, actor: Actor, appointment_id: int, new_starts_at
             raise UserError(f"appointment {appointment_id} does not exist")
         if old.status not in (AppointmentStatus.SCHEDULED.value, AppointmentStatus.CONFIRMED.value):
             raise UserError(f"only a booked or confirmed appointment can be moved; this one is "
-                            f"{AppointmentStatus(old.status).label}")
+                            f"{AppointmentStatus(old.status).words}")
         provider = active_provider(session, provider_id if provider_id is not None else old.provider_id)
         kind = session.get(AppointmentType, old.appointment_type_id)
         ends_at = new_starts_at + timedelta(minutes=kind.default_minutes)

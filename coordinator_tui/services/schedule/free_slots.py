@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from coordinator_tui.domain.appointment_flow import is_active
 from coordinator_tui.domain.hours import PARTS_OF_DAY
-from coordinator_tui.domain.slots import day_bounds_utc, free_slots, slot_starts
+from coordinator_tui.domain.slots import day_bounds_utc, free_slots, open_for_walk_in, slot_starts
 from coordinator_tui.domain.vocab import AppointmentStatus
 from coordinator_tui.errors import UserError
 from coordinator_tui.services.context import Actor, AppContext
@@ -195,7 +195,8 @@ def free_on_day(session: Session, ctx: AppContext, providers: list[Provider], ki
                 day: date, part: str, not_before: datetime, *, running: bool = False) -> list[FreeSlot]:
     """Free starts on `day` where `kind` fits, earliest first: each template's slots (only the
     templates that allow the type) minus blocked time and booked visits, none before
-    `not_before` (with `running`, a slot still under way at `not_before` counts)."""
+    `not_before` (with `running`, a slot under way at `not_before` counts while a walk-in can
+    still be seen in it: domain/slots.py::open_for_walk_in)."""
     tz = ctx.settings.tz
     ids = [p.id for p in providers]
     day_start, day_end = day_bounds_utc(day, tz)
@@ -213,7 +214,7 @@ def free_on_day(session: Session, ctx: AppContext, providers: list[Provider], ki
                 continue
             for start in free_slots(offer.starts, offer.slot_minutes, busy, kind.default_minutes):
                 if running:
-                    if start + timedelta(minutes=offer.slot_minutes) <= not_before:
+                    if not open_for_walk_in(start, offer.slot_minutes, not_before):
                         continue
                 elif start < not_before:
                     continue

@@ -49,6 +49,7 @@ class TemplateRow:
     type_codes: tuple[str, ...]
     valid_from: date
     valid_to: date | None
+    location: str = ""  # the location's name, as a person knows it (its id means nothing to them)
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,9 @@ def weekly_hours(ctx: AppContext, actor: Actor, provider_id: int, on: date) -> l
             AvailabilityTemplate.provider_id == provider_id, AvailabilityTemplate.valid_from <= on,
             (AvailabilityTemplate.valid_to.is_(None)) | (AvailabilityTemplate.valid_to >= on))
             .order_by(AvailabilityTemplate.weekday, AvailabilityTemplate.start_minute)).all()
+        names = dict(session.execute(select(Location.id, Location.name).where(
+            Location.id.in_({t.location_id for t in rows}))).all())
         return [TemplateRow(t.id, t.provider_id, t.weekday, t.start_minute, t.end_minute, t.slot_minutes,
-                            t.location_id, tuple(k.code for k in t.allowed_types), t.valid_from, t.valid_to)
+                            t.location_id, tuple(k.code for k in t.allowed_types), t.valid_from, t.valid_to,
+                            names.get(t.location_id, f"location {t.location_id}"))
                 for t in rows]

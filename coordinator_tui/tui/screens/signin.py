@@ -3,7 +3,9 @@ patient: when the screen locks, the desks (and any half-typed form) are thrown a
 
 Enter signs in. On the lock screen the username is the locked user's (Enter with the password
 unlocks); type another username to sign in as someone else. F9 asks for an emergency-access
-reason (break-glass, when a supervisor has enabled it).
+reason (break-glass, when a supervisor has enabled it). Esc backs out of a half-typed sign-in:
+the password box (and an emergency reason) is emptied, so nothing of a password typed before
+someone walked up stays in the box for the next person at the desk.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ DEMO_LOGINS = "Demo clinic: sign in as demo / demo (front desk), super / demo, a
 
 
 class SignInScreen(Screen):
-    BINDINGS = [Binding("f9", "toggle_break_glass", "Emergency access", priority=True)]
+    BINDINGS = [Binding("f9", "toggle_break_glass", "Emergency access", priority=True),
+                Binding("escape", "clear_password", "Clear the password", show=False)]
 
     def __init__(self, locked_user: str | None = None, *, notice: str = "") -> None:
         super().__init__()
@@ -54,6 +57,15 @@ class SignInScreen(Screen):
         filled = bool(self.query_one("#signin-username", Input).value)
         target = "#signin-password" if filled else "#signin-username"
         self.query_one(target, Input).focus()
+
+    def action_clear_password(self) -> None:
+        """Esc: the password (and an emergency reason, whose row closes) emptied; the cursor in
+        the password box, or in the username box when that is empty."""
+        for box in ("#signin-password", "#signin-reason"):
+            self.query_one(box, Input).value = ""
+        self.remove_class("break-glass")
+        filled = bool(self.query_one("#signin-username", Input).value)
+        self.query_one("#signin-password" if filled else "#signin-username", Input).focus()
 
     def action_toggle_break_glass(self) -> None:
         self.toggle_class("break-glass")

@@ -30,9 +30,9 @@ def _plain_line(text: Text) -> bool:
 
 
 def fit(value: str | Text, width: int) -> Text:
-    """`value` cropped or padded to exactly `width` terminal cells."""
+    """`value` padded to exactly `width` terminal cells, or cut to them with an ellipsis."""
     text = value.copy() if isinstance(value, Text) else Text(str(value))
-    text.truncate(width, overflow="crop", pad=True)
+    text.truncate(width, overflow="ellipsis", pad=True)
     return text
 
 
@@ -51,7 +51,8 @@ class LineTable(DataTable):
         if all(isinstance(value, str) and cell_len(value) == len(value) for value in values):
             # Plain words one cell a character (the desk's lists, nearly always): the same line
             # as below, without a Text per value (a search answer lays out 19 rows, issue 23).
-            return Text(" ".join(value[:width].ljust(width)
+            # A value longer than its column ends in an ellipsis: a reader sees there is more.
+            return Text(" ".join((value if len(value) <= width else value[:width - 1] + "…").ljust(width)
                                  for value, width in zip(values, self.widths, strict=True)))
         return Text(" ").join(fit(value, width) for value, width in zip(values, self.widths, strict=True))
 

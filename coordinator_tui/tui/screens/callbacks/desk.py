@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from coordinator_tui.domain.vocab import CallbackReason
-from coordinator_tui.tui.formatting import priority_text
+from coordinator_tui.tui.formatting import cut, priority_text
 from coordinator_tui.tui.quiet import changed, update_text
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
@@ -160,8 +160,8 @@ class CallbacksScreen(DeskScreen):
                 else Text(f"{'↻ ' if item.retry_pending else ''}{due_local:%d %b %H:%M}")
             reason = item.reason.label + (" ⚑" if item.escalated else "")
             tries = str(item.attempts) + ("*" if item.being_worked_by else "")
-            lines.append(((str(number), priority_text(item.priority), due, item.patient_name[:18],
-                           reason[:18], tries), str(item.id)))
+            lines.append(((str(number), priority_text(item.priority), due, cut(item.patient_name, 18),
+                           cut(reason, 18), tries), str(item.id)))
         if changed(table, lines):  # the 30 s refresh of an unchanged queue repaints nothing
             table.clear()
             for cells, key in lines:

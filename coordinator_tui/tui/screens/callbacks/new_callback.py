@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import CallbackReason, Priority
+from coordinator_tui.tui.formatting import cut
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
@@ -102,7 +103,7 @@ class NewCallbackScreen(Screen[int | None]):
     # --- the patient ---------------------------------------------------------------------------------
 
     def _prefilled(self, patient) -> None:
-        self._choose(patient.id, f"{patient.name[:34]}  {patient.mrn}  born {patient.birth_date:%m/%d/%Y}",
+        self._choose(patient.id, f"{cut(patient.name, 34)}  {patient.mrn}  born {patient.birth_date:%m/%d/%Y}",
                      patient.mrn)
 
     def _choose(self, patient_id: int, label: str, mrn: str) -> None:
@@ -131,12 +132,12 @@ class NewCallbackScreen(Screen[int | None]):
             return
         if len(hits) == 1:
             hit = hits[0]
-            self._choose(hit.id, f"{hit.display_name[:34]}  {hit.mrn}  born {hit.birth_date:%m/%d/%Y}", hit.mrn)
+            self._choose(hit.id, f"{cut(hit.display_name, 34)}  {hit.mrn}  born {hit.birth_date:%m/%d/%Y}", hit.mrn)
             return
         table = self.query_one("#newcb-matches", DataTable)
         table.clear()
         for number, hit in enumerate(hits, start=1):
-            table.add_row(str(number), hit.display_name[:26], f"{hit.birth_date:%m/%d/%Y}", hit.mrn,
+            table.add_row(str(number), cut(hit.display_name, 26), f"{hit.birth_date:%m/%d/%Y}", hit.mrn,
                           hit.phone_masked[:14], key=str(hit.id))
         table.display = True
         table.move_cursor(row=0, animate=False)
@@ -155,7 +156,7 @@ class NewCallbackScreen(Screen[int | None]):
     def _pick(self, index: int) -> None:
         if 0 <= index < len(self.matches):
             hit = self.matches[index]
-            self._choose(hit.id, f"{hit.display_name[:34]}  {hit.mrn}  born {hit.birth_date:%m/%d/%Y}", hit.mrn)
+            self._choose(hit.id, f"{cut(hit.display_name, 34)}  {hit.mrn}  born {hit.birth_date:%m/%d/%Y}", hit.mrn)
 
     # --- fields and saving -----------------------------------------------------------------------------
 

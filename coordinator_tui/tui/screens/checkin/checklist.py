@@ -8,7 +8,8 @@ otherwise."""
 
 from __future__ import annotations
 
-from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
@@ -16,7 +17,7 @@ from textual.widgets import Static
 from coordinator_tui.errors import ConflictError, UserError
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.services import eligibility
-from coordinator_tui.tui.formatting import clock
+from coordinator_tui.tui.formatting import clock, cut
 from coordinator_tui.tui.screens.checkin.dialogs import (
     DemographicsDialog,
     EligibilityDialog,
@@ -31,6 +32,26 @@ from coordinator_tui.tui.widgets.reason import ReasonPrompt
 
 ITEM_KEY = {"demographics": "d", "eligibility": "e", "copay": "$", "forms": "f", "id_card": "i",
             "referral": "a", "documents": " ", "balance": "$"}
+
+
+# The label column is as wide as the longest label, up to this; a longer label, and a detail
+# longer than the rest of the line, wraps onto the next line under itself. Nothing is cut: two
+# payers ("Blue Cross Blue Shield of Texas" and "... of Massachusetts"), two authorisations, are
+# told apart by their ends (labels were cut at 34 columns, details at 36).
+LABEL_MAX = 38
+
+
+def items_grid(items) -> Table:
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(width=1)  # the item's key, while it is outstanding
+    grid.add_column(width=1)  # done or not
+    grid.add_column(width=min(LABEL_MAX, max((len(item.label) for item in items), default=1)))
+    grid.add_column(ratio=1)
+    for item in items:
+        grid.add_row(Text(ITEM_KEY[item.key] if not item.done else " ", style="bold"),
+                     Text("✓", style="green") if item.done else Text("✗", style="bold red"),
+                     Text(item.label), Text(item.detail))
+    return grid
 
 
 class ChecklistScreen(DeskScreen):
@@ -85,16 +106,11 @@ class ChecklistScreen(DeskScreen):
         late = f"  LATE {current.late_minutes} min" if current.late_minutes else ""
         day = "" if current.is_today else f"  NOT TODAY: {current.day:%a %d %b}"
         self.query_one("#cl-patient", Static).update(
-            f"{current.patient_name[:30]}  MRN {current.mrn}\n"
+            f"{cut(current.patient_name, 60)}  MRN {current.mrn}\n"
             f"{clock(current.starts_at, tz)} with {current.provider}  {current.status.label}{late}{day}")
-        lines = []
-        for item in current.items:
-            mark = "[green]✓[/green]" if item.done else "[b red]✗[/b red]"
-            key = f"[b]{ITEM_KEY[item.key]}[/b]" if not item.done else " "
-            lines.append(f"{key} {mark} {escape(f'{item.label[:34]:<34}')} {escape(item.detail[:36])}")
-        self.query_one("#cl-items", Static).update("\n".join(lines))
+        self.query_one("#cl-items", Static).update(items_grid(current.items))
         if not current.can_check_in:
-            text = (f"Cannot check in: appointment is {current.status.label}"
+            text = (f"Cannot check in: the appointment is {current.status.words}"
                     + ("" if current.is_today else " on another day") + ".")
         elif current.outstanding:
             text = f"{len(current.outstanding)} outstanding: press its key.  Enter checks in anyway (asks a reason)"

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
-from coordinator_tui.domain.money import format_cents
+from coordinator_tui.domain.money import format_cents, parse_payment
 from coordinator_tui.errors import ConflictError
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.service_call import call_service, error_in_words
@@ -208,8 +208,16 @@ class PaymentDialog(WorkedModal):
         amount = self.query_one("#amount", Input).value
         method = self.query_one("#method", Input).value
         reference = self.query_one("#reference", Input).value or None
-        if not method.strip():
-            self.show_error("choose a method: c cash, k card, h check")
+        # The amount and method are checked here first (the service checks them again) so that
+        # the cursor goes to the field that is wrong: left in Reference after a refused amount,
+        # the amount typed again went into the reference.
+        try:
+            parse_payment(amount)
+        except ValueError as error:
+            self._wrong("amount", str(error))
+            return
+        if method.strip().lower() not in svc.METHOD_KEYS:
+            self._wrong("method", "choose a method: c cash, k card, h check")
             return
         ctx, actor, appointment_id = self.app.ctx, self.app.actor, self.checklist.appointment_id
         self.sent_amount = amount.strip()
@@ -218,6 +226,12 @@ class PaymentDialog(WorkedModal):
         self.run_service(lambda: svc.take_payment(ctx, actor, appointment_id, amount, method, reference,
                                                   confirm_over_due=confirmed, with_balance=with_balance),
                          self._saved)
+
+    def _wrong(self, field_id: str, text: str) -> None:
+        self.show_error(text)
+        box = self.query_one(f"#{field_id}", Input)
+        box.focus()
+        box.select_all()  # typing replaces what was wrong
 
     def explain(self, error: BaseException) -> str:
         if not isinstance(error, svc.PaymentOverDue):

@@ -101,7 +101,7 @@ def undo_checkin(board) -> None:
         return
     if row.status is not S.ARRIVED:
         # Said before a reason is asked for: typing one for an impossible undo wastes the queue's time.
-        board.notify(f"{row.patient_name} is not checked in ({row.status.label}); nothing to undo.",
+        board.notify(f"{row.patient_name} is not checked in ({row.status.words}); nothing to undo.",
                      severity="warning", timeout=5)
         return
     seen = row.version  # if another desk changed the visit since, nothing is undone
@@ -112,7 +112,7 @@ def undo_checkin(board) -> None:
             return
 
         def done(change) -> None:
-            say(board, f"Check-in undone: {row.patient_name}, now {change.to_status.label}")
+            say(board, f"Check-in undone: {row.patient_name}, now {change.to_status.words}")
             board.action_reload()
 
         board.load(lambda: svc.undo_check_in(ctx, actor, appointment_id, reason, expected_version=seen), done,

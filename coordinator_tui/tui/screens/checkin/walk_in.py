@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
+from coordinator_tui.domain.lateness import LATE_AFTER_MINUTES
 from coordinator_tui.domain.lookup_query import parse_lookup, registration_prefill
 from coordinator_tui.errors import ConflictError
 from coordinator_tui.services import checkin as svc
@@ -86,7 +87,7 @@ class WalkInScreen(DeskScreen):
         if self.matches:
             return  # the numbered patients are on screen until one is picked
         tz = self.app.ctx.settings.tz
-        lines = ["Provider (one key): walk-in time now"]
+        lines = [f"Provider (one key): walk-in time now (a slot under way: {LATE_AFTER_MINUTES} min gone at most)"]
         for n, p in enumerate(self.providers, start=1):
             start = times.get(p.id)
             when = f"at {start.astimezone(tz):%H:%M}" if start else "full today"
@@ -167,7 +168,7 @@ class WalkInScreen(DeskScreen):
         who = f"{patient.mrn}  {patient.name[:36]}  born {patient.birth_date:%Y-%m-%d}, age {patient.age}"
         if today is not None:
             info.update(f"{who}\nBooked TODAY {today.starts_at.astimezone(tz):%H:%M} with "
-                        f"{today.provider} ({today.status.label}).\na opens that check-in.  m: find another")
+                        f"{today.provider} ({today.status.words}).\na opens that check-in.  m: find another")
         elif other is not None:
             info.update(f"{who}\nWRONG DAY - booked {other.starts_at.astimezone(tz):%a %d %b %H:%M} "
                         f"with {other.provider}.\na opens that appointment; or a digit books a walk-in today.")

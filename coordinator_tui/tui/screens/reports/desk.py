@@ -296,7 +296,8 @@ class ReportsScreen(DeskScreen):
 
     def action_export(self) -> None:
         """x: the report on screen to a file; the name says the kind (.pdf, .csv, .json, .txt)."""
-        from coordinator_tui.services.reports.export import export_report
+        from coordinator_tui.errors import UserError
+        from coordinator_tui.services.reports.export import export_report, export_target
         from coordinator_tui.tui.widgets.prompt import PromptModal
 
         report = self.report
@@ -312,8 +313,19 @@ class ReportsScreen(DeskScreen):
             self.load(lambda: export_report(ctx, actor, report, name, clinic), self._exported,
                       group="export")
 
+        def check(values: dict) -> str | None:
+            """A wrong name is said in the prompt, which stays open with what was typed (it
+            closed, and the next keys went to the desk: x opened it again, and the rest of
+            the name was written as a file of its own)."""
+            try:
+                export_target(values["file"])
+            except UserError as error:
+                return str(error)
+            return None
+
         self.app.push_screen(PromptModal("Export the report", [("file", "File", suggested)],
-                                         info="Owner-only file. .pdf with its chart, .csv, .json, .txt"),
+                                         info="Owner-only file. .pdf with its chart, .csv, .json, .txt",
+                                         check=check),
                              chosen)
 
     def _exported(self, path) -> None:

@@ -90,7 +90,7 @@ class AvailabilityScreen(AvailabilityEdits, DeskScreen):
         for day in view.week:
             types = ",".join(day.type_codes) or ("all" if day.blocks else "")
             week.add_row(WEEKDAYS[day.weekday].capitalize(), self._fit(hours_text(day.blocks), 23),
-                         f"{day.slot_minutes}m" if day.blocks else "", (day.location or "")[:12] if day.blocks
+                         f"{day.slot_minutes}m" if day.blocks else "", self._fit(day.location or "", 12) if day.blocks
                          else "", self._fit(types, 11),
                          f"{day.next_change:%m/%d}" if day.next_change else "", key=str(day.weekday))
         week.move_cursor(row=min(row, 6), animate=False)
@@ -99,7 +99,8 @@ class AvailabilityScreen(AvailabilityEdits, DeskScreen):
         table.clear()
         for item in view.exceptions:
             start, end = self._span_text(item)
-            table.add_row(item.kind, item.who[:10], start, end, (item.reason or "")[:12], key=str(item.id))
+            table.add_row(item.kind, self._fit(item.who, 10), start, end, self._fit(item.reason or "", 12),
+                          key=str(item.id))
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1), animate=False)
         else:
@@ -127,7 +128,8 @@ class AvailabilityScreen(AvailabilityEdits, DeskScreen):
         self.query_one("#avail-message", Static).update(text[:156])
 
     def _detail(self, text: str) -> None:
-        self.query_one("#avail-detail", Static).update(text[:78])
+        # The highlighted row in full (its cells are cut to their columns): up to two lines.
+        self.query_one("#avail-detail", Static).update(self._fit(text, 156))
 
     # --- where the cursor is -----------------------------------------------------------------------
 
@@ -158,7 +160,8 @@ class AvailabilityScreen(AvailabilityEdits, DeskScreen):
             day = self._current_day()
             text = f"{WEEKDAYS[day.weekday].capitalize()}: {hours_text(day.blocks)}"
             if day.blocks:
-                text += f", {day.slot_minutes}-minute slots, types {','.join(day.type_codes) or 'all'}"
+                text += (f", {day.slot_minutes}-minute slots at {day.location or 'no location'}, "
+                         f"types {','.join(day.type_codes) or 'all'}")
             if day.next_change:
                 text += f"; changes {day.next_change:%a %d %b}"
             self._detail(text + ("  (e edits)" if allows(self.app.actor, Permission.MANAGE_TEMPLATES) else ""))

@@ -207,7 +207,7 @@ class SchedulePrompts:
             appt = self._appointment_here()
             if appt is not None:
                 if appt.status not in (S.SCHEDULED, S.CONFIRMED):
-                    self.notify(f"A {appt.status.label} appointment cannot be moved", severity="warning")
+                    self.notify(f"This appointment is {appt.status.words}: it cannot be moved", severity="warning")
                     return
                 self.moving = appt
                 self.notify("Go to the new slot (any day) and press m; Esc stops", timeout=6)
@@ -295,7 +295,7 @@ class SchedulePrompts:
         if values:
             change = await ask.call(lambda: undo_last_change(ctx, actor, appt.id, reason=values["reason"],
                                                              expected_version=appt.version))
-            self._after_change(f"Back to {change.to_status.label}")
+            self._after_change(f"Back to {change.to_status.words}")
 
     @chain
     async def action_block_time(self, ask: PromptChain) -> None:

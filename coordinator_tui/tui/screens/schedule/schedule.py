@@ -359,11 +359,11 @@ class ScheduleScreen(SchedulePrompts, DeskScreen):
             return
         following = next_status(appt.status)
         if following is None:
-            self.notify(f"A {appt.status.label} appointment has no next status (u undoes)", severity="warning")
+            self.notify(f"This appointment is {appt.status.words}: it has no next status (u undoes)", severity="warning")
             return
         ctx, actor = self.app.ctx, self.app.actor
         self.load(lambda: change_status(ctx, actor, appt.id, following, expected_version=appt.version),
-                  lambda change: self._after_change(f"{appt.patient_name[:24]} now {change.to_status.label} "
+                  lambda change: self._after_change(f"{appt.patient_name[:24]} now {change.to_status.words} "
                                                     "(u undoes)"),
                   group="act")
 
