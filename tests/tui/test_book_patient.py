@@ -111,7 +111,7 @@ async def test_bad_input_and_a_slot_taken_meanwhile_are_refused_with_a_message(c
         assert "already booked" in screen_text(app)
         assert future_appointments(ctx, pid) == []
         assert all(s.starts_at != slot.starts_at or s.provider_id != slot.provider_id for s in screen.slots)
-        await press(app, pilot, "escape")
+        await press(app, pilot, "escape", "y")  # fields were changed: "Discard changes? y/n"
         assert isinstance(app.screen, PatientRecordScreen)
 
 

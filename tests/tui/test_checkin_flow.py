@@ -161,7 +161,7 @@ async def test_bad_amounts_in_the_payment_dialog_save_nothing(ctx, desk_user, se
             assert app.screen is dialog and dialog.receipt is None
             assert expected in str(dialog.query_one(".dialog-error", Static).render())
             dialog.query_one("#method", Input).value = ""
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # an amount was typed: "Discard changes? y/n"
         await settle(app, pilot)
         assert isinstance(app.screen, ChecklistScreen)
     assert db_rows(seeded_path, "SELECT count(*) FROM payments") == before
@@ -454,7 +454,7 @@ async def test_a_changed_amount_is_asked_about_again(ctx, desk_user, seeded_path
         await pilot.press("shift+tab", "ctrl+u", *"3000", "ctrl+s")  # not what was confirmed
         await settle(app, pilot)
         assert "$2,975.00 more than the $25.00 due" in screen_text(app) and dialog.receipt is None
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # an amount was typed: "Discard changes? y/n"
         await settle(app, pilot)
         assert isinstance(app.screen, ChecklistScreen)
     assert db_rows(seeded_path, "SELECT count(*) FROM payments") == before

@@ -77,7 +77,9 @@ async def test_f8_from_the_record_prefills_the_patient_and_refuses_a_duplicate(c
         assert isinstance(app.screen, NewCallbackScreen)
         assert f"already has an open 'Insurance problem' callback (#{new.id}" in screen_text(app)
         assert count_all(ctx) == total
-        await press(app, pilot, "escape")
+        await press(app, pilot, "escape")  # "ins" was typed: asked first (tests/tui/test_discard_on_esc.py)
+        assert "Discard changes? y/n" in screen_text(app)
+        await press(app, pilot, "y")
         assert isinstance(app.screen, PatientRecordScreen)
 
 

@@ -32,3 +32,18 @@ class ConfirmDialog(Dialog[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+DISCARD_QUESTION = "Discard changes? y/n"
+
+
+def back_out(screen, changed: bool, result=None) -> None:
+    """Esc on a form: it closes at once when nothing was typed, else only after "Discard
+    changes? y/n" (n or Esc goes back to the form, the typing kept). Every form backs out this
+    way. Keys typed after the Esc answer the question first (the key gate holds them until it
+    is shown), so a typed-ahead y or n never lands in the form or the screen behind it."""
+    if not changed:
+        screen.dismiss(result)
+        return
+    screen.app.push_screen(ConfirmDialog(DISCARD_QUESTION),
+                           lambda discard: screen.dismiss(result) if discard else None)

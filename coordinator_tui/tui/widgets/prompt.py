@@ -1,5 +1,7 @@
 """A small keyboard form in a modal: labelled one-line fields, Enter moves to the next field and
-submits on the last, Esc backs out (returns None). Used for dates, reasons and booking."""
+submits on the last, Esc backs out (returns None). Used for dates, reasons and booking. A form
+worth typing into (`ask_before_discard`: a referral) asks "Discard changes? y/n" before Esc
+throws away anything typed."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
+from coordinator_tui.tui.widgets.confirm import back_out
 from coordinator_tui.tui.widgets.dialog import Dialog
 
 
@@ -15,7 +18,7 @@ class PromptModal(Dialog[dict | None]):
     BINDINGS = [Binding("escape", "dismiss_none", "Back")]
 
     def __init__(self, title: str, fields: list[tuple[str, str, str]], *, info: str = "",
-                 check=None) -> None:
+                 check=None, ask_before_discard: bool = False) -> None:
         """`fields`: (name, label, default). `check(values)` returns None, an error text, or
         (field name, error text) to also put the cursor on the field to correct."""
         super().__init__()
@@ -23,6 +26,7 @@ class PromptModal(Dialog[dict | None]):
         self.fields = fields
         self.info = info
         self.check = check
+        self.ask_before_discard = ask_before_discard
 
     def compose(self) -> ComposeResult:
         with self.cover(box_classes="prompt-box"):
@@ -68,4 +72,5 @@ class PromptModal(Dialog[dict | None]):
         self.query_one("#prompt-error", Static).update(text)
 
     def action_dismiss_none(self) -> None:
-        self.dismiss(None)
+        typed = self.values() != {name: default for name, _label, default in self.fields}
+        back_out(self, self.ask_before_discard and typed)

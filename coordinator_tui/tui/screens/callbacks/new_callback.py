@@ -2,8 +2,9 @@
 found with the one-box lookup), reason, priority, due date (T, T+2, mon...) and a note.
 
 Keys: Enter next field (in the patient box: search; on the last field: save); Ctrl+S save;
-Enter or 1-9 on a match picks the patient; Esc back. A second open item for the same patient
-and reason is refused, naming the open one.
+Enter or 1-9 on a match picks the patient; Esc back (with anything typed, after "Discard
+changes? y/n"). A second open item for the same patient and reason is refused, naming the open
+one.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.domain.vocab import CallbackReason, Priority
 from coordinator_tui.tui.formatting import cut
 from coordinator_tui.tui.service_call import call_service, error_in_words
+from coordinator_tui.tui.widgets.confirm import back_out
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
 REASONS = list(CallbackReason)
 PRIORITIES = {"u": Priority.URGENT, "h": Priority.HIGH, "n": Priority.NORMAL, "l": Priority.LOW}
 FIELDS = (("patient", "Patient"), ("reason", "Reason 1-9"), ("priority", "Priority u/h/n/l"),
           ("due", "Due"), ("note", "Note"))
+DEFAULTS = {"reason": "8", "priority": "normal", "due": "T+1", "patient": "", "note": ""}
 
 
 def reason_from(text: str) -> CallbackReason | None:
@@ -54,17 +57,19 @@ class NewCallbackScreen(Screen[int | None]):
         self.patient_label = ""
         self.matches: list = []
         self._chosen_text: str | None = None  # the Patient box as it was when the patient was chosen
+        # What the form held before anything was typed (the patient filled in for us counts
+        # as not typed): Esc asks before throwing away anything else.
+        self.original = dict(DEFAULTS)
 
     def compose(self) -> ComposeResult:
         yield Static("New callback", id="newcb-title")
         reasons = "  ".join(f"{n} {r.label}" for n, r in enumerate(REASONS, start=1))
         yield Static(f"Reasons: {reasons}", classes="newcb-info", markup=False)
         yield Static("", id="newcb-chosen", markup=False)
-        defaults = {"reason": "8", "priority": "normal", "due": "T+1", "patient": "", "note": ""}
         for name, label in FIELDS:
             with Horizontal(classes="field-row"):
                 yield Label(label)
-                yield Input(defaults[name], id=f"newcb-{name}", max_length=480 if name == "note" else 60)
+                yield Input(DEFAULTS[name], id=f"newcb-{name}", max_length=480 if name == "note" else 60)
         yield Static("", id="newcb-message", markup=False)
         yield DataTable(id="newcb-matches", cursor_type="row", zebra_stripes=False)
         yield KeyFooter()
@@ -103,6 +108,7 @@ class NewCallbackScreen(Screen[int | None]):
     # --- the patient ---------------------------------------------------------------------------------
 
     def _prefilled(self, patient) -> None:
+        self.original["patient"] = patient.mrn
         self._choose(patient.id, f"{cut(patient.name, 34)}  {patient.mrn}  born {patient.birth_date:%m/%d/%Y}",
                      patient.mrn)
 
@@ -184,7 +190,7 @@ class NewCallbackScreen(Screen[int | None]):
         self.query_one(f"#newcb-{field}", Input).focus()
 
     def action_save(self) -> None:
-        values = {name: self.query_one(f"#newcb-{name}", Input).value for name, _label in FIELDS}
+        values = self.values()
         if self.patient_id is None or values["patient"].strip() != self._chosen_text:
             self.patient_id = None
             self._problem("patient", "Choose the patient first: type in Patient, then Enter")
@@ -220,5 +226,11 @@ class NewCallbackScreen(Screen[int | None]):
         self.notify(f"Callback #{item_id} added: {reason.label}", timeout=5)
         self.dismiss(item_id)
 
+    def values(self) -> dict[str, str]:
+        return {name: self.query_one(f"#newcb-{name}", Input).value for name, _label in FIELDS}
+
+    def has_changes(self) -> bool:
+        return self.values() != self.original
+
     def action_back(self) -> None:
-        self.dismiss(None)
+        back_out(self, self.has_changes())

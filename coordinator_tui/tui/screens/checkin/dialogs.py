@@ -18,6 +18,7 @@ from coordinator_tui.domain.money import format_cents, parse_payment
 from coordinator_tui.errors import ConflictError
 from coordinator_tui.services import checkin as svc
 from coordinator_tui.tui.service_call import call_service, error_in_words
+from coordinator_tui.tui.widgets.confirm import back_out
 from coordinator_tui.tui.widgets.dialog import Dialog
 
 
@@ -85,7 +86,8 @@ class EligibilityDialog(Dialog[tuple[bool, str | None] | None]):
 class DemographicsDialog(WorkedModal):
     """Address and phone read back to the patient; type over what changed; Enter confirms."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Back"), Binding("ctrl+s", "save", "Confirm")]
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "save", "Confirm")]
+    FIELD_IDS = ("address", "city", "region", "postal", "phone")
 
     def __init__(self, checklist: svc.Checklist) -> None:
         super().__init__()
@@ -109,6 +111,10 @@ class DemographicsDialog(WorkedModal):
 
     def on_mount(self) -> None:
         self.query_one("#address", Input).focus()
+
+    def action_back(self) -> None:
+        """Esc: at once when nothing was typed over, else after "Discard changes? y/n"."""
+        back_out(self, any(self.query_one(f"#{f}", Input).value for f in self.FIELD_IDS))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "phone":
@@ -136,7 +142,10 @@ class DemographicsDialog(WorkedModal):
 
 class PaymentDialog(WorkedModal):
     """Amount (the copay due is filled in), method c/k/h, reference; Enter on the last field
-    saves; then the receipt is shown as text and Enter or Esc closes."""
+    saves; then the receipt is shown as text and Enter or Esc closes. Esc before saving backs
+    out, after "Discard changes? y/n" when anything was typed."""
+
+    FIELD_IDS = ("amount", "method", "reference")
 
     BINDINGS = [Binding("escape", "close", "Back"), Binding("ctrl+s", "save", "Save")]
 
@@ -163,6 +172,7 @@ class PaymentDialog(WorkedModal):
 
     def on_mount(self) -> None:
         self.query_one("#amount", Input).focus()
+        self.original = self.typed()  # as filled in for the desk: not typed
         if any(i.key == "balance" and not i.done for i in self.checklist.items):
             from coordinator_tui.services.accounts.desk import prior_balance
 
@@ -178,7 +188,9 @@ class PaymentDialog(WorkedModal):
         self.query_one("#pay-title", Static).update(
             f"[b]Payment[/b]  {escape(self.checklist.patient_name[:18])}  copay {format_cents(due)}"
             f" + prior {format_cents(prior)}")
-        self.query_one("#amount", Input).value = f"{(due + prior) // 100}.{(due + prior) % 100:02d}"
+        amount = f"{(due + prior) // 100}.{(due + prior) % 100:02d}"
+        self.query_one("#amount", Input).value = amount
+        self.original["amount"] = amount  # filled in for the desk, not typed
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.receipt is not None:
@@ -249,8 +261,14 @@ class PaymentDialog(WorkedModal):
         self.query_one("#pay-hint", Static).update("Saved. p print  Enter or Esc closes")
         self.set_focus(None)
 
+    def typed(self) -> dict[str, str]:
+        return {field_id: self.query_one(f"#{field_id}", Input).value for field_id in self.FIELD_IDS}
+
     def action_close(self) -> None:
-        self.dismiss(self.receipt)
+        if self.receipt is not None:
+            self.dismiss(self.receipt)
+            return
+        back_out(self, self.typed() != self.original)
 
 
 class HistoryDialog(Dialog[None]):

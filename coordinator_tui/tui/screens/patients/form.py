@@ -31,7 +31,7 @@ from coordinator_tui.services.patients.records import (
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.service_call import call_service, error_in_words
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
-from coordinator_tui.tui.widgets.confirm import ConfirmDialog
+from coordinator_tui.tui.widgets.confirm import back_out
 from coordinator_tui.tui.widgets.dialog import Dialog
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
@@ -138,10 +138,7 @@ class PatientFormScreen(DeskScreen):
 
     def action_cancel(self) -> None:
         """Esc backs out: at once when nothing was typed, else after "Discard changes? y/n"."""
-        if not self.has_changes():
-            self.dismiss(None)
-            return
-        self.app.push_screen(ConfirmDialog("Discard changes? y/n"), lambda discard: self.dismiss(None) if discard else None)
+        back_out(self, self.has_changes())
 
     def action_full_form(self) -> None:
         self.app.switch_screen(PatientFormScreen(prefill=self.form_values(), quick=False,

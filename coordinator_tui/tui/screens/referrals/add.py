@@ -1,7 +1,7 @@
 """A new referral or prior authorisation from the patient record (a there): kind, number,
 types covered, visits, last day and status, one field after another; a refusal (dates out of
 order, negative visits, a number another patient of the same payer has) is said on the form's
-screen and nothing is saved."""
+screen and nothing is saved. Esc with anything typed asks "Discard changes? y/n" first."""
 
 from __future__ import annotations
 
@@ -56,4 +56,5 @@ def ask_new_referral(screen, patient_id: int) -> None:
                      lambda rid: (screen.notify(f"Added {args['kind'].label.lower()} {rid}"), screen.action_reload()),
                      group="add-referral")
 
-    screen.app.push_screen(PromptModal("New referral or authorisation", FIELDS, check=check), chosen)
+    screen.app.push_screen(PromptModal("New referral or authorisation", FIELDS, check=check,
+                                       ask_before_discard=True), chosen)

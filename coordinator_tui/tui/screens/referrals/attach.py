@@ -46,5 +46,6 @@ def ask_authorisation(screen, detail: str, appointment_id: int) -> None:
         call_service(screen, lambda: svc.attach_authorisation(ctx, actor, appointment_id, **args),
                      lambda _line: screen.reload(), group="authorisation")
 
-    screen.app.push_screen(PromptModal("Referral / authorisation", FIELDS, info=detail[:70], check=check),
+    screen.app.push_screen(PromptModal("Referral / authorisation", FIELDS, info=detail[:70], check=check,
+                                       ask_before_discard=True),
                            chosen)

@@ -6,9 +6,10 @@ slot another desk just took is refused with its message and the list is searched
 
 Keys: Enter next field (on the last field: find); Ctrl+F find now; Tab to the list; Enter on a
 slot books it; y books anyway after a same-time warning; o (supervisors) books the highlighted
-slot over a missing authorisation, with a reason; Esc back. The authorisation the highlighted
-slot would be counted on, or the problem, is shown under the list's message. Dismisses with the
-BookingResult, or None when nothing was booked.
+slot over a missing authorisation, with a reason; Esc back (with a field changed, after
+"Discard changes? y/n"). The authorisation the highlighted slot would be counted on, or the
+problem, is shown under the list's message. Dismisses with the BookingResult, or None when
+nothing was booked.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from coordinator_tui.domain.hours import part_of_day_word
 from coordinator_tui.domain.relative_dates import parse_day
 from coordinator_tui.services import schedule as booking
 from coordinator_tui.tui.service_call import IGNORE_KEYS, call_service, error_in_words
+from coordinator_tui.tui.widgets.confirm import back_out
 from coordinator_tui.tui.widgets.footer import KeyFooter
 
 SLOTS_SHOWN = 12
@@ -272,5 +274,8 @@ class BookForPatientScreen(Screen[booking.BookingResult | None]):
                     + (f"; {result.authorisation}" if result.authorisation else ""), timeout=6)
         self.dismiss(result)
 
+    def has_changes(self) -> bool:
+        return self.values() != {name: default for name, _label, default in FIELDS}
+
     def action_back(self) -> None:
-        self.dismiss(None)
+        back_out(self, self.has_changes())
