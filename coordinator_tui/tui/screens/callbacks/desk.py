@@ -1,6 +1,7 @@
 """The callback queue desk: open items, most urgent first, overdue ones marked in words, items
 waiting for a retry after a failed call marked ↻ and listed last; filters by key; Enter works the
-highlighted item (claimed for this desk while open)."""
+highlighted item (claimed for this desk while open). Every reason fits its column at 80x24; a
+long name is cut there, and the line under the list shows the highlighted item whole."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from coordinator_tui.tui.quiet import changed, update_text
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
+from coordinator_tui.tui.widgets.row_detail import RowDetail
 
 REASONS = [None, *CallbackReason]
+# The reason column holds the longest reason ("Referral / prior auth", 21): "Priority" is "Prio"
+# (its words are 6 at most), and ⚑ (escalated after repeated failed calls) is in Tries.
+COLUMNS = (("#", 3), ("Prio", 6), ("Due", 14), ("Patient", 17), ("Reason", 21), ("Tries", 5))
 
 
 class CallbacksScreen(DeskScreen):
@@ -51,12 +56,12 @@ class CallbacksScreen(DeskScreen):
         yield Static("", id="callbacks-summary", classes="desk-summary")
         yield Static("", id="callbacks-filter", classes="desk-summary")
         yield DataTable(id="callbacks-table", cursor_type="row")
+        yield RowDetail(id="callbacks-detail")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#callbacks-table", DataTable)
-        for label, width in (("#", 3), ("Priority", 8), ("Due", 14), ("Patient", 18),
-                             ("Reason", 18), ("Tries", 5)):
+        for label, width in COLUMNS:
             table.add_column(label, width=width)
         table.focus()
         from coordinator_tui.services.callbacks.generate import generate_daily
@@ -134,6 +139,19 @@ class CallbacksScreen(DeskScreen):
             return
         self.app.push_screen(RefusedMessagesScreen(), lambda _: self.action_reload())
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.cursor_row)
+
+    def _show_detail(self, row: int) -> None:
+        """The highlighted item whole: the name and reason the columns may cut."""
+        if not 0 <= row < len(self.items):
+            self.query_one("#callbacks-detail", RowDetail).show("")
+            return
+        item = self.items[row]
+        self.query_one("#callbacks-detail", RowDetail).show(
+            f"{item.patient_name}: {item.reason.label}"
+            + (", escalated after repeated failed calls" if item.escalated else ""))
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         # Enter on the list arrives as the table's own "select" (its binding wins over ours).
         self.action_work()
@@ -158,11 +176,12 @@ class CallbacksScreen(DeskScreen):
             due_local = item.due_at.astimezone(tz)
             due = Text(f"OVERDUE {due_local:%d %b}", style="bold red") if item.overdue \
                 else Text(f"{'↻ ' if item.retry_pending else ''}{due_local:%d %b %H:%M}")
-            reason = item.reason.label + (" ⚑" if item.escalated else "")
-            tries = str(item.attempts) + ("*" if item.being_worked_by else "")
-            lines.append(((str(number), priority_text(item.priority), due, cut(item.patient_name, 18),
-                           cut(reason, 18), tries), str(item.id)))
+            tries = str(item.attempts) + ("*" if item.being_worked_by else "") \
+                + (" ⚑" if item.escalated else "")
+            lines.append(((str(number), priority_text(item.priority), due, cut(item.patient_name, 17),
+                           cut(item.reason.label, 21), tries), str(item.id)))
         if changed(table, lines):  # the 30 s refresh of an unchanged queue repaints nothing
             table.clear()
             for cells, key in lines:
                 table.add_row(*cells, key=key)
+        self._show_detail(table.cursor_row)

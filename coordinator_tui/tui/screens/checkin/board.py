@@ -22,6 +22,7 @@ from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
+from coordinator_tui.tui.widgets.row_detail import RowDetail
 
 WAITING = {S.ARRIVED}
 HERE = {S.ARRIVED, S.ROOMED, S.WITH_PROVIDER}
@@ -118,6 +119,7 @@ class CheckinScreen(DeskScreen):
         # followed the user to the other desks.
         yield Static("", id="checkin-status", classes="desk-summary", markup=False)
         yield ArrivalsTable(id="arrivals", cursor_type="row", zebra_stripes=False)
+        yield RowDetail(id="checkin-detail")  # the highlighted row whole: a long name is cut above
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -244,6 +246,7 @@ class CheckinScreen(DeskScreen):
         table.clear()
         for cells, key in lines:
             table.add_line(*cells, key=key)
+        self._show_detail()
         if self.hits is not None:
             return
         keys = [key for _cells, key in lines]
@@ -272,6 +275,24 @@ class CheckinScreen(DeskScreen):
 
     # --- check-in flow (issue 5): checklist, express, undo, cash-up, walk-in ----------------------
     # Kept apart from the search and table code above: see tui/screens/checkin/flow.py.
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted row whole under the list (the Patient column cuts a long name)."""
+        table, text = self.query_one("#arrivals", LineTable), ""
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key.startswith("p"):
+                hit = next((h for h in self.hits or () if h.id == int(key[1:])), None)
+                text = f"{hit.display_name}, {hit.age}  {hit.mrn}  not booked today" if hit else ""
+            else:
+                row = next((r for r in self.rows if r.id == int(key)), None)
+                text = (f"{row.patient_name}, {row.age}  {row.mrn}  "  # the name first: always whole
+                        f"{clock(row.starts_at, self.app.ctx.settings.tz)} {row.provider} {row.type_code}"
+                        ) if row else ""
+        self.query_one("#checkin-detail", RowDetail).show(text)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value

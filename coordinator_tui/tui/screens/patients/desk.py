@@ -32,6 +32,7 @@ from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
 from coordinator_tui.tui.widgets.line_table import LineTable
+from coordinator_tui.tui.widgets.row_detail import RowDetail
 from coordinator_tui.tui.widgets.search_box import SearchBox
 
 PAGE = 50
@@ -86,6 +87,7 @@ class PatientsScreen(DeskScreen):
             yield SearchBox(placeholder="name, birth date, phone or last 4, MRN, member id",
                             id="patients-search", classes="search-box")
         yield PatientTable(id="patients-table", cursor_type="row")
+        yield RowDetail(id="patients-detail")  # the highlighted row whole: a long name is cut above
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -129,8 +131,9 @@ class PatientsScreen(DeskScreen):
         self.open_row(self.query_one("#patients-table", DataTable).cursor_row or 0)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """Browsing: the next page once the cursor is on the last row."""
+        """The row whole under the list; browsing: the next page once the cursor is on the last row."""
         event.stop()
+        self._show_detail(event.cursor_row)
         if self.mode == "browse" and self.rows and event.cursor_row >= len(self.rows) - 1:
             self.action_next_page()
 
@@ -253,6 +256,7 @@ class PatientsScreen(DeskScreen):
             table.add_line(str(number), hit.display_name, hit.birth_date.isoformat(),
                            f"{hit.age:>3} {hit.sex}", hit.mrn, hit.phone_masked, nxt, flags,
                            key=str(hit.id))
+        self._show_detail(0)  # drawn with the results, in their frame
         self._frames.release()
 
     def _show_page(self, result) -> None:
@@ -279,4 +283,19 @@ class PatientsScreen(DeskScreen):
             table.add_line(str(number), f"{row.family_name}, {row.given_name}",
                            row.birth_date.isoformat(), f"{age_on(row.birth_date, today):>3} {row.sex}",
                            row.mrn, phones.masked(row.phone), "", "", key=str(row.id))
+        if not append:
+            self._show_detail(0)
         self._frames.release()
+
+    def _show_detail(self, index: int) -> None:
+        """The patient on row `index` whole (the Name column cuts a long name); nothing when
+        the list has no such row."""
+        text = ""
+        if self.mode == "search" and 0 <= index < len(self.hits):
+            hit = self.hits[index]
+            text = (f"{hit.display_name}  {hit.mrn}" + ("  has alerts" if hit.has_alerts else "")
+                    + ("  possible duplicate" if hit.possible_duplicate else ""))
+        elif self.mode == "browse" and 0 <= index < len(self.rows):
+            row = self.rows[index]
+            text = f"{row.family_name}, {row.given_name}  {row.mrn}"
+        self.query_one("#patients-detail", RowDetail).show(text)

@@ -20,10 +20,12 @@ from textual.widgets import DataTable, Static
 from coordinator_tui.domain.hours import WEEKDAYS
 from coordinator_tui.services.permissions import Permission, allows
 from coordinator_tui.services.schedule import availability
+from coordinator_tui.tui.formatting import cut
 from coordinator_tui.tui.screens.desk import DeskScreen
 from coordinator_tui.tui.screens.schedule.availability_edit import AvailabilityEdits, hours_text
 from coordinator_tui.tui.widgets.clinic_header import ClinicHeader
 from coordinator_tui.tui.widgets.footer import KeyFooter
+from coordinator_tui.tui.widgets.row_detail import RowDetail
 
 WEEK_COLUMNS = (("Day", 3), ("Hours", 23), ("Slot", 4), ("Location", 12), ("Types", 11), ("Change", 6))
 EXCEPTION_COLUMNS = (("Kind", 8), ("Who", 10), ("From", 16), ("To", 16), ("Reason", 12))
@@ -55,7 +57,7 @@ class AvailabilityScreen(AvailabilityEdits, DeskScreen):
         yield Static("Exceptions, next 60 days (Tab: here; x add, d delete)", id="avail-exc-title",
                      classes="desk-summary", markup=False)
         yield DataTable(id="avail-exceptions", cursor_type="row", zebra_stripes=False)
-        yield Static("", id="avail-detail", classes="desk-summary", markup=False)
+        yield RowDetail(lines=2, id="avail-detail", classes="desk-summary")
         yield Static("", id="avail-message", markup=False)
         yield KeyFooter()
 
@@ -89,9 +91,9 @@ class AvailabilityScreen(AvailabilityEdits, DeskScreen):
         week.clear()
         for day in view.week:
             types = ",".join(day.type_codes) or ("all" if day.blocks else "")
-            week.add_row(WEEKDAYS[day.weekday].capitalize(), self._fit(hours_text(day.blocks), 23),
-                         f"{day.slot_minutes}m" if day.blocks else "", self._fit(day.location or "", 12) if day.blocks
-                         else "", self._fit(types, 11),
+            week.add_row(WEEKDAYS[day.weekday].capitalize(), cut(hours_text(day.blocks), 23),
+                         f"{day.slot_minutes}m" if day.blocks else "", cut(day.location or "", 12) if day.blocks
+                         else "", cut(types, 11),
                          f"{day.next_change:%m/%d}" if day.next_change else "", key=str(day.weekday))
         week.move_cursor(row=min(row, 6), animate=False)
         table = self.query_one("#avail-exceptions", DataTable)
@@ -99,17 +101,13 @@ class AvailabilityScreen(AvailabilityEdits, DeskScreen):
         table.clear()
         for item in view.exceptions:
             start, end = self._span_text(item)
-            table.add_row(item.kind, self._fit(item.who, 10), start, end, self._fit(item.reason or "", 12),
+            table.add_row(item.kind, cut(item.who, 10), start, end, cut(item.reason or "", 12),
                           key=str(item.id))
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1), animate=False)
         else:
             table.add_row("(none)", "", "", "", "", key="none")
         self._update_detail()
-
-    @staticmethod
-    def _fit(text: str, width: int) -> str:
-        return text if len(text) <= width else text[:width - 1] + "…"
 
     def _span_text(self, item: availability.ExceptionRow) -> tuple[str, str]:
         tz = self.app.ctx.settings.tz
@@ -129,7 +127,7 @@ class AvailabilityScreen(AvailabilityEdits, DeskScreen):
 
     def _detail(self, text: str) -> None:
         # The highlighted row in full (its cells are cut to their columns): up to two lines.
-        self.query_one("#avail-detail", Static).update(self._fit(text, 156))
+        self.query_one("#avail-detail", RowDetail).show(text)
 
     # --- where the cursor is -----------------------------------------------------------------------
 
