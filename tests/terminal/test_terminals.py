@@ -42,7 +42,7 @@ DESKS = {
     "checkin": (2, "Check-in", ("#", "Time", "Patient", "Age", "Prov", "Type", "Status", "Wait")),
     "schedule": (3, "Schedule", ("Time",)),
     "patients": (4, "Patients", ("#", "Name", "Born", "MRN", "Phone", "Next")),
-    "callbacks": (5, "Callbacks", ("#", "Priority", "Due", "Patient", "Reason", "Tries")),
+    "callbacks": (5, "Callbacks", ("#", "Prio", "Due", "Patient", "Reason", "Tries")),
 }
 TERMINALS = [
     pytest.param("xterm-256color", {}, id="xterm-256color"),
@@ -145,10 +145,11 @@ def test_every_desk_by_keys_at_80x24(clinic, tmp_path, term, env):
         pane.keys("Escape")
         assert wait_for(lambda: "Esc closes" not in pane.screen(), timeout=10)
 
-        # A search narrows the day's list to the one patient.
+        # A search narrows the day's list to the one patient, named whole on the line under it.
         pane.type(family.lower())
         assert wait_for(lambda: family in pane.screen()
-                        and sum(family in line for line in pane.lines()[4:23]) == 1
+                        and sum(family in line for line in pane.lines()[4:22]) == 1
+                        and pane.lines()[22].strip().startswith(family)
                         and not pane.lines()[5].strip().startswith("2 "), timeout=10), pane.screen()
 
         raw = pane.raw()
