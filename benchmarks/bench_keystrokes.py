@@ -36,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from db_arg import clinic_db  # noqa: E402
 from limits import add_time_limit, start_time_limit  # noqa: E402
 from textual import events  # noqa: E402
 from textual.app import App  # noqa: E402
@@ -170,7 +171,7 @@ def words_from(db: Path, count: int) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=1_000_000, help="seed this many when the file is empty")
-    parser.add_argument("--db", default="/tmp/lookup-bench.sqlite")
+    parser.add_argument("--db", default="/tmp/lookup-bench.sqlite", type=clinic_db)
     parser.add_argument("--names", type=int, default=30, help="names typed per app and speed")
     parser.add_argument("--gap-ms", default="0,12", help="typing speeds: 0 = wait for each draw")
     parser.add_argument("--blocks", type=int, default=3, help="alternating blocks per app and speed")

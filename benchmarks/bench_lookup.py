@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from db_arg import sqlite_or_postgresql  # noqa: E402
 from limits import add_time_limit, start_time_limit  # noqa: E402
 
 from coordinator_tui.config import load_settings  # noqa: E402
@@ -214,7 +215,7 @@ def drop_page_cache() -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=1_000_000)
-    parser.add_argument("--db", default="/tmp/lookup-bench.sqlite")
+    parser.add_argument("--db", default="/tmp/lookup-bench.sqlite", type=sqlite_or_postgresql)
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--cold", action="store_true",
                         help="drop the OS page cache first (root only), as after a reboot, then let the "

@@ -33,3 +33,27 @@ def test_the_time_limit_stops_a_benchmark_with_one_line(tmp_path):
     done = subprocess.run([sys.executable, str(runner)], capture_output=True, text=True, timeout=30)
     assert done.returncode == 1
     assert done.stderr.strip() == "bench_slow: stopped after its 1 s time limit"
+
+
+@pytest.mark.parametrize("script", ["bench_lookup.py", "bench_keystrokes.py"])
+def test_a_database_url_that_is_no_sqlite_file_is_refused_in_one_line(script, tmp_path):
+    """A sqlite:/// URL once made a new clinic under ./sqlite:/ and seeded it, so the run timed
+    that instead of the clinic named; another scheme is refused before anything is made."""
+    path = BENCHMARKS[0].parent / script
+    done = subprocess.run([sys.executable, str(path), "--db", "mysql://clinic"], capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--db: not a SQLite file or a sqlite:/// URL" in done.stderr.strip().splitlines()[-1]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sqlite_url_names_its_file():
+    """Run as the benchmarks run (their folder on the path), not imported into the tests."""
+    check = ("import sys\n"
+             f"sys.path.insert(0, {str(BENCHMARKS[0].parent)!r})\n"
+             "from db_arg import clinic_db, sqlite_or_postgresql\n"
+             "url = 'postgresql+psycopg://c:c@127.0.0.1/clinic'\n"
+             "print(clinic_db('sqlite:////srv/clinic.sqlite'), clinic_db('sqlite:///clinic.sqlite'),\n"
+             "      clinic_db('/srv/clinic.sqlite'), sqlite_or_postgresql(url) == url)\n")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["/srv/clinic.sqlite", "clinic.sqlite", "/srv/clinic.sqlite", "True"]
